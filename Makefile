@@ -1,0 +1,55 @@
+# ctorch: the commands a newcomer and CI run. CMake does the building.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+PREFIX     ?= /usr/local
+PY         ?= /usr/bin/python3
+
+# Debian packages the build, the tests and the fixtures need.
+DEB_PACKAGES = cmake make gcc pkg-config libopenblas-dev zlib1g-dev libcjson-dev libcmocka-dev \
+               clang valgrind
+
+.PHONY: all deps build test test-sanitize demo bench install parity-cases clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+build:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCT_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# The seeds' tensor and autograd examples, in C, printing what the seeds print.
+demo: deps build
+	@for e in $(BUILD)/example_*; do echo "== $$e"; $$e || exit 1; done
+
+# C benchmarks beside the same workloads in PyTorch (when python3-torch is installed).
+bench: deps build
+	./bench/run.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Regenerate the parity fixtures with Debian's PyTorch (apt-get install python3-torch).
+parity-cases:
+	$(PY) tools/parity/gen.py tests/parity/cases
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,105 @@
+/* ctorch autograd: requires_grad, backward, torch.autograd.grad, grad mode, custom
+ * functions and gradcheck. Backward formulas are built from differentiable ops, so
+ * create_graph gives higher-order gradients. */
+#ifndef CTORCH_AUTOGRAD_H
+#define CTORCH_AUTOGRAD_H
+
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Tensor.requires_grad_(flag): only leaves may change it; returns t or NULL. */
+ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad);
+bool ct_requires_grad(const ct_tensor *t);
+/* A leaf has no grad_fn (created by the user, or requires_grad false). */
+bool ct_is_leaf(const ct_tensor *t);
+/* Tensor.grad: borrowed (owned by t, valid until t's grad changes); NULL when None. */
+ct_tensor *ct_grad(const ct_tensor *t);
+/* Tensor.grad = g (NULL sets None); g must match t's shape and dtype. */
+int ct_set_grad(ct_tensor *t, ct_tensor *g);
+/* grad_fn's name ("AddBackward0") or NULL for leaves. */
+const char *ct_grad_fn_name(const ct_tensor *t);
+/* Tensor.retain_grad(): keep .grad for a non-leaf. */
+int ct_retain_grad(ct_tensor *t);
+/* Tensor._version */
+int64_t ct_version(const ct_tensor *t);
+
+typedef struct ct_backward_opts {
+  ct_tensor *gradient; /* NULL: implicit 1 for a scalar output */
+  bool retain_graph;   /* default: create_graph */
+  bool create_graph;
+} ct_backward_opts;
+/* Tensor.backward(gradient, retain_graph, create_graph): 0 or -1 */
+int ct_backward_(ct_tensor *t, ct_backward_opts o);
+#define ct_backward(t, ...) ct_backward_(t, CT_OPTS(ct_backward_opts, .gradient = NULL, __VA_ARGS__))
+
+/* torch.autograd.grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+ * allow_unused): writes n_in gradients (scope-owned; NULL for unused) into result.
+ * grad_outputs may be NULL (all implicit) or hold NULL entries. retain_graph < 0 means
+ * "default" (= create_graph). Returns 0 or -1. */
+int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *inputs, int n_in,
+                     ct_tensor *const *grad_outputs, bool create_graph, int retain_graph,
+                     bool allow_unused, ct_tensor **result);
+
+/* Grad mode (torch.no_grad / enable_grad / set_grad_enabled): returns the previous mode. */
+bool ct_set_grad_enabled(bool enabled);
+bool ct_is_grad_enabled(void);
+/* CT_NO_GRAD { ... }  and  CT_ENABLE_GRAD { ... }: scoped grad mode (do not `break` or
+ * `return` out of the block, the previous mode would not be restored). */
+#define CT_GRAD_MODE_(on)                                                                    \
+  for (int ct_gm_prev_ = ct_set_grad_enabled(on), ct_gm_once_ = 1; ct_gm_once_;              \
+       ct_set_grad_enabled(ct_gm_prev_), ct_gm_once_ = 0)
+#define CT_NO_GRAD CT_GRAD_MODE_(false)
+#define CT_ENABLE_GRAD CT_GRAD_MODE_(true)
+
+/* ---- custom functions (torch.autograd.Function) ------------------------------------ */
+typedef struct ct_function_ctx ct_function_ctx;
+/* forward: compute outputs[0..n_out) from inputs (runs under no-grad); may save tensors. */
+typedef int (*ct_function_forward)(ct_function_ctx *ctx, ct_tensor *const *inputs, int n_in,
+                                   ct_tensor **outputs, int n_out);
+/* backward: grad_inputs[i] for each input (NULL for none) from grad_outputs. */
+typedef int (*ct_function_backward)(ct_function_ctx *ctx, ct_tensor *const *grad_outputs,
+                                    int n_out, ct_tensor **grad_inputs, int n_in);
+typedef struct ct_function {
+  const char *name; /* grad_fn name, e.g. "CustomSigmoidBackward" */
+  ct_function_forward forward;
+  ct_function_backward backward;
+  int n_outputs; /* 1 if 0 */
+} ct_function;
+/* ctx.save_for_backward(t) / ctx.saved_tensors[i] */
+int ct_ctx_save_for_backward(ct_function_ctx *ctx, ct_tensor *t);
+ct_tensor *ct_ctx_saved(ct_function_ctx *ctx, int i);
+/* Per-call user data (ctx.attr = ...), freed with free() when the graph goes. */
+void *ct_ctx_alloc(ct_function_ctx *ctx, size_t bytes);
+void *ct_ctx_data(ct_function_ctx *ctx);
+/* Function.apply(inputs...): outputs written to outputs[]; returns 0 or -1. */
+int ct_function_apply(const ct_function *fn, ct_tensor *const *inputs, int n_in,
+                      ct_tensor **outputs);
+
+/* ---- gradcheck --------------------------------------------------------------------- */
+/* The function under test: outputs[0..n_out) from inputs; returns 0 or -1. */
+typedef int (*ct_fn)(ct_tensor *const *inputs, int n_in, ct_tensor **outputs, int n_out,
+                     void *user);
+typedef struct ct_gradcheck_opts {
+  double eps, atol, rtol; /* 1e-6, 1e-5, 1e-3 */
+  int n_outputs;          /* 1 */
+  void *user;
+  bool quiet;             /* false: print the mismatch like PyTorch's message */
+} ct_gradcheck_opts;
+#define CT_GRADCHECK_OPTS(...) \
+  CT_OPTS(ct_gradcheck_opts, .eps = 1e-6, .atol = 1e-5, .rtol = 1e-3, .n_outputs = 1, __VA_ARGS__)
+/* torch.autograd.gradcheck: float64 inputs that require grad; true when analytical and
+ * numerical Jacobians agree. */
+bool ct_gradcheck_(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o);
+/* torch.autograd.gradgradcheck: checks the gradients of the gradients. */
+bool ct_gradgradcheck_(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o);
+#define ct_gradcheck(fn, inputs, n_in, ...) ct_gradcheck_(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
+#define ct_gradgradcheck(fn, inputs, n_in, ...) \
+  ct_gradgradcheck_(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
+
+#ifdef __cplusplus
+}
+#endif
+#endif

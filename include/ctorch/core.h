@@ -1,0 +1,222 @@
+/* ctorch core: dtypes, errors, memory scopes, tensor creation and queries.
+ *
+ * Memory model: every tensor the API returns belongs to the innermost open scope
+ * (ct_scope_begin/ct_scope_end); ending the scope drops those references. With no scope
+ * open the caller owns the returned reference and drops it with ct_release().
+ * Error model: a failing function returns NULL (or a negative status) and records a
+ * PyTorch-worded message readable with ct_last_error(). A NULL tensor argument makes a
+ * function return NULL without replacing the first message, so chains are checked once. */
+#ifndef CTORCH_CORE_H
+#define CTORCH_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CT_MAX_DIMS 16
+
+/* Ordered by PyTorch's promotion lattice within each category. */
+typedef enum ct_dtype {
+  CT_DTYPE_UNSET = -1, /* in options: "use the default" */
+  CT_BOOL = 0,
+  CT_UINT8,
+  CT_INT8,
+  CT_INT16,
+  CT_INT32,
+  CT_INT64,
+  CT_FLOAT32,
+  CT_FLOAT64,
+  CT_NUM_DTYPES
+} ct_dtype;
+
+typedef struct ct_tensor ct_tensor;
+typedef struct ct_generator ct_generator;
+
+/* ---- options idiom -------------------------------------------------------------------
+ * CT_OPTS(type, defaults, user...) builds an options struct whose unset fields keep
+ * PyTorch's defaults; later designated initializers override earlier ones. The pragma
+ * keeps -Woverride-init (gcc) / -Winitializer-overrides (clang) quiet in user code. */
+#if defined(__clang__)
+#define CT_OPTS_IGNORE_ _Pragma("clang diagnostic ignored \"-Winitializer-overrides\"")
+#define CT_OPTS_PUSH_ _Pragma("clang diagnostic push")
+#define CT_OPTS_POP_ _Pragma("clang diagnostic pop")
+#else
+#define CT_OPTS_IGNORE_ _Pragma("GCC diagnostic ignored \"-Woverride-init\"")
+#define CT_OPTS_PUSH_ _Pragma("GCC diagnostic push")
+#define CT_OPTS_POP_ _Pragma("GCC diagnostic pop")
+#endif
+#define CT_OPTS(type, ...)                                                                  \
+  __extension__({                                                                           \
+    CT_OPTS_PUSH_ CT_OPTS_IGNORE_ type ct_opts_tmp_ = {__VA_ARGS__};                        \
+    CT_OPTS_POP_ ct_opts_tmp_;                                                              \
+  })
+
+/* Shape literal: ct_zeros(CT_SHAPE(2, 3)) expands to ct_zeros(2, (int64_t[]){2, 3}). */
+#define CT_SHAPE(...) \
+  (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), ((const int64_t[]){__VA_ARGS__})
+
+/* ---- errors ------------------------------------------------------------------------ */
+/* The message of the first error since the last ct_clear_error(), or NULL. */
+const char *ct_last_error(void);
+/* Forget the recorded error. */
+void ct_clear_error(void);
+/* What happens on error: return NULL and keep the message (default), or print and abort. */
+typedef enum ct_error_mode { CT_ERRORS_RETURN = 0, CT_ERRORS_ABORT = 1 } ct_error_mode;
+void ct_set_error_mode(ct_error_mode mode);
+/* Optional callback run on every recorded error (after the message is stored). */
+typedef void (*ct_error_handler)(const char *message, void *user);
+void ct_set_error_handler(ct_error_handler fn, void *user);
+
+/* ---- memory ------------------------------------------------------------------------ */
+/* Open a scope: tensors returned from now on belong to it. Scopes nest. */
+void ct_scope_begin(void);
+/* Close the innermost scope, dropping its references (kept tensors survive). */
+void ct_scope_end(void);
+/* Move a reference out of the innermost scope into its parent (or to the caller when
+ * there is no parent). Returns t. */
+ct_tensor *ct_keep(ct_tensor *t);
+/* Add a caller-owned reference (dropped with ct_release). Returns t. */
+ct_tensor *ct_retain(ct_tensor *t);
+/* Drop one caller-owned reference. NULL is ignored. */
+void ct_release(ct_tensor *t);
+/* Number of live tensor objects and storage bytes (for leak tests). */
+int64_t ct_live_tensors(void);
+int64_t ct_live_bytes(void);
+
+/* ---- threads ----------------------------------------------------------------------- */
+/* One setting for OpenMP and OpenBLAS, so the two never oversubscribe the cores. */
+void ct_set_num_threads(int n);
+int ct_get_num_threads(void);
+
+/* ---- dtypes ------------------------------------------------------------------------ */
+/* PyTorch's name: "torch.float32". */
+const char *ct_dtype_name(ct_dtype dt);
+size_t ct_dtype_size(ct_dtype dt);
+bool ct_dtype_is_floating(ct_dtype dt);
+/* torch.promote_types */
+ct_dtype ct_promote_types(ct_dtype a, ct_dtype b);
+/* torch.result_type(a, b): PyTorch's rules with 0-dim tensors and wrapped scalars. */
+ct_dtype ct_result_type(const ct_tensor *a, const ct_tensor *b);
+/* torch.set_default_dtype / get_default_dtype (float32 or float64). */
+void ct_set_default_dtype(ct_dtype dt);
+ct_dtype ct_get_default_dtype(void);
+
+/* ---- queries ----------------------------------------------------------------------- */
+int ct_dim(const ct_tensor *t);
+/* Size of dim (negative dims count from the end); -1 on error. */
+int64_t ct_size(const ct_tensor *t, int dim);
+const int64_t *ct_shape(const ct_tensor *t);
+const int64_t *ct_strides(const ct_tensor *t);
+int64_t ct_storage_offset(const ct_tensor *t);
+int64_t ct_numel(const ct_tensor *t);
+ct_dtype ct_dtype_of(const ct_tensor *t);
+bool ct_is_contiguous(const ct_tensor *t);
+bool ct_is_floating_point(const ct_tensor *t);
+/* True when a and b share the same storage (a view relation). */
+bool ct_shares_storage(const ct_tensor *a, const ct_tensor *b);
+/* Pointer to element 0 (honours the storage offset). Contiguity is the caller's concern. */
+void *ct_data_ptr(const ct_tensor *t);
+
+/* Element access for C code: index has ct_dim(t) entries (negative counts from the end).
+ * ct_item reads a one-element tensor. Errors return NaN / set the message. */
+double ct_item(const ct_tensor *t);
+double ct_get(const ct_tensor *t, const int64_t *index);
+int ct_set(ct_tensor *t, const int64_t *index, double value);
+/* Copy all elements out as doubles / float in row-major order; returns count or -1. */
+int64_t ct_to_doubles(const ct_tensor *t, double *out, int64_t cap);
+
+/* ---- creation ---------------------------------------------------------------------- */
+typedef struct ct_tensor_opts {
+  ct_dtype dtype;     /* CT_DTYPE_UNSET: the default dtype (float32), the input's for *_like */
+  bool requires_grad; /* default false */
+  ct_generator *generator; /* random functions: NULL = the default generator */
+} ct_tensor_opts;
+#define CT_TENSOR_OPTS(...) CT_OPTS(ct_tensor_opts, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+
+/* torch.tensor(data): copies ndim/shape elements of dtype from data. */
+ct_tensor *ct_tensor_from(const void *data, ct_dtype dtype, int ndim, const int64_t *shape);
+/* torch.from_numpy-like: wraps memory the caller keeps alive (not freed by ctorch). */
+ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *shape);
+/* 0-dim tensor; ct_scalar_tensor makes a float (default dtype) number. */
+ct_tensor *ct_scalar_tensor(double v, ct_dtype dtype);
+/* A Python number as an operand: takes part in type promotion as a wrapped scalar
+ * (int tensor * 2.5 -> float32, float32 tensor * 2.0 -> float32). */
+ct_tensor *ct_wrap_scalar(double v);
+ct_tensor *ct_wrap_int(int64_t v);
+
+ct_tensor *ct_empty_(int ndim, const int64_t *shape, ct_tensor_opts o);
+ct_tensor *ct_zeros_(int ndim, const int64_t *shape, ct_tensor_opts o);
+ct_tensor *ct_ones_(int ndim, const int64_t *shape, ct_tensor_opts o);
+ct_tensor *ct_full_(int ndim, const int64_t *shape, double value, ct_tensor_opts o);
+ct_tensor *ct_rand_(int ndim, const int64_t *shape, ct_tensor_opts o);
+ct_tensor *ct_randn_(int ndim, const int64_t *shape, ct_tensor_opts o);
+/* torch.randint(low, high, shape): default dtype int64. */
+ct_tensor *ct_randint_(int64_t low, int64_t high, int ndim, const int64_t *shape, ct_tensor_opts o);
+/* torch.randperm(n): default dtype int64. */
+ct_tensor *ct_randperm_(int64_t n, ct_tensor_opts o);
+/* torch.arange(start, end, step): int64 when all three are integral, else default float. */
+ct_tensor *ct_arange_(double start, double end, double step, ct_tensor_opts o);
+ct_tensor *ct_linspace_(double start, double end, int64_t steps, ct_tensor_opts o);
+ct_tensor *ct_eye_(int64_t n, int64_t m, ct_tensor_opts o);
+/* Each shaped macro takes CT_SHAPE(...) or "ndim, shape" then optional keyword options:
+ * ct_zeros(CT_SHAPE(2, 3), .dtype = CT_FLOAT64, .requires_grad = true). The indirection
+ * lets CT_SHAPE expand to its two arguments before they are counted. */
+#define CT_SHAPED_(fn, ndim, shape, ...) fn(ndim, shape, CT_TENSOR_OPTS(__VA_ARGS__))
+#define CT_SHAPED_V_(fn, ndim, shape, v, ...) fn(ndim, shape, v, CT_TENSOR_OPTS(__VA_ARGS__))
+#define CT_RANDINT_(lo, hi, ndim, shape, ...) ct_randint_(lo, hi, ndim, shape, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_empty(...) CT_SHAPED_(ct_empty_, __VA_ARGS__)
+#define ct_zeros(...) CT_SHAPED_(ct_zeros_, __VA_ARGS__)
+#define ct_ones(...) CT_SHAPED_(ct_ones_, __VA_ARGS__)
+#define ct_full(...) CT_SHAPED_V_(ct_full_, __VA_ARGS__)
+#define ct_rand(...) CT_SHAPED_(ct_rand_, __VA_ARGS__)
+#define ct_randn(...) CT_SHAPED_(ct_randn_, __VA_ARGS__)
+#define ct_randint(...) CT_RANDINT_(__VA_ARGS__)
+#define ct_randperm(n, ...) ct_randperm_(n, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_arange(start, end, step, ...) ct_arange_(start, end, step, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_linspace(start, end, steps, ...) \
+  ct_linspace_(start, end, steps, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_eye(n, m, ...) ct_eye_(n, m, CT_TENSOR_OPTS(__VA_ARGS__))
+
+/* *_like: same shape (and dtype unless .dtype is set). */
+ct_tensor *ct_empty_like_(const ct_tensor *t, ct_tensor_opts o);
+ct_tensor *ct_zeros_like_(const ct_tensor *t, ct_tensor_opts o);
+ct_tensor *ct_ones_like_(const ct_tensor *t, ct_tensor_opts o);
+ct_tensor *ct_full_like_(const ct_tensor *t, double v, ct_tensor_opts o);
+ct_tensor *ct_rand_like_(const ct_tensor *t, ct_tensor_opts o);
+ct_tensor *ct_randn_like_(const ct_tensor *t, ct_tensor_opts o);
+#define ct_empty_like(t, ...) ct_empty_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_zeros_like(t, ...) ct_zeros_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_ones_like(t, ...) ct_ones_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_full_like(t, v, ...) ct_full_like_(t, v, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_rand_like(t, ...) ct_rand_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_randn_like(t, ...) ct_randn_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+
+/* ---- random -------------------------------------------------------------------------
+ * The generator is PyTorch's CPU mt19937, so ct_manual_seed(s) + ct_rand/ct_randn give
+ * the numbers torch.manual_seed(s) + torch.rand/torch.randn give. */
+void ct_manual_seed(uint64_t seed);
+ct_generator *ct_generator_new(uint64_t seed);
+void ct_generator_free(ct_generator *g);
+void ct_generator_manual_seed(ct_generator *g, uint64_t seed);
+/* In-place fills (Tensor.uniform_ / normal_ / bernoulli_ / random_); gen NULL = default. */
+ct_tensor *ct_uniform_(ct_tensor *t, double from, double to, ct_generator *gen);
+ct_tensor *ct_normal_(ct_tensor *t, double mean, double std, ct_generator *gen);
+ct_tensor *ct_bernoulli_(ct_tensor *t, double p, ct_generator *gen);
+/* torch.bernoulli(probs) */
+ct_tensor *ct_bernoulli(const ct_tensor *probs, ct_generator *gen);
+
+/* ---- printing ---------------------------------------------------------------------- */
+/* PyTorch's repr: "tensor([[ 0.1399, -0.7069]], grad_fn=<AddBackward0>)". The returned
+ * string is malloc'd; free() it. */
+char *ct_to_string(const ct_tensor *t);
+/* print(t) followed by a newline, to stdout. */
+void ct_print(const ct_tensor *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

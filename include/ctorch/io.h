@@ -1,0 +1,45 @@
+/* ctorch file formats: NumPy .npy and safetensors (the state_dict format). Files are
+ * untrusted: every size and offset is checked; bad files give an error, never a crash. */
+#ifndef CTORCH_IO_H
+#define CTORCH_IO_H
+
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* np.load / np.save of one array (little-endian, C or Fortran order on read). */
+ct_tensor *ct_npy_load(const char *path);
+int ct_npy_save(const char *path, const ct_tensor *t);
+/* The same on memory buffers. ct_npy_dumps returns a malloc'd buffer (free()). */
+ct_tensor *ct_npy_loads(const void *buf, size_t len);
+void *ct_npy_dumps(const ct_tensor *t, size_t *len);
+
+/* A named tensor map (a state_dict) with string metadata, as safetensors stores it. */
+typedef struct ct_tensor_map ct_tensor_map;
+ct_tensor_map *ct_tensor_map_new(void);
+void ct_tensor_map_free(ct_tensor_map *m);
+/* Adds (retains) t under name, replacing an existing entry. 0 or -1. */
+int ct_tensor_map_set(ct_tensor_map *m, const char *name, ct_tensor *t);
+/* Borrowed (owned by the map); NULL when absent (no error recorded). */
+ct_tensor *ct_tensor_map_get(const ct_tensor_map *m, const char *name);
+int ct_tensor_map_size(const ct_tensor_map *m);
+/* Entries in insertion (or file) order. */
+const char *ct_tensor_map_name(const ct_tensor_map *m, int i);
+ct_tensor *ct_tensor_map_at(const ct_tensor_map *m, int i);
+int ct_tensor_map_set_meta(ct_tensor_map *m, const char *key, const char *value);
+/* NULL when absent. */
+const char *ct_tensor_map_meta(const ct_tensor_map *m, const char *key);
+
+/* safetensors (https://github.com/huggingface/safetensors): F32 F64 I64 I32 I16 I8 U8 BOOL.
+ * Tensors written contiguous, names sorted like the Python library does. */
+ct_tensor_map *ct_safetensors_load(const char *path);
+ct_tensor_map *ct_safetensors_loads(const void *buf, size_t len);
+int ct_safetensors_save(const char *path, const ct_tensor_map *m);
+void *ct_safetensors_dumps(const ct_tensor_map *m, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

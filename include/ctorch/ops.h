@@ -1,0 +1,319 @@
+/* ctorch tensor operations: torch.X / Tensor.X -> ct_X, in-place ops end in '_'.
+ * Every op returns a new tensor owned by the innermost scope (see core.h), or NULL with
+ * ct_last_error() set. Differentiable ops record their backward when an input requires grad
+ * and grad mode is on; backward formulas are themselves differentiable (create_graph). */
+#ifndef CTORCH_OPS_H
+#define CTORCH_OPS_H
+
+#include "core.h"
+#include <math.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "None" for optional integer arguments (dim=None, end=None, ...). */
+#define CT_NONE INT64_MIN
+
+/* A list of dims: CT_DIMS(0, 2). n == 0 means "all dims" (dim=None). */
+typedef struct ct_dims {
+  int n;
+  int64_t d[CT_MAX_DIMS];
+} ct_dims;
+#define CT_DIMS(...) \
+  ((ct_dims){.n = (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), .d = {__VA_ARGS__}})
+
+/* Two results (values + indices) of max/min/sort/topk/mode. */
+typedef struct ct_tensor_pair {
+  ct_tensor *values;
+  ct_tensor *indices;
+} ct_tensor_pair;
+
+/* ---- views (share storage with their base) ----------------------------------------- */
+/* Tensor.view(shape): one -1 is inferred; fails on incompatible strides like PyTorch. */
+ct_tensor *ct_view(const ct_tensor *t, int ndim, const int64_t *shape);
+/* torch.reshape: a view when possible, otherwise a copy. */
+ct_tensor *ct_reshape(const ct_tensor *t, int ndim, const int64_t *shape);
+ct_tensor *ct_view_as(const ct_tensor *t, const ct_tensor *other);
+ct_tensor *ct_transpose(const ct_tensor *t, int64_t dim0, int64_t dim1);
+/* Tensor.t(): 2-D transpose (0-D and 1-D returned as is). */
+ct_tensor *ct_t(const ct_tensor *t);
+ct_tensor *ct_permute(const ct_tensor *t, int ndim, const int64_t *dims);
+/* squeeze all size-1 dims */
+ct_tensor *ct_squeeze(const ct_tensor *t);
+ct_tensor *ct_squeeze_dim(const ct_tensor *t, int64_t dim);
+ct_tensor *ct_unsqueeze(const ct_tensor *t, int64_t dim);
+/* Tensor.expand(sizes): -1 keeps a size; new leading dims allowed. */
+ct_tensor *ct_expand(const ct_tensor *t, int ndim, const int64_t *shape);
+ct_tensor *ct_expand_as(const ct_tensor *t, const ct_tensor *other);
+ct_tensor *ct_narrow(const ct_tensor *t, int64_t dim, int64_t start, int64_t length);
+/* t[..., start:end:step, ...] on one dim; start/end may be CT_NONE; step > 0. */
+ct_tensor *ct_slice(const ct_tensor *t, int64_t dim, int64_t start, int64_t end, int64_t step);
+/* t[..., index, ...]: removes dim. */
+ct_tensor *ct_select(const ct_tensor *t, int64_t dim, int64_t index);
+ct_tensor *ct_flatten(const ct_tensor *t, int64_t start_dim, int64_t end_dim);
+ct_tensor *ct_unflatten(const ct_tensor *t, int64_t dim, int nsizes, const int64_t *sizes);
+/* torch.unbind: writes up to cap views into out; returns their count or -1. */
+int ct_unbind(const ct_tensor *t, int64_t dim, ct_tensor **out, int cap);
+/* torch.split(t, split_size, dim) / torch.split(t, [sizes], dim) / torch.chunk */
+int ct_split(const ct_tensor *t, int64_t split_size, int64_t dim, ct_tensor **out, int cap);
+int ct_split_sizes(const ct_tensor *t, int n, const int64_t *sizes, int64_t dim, ct_tensor **out,
+                   int cap);
+int ct_chunk(const ct_tensor *t, int64_t chunks, int64_t dim, ct_tensor **out, int cap);
+/* Tensor.diagonal / torch.diag_embed are not yet provided. */
+
+/* ---- copies and conversions -------------------------------------------------------- */
+ct_tensor *ct_contiguous(const ct_tensor *t);
+ct_tensor *ct_clone(const ct_tensor *t);
+/* A view that shares storage but not history (requires_grad false). */
+ct_tensor *ct_detach(const ct_tensor *t);
+ct_tensor *ct_detach_(ct_tensor *t);
+/* Tensor.copy_(src): src broadcast to dst's shape, converted to dst's dtype. */
+ct_tensor *ct_copy_(ct_tensor *dst, const ct_tensor *src);
+/* Tensor.to(dtype): the same tensor (a new reference) when dtype already matches. */
+ct_tensor *ct_to(const ct_tensor *t, ct_dtype dtype);
+ct_tensor *ct_fill_(ct_tensor *t, double value);
+ct_tensor *ct_zero_(ct_tensor *t);
+
+/* ---- elementwise, broadcasting ----------------------------------------------------- */
+ct_tensor *ct_add(const ct_tensor *a, const ct_tensor *b);
+/* torch.add(a, b, alpha=alpha) / torch.sub(a, b, alpha=alpha) */
+ct_tensor *ct_add_alpha(const ct_tensor *a, const ct_tensor *b, double alpha);
+ct_tensor *ct_sub(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_sub_alpha(const ct_tensor *a, const ct_tensor *b, double alpha);
+ct_tensor *ct_mul(const ct_tensor *a, const ct_tensor *b);
+/* True division: integer inputs give the default float dtype. */
+ct_tensor *ct_div(const ct_tensor *a, const ct_tensor *b);
+typedef enum ct_rounding { CT_ROUND_NONE = 0, CT_ROUND_TRUNC, CT_ROUND_FLOOR } ct_rounding;
+/* torch.div(a, b, rounding_mode=...) */
+ct_tensor *ct_div_mode(const ct_tensor *a, const ct_tensor *b, ct_rounding mode);
+ct_tensor *ct_floor_divide(const ct_tensor *a, const ct_tensor *b);
+/* Python-style modulus (sign of the divisor) */
+ct_tensor *ct_remainder(const ct_tensor *a, const ct_tensor *b);
+/* C-style modulus (sign of the dividend) */
+ct_tensor *ct_fmod(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_pow(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_atan2(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_minimum(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_maximum(const ct_tensor *a, const ct_tensor *b);
+/* Tensor-scalar forms: the scalar takes part in promotion as a Python number. */
+ct_tensor *ct_add_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_sub_scalar(const ct_tensor *a, double s);
+/* s - a (Python's `s - a`) */
+ct_tensor *ct_rsub_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_mul_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_div_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_pow_scalar(const ct_tensor *a, double exponent);
+/* s ** a */
+ct_tensor *ct_rpow_scalar(double s, const ct_tensor *a);
+ct_tensor *ct_remainder_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_fmod_scalar(const ct_tensor *a, double s);
+
+/* unary */
+ct_tensor *ct_neg(const ct_tensor *t);
+ct_tensor *ct_abs(const ct_tensor *t);
+ct_tensor *ct_sign(const ct_tensor *t);
+ct_tensor *ct_square(const ct_tensor *t);
+ct_tensor *ct_reciprocal(const ct_tensor *t);
+ct_tensor *ct_exp(const ct_tensor *t);
+ct_tensor *ct_exp2(const ct_tensor *t);
+ct_tensor *ct_log(const ct_tensor *t);
+ct_tensor *ct_log2(const ct_tensor *t);
+ct_tensor *ct_log10(const ct_tensor *t);
+ct_tensor *ct_log1p(const ct_tensor *t);
+ct_tensor *ct_expm1(const ct_tensor *t);
+ct_tensor *ct_sqrt(const ct_tensor *t);
+ct_tensor *ct_rsqrt(const ct_tensor *t);
+ct_tensor *ct_sin(const ct_tensor *t);
+ct_tensor *ct_cos(const ct_tensor *t);
+ct_tensor *ct_tan(const ct_tensor *t);
+ct_tensor *ct_tanh(const ct_tensor *t);
+ct_tensor *ct_sigmoid(const ct_tensor *t);
+ct_tensor *ct_relu(const ct_tensor *t);
+typedef enum ct_gelu_approx { CT_GELU_NONE = 0, CT_GELU_TANH } ct_gelu_approx;
+ct_tensor *ct_gelu(const ct_tensor *t, ct_gelu_approx approximate);
+ct_tensor *ct_silu(const ct_tensor *t);
+ct_tensor *ct_erf(const ct_tensor *t);
+ct_tensor *ct_floor(const ct_tensor *t);
+ct_tensor *ct_ceil(const ct_tensor *t);
+/* round half to even, like torch.round */
+ct_tensor *ct_round(const ct_tensor *t);
+ct_tensor *ct_trunc(const ct_tensor *t);
+/* torch.clamp(t, min, max): NAN for an absent bound (None). */
+ct_tensor *ct_clamp(const ct_tensor *t, double min, double max);
+/* torch.clamp with tensor bounds; either may be NULL (None), not both. */
+ct_tensor *ct_clamp_tensor(const ct_tensor *t, const ct_tensor *min, const ct_tensor *max);
+/* torch.where(cond, a, b) */
+ct_tensor *ct_where(const ct_tensor *cond, const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_masked_fill(const ct_tensor *t, const ct_tensor *mask, double value);
+/* torch.lerp(start, end, weight): start + weight * (end - start) */
+ct_tensor *ct_lerp(const ct_tensor *start, const ct_tensor *end, const ct_tensor *weight);
+ct_tensor *ct_lerp_scalar(const ct_tensor *start, const ct_tensor *end, double weight);
+
+/* comparisons and logic: results are CT_BOOL, never differentiable */
+ct_tensor *ct_eq(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_ne(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_lt(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_le(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_gt(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_ge(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_eq_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_ne_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_lt_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_le_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_gt_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_ge_scalar(const ct_tensor *a, double s);
+ct_tensor *ct_isnan(const ct_tensor *t);
+ct_tensor *ct_isinf(const ct_tensor *t);
+ct_tensor *ct_logical_and(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_logical_or(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_logical_xor(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_logical_not(const ct_tensor *t);
+/* torch.equal: same shape and values */
+bool ct_equal(const ct_tensor *a, const ct_tensor *b);
+/* torch.allclose(a, b, rtol, atol) */
+bool ct_allclose(const ct_tensor *a, const ct_tensor *b, double rtol, double atol);
+
+/* in-place variants: the result is written into (and returned as) the first argument;
+ * the result dtype must be castable to it, as in PyTorch */
+ct_tensor *ct_add_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_sub_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_mul_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_div_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_pow_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_add_scalar_(ct_tensor *a, double s);
+ct_tensor *ct_sub_scalar_(ct_tensor *a, double s);
+ct_tensor *ct_mul_scalar_(ct_tensor *a, double s);
+ct_tensor *ct_div_scalar_(ct_tensor *a, double s);
+ct_tensor *ct_pow_scalar_(ct_tensor *a, double s);
+ct_tensor *ct_neg_(ct_tensor *t);
+ct_tensor *ct_abs_(ct_tensor *t);
+ct_tensor *ct_exp_(ct_tensor *t);
+ct_tensor *ct_log_(ct_tensor *t);
+ct_tensor *ct_sqrt_(ct_tensor *t);
+ct_tensor *ct_sin_(ct_tensor *t);
+ct_tensor *ct_cos_(ct_tensor *t);
+ct_tensor *ct_tanh_(ct_tensor *t);
+ct_tensor *ct_sigmoid_(ct_tensor *t);
+ct_tensor *ct_relu_(ct_tensor *t);
+ct_tensor *ct_floor_(ct_tensor *t);
+ct_tensor *ct_ceil_(ct_tensor *t);
+ct_tensor *ct_round_(ct_tensor *t);
+ct_tensor *ct_trunc_(ct_tensor *t);
+ct_tensor *ct_clamp_(ct_tensor *t, double min, double max);
+ct_tensor *ct_masked_fill_(ct_tensor *t, const ct_tensor *mask, double value);
+
+/* ---- reductions -------------------------------------------------------------------- */
+typedef struct ct_reduce_opts {
+  ct_dims dim;    /* CT_DIMS(...); empty = all dims */
+  bool keepdim;   /* false */
+  ct_dtype dtype; /* CT_DTYPE_UNSET: PyTorch's (sum/prod of ints -> int64) */
+} ct_reduce_opts;
+#define CT_REDUCE_OPTS(...) CT_OPTS(ct_reduce_opts, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+ct_tensor *ct_sum_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_mean_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_amax_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_amin_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_logsumexp_(const ct_tensor *t, ct_reduce_opts o);
+/* all/any: bool results */
+ct_tensor *ct_all_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_any_(const ct_tensor *t, ct_reduce_opts o);
+#define ct_sum(t, ...) ct_sum_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_mean(t, ...) ct_mean_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_amax(t, ...) ct_amax_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_amin(t, ...) ct_amin_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_logsumexp(t, ...) ct_logsumexp_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_all(t, ...) ct_all_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_any(t, ...) ct_any_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+
+/* torch.prod(t) / torch.prod(t, dim, keepdim) (dim CT_NONE = all) */
+ct_tensor *ct_prod(const ct_tensor *t, int64_t dim, bool keepdim);
+
+typedef struct ct_var_opts {
+  ct_dims dim;
+  double correction; /* 1 (Bessel) */
+  bool keepdim;
+} ct_var_opts;
+#define CT_VAR_OPTS(...) CT_OPTS(ct_var_opts, .correction = 1, __VA_ARGS__)
+ct_tensor *ct_var_(const ct_tensor *t, ct_var_opts o);
+ct_tensor *ct_std_(const ct_tensor *t, ct_var_opts o);
+#define ct_var(t, ...) ct_var_(t, CT_VAR_OPTS(__VA_ARGS__))
+#define ct_std(t, ...) ct_std_(t, CT_VAR_OPTS(__VA_ARGS__))
+
+typedef struct ct_norm_opts {
+  double p; /* 2; INFINITY, -INFINITY, 0, 1, any real */
+  ct_dims dim;
+  bool keepdim;
+} ct_norm_opts;
+#define CT_NORM_OPTS(...) CT_OPTS(ct_norm_opts, .p = 2, __VA_ARGS__)
+/* torch.norm / torch.linalg.vector_norm; p='fro' is p = 2. */
+ct_tensor *ct_norm_(const ct_tensor *t, ct_norm_opts o);
+#define ct_norm(t, ...) ct_norm_(t, CT_NORM_OPTS(__VA_ARGS__))
+
+/* torch.max(t) / torch.min(t): the single largest element */
+ct_tensor *ct_max(const ct_tensor *t);
+ct_tensor *ct_min(const ct_tensor *t);
+/* torch.max(t, dim, keepdim): (values, indices) */
+ct_tensor_pair ct_max_dim(const ct_tensor *t, int64_t dim, bool keepdim);
+ct_tensor_pair ct_min_dim(const ct_tensor *t, int64_t dim, bool keepdim);
+/* torch.argmax(t, dim=None|d, keepdim) */
+ct_tensor *ct_argmax(const ct_tensor *t, int64_t dim, bool keepdim);
+ct_tensor *ct_argmin(const ct_tensor *t, int64_t dim, bool keepdim);
+ct_tensor *ct_cumsum(const ct_tensor *t, int64_t dim);
+ct_tensor *ct_cumprod(const ct_tensor *t, int64_t dim);
+ct_tensor *ct_softmax(const ct_tensor *t, int64_t dim);
+ct_tensor *ct_log_softmax(const ct_tensor *t, int64_t dim);
+
+/* ---- linear algebra (OpenBLAS) ----------------------------------------------------- */
+ct_tensor *ct_mm(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_bmm(const ct_tensor *a, const ct_tensor *b);
+/* torch.matmul: 1-D/2-D/batched with broadcasting of batch dims */
+ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_mv(const ct_tensor *a, const ct_tensor *v);
+/* beta * input + alpha * (m1 @ m2) */
+ct_tensor *ct_addmm(const ct_tensor *input, const ct_tensor *m1, const ct_tensor *m2, double beta,
+                    double alpha);
+ct_tensor *ct_dot(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_outer(const ct_tensor *a, const ct_tensor *b);
+
+/* ---- indexing and joining ---------------------------------------------------------- */
+ct_tensor *ct_index_select(const ct_tensor *t, int64_t dim, const ct_tensor *index);
+ct_tensor *ct_gather(const ct_tensor *t, int64_t dim, const ct_tensor *index);
+ct_tensor *ct_scatter(const ct_tensor *t, int64_t dim, const ct_tensor *index, const ct_tensor *src);
+ct_tensor *ct_scatter_value(const ct_tensor *t, int64_t dim, const ct_tensor *index, double value);
+ct_tensor *ct_scatter_add(const ct_tensor *t, int64_t dim, const ct_tensor *index,
+                          const ct_tensor *src);
+/* torch.take: index into the flattened tensor */
+ct_tensor *ct_take(const ct_tensor *t, const ct_tensor *index);
+ct_tensor *ct_masked_select(const ct_tensor *t, const ct_tensor *mask);
+/* torch.nonzero: (n, ndim) int64 */
+ct_tensor *ct_nonzero(const ct_tensor *t);
+ct_tensor *ct_cat(ct_tensor *const *ts, int n, int64_t dim);
+ct_tensor *ct_stack(ct_tensor *const *ts, int n, int64_t dim);
+ct_tensor *ct_tril(const ct_tensor *t, int64_t diagonal);
+ct_tensor *ct_triu(const ct_tensor *t, int64_t diagonal);
+/* F.one_hot(t, num_classes=-1): int64 */
+ct_tensor *ct_one_hot(const ct_tensor *t, int64_t num_classes);
+ct_tensor *ct_repeat(const ct_tensor *t, int n, const int64_t *repeats);
+ct_tensor *ct_flip(const ct_tensor *t, int n, const int64_t *dims);
+/* torch.roll(t, shifts, dims): ndims == 0 rolls the flattened tensor by shifts[0] */
+ct_tensor *ct_roll(const ct_tensor *t, int nshifts, const int64_t *shifts, int ndims,
+                   const int64_t *dims);
+/* torch.sort(t, dim, descending, stable): stable sorts keep ties in order */
+ct_tensor_pair ct_sort(const ct_tensor *t, int64_t dim, bool descending, bool stable);
+ct_tensor *ct_argsort(const ct_tensor *t, int64_t dim, bool descending);
+ct_tensor_pair ct_topk(const ct_tensor *t, int64_t k, int64_t dim, bool largest, bool sorted);
+typedef enum ct_pad_mode {
+  CT_PAD_CONSTANT = 0,
+  CT_PAD_REFLECT,
+  CT_PAD_REPLICATE,
+  CT_PAD_CIRCULAR
+} ct_pad_mode;
+/* F.pad(t, pad, mode, value): pad lists (left, right) pairs from the last dim backwards */
+ct_tensor *ct_pad(const ct_tensor *t, int npad, const int64_t *pad, ct_pad_mode mode,
+                  double value);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

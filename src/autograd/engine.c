@@ -1,0 +1,281 @@
+/* The backward engine: collects the graph reachable from the roots, prunes nodes that
+ * lead to no wanted gradient, runs the rest in dependency order (Kahn), accumulates into
+ * leaves' .grad (backward) or captures the inputs' gradients (autograd.grad). */
+#include "../internal.h"
+
+typedef struct {
+  ct_node **v;
+  int n, cap;
+} node_vec;
+
+static int vec_push(node_vec *s, ct_node *n) {
+  if (s->n == s->cap) {
+    int cap = s->cap ? s->cap * 2 : 64;
+    ct_node **nv = realloc(s->v, sizeof(ct_node *) * (size_t)cap);
+    if (!nv) return ct__errs("CPU: out of memory");
+    s->v = nv;
+    s->cap = cap;
+  }
+  s->v[s->n++] = n;
+  return 0;
+}
+
+/* Add g into *slot (a strong reference): differentiable when grad mode is on. */
+static int accumulate(ct_tensor **slot, ct_tensor *g) {
+  if (!*slot) {
+    ct__tensor_incref(g);
+    *slot = g;
+    return 0;
+  }
+  ct_tensor *sum = ct_add(*slot, g);
+  if (!sum) return -1;
+  ct__tensor_incref(sum);
+  ct__tensor_decref(*slot);
+  *slot = sum;
+  return 0;
+}
+
+/* Store into a tensor's .grad as PyTorch does: the first gradient is copied (or kept
+ * with its graph under create_graph), later ones are added. */
+static int accumulate_grad(ct_tensor *v, ct_tensor *g, bool create_graph) {
+  if (g->dtype != v->dtype) g = ct_to(g, v->dtype);
+  if (!g) return -1;
+  if (!v->grad) {
+    ct_tensor *c = create_graph ? g : ct_detach(ct_clone(g));
+    if (!c) return -1;
+    ct__tensor_incref(c);
+    v->grad = c;
+    return 0;
+  }
+  if (create_graph || v->grad->requires_grad) {
+    ct_tensor *sum = ct_add(v->grad, g);
+    if (!sum) return -1;
+    ct__tensor_incref(sum);
+    ct__tensor_decref(v->grad);
+    v->grad = sum;
+    return 0;
+  }
+  return ct_add_(v->grad, g) ? 0 : -1;
+}
+
+typedef struct {
+  ct_node *node;
+  int nr;
+} target;
+
+static int run(int n_roots, ct_tensor *const *roots, ct_tensor *const *root_grads, bool keep_graph,
+               bool create_graph, int n_inputs, ct_tensor *const *inputs, ct_tensor **captured) {
+  node_vec all = {0}, stack = {0}, ready = {0};
+  int rc = -1;
+  target *targets = NULL;
+  bool prev_mode = ct_set_grad_enabled(create_graph);
+  ct_scope_begin();
+
+  /* Root edges and their seed gradients. */
+  ct_edge *redges = calloc((size_t)n_roots, sizeof(ct_edge));
+  if (!redges) {
+    ct__err("CPU: out of memory");
+    goto done;
+  }
+  for (int i = 0; i < n_roots; i++) {
+    ct_tensor *r = roots[i];
+    if (!r) goto done;
+    if (!r->requires_grad) {
+      ct__err("element %d of tensors does not require grad and does not have a grad_fn", i);
+      goto done;
+    }
+    redges[i] = ct__edge_of(r);
+    if (!redges[i].fn) goto done;
+  }
+  if (n_inputs > 0) {
+    targets = calloc((size_t)n_inputs, sizeof(target));
+    if (!targets) goto done;
+    for (int i = 0; i < n_inputs; i++) {
+      if (!inputs[i]) goto done;
+      if (!inputs[i]->requires_grad) {
+        ct__err("One of the differentiated Tensors does not require grad");
+        goto done;
+      }
+      ct_edge e = ct__edge_of(inputs[i]);
+      targets[i] = (target){e.fn, e.nr};
+    }
+  }
+
+  /* Collect the graph (iterative DFS) and count each node's incoming edges. */
+  for (int i = 0; i < n_roots; i++) {
+    ct_node *n = redges[i].fn;
+    if (!n->visited) {
+      n->visited = true;
+      if (vec_push(&all, n) || vec_push(&stack, n)) goto done;
+    }
+  }
+  while (stack.n > 0) {
+    ct_node *n = stack.v[--stack.n];
+    for (int i = 0; i < n->n_in; i++) {
+      ct_node *c = n->next[i].fn;
+      if (!c) continue;
+      c->deps++;
+      if (!c->visited) {
+        c->visited = true;
+        if (vec_push(&all, c) || vec_push(&stack, c)) goto done;
+      }
+    }
+  }
+  /* Wanted: targets, or (backward) every leaf accumulator and retained output. */
+  for (int k = 0; k < all.n; k++) {
+    ct_node *n = all.v[k];
+    n->needed = n_inputs == 0 && (n->variable || n->retained);
+    if (n->n_out > 0 && !n->buf) {
+      n->buf = calloc((size_t)n->n_out, sizeof(ct_tensor *));
+      if (!n->buf) {
+        ct__err("CPU: out of memory");
+        goto done;
+      }
+    }
+  }
+  for (int i = 0; i < n_inputs; i++) targets[i].node->needed = true;
+  /* Propagate "needed" up: a node is needed when any input edge leads to a needed node.
+   * Iterate to a fixed point over the collected list (graphs are DAGs; a few passes). */
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int k = all.n - 1; k >= 0; k--) {
+      ct_node *n = all.v[k];
+      if (n->needed) continue;
+      for (int i = 0; i < n->n_in; i++)
+        if (n->next[i].fn && n->next[i].fn->needed) {
+          n->needed = changed = true;
+          break;
+        }
+    }
+  }
+
+  /* Seed the roots. */
+  for (int i = 0; i < n_roots; i++) {
+    ct_tensor *r = roots[i];
+    ct_tensor *g = root_grads ? root_grads[i] : NULL;
+    if (!g) {
+      if (ct__numel_of(r->ndim, r->shape) != 1) {
+        ct__err("grad can be implicitly created only for scalar outputs");
+        goto done;
+      }
+      g = ct_ones_like(r);
+    } else if (g->ndim != r->ndim || memcmp(g->shape, r->shape, sizeof(int64_t) * (size_t)r->ndim)) {
+      char a[256], b[256];
+      ct__err("Mismatch in shape: grad_output[%d] has a shape of torch.Size(%s) and output[%d] has "
+              "a shape of torch.Size(%s).",
+              i, ct__shape_str(g->ndim, g->shape, a, sizeof a), i,
+              ct__shape_str(r->ndim, r->shape, b, sizeof b));
+      goto done;
+    }
+    if (!g || accumulate(&redges[i].fn->buf[redges[i].nr], g)) goto done;
+  }
+  for (int i = 0; i < n_roots; i++) {
+    ct_node *n = redges[i].fn;
+    if (n->deps == 0 && n->visited) {
+      n->visited = false; /* reuse the flag as "queued" */
+      if (vec_push(&ready, n)) goto done;
+    }
+  }
+
+  while (ready.n > 0) {
+    ct_node *n = ready.v[--ready.n];
+    if (n->needed) {
+      for (int i = 0; i < n_inputs; i++)
+        if (targets[i].node == n && n->buf[targets[i].nr] && !captured[i]) {
+          captured[i] = n->buf[targets[i].nr];
+          ct__tensor_incref(captured[i]);
+        }
+      if (n->retained)
+        for (int k = 0; k < n->n_out; k++)
+          if (n->retained[k] && n->buf[k] && accumulate_grad(n->retained[k], n->buf[k], create_graph))
+            goto done;
+      if (n->variable) {
+        if (n_inputs == 0 && n->buf[0] && accumulate_grad(n->variable, n->buf[0], create_graph))
+          goto done;
+      } else if (n->backward) {
+        bool any = false;
+        for (int k = 0; k < n->n_out; k++) any |= n->buf[k] != NULL;
+        if (any) {
+          ct_tensor *gin_small[8] = {0};
+          ct_tensor **gin = n->n_in <= 8 ? gin_small : calloc((size_t)n->n_in, sizeof(ct_tensor *));
+          if (!gin) goto done;
+          ct_scope_begin();
+          n->backward(n, n->buf, gin);
+          int bad = ct__has_error();
+          for (int i = 0; i < n->n_in && !bad; i++) {
+            ct_node *c = n->next[i].fn;
+            if (c && gin[i] && c->needed && accumulate(&c->buf[n->next[i].nr], gin[i])) bad = 1;
+          }
+          ct_scope_end();
+          if (gin != gin_small) free(gin);
+          if (bad) goto done;
+        }
+      }
+    }
+    for (int k = 0; k < n->n_out; k++) {
+      ct__tensor_decref(n->buf[k]);
+      n->buf[k] = NULL;
+    }
+    if (!keep_graph && n->needed && !n->variable) ct__release_saved(n);
+    for (int i = 0; i < n->n_in; i++) {
+      ct_node *c = n->next[i].fn;
+      if (c && --c->deps == 0 && vec_push(&ready, c)) goto done;
+    }
+  }
+  rc = 0;
+
+done:
+  for (int k = 0; k < all.n; k++) { /* reset engine scratch */
+    ct_node *n = all.v[k];
+    if (n->buf) {
+      for (int j = 0; j < n->n_out; j++) ct__tensor_decref(n->buf[j]);
+      free(n->buf);
+      n->buf = NULL;
+    }
+    n->deps = 0;
+    n->visited = n->needed = false;
+  }
+  if (rc != 0 && captured)
+    for (int i = 0; i < n_inputs; i++) {
+      ct__tensor_decref(captured[i]);
+      captured[i] = NULL;
+    }
+  free(all.v);
+  free(stack.v);
+  free(ready.v);
+  free(redges);
+  free(targets);
+  ct_scope_end();
+  ct_set_grad_enabled(prev_mode);
+  return rc;
+}
+
+int ct_backward_(ct_tensor *t, ct_backward_opts o) {
+  if (!t) return -1;
+  ct_tensor *g[1] = {o.gradient};
+  return run(1, &t, g, o.retain_graph || o.create_graph, o.create_graph, 0, NULL, NULL);
+}
+
+int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *inputs, int n_in,
+                     ct_tensor *const *grad_outputs, bool create_graph, int retain_graph,
+                     bool allow_unused, ct_tensor **result) {
+  if (!outputs || !inputs || !result) return ct__errs("autograd.grad: NULL argument");
+  if (n_out < 1 || n_in < 1) return ct__errs("grad requires at least one output and one input");
+  for (int i = 0; i < n_in; i++) result[i] = NULL;
+  bool keep = retain_graph < 0 ? create_graph : retain_graph != 0;
+  if (run(n_out, outputs, grad_outputs, keep, create_graph, n_in, inputs, result)) return -1;
+  int rc = 0;
+  for (int i = 0; i < n_in; i++)
+    if (!result[i] && !allow_unused)
+      rc = ct__errs("One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.");
+  for (int i = 0; i < n_in; i++) {
+    if (rc) {
+      ct__tensor_decref(result[i]);
+      result[i] = NULL;
+    } else {
+      ct__own(result[i]); /* the engine's reference now belongs to the caller's scope */
+    }
+  }
+  return rc;
+}

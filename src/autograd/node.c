@@ -1,0 +1,269 @@
+/* Graph nodes: creation with edges to the inputs' histories, saved tensors with version
+ * checks, grad mode, in-place bookkeeping and the leaf/grad accessors. */
+#include "../internal.h"
+
+static _Thread_local bool g_grad_enabled = true;
+static _Thread_local uint64_t g_seq;
+
+bool ct_set_grad_enabled(bool enabled) {
+  bool prev = g_grad_enabled;
+  g_grad_enabled = enabled;
+  return prev;
+}
+bool ct_is_grad_enabled(void) { return g_grad_enabled; }
+
+/* ---- lifetime: nodes die through a queue, so a long chain (an RNN unrolled over 100k
+ * steps) frees without deep recursion ------------------------------------------------ */
+static _Thread_local ct_node **g_pending;
+static _Thread_local int g_npending, g_cap_pending;
+static _Thread_local bool g_draining;
+
+static void release_saved(ct_node *n) {
+  for (int i = 0; i < n->n_saved; i++) {
+    ct_tensor *t = n->saved[i].t;
+    n->saved[i].t = NULL;
+    ct__tensor_decref(t);
+  }
+}
+
+static void node_destroy(ct_node *n) {
+  for (int i = 0; i < n->n_in; i++) ct__node_decref(n->next[i].fn);
+  release_saved(n);
+  if (n->destroy) n->destroy(n);
+  free(n->retained);
+  free(n);
+}
+
+void ct__node_incref(ct_node *n) {
+  if (n) n->refcount++;
+}
+
+void ct__node_decref(ct_node *n) {
+  if (!n || --n->refcount > 0) return;
+  if (g_npending == g_cap_pending) {
+    int cap = g_cap_pending ? g_cap_pending * 2 : 256;
+    ct_node **p = realloc(g_pending, sizeof(ct_node *) * (size_t)cap);
+    if (!p) abort();
+    g_pending = p;
+    g_cap_pending = cap;
+  }
+  g_pending[g_npending++] = n;
+  if (g_draining) return;
+  g_draining = true;
+  while (g_npending > 0) node_destroy(g_pending[--g_npending]);
+  g_draining = false;
+}
+
+static ct_node *node_alloc(const char *name, ct_backward_fn bw, int n_in, int n_out) {
+  size_t sz = sizeof(ct_node) + sizeof(ct_edge) * (size_t)n_in + sizeof(ct_in_meta) * (size_t)n_in;
+  ct_node *n = calloc(1, sz);
+  if (!n) return ct__err("CPU: out of memory");
+  n->refcount = 1;
+  n->name = name;
+  n->backward = bw;
+  n->n_in = n_in;
+  n->n_out = n_out;
+  n->seq = g_seq++;
+  n->next = (ct_edge *)(n + 1);
+  n->in = (ct_in_meta *)(n->next + n_in);
+  return n;
+}
+
+/* The AccumulateGrad node of a leaf: the leaf holds it strongly, it points back weakly. */
+static ct_node *grad_accumulator(ct_tensor *leaf) {
+  if (!leaf->grad_acc) {
+    ct_node *n = node_alloc("AccumulateGrad", NULL, 0, 1);
+    if (!n) return NULL;
+    n->variable = leaf;
+    leaf->grad_acc = n;
+  }
+  return leaf->grad_acc;
+}
+
+ct_edge ct__edge_of(ct_tensor *t) {
+  if (!t || !t->requires_grad) return (ct_edge){NULL, 0};
+  if (t->grad_fn) return (ct_edge){t->grad_fn, t->output_nr};
+  return (ct_edge){grad_accumulator(t), 0};
+}
+
+bool ct__any_requires_grad(int n, ct_tensor *const *inputs) {
+  if (!g_grad_enabled) return false;
+  for (int i = 0; i < n; i++)
+    if (inputs[i] && inputs[i]->requires_grad) return true;
+  return false;
+}
+
+ct_node *ct__node_new(const char *name, ct_backward_fn bw, int n_in, ct_tensor *const *inputs,
+                      int n_out) {
+  if (!ct__any_requires_grad(n_in, inputs)) return NULL;
+  ct_node *n = node_alloc(name, bw, n_in, n_out);
+  if (!n) return NULL;
+  for (int i = 0; i < n_in; i++) {
+    ct_tensor *t = inputs[i];
+    if (!t) continue;
+    n->next[i] = ct__edge_of(t);
+    ct__node_incref(n->next[i].fn);
+    n->in[i].ndim = t->ndim;
+    n->in[i].dtype = t->dtype;
+    memcpy(n->in[i].shape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
+  }
+  n->refcount = 0; /* the first ct__set_history takes the creator's reference */
+  return n;
+}
+
+void ct__set_history(ct_tensor *out, ct_node *n, int nr) {
+  if (!out || !n) return;
+  n->refcount++;
+  if (out->grad_fn) ct__node_decref(out->grad_fn);
+  out->grad_fn = n;
+  out->output_nr = nr;
+  out->requires_grad = true;
+}
+
+void ct__save(ct_node *n, const ct_tensor *t, bool is_output) {
+  if (!n) return;
+  if (n->n_saved == CT_NODE_MAX_SAVED) {
+    ct__err("internal: too many saved tensors in %s", n->name);
+    return;
+  }
+  ct_saved *s = &n->saved[n->n_saved++];
+  if (!t) return; /* an empty slot keeps the numbering of the others */
+  s->version = t->storage->version;
+  s->is_output = is_output;
+  s->output_nr = t->output_nr;
+  if (is_output) { /* a history-free alias: the output's grad_fn is this node */
+    ct_tensor *alias = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
+    if (!alias) return;
+    alias->is_view = t->is_view;
+    ct__tensor_incref(alias);
+    s->t = alias;
+  } else {
+    ct__tensor_incref((ct_tensor *)t);
+    s->t = (ct_tensor *)t;
+  }
+}
+
+ct_tensor *ct__saved(ct_node *n, int i) {
+  ct_saved *s = &n->saved[i];
+  if (n->released || !s->t)
+    return ct__err("Trying to backward through the graph a second time (or directly access saved "
+                   "tensors after they have already been freed). Saved intermediate values of the "
+                   "graph are freed when you call .backward() or autograd.grad(). Specify "
+                   "retain_graph=True if you need to backward through the graph a second time or "
+                   "if you need to access saved tensors after calling backward.");
+  ct_tensor *t = s->t;
+  if (t->storage->version != s->version) {
+    char shp[256];
+    ct__shape_str(t->ndim, t->shape, shp, sizeof shp);
+    if (s->is_output)
+      return ct__err("one of the variables needed for gradient computation has been modified by "
+                     "an inplace operation: [%s %s], which is output %d of %s, is at version "
+                     "%lld; expected version %lld instead. Hint: enable anomaly detection to find "
+                     "the operation that failed to compute its gradient, with "
+                     "torch.autograd.set_detect_anomaly(True).",
+                     ct__legacy_type_name(t->dtype), shp, s->output_nr, n->name,
+                     (long long)t->storage->version, (long long)s->version);
+    return ct__err("one of the variables needed for gradient computation has been modified by an "
+                   "inplace operation: [%s %s] is at version %lld; expected version %lld instead. "
+                   "Hint: enable anomaly detection to find the operation that failed to compute "
+                   "its gradient, with torch.autograd.set_detect_anomaly(True).",
+                   ct__legacy_type_name(t->dtype), shp, (long long)t->storage->version,
+                   (long long)s->version);
+  }
+  if (s->is_output && g_grad_enabled) { /* double backward needs the output's history */
+    ct_tensor *v = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
+    if (v) ct__set_history(v, n, s->output_nr);
+    return v;
+  }
+  return t;
+}
+
+void ct__release_saved(ct_node *n) {
+  release_saved(n);
+  n->released = true;
+}
+
+/* ---- in-place bookkeeping ----------------------------------------------------------- */
+int ct__check_inplace(ct_tensor *t) {
+  if (g_grad_enabled && t->requires_grad && !t->grad_fn)
+    return ct__errs("a leaf Variable that requires grad is being used in an in-place operation.");
+  return 0;
+}
+
+void ct__bump_version(ct_tensor *t) { t->storage->version++; }
+
+void ct__rebase_history(ct_tensor *t, ct_node *n) { ct__set_history(t, n, 0); }
+
+/* ---- gradient shape helpers ----------------------------------------------------------- */
+ct_tensor *ct__sum_to(const ct_tensor *grad, int ndim, const int64_t *shape) {
+  if (!grad) return NULL;
+  if (grad->ndim == ndim && !memcmp(grad->shape, shape, sizeof(int64_t) * (size_t)ndim)) {
+    ct__tensor_incref((ct_tensor *)grad);
+    return ct__own((ct_tensor *)grad);
+  }
+  ct_dims dims = {0};
+  int lead = grad->ndim - ndim;
+  for (int i = 0; i < grad->ndim; i++) {
+    if (i < lead || (shape[i - lead] == 1 && grad->shape[i] != 1)) dims.d[dims.n++] = i;
+  }
+  if (dims.n == 0) return ct_reshape(grad, ndim, shape);
+  ct_tensor *s = ct_sum(grad, .dim = dims, .keepdim = true);
+  return ct_reshape(s, ndim, shape);
+}
+
+ct_tensor *ct__sum_to_input(ct_node *n, int i, ct_tensor *grad) {
+  ct_tensor *g = ct__sum_to(grad, n->in[i].ndim, n->in[i].shape);
+  if (g && g->dtype != n->in[i].dtype && ct_dtype_is_floating(n->in[i].dtype))
+    g = ct_to(g, n->in[i].dtype);
+  return g;
+}
+
+/* ---- public accessors ------------------------------------------------------------------- */
+ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad) {
+  if (!t) return NULL;
+  if (t->grad_fn) {
+    if (requires_grad) return t;
+    return ct__err("you can only change requires_grad flags of leaf variables. If you want to use "
+                   "a computed variable in a subgraph that doesn't require differentiation use "
+                   "var_no_grad = var.detach().");
+  }
+  if (requires_grad && !ct_dtype_is_floating(t->dtype))
+    return ct__err("only Tensors of floating point and complex dtype can require gradients");
+  t->requires_grad = requires_grad;
+  return t;
+}
+
+bool ct_requires_grad(const ct_tensor *t) { return t && t->requires_grad; }
+bool ct_is_leaf(const ct_tensor *t) { return t && !t->grad_fn; }
+ct_tensor *ct_grad(const ct_tensor *t) { return t ? t->grad : NULL; }
+const char *ct_grad_fn_name(const ct_tensor *t) { return t && t->grad_fn ? t->grad_fn->name : NULL; }
+int64_t ct_version(const ct_tensor *t) { return t ? t->storage->version : -1; }
+
+int ct_set_grad(ct_tensor *t, ct_tensor *g) {
+  if (!t) return -1;
+  if (g) {
+    if (g->dtype != t->dtype)
+      return ct__errs("assigned grad has data of a different type");
+    if (g->ndim != t->ndim || memcmp(g->shape, t->shape, sizeof(int64_t) * (size_t)t->ndim))
+      return ct__errs("assigned grad has data of a different size");
+    ct__tensor_incref(g);
+  }
+  if (t->grad) ct__tensor_decref(t->grad);
+  t->grad = g;
+  return 0;
+}
+
+int ct_retain_grad(ct_tensor *t) {
+  if (!t) return -1;
+  if (!t->requires_grad)
+    return ct__errs("can't retain_grad on Tensor that has requires_grad=False");
+  if (!t->grad_fn) return 0; /* leaves keep their grad anyway */
+  ct_node *n = t->grad_fn;
+  if (!n->retained) {
+    n->retained = calloc((size_t)n->n_out, sizeof(ct_tensor *));
+    if (!n->retained) return ct__errs("CPU: out of memory");
+  }
+  n->retained[t->output_nr] = t; /* weak: cleared when t dies */
+  t->retains_grad = true;
+  return 0;
+}

@@ -1,0 +1,334 @@
+/* Internal kit shared by every source file: the tensor and node structs, allocation,
+ * error recording, the elementwise iterator and the autograd recording helpers.
+ * Not installed; user code sees only include/ctorch/. */
+#ifndef CTORCH_INTERNAL_H
+#define CTORCH_INTERNAL_H
+
+#include "ctorch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- storage and tensor ------------------------------------------------------------ */
+typedef struct ct_storage {
+  int64_t refcount;
+  void *data;
+  size_t nbytes;
+  bool owns;       /* false for ct_from_blob memory */
+  int64_t version; /* PyTorch's version counter: shared by every view of the storage */
+} ct_storage;
+
+typedef struct ct_node ct_node;
+
+struct ct_tensor {
+  int64_t refcount;
+  ct_storage *storage;
+  int64_t offset; /* in elements */
+  int ndim;
+  ct_dtype dtype;
+  bool requires_grad;  /* leaves: the user's flag; non-leaves: grad_fn != NULL */
+  bool retains_grad;
+  bool wrapped_number; /* a Python scalar operand (lowest promotion priority) */
+  bool is_view;        /* shares storage with a tensor it was derived from */
+  int output_nr;
+  ct_node *grad_fn;  /* strong */
+  ct_node *grad_acc; /* AccumulateGrad node of a leaf (strong; it points back weakly) */
+  ct_tensor *grad;   /* strong */
+  int64_t shape[CT_MAX_DIMS];
+  int64_t strides[CT_MAX_DIMS];
+};
+
+/* ---- errors ------------------------------------------------------------------------ */
+/* Record an error (printf format) unless one is already recorded; returns NULL so an op
+ * can `return ct__err(...)`. */
+void *ct__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ct__errs(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns -1 */
+/* Replace whatever is recorded (used when a lower-level message is too generic). */
+void ct__err_replace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool ct__has_error(void);
+/* PyTorch's type names: "torch.FloatTensor" */
+const char *ct__legacy_type_name(ct_dtype dt);
+/* "[2, 3]" into buf */
+const char *ct__shape_str(int ndim, const int64_t *shape, char *buf, size_t len);
+
+/* ---- allocation and ownership ------------------------------------------------------ */
+/* New contiguous tensor, uninitialised, registered in the innermost scope. */
+ct_tensor *ct__empty(ct_dtype dt, int ndim, const int64_t *shape);
+ct_tensor *ct__empty_like(const ct_tensor *t);
+/* New tensor struct viewing base's storage (shape/strides/offset given). */
+ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
+                         const int64_t *strides, int64_t offset);
+/* Apply ct_tensor_opts.requires_grad to a new tensor. */
+ct_tensor *ct__finish_opts(ct_tensor *t, ct_tensor_opts o);
+/* Hand a freshly made reference to the innermost scope (or the caller). */
+ct_tensor *ct__own(ct_tensor *t);
+void ct__contig_strides(int ndim, const int64_t *shape, int64_t *strides);
+int64_t ct__numel_of(int ndim, const int64_t *shape);
+/* Normalise a dim against ndim (allowing ndim==0 as [-1,0]); -1 + error when out of range. */
+int64_t ct__wrap_dim(int64_t dim, int ndim);
+/* Validate shape values (>= 0, product fits); 0 or -1 with error. */
+int ct__check_shape(int ndim, const int64_t *shape);
+
+static inline char *ct__ptr(const ct_tensor *t) {
+  return (char *)t->storage->data + t->offset * (int64_t)ct_dtype_size(t->dtype);
+}
+#define CT_PTR(t, T) ((T *)ct__ptr(t))
+
+/* Read / write one element at a byte pointer as double (slow paths, printing). */
+double ct__load(const void *p, ct_dtype dt);
+void ct__store(void *p, ct_dtype dt, double v);
+int64_t ct__load_i64(const void *p, ct_dtype dt);
+
+/* Internal scopes: ops open one so their temporaries die at the op's end. */
+#define CT_OP_BEGIN() ct_scope_begin()
+/* Keep result (may be NULL) into the caller's scope and close the op's scope. */
+ct_tensor *ct__op_end(ct_tensor *result);
+
+/* Copy src (broadcastable to dst) into dst with dtype conversion. No autograd. */
+void ct__copy_into(ct_tensor *dst, const ct_tensor *src);
+
+/* ---- dtype helpers ------------------------------------------------------------------ */
+/* Float dtype an int input computes in for float-valued ops (exp(int) -> float32). */
+ct_dtype ct__float_of(ct_dtype dt);
+/* Contiguous tensor of dtype dt holding t's values (t itself, retained, when it already is). */
+ct_tensor *ct__contig_as(const ct_tensor *t, ct_dtype dt);
+/* Broadcast shapes; -1 + PyTorch's error on mismatch. */
+int ct__broadcast_shape(int na, const int64_t *a, int nb, const int64_t *b, int *nout,
+                        int64_t *out);
+/* Expanded view (stride 0 on broadcast dims), no autograd. */
+ct_tensor *ct__expand_raw(const ct_tensor *t, int ndim, const int64_t *shape);
+
+/* X-macro list of (enum, C type, short name); a second copy for nested expansion. */
+#define CT_FOR_DTYPES(X) \
+  X(CT_BOOL, bool, b) X(CT_UINT8, uint8_t, u8) X(CT_INT8, int8_t, i8) X(CT_INT16, int16_t, i16) \
+  X(CT_INT32, int32_t, i32) X(CT_INT64, int64_t, i64) X(CT_FLOAT32, float, f32) X(CT_FLOAT64, double, f64)
+#define CT_FOR_DTYPES2(X) \
+  X(CT_BOOL, bool, b) X(CT_UINT8, uint8_t, u8) X(CT_INT8, int8_t, i8) X(CT_INT16, int16_t, i16) \
+  X(CT_INT32, int32_t, i32) X(CT_INT64, int64_t, i64) X(CT_FLOAT32, float, f32) X(CT_FLOAT64, double, f64)
+#define CT_FOR_FLOATS(X) X(CT_FLOAT32, float, f32) X(CT_FLOAT64, double, f64)
+
+/* ---- elementwise iteration ---------------------------------------------------------
+ * A loop gets one byte pointer and one byte stride per operand and n elements.
+ * ct__foreach runs it over same-shaped operands (op 0 is the output), coalescing dims
+ * and splitting big ranges across OpenMP threads. */
+typedef void (*ct_loop_fn)(char **data, const int64_t *strides, int64_t n, void *ctx);
+void ct__foreach(int nops, ct_tensor *const *ops, ct_loop_fn fn, void *ctx);
+/* Smallest element count worth splitting across threads. */
+#define CT_GRAIN 32768
+
+/* Binary elementwise helper: broadcast a and b, convert both to the compute dtype, run
+ * loops[compute] into a new tensor of dtype out. name is for the "not implemented" error. */
+ct_tensor *ct__binary_kernel(const char *name, const ct_tensor *a, const ct_tensor *b,
+                             ct_dtype compute, ct_dtype out, const ct_loop_fn *loops, void *ctx);
+/* Unary: t converted to the compute dtype, result of dtype out. */
+ct_tensor *ct__unary_kernel(const char *name, const ct_tensor *t, ct_dtype compute, ct_dtype out,
+                            const ct_loop_fn *loops, void *ctx);
+/* In-place: dst (any strides) = loops[dst dtype](dst, b broadcast to dst), b converted. */
+int ct__binary_inplace_kernel(const char *name, ct_tensor *dst, const ct_tensor *b,
+                              const ct_loop_fn *loops, void *ctx);
+int ct__unary_inplace_kernel(const char *name, ct_tensor *dst, const ct_loop_fn *loops, void *ctx);
+/* PyTorch's short dtype names for kernel errors: 'Float', 'Long', 'Bool' ... */
+const char *ct__dtype_short(ct_dtype dt);
+
+/* Loop generators. EXPR sees a, b (binary) or x (unary) of type T and `ctx`; the result is
+ * converted to OT. Contiguous and scalar-operand cases get their own vectorisable loops. */
+#define CT_BINARY_LOOP(name, T, OT, tn, EXPR)                                            \
+  static void name##_##tn(char **d, const int64_t *s, int64_t n, void *ctx) {           \
+    (void)ctx;                                                                          \
+    OT *o = (OT *)d[0];                                                                 \
+    const T *pa = (const T *)d[1], *pb = (const T *)d[2];                               \
+    if (s[0] == sizeof(OT) && s[1] == sizeof(T) && s[2] == sizeof(T)) {                 \
+      for (int64_t i = 0; i < n; i++) {                                                 \
+        T a = pa[i], b = pb[i];                                                         \
+        o[i] = (OT)(EXPR);                                                              \
+      }                                                                                 \
+    } else if (s[0] == sizeof(OT) && s[1] == sizeof(T) && s[2] == 0) {                  \
+      const T b = pb[0];                                                                \
+      for (int64_t i = 0; i < n; i++) {                                                 \
+        T a = pa[i];                                                                    \
+        o[i] = (OT)(EXPR);                                                              \
+      }                                                                                 \
+    } else if (s[0] == sizeof(OT) && s[1] == 0 && s[2] == sizeof(T)) {                  \
+      const T a = pa[0];                                                                \
+      for (int64_t i = 0; i < n; i++) {                                                 \
+        T b = pb[i];                                                                    \
+        o[i] = (OT)(EXPR);                                                              \
+      }                                                                                 \
+    } else {                                                                            \
+      for (int64_t i = 0; i < n; i++) {                                                 \
+        T a = *(const T *)(d[1] + i * s[1]), b = *(const T *)(d[2] + i * s[2]);         \
+        *(OT *)(d[0] + i * s[0]) = (OT)(EXPR);                                          \
+      }                                                                                 \
+    }                                                                                   \
+  }
+#define CT_UNARY_LOOP(name, T, OT, tn, EXPR)                                             \
+  static void name##_##tn(char **d, const int64_t *s, int64_t n, void *ctx) {           \
+    (void)ctx;                                                                          \
+    if (s[0] == sizeof(OT) && s[1] == sizeof(T)) {                                      \
+      OT *o = (OT *)d[0];                                                               \
+      const T *px = (const T *)d[1];                                                    \
+      for (int64_t i = 0; i < n; i++) {                                                 \
+        T x = px[i];                                                                    \
+        o[i] = (OT)(EXPR);                                                              \
+      }                                                                                 \
+    } else {                                                                            \
+      for (int64_t i = 0; i < n; i++) {                                                 \
+        T x = *(const T *)(d[1] + i * s[1]);                                            \
+        *(OT *)(d[0] + i * s[0]) = (OT)(EXPR);                                          \
+      }                                                                                 \
+    }                                                                                   \
+  }
+/* Tables indexed by dtype. _ALL: every dtype; _FLOAT: float32/float64 only (NULL else);
+ * _CMP: every dtype with bool output. */
+#define CT_LOOP_TABLE_ALL(name)                                                          \
+  static const ct_loop_fn name[CT_NUM_DTYPES] = {name##_b,   name##_u8,  name##_i8,     \
+                                                 name##_i16, name##_i32, name##_i64,    \
+                                                 name##_f32, name##_f64}
+#define CT_LOOP_TABLE_FLOAT(name) \
+  static const ct_loop_fn name[CT_NUM_DTYPES] = {[CT_FLOAT32] = name##_f32, [CT_FLOAT64] = name##_f64}
+#define CT_LOOP_TABLE_NUMERIC(name)                                                      \
+  static const ct_loop_fn name[CT_NUM_DTYPES] = {NULL,       name##_u8,  name##_i8,     \
+                                                 name##_i16, name##_i32, name##_i64,    \
+                                                 name##_f32, name##_f64}
+#define CT_BINARY_ALL(name, EXPR)                                                         \
+  CT_BINARY_LOOP(name, bool, bool, b, EXPR) CT_BINARY_LOOP(name, uint8_t, uint8_t, u8, EXPR) \
+  CT_BINARY_LOOP(name, int8_t, int8_t, i8, EXPR) CT_BINARY_LOOP(name, int16_t, int16_t, i16, EXPR) \
+  CT_BINARY_LOOP(name, int32_t, int32_t, i32, EXPR) CT_BINARY_LOOP(name, int64_t, int64_t, i64, EXPR) \
+  CT_BINARY_LOOP(name, float, float, f32, EXPR) CT_BINARY_LOOP(name, double, double, f64, EXPR) \
+  CT_LOOP_TABLE_ALL(name);
+#define CT_BINARY_NUMERIC(name, EXPR) CT_BINARY_NUMERIC_LOOPS(name, EXPR) CT_LOOP_TABLE_NUMERIC(name);
+/* The numeric loops without a table (pair with a hand-written bool loop + CT_LOOP_TABLE_ALL). */
+#define CT_BINARY_NUMERIC_LOOPS(name, EXPR)                                               \
+  CT_BINARY_LOOP(name, uint8_t, uint8_t, u8, EXPR) \
+  CT_BINARY_LOOP(name, int8_t, int8_t, i8, EXPR) CT_BINARY_LOOP(name, int16_t, int16_t, i16, EXPR) \
+  CT_BINARY_LOOP(name, int32_t, int32_t, i32, EXPR) CT_BINARY_LOOP(name, int64_t, int64_t, i64, EXPR) \
+  CT_BINARY_LOOP(name, float, float, f32, EXPR) CT_BINARY_LOOP(name, double, double, f64, EXPR)
+#define CT_BINARY_FLOAT(name, EXPR) \
+  CT_BINARY_LOOP(name, float, float, f32, EXPR) CT_BINARY_LOOP(name, double, double, f64, EXPR) \
+  CT_LOOP_TABLE_FLOAT(name);
+#define CT_BINARY_CMP(name, EXPR)                                                         \
+  CT_BINARY_LOOP(name, bool, bool, b, EXPR) CT_BINARY_LOOP(name, uint8_t, bool, u8, EXPR) \
+  CT_BINARY_LOOP(name, int8_t, bool, i8, EXPR) CT_BINARY_LOOP(name, int16_t, bool, i16, EXPR) \
+  CT_BINARY_LOOP(name, int32_t, bool, i32, EXPR) CT_BINARY_LOOP(name, int64_t, bool, i64, EXPR) \
+  CT_BINARY_LOOP(name, float, bool, f32, EXPR) CT_BINARY_LOOP(name, double, bool, f64, EXPR) \
+  CT_LOOP_TABLE_ALL(name);
+#define CT_UNARY_ALL(name, EXPR)                                                          \
+  CT_UNARY_LOOP(name, bool, bool, b, EXPR) CT_UNARY_LOOP(name, uint8_t, uint8_t, u8, EXPR) \
+  CT_UNARY_LOOP(name, int8_t, int8_t, i8, EXPR) CT_UNARY_LOOP(name, int16_t, int16_t, i16, EXPR) \
+  CT_UNARY_LOOP(name, int32_t, int32_t, i32, EXPR) CT_UNARY_LOOP(name, int64_t, int64_t, i64, EXPR) \
+  CT_UNARY_LOOP(name, float, float, f32, EXPR) CT_UNARY_LOOP(name, double, double, f64, EXPR) \
+  CT_LOOP_TABLE_ALL(name);
+#define CT_UNARY_NUMERIC(name, EXPR)                                                      \
+  CT_UNARY_LOOP(name, uint8_t, uint8_t, u8, EXPR) \
+  CT_UNARY_LOOP(name, int8_t, int8_t, i8, EXPR) CT_UNARY_LOOP(name, int16_t, int16_t, i16, EXPR) \
+  CT_UNARY_LOOP(name, int32_t, int32_t, i32, EXPR) CT_UNARY_LOOP(name, int64_t, int64_t, i64, EXPR) \
+  CT_UNARY_LOOP(name, float, float, f32, EXPR) CT_UNARY_LOOP(name, double, double, f64, EXPR) \
+  CT_LOOP_TABLE_NUMERIC(name);
+#define CT_UNARY_FLOAT(name, EXPR) \
+  CT_UNARY_LOOP(name, float, float, f32, EXPR) CT_UNARY_LOOP(name, double, double, f64, EXPR) \
+  CT_LOOP_TABLE_FLOAT(name);
+#define CT_UNARY_CMP(name, EXPR)                                                          \
+  CT_UNARY_LOOP(name, bool, bool, b, EXPR) CT_UNARY_LOOP(name, uint8_t, bool, u8, EXPR)  \
+  CT_UNARY_LOOP(name, int8_t, bool, i8, EXPR) CT_UNARY_LOOP(name, int16_t, bool, i16, EXPR) \
+  CT_UNARY_LOOP(name, int32_t, bool, i32, EXPR) CT_UNARY_LOOP(name, int64_t, bool, i64, EXPR) \
+  CT_UNARY_LOOP(name, float, bool, f32, EXPR) CT_UNARY_LOOP(name, double, bool, f64, EXPR) \
+  CT_LOOP_TABLE_ALL(name);
+
+/* ---- autograd recording ------------------------------------------------------------ */
+typedef void (*ct_backward_fn)(ct_node *n, ct_tensor *const *grad_out, ct_tensor **grad_in);
+
+typedef struct ct_edge {
+  ct_node *fn; /* NULL: this input needs no gradient */
+  int nr;      /* which output of fn */
+} ct_edge;
+
+typedef struct ct_saved {
+  ct_tensor *t;     /* detached alias when is_output (avoids a node<->tensor cycle) */
+  int64_t version;  /* storage version at save time */
+  bool is_output;
+  int output_nr;
+} ct_saved;
+
+typedef struct ct_in_meta {
+  int ndim;
+  ct_dtype dtype;
+  int64_t shape[CT_MAX_DIMS];
+} ct_in_meta;
+
+#define CT_NODE_MAX_SAVED 6
+
+struct ct_node {
+  int64_t refcount;
+  const char *name;
+  ct_backward_fn backward;
+  void (*destroy)(ct_node *n); /* frees ctx extras; may be NULL */
+  int n_in, n_out;
+  uint64_t seq;
+  bool released; /* saved tensors freed by a backward without retain_graph */
+  ct_edge *next;     /* n_in */
+  ct_in_meta *in;    /* n_in: shapes/dtypes of the inputs */
+  ct_tensor **retained; /* n_out weak pointers (retain_grad) or NULL */
+  ct_tensor *variable;  /* AccumulateGrad: the leaf (weak) */
+  int n_saved;
+  ct_saved saved[CT_NODE_MAX_SAVED];
+  /* Small per-op arguments. */
+  double d[4];
+  int64_t i[CT_MAX_DIMS + 4];
+  void *ctx; /* larger extras (custom functions), freed by destroy */
+  /* Engine scratch. */
+  int deps;
+  bool needed, visited;
+  ct_tensor **buf; /* n_out incoming gradients while running */
+};
+
+/* Does recording apply: grad mode on and some input requires grad? */
+bool ct__any_requires_grad(int n, ct_tensor *const *inputs);
+/* Create a node with edges to inputs (NULL entries allowed). Returns NULL when no input
+ * requires grad or grad mode is off: then nothing is recorded. */
+ct_node *ct__node_new(const char *name, ct_backward_fn bw, int n_in, ct_tensor *const *inputs,
+                      int n_out);
+/* Attach node as out's history (output_nr nr); makes out require grad. */
+void ct__set_history(ct_tensor *out, ct_node *n, int nr);
+/* Save an input (or, is_output, an output of this node) for backward. */
+void ct__save(ct_node *n, const ct_tensor *t, bool is_output);
+/* Unpack saved tensor i: error (NULL) if freed or modified in place since. */
+ct_tensor *ct__saved(ct_node *n, int i);
+/* The edge a gradient for t flows along (grad_fn or the leaf's AccumulateGrad). */
+ct_edge ct__edge_of(ct_tensor *t);
+/* Free saved tensors after a backward without retain_graph. */
+void ct__release_saved(ct_node *n);
+/* Drop the node reference held by the creator after attaching it. */
+void ct__node_decref(ct_node *n);
+void ct__node_incref(ct_node *n);
+/* Whether gradient for input i is wanted. */
+static inline bool ct__needs_grad(const ct_node *n, int i) { return n->next[i].fn != NULL; }
+/* Sum grad down to the shape of input i (undoes broadcasting); cast to its dtype. */
+ct_tensor *ct__sum_to_input(ct_node *n, int i, ct_tensor *grad);
+ct_tensor *ct__sum_to(const ct_tensor *grad, int ndim, const int64_t *shape);
+/* Before an in-place op on t: PyTorch's leaf check. 0 or -1. */
+int ct__check_inplace(ct_tensor *t);
+/* After an in-place op: bump the version counter; record node as t's new history. */
+void ct__bump_version(ct_tensor *t);
+void ct__rebase_history(ct_tensor *t, ct_node *n);
+
+/* In-place support (arith.c): PyTorch's checks (leaf, castable result, shape), and the
+ * autograd path: copy an out-of-place result r into a and give a r's history. */
+int ct__inplace_check(ct_tensor *a, const ct_tensor *b, ct_dtype result_type);
+ct_tensor *ct__inplace_finish(ct_tensor *a, ct_tensor *r);
+/* A Python number operand: integral values act as ints, others as floats. */
+ct_tensor *ct__wrap_number(double s);
+/* torch.can_cast(from, to) */
+bool ct__can_cast(ct_dtype from, ct_dtype to);
+
+/* ---- tensor free (used by scopes and ct_release) ----------------------------------- */
+void ct__tensor_decref(ct_tensor *t);
+void ct__tensor_incref(ct_tensor *t);
+
+/* Random engine shared by rng.c users. */
+ct_generator *ct__default_generator(void);
+uint32_t ct__gen_u32(ct_generator *g);
+uint64_t ct__gen_u64(ct_generator *g);
+
+#endif

@@ -1,0 +1,221 @@
+/* Reductions over one or several dims: sum and mean (with the shared reduction machinery
+ * other reductions build on). An accumulator tensor of the keepdim shape is viewed with
+ * stride 0 along the reduced dims, so the elementwise iterator does the walking. */
+#include "../internal.h"
+#include "reduce.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+int ct__reduce_setup(const ct_tensor *t, const ct_dims *dims, bool keepdim, ct_reduce_info *ri) {
+  memset(ri, 0, sizeof *ri);
+  ri->ndim_in = t->ndim;
+  if (dims->n < 0 || dims->n > CT_MAX_DIMS) return ct__errs("too many dims");
+  if (dims->n == 0) {
+    for (int i = 0; i < t->ndim; i++) ri->mask[i] = true;
+  } else {
+    for (int k = 0; k < dims->n; k++) {
+      int64_t d = ct__wrap_dim(dims->d[k], t->ndim);
+      if (d < 0) return -1;
+      if (ri->mask[d])
+        return ct__errs("dim %lld appears multiple times in the list of dims", (long long)d);
+      ri->mask[d] = true;
+    }
+  }
+  ri->count = 1;
+  for (int i = 0; i < t->ndim; i++) {
+    ri->keep_shape[i] = ri->mask[i] ? 1 : t->shape[i];
+    if (ri->mask[i]) ri->count *= t->shape[i];
+    if (!ri->mask[i] || keepdim) ri->out_shape[ri->out_ndim++] = ri->mask[i] ? 1 : t->shape[i];
+  }
+  return 0;
+}
+
+ct_tensor *ct__reduce_target(ct_tensor *acc, const ct_tensor *t, const ct_reduce_info *ri) {
+  int64_t st[CT_MAX_DIMS];
+  for (int i = 0; i < t->ndim; i++) st[i] = ri->mask[i] ? 0 : acc->strides[i];
+  return ct__make_view(acc, t->ndim, t->shape, st, acc->offset);
+}
+
+/* ---- sum kernel: acc (keepdim shape, double or int64) += x ------------------------------- */
+#define SUM_LOOP(T, tn, AT)                                                              \
+  static void sum_loop_##tn(char **d, const int64_t *s, int64_t n, void *ctx) {          \
+    (void)ctx;                                                                           \
+    if (s[0] == 0) { /* reducing along the inner run: several accumulators vectorise */  \
+      AT a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                 \
+      int64_t i = 0;                                                                     \
+      if (s[1] == sizeof(T)) {                                                           \
+        const T *x = (const T *)d[1];                                                    \
+        for (; i + 4 <= n; i += 4) {                                                     \
+          a0 += (AT)x[i];                                                                \
+          a1 += (AT)x[i + 1];                                                            \
+          a2 += (AT)x[i + 2];                                                            \
+          a3 += (AT)x[i + 3];                                                            \
+        }                                                                                \
+      }                                                                                  \
+      for (; i < n; i++) a0 += (AT) * (const T *)(d[1] + i * s[1]);                      \
+      *(AT *)d[0] += (a0 + a1) + (a2 + a3);                                              \
+    } else {                                                                             \
+      for (int64_t i = 0; i < n; i++)                                                    \
+        *(AT *)(d[0] + i * s[0]) += (AT) * (const T *)(d[1] + i * s[1]);                 \
+    }                                                                                    \
+  }
+SUM_LOOP(bool, b, int64_t)
+SUM_LOOP(uint8_t, u8, int64_t)
+SUM_LOOP(int8_t, i8, int64_t)
+SUM_LOOP(int16_t, i16, int64_t)
+SUM_LOOP(int32_t, i32, int64_t)
+SUM_LOOP(int64_t, i64, int64_t)
+SUM_LOOP(float, f32, double)
+SUM_LOOP(double, f64, double)
+CT_LOOP_TABLE_ALL(sum_loop);
+
+void ct__reduce_serial(ct_tensor *acc_view, const ct_tensor *t, ct_loop_fn fn, void *ctx) {
+  /* Threads would race on shared accumulators; the full contiguous case is split below. */
+#ifdef _OPENMP
+  int prev = omp_get_max_threads();
+  omp_set_num_threads(1);
+  ct__foreach(2, (ct_tensor *const[]){acc_view, (ct_tensor *)t}, fn, ctx);
+  omp_set_num_threads(prev);
+#else
+  ct__foreach(2, (ct_tensor *const[]){acc_view, (ct_tensor *)t}, fn, ctx);
+#endif
+}
+
+/* Sum of every element of a contiguous tensor, split across threads. */
+static void sum_all_contig(const ct_tensor *t, ct_tensor *acc) {
+  int64_t n = ct__numel_of(t->ndim, t->shape);
+  size_t isz = ct_dtype_size(t->dtype);
+  bool fl = ct_dtype_is_floating(t->dtype);
+  int nt = 1;
+#ifdef _OPENMP
+  nt = n >= 4 * CT_GRAIN ? omp_get_max_threads() : 1;
+  if (nt > 64) nt = 64;
+#endif
+  double pd[64] = {0};
+  int64_t pi[64] = {0};
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int k = 0; k < nt; k++) {
+    int64_t b = n * k / nt, e = n * (k + 1) / nt;
+    char *dd[2];
+    int64_t ss[2] = {0, (int64_t)isz};
+    if (fl) {
+      dd[0] = (char *)&pd[k];
+    } else {
+      dd[0] = (char *)&pi[k];
+    }
+    dd[1] = ct__ptr(t) + b * (int64_t)isz;
+    sum_loop[t->dtype](dd, ss, e - b, NULL);
+  }
+  for (int k = 0; k < nt; k++) {
+    if (fl)
+      *CT_PTR(acc, double) += pd[k];
+    else
+      *CT_PTR(acc, int64_t) += pi[k];
+  }
+}
+
+/* Raw sum (no autograd) into a new tensor of dtype out_dt with ri's output shape. */
+static ct_tensor *sum_raw(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype out_dt) {
+  bool fl = ct_dtype_is_floating(t->dtype);
+  CT_OP_BEGIN();
+  ct_tensor *acc = ct_zeros_(t->ndim, ri->keep_shape, CT_TENSOR_OPTS(.dtype = fl ? CT_FLOAT64 : CT_INT64));
+  if (!acc) return ct__op_end(NULL);
+  bool all = true;
+  for (int i = 0; i < t->ndim; i++) all &= ri->mask[i];
+  if (all && ct_is_contiguous(t)) {
+    sum_all_contig(t, acc);
+  } else {
+    ct_tensor *v = ct__reduce_target(acc, t, ri);
+    if (!v) return ct__op_end(NULL);
+    ct__reduce_serial(v, t, sum_loop[t->dtype], NULL);
+  }
+  ct_tensor *out = ct__empty(out_dt, ri->out_ndim, ri->out_shape);
+  if (out) {
+    ct_tensor *accv = ct__make_view(acc, ri->out_ndim, ri->out_shape, out->strides, 0);
+    if (accv) ct__copy_into(out, accv);
+  }
+  return ct__op_end(out);
+}
+
+/* ---- autograd -------------------------------------------------------------------------------- */
+/* Put reduced dims back as size 1 so grad broadcasts against the input. */
+ct_tensor *ct__unsqueeze_reduced(ct_tensor *g, const ct_node *n) {
+  if (n->i[0]) return g; /* keepdim */
+  int64_t shape[CT_MAX_DIMS];
+  for (int i = 0; i < n->in[0].ndim; i++) shape[i] = n->i[1 + i] ? 1 : n->in[0].shape[i];
+  return ct_reshape(g, n->in[0].ndim, shape);
+}
+
+void ct__node_store_mask(ct_node *n, const ct_reduce_info *ri, bool keepdim) {
+  n->i[0] = keepdim;
+  for (int i = 0; i < ri->ndim_in; i++) n->i[1 + i] = ri->mask[i];
+}
+
+/* out = sum(x, dims): gx = expand(g, x.shape) */
+static void sum_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  gi[0] = ct_expand(ct__unsqueeze_reduced(g[0], n), n->in[0].ndim, n->in[0].shape);
+}
+
+/* out = mean(x, dims): gx = expand(g, x.shape) / count */
+static void mean_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  gi[0] = ct_div_scalar(ct_expand(ct__unsqueeze_reduced(g[0], n), n->in[0].ndim, n->in[0].shape),
+                        n->d[0]);
+}
+
+ct_tensor *ct_sum_(const ct_tensor *t, ct_reduce_opts o) {
+  if (!t) return NULL;
+  ct_reduce_info ri;
+  if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
+  CT_OP_BEGIN();
+  const ct_tensor *x = t;
+  if ((int)o.dtype >= 0 && o.dtype != t->dtype) x = ct_to(t, o.dtype);
+  if (!x) return ct__op_end(NULL);
+  ct_dtype out_dt = ct_dtype_is_floating(x->dtype) ? x->dtype : CT_INT64;
+  ct_tensor *out = sum_raw(x, &ri, out_dt);
+  if (out && ct_dtype_is_floating(out_dt)) {
+    ct_node *n = ct__node_new(o.dim.n ? "SumBackward1" : "SumBackward0", sum_backward, 1,
+                              (ct_tensor *const[]){(ct_tensor *)x}, 1);
+    if (n) {
+      ct__node_store_mask(n, &ri, o.keepdim);
+      ct__set_history(out, n, 0);
+    }
+  }
+  return ct__op_end(out);
+}
+
+ct_tensor *ct_mean_(const ct_tensor *t, ct_reduce_opts o) {
+  if (!t) return NULL;
+  ct_dtype dt = (int)o.dtype >= 0 ? o.dtype : t->dtype;
+  if (!ct_dtype_is_floating(dt))
+    return ct__err("mean(): could not infer output dtype. Input dtype must be either a floating "
+                   "point or complex dtype. Got: %s", ct__dtype_short(dt));
+  ct_reduce_info ri;
+  if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
+  CT_OP_BEGIN();
+  const ct_tensor *x = dt != t->dtype ? ct_to(t, dt) : t;
+  ct_tensor *out = x ? sum_raw(x, &ri, dt) : NULL;
+  if (out) {
+    /* 0/0 = nan for an empty reduction, as PyTorch gives */
+    double cnt = (double)ri.count;
+    ct_tensor *q = ct__empty_like(out);
+    if (q) {
+      int64_t nel = ct_numel(out);
+      if (dt == CT_FLOAT32)
+        for (int64_t i = 0; i < nel; i++) CT_PTR(q, float)[i] = (float)(CT_PTR(out, float)[i] / cnt);
+      else
+        for (int64_t i = 0; i < nel; i++) CT_PTR(q, double)[i] = CT_PTR(out, double)[i] / cnt;
+    }
+    out = q;
+  }
+  if (out) {
+    ct_node *n = ct__node_new(o.dim.n ? "MeanBackward1" : "MeanBackward0", mean_backward, 1,
+                              (ct_tensor *const[]){(ct_tensor *)x}, 1);
+    if (n) {
+      ct__node_store_mask(n, &ri, o.keepdim);
+      n->d[0] = (double)ri.count;
+      ct__set_history(out, n, 0);
+    }
+  }
+  return ct__op_end(out);
+}

@@ -1,0 +1,124 @@
+/* dtype tables and PyTorch's type promotion (c10/core/ScalarType.h, ResultTypeState). */
+#include "../internal.h"
+
+static ct_dtype g_default = CT_FLOAT32;
+
+static const char *const names[CT_NUM_DTYPES] = {
+    "torch.bool", "torch.uint8", "torch.int8", "torch.int16",
+    "torch.int32", "torch.int64", "torch.float32", "torch.float64"};
+static const char *const legacy[CT_NUM_DTYPES] = {
+    "torch.BoolTensor", "torch.ByteTensor", "torch.CharTensor", "torch.ShortTensor",
+    "torch.IntTensor", "torch.LongTensor", "torch.FloatTensor", "torch.DoubleTensor"};
+static const size_t sizes[CT_NUM_DTYPES] = {1, 1, 1, 2, 4, 8, 4, 8};
+
+static bool valid(ct_dtype dt) { return (int)dt >= 0 && dt < CT_NUM_DTYPES; }
+const char *ct_dtype_name(ct_dtype dt) { return valid(dt) ? names[dt] : "torch.invalid"; }
+const char *ct__legacy_type_name(ct_dtype dt) { return valid(dt) ? legacy[dt] : "?"; }
+size_t ct_dtype_size(ct_dtype dt) { return valid(dt) ? sizes[dt] : 0; }
+bool ct_dtype_is_floating(ct_dtype dt) { return dt == CT_FLOAT32 || dt == CT_FLOAT64; }
+
+void ct_set_default_dtype(ct_dtype dt) {
+  if (!ct_dtype_is_floating(dt)) {
+    ct__err("only floating-point types are supported as the default type");
+    return;
+  }
+  g_default = dt;
+}
+ct_dtype ct_get_default_dtype(void) { return g_default; }
+
+ct_dtype ct__float_of(ct_dtype dt) { return ct_dtype_is_floating(dt) ? dt : g_default; }
+
+ct_dtype ct_promote_types(ct_dtype a, ct_dtype b) {
+  if (a == b) return a;
+  if ((int)a < 0) return b;
+  if ((int)b < 0) return a;
+  bool fa = ct_dtype_is_floating(a), fb = ct_dtype_is_floating(b);
+  if (fa || fb) {
+    if (fa && fb) return a > b ? a : b;
+    return fa ? a : b;
+  }
+  if (a == CT_BOOL) return b;
+  if (b == CT_BOOL) return a;
+  if ((a == CT_UINT8 && b == CT_INT8) || (a == CT_INT8 && b == CT_UINT8)) return CT_INT16;
+  return a > b ? a : b;
+}
+
+static int category(ct_dtype dt) {
+  return dt == CT_BOOL ? 0 : ct_dtype_is_floating(dt) ? 2 : 1;
+}
+
+/* combine_categories(higher, lower) from PyTorch's TensorIterator result type. */
+static ct_dtype combine(ct_dtype higher, ct_dtype lower) {
+  if ((int)higher < 0) return lower;
+  if ((int)lower < 0) return higher;
+  if (category(higher) == 2) return higher;
+  if (higher == CT_BOOL || category(lower) == 2) return ct_promote_types(higher, lower);
+  return higher;
+}
+
+typedef struct {
+  ct_dtype dim, zero, wrapped;
+} rt_state;
+
+static void rt_update(rt_state *s, const ct_tensor *t) {
+  ct_dtype cur = t->dtype;
+  if (t->wrapped_number) {
+    if (ct_dtype_is_floating(cur)) cur = g_default;
+    s->wrapped = ct_promote_types(s->wrapped, cur);
+  } else if (t->ndim == 0) {
+    s->zero = ct_promote_types(s->zero, cur);
+  } else {
+    s->dim = ct_promote_types(s->dim, cur);
+  }
+}
+
+ct_dtype ct_result_type(const ct_tensor *a, const ct_tensor *b) {
+  rt_state s = {CT_DTYPE_UNSET, CT_DTYPE_UNSET, CT_DTYPE_UNSET};
+  if (a) rt_update(&s, a);
+  if (b) rt_update(&s, b);
+  return combine(s.dim, combine(s.zero, s.wrapped));
+}
+
+double ct__load(const void *p, ct_dtype dt) {
+  switch (dt) {
+    case CT_BOOL: return *(const bool *)p ? 1.0 : 0.0;
+    case CT_UINT8: return *(const uint8_t *)p;
+    case CT_INT8: return *(const int8_t *)p;
+    case CT_INT16: return *(const int16_t *)p;
+    case CT_INT32: return *(const int32_t *)p;
+    case CT_INT64: return (double)*(const int64_t *)p;
+    case CT_FLOAT32: return *(const float *)p;
+    case CT_FLOAT64: return *(const double *)p;
+    default: return 0;
+  }
+}
+
+int64_t ct__load_i64(const void *p, ct_dtype dt) {
+  switch (dt) {
+    case CT_INT64: return *(const int64_t *)p;
+    case CT_INT32: return *(const int32_t *)p;
+    case CT_FLOAT32: return (int64_t)*(const float *)p;
+    case CT_FLOAT64: return (int64_t)*(const double *)p;
+    default: return (int64_t)ct__load(p, dt);
+  }
+}
+
+void ct__store(void *p, ct_dtype dt, double v) {
+  switch (dt) {
+    case CT_BOOL: *(bool *)p = v != 0; break;
+    case CT_UINT8: *(uint8_t *)p = (uint8_t)(int64_t)v; break;
+    case CT_INT8: *(int8_t *)p = (int8_t)(int64_t)v; break;
+    case CT_INT16: *(int16_t *)p = (int16_t)(int64_t)v; break;
+    case CT_INT32: *(int32_t *)p = (int32_t)(int64_t)v; break;
+    case CT_INT64: *(int64_t *)p = (int64_t)v; break;
+    case CT_FLOAT32: *(float *)p = (float)v; break;
+    case CT_FLOAT64: *(double *)p = v; break;
+    default: break;
+  }
+}
+
+bool ct__can_cast(ct_dtype from, ct_dtype to) {
+  if (ct_dtype_is_floating(from) && !ct_dtype_is_floating(to)) return false;
+  if (from != CT_BOOL && to == CT_BOOL) return false;
+  return true;
+}

@@ -1,0 +1,147 @@
+/* The elementwise iterator: same-shaped operands (broadcast ones arrive as stride-0
+ * views), dims coalesced so contiguous data becomes one long inner loop, big ranges split
+ * across OpenMP threads. One call of the typed loop per inner run: no per-element dispatch. */
+#include "../internal.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define MAX_OPS 6
+
+typedef struct {
+  int nd, nops;
+  int64_t shape[CT_MAX_DIMS];          /* innermost first */
+  int64_t st[CT_MAX_DIMS][MAX_OPS];    /* byte strides, innermost first */
+  char *base[MAX_OPS];
+} iter_t;
+
+static void run_range(const iter_t *it, int64_t begin, int64_t end, ct_loop_fn fn, void *ctx) {
+  int64_t c[CT_MAX_DIMS];
+  char *p[MAX_OPS];
+  int64_t rem = begin;
+  for (int k = 0; k < it->nops; k++) p[k] = it->base[k];
+  for (int d = 0; d < it->nd; d++) {
+    c[d] = rem % it->shape[d];
+    rem /= it->shape[d];
+    for (int k = 0; k < it->nops; k++) p[k] += c[d] * it->st[d][k];
+  }
+  while (begin < end) {
+    int64_t n = it->shape[0] - c[0];
+    if (n > end - begin) n = end - begin;
+    fn(p, it->st[0], n, ctx);
+    begin += n;
+    if (begin >= end) break;
+    for (int k = 0; k < it->nops; k++) p[k] += n * it->st[0][k];
+    c[0] += n;
+    for (int d = 0; c[d] == it->shape[d] && d + 1 < it->nd; d++) {
+      for (int k = 0; k < it->nops; k++) p[k] += it->st[d + 1][k] - c[d] * it->st[d][k];
+      c[d] = 0;
+      c[d + 1]++;
+    }
+  }
+}
+
+void ct__foreach(int nops, ct_tensor *const *ops, ct_loop_fn fn, void *ctx) {
+  iter_t it;
+  const ct_tensor *o = ops[0];
+  it.nops = nops;
+  it.nd = 0;
+  for (int k = 0; k < nops; k++) it.base[k] = ct__ptr(ops[k]);
+  int64_t numel = 1;
+  for (int i = o->ndim - 1; i >= 0; i--) {
+    int64_t sz = o->shape[i];
+    numel *= sz;
+    if (sz == 1) continue;
+    int64_t st[MAX_OPS];
+    for (int k = 0; k < nops; k++)
+      st[k] = ops[k]->strides[i] * (int64_t)ct_dtype_size(ops[k]->dtype);
+    if (it.nd > 0) { /* merge into the inner dim when memory is continuous for all */
+      int j = it.nd - 1, ok = 1;
+      for (int k = 0; k < nops && ok; k++) ok = st[k] == it.st[j][k] * it.shape[j];
+      if (ok) {
+        it.shape[j] *= sz;
+        continue;
+      }
+    }
+    it.shape[it.nd] = sz;
+    for (int k = 0; k < nops; k++) it.st[it.nd][k] = st[k];
+    it.nd++;
+  }
+  if (numel == 0) return;
+  if (it.nd == 0) { /* a single element */
+    it.nd = 1;
+    it.shape[0] = 1;
+    for (int k = 0; k < nops; k++) it.st[0][k] = 0;
+  }
+#ifdef _OPENMP
+  int nt = numel >= 2 * CT_GRAIN ? omp_get_max_threads() : 1;
+  if (nt > 1) {
+    int64_t chunks = numel / CT_GRAIN < nt ? numel / CT_GRAIN : nt;
+#pragma omp parallel for num_threads((int)chunks) schedule(static)
+    for (int64_t ch = 0; ch < chunks; ch++) {
+      /* chunk boundaries rounded to 16 elements keep vector loops aligned */
+      int64_t b = (numel * ch / chunks) & ~(int64_t)15, e = ch == chunks - 1 ? numel : (numel * (ch + 1) / chunks) & ~(int64_t)15;
+      run_range(&it, b, e, fn, ctx);
+    }
+    return;
+  }
+#endif
+  run_range(&it, 0, numel, fn, ctx);
+}
+
+const char *ct__dtype_short(ct_dtype dt) {
+  static const char *const n[CT_NUM_DTYPES] = {"Bool", "Byte", "Char", "Short",
+                                               "Int", "Long", "Float", "Double"};
+  return (int)dt >= 0 && dt < CT_NUM_DTYPES ? n[dt] : "?";
+}
+
+static void *not_impl(const char *name, ct_dtype dt) {
+  return ct__err("\"%s\" not implemented for '%s'", name, ct__dtype_short(dt));
+}
+
+ct_tensor *ct__binary_kernel(const char *name, const ct_tensor *a, const ct_tensor *b,
+                             ct_dtype compute, ct_dtype out, const ct_loop_fn *loops, void *ctx) {
+  if (!loops[compute]) return not_impl(name, compute);
+  int nd;
+  int64_t shape[CT_MAX_DIMS];
+  if (ct__broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape)) return NULL;
+  ct_tensor *res = ct__empty(out, nd, shape);
+  if (!res) return NULL;
+  CT_OP_BEGIN();
+  ct_tensor *ca = a->dtype == compute ? (ct_tensor *)a : ct__contig_as(a, compute);
+  ct_tensor *cb = b->dtype == compute ? (ct_tensor *)b : ct__contig_as(b, compute);
+  ct_tensor *ea = ca ? ct__expand_raw(ca, nd, shape) : NULL;
+  ct_tensor *eb = cb ? ct__expand_raw(cb, nd, shape) : NULL;
+  if (ea && eb) ct__foreach(3, (ct_tensor *const[]){res, ea, eb}, loops[compute], ctx);
+  ct_scope_end();
+  return ea && eb ? res : NULL;
+}
+
+ct_tensor *ct__unary_kernel(const char *name, const ct_tensor *t, ct_dtype compute, ct_dtype out,
+                            const ct_loop_fn *loops, void *ctx) {
+  if (!loops[compute]) return not_impl(name, compute);
+  ct_tensor *res = ct__empty(out, t->ndim, t->shape);
+  if (!res) return NULL;
+  CT_OP_BEGIN();
+  ct_tensor *c = t->dtype == compute ? (ct_tensor *)t : ct__contig_as(t, compute);
+  if (c) ct__foreach(2, (ct_tensor *const[]){res, c}, loops[compute], ctx);
+  ct_scope_end();
+  return c ? res : NULL;
+}
+
+int ct__binary_inplace_kernel(const char *name, ct_tensor *dst, const ct_tensor *b,
+                              const ct_loop_fn *loops, void *ctx) {
+  if (!loops[dst->dtype]) return not_impl(name, dst->dtype), -1;
+  CT_OP_BEGIN();
+  ct_tensor *cb = b->dtype == dst->dtype ? (ct_tensor *)b : ct__contig_as(b, dst->dtype);
+  ct_tensor *eb = cb ? ct__expand_raw(cb, dst->ndim, dst->shape) : NULL;
+  if (eb) ct__foreach(3, (ct_tensor *const[]){dst, dst, eb}, loops[dst->dtype], ctx);
+  ct_scope_end();
+  return eb ? 0 : -1;
+}
+
+int ct__unary_inplace_kernel(const char *name, ct_tensor *dst, const ct_loop_fn *loops, void *ctx) {
+  if (!loops[dst->dtype]) return not_impl(name, dst->dtype), -1;
+  ct__foreach(2, (ct_tensor *const[]){dst, dst}, loops[dst->dtype], ctx);
+  return 0;
+}

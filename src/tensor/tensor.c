@@ -1,0 +1,350 @@
+/* Tensor and storage lifetime, scopes, queries and element access. */
+#include "../internal.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static atomic_llong g_live_tensors, g_live_bytes;
+
+int64_t ct_live_tensors(void) { return atomic_load(&g_live_tensors); }
+int64_t ct_live_bytes(void) { return atomic_load(&g_live_bytes); }
+
+/* ---- storage ------------------------------------------------------------------------ */
+/* Header and data in one block; data 64-byte aligned for the vector kernels. */
+static ct_storage *storage_new(size_t nbytes) {
+  size_t head = (sizeof(ct_storage) + 63) & ~(size_t)63;
+  char *block = aligned_alloc(64, head + ((nbytes + 63) & ~(size_t)63));
+  if (!block) return ct__err("CPU: out of memory allocating %zu bytes", nbytes);
+  ct_storage *s = (ct_storage *)block;
+  s->refcount = 1;
+  s->data = block + head;
+  s->nbytes = nbytes;
+  s->owns = true;
+  s->version = 0;
+  atomic_fetch_add(&g_live_bytes, (long long)nbytes);
+  return s;
+}
+
+static void storage_decref(ct_storage *s) {
+  if (--s->refcount > 0) return;
+  if (s->owns) atomic_fetch_sub(&g_live_bytes, (long long)s->nbytes);
+  free(s);
+}
+
+/* ---- tensor objects ------------------------------------------------------------------ */
+static ct_tensor *tensor_alloc(void) {
+  ct_tensor *t = malloc(sizeof *t);
+  if (!t) return ct__err("CPU: out of memory");
+  memset(t, 0, offsetof(ct_tensor, shape));
+  t->refcount = 1;
+  atomic_fetch_add(&g_live_tensors, 1);
+  return t;
+}
+
+void ct__tensor_incref(ct_tensor *t) { t->refcount++; }
+
+void ct__tensor_decref(ct_tensor *t) {
+  if (!t || --t->refcount > 0) return;
+  if (t->grad_fn) {
+    ct_node *n = t->grad_fn;
+    if (n->retained && n->retained[t->output_nr] == t) n->retained[t->output_nr] = NULL;
+    ct__node_decref(n);
+  }
+  if (t->grad_acc) {
+    t->grad_acc->variable = NULL;
+    ct__node_decref(t->grad_acc);
+  }
+  if (t->grad) ct__tensor_decref(t->grad);
+  storage_decref(t->storage);
+  atomic_fetch_sub(&g_live_tensors, 1);
+  free(t);
+}
+
+/* ---- scopes --------------------------------------------------------------------------- */
+typedef struct {
+  ct_tensor **v;
+  int n, cap;
+} scope_t;
+static _Thread_local scope_t *g_scopes;
+static _Thread_local int g_depth, g_scopes_cap;
+
+void ct_scope_begin(void) {
+  if (g_depth == g_scopes_cap) {
+    int cap = g_scopes_cap ? g_scopes_cap * 2 : 16;
+    scope_t *ns = realloc(g_scopes, sizeof(scope_t) * (size_t)cap);
+    if (!ns) abort(); /* cannot even record an error without memory for the scope */
+    memset(ns + g_scopes_cap, 0, sizeof(scope_t) * (size_t)(cap - g_scopes_cap));
+    g_scopes = ns;
+    g_scopes_cap = cap;
+  }
+  g_scopes[g_depth++].n = 0;
+}
+
+void ct_scope_end(void) {
+  if (g_depth == 0) return;
+  scope_t *s = &g_scopes[g_depth - 1];
+  /* Release newest first, so results die before the inputs they were made from. */
+  while (s->n > 0) ct__tensor_decref(s->v[--s->n]);
+  g_depth--;
+  if (g_depth == 0 && s->cap > 4096) { /* do not hold a huge array forever */
+    free(s->v);
+    s->v = NULL;
+    s->cap = 0;
+  }
+}
+
+static void scope_push(scope_t *s, ct_tensor *t) {
+  if (s->n == s->cap) {
+    int cap = s->cap ? s->cap * 2 : 64;
+    ct_tensor **nv = realloc(s->v, sizeof(ct_tensor *) * (size_t)cap);
+    if (!nv) abort();
+    s->v = nv;
+    s->cap = cap;
+  }
+  s->v[s->n++] = t;
+}
+
+ct_tensor *ct__own(ct_tensor *t) {
+  if (t && g_depth > 0) scope_push(&g_scopes[g_depth - 1], t);
+  return t;
+}
+
+ct_tensor *ct_keep(ct_tensor *t) {
+  if (!t || g_depth == 0) return t;
+  t->refcount++;
+  if (g_depth >= 2) scope_push(&g_scopes[g_depth - 2], t);
+  return t;
+}
+
+ct_tensor *ct_retain(ct_tensor *t) {
+  if (t) t->refcount++;
+  return t;
+}
+
+void ct_release(ct_tensor *t) { ct__tensor_decref(t); }
+
+ct_tensor *ct__op_end(ct_tensor *result) {
+  ct_keep(result);
+  ct_scope_end();
+  return result;
+}
+
+/* ---- threads ------------------------------------------------------------------------ */
+extern void openblas_set_num_threads(int);
+static int g_threads = 0;
+void ct_set_num_threads(int n) {
+  if (n < 1) {
+    ct__err("set_num_threads expects a positive integer");
+    return;
+  }
+  g_threads = n;
+#ifdef _OPENMP
+  omp_set_num_threads(n);
+#endif
+  openblas_set_num_threads(n);
+}
+int ct_get_num_threads(void) {
+#ifdef _OPENMP
+  return g_threads ? g_threads : omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+/* ---- shapes ---------------------------------------------------------------------------- */
+void ct__contig_strides(int ndim, const int64_t *shape, int64_t *strides) {
+  int64_t s = 1;
+  for (int i = ndim - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i] > 1 ? shape[i] : 1;
+  }
+}
+
+int64_t ct__numel_of(int ndim, const int64_t *shape) {
+  int64_t n = 1;
+  for (int i = 0; i < ndim; i++) n *= shape[i];
+  return n;
+}
+
+int ct__check_shape(int ndim, const int64_t *shape) {
+  if (ndim < 0 || ndim > CT_MAX_DIMS)
+    return ct__errs("number of dimensions %d is out of range [0, %d]", ndim, CT_MAX_DIMS);
+  if (ndim > 0 && !shape) return ct__errs("shape is NULL");
+  int64_t n = 1;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] < 0)
+      return ct__errs("Trying to create tensor with negative dimension %lld: %s",
+                      (long long)shape[i],
+                      ct__shape_str(ndim, shape, (char[256]){0}, 256));
+    if (shape[i] && n > (INT64_C(1) << 40) / shape[i])
+      return ct__errs("tensor of shape %s is too large",
+                      ct__shape_str(ndim, shape, (char[256]){0}, 256));
+    n *= shape[i];
+  }
+  return 0;
+}
+
+int64_t ct__wrap_dim(int64_t dim, int ndim) {
+  int64_t n = ndim > 0 ? ndim : 1;
+  if (dim < -n || dim >= n) {
+    ct__err("Dimension out of range (expected to be in range of [%lld, %lld], but got %lld)",
+            (long long)-n, (long long)(n - 1), (long long)dim);
+    return -1;
+  }
+  return dim < 0 ? dim + n : dim;
+}
+
+/* ---- construction ------------------------------------------------------------------------ */
+ct_tensor *ct__empty(ct_dtype dt, int ndim, const int64_t *shape) {
+  if ((int)dt < 0 || dt >= CT_NUM_DTYPES) return ct__err("invalid dtype %d", (int)dt);
+  if (ct__check_shape(ndim, shape)) return NULL;
+  int64_t n = ct__numel_of(ndim, shape);
+  ct_storage *s = storage_new((size_t)n * ct_dtype_size(dt));
+  if (!s) return NULL;
+  ct_tensor *t = tensor_alloc();
+  if (!t) {
+    storage_decref(s);
+    return NULL;
+  }
+  t->storage = s;
+  t->dtype = dt;
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
+  ct__contig_strides(ndim, shape, t->strides);
+  return ct__own(t);
+}
+
+ct_tensor *ct__empty_like(const ct_tensor *t) { return ct__empty(t->dtype, t->ndim, t->shape); }
+
+ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
+                         const int64_t *strides, int64_t offset) {
+  ct_tensor *t = tensor_alloc();
+  if (!t) return NULL;
+  t->storage = base->storage;
+  base->storage->refcount++;
+  t->dtype = base->dtype;
+  t->ndim = ndim;
+  t->offset = offset;
+  t->is_view = true;
+  for (int i = 0; i < ndim; i++) {
+    t->shape[i] = shape[i];
+    t->strides[i] = strides[i];
+  }
+  return ct__own(t);
+}
+
+/* ---- queries ------------------------------------------------------------------------------ */
+int ct_dim(const ct_tensor *t) { return t ? t->ndim : -1; }
+int64_t ct_size(const ct_tensor *t, int dim) {
+  if (!t) return -1;
+  if (t->ndim == 0) {
+    ct__err("dimension specified as %d but tensor has no dimensions", dim);
+    return -1;
+  }
+  int64_t d = ct__wrap_dim(dim, t->ndim);
+  return d < 0 ? -1 : t->shape[d];
+}
+const int64_t *ct_shape(const ct_tensor *t) { return t ? t->shape : NULL; }
+const int64_t *ct_strides(const ct_tensor *t) { return t ? t->strides : NULL; }
+int64_t ct_storage_offset(const ct_tensor *t) { return t ? t->offset : -1; }
+int64_t ct_numel(const ct_tensor *t) { return t ? ct__numel_of(t->ndim, t->shape) : -1; }
+ct_dtype ct_dtype_of(const ct_tensor *t) { return t ? t->dtype : CT_DTYPE_UNSET; }
+bool ct_is_floating_point(const ct_tensor *t) { return t && ct_dtype_is_floating(t->dtype); }
+bool ct_shares_storage(const ct_tensor *a, const ct_tensor *b) {
+  return a && b && a->storage == b->storage;
+}
+void *ct_data_ptr(const ct_tensor *t) { return t ? ct__ptr(t) : NULL; }
+
+bool ct_is_contiguous(const ct_tensor *t) {
+  if (!t) return false;
+  int64_t expect = 1;
+  for (int i = t->ndim - 1; i >= 0; i--) {
+    if (t->shape[i] == 0) return true;
+    if (t->shape[i] != 1 && t->strides[i] != expect) return false;
+    expect *= t->shape[i];
+  }
+  return true;
+}
+
+/* ---- element access ------------------------------------------------------------------------- */
+static char *elem_ptr(const ct_tensor *t, const int64_t *index) {
+  int64_t off = 0;
+  for (int i = 0; i < t->ndim; i++) {
+    int64_t ix = index[i] < 0 ? index[i] + t->shape[i] : index[i];
+    if (ix < 0 || ix >= t->shape[i]) {
+      ct__err("index %lld is out of bounds for dimension %d with size %lld", (long long)index[i],
+              i, (long long)t->shape[i]);
+      return NULL;
+    }
+    off += ix * t->strides[i];
+  }
+  return ct__ptr(t) + off * (int64_t)ct_dtype_size(t->dtype);
+}
+
+double ct_item(const ct_tensor *t) {
+  if (!t) return NAN;
+  int64_t n = ct_numel(t);
+  if (n != 1) {
+    ct__err("a Tensor with %lld elements cannot be converted to Scalar", (long long)n);
+    return NAN;
+  }
+  int64_t off = 0; /* a one-element tensor's element sits at the storage offset */
+  return ct__load(ct__ptr(t) + off, t->dtype);
+}
+
+double ct_get(const ct_tensor *t, const int64_t *index) {
+  if (!t) return NAN;
+  if (t->ndim > 0 && !index) {
+    ct__err("index is NULL");
+    return NAN;
+  }
+  char *p = elem_ptr(t, index);
+  return p ? ct__load(p, t->dtype) : NAN;
+}
+
+int ct_set(ct_tensor *t, const int64_t *index, double value) {
+  if (!t) return -1;
+  if (t->ndim > 0 && !index) return ct__errs("index is NULL");
+  char *p = elem_ptr(t, index);
+  if (!p) return -1;
+  ct__store(p, t->dtype, value);
+  t->storage->version++;
+  return 0;
+}
+
+int64_t ct_to_doubles(const ct_tensor *t, double *out, int64_t cap) {
+  if (!t) return -1;
+  if (!out) return ct__errs("out is NULL");
+  int64_t n = ct_numel(t);
+  if (n > cap) return ct__errs("buffer of %lld doubles is too small for %lld elements",
+                               (long long)cap, (long long)n);
+  CT_OP_BEGIN();
+  ct_tensor *c = ct__contig_as(t, CT_FLOAT64);
+  if (c) memcpy(out, ct__ptr(c), (size_t)n * sizeof(double));
+  ct_scope_end();
+  return c ? n : -1;
+}
+
+ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *shape) {
+  if ((int)dtype < 0 || dtype >= CT_NUM_DTYPES) return ct__err("invalid dtype %d", (int)dtype);
+  if (ct__check_shape(ndim, shape)) return NULL;
+  if (!data && ct__numel_of(ndim, shape) > 0) return ct__err("from_blob: data is NULL");
+  ct_storage *s = malloc(sizeof *s);
+  if (!s) return ct__err("CPU: out of memory");
+  *s = (ct_storage){.refcount = 1, .data = data,
+                    .nbytes = (size_t)ct__numel_of(ndim, shape) * ct_dtype_size(dtype)};
+  ct_tensor *t = tensor_alloc();
+  if (!t) {
+    free(s);
+    return NULL;
+  }
+  t->storage = s;
+  t->dtype = dtype;
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
+  ct__contig_strides(ndim, shape, t->strides);
+  return ct__own(t);
+}
