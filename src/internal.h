@@ -326,6 +326,47 @@ bool ct__can_cast(ct_dtype from, ct_dtype to);
 void ct__tensor_decref(ct_tensor *t);
 void ct__tensor_incref(ct_tensor *t);
 
+/* Per-thread free lists of small fixed-size blocks (tensor structs, small storages, graph
+ * nodes): a tiny op's malloc/free pairs cost more than its arithmetic. Bounded by
+ * CT_CACHE_CAP blocks per list; off under AddressSanitizer so it still sees every use
+ * after free. A list is a thread-local `ct_cache` variable, zero-initialised. */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define CT_CACHE_CAP 0
+#else
+#define CT_CACHE_CAP 64
+#endif
+typedef struct ct_cache_block { struct ct_cache_block *next; } ct_cache_block;
+typedef struct ct_cache { ct_cache_block *head; int n; } ct_cache;
+static inline void *ct__cache_pop(ct_cache *c) {
+  ct_cache_block *b = c->head;
+  if (b) {
+    c->head = b->next;
+    c->n--;
+  }
+  return b;
+}
+/* Make this thread give its cached blocks back to malloc when it exits (tensor.c). */
+void ct__cache_arm(void);
+/* Free every block of a list; the node lists' part of the thread-exit flush (node.c). */
+static inline void ct__cache_drain(ct_cache *c) {
+  void *p;
+  while ((p = ct__cache_pop(c))) free(p);
+}
+void ct__node_cache_drain(void);
+/* false when the list is full: the caller frees p itself */
+static inline bool ct__cache_push(ct_cache *c, void *p) {
+  if (c->n >= CT_CACHE_CAP) return false;
+  if (!c->head) ct__cache_arm();
+  ct_cache_block *b = p;
+  b->next = c->head;
+  c->head = b;
+  c->n++;
+  return true;
+}
+
 /* Random engine shared by rng.c users. */
 ct_generator *ct__default_generator(void);
 uint32_t ct__gen_u32(ct_generator *g);

@@ -3,21 +3,35 @@
  * leaves' .grad (backward) or captures the inputs' gradients (autograd.grad). */
 #include "../internal.h"
 
+/* A node list that lives in its inline array until the graph outgrows it: a small graph's
+ * backward then allocates nothing for its bookkeeping. */
+#define VEC_INLINE 32
 typedef struct {
   ct_node **v;
   int n, cap;
+  ct_node *small[VEC_INLINE];
 } node_vec;
 
 static int vec_push(node_vec *s, ct_node *n) {
+  if (!s->v) {
+    s->v = s->small;
+    s->cap = VEC_INLINE;
+  }
   if (s->n == s->cap) {
-    int cap = s->cap ? s->cap * 2 : 64;
-    ct_node **nv = realloc(s->v, sizeof(ct_node *) * (size_t)cap);
+    int cap = s->cap * 2;
+    ct_node **nv = s->v == s->small ? malloc(sizeof(ct_node *) * (size_t)cap)
+                                    : realloc(s->v, sizeof(ct_node *) * (size_t)cap);
     if (!nv) return ct__errs("CPU: out of memory");
+    if (s->v == s->small) memcpy(nv, s->small, sizeof s->small);
     s->v = nv;
     s->cap = cap;
   }
   s->v[s->n++] = n;
   return 0;
+}
+
+static void vec_free(node_vec *s) {
+  if (s->v != s->small) free(s->v);
 }
 
 /* Add g into *slot (a strong reference): differentiable when grad mode is on. */
@@ -41,7 +55,12 @@ static int accumulate_grad(ct_tensor *v, ct_tensor *g, bool create_graph) {
   if (g->dtype != v->dtype) g = ct_to(g, v->dtype);
   if (!g) return -1;
   if (!v->grad) {
-    ct_tensor *c = create_graph ? g : ct_detach(ct_clone(g));
+    /* A gradient nobody else can see (only the engine's buffer holds it, no views, no
+     * history) is stolen; anything shared is copied so later in-place accumulation into
+     * .grad cannot change another tensor. Under create_graph the graph is kept. */
+    bool private_ = g->refcount == 1 && g->storage->refcount == 1 && !g->grad_fn &&
+                    ct_is_contiguous(g) && g->storage->owns;
+    ct_tensor *c = create_graph || private_ ? g : ct_clone(g);
     if (!c) return -1;
     ct__tensor_incref(c);
     v->grad = c;
@@ -68,11 +87,16 @@ static int run(int n_roots, ct_tensor *const *roots, ct_tensor *const *root_grad
   node_vec all = {0}, stack = {0}, ready = {0};
   int rc = -1;
   target *targets = NULL;
+  /* Gradient slots of every node (n->buf) are slices of one block; small graphs use the
+   * stack one, as do the root edges of a plain backward. */
+  ct_tensor *slots_small[64], **slots = NULL;
+  ct_edge redges_small[4];
   bool prev_mode = ct_set_grad_enabled(create_graph);
   ct_scope_begin();
 
   /* Root edges and their seed gradients. */
-  ct_edge *redges = calloc((size_t)n_roots, sizeof(ct_edge));
+  ct_edge *redges = n_roots <= 4 ? memset(redges_small, 0, sizeof redges_small)
+                                 : calloc((size_t)n_roots, sizeof(ct_edge));
   if (!redges) {
     ct__err("CPU: out of memory");
     goto done;
@@ -122,15 +146,22 @@ static int run(int n_roots, ct_tensor *const *roots, ct_tensor *const *root_grad
     }
   }
   /* Wanted: targets, or (backward) every leaf accumulator and retained output. */
+  size_t nslots = 0;
+  for (int k = 0; k < all.n; k++)
+    if (!all.v[k]->buf) nslots += (size_t)all.v[k]->n_out;
+  slots = nslots <= 64 ? memset(slots_small, 0, sizeof slots_small)
+                       : calloc(nslots, sizeof(ct_tensor *));
+  if (!slots) {
+    ct__err("CPU: out of memory");
+    goto done;
+  }
+  nslots = 0;
   for (int k = 0; k < all.n; k++) {
     ct_node *n = all.v[k];
     n->needed = n_inputs == 0 && (n->variable || n->retained);
     if (n->n_out > 0 && !n->buf) {
-      n->buf = calloc((size_t)n->n_out, sizeof(ct_tensor *));
-      if (!n->buf) {
-        ct__err("CPU: out of memory");
-        goto done;
-      }
+      n->buf = slots + nslots;
+      nslots += (size_t)n->n_out;
     }
   }
   for (int i = 0; i < n_inputs; i++) targets[i].node->needed = true;
@@ -229,7 +260,6 @@ done:
     ct_node *n = all.v[k];
     if (n->buf) {
       for (int j = 0; j < n->n_out; j++) ct__tensor_decref(n->buf[j]);
-      free(n->buf);
       n->buf = NULL;
     }
     n->deps = 0;
@@ -240,10 +270,11 @@ done:
       ct__tensor_decref(captured[i]);
       captured[i] = NULL;
     }
-  free(all.v);
-  free(stack.v);
-  free(ready.v);
-  free(redges);
+  vec_free(&all);
+  vec_free(&stack);
+  vec_free(&ready);
+  if (slots != slots_small) free(slots);
+  if (redges != redges_small) free(redges);
   free(targets);
   ct_scope_end();
   ct_set_grad_enabled(prev_mode);

@@ -26,12 +26,21 @@ static void release_saved(ct_node *n) {
   }
 }
 
+/* Freed nodes of the common small arities wait for reuse (see ct_cache in internal.h):
+ * every recorded op allocates one, every backward frees them all. */
+#define NODE_CLASSES 4
+static _Thread_local ct_cache g_free_nodes[NODE_CLASSES];
+
+void ct__node_cache_drain(void) {
+  for (int i = 0; i < NODE_CLASSES; i++) ct__cache_drain(&g_free_nodes[i]);
+}
+
 static void node_destroy(ct_node *n) {
   for (int i = 0; i < n->n_in; i++) ct__node_decref(n->next[i].fn);
   release_saved(n);
   if (n->destroy) n->destroy(n);
   free(n->retained);
-  free(n);
+  if (n->n_in >= NODE_CLASSES || !ct__cache_push(&g_free_nodes[n->n_in], n)) free(n);
 }
 
 void ct__node_incref(ct_node *n) {
@@ -56,7 +65,11 @@ void ct__node_decref(ct_node *n) {
 
 static ct_node *node_alloc(const char *name, ct_backward_fn bw, int n_in, int n_out) {
   size_t sz = sizeof(ct_node) + sizeof(ct_edge) * (size_t)n_in + sizeof(ct_in_meta) * (size_t)n_in;
-  ct_node *n = calloc(1, sz);
+  ct_node *n = n_in < NODE_CLASSES ? ct__cache_pop(&g_free_nodes[n_in]) : NULL;
+  if (n)
+    memset(n, 0, sz);
+  else
+    n = calloc(1, sz);
   if (!n) return ct__err("CPU: out of memory");
   n->refcount = 1;
   n->name = name;
@@ -163,6 +176,14 @@ ct_tensor *ct__saved(ct_node *n, int i) {
                      "torch.autograd.set_detect_anomaly(True).",
                      ct__legacy_type_name(t->dtype), shp, s->output_nr, n->name,
                      (long long)t->storage->version, (long long)s->version);
+    if (t->grad_fn) /* PyTorch names the tensor's current grad_fn */
+      return ct__err("one of the variables needed for gradient computation has been modified by "
+                     "an inplace operation: [%s %s], which is output %d of %s, is at version "
+                     "%lld; expected version %lld instead. Hint: enable anomaly detection to find "
+                     "the operation that failed to compute its gradient, with "
+                     "torch.autograd.set_detect_anomaly(True).",
+                     ct__legacy_type_name(t->dtype), shp, t->output_nr, t->grad_fn->name,
+                     (long long)t->storage->version, (long long)s->version);
     return ct__err("one of the variables needed for gradient computation has been modified by an "
                    "inplace operation: [%s %s] is at version %lld; expected version %lld instead. "
                    "Hint: enable anomaly detection to find the operation that failed to compute "
@@ -228,7 +249,7 @@ ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad) {
                    "var_no_grad = var.detach().");
   }
   if (requires_grad && !ct_dtype_is_floating(t->dtype))
-    return ct__err("only Tensors of floating point and complex dtype can require gradients");
+    return ct__err("Only Tensors of floating point and complex dtype can require gradients");
   t->requires_grad = requires_grad;
   return t;
 }

@@ -2,6 +2,7 @@
  * This file is the model for every elementwise family: typed loops from the CT_*_LOOP
  * generators, promotion with ct_result_type, a node whose backward uses differentiable ops. */
 #include "../internal.h"
+#include "elementwise.h"
 
 /* ---- loops: out (broadcast shape), a, b -> out ------------------------------------------ */
 CT_BINARY_ALL(add_loop, a + b)
@@ -156,13 +157,17 @@ int ct__inplace_check(ct_tensor *a, const ct_tensor *b, ct_dtype rt) {
   return 0;
 }
 
+/* needs_input: the backward reads a's old value (mul, div), so the graph gets a copy that
+ * keeps a's history instead of a itself, which is about to be overwritten. */
 static ct_tensor *inplace_binary(ct_tensor *a, const ct_tensor *b, const char *name,
                                  const ct_loop_fn *loops, ct_dtype rt, void *ctx,
-                                 ct_tensor *(*outofplace)(const ct_tensor *, const ct_tensor *)) {
+                                 ct_tensor *(*outofplace)(const ct_tensor *, const ct_tensor *),
+                                 bool needs_input) {
   if (ct__inplace_check(a, b, rt)) return NULL;
   if (ct__any_requires_grad(2, (ct_tensor *const[]){a, (ct_tensor *)b})) {
     CT_OP_BEGIN();
-    ct_tensor *r = ct__inplace_finish(a, outofplace(a, b));
+    ct_tensor *src = needs_input ? ct__history_copy(a) : a;
+    ct_tensor *r = src ? ct__inplace_finish(a, outofplace(src, b)) : NULL;
     ct_scope_end();
     return r;
   }
@@ -173,19 +178,19 @@ static ct_tensor *inplace_binary(ct_tensor *a, const ct_tensor *b, const char *n
 
 ct_tensor *ct_add_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
-  return inplace_binary(a, b, "add", add_loop, ct_result_type(a, b), NULL, ct_add);
+  return inplace_binary(a, b, "add", add_loop, ct_result_type(a, b), NULL, ct_add, false);
 }
 ct_tensor *ct_sub_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
-  return inplace_binary(a, b, "sub", sub_loop, ct_result_type(a, b), NULL, ct_sub);
+  return inplace_binary(a, b, "sub", sub_loop, ct_result_type(a, b), NULL, ct_sub, false);
 }
 ct_tensor *ct_mul_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
-  return inplace_binary(a, b, "mul", mul_loop, ct_result_type(a, b), NULL, ct_mul);
+  return inplace_binary(a, b, "mul", mul_loop, ct_result_type(a, b), NULL, ct_mul, true);
 }
 ct_tensor *ct_div_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
-  return inplace_binary(a, b, "div", div_loop, ct__float_of(ct_result_type(a, b)), NULL, ct_div);
+  return inplace_binary(a, b, "div", div_loop, ct__float_of(ct_result_type(a, b)), NULL, ct_div, true);
 }
 
 #define SCALAR_INPLACE(fn, op)                                                  \

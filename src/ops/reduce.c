@@ -41,20 +41,20 @@ ct_tensor *ct__reduce_target(ct_tensor *acc, const ct_tensor *t, const ct_reduce
 #define SUM_LOOP(T, tn, AT)                                                              \
   static void sum_loop_##tn(char **d, const int64_t *s, int64_t n, void *ctx) {          \
     (void)ctx;                                                                           \
-    if (s[0] == 0) { /* reducing along the inner run: several accumulators vectorise */  \
-      AT a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                 \
+    if (s[0] == 0) { /* reducing along the inner run: 16 independent accumulators are  \
+                      * whole vector registers (no reassociation needed to vectorise) and \
+                      * hide the add latency, so a float sum runs at memory speed */      \
+      AT acc[16] = {0};                                                                  \
       int64_t i = 0;                                                                     \
       if (s[1] == sizeof(T)) {                                                           \
         const T *x = (const T *)d[1];                                                    \
-        for (; i + 4 <= n; i += 4) {                                                     \
-          a0 += (AT)x[i];                                                                \
-          a1 += (AT)x[i + 1];                                                            \
-          a2 += (AT)x[i + 2];                                                            \
-          a3 += (AT)x[i + 3];                                                            \
-        }                                                                                \
+        for (; i + 16 <= n; i += 16)                                                     \
+          for (int j = 0; j < 16; j++) acc[j] += (AT)x[i + j];                           \
+        for (int w = 8; w > 0; w /= 2)                                                   \
+          for (int j = 0; j < w; j++) acc[j] += acc[j + w];                              \
       }                                                                                  \
-      for (; i < n; i++) a0 += (AT) * (const T *)(d[1] + i * s[1]);                      \
-      *(AT *)d[0] += (a0 + a1) + (a2 + a3);                                              \
+      for (; i < n; i++) acc[0] += (AT) * (const T *)(d[1] + i * s[1]);                  \
+      *(AT *)d[0] += acc[0];                                                             \
     } else {                                                                             \
       for (int64_t i = 0; i < n; i++)                                                    \
         *(AT *)(d[0] + i * s[0]) += (AT) * (const T *)(d[1] + i * s[1]);                 \
@@ -94,18 +94,17 @@ static void sum_all_contig(const ct_tensor *t, ct_tensor *acc) {
 #endif
   double pd[64] = {0};
   int64_t pi[64] = {0};
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (int k = 0; k < nt; k++) {
-    int64_t b = n * k / nt, e = n * (k + 1) / nt;
-    char *dd[2];
-    int64_t ss[2] = {0, (int64_t)isz};
-    if (fl) {
-      dd[0] = (char *)&pd[k];
-    } else {
-      dd[0] = (char *)&pi[k];
+  int64_t ss[2] = {0, (int64_t)isz};
+  if (nt == 1) { /* even a one-thread parallel region costs more than a tiny sum */
+    char *dd[2] = {fl ? (char *)&pd[0] : (char *)&pi[0], ct__ptr(t)};
+    sum_loop[t->dtype](dd, ss, n, NULL);
+  } else {
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int k = 0; k < nt; k++) {
+      int64_t b = n * k / nt, e = n * (k + 1) / nt;
+      char *dd[2] = {fl ? (char *)&pd[k] : (char *)&pi[k], ct__ptr(t) + b * (int64_t)isz};
+      sum_loop[t->dtype](dd, ss, e - b, NULL);
     }
-    dd[1] = ct__ptr(t) + b * (int64_t)isz;
-    sum_loop[t->dtype](dd, ss, e - b, NULL);
   }
   for (int k = 0; k < nt; k++) {
     if (fl)
@@ -218,4 +217,42 @@ ct_tensor *ct_mean_(const ct_tensor *t, ct_reduce_opts o) {
     }
   }
   return ct__op_end(out);
+}
+
+/* ---- row layout shared by the reductions other than sum/mean ------------------------------ */
+ct_tensor *ct__expand_reduced(ct_tensor *g, const ct_node *n) {
+  return ct_expand(ct__unsqueeze_reduced(g, n), n->in[0].ndim, n->in[0].shape);
+}
+
+ct_tensor *ct__reduce_rows(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype dt) {
+  int64_t shape[CT_MAX_DIMS], st[CT_MAX_DIMS];
+  int k = 0;
+  for (int pass = 0; pass < 2; pass++) /* kept dims, then reduced dims */
+    for (int i = 0; i < t->ndim; i++)
+      if (ri->mask[i] == (pass == 1)) {
+        shape[k] = t->shape[i];
+        st[k++] = t->strides[i];
+      }
+  ct_tensor *v = ct__make_view(t, t->ndim, shape, st, t->offset);
+  return v ? ct__contig_as(v, dt) : NULL;
+}
+
+int ct__reduce_setup_dim(const ct_tensor *t, int64_t dim, bool keepdim, ct_reduce_info *ri) {
+  ct_dims d = {.n = 1, .d = {dim}};
+  if (t->ndim == 0) { /* a 0-dim tensor reduces over "dim 0 or -1" as itself */
+    if (ct__wrap_dim(dim, 0) < 0) return -1;
+    d.n = 0;
+  }
+  return ct__reduce_setup(t, &d, keepdim, ri);
+}
+
+ct_node *ct__reduce_record(const char *name, ct_backward_fn bw, const ct_tensor *x, ct_tensor *out,
+                           const ct_reduce_info *ri, bool keepdim, bool save_out) {
+  ct_node *n = ct__node_new(name, bw, 1, (ct_tensor *const[]){(ct_tensor *)x}, 1);
+  if (!n) return NULL;
+  ct__node_store_mask(n, ri, keepdim);
+  ct__save(n, x, false);
+  if (save_out) ct__save(n, out, true);
+  ct__set_history(out, n, 0);
+  return n;
 }

@@ -23,4 +23,27 @@ void ct__reduce_serial(ct_tensor *acc_view, const ct_tensor *t, ct_loop_fn fn, v
  * the result back to the keepdim shape (size-1 reduced dims). */
 void ct__node_store_mask(ct_node *n, const ct_reduce_info *ri, bool keepdim);
 ct_tensor *ct__unsqueeze_reduced(ct_tensor *g, const ct_node *n);
+/* Record a one-input reduction out = f(x): a node with ri's mask and keepdim, saving x and,
+ * when save_out, out (slots 0 and 1). Returns the node (NULL when nothing is recorded). */
+ct_node *ct__reduce_record(const char *name, ct_backward_fn bw, const ct_tensor *x, ct_tensor *out,
+                           const ct_reduce_info *ri, bool keepdim, bool save_out);
+/* The gradient of a reduction's result broadcast back over input 0's shape. */
+ct_tensor *ct__expand_reduced(ct_tensor *g, const ct_node *n);
+/* t's values as a contiguous tensor of dtype dt with the kept dims first (in order) and the
+ * reduced dims last: each of the ri->outer outputs then reduces one contiguous row of
+ * ri->count elements. No autograd; no copy when t already is laid out so. */
+ct_tensor *ct__reduce_rows(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype dt);
+/* ri->out_shape for one dim (dims list of one); dim must be valid. */
+int ct__reduce_setup_dim(const ct_tensor *t, int64_t dim, bool keepdim, ct_reduce_info *ri);
+/* Rows per thread split: parallel when the whole reduction is worth it. */
+/* A contiguous tensor seen as (outer, size of dim d, inner) for ops along one dim. */
+static inline void ct__dim_split(const ct_tensor *t, int d, int64_t *outer, int64_t *n, int64_t *inner) {
+  *outer = *inner = *n = 1;
+  for (int i = 0; i < t->ndim; i++) {
+    if (i < d) *outer *= t->shape[i];
+    else if (i > d) *inner *= t->shape[i];
+    else *n = t->shape[i];
+  }
+}
+#define CT_REDUCE_PAR(outer, count) ((outer) > 1 && (outer) * (count) >= CT_GRAIN)
 #endif

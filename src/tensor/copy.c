@@ -48,7 +48,7 @@ void ct__copy_into(ct_tensor *dst, const ct_tensor *src) {
 int ct__broadcast_shape(int na, const int64_t *a, int nb, const int64_t *b, int *nout,
                         int64_t *out) {
   int n = na > nb ? na : nb;
-  for (int i = 0; i < n; i++) {
+  for (int i = n - 1; i >= 0; i--) { /* from the last dim, so the error names the one PyTorch does */
     int ia = na - n + i, ib = nb - n + i;
     int64_t sa = ia >= 0 ? a[ia] : 1, sb = ib >= 0 ? b[ib] : 1;
     if (sa != sb && sa != 1 && sb != 1)

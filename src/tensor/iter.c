@@ -41,20 +41,48 @@ static void run_range(const iter_t *it, int64_t begin, int64_t end, ct_loop_fn f
   }
 }
 
+/* Element sizes by dtype, inlined: this runs once per operand of every op. */
+static inline int64_t esize(ct_dtype dt) {
+  static const int8_t size[CT_NUM_DTYPES] = {1, 1, 1, 2, 4, 8, 4, 8};
+  _Static_assert(CT_NUM_DTYPES == 8, "esize needs a size for every dtype");
+  return size[dt];
+}
+
+/* All operands contiguous over o's shape (size-1 dims ignored): one inner run. */
+static bool all_contiguous(int nops, ct_tensor *const *ops, int64_t *numel) {
+  const ct_tensor *o = ops[0];
+  int64_t expect = 1;
+  bool flat = true;
+  for (int i = o->ndim - 1; i >= 0; i--) {
+    int64_t sz = o->shape[i];
+    if (sz != 1)
+      for (int k = 0; k < nops; k++) flat &= ops[k]->strides[i] == expect;
+    expect *= sz;
+  }
+  *numel = expect;
+  return flat;
+}
+
 void ct__foreach(int nops, ct_tensor *const *ops, ct_loop_fn fn, void *ctx) {
   iter_t it;
   const ct_tensor *o = ops[0];
   it.nops = nops;
   it.nd = 0;
-  for (int k = 0; k < nops; k++) it.base[k] = ct__ptr(ops[k]);
-  int64_t numel = 1;
+  for (int k = 0; k < nops; k++)
+    it.base[k] = (char *)ops[k]->storage->data + ops[k]->offset * esize(ops[k]->dtype);
+  int64_t numel;
+  /* The usual small case: one call of the loop, no coalescing, no thread decision. */
+  if (all_contiguous(nops, ops, &numel) && numel < 2 * CT_GRAIN) {
+    int64_t st[MAX_OPS];
+    for (int k = 0; k < nops; k++) st[k] = esize(ops[k]->dtype);
+    if (numel > 0) fn(it.base, st, numel, ctx);
+    return;
+  }
   for (int i = o->ndim - 1; i >= 0; i--) {
     int64_t sz = o->shape[i];
-    numel *= sz;
     if (sz == 1) continue;
     int64_t st[MAX_OPS];
-    for (int k = 0; k < nops; k++)
-      st[k] = ops[k]->strides[i] * (int64_t)ct_dtype_size(ops[k]->dtype);
+    for (int k = 0; k < nops; k++) st[k] = ops[k]->strides[i] * esize(ops[k]->dtype);
     if (it.nd > 0) { /* merge into the inner dim when memory is continuous for all */
       int j = it.nd - 1, ok = 1;
       for (int k = 0; k < nops && ok; k++) ok = st[k] == it.st[j][k] * it.shape[j];
@@ -99,6 +127,24 @@ static void *not_impl(const char *name, ct_dtype dt) {
   return ct__err("\"%s\" not implemented for '%s'", name, ct__dtype_short(dt));
 }
 
+/* Stack alias of t broadcast to (nd, shape) for the iterator: stride 0 on broadcast dims.
+ * It is what ct__expand_raw builds, minus the heap struct and the scope entry that made up
+ * most of a tiny op's cost. -1 when t does not expand (callers then take the checked path). */
+static int bcast_alias(ct_tensor *dst, const ct_tensor *t, int nd, const int64_t *shape) {
+  if (nd < t->ndim) return -1;
+  for (int i = 0; i < nd; i++) {
+    int j = t->ndim - nd + i;
+    if (j >= 0 && t->shape[j] != shape[i] && t->shape[j] != 1) return -1;
+    dst->shape[i] = shape[i];
+    dst->strides[i] = j >= 0 && t->shape[j] == shape[i] ? t->strides[j] : 0;
+  }
+  dst->storage = t->storage;
+  dst->offset = t->offset;
+  dst->dtype = t->dtype;
+  dst->ndim = nd;
+  return 0;
+}
+
 ct_tensor *ct__binary_kernel(const char *name, const ct_tensor *a, const ct_tensor *b,
                              ct_dtype compute, ct_dtype out, const ct_loop_fn *loops, void *ctx) {
   if (!loops[compute]) return not_impl(name, compute);
@@ -107,14 +153,20 @@ ct_tensor *ct__binary_kernel(const char *name, const ct_tensor *a, const ct_tens
   if (ct__broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape)) return NULL;
   ct_tensor *res = ct__empty(out, nd, shape);
   if (!res) return NULL;
+  ct_tensor ea, eb;
+  if (a->dtype == compute && b->dtype == compute && !bcast_alias(&ea, a, nd, shape) &&
+      !bcast_alias(&eb, b, nd, shape)) { /* no conversion: no temporaries, no op scope */
+    ct__foreach(3, (ct_tensor *const[]){res, &ea, &eb}, loops[compute], ctx);
+    return res;
+  }
   CT_OP_BEGIN();
   ct_tensor *ca = a->dtype == compute ? (ct_tensor *)a : ct__contig_as(a, compute);
   ct_tensor *cb = b->dtype == compute ? (ct_tensor *)b : ct__contig_as(b, compute);
-  ct_tensor *ea = ca ? ct__expand_raw(ca, nd, shape) : NULL;
-  ct_tensor *eb = cb ? ct__expand_raw(cb, nd, shape) : NULL;
-  if (ea && eb) ct__foreach(3, (ct_tensor *const[]){res, ea, eb}, loops[compute], ctx);
+  ct_tensor *pa = ca ? ct__expand_raw(ca, nd, shape) : NULL;
+  ct_tensor *pb = cb ? ct__expand_raw(cb, nd, shape) : NULL;
+  if (pa && pb) ct__foreach(3, (ct_tensor *const[]){res, pa, pb}, loops[compute], ctx);
   ct_scope_end();
-  return ea && eb ? res : NULL;
+  return pa && pb ? res : NULL;
 }
 
 ct_tensor *ct__unary_kernel(const char *name, const ct_tensor *t, ct_dtype compute, ct_dtype out,
@@ -132,12 +184,17 @@ ct_tensor *ct__unary_kernel(const char *name, const ct_tensor *t, ct_dtype compu
 int ct__binary_inplace_kernel(const char *name, ct_tensor *dst, const ct_tensor *b,
                               const ct_loop_fn *loops, void *ctx) {
   if (!loops[dst->dtype]) return not_impl(name, dst->dtype), -1;
+  ct_tensor eb;
+  if (b->dtype == dst->dtype && !bcast_alias(&eb, b, dst->ndim, dst->shape)) {
+    ct__foreach(3, (ct_tensor *const[]){dst, dst, &eb}, loops[dst->dtype], ctx);
+    return 0;
+  }
   CT_OP_BEGIN();
   ct_tensor *cb = b->dtype == dst->dtype ? (ct_tensor *)b : ct__contig_as(b, dst->dtype);
-  ct_tensor *eb = cb ? ct__expand_raw(cb, dst->ndim, dst->shape) : NULL;
-  if (eb) ct__foreach(3, (ct_tensor *const[]){dst, dst, eb}, loops[dst->dtype], ctx);
+  ct_tensor *pb = cb ? ct__expand_raw(cb, dst->ndim, dst->shape) : NULL;
+  if (pb) ct__foreach(3, (ct_tensor *const[]){dst, dst, pb}, loops[dst->dtype], ctx);
   ct_scope_end();
-  return eb ? 0 : -1;
+  return pb ? 0 : -1;
 }
 
 int ct__unary_inplace_kernel(const char *name, ct_tensor *dst, const ct_loop_fn *loops, void *ctx) {

@@ -2,46 +2,132 @@
 #include "../internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-static atomic_llong g_live_tensors, g_live_bytes;
+/* ---- live counts -----------------------------------------------------------------------
+ * Each thread counts into its own block with plain (relaxed, unlocked) stores: a locked
+ * add per allocation and per free was a quarter of a tiny op. Readers sum all blocks.
+ * Blocks are never freed, so the counts of a thread that ended still add up; a thread
+ * that cannot get a block shares one that is updated with locked adds. */
+typedef struct live_counts {
+  _Atomic int64_t tensors, bytes;
+  struct live_counts *next;
+} live_counts;
+static live_counts g_shared_counts;
+static _Atomic(live_counts *) g_counts_head = &g_shared_counts;
+static _Thread_local live_counts *g_my_counts;
 
-int64_t ct_live_tensors(void) { return atomic_load(&g_live_tensors); }
-int64_t ct_live_bytes(void) { return atomic_load(&g_live_bytes); }
+static live_counts *register_counts(void) {
+  live_counts *c = calloc(1, sizeof *c);
+  if (!c) return g_my_counts = &g_shared_counts;
+  c->next = atomic_load(&g_counts_head);
+  while (!atomic_compare_exchange_weak(&g_counts_head, &c->next, c)) {
+  }
+  return g_my_counts = c;
+}
+
+static inline void count_live(int64_t tensors, int64_t bytes) {
+  live_counts *c = g_my_counts ? g_my_counts : register_counts();
+  if (c == &g_shared_counts) {
+    atomic_fetch_add(&c->tensors, tensors);
+    atomic_fetch_add(&c->bytes, bytes);
+    return;
+  }
+  /* only this thread writes c: load + store is a safe increment without a lock */
+  atomic_store_explicit(&c->tensors, atomic_load_explicit(&c->tensors, memory_order_relaxed) + tensors,
+                        memory_order_relaxed);
+  atomic_store_explicit(&c->bytes, atomic_load_explicit(&c->bytes, memory_order_relaxed) + bytes,
+                        memory_order_relaxed);
+}
+
+static int64_t sum_counts(bool bytes) {
+  int64_t n = 0;
+  for (live_counts *c = atomic_load(&g_counts_head); c; c = c->next)
+    n += atomic_load_explicit(bytes ? &c->bytes : &c->tensors, memory_order_relaxed);
+  return n;
+}
+
+int64_t ct_live_tensors(void) { return sum_counts(false); }
+int64_t ct_live_bytes(void) { return sum_counts(true); }
+
+/* ---- small-object caches (see ct_cache in internal.h) ---------------------------------
+ * A tiny op allocates a tensor struct and a small storage and frees both at the scope's
+ * end; freed ones wait here to be reused as they are. */
+#define SMALL_CLASSES 5 /* storages of up to 4 * 64 data bytes: class = 64-byte blocks */
+static _Thread_local ct_cache g_free_tensors, g_free_storages[SMALL_CLASSES];
+
+/* A thread that ends (a data-loading worker) hands its cached blocks back through a
+ * pthread key destructor; the main thread's stay reachable until exit. */
+static pthread_key_t g_cache_key;
+static pthread_once_t g_cache_once = PTHREAD_ONCE_INIT;
+static bool g_cache_key_ok;
+static _Thread_local bool g_cache_armed;
+
+static void drain_thread_caches(void *unused) {
+  (void)unused;
+  ct__cache_drain(&g_free_tensors);
+  for (int i = 0; i < SMALL_CLASSES; i++) ct__cache_drain(&g_free_storages[i]);
+  ct__node_cache_drain();
+}
+
+static void make_cache_key(void) {
+  g_cache_key_ok = pthread_key_create(&g_cache_key, drain_thread_caches) == 0;
+}
+
+void ct__cache_arm(void) {
+  if (g_cache_armed) return;
+  pthread_once(&g_cache_once, make_cache_key);
+  if (g_cache_key_ok) pthread_setspecific(g_cache_key, (void *)1);
+  g_cache_armed = true;
+}
 
 /* ---- storage ------------------------------------------------------------------------ */
+#define STORAGE_HEAD ((sizeof(ct_storage) + 63) & ~(size_t)63)
+
 /* Header and data in one block; data 64-byte aligned for the vector kernels. */
 static ct_storage *storage_new(size_t nbytes) {
-  size_t head = (sizeof(ct_storage) + 63) & ~(size_t)63;
-  char *block = aligned_alloc(64, head + ((nbytes + 63) & ~(size_t)63));
+  size_t blocks = (nbytes + 63) / 64;
+  char *block = blocks < SMALL_CLASSES ? ct__cache_pop(&g_free_storages[blocks]) : NULL;
+  if (!block) block = aligned_alloc(64, STORAGE_HEAD + blocks * 64);
   if (!block) return ct__err("CPU: out of memory allocating %zu bytes", nbytes);
   ct_storage *s = (ct_storage *)block;
   s->refcount = 1;
-  s->data = block + head;
+  s->data = block + STORAGE_HEAD;
   s->nbytes = nbytes;
   s->owns = true;
   s->version = 0;
-  atomic_fetch_add(&g_live_bytes, (long long)nbytes);
+  count_live(0, (int64_t)nbytes);
   return s;
 }
 
 static void storage_decref(ct_storage *s) {
   if (--s->refcount > 0) return;
-  if (s->owns) atomic_fetch_sub(&g_live_bytes, (long long)s->nbytes);
+  if (s->owns) {
+    count_live(0, -(int64_t)s->nbytes);
+    size_t blocks = (s->nbytes + 63) / 64;
+    if (blocks < SMALL_CLASSES && ct__cache_push(&g_free_storages[blocks], s)) return;
+  }
   free(s);
 }
 
 /* ---- tensor objects ------------------------------------------------------------------ */
 static ct_tensor *tensor_alloc(void) {
-  ct_tensor *t = malloc(sizeof *t);
+  ct_tensor *t = ct__cache_pop(&g_free_tensors);
+  if (!t) t = malloc(sizeof *t);
   if (!t) return ct__err("CPU: out of memory");
   memset(t, 0, offsetof(ct_tensor, shape));
   t->refcount = 1;
-  atomic_fetch_add(&g_live_tensors, 1);
+  count_live(1, 0);
   return t;
+}
+
+static void tensor_free(ct_tensor *t) {
+  count_live(-1, 0);
+  if (!ct__cache_push(&g_free_tensors, t)) free(t);
 }
 
 void ct__tensor_incref(ct_tensor *t) { t->refcount++; }
@@ -59,8 +145,7 @@ void ct__tensor_decref(ct_tensor *t) {
   }
   if (t->grad) ct__tensor_decref(t->grad);
   storage_decref(t->storage);
-  atomic_fetch_sub(&g_live_tensors, 1);
-  free(t);
+  tensor_free(t);
 }
 
 /* ---- scopes --------------------------------------------------------------------------- */
@@ -291,8 +376,7 @@ double ct_item(const ct_tensor *t) {
     ct__err("a Tensor with %lld elements cannot be converted to Scalar", (long long)n);
     return NAN;
   }
-  int64_t off = 0; /* a one-element tensor's element sits at the storage offset */
-  return ct__load(ct__ptr(t) + off, t->dtype);
+  return ct__load(ct__ptr(t), t->dtype); /* the only element sits at the storage offset */
 }
 
 double ct_get(const ct_tensor *t, const int64_t *index) {

@@ -1,0 +1,34 @@
+/* Shared helpers of the C benchmarks: a monotonic clock and a deterministic normal fill.
+ * Header-only because each bench .c file becomes its own executable. */
+#ifndef CTORCH_BENCH_UTIL_H
+#define CTORCH_BENCH_UTIL_H
+#include <math.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ctorch.h"
+
+static inline double bench_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Standard normal floats (Box-Muller over a 64-bit LCG): the benchmarks need randn-like
+ * values (exp of them stays finite) but not PyTorch's exact stream, and this keeps them
+ * independent of the RNG module. */
+static inline void bench_fill_normal(ct_tensor *t, uint64_t seed) {
+  float *p = ct_data_ptr(t);
+  int64_t n = ct_numel(t);
+  uint64_t s = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+  for (int64_t i = 0; i < n; i += 2) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    double u1 = ((double)(s >> 11) + 1.0) / 9007199254740993.0;
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    double u2 = (double)(s >> 11) / 9007199254740992.0;
+    double r = sqrt(-2.0 * log(u1));
+    p[i] = (float)(r * cos(6.283185307179586 * u2));
+    if (i + 1 < n) p[i + 1] = (float)(r * sin(6.283185307179586 * u2));
+  }
+}
+#endif

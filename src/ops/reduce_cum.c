@@ -1,0 +1,134 @@
+/* Scans along one dim: cumsum and cumprod. The input is made contiguous and seen as
+ * (outer, n, inner); each (outer, inner) line is scanned with a double (int64 for integer
+ * inputs) accumulator, the inner index running fastest so the loop vectorises. */
+#include "../internal.h"
+#include "reduce.h"
+
+/* x (outer, n, inner) -> out (outer, n, inner), same dtype; acc holds inner accumulators */
+#define SCAN_KERNEL(name, T, tn, AT, INIT, OP)                                                 \
+  static void name##_##tn(const void *xv, void *ov, int64_t outer, int64_t n, int64_t inner) { \
+    const T *x = xv;                                                                          \
+    T *o = ov;                                                                                \
+    _Pragma("omp parallel for if (CT_REDUCE_PAR(outer, n * inner))")                          \
+    for (int64_t a = 0; a < outer; a++) {                                                     \
+      AT acc1, *acc = inner == 1 ? &acc1 : malloc(sizeof(AT) * (size_t)inner);               \
+      if (acc) {                                                                              \
+        for (int64_t i = 0; i < inner; i++) acc[i] = INIT;                                    \
+        for (int64_t k = 0; k < n; k++) {                                                     \
+          const T *xr = x + (a * n + k) * inner;                                              \
+          T *orow = o + (a * n + k) * inner;                                                  \
+          for (int64_t i = 0; i < inner; i++) {                                               \
+            acc[i] = OP(acc[i], (AT)xr[i]);                                                   \
+            orow[i] = (T)acc[i];                                                              \
+          }                                                                                   \
+        }                                                                                     \
+        if (acc != &acc1) free(acc);                                                          \
+      }                                                                                       \
+    }                                                                                         \
+  }
+#define ADD_(a, b) ((a) + (b))
+#define MUL_(a, b) ((a) * (b))
+/* int64 products wrap like PyTorch's, computed unsigned so the overflow is defined */
+#define UMUL_(a, b) ((int64_t)((uint64_t)(a) * (uint64_t)(b)))
+SCAN_KERNEL(cumsum_k, float, f32, double, 0, ADD_)
+SCAN_KERNEL(cumsum_k, double, f64, double, 0, ADD_)
+SCAN_KERNEL(cumsum_k, int64_t, i64, int64_t, 0, ADD_)
+SCAN_KERNEL(cumprod_k, float, f32, double, 1, MUL_)
+SCAN_KERNEL(cumprod_k, double, f64, double, 1, MUL_)
+SCAN_KERNEL(cumprod_k, int64_t, i64, int64_t, 1, UMUL_)
+typedef void (*scan_fn)(const void *, void *, int64_t, int64_t, int64_t);
+static const scan_fn cumsum_k[CT_NUM_DTYPES] = {
+    [CT_FLOAT32] = cumsum_k_f32, [CT_FLOAT64] = cumsum_k_f64, [CT_INT64] = cumsum_k_i64};
+static const scan_fn cumprod_k[CT_NUM_DTYPES] = {
+    [CT_FLOAT32] = cumprod_k_f32, [CT_FLOAT64] = cumprod_k_f64, [CT_INT64] = cumprod_k_i64};
+
+/* ---- backward ------------------------------------------------------------------------------ */
+/* The reversed cumulative sum along dim: sum(g) - cumsum(g) + g (differentiable). */
+static ct_tensor *rev_cumsum(ct_tensor *g, int64_t dim) {
+  ct_tensor *total = g->ndim ? ct_sum(g, .dim = CT_DIMS(dim), .keepdim = true) : g;
+  return ct_add(ct_sub(total, ct_cumsum(g, dim)), g);
+}
+
+/* out = cumsum(x, dim): gx = reversed cumsum of g. i[0] = dim. */
+static void cumsum_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  gi[0] = rev_cumsum(g[0], n->i[0]);
+}
+
+/* Zero-safe first-order cumprod gradient on contiguous double lines (outer, len, inner):
+ * gx_k = prod_{j<k} x_j * R_k with R_k = g_k + x_{k+1} * R_{k+1}. */
+static void cumprod_grad_lines(const double *x, const double *g, double *gx, int64_t outer,
+                               int64_t len, int64_t inner) {
+  for (int64_t a = 0; a < outer; a++)
+    for (int64_t i = 0; i < inner; i++) {
+      const int64_t base = a * len * inner + i;
+#define AT_(p, k) p[base + (k) * inner]
+      double r = 0;
+      for (int64_t k = len - 1; k >= 0; k--) {
+        r = AT_(g, k) + (k + 1 < len ? AT_(x, k + 1) * r : 0);
+        AT_(gx, k) = r; /* R_k for now */
+      }
+      double pre = 1;
+      for (int64_t k = 0; k < len; k++) {
+        AT_(gx, k) *= pre;
+        pre *= AT_(x, k);
+      }
+#undef AT_
+    }
+}
+
+/* out = cumprod(x, dim): without zeros gx = reversed cumsum(g * out) / x (differentiable);
+ * with zeros the exact first-order gradient from the recurrence above. saved: x, out. */
+static void cumprod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
+  if (!x || !out) return;
+  int64_t dim = n->i[0];
+  ct_tensor *xd = ct__contig_as(x, CT_FLOAT64);
+  if (!xd) return;
+  int64_t cnt = ct_numel(xd);
+  bool zeros = false;
+  for (int64_t k = 0; k < cnt && !zeros; k++) zeros = CT_PTR(xd, double)[k] == 0;
+  if (!zeros) {
+    gi[0] = ct_div(rev_cumsum(ct_mul(g[0], out), dim), x);
+    return;
+  }
+  ct_tensor *gd = ct__contig_as(g[0], CT_FLOAT64), *gx = ct__empty(CT_FLOAT64, x->ndim, x->shape);
+  if (!gd || !gx) return;
+  int64_t outer, len, inner;
+  ct__dim_split(xd, (int)dim, &outer, &len, &inner);
+  cumprod_grad_lines(CT_PTR(xd, double), CT_PTR(gd, double), CT_PTR(gx, double), outer, len, inner);
+  gi[0] = ct__contig_as(gx, x->dtype);
+}
+
+/* ---- forward ------------------------------------------------------------------------------- */
+static ct_tensor *scan(const ct_tensor *t, int64_t dim, bool prod) {
+  if (!t) return NULL;
+  int64_t d = ct__wrap_dim(dim, t->ndim);
+  if (d < 0) return NULL;
+  if (t->ndim == 0) d = 0;
+  bool fl = ct_dtype_is_floating(t->dtype);
+  ct_dtype dt = fl ? t->dtype : CT_INT64;
+  CT_OP_BEGIN();
+  ct_tensor *x = ct__contig_as(t, dt);
+  ct_tensor *out = x ? ct__empty(dt, t->ndim, t->shape) : NULL;
+  if (!out) return ct__op_end(NULL);
+  int64_t outer, n, inner;
+  ct__dim_split(x, (int)d, &outer, &n, &inner);
+  (prod ? cumprod_k : cumsum_k)[dt](ct__ptr(x), ct__ptr(out), outer, n, inner);
+  if (fl) {
+    ct_node *nd = ct__node_new(prod ? "CumprodBackward0" : "CumsumBackward0",
+                               prod ? cumprod_backward : cumsum_backward, 1,
+                               (ct_tensor *const[]){(ct_tensor *)t}, 1);
+    if (nd) {
+      nd->i[0] = d;
+      if (prod) {
+        ct__save(nd, t, false);
+        ct__save(nd, out, true);
+      }
+      ct__set_history(out, nd, 0);
+    }
+  }
+  return ct__op_end(out);
+}
+
+ct_tensor *ct_cumsum(const ct_tensor *t, int64_t dim) { return scan(t, dim, false); }
+ct_tensor *ct_cumprod(const ct_tensor *t, int64_t dim) { return scan(t, dim, true); }

@@ -1,0 +1,326 @@
+/* Reductions with a formula per row: prod, var/std, norm, logsumexp, all/any. Each lays the
+ * input out as contiguous rows (ct__reduce_rows) and runs a typed row kernel, accumulating
+ * in double (int64 for integer products). */
+#include "../internal.h"
+#include "reduce.h"
+#include <math.h>
+
+/* dims a node reduced, rebuilt from its stored mask */
+static ct_dims node_dims(const ct_node *n) {
+  ct_dims d = {0};
+  for (int i = 0; i < n->in[0].ndim; i++)
+    if (n->i[1 + i]) d.d[d.n++] = i;
+  return d;
+}
+
+/* Run a row kernel: rows of t (dtype rdt) -> new tensor of dtype odt and ri's output shape. */
+typedef void (*rows_fn)(const void *x, int64_t outer, int64_t count, void *out, const double *arg);
+static ct_tensor *run_rows(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype rdt, ct_dtype odt,
+                           rows_fn fn, const double *arg) {
+  CT_OP_BEGIN();
+  ct_tensor *rows = ct__reduce_rows(t, ri, rdt);
+  ct_tensor *out = rows ? ct__empty(odt, ri->out_ndim, ri->out_shape) : NULL;
+  if (out) fn(ct__ptr(rows), ct__numel_of(ri->out_ndim, ri->out_shape), ri->count, ct__ptr(out), arg);
+  return ct__op_end(out);
+}
+
+/* Declare row kernels for float/double rows (and an int64 one where given). BODY sees the
+ * row r (type T), count, arg, and assigns the double `res`. */
+#define ROWS_KERNEL(name, T, tn, OT, BODY)                                                   \
+  static void name##_##tn(const void *xv, int64_t outer, int64_t count, void *ov,             \
+                          const double *arg) {                                                \
+    (void)arg;                                                                                \
+    const T *x = xv;                                                                          \
+    OT *o = ov;                                                                               \
+    _Pragma("omp parallel for if (CT_REDUCE_PAR(outer, count))")                              \
+    for (int64_t k = 0; k < outer; k++) {                                                     \
+      const T *r = x + k * count;                                                             \
+      double res = 0;                                                                         \
+      BODY;                                                                                   \
+      o[k] = (OT)res;                                                                         \
+    }                                                                                         \
+  }
+#define ROWS_FLOAT(name, BODY) \
+  ROWS_KERNEL(name, float, f32, float, BODY) ROWS_KERNEL(name, double, f64, double, BODY)
+#define ROWS_TABLE(name) \
+  static const rows_fn name[CT_NUM_DTYPES] = {[CT_FLOAT32] = name##_f32, [CT_FLOAT64] = name##_f64}
+
+/* ---- element masks used by the backward formulas (constants: no autograd) -------------- */
+CT_UNARY_FLOAT(is_zero_loop, x == 0)
+CT_UNARY_FLOAT(eq_const_loop, x == *(const double *)ctx)
+CT_UNARY_FLOAT(sign_loop, (x > 0) - (x < 0))
+/* sign(a) where |a| equals the (broadcast) norm b, else 0 */
+CT_BINARY_FLOAT(abs_eq_sign_loop, fabs((double)a) == (double)b ? (a > 0) - (a < 0) : 0)
+CT_BINARY_FLOAT(abs_eq_loop, fabs((double)a) == (double)b)
+static ct_tensor *mask_eq(const ct_tensor *t, double v) {
+  return ct__unary_kernel("eq", t, t->dtype, t->dtype, eq_const_loop, &v);
+}
+/* t + (t == 0): a denominator that is never 0 (where t is 0 the numerator is masked) */
+static ct_tensor *nonzero_den(ct_tensor *t) { return ct_add(t, mask_eq(t, 0)); }
+
+/* ---- prod ----------------------------------------------------------------------------------- */
+ROWS_FLOAT(prod_rows, res = 1; for (int64_t i = 0; i < count; i++) res *= (double)r[i])
+ROWS_TABLE(prod_rows);
+static void prod_rows_i64(const void *xv, int64_t outer, int64_t count, void *ov, const double *a) {
+  (void)a;
+  const int64_t *x = xv;
+  int64_t *o = ov;
+#pragma omp parallel for if (CT_REDUCE_PAR(outer, count))
+  for (int64_t k = 0; k < outer; k++) {
+    uint64_t p = 1; /* wraps like PyTorch's int64 product, without signed overflow */
+    for (int64_t i = 0; i < count; i++) p *= (uint64_t)x[k * count + i];
+    o[k] = (int64_t)p;
+  }
+}
+
+static ct_tensor *prod_impl(const ct_tensor *t, const ct_dims *dims, bool keepdim, const char *name);
+
+/* out = prod(x, dims). Without zeros gx = g * out / x. Zero-safe:
+ * gx_i = g * prod_{j != i} x_j = g * (A * P' / x' + C1 * R * (z + (1 - z) * xk / x')) with
+ * z = (x == 0), x' = x + z, P' = prod(x'), c = count of zeros in the slice, A = (c == 0),
+ * C1 = (c == 1), xk = sum(x * z) (the zero itself, so the derivative w.r.t. it stays right)
+ * and R = P' / x'_k (the product without the zero; independent of x_k).
+ * Slices with two or more zeros get 0 (exact to first order). saved: x, out. */
+static void prod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
+  if (!x || !out) return;
+  ct_tensor *ge = ct__expand_reduced(g[0], n);
+  ct_tensor *z = ct__unary_kernel("eq", x, x->dtype, x->dtype, is_zero_loop, NULL);
+  if (!z) return;
+  bool zeros = ct_item(ct_sum(z)) > 0;
+  if (!zeros) {
+    gi[0] = ct_div(ct_mul(ge, ct__unsqueeze_reduced(out, n)), x);
+    return;
+  }
+  ct_dims d = node_dims(n);
+  ct_tensor *c = ct_sum(z, .dim = d, .keepdim = true);
+  ct_tensor *xp = ct_add(x, z);
+  ct_tensor *pp = prod_impl(xp, &d, true, n->name);
+  ct_tensor *xk = ct_sum(ct_mul(x, z), .dim = d, .keepdim = true);
+  ct_tensor *a = mask_eq(c, 0);
+  /* r = prod of the slice without its zero (P' / x'_k; a keeps zero-free slices finite) */
+  ct_tensor *r = ct_div(pp, ct_add(ct_sum(ct_mul(xp, z), .dim = d, .keepdim = true), a));
+  ct_tensor *one_zero = ct_mul(r, ct_add(z, ct_div(ct_mul(ct_rsub_scalar(z, 1), xk), xp)));
+  gi[0] = ct_mul(ge, ct_add(ct_mul(a, ct_div(pp, xp)), ct_mul(mask_eq(c, 1), one_zero)));
+}
+
+static ct_tensor *prod_impl(const ct_tensor *t, const ct_dims *dims, bool keepdim, const char *name) {
+  ct_reduce_info ri;
+  if (ct__reduce_setup(t, dims, keepdim, &ri)) return NULL;
+  bool fl = ct_dtype_is_floating(t->dtype);
+  ct_dtype dt = fl ? t->dtype : CT_INT64;
+  ct_tensor *out = run_rows(t, &ri, dt, dt, fl ? prod_rows[dt] : prod_rows_i64, NULL);
+  if (!out || !fl) return out;
+  ct__reduce_record(name, prod_backward, t, out, &ri, keepdim, true);
+  return out;
+}
+
+ct_tensor *ct_prod(const ct_tensor *t, int64_t dim, bool keepdim) {
+  if (!t) return NULL;
+  if (dim == CT_NONE) return prod_impl(t, &(ct_dims){0}, false, "ProdBackward0");
+  if (t->ndim == 0 && ct__wrap_dim(dim, 0) < 0) return NULL;
+  ct_dims d = {.n = t->ndim ? 1 : 0, .d = {dim}};
+  return prod_impl(t, &d, keepdim, "ProdBackward1");
+}
+
+/* ---- var / std ---------------------------------------------------------------------------- */
+/* two passes in double: mean, then the sum of squared deviations over max(0, N - correction) */
+ROWS_FLOAT(var_rows, double m = 0; for (int64_t i = 0; i < count; i++) m += (double)r[i];
+           m /= (double)count; for (int64_t i = 0; i < count; i++) {
+             double dv = (double)r[i] - m;
+             res += dv * dv;
+           } res /= fmax(0.0, (double)count - arg[0]);
+           if (arg[1]) res = sqrt(res))
+ROWS_TABLE(var_rows);
+
+/* out = var(x, dims, correction): gx = g * 2 * (x - mean(x)) / (N - correction).
+ * out = std(...): gx = var's formula applied to g / (2 * out), 0 where out == 0.
+ * d[0] = N - correction (clamped at 0), d[1] = 1 for std. saved: x (and out for std). */
+static void var_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  ct_tensor *x = ct__saved(n, 0);
+  if (!x) return;
+  ct_dims d = node_dims(n);
+  ct_tensor *dev = ct_sub(x, ct_mean(x, .dim = d, .keepdim = true));
+  ct_tensor *h = ct__unsqueeze_reduced(g[0], n);
+  if (n->d[1]) {
+    ct_tensor *out = ct__unsqueeze_reduced(ct__saved(n, 1), n);
+    if (!out) return;
+    h = ct_mul(ct_div(h, nonzero_den(out)), ct_rsub_scalar(mask_eq(out, 0), 1));
+  } else {
+    h = ct_mul_scalar(h, 2);
+  }
+  gi[0] = ct_div_scalar(ct_mul(ct_expand(h, n->in[0].ndim, n->in[0].shape), dev), n->d[0]);
+}
+
+static ct_tensor *var_std(const ct_tensor *t, ct_var_opts o, bool is_std) {
+  if (!t) return NULL;
+  if (!ct_dtype_is_floating(t->dtype))
+    return ct__err("std and var only support floating point and complex dtypes");
+  ct_reduce_info ri;
+  if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
+  double arg[2] = {o.correction, is_std};
+  ct_tensor *out = run_rows(t, &ri, t->dtype, t->dtype, var_rows[t->dtype], arg);
+  if (!out) return NULL;
+  ct_node *n = ct__reduce_record(is_std ? "StdBackward0" : "VarBackward0", var_backward, t, out,
+                                 &ri, o.keepdim, is_std);
+  if (n) {
+    n->d[0] = fmax(0.0, (double)ri.count - o.correction);
+    n->d[1] = is_std;
+  }
+  return out;
+}
+
+ct_tensor *ct_var_(const ct_tensor *t, ct_var_opts o) { return var_std(t, o, false); }
+ct_tensor *ct_std_(const ct_tensor *t, ct_var_opts o) { return var_std(t, o, true); }
+
+/* ---- norm ----------------------------------------------------------------------------------- */
+ROWS_FLOAT(norm_rows, double p = arg[0]; if (count == 0) res = 0;
+           else if (p == INFINITY || p == -INFINITY) {
+             res = fabs((double)r[0]);
+             for (int64_t i = 1; i < count; i++) {
+               double a = fabs((double)r[i]);
+               if (isnan(a) || (p > 0 ? a > res : a < res)) res = a;
+               if (isnan(a)) break;
+             }
+           } else if (p == 0) {
+             for (int64_t i = 0; i < count; i++) res += r[i] != 0;
+           } else if (p == 1) {
+             for (int64_t i = 0; i < count; i++) res += fabs((double)r[i]);
+           } else if (p == 2) {
+             for (int64_t i = 0; i < count; i++) res += (double)r[i] * (double)r[i];
+             res = sqrt(res);
+           } else {
+             for (int64_t i = 0; i < count; i++) res += pow(fabs((double)r[i]), p);
+             res = pow(res, 1.0 / p);
+           })
+ROWS_TABLE(norm_rows);
+
+/* |x|^q for the general p-norm gradient, its own differentiable op so double backward
+ * through it needs no other op family. out = |x|^q: gx = g * q * sign(x) * |x|^(q-1). */
+CT_UNARY_FLOAT(abs_pow_loop, pow(fabs((double)x), *(const double *)ctx))
+static ct_tensor *abs_pow(const ct_tensor *x, double q);
+static void abs_pow_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  ct_tensor *x = ct__saved(n, 0);
+  if (!x) return;
+  ct_tensor *sg = ct__unary_kernel("sign", x, x->dtype, x->dtype, sign_loop, NULL);
+  gi[0] = n->d[0] == 0 ? ct_mul_scalar(g[0], 0)
+                       : ct_mul(ct_mul_scalar(g[0], n->d[0]), ct_mul(sg, abs_pow(x, n->d[0] - 1)));
+}
+static ct_tensor *abs_pow(const ct_tensor *x, double q) {
+  if (!x) return NULL;
+  ct_tensor *out = ct__unary_kernel("pow", x, x->dtype, x->dtype, abs_pow_loop, &q);
+  ct_node *n = out ? ct__node_new("PowBackward0", abs_pow_backward, 1, (ct_tensor *const[]){(ct_tensor *)x}, 1) : NULL;
+  if (n) {
+    n->d[0] = q;
+    ct__save(n, x, false);
+    ct__set_history(out, n, 0);
+  }
+  return out;
+}
+
+/* out = ||x||_p over dims (d[0] = p):
+ *   p = 0: gx = 0;  p = 1: gx = g * sign(x);  p = +-inf: g * sign(x) * (|x| == out) / count;
+ *   p = 2: gx = g * x / out;  else gx = g * sign(x) * |x|^(p-1) / out^(p-1),
+ *   with 0 where out == 0. saved: x, out. */
+static void norm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  double p = n->d[0];
+  ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
+  if (!x || !out) return;
+  ct_tensor *ge = ct__expand_reduced(g[0], n);
+  ct_tensor *ob = ct__unsqueeze_reduced(out, n);
+  if (p == 0) {
+    gi[0] = ct_mul_scalar(ge, 0);
+  } else if (p == 1) {
+    gi[0] = ct_mul(ge, ct__unary_kernel("sign", x, x->dtype, x->dtype, sign_loop, NULL));
+  } else if (isinf(p)) {
+    ct_tensor *od = ct_detach(ob);
+    ct_tensor *m = ct__binary_kernel("eq", x, od, x->dtype, x->dtype, abs_eq_sign_loop, NULL);
+    ct_tensor *cnt = ct__binary_kernel("eq", x, od, x->dtype, x->dtype, abs_eq_loop, NULL);
+    ct_dims d = node_dims(n);
+    if (d.n) cnt = ct_sum(cnt, .dim = d, .keepdim = true);
+    gi[0] = ct_mul(ge, ct_div(m, cnt));
+  } else {
+    ct_tensor *nz = ct_rsub_scalar(mask_eq(ob, 0), 1), *den = nonzero_den(ob);
+    ct_tensor *scale = p == 2 ? ct_div(nz, den) : ct_div(nz, abs_pow(den, p - 1));
+    ct_tensor *xs = p == 2 ? x
+                           : ct_mul(ct__unary_kernel("sign", x, x->dtype, x->dtype, sign_loop, NULL),
+                                    abs_pow(x, p - 1));
+    gi[0] = ct_mul(ct_mul(ge, scale), xs);
+  }
+}
+
+ct_tensor *ct_norm_(const ct_tensor *t, ct_norm_opts o) {
+  if (!t) return NULL;
+  if (!ct_dtype_is_floating(t->dtype))
+    return ct__err("norm(): input dtype should be either floating point or complex. Got %s instead.",
+                   ct__dtype_short(t->dtype));
+  ct_reduce_info ri;
+  if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
+  ct_tensor *out = run_rows(t, &ri, t->dtype, t->dtype, norm_rows[t->dtype], &o.p);
+  if (!out) return NULL;
+  ct_node *n = ct__reduce_record("NormBackward1", norm_backward, t, out, &ri, o.keepdim, true);
+  if (n) n->d[0] = o.p;
+  return out;
+}
+
+/* ---- logsumexp ---------------------------------------------------------------------------- */
+/* shifted by the row max (by 0 when the max is infinite, as PyTorch does) */
+ROWS_FLOAT(lse_rows, double m = -INFINITY; for (int64_t i = 0; i < count; i++) {
+  double v = (double)r[i];
+  if (v > m || isnan(v)) m = v;
+} if (isinf(m)) m = 0;
+           for (int64_t i = 0; i < count; i++) res += exp((double)r[i] - m); res = log(res) + m)
+ROWS_TABLE(lse_rows);
+
+/* out = logsumexp(x, dims): gx = g * exp(x - out). saved: x, out. */
+static void lse_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
+  if (!x || !out) return;
+  gi[0] = ct_mul(ct__expand_reduced(g[0], n), ct_exp(ct_sub(x, ct__unsqueeze_reduced(out, n))));
+}
+
+ct_tensor *ct_logsumexp_(const ct_tensor *t, ct_reduce_opts o) {
+  if (!t) return NULL;
+  ct_reduce_info ri;
+  if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
+  ct_dtype dt = ct__float_of(t->dtype);
+  ct_tensor *out = run_rows(t, &ri, dt, dt, lse_rows[dt], NULL);
+  if (!out) return NULL;
+  ct__reduce_record("LogsumexpBackward0", lse_backward, t, out, &ri, o.keepdim, true);
+  return out;
+}
+
+/* ---- all / any ------------------------------------------------------------------------------ */
+#define ALLANY_ROWS(E, T, tn)                                                                \
+  static void allany_rows_##tn(const void *xv, int64_t outer, int64_t count, void *ov,         \
+                               const double *arg) {                                            \
+    const T *x = xv;                                                                           \
+    bool any = arg[0] != 0;                                                                    \
+    _Pragma("omp parallel for if (CT_REDUCE_PAR(outer, count))")                               \
+    for (int64_t k = 0; k < outer; k++) {                                                      \
+      bool res = !any;                                                                         \
+      for (int64_t i = 0; i < count; i++)                                                      \
+        if ((x[k * count + i] != 0) == any) {                                                  \
+          res = any;                                                                           \
+          break;                                                                               \
+        }                                                                                      \
+      ((bool *)ov)[k] = res;                                                                   \
+    }                                                                                          \
+  }
+CT_FOR_DTYPES(ALLANY_ROWS)
+#define ALLANY_ENTRY(E, T, tn) [E] = allany_rows_##tn,
+static const rows_fn allany_rows[CT_NUM_DTYPES] = {CT_FOR_DTYPES(ALLANY_ENTRY)};
+
+static ct_tensor *all_any(const ct_tensor *t, ct_reduce_opts o, bool any) {
+  if (!t) return NULL;
+  ct_reduce_info ri;
+  if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
+  double arg = any;
+  /* bool results, except uint8 inputs keep uint8 (PyTorch's legacy rule); 0/1 share a byte */
+  ct_tensor *out = run_rows(t, &ri, t->dtype, CT_BOOL, allany_rows[t->dtype], &arg);
+  if (out && t->dtype == CT_UINT8) out->dtype = CT_UINT8;
+  return out;
+}
+
+ct_tensor *ct_all_(const ct_tensor *t, ct_reduce_opts o) { return all_any(t, o, false); }
+ct_tensor *ct_any_(const ct_tensor *t, ct_reduce_opts o) { return all_any(t, o, true); }

@@ -1,0 +1,165 @@
+/* Activation functions: relu, sigmoid, tanh, gelu (exact and tanh approximation), silu,
+ * with in-place forms. Backward formulas are PyTorch's (threshold_backward, sigmoid_backward,
+ * tanh_backward, gelu_backward, silu_backward): without create_graph they run as one fused
+ * kernel, with it as differentiable ops so double backward works. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math") /* see unary.c: lets the loops vectorise */
+#endif
+#include "../internal.h"
+#include "elementwise.h"
+#include <tgmath.h>
+
+#define K_BETA 0.7978845608028654 /* sqrt(2 / pi) */
+#define K_KAPPA 0.044715
+#define K_ALPHA 0.7071067811865476 /* 1 / sqrt(2) */
+#define K_PDF 0.3989422804014327   /* 1 / sqrt(2 pi) */
+
+/* ---- forward loops: out (shape of x), x -> out -------------------------------------------- */
+/* clamp_min(x, 0): NaN and -0.0 pass through */
+static inline int64_t i_relu(int64_t v) { return v < 0 ? 0 : v; }
+static inline float f_relu(float v) { return v < 0 ? 0 : v; }
+static inline double d_relu(double v) { return v < 0 ? 0 : v; }
+CT_UNARY_NUMERIC(relu_loop, _Generic((x), float: f_relu, double: d_relu, default: i_relu)(x))
+CT_UNARY_LOOP(sigmoid_loop, float, float, f32, 1.0f / (1.0f + ct__expf(-x)))
+CT_UNARY_LOOP(sigmoid_loop, double, double, f64, 1.0 / (1.0 + exp(-x)))
+CT_LOOP_TABLE_FLOAT(sigmoid_loop);
+CT_UNARY_FLOAT(tanh_loop, tanh(x))
+CT_UNARY_LOOP(silu_loop, float, float, f32, x / (1.0f + ct__expf(-x)))
+CT_UNARY_LOOP(silu_loop, double, double, f64, x / (1.0 + exp(-x)))
+CT_LOOP_TABLE_FLOAT(silu_loop);
+/* x * Phi(x) */
+CT_UNARY_FLOAT(gelu_loop, x * 0.5 * (1 + erf(x * K_ALPHA)))
+/* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+CT_UNARY_FLOAT(gelu_tanh_loop, 0.5 * x * (1 + tanh(K_BETA * (x + K_KAPPA * x * x * x))))
+
+/* ---- fused backward loops: gx (shape of g), g = a, saved = b -> gx ----------------------- */
+CT_BINARY_FLOAT(sigmoid_bw_loop, a * b * (1 - b))
+CT_BINARY_FLOAT(tanh_bw_loop, a * (1 - b * b))
+CT_BINARY_FLOAT(silu_bw_loop, a * (1 / (1 + exp(-b))) * (1 + b * (1 - 1 / (1 + exp(-b)))))
+CT_BINARY_FLOAT(gelu_bw_loop,
+                a * (0.5 * (1 + erf(b * K_ALPHA)) + b * K_PDF * exp(-0.5 * b * b)))
+CT_BINARY_FLOAT(gelu_tanh_bw_loop,
+                a * (0.5 * (1 + tanh(K_BETA * (b + K_KAPPA * b * b * b))) +
+                     0.5 * b * (1 - tanh(K_BETA * (b + K_KAPPA * b * b * b)) *
+                                        tanh(K_BETA * (b + K_KAPPA * b * b * b))) *
+                         K_BETA * (1 + 3 * K_KAPPA * b * b)))
+
+/* The fused kernel for a backward that needs no graph of its own. */
+static ct_tensor *fused(const char *name, ct_tensor *g, ct_tensor *s, const ct_loop_fn *loops) {
+  if (!g || !s) return NULL;
+  ct_dtype dt = ct_result_type(g, s);
+  return ct__binary_kernel(name, g, s, dt, dt, loops, NULL);
+}
+
+/* ---- backward formulas --------------------------------------------------------------------- */
+/* out = max(x, 0): gx = g where out > 0 (threshold_backward) */
+static void relu_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  ct_tensor *y = ct__saved(n, 0);
+  gi[0] = ct_where(ct_gt_scalar(y, 0), g[0], ct_scalar_tensor(0, g[0]->dtype));
+}
+/* out = 1 / (1 + exp(-x)): gx = g * out * (1 - out) */
+static void sigmoid_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  ct_tensor *y = ct__saved(n, 0);
+  gi[0] = !ct_is_grad_enabled() ? fused("sigmoid_backward", g[0], y, sigmoid_bw_loop)
+                                : ct_mul(g[0], ct_mul(y, ct_rsub_scalar(y, 1)));
+}
+/* out = tanh(x): gx = g * (1 - out^2) */
+static void tanh_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  ct_tensor *y = ct__saved(n, 0);
+  gi[0] = !ct_is_grad_enabled() ? fused("tanh_backward", g[0], y, tanh_bw_loop)
+                                : ct_mul(g[0], ct_rsub_scalar(ct_mul(y, y), 1));
+}
+/* out = x * s, s = sigmoid(x): gx = g * s * (1 + x * (1 - s)) */
+static void silu_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  ct_tensor *x = ct__saved(n, 0);
+  if (!ct_is_grad_enabled()) {
+    gi[0] = fused("silu_backward", g[0], x, silu_bw_loop);
+    return;
+  }
+  ct_tensor *s = ct_sigmoid(x);
+  gi[0] = ct_mul(ct_mul(g[0], s), ct_add_scalar(ct_mul(x, ct_rsub_scalar(s, 1)), 1));
+}
+/* out = x * Phi(x): gx = g * (Phi(x) + x * phi(x));
+ * tanh form: out = 0.5 x (1 + t), t = tanh(u), u = b (x + k x^3):
+ *            gx = g * (0.5 (1 + t) + 0.5 x (1 - t^2) b (1 + 3 k x^2)) */
+static void gelu_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  ct_tensor *x = ct__saved(n, 0);
+  bool tanh_form = n->i[0] == CT_GELU_TANH;
+  if (!ct_is_grad_enabled()) {
+    gi[0] = fused("gelu_backward", g[0], x, tanh_form ? gelu_tanh_bw_loop : gelu_bw_loop);
+    return;
+  }
+  ct_tensor *x2 = ct_mul(x, x), *d;
+  if (tanh_form) {
+    ct_tensor *u = ct_mul_scalar(ct_add(x, ct_mul_scalar(ct_mul(x2, x), K_KAPPA)), K_BETA);
+    ct_tensor *t = ct_tanh(u);
+    ct_tensor *left = ct_mul_scalar(ct_add_scalar(t, 1), 0.5);
+    ct_tensor *du = ct_mul_scalar(ct_add_scalar(ct_mul_scalar(x2, 3 * K_KAPPA), 1), K_BETA);
+    ct_tensor *right = ct_mul(ct_mul(ct_mul_scalar(x, 0.5), ct_rsub_scalar(ct_mul(t, t), 1)), du);
+    d = ct_add(left, right);
+  } else {
+    ct_tensor *cdf = ct_mul_scalar(ct_add_scalar(ct_erf(ct_mul_scalar(x, K_ALPHA)), 1), 0.5);
+    ct_tensor *pdf = ct_mul_scalar(ct_exp(ct_mul_scalar(x2, -0.5)), K_PDF);
+    d = ct_add(cdf, ct_mul(x, pdf));
+  }
+  gi[0] = ct_mul(g[0], d);
+}
+
+/* ---- forward ------------------------------------------------------------------------------ */
+ct_tensor *ct_relu(const ct_tensor *t) {
+  if (!t) return NULL;
+  if (t->dtype == CT_BOOL) return ct__err("Boolean inputs not supported for relu");
+  ct_tensor *out = ct__unary_kernel("relu", t, t->dtype, t->dtype, relu_loop, NULL);
+  return ct__ew_record1(out, t, "ReluBackward0", relu_backward, CT_SAVE_OUTPUT);
+}
+
+ct_tensor *ct_sigmoid(const ct_tensor *t) {
+  if (!t) return NULL;
+  ct_dtype dt = ct__float_of(t->dtype);
+  ct_tensor *out = ct__unary_kernel("sigmoid", t, dt, dt, sigmoid_loop, NULL);
+  return ct__ew_record1(out, t, "SigmoidBackward0", sigmoid_backward, CT_SAVE_OUTPUT);
+}
+
+ct_tensor *ct_tanh(const ct_tensor *t) {
+  if (!t) return NULL;
+  ct_dtype dt = ct__float_of(t->dtype);
+  ct_tensor *out = ct__unary_kernel("tanh", t, dt, dt, tanh_loop, NULL);
+  return ct__ew_record1(out, t, "TanhBackward0", tanh_backward, CT_SAVE_OUTPUT);
+}
+
+/* gelu and silu are float-only in PyTorch: an int input is an error, not a promotion. */
+ct_tensor *ct_silu(const ct_tensor *t) {
+  if (!t) return NULL;
+  ct_tensor *out = ct__unary_kernel("silu_cpu", t, t->dtype, t->dtype, silu_loop, NULL);
+  return ct__ew_record1(out, t, "SiluBackward0", silu_backward, CT_SAVE_INPUT);
+}
+
+ct_tensor *ct_gelu(const ct_tensor *t, ct_gelu_approx approximate) {
+  if (!t) return NULL;
+  if (approximate != CT_GELU_NONE && approximate != CT_GELU_TANH)
+    return ct__err("approximate argument must be either none or tanh.");
+  const ct_loop_fn *loops = approximate == CT_GELU_TANH ? gelu_tanh_loop : gelu_loop;
+  ct_tensor *out = ct__unary_kernel("GeluKernelImpl", t, t->dtype, t->dtype, loops, NULL);
+  if (!out) return NULL;
+  ct_node *n = ct__node_new("GeluBackward0", gelu_backward, 1,
+                            (ct_tensor *const[]){(ct_tensor *)t}, 1);
+  if (n) {
+    n->i[0] = approximate;
+    ct__save(n, t, false);
+    ct__set_history(out, n, 0);
+  }
+  return out;
+}
+
+ct_tensor *ct_relu_(ct_tensor *t) {
+  return t ? ct__ew_inplace1(t, t->dtype, "relu", relu_loop, NULL, ct_relu, false) : NULL;
+}
+ct_tensor *ct_sigmoid_(ct_tensor *t) {
+  if (!t) return NULL;
+  return ct__ew_inplace1(t, ct__float_of(t->dtype), "sigmoid", sigmoid_loop, NULL, ct_sigmoid,
+                         false);
+}
+ct_tensor *ct_tanh_(ct_tensor *t) {
+  if (!t) return NULL;
+  return ct__ew_inplace1(t, ct__float_of(t->dtype), "tanh", tanh_loop, NULL, ct_tanh, false);
+}

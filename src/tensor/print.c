@@ -1,0 +1,285 @@
+/* PyTorch's tensor repr (torch/_tensor_str.py of 1.13, default print options): one
+ * formatter chosen from the elements that will be shown (fixed, integer-valued "1." or
+ * scientific), summarization with "..." above 1000 elements, 80-column wrapping, nested
+ * brackets, and the dtype / grad suffixes. Elements are read in place through the strides,
+ * so printing a huge tensor only touches the edge items it shows. */
+#include "../internal.h"
+
+#include <math.h>
+
+#define PRECISION 4
+#define THRESHOLD 1000
+#define EDGEITEMS 3
+#define LINEWIDTH 80
+
+/* ---- growable string -------------------------------------------------------------- */
+typedef struct sbuf {
+  char *s;
+  size_t len, cap;
+  bool oom;
+} sbuf;
+
+static void sb_putn(sbuf *b, const char *s, size_t n) {
+  if (b->oom) return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *p = realloc(b->s, cap);
+    if (!p) {
+      b->oom = true;
+      return;
+    }
+    b->s = p;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = 0;
+}
+static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+static void sb_spaces(sbuf *b, int n) {
+  for (int i = 0; i < n; i++) sb_putn(b, " ", 1);
+}
+
+/* ---- which elements are shown ------------------------------------------------------- */
+/* Along a dim of size n: all indices, or the first and last EDGEITEMS when summarizing. */
+static int64_t shown_count(int64_t n, bool summarize) {
+  return summarize && n > 2 * EDGEITEMS ? 2 * EDGEITEMS : n;
+}
+static int64_t shown_index(int64_t k, int64_t n, bool summarize) {
+  return summarize && n > 2 * EDGEITEMS && k >= EDGEITEMS ? n - 2 * EDGEITEMS + k : k;
+}
+
+typedef void (*visit_fn)(const char *p, void *ctx);
+
+/* Every element the printout shows (get_summarized_data), in order. */
+static void visit_shown(const ct_tensor *t, int d, const char *p, bool summarize, visit_fn fn,
+                        void *ctx) {
+  if (d == t->ndim) {
+    fn(p, ctx);
+    return;
+  }
+  int64_t n = t->shape[d], k = shown_count(n, summarize);
+  int64_t step = t->strides[d] * (int64_t)ct_dtype_size(t->dtype);
+  for (int64_t i = 0; i < k; i++)
+    visit_shown(t, d + 1, p + shown_index(i, n, summarize) * step, summarize, fn, ctx);
+}
+
+/* ---- the formatter (_Formatter) ------------------------------------------------------ */
+typedef struct formatter {
+  ct_dtype dtype;
+  bool floating, int_mode, sci_mode;
+  int max_width;
+  /* scan state */
+  bool any;
+  double min_abs, max_abs;
+} formatter;
+
+static void fmt_value(const formatter *f, const char *p, char *out, size_t len);
+
+static void scan_stats(const char *p, void *ctx) {
+  formatter *f = ctx;
+  double v = ct__load(p, f->dtype);
+  if (!isfinite(v) || v == 0) return;
+  double a = fabs(v);
+  if (!f->any || a < f->min_abs) f->min_abs = a;
+  if (!f->any || a > f->max_abs) f->max_abs = a;
+  f->any = true;
+  if (v != ceil(v)) f->int_mode = false; /* exact for float32 values held in a double */
+}
+
+/* Widths come from the nonzero finite values only (floats) or every value (others). */
+static void scan_width(const char *p, void *ctx) {
+  formatter *f = ctx;
+  if (f->floating) {
+    double v = ct__load(p, f->dtype);
+    if (!isfinite(v) || v == 0) return;
+  }
+  char buf[64];
+  fmt_value(f, p, buf, sizeof buf);
+  int w = (int)strlen(buf) + (f->floating && f->int_mode && !f->sci_mode ? 1 : 0);
+  if (w > f->max_width) f->max_width = w;
+}
+
+static void formatter_init(formatter *f, const ct_tensor *t, bool summarize) {
+  *f = (formatter){.dtype = t->dtype, .floating = ct_dtype_is_floating(t->dtype),
+                   .int_mode = true, .max_width = 1};
+  const char *p = ct__ptr(t);
+  if (f->floating) {
+    visit_shown(t, 0, p, summarize, scan_stats, f);
+    if (!f->any) return;
+    double ratio = f->max_abs / f->min_abs;
+    f->sci_mode = ratio > 1000.0 || f->max_abs > 1.0e8 || (!f->int_mode && f->min_abs < 1.0e-4);
+  }
+  /* width pass: format without padding, then the widest decides */
+  int saved = f->max_width;
+  f->max_width = 0;
+  visit_shown(t, 0, p, summarize, scan_width, f);
+  if (f->max_width < saved) f->max_width = saved;
+}
+
+/* One element without padding ("{:.4f}", "{:.0f}", "{:.4e}", "{}", True/False). Width
+ * scanning appends the "." of integer mode itself, so it is left off there. */
+static void fmt_raw(const formatter *f, const char *p, char *out, size_t len, bool dot) {
+  if (f->dtype == CT_BOOL) {
+    snprintf(out, len, "%s", *(const bool *)p ? "True" : "False");
+  } else if (!f->floating) {
+    snprintf(out, len, "%lld", (long long)ct__load_i64(p, f->dtype));
+  } else {
+    double v = ct__load(p, f->dtype);
+    if (isnan(v)) {
+      snprintf(out, len, "nan"); /* Python never prints "-nan" */
+    } else if (isinf(v)) {
+      snprintf(out, len, v > 0 ? "inf" : "-inf");
+    } else if (f->sci_mode) {
+      snprintf(out, len, "%.*e", PRECISION, v);
+    } else if (f->int_mode) {
+      snprintf(out, len, dot ? "%.0f." : "%.0f", v);
+    } else {
+      snprintf(out, len, "%.*f", PRECISION, v);
+    }
+  }
+}
+
+static void fmt_value(const formatter *f, const char *p, char *out, size_t len) {
+  fmt_raw(f, p, out, len, false);
+}
+
+/* Formatter.format: the element right-aligned to max_width. */
+static void put_elem(sbuf *b, const formatter *f, const char *p) {
+  char buf[64];
+  fmt_raw(f, p, buf, sizeof buf, true);
+  sb_spaces(b, f->max_width - (int)strlen(buf));
+  sb_puts(b, buf);
+}
+
+/* ---- layout (_vector_str / _tensor_str_with_formatter) ------------------------------- */
+static void put_vector(sbuf *b, const ct_tensor *t, const char *p, int indent, bool summarize,
+                       const formatter *f) {
+  int d = t->ndim - 1;
+  int64_t n = t->shape[d], k = shown_count(n, summarize);
+  int64_t step = t->strides[d] * (int64_t)ct_dtype_size(t->dtype);
+  int elem_len = f->max_width + 2;
+  int per_line = (LINEWIDTH - indent) / elem_len;
+  if (per_line < 1) per_line = 1;
+  bool dots = k < n;
+  int64_t items = k + (dots ? 1 : 0);
+  sb_puts(b, "[");
+  for (int64_t j = 0; j < items; j++) {
+    if (j > 0) {
+      if (j % per_line == 0) {
+        sb_puts(b, ",\n");
+        sb_spaces(b, indent + 1);
+      } else {
+        sb_puts(b, ", ");
+      }
+    }
+    if (dots && j == EDGEITEMS) {
+      sb_puts(b, " ...");
+      continue;
+    }
+    int64_t i = dots && j > EDGEITEMS ? j - 1 : j;
+    put_elem(b, f, p + shown_index(i, n, summarize) * step);
+  }
+  sb_puts(b, "]");
+}
+
+static void put_tensor(sbuf *b, const ct_tensor *t, int d, const char *p, int indent,
+                       bool summarize, const formatter *f) {
+  int rest = t->ndim - d;
+  if (rest == 0) {
+    put_elem(b, f, p);
+    return;
+  }
+  if (rest == 1) {
+    put_vector(b, t, p, indent, summarize, f);
+    return;
+  }
+  int64_t n = t->shape[d], k = shown_count(n, summarize);
+  int64_t step = t->strides[d] * (int64_t)ct_dtype_size(t->dtype);
+  bool dots = k < n;
+  int64_t items = k + (dots ? 1 : 0);
+  sb_puts(b, "[");
+  for (int64_t j = 0; j < items; j++) {
+    if (j > 0) { /* "," + "\n" * (dim - 1) + " " * (indent + 1) */
+      sb_puts(b, ",");
+      for (int r = 0; r < rest - 1; r++) sb_puts(b, "\n");
+      sb_spaces(b, indent + 1);
+    }
+    if (dots && j == EDGEITEMS) {
+      sb_puts(b, "...");
+      continue;
+    }
+    int64_t i = dots && j > EDGEITEMS ? j - 1 : j;
+    put_tensor(b, t, d + 1, p + shown_index(i, n, summarize) * step, indent + 1, summarize, f);
+  }
+  sb_puts(b, "]");
+}
+
+/* ---- suffixes (_add_suffixes) -------------------------------------------------------- */
+static void add_suffixes(sbuf *b, char suffixes[][160], int n, int indent) {
+  const char *nl = strrchr(b->s ? b->s : "", '\n');
+  /* Python: len(s) - s.rfind("\n") + 1, with rfind = -1 when there is no newline */
+  int64_t last = nl ? (int64_t)(b->len - (size_t)(nl - b->s)) + 1 : (int64_t)b->len + 2;
+  for (int i = 0; i < n; i++) {
+    int64_t sl = (int64_t)strlen(suffixes[i]);
+    if (last + sl + 2 > LINEWIDTH) {
+      sb_puts(b, ",\n");
+      sb_spaces(b, indent);
+      last = indent + sl;
+    } else {
+      sb_puts(b, ", ");
+      last += sl + 2;
+    }
+    sb_puts(b, suffixes[i]);
+  }
+  sb_puts(b, ")");
+}
+
+char *ct_to_string(const ct_tensor *t) {
+  if (!t) return NULL;
+  const char *prefix = "tensor(";
+  const int indent = (int)strlen(prefix);
+  sbuf b = {0};
+  sb_puts(&b, prefix);
+  char suffixes[4][160];
+  int ns = 0;
+  int64_t numel = ct_numel(t);
+  ct_dtype def = ct_get_default_dtype();
+  if (numel == 0) {
+    sb_puts(&b, "[]");
+    if (t->ndim != 1) { /* str(tuple(shape)) */
+      int k = snprintf(suffixes[ns], 160, "size=(");
+      for (int i = 0; i < t->ndim && k < 140; i++)
+        k += snprintf(suffixes[ns] + k, (size_t)(160 - k), i ? ", %lld" : "%lld",
+                      (long long)t->shape[i]);
+      snprintf(suffixes[ns] + k, (size_t)(160 - k), "%s", t->ndim == 1 ? ",)" : ")");
+      ns++;
+    }
+    if (t->dtype != def) snprintf(suffixes[ns++], 160, "dtype=%s", ct_dtype_name(t->dtype));
+  } else {
+    bool summarize = numel > THRESHOLD;
+    formatter f;
+    formatter_init(&f, t, summarize);
+    put_tensor(&b, t, 0, ct__ptr(t), indent, summarize, &f);
+    if (t->dtype != def && t->dtype != CT_INT64 && t->dtype != CT_BOOL)
+      snprintf(suffixes[ns++], 160, "dtype=%s", ct_dtype_name(t->dtype));
+  }
+  const char *fn = ct_grad_fn_name(t);
+  if (fn)
+    snprintf(suffixes[ns++], 160, "grad_fn=<%s>", fn);
+  else if (t->requires_grad)
+    snprintf(suffixes[ns++], 160, "requires_grad=True");
+  add_suffixes(&b, suffixes, ns, indent);
+  if (b.oom) {
+    free(b.s);
+    return ct__err("ct_to_string: out of memory");
+  }
+  return b.s;
+}
+
+void ct_print(const ct_tensor *t) {
+  char *s = ct_to_string(t);
+  puts(s ? s : "None");
+  free(s);
+}

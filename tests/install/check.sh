@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the built tree into a temporary prefix, then builds and runs a user program
+# against it twice: with CMake's find_package(ctorch) and with pkg-config.
+set -euo pipefail
+build=$1; src=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+cmake -S "$src" -B "$tmp/b" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$tmp/b" >/dev/null
+LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/b/consumer"
+export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
+cc -std=c11 -Wall -Wextra -Werror "$src/consumer.c" $(pkg-config --cflags --libs ctorch) -o "$tmp/consumer_pc"
+LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/consumer_pc"
+echo "install: find_package and pkg-config consumers OK"

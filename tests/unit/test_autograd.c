@@ -1,0 +1,309 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "ctorch.h"
+
+static ct_tensor *scalar(double v, bool rg) {
+  return ct_requires_grad_(ct_scalar_tensor(v, CT_FLOAT32), rg);
+}
+static ct_tensor *vec(int n, const double *v, bool rg) {
+  return ct_requires_grad_(ct_tensor_from(v, CT_FLOAT64, 1, (int64_t[]){n}), rg);
+}
+static void expect_err(int rc_or_null, const char *sub) {
+  assert_true(rc_or_null);
+  assert_non_null(ct_last_error());
+  if (!strstr(ct_last_error(), sub)) {
+    fprintf(stderr, "error was: %s\nexpected: %s\n", ct_last_error(), sub);
+    fail();
+  }
+  ct_clear_error();
+}
+
+/* ---- the core engine --------------------------------------------------------------------- */
+static void test_linear(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = scalar(2, true), *w = scalar(3, true), *b = scalar(1, true);
+  ct_tensor *y = ct_add(ct_mul(w, x), b);
+  assert_string_equal(ct_grad_fn_name(y), "AddBackward0");
+  assert_false(ct_is_leaf(y));
+  assert_true(ct_is_leaf(x));
+  assert_int_equal(ct_backward(y), 0);
+  assert_float_equal(ct_item(ct_grad(x)), 3, 1e-6);
+  assert_float_equal(ct_item(ct_grad(w)), 2, 1e-6);
+  assert_float_equal(ct_item(ct_grad(b)), 1, 1e-6);
+  /* gradients accumulate over a second graph */
+  assert_int_equal(ct_backward(ct_add(ct_mul(w, x), b)), 0);
+  assert_float_equal(ct_item(ct_grad(x)), 6, 1e-6);
+  ct_scope_end();
+}
+
+static void test_higher_order(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = scalar(2, true);
+  ct_tensor *y = ct_mul(ct_mul(x, x), x); /* x ** 3 */
+  ct_tensor *d1, *d2;
+  assert_int_equal(ct_autograd_grad(&y, 1, &x, 1, NULL, true, -1, false, &d1), 0);
+  assert_float_equal(ct_item(d1), 12, 1e-5);
+  assert_true(ct_requires_grad(d1));
+  assert_int_equal(ct_autograd_grad(&d1, 1, &x, 1, NULL, false, -1, false, &d2), 0);
+  assert_float_equal(ct_item(d2), 12, 1e-5);
+  assert_null(ct_grad(x)); /* autograd.grad does not touch .grad */
+  ct_scope_end();
+}
+
+static void test_retain_grad_and_modes(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = vec(2, (double[]){1, 2}, true);
+  ct_tensor *h = ct_mul_scalar(x, 3);
+  assert_int_equal(ct_retain_grad(h), 0);
+  ct_tensor *h2 = ct_mul_scalar(x, 4); /* not retained */
+  assert_int_equal(ct_backward(ct_sum(ct_add(ct_mul(h, h), h2))), 0);
+  double g[2];
+  ct_to_doubles(ct_grad(h), g, 2); /* d/dh sum(h*h) = 2h = [6, 12] */
+  assert_float_equal(g[0], 6, 1e-12);
+  assert_float_equal(g[1], 12, 1e-12);
+  assert_null(ct_grad(h2));
+  ct_to_doubles(ct_grad(x), g, 2); /* 18x + 4 */
+  assert_float_equal(g[0], 22, 1e-12);
+  assert_float_equal(g[1], 40, 1e-12);
+
+  ct_tensor *n = NULL;
+  CT_NO_GRAD { n = ct_mul_scalar(x, 2); }
+  assert_true(ct_is_grad_enabled());
+  assert_false(ct_requires_grad(n));
+  assert_null(ct_grad_fn_name(n));
+  CT_NO_GRAD {
+    CT_ENABLE_GRAD { n = ct_mul_scalar(x, 2); }
+    assert_false(ct_is_grad_enabled());
+  }
+  assert_true(ct_requires_grad(n));
+
+  ct_tensor *d = ct_detach(h);
+  assert_false(ct_requires_grad(d));
+  assert_true(ct_is_leaf(d));
+  assert_true(ct_shares_storage(d, h));
+  ct_scope_end();
+}
+
+static void test_engine_errors(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = vec(2, (double[]){1, 2}, true), *w = vec(2, (double[]){3, 4}, true);
+  /* a second backward through freed saved tensors */
+  ct_tensor *y = ct_sum(ct_mul(x, w));
+  assert_int_equal(ct_backward(y), 0);
+  expect_err(ct_backward(y) != 0, "Trying to backward through the graph a second time");
+  /* retain_graph keeps them */
+  ct_tensor *y2 = ct_sum(ct_mul(x, w));
+  assert_int_equal(ct_backward(y2, .retain_graph = true), 0);
+  assert_int_equal(ct_backward(y2), 0);
+  /* implicit gradient only for scalars */
+  expect_err(ct_backward(ct_mul(x, w)) != 0, "grad can be implicitly created only for scalar outputs");
+  /* a saved tensor modified in place */
+  ct_tensor *a = ct_mul_scalar(x, 2);
+  ct_tensor *p = ct_sum(ct_mul(a, a));
+  assert_non_null(ct_add_scalar_(a, 1));
+  assert_int_equal(ct_version(a), 1);
+  expect_err(ct_backward(p) != 0, "one of the variables needed for gradient computation has been "
+                                  "modified by an inplace operation: [torch.DoubleTensor [2]], "
+                                  "which is output 0 of AddBackward0, is at version 1; expected version 0");
+  /* in place on a leaf that requires grad */
+  expect_err(ct_add_scalar_(x, 1) == NULL,
+             "a leaf Variable that requires grad is being used in an in-place operation.");
+  CT_NO_GRAD { assert_non_null(ct_add_scalar_(ct_detach(x), 0)); }
+  /* backward of something that needs no grad */
+  expect_err(ct_backward(ct_ones(CT_SHAPE(1))) != 0,
+             "element 0 of tensors does not require grad and does not have a grad_fn");
+  /* allow_unused */
+  ct_tensor *z = ct_sum(ct_mul_scalar(x, 2)), *r[2];
+  expect_err(ct_autograd_grad(&z, 1, (ct_tensor *[]){x, w}, 2, NULL, false, 1, false, r) != 0,
+             "One of the differentiated Tensors appears to not have been used in the graph");
+  assert_int_equal(ct_autograd_grad(&z, 1, (ct_tensor *[]){x, w}, 2, NULL, false, 1, true, r), 0);
+  assert_non_null(r[0]);
+  assert_null(r[1]);
+  ct_scope_end();
+}
+
+/* ---- custom functions (seed 004) ---------------------------------------------------------- */
+/* CustomSigmoid: forward 1 / (1 + exp(-x)), saves the output; backward g * y * (1 - y). */
+static int sig_fwd(ct_function_ctx *ctx, ct_tensor *const *in, int n_in, ct_tensor **out, int n_out) {
+  (void)n_in; (void)n_out;
+  out[0] = ct_div(ct_wrap_scalar(1), ct_add_scalar(ct_exp(ct_neg(in[0])), 1));
+  return ct_ctx_save_for_backward(ctx, out[0]);
+}
+static int sig_bwd(ct_function_ctx *ctx, ct_tensor *const *g, int n_out, ct_tensor **gi, int n_in) {
+  (void)n_out; (void)n_in;
+  ct_tensor *y = ct_ctx_saved(ctx, 0);
+  gi[0] = ct_mul(ct_mul(g[0], y), ct_rsub_scalar(y, 1));
+  return gi[0] ? 0 : -1;
+}
+static const ct_function CustomSigmoid = {"CustomSigmoidBackward", sig_fwd, sig_bwd, 1};
+static int apply_sig(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
+  (void)n_out; (void)u;
+  return ct_function_apply(&CustomSigmoid, in, n_in, out);
+}
+
+/* FusedBiasActivation: relu(x + b.unsqueeze(0)); backward masks g where x + b <= 0. The
+ * forward runs without autograd, so it may compute on raw memory. */
+static ct_tensor *relu_mask(ct_tensor *x, ct_tensor *b) { /* (x + b > 0) as float64 */
+  ct_tensor *s = ct_contiguous(ct_add(ct_detach(x), ct_unsqueeze(ct_detach(b), 0)));
+  ct_tensor *m = ct_zeros_like(s);
+  for (int64_t i = 0; i < ct_numel(s); i++)
+    ((double *)ct_data_ptr(m))[i] = ((double *)ct_data_ptr(s))[i] > 0;
+  return m;
+}
+static int fba_fwd(ct_function_ctx *ctx, ct_tensor *const *in, int n_in, ct_tensor **out, int n_out) {
+  (void)n_in; (void)n_out;
+  ct_ctx_save_for_backward(ctx, in[0]);
+  ct_ctx_save_for_backward(ctx, in[1]);
+  out[0] = ct_mul(ct_add(in[0], ct_unsqueeze(in[1], 0)), relu_mask(in[0], in[1]));
+  return out[0] ? 0 : -1;
+}
+static int fba_bwd(ct_function_ctx *ctx, ct_tensor *const *g, int n_out, ct_tensor **gi, int n_in) {
+  (void)n_out; (void)n_in;
+  ct_tensor *x = ct_ctx_saved(ctx, 0), *b = ct_ctx_saved(ctx, 1);
+  if (!x || !b) return -1;
+  gi[0] = ct_mul(g[0], relu_mask(x, b));
+  gi[1] = ct_sum(gi[0], .dim = CT_DIMS(0));
+  return 0;
+}
+static const ct_function FusedBiasActivation = {"FusedBiasActivationBackward", fba_fwd, fba_bwd, 1};
+static int apply_fba(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
+  (void)n_out; (void)u;
+  return ct_function_apply(&FusedBiasActivation, in, n_in, out);
+}
+
+/* A wrong backward (forgets the factor 2 of x * x) and one that uses ctx data. */
+static int sq_fwd(ct_function_ctx *ctx, ct_tensor *const *in, int n_in, ct_tensor **out, int n_out) {
+  (void)n_in; (void)n_out;
+  double *k = ct_ctx_alloc(ctx, sizeof(double));
+  *k = 1; /* the bug under test: should be 2 */
+  ct_ctx_save_for_backward(ctx, in[0]);
+  out[0] = ct_mul(in[0], in[0]);
+  return 0;
+}
+static int sq_bwd(ct_function_ctx *ctx, ct_tensor *const *g, int n_out, ct_tensor **gi, int n_in) {
+  (void)n_out; (void)n_in;
+  gi[0] = ct_mul_scalar(ct_mul(g[0], ct_ctx_saved(ctx, 0)), *(double *)ct_ctx_data(ctx));
+  return 0;
+}
+static const ct_function WrongSquare = {"WrongSquareBackward", sq_fwd, sq_bwd, 1};
+static int apply_sq(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
+  (void)n_out; (void)u;
+  return ct_function_apply(&WrongSquare, in, n_in, out);
+}
+
+/* Returns its input as is plus twice it (two outputs); backward sums both. */
+static int id_fwd(ct_function_ctx *ctx, ct_tensor *const *in, int n_in, ct_tensor **out, int n_out) {
+  (void)ctx; (void)n_in; (void)n_out;
+  out[0] = in[0];
+  out[1] = ct_mul_scalar(in[0], 2);
+  return 0;
+}
+static int id_bwd(ct_function_ctx *ctx, ct_tensor *const *g, int n_out, ct_tensor **gi, int n_in) {
+  (void)ctx; (void)n_out; (void)n_in;
+  gi[0] = ct_add(g[0], ct_mul_scalar(g[1], 2));
+  return 0;
+}
+static const ct_function TwoOut = {"TwoOutBackward", id_fwd, id_bwd, 2};
+
+static void test_custom_sigmoid(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = vec(4, (double[]){0.3, -1.2, 2.0, 0.0}, true), *y;
+  assert_int_equal(ct_function_apply(&CustomSigmoid, &x, 1, &y), 0);
+  assert_string_equal(ct_grad_fn_name(y), "CustomSigmoidBackward");
+  double v[4];
+  ct_to_doubles(y, v, 4);
+  assert_float_equal(v[3], 0.5, 1e-12);
+  assert_float_equal(v[0], 1 / (1 + exp(-0.3)), 1e-12);
+  assert_int_equal(ct_backward(ct_sum(y)), 0);
+  ct_to_doubles(ct_grad(x), v, 4);
+  assert_float_equal(v[3], 0.25, 1e-12);
+  assert_float_equal(v[1], exp(1.2) / ((1 + exp(1.2)) * (1 + exp(1.2))), 1e-12);
+  /* 梯度检查: True (the seed's check) and second order through the user's backward */
+  ct_tensor *in = ct_requires_grad_(ct_tensor_from((double[]){0.1, -0.4, 1.3, 0.7, -2.2, 0.05, 1.1, -0.9, 0.6},
+                                                   CT_FLOAT64, 2, (int64_t[]){3, 3}), true);
+  assert_true(ct_gradcheck(apply_sig, &in, 1, .eps = 1e-6, .atol = 1e-4));
+  assert_true(ct_gradgradcheck(apply_sig, &in, 1));
+  /* no grad needed: no node */
+  ct_tensor *xn = vec(1, (double[]){1}, false), *yn;
+  assert_int_equal(ct_function_apply(&CustomSigmoid, &xn, 1, &yn), 0);
+  assert_null(ct_grad_fn_name(yn));
+  /* the saved output modified in place */
+  ct_tensor *y2;
+  ct_function_apply(&CustomSigmoid, &x, 1, &y2);
+  CT_NO_GRAD { ct_mul_scalar_(y2, 2); }
+  expect_err(ct_backward(ct_sum(y2)) != 0, "which is output 0 of CustomSigmoidBackward");
+  ct_scope_end();
+}
+
+static void test_custom_fused_and_more(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = ct_requires_grad_(ct_tensor_from((double[]){0.5, -1.0, 2.0, -0.3, 1.5, -2.5},
+                                                  CT_FLOAT64, 2, (int64_t[]){2, 3}), true);
+  ct_tensor *b = vec(3, (double[]){0.2, 0.4, -0.1}, true), *y;
+  assert_int_equal(ct_function_apply(&FusedBiasActivation, (ct_tensor *[]){x, b}, 2, &y), 0);
+  double v[6];
+  ct_to_doubles(y, v, 6); /* relu(x + b) */
+  assert_float_equal(v[0], 0.7, 1e-12);
+  assert_float_equal(v[1], 0, 1e-12);
+  assert_float_equal(v[4], 1.9, 1e-12);
+  assert_int_equal(ct_backward(ct_sum(y)), 0);
+  ct_to_doubles(ct_grad(b), v, 3);
+  assert_float_equal(v[0], 1, 1e-12);
+  assert_float_equal(v[1], 1, 1e-12);
+  assert_float_equal(v[2], 1, 1e-12);
+  assert_true(ct_gradcheck(apply_fba, ((ct_tensor *[]){x, b}), 2));
+  assert_true(ct_gradgradcheck(apply_fba, ((ct_tensor *[]){x, b}), 2));
+  /* a wrong backward is caught */
+  ct_tensor *w = vec(2, (double[]){0.5, -1.5}, true);
+  assert_false(ct_gradcheck(apply_sq, &w, 1, .quiet = true));
+  /* an input returned as is gets a new alias with the node; the input keeps its history */
+  ct_tensor *o[2];
+  assert_int_equal(ct_function_apply(&TwoOut, &w, 1, o), 0);
+  assert_true(o[0] != w);
+  assert_true(ct_is_leaf(w));
+  assert_string_equal(ct_grad_fn_name(o[0]), "TwoOutBackward");
+  assert_string_equal(ct_grad_fn_name(o[1]), "TwoOutBackward");
+  /* only o[1] used: o[0]'s gradient is materialized as zeros */
+  ct_tensor *gw;
+  ct_tensor *so = ct_sum(o[1]);
+  assert_int_equal(ct_autograd_grad(&so, 1, &w, 1, NULL, false, -1, false, &gw), 0);
+  ct_to_doubles(gw, v, 2);
+  assert_float_equal(v[0], 2, 1e-12); /* g0 materialized as 0, + 2 * g1 */
+  ct_scope_end();
+}
+
+static void test_custom_no_leak(void **s) {
+  (void)s;
+  int64_t before = ct_live_tensors();
+  ct_scope_begin();
+  ct_tensor *x = vec(3, (double[]){0.3, -1.2, 2.0}, true), *y;
+  for (int i = 0; i < 10; i++) {
+    ct_scope_begin();
+    ct_function_apply(&CustomSigmoid, &x, 1, &y);
+    ct_backward(ct_sum(y));
+    ct_scope_end();
+  }
+  ct_scope_end();
+  assert_int_equal(ct_live_tensors(), before);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_linear),         cmocka_unit_test(test_higher_order),
+      cmocka_unit_test(test_retain_grad_and_modes), cmocka_unit_test(test_engine_errors),
+      cmocka_unit_test(test_custom_sigmoid), cmocka_unit_test(test_custom_fused_and_more),
+      cmocka_unit_test(test_custom_no_leak)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

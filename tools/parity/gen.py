@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""Parity fixture generator: runs every case spec in specs.py through PyTorch and writes one
+NAME.safetensors per case (inputs, expected outputs, expected gradients, and the case JSON in
+__metadata__["case"]) in the format of docs PARITY.md.
+
+    /usr/bin/python3 tools/parity/gen.py [OUT_DIR]      (default tests/parity/cases)
+
+Fixed seeds (one per case, from its name) so regenerating gives identical files."""
+import json
+import math
+import os
+import struct
+import sys
+import zlib
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+MAX_FILE = 64 * 1024
+
+ST_DTYPES = {
+    torch.float32: "F32", torch.float64: "F64", torch.int64: "I64", torch.int32: "I32",
+    torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL",
+}
+DT_NAMES = {"f32": torch.float32, "f64": torch.float64, "i64": torch.int64, "i32": torch.int32,
+            "i16": torch.int16, "i8": torch.int8, "u8": torch.uint8, "bool": torch.bool}
+# Default tolerances: float32 kernels may differ from PyTorch's by a few ulps and by
+# summation order; float64 only by summation order.
+TOL = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-9)}
+
+
+class T:
+    """A tensor argument. dt None: the case's floating dtype. kind picks the values."""
+
+    def __init__(self, *shape, kind="randn", dt=None, lo=-3, hi=4, data=None):
+        self.shape, self.kind, self.dt, self.lo, self.hi, self.data = shape, kind, dt, lo, hi, data
+
+    def make(self, g, fdt):
+        own = {"bool": torch.bool, "perm": torch.int64}.get(self.kind, fdt)
+        dt = DT_NAMES[self.dt] if self.dt else own
+        if self.data is not None:
+            return torch.tensor(self.data, dtype=dt).reshape(self.shape) if self.shape else \
+                torch.tensor(self.data, dtype=dt)
+        s, k = self.shape, self.kind
+        if k == "randn":
+            x = torch.randn(s, generator=g, dtype=torch.float64)
+        elif k == "pos":  # strictly positive, away from 0
+            x = torch.rand(s, generator=g, dtype=torch.float64) * 2 + 0.2
+        elif k == "unit":  # inside (-0.9, 0.9)
+            x = torch.rand(s, generator=g, dtype=torch.float64) * 1.8 - 0.9
+        elif k == "nonzero":  # |x| in [0.5, 2]
+            m = torch.rand(s, generator=g, dtype=torch.float64) * 1.5 + 0.5
+            sg = torch.randint(0, 2, s, generator=g) * 2 - 1
+            x = m * sg
+        elif k == "wide":  # spans several units, for rounding and modulus
+            x = torch.randn(s, generator=g, dtype=torch.float64) * 3
+        elif k == "int":  # small integers (ties, equality)
+            x = torch.randint(self.lo, self.hi, s, generator=g)
+        elif k == "bool":
+            x = torch.rand(s, generator=g) > 0.5
+        elif k == "perm":  # rows of distinct indices in [0, hi): a permutation prefix per row
+            rows = int(torch.tensor(s[:-1]).prod()) if len(s) > 1 else 1
+            x = torch.stack([torch.randperm(self.hi, generator=g)[:s[-1]] for _ in range(rows)])
+            x = x.reshape(s)
+        else:
+            raise ValueError(k)
+        return x.to(dt)
+
+
+class Case:
+    def __init__(self, label, name, args, kwargs, dts, grad, rtol, atol, kind="function",
+                 module=None):
+        self.label, self.name, self.args, self.kwargs = label, name, args, kwargs
+        self.dts, self.grad, self.rtol, self.atol = dts, grad, rtol, atol
+        self.kind, self.module = kind, module
+
+
+CASES = []
+
+
+def fn(label, name, args, kwargs=None, dts=("f32", "f64"), grad=True, rtol=None, atol=None):
+    """A function case; one file per floating dtype in dts (None: the tensors' own dtypes)."""
+    CASES.append(Case(label, name, list(args), dict(kwargs or {}), dts, grad, rtol, atol))
+
+
+def module(label, cls, args, kwargs, input_shapes, training=True):
+    CASES.append(Case(label, cls, list(args), dict(kwargs), ("f32",), True, None, None,
+                      kind="module", module=input_shapes))
+
+
+# ---- encoding ------------------------------------------------------------------------
+
+def resolve(name):
+    parts = name.split(".")
+    root = {"torch": torch, "Tensor": torch.Tensor, "F": F}[parts[0]]
+    for p in parts[1:]:
+        root = getattr(root, p)
+    return root
+
+
+def to_json(v, tensors, g, fdt, keys):
+    """Replace T markers by {"tensor": key}; returns (json value, python value)."""
+    if isinstance(v, T):
+        key = "input.%d" % len(keys)
+        t = v.make(g, fdt)
+        keys.append(key)
+        tensors[key] = t
+        return {"tensor": key}, t
+    if isinstance(v, (list, tuple)):
+        pairs = [to_json(x, tensors, g, fdt, keys) for x in v]
+        py = [p for _, p in pairs]
+        return [j for j, _ in pairs], (tuple(py) if isinstance(v, tuple) else py)
+    if isinstance(v, torch.dtype):
+        return str(v), v
+    if isinstance(v, float) and not math.isfinite(v):
+        return {"float": "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")}, v
+    return v, v
+
+
+def flatten(out):
+    if isinstance(out, torch.Tensor):
+        return [out]
+    if isinstance(out, (tuple, list)):
+        r = []
+        for o in out:
+            r += flatten(o)
+        return r
+    if isinstance(out, (bool, int, float)):
+        return [torch.tensor(out)]
+    raise TypeError("unsupported output %r" % type(out))
+
+
+def write_safetensors(path, tensors, meta):
+    header, blobs, off = {}, [], 0
+    for k in sorted(tensors):
+        t = tensors[k].detach().contiguous()
+        b = t.numpy().tobytes() if t.numel() else b""
+        header[k] = {"dtype": ST_DTYPES[t.dtype], "shape": list(t.shape),
+                     "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    header["__metadata__"] = {"case": json.dumps(meta, separators=(",", ":"))}
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    data = struct.pack("<Q", len(h)) + h + b"".join(blobs)
+    if len(data) > MAX_FILE:
+        raise ValueError("case file %s is %d bytes (> 64 KB)" % (path, len(data)))
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def run_function(c, fname, fdt):
+    g = torch.Generator().manual_seed(zlib.crc32(fname.encode()))
+    tensors, keys = {}, []
+    jargs, pyargs = to_json(c.args, tensors, g, fdt, keys)
+    jkw, pykw = {}, {}
+    for k, v in c.kwargs.items():
+        jkw[k], pykw[k] = to_json(v, tensors, g, fdt, keys)
+    inputs = dict(tensors)  # values before the call (in-place ops change them)
+    inplace = c.name.endswith("_") and not c.name.endswith("__")
+    want_grad = c.grad and not inplace
+    grad_keys = [k for k in keys if want_grad and tensors[k].is_floating_point()]
+    live = {k: (t.clone().requires_grad_(k in grad_keys)) for k, t in tensors.items()}
+
+    def subst(v):
+        if isinstance(v, torch.Tensor):
+            for k, t in tensors.items():
+                if t is v:
+                    return live[k]
+        if isinstance(v, list):
+            return [subst(x) for x in v]
+        if isinstance(v, tuple):
+            return tuple(subst(x) for x in v)
+        return v
+
+    f = resolve(c.name)
+    out = f(*subst(pyargs), **{k: subst(v) for k, v in pykw.items()})
+    outs = flatten(out)
+    case = {"kind": "function", "name": c.name, "args": jargs, "kwargs": jkw}
+    files = {k: inputs[k] for k in keys}
+    out_keys = []
+    for i, o in enumerate(outs):
+        files["output.%d" % i] = o.detach().clone()
+        out_keys.append("output.%d" % i)
+    rtol, atol = TOL.get(fdt, (1e-4, 1e-5)) if fdt else (0, 0)
+    if any(o.is_floating_point() for o in outs):
+        ft = next(o.dtype for o in outs if o.is_floating_point())
+        rtol, atol = TOL[ft]
+    case["rtol"] = c.rtol if c.rtol is not None else rtol
+    case["atol"] = c.atol if c.atol is not None else atol
+    diff = [(i, o) for i, o in enumerate(outs) if o.is_floating_point() and o.requires_grad]
+    if diff and grad_keys:
+        gos = []
+        for i, o in enumerate(outs):
+            go = torch.randn(o.shape, generator=g, dtype=torch.float64).to(o.dtype) \
+                if o.is_floating_point() else torch.zeros_like(o)
+            files["grad_output.%d" % i] = go
+            gos.append(go)
+        torch.autograd.backward([o for _, o in diff], [gos[i] for i, _ in diff])
+        grads = {}
+        for k in grad_keys:
+            if live[k].grad is not None:
+                grads[k] = "grad." + k
+                files["grad." + k] = live[k].grad
+        case["requires_grad"] = grad_keys
+        case["grad_outputs"] = ["grad_output.%d" % i for i in range(len(outs))]
+        case["grads"] = grads
+    case["outputs"] = out_keys
+    return case, files
+
+
+def run_module(c, fname):
+    g = torch.Generator().manual_seed(zlib.crc32(fname.encode()))
+    torch.manual_seed(zlib.crc32(fname.encode()))
+    m = getattr(torch.nn, c.name)(*c.args, **c.kwargs)
+    m.train()
+    files, inputs, live = {}, [], []
+    for i, s in enumerate(c.module):
+        x = torch.randn(s, generator=g)
+        files["input.%d" % i] = x
+        inputs.append({"tensor": "input.%d" % i})
+        live.append(x.clone().requires_grad_(True))
+    state = {}
+    for k, v in m.state_dict().items():
+        files["state." + k] = v.clone()
+        state[k] = "state." + k
+    outs = flatten(m(*live))
+    case = {"kind": "module", "name": c.name, "args": c.args, "kwargs": c.kwargs,
+            "inputs": inputs, "state": state, "training": True,
+            "requires_grad": ["input.%d" % i for i in range(len(live))],
+            "outputs": ["output.%d" % i for i in range(len(outs))],
+            "grad_outputs": ["grad_output.%d" % i for i in range(len(outs))],
+            "rtol": 1e-4, "atol": 1e-5}
+    gos = []
+    for i, o in enumerate(outs):
+        files["output.%d" % i] = o.detach().clone()
+        go = torch.randn(o.shape, generator=g)
+        files["grad_output.%d" % i] = go
+        gos.append(go)
+    torch.autograd.backward(outs, gos)
+    grads = {}
+    for i, x in enumerate(live):
+        grads["input.%d" % i] = "grad.input.%d" % i
+        files["grad.input.%d" % i] = x.grad
+    for k, p in m.named_parameters():
+        grads[k] = "grad." + k
+        files["grad." + k] = p.grad
+    case["grads"] = grads
+    return case, files
+
+
+def main():
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "parity", "cases")
+    os.makedirs(out_dir, exist_ok=True)
+    torch.set_default_dtype(torch.float32)
+    import specs  # noqa: F401  (fills CASES through fn() / module())
+    seen, n, failed = set(), 0, 0
+    for c in CASES:
+        variants = [(d, DT_NAMES[d]) for d in c.dts] if c.dts else [("", None)]
+        for suffix, fdt in variants:
+            fname = c.name.replace("Tensor.", "Tensor-").replace("torch.ops.aten.", "aten-")
+            fname = "%s.%s%s" % (fname, c.label, "." + suffix if suffix else "")
+            fname = fname.replace("torch.", "").replace("F.", "F-")
+            if fname in seen:
+                raise ValueError("duplicate case name " + fname)
+            seen.add(fname)
+            try:
+                case, files = run_module(c, fname) if c.kind == "module" else \
+                    run_function(c, fname, fdt)
+                write_safetensors(os.path.join(out_dir, fname + ".safetensors"), files, case)
+                n += 1
+            except Exception as e:  # a spec PyTorch rejects is a bug in the spec: report it
+                print("spec %s: %s: %s" % (fname, type(e).__name__, e), file=sys.stderr)
+                failed += 1
+    print("%d cases written to %s%s" % (n, out_dir, ", %d specs failed" % failed if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    import gen  # specs.py imports gen: run the one module instance it fills
+
+    sys.exit(gen.main())

@@ -1,0 +1,410 @@
+"""Case specs for gen.py: every tensor op of include/ctorch/ops.h under its PyTorch name, with
+PyTorch's own argument and keyword names. fn(label, name, args, kwargs, dts, grad) makes one
+case per floating dtype in dts; T(*shape, kind=..., dt=...) is a tensor argument (dt None:
+the case's floating dtype)."""
+import torch
+
+from gen import T, fn, module
+
+INF, NAN = float("inf"), float("nan")
+I64 = dict(dt="i64")
+
+# ---- views -----------------------------------------------------------------------------
+fn("varargs", "Tensor.view", [T(3, 4), 2, 6])
+fn("list", "Tensor.view", [T(3, 4), [-1]])
+fn("infer", "Tensor.view", [T(2, 3, 4), (4, -1)])
+fn("basic", "torch.reshape", [T(3, 4), [2, 6]])
+fn("infer", "torch.reshape", [T(2, 3, 4), (-1, 4)])
+fn("varargs", "Tensor.reshape", [T(2, 3, 4), 6, 4])
+fn("basic", "Tensor.view_as", [T(3, 4), T(12)])
+fn("3d", "torch.transpose", [T(2, 3, 4), 0, 2])
+fn("neg", "Tensor.transpose", [T(3, 4), -1, -2])
+fn("2d", "torch.t", [T(3, 4)])
+fn("1d", "torch.t", [T(5)])
+fn("method", "Tensor.t", [T(2, 5)])
+fn("list", "torch.permute", [T(2, 3, 4), [2, 0, 1]])
+fn("varargs", "Tensor.permute", [T(2, 3, 4), 1, 2, 0])
+fn("all", "torch.squeeze", [T(1, 3, 1, 4)])
+fn("dim", "torch.squeeze", [T(1, 3, 1, 4), 2])
+fn("kw", "torch.squeeze", [T(1, 3, 1, 4)], {"dim": 0})
+fn("noop", "Tensor.squeeze", [T(2, 3), 1])
+fn("mid", "torch.unsqueeze", [T(3, 4), 1])
+fn("neg", "torch.unsqueeze", [T(3, 4), -1])
+fn("varargs", "Tensor.expand", [T(3, 1), 3, 4])
+fn("lead", "Tensor.expand", [T(3, 1), [2, -1, 5]])
+fn("basic", "Tensor.expand_as", [T(1, 4), T(3, 4)])
+fn("basic", "torch.narrow", [T(4, 5), 1, 1, 3])
+fn("dim0", "Tensor.narrow", [T(4, 5), 0, 2, 2])
+fn("step", "torch.ops.aten.slice", [T(4, 6), 1, 1, 5, 2])
+fn("none", "torch.ops.aten.slice", [T(4, 6), 0, None, None, 1])
+fn("neg", "torch.ops.aten.slice", [T(4, 6), -1, -4, -1])
+fn("basic", "torch.select", [T(3, 4), 1, 2])
+fn("neg", "Tensor.select", [T(3, 4), 0, -1])
+fn("all", "torch.flatten", [T(2, 3, 4)])
+fn("start", "torch.flatten", [T(2, 3, 4), 1])
+fn("kw", "torch.flatten", [T(2, 3, 4)], {"start_dim": 0, "end_dim": 1})
+fn("basic", "torch.unflatten", [T(2, 12), 1, (3, 4)])
+fn("infer", "Tensor.unflatten", [T(2, 12), -1, (2, -1)])
+fn("dim0", "torch.unbind", [T(3, 4)])
+fn("dim1", "torch.unbind", [T(3, 4), 1])
+fn("size", "torch.split", [T(5, 4), 2])
+fn("sizes", "torch.split", [T(5, 4), [1, 4], 0])
+fn("kw", "torch.split", [T(4, 6), 4], {"dim": 1})
+fn("method", "Tensor.split", [T(6, 2), 3])
+fn("dim0", "torch.chunk", [T(5, 4), 3])
+fn("kw", "torch.chunk", [T(4, 6), 2], {"dim": 1})
+
+# ---- copies and conversions ----------------------------------------------------------------
+fn("basic", "Tensor.contiguous", [T(3, 4)])
+fn("basic", "torch.clone", [T(3, 4)])
+fn("method", "Tensor.clone", [T(2, 3)])
+fn("basic", "Tensor.detach", [T(3, 4)])
+fn("f64", "Tensor.to", [T(3, 4), torch.float64])
+fn("f32", "Tensor.to", [T(3, 4), torch.float32])
+fn("kw_i64", "Tensor.to", [T(3, 4, kind="wide")], {"dtype": torch.int64})
+fn("int_to_float", "Tensor.to", [T(3, 4, kind="int", dt="i64"), torch.float32], dts=None)
+fn("bcast", "Tensor.copy_", [T(3, 4), T(4)])
+fn("cast", "Tensor.copy_", [T(3, 4), T(3, 4, kind="int", dt="i64")])
+fn("basic", "Tensor.fill_", [T(3, 4), 2.5])
+fn("basic", "Tensor.zero_", [T(2, 3)])
+
+# ---- elementwise binary ------------------------------------------------------------------------
+SHAPES = {"same": ((3, 4), (3, 4)), "bcast": ((3, 1), (1, 4)), "bcast3": ((2, 3, 4), (4,)),
+          "scalar0d": ((3, 4), ())}
+BINARY = [("torch.add", "randn", "randn"), ("torch.sub", "randn", "randn"),
+          ("torch.mul", "randn", "randn"), ("torch.div", "randn", "nonzero"),
+          ("torch.atan2", "randn", "nonzero"), ("torch.minimum", "randn", "randn"),
+          ("torch.maximum", "randn", "randn"), ("torch.pow", "pos", "randn"),
+          ("torch.remainder", "wide", "nonzero"), ("torch.fmod", "wide", "nonzero")]
+for name, ka, kb in BINARY:
+    for label, (sa, sb) in SHAPES.items():
+        if label == "scalar0d" and name not in ("torch.add", "torch.mul", "torch.div", "torch.pow"):
+            continue
+        fn(label, name, [T(*sa, kind=ka), T(*sb, kind=kb)])
+fn("same", "torch.floor_divide", [T(3, 4, kind="wide"), T(3, 4, kind="nonzero")], grad=False)
+fn("alpha", "torch.add", [T(3, 4), T(4)], {"alpha": 2})
+fn("alpha", "torch.sub", [T(3, 4), T(3, 1)], {"alpha": 0.5})
+fn("number", "torch.add", [T(3, 4), 3.5])
+fn("number_int", "torch.add", [T(3, 4, kind="int", dt="i64"), 2], dts=None)
+fn("number_float", "torch.add", [T(3, 4, kind="int", dt="i64"), 2.5], dts=None)
+fn("number", "torch.sub", [T(3, 4), 2])
+fn("number", "torch.mul", [T(3, 4), 2.5])
+fn("number", "torch.div", [T(3, 4), 4.0])
+fn("method", "Tensor.add", [T(3, 4), T(3, 4)])
+fn("method", "Tensor.mul", [T(2, 3), T(3)])
+fn("floor", "torch.div", [T(3, 4, kind="wide"), T(3, 4, kind="nonzero")], {"rounding_mode": "floor"})
+fn("trunc", "torch.div", [T(3, 4, kind="wide"), T(4, kind="nonzero")], {"rounding_mode": "trunc"})
+fn("none", "torch.div", [T(3, 4), T(3, 4, kind="nonzero")], {"rounding_mode": None})
+fn("int_true", "torch.div", [T(3, 4, kind="int", dt="i64", lo=-9, hi=10),
+                             T(3, 4, kind="int", dt="i64", lo=1, hi=4)], dts=None)
+fn("int_floor", "torch.div", [T(3, 4, kind="int", dt="i64", lo=-9, hi=10),
+                              T(3, 4, kind="int", dt="i64", lo=1, hi=4)],
+   {"rounding_mode": "floor"}, dts=None)
+fn("int", "torch.floor_divide", [T(3, 4, kind="int", dt="i64", lo=-9, hi=10),
+                                 T(4, kind="int", dt="i64", lo=1, hi=4)], dts=None)
+fn("int", "torch.remainder", [T(3, 4, kind="int", dt="i64", lo=-9, hi=10),
+                              T(4, kind="int", dt="i64", lo=1, hi=4)], dts=None)
+fn("int", "torch.fmod", [T(3, 4, kind="int", dt="i64", lo=-9, hi=10),
+                         T(4, kind="int", dt="i64", lo=1, hi=4)], dts=None)
+fn("number", "torch.remainder", [T(3, 4, kind="wide"), 1.5])
+fn("number", "torch.fmod", [T(3, 4, kind="wide"), -1.5])
+fn("square", "torch.pow", [T(3, 4), 2])
+fn("sqrt", "torch.pow", [T(3, 4, kind="pos"), 0.5])
+fn("neg", "torch.pow", [T(3, 4, kind="pos"), -1.5])
+fn("base", "torch.pow", [2.0, T(3, 4)])
+fn("method", "Tensor.pow", [T(3, 4), 3])
+fn("int", "torch.pow", [T(3, 4, kind="int", dt="i64", lo=-3, hi=4), 2], dts=None)
+fn("number", "torch.rsub", [T(3, 4), 2.0])
+fn("tensor", "torch.rsub", [T(3, 4), T(4)])
+fn("promote_f32_f64", "torch.add", [T(3, 4, dt="f32"), T(3, 4, dt="f64")], dts=None)
+fn("promote_i64_f32", "torch.mul", [T(3, 4, kind="int", dt="i64"), T(3, 4, dt="f32")], dts=None)
+fn("promote_int_0d", "torch.mul", [T(3, 4, kind="int", dt="i32"), T(dt="f64", data=2.5)], dts=None)
+fn("promote_i32_i64", "torch.add", [T(3, 4, kind="int", dt="i32"), T(4, kind="int", dt="i64")],
+   dts=None)
+fn("bool", "torch.add", [T(3, 4, kind="bool"), T(3, 4, kind="bool")], dts=None)
+fn("binary", "torch.max", [T(3, 4), T(3, 1)])
+fn("binary", "torch.min", [T(3, 4), T(4)])
+
+# ---- elementwise unary -------------------------------------------------------------------------
+UNARY = [("neg", "randn"), ("abs", "randn"), ("sign", "randn"), ("square", "randn"),
+         ("reciprocal", "nonzero"), ("exp", "randn"), ("exp2", "randn"), ("log", "pos"),
+         ("log2", "pos"), ("log10", "pos"), ("log1p", "pos"), ("expm1", "randn"),
+         ("sqrt", "pos"), ("rsqrt", "pos"), ("sin", "randn"), ("cos", "randn"), ("tan", "unit"),
+         ("tanh", "randn"), ("sigmoid", "randn"), ("relu", "randn"), ("erf", "randn"),
+         ("floor", "wide"), ("ceil", "wide"), ("round", "wide"), ("trunc", "wide")]
+for u, k in UNARY:
+    fn("basic", "torch." + u, [T(3, 4, kind=k)])
+    fn("method", "Tensor." + u, [T(5, kind=k)])
+for u in ("neg", "abs", "sign", "square", "exp", "sqrt", "sigmoid", "floor", "relu"):
+    fn("int", "torch." + u, [T(3, 4, kind="int", dt="i64", lo=0 if u == "sqrt" else -3)], dts=None)
+fn("0d", "torch.exp", [T()])
+fn("empty", "torch.exp", [T(0, 3)])
+fn("basic", "F.relu", [T(3, 4)])
+fn("basic", "F.gelu", [T(3, 4)])
+fn("none", "F.gelu", [T(3, 4)], {"approximate": "none"})
+fn("tanh", "F.gelu", [T(3, 4)], {"approximate": "tanh"})
+fn("basic", "F.silu", [T(3, 4)])
+fn("basic", "F.sigmoid", [T(3, 4)])
+fn("basic", "F.tanh", [T(3, 4)])
+fn("both", "torch.clamp", [T(3, 4), -0.5, 0.5])
+fn("min", "torch.clamp", [T(3, 4)], {"min": -0.5})
+fn("max", "torch.clamp", [T(3, 4)], {"max": 0.2})
+fn("tensor", "torch.clamp", [T(3, 4), T(1, 4, kind="unit"), T(3, 1, kind="pos")])
+fn("tensor_min", "torch.clamp", [T(3, 4)], {"min": T(3, 4)})
+fn("alias", "torch.clip", [T(3, 4), -1, 1])
+fn("method", "Tensor.clamp", [T(3, 4)], {"min": 0})
+fn("int", "torch.clamp", [T(3, 4, kind="int", dt="i64", lo=-5, hi=6), -2, 3], dts=None)
+fn("basic", "torch.where", [T(3, 4, kind="bool"), T(3, 4), T(3, 4)])
+fn("bcast", "torch.where", [T(3, 1, kind="bool"), T(3, 4), T(1, 4)])
+fn("number", "torch.where", [T(3, 4, kind="bool"), T(3, 4), 0.0])
+fn("promote", "torch.where", [T(3, 4, kind="bool"), T(3, 4, dt="f32"), T(3, 4, dt="f64")],
+   dts=None)
+fn("basic", "torch.masked_fill", [T(3, 4), T(3, 4, kind="bool"), -1.0])
+fn("bcast", "Tensor.masked_fill", [T(3, 4), T(4, kind="bool"), 2.0])
+fn("inf", "Tensor.masked_fill", [T(3, 4), T(3, 4, kind="bool"), -INF])
+fn("number", "torch.lerp", [T(3, 4), T(3, 4), 0.3])
+fn("tensor", "torch.lerp", [T(3, 4), T(4), T(3, 1, kind="unit")])
+
+# ---- comparisons and logic ---------------------------------------------------------------------
+for c in ("eq", "ne", "lt", "le", "gt", "ge"):
+    fn("same", "torch." + c, [T(3, 4, kind="int"), T(3, 4, kind="int")])
+    fn("bcast", "torch." + c, [T(3, 1, kind="int"), T(1, 4, kind="int")], dts=("f32",))
+    fn("number", "torch." + c, [T(3, 4, kind="int"), 1.0])
+    fn("int", "Tensor." + c, [T(3, 4, kind="int", dt="i64"), 0], dts=None)
+fn("promote", "torch.lt", [T(3, 4, kind="int", dt="i64"), T(3, 4, dt="f32")], dts=None)
+SPECIAL = [1.0, NAN, INF, -INF, 0.0, -1.0]
+fn("basic", "torch.isnan", [T(6, data=SPECIAL)])
+fn("basic", "torch.isinf", [T(2, 3, data=SPECIAL)])
+fn("int", "torch.isnan", [T(4, kind="int", dt="i64")], dts=None)
+for c in ("logical_and", "logical_or", "logical_xor"):
+    fn("bool", "torch." + c, [T(3, 4, kind="bool"), T(3, 4, kind="bool")], dts=None)
+    fn("float", "torch." + c, [T(3, 4, kind="int", lo=-1, hi=2), T(4, kind="int", lo=-1, hi=2)])
+fn("bool", "torch.logical_not", [T(3, 4, kind="bool")], dts=None)
+fn("float", "torch.logical_not", [T(3, 4, kind="int", lo=-1, hi=2)])
+fn("true", "torch.equal", [T(3, 4, data=[float(i) for i in range(12)]),
+                           T(3, 4, data=[float(i) for i in range(12)])])
+fn("false", "torch.equal", [T(3, 4), T(3, 4)])
+fn("shape", "torch.equal", [T(3, 4, kind="int"), T(4, 3, kind="int")])
+fn("true", "torch.allclose", [T(3, data=[1.0, 2.0, 3.0]), T(3, data=[1.0, 2.0, 3.00001])])
+fn("false", "torch.allclose", [T(3, data=[1.0, 2.0, 3.0]), T(3, data=[1.0, 2.0, 3.1])])
+fn("kw", "torch.allclose", [T(3, data=[1.0, 2.0, 3.0]), T(3, data=[1.0, 2.0, 3.1])],
+   {"rtol": 0.1, "atol": 0.0})
+
+# ---- in-place ----------------------------------------------------------------------------------
+for name in ("add_", "sub_", "mul_"):
+    fn("tensor", "Tensor." + name, [T(3, 4), T(4)])
+    fn("number", "Tensor." + name, [T(3, 4), 2.0])
+fn("tensor", "Tensor.div_", [T(3, 4), T(3, 4, kind="nonzero")])
+fn("number", "Tensor.div_", [T(3, 4), 4.0])
+fn("tensor", "Tensor.pow_", [T(3, 4, kind="pos"), T(3, 4)])
+fn("number", "Tensor.pow_", [T(3, 4), 2.0])
+for name, k in (("neg_", "randn"), ("abs_", "randn"), ("exp_", "randn"), ("log_", "pos"),
+                ("sqrt_", "pos"), ("sin_", "randn"), ("cos_", "randn"), ("tanh_", "randn"),
+                ("sigmoid_", "randn"), ("relu_", "randn"), ("floor_", "wide"), ("ceil_", "wide"),
+                ("round_", "wide"), ("trunc_", "wide")):
+    fn("basic", "Tensor." + name, [T(3, 4, kind=k)])
+fn("basic", "Tensor.clamp_", [T(3, 4), -0.5, 0.5])
+fn("basic", "Tensor.masked_fill_", [T(3, 4), T(3, 4, kind="bool"), 0.0])
+fn("int", "Tensor.add_", [T(3, 4, kind="int", dt="i64"), 3], dts=None)
+
+# ---- reductions -------------------------------------------------------------------------------
+X3 = lambda: T(2, 3, 4)  # noqa: E731
+fn("all", "torch.sum", [X3()])
+fn("dim", "torch.sum", [X3(), 1])
+fn("dims_keep", "torch.sum", [X3()], {"dim": [0, 2], "keepdim": True})
+fn("neg_keep", "torch.sum", [X3(), -1, True])
+fn("int", "torch.sum", [T(3, 4, kind="int", dt="i32")], dts=None)
+fn("bool", "torch.sum", [T(3, 4, kind="bool"), 0], dts=None)
+fn("dtype", "torch.sum", [T(3, 4)], {"dtype": torch.float64})
+fn("method", "Tensor.sum", [T(3, 4), 0])
+fn("empty_dims", "torch.sum", [T(3, 4), []])
+fn("all", "torch.mean", [X3()])
+fn("dim_keep", "torch.mean", [X3(), 1], {"keepdim": True})
+fn("dims", "torch.mean", [X3(), [0, 1]])
+fn("method", "Tensor.mean", [T(3, 4)], {"dim": -1})
+for r in ("amax", "amin"):
+    fn("all", "torch." + r, [T(3, 4)])
+    fn("dim", "torch." + r, [X3(), 1])
+    fn("dims_keep", "torch." + r, [X3()], {"dim": [0, 2], "keepdim": True})
+    fn("int", "torch." + r, [T(3, 4, kind="int", dt="i64", lo=-9, hi=10), 0], dts=None)
+fn("dim", "torch.logsumexp", [T(3, 4), 1])
+fn("dims_keep", "torch.logsumexp", [X3(), [0, 1]], {"keepdim": True})
+fn("inf", "torch.logsumexp", [T(2, 3, data=[-INF, -INF, -INF, 0.0, 1.0, -INF]), 1])
+for r in ("all", "any"):
+    fn("bool", "torch." + r, [T(3, 4, kind="bool")], dts=None)
+    fn("dim", "torch." + r, [T(3, 4, kind="bool"), 1], dts=None)
+    fn("keep", "torch." + r, [T(3, 4, kind="bool")], {"dim": 0, "keepdim": True}, dts=None)
+    fn("float", "torch." + r, [T(3, 4, kind="int", lo=0, hi=3)], dts=("f32",))
+fn("all", "torch.prod", [T(3, 4, kind="nonzero")])
+fn("dim", "torch.prod", [T(3, 4, kind="nonzero"), 1])
+fn("keep", "torch.prod", [T(3, 4, kind="nonzero"), 0], {"keepdim": True})
+fn("zero", "torch.prod", [T(2, 3, data=[1.0, 0.0, 2.0, 3.0, 4.0, 0.5]), 1])
+fn("int", "torch.prod", [T(3, 4, kind="int", dt="i64", lo=1, hi=4)], dts=None)
+for r in ("var", "std"):
+    fn("all", "torch." + r, [T(3, 4)])
+    fn("dim", "torch." + r, [X3(), 1])
+    fn("unbiased", "torch." + r, [T(3, 4)], {"dim": 1, "unbiased": False})
+    fn("positional_unbiased", "torch." + r, [T(3, 4), 0, False, True])
+    fn("correction", "torch." + r, [X3()], {"dim": [0, 2], "correction": 0, "keepdim": True})
+    fn("correction2", "torch." + r, [T(3, 5)], {"dim": 1, "correction": 2})
+    fn("method", "Tensor." + r, [T(3, 4)], {"dim": 0})
+fn("default", "torch.norm", [T(3, 4)])
+fn("p1", "torch.norm", [T(3, 4)], {"p": 1})
+fn("pinf", "torch.norm", [T(3, 4)], {"p": INF})
+fn("p3_dim", "torch.norm", [T(3, 4)], {"p": 3, "dim": 1})
+fn("fro", "torch.norm", [T(3, 4)], {"p": "fro"})
+fn("dim_keep", "torch.norm", [T(3, 4)], {"dim": 1, "keepdim": True})
+fn("positional", "torch.norm", [X3(), 2, [1, 2]])
+fn("ord2", "torch.linalg.vector_norm", [T(3, 4)])
+fn("inf_dim", "torch.linalg.vector_norm", [T(3, 4)], {"ord": INF, "dim": 0})
+fn("ninf", "torch.linalg.vector_norm", [T(3, 4)], {"ord": -INF, "dim": 1})
+fn("ord1_keep", "torch.linalg.vector_norm", [T(3, 4), 1, 1, True])
+fn("ord0", "torch.linalg.vector_norm", [T(3, 4)], {"ord": 0})
+fn("ord05", "torch.linalg.vector_norm", [T(3, 4, kind="nonzero")], {"ord": 0.5})
+fn("method", "Tensor.norm", [T(3, 4)], {"dim": 0})
+for r in ("max", "min"):
+    fn("all", "torch." + r, [T(3, 4)])
+    fn("dim", "torch." + r, [T(3, 4), 1])
+    fn("keep", "torch." + r, [T(3, 4)], {"dim": 0, "keepdim": True})
+    fn("method", "Tensor." + r, [T(3, 4), -1])
+    fn("int", "torch." + r, [T(12, kind="perm", hi=12)], dts=None)
+for r in ("argmax", "argmin"):
+    fn("all", "torch." + r, [T(3, 4)])
+    fn("dim", "torch." + r, [T(3, 4), 1])
+    fn("keep", "torch." + r, [T(3, 4)], {"dim": 0, "keepdim": True})
+for r in ("cumsum", "cumprod"):
+    fn("dim1", "torch." + r, [T(3, 4), 1])
+    fn("dim0", "torch." + r, [T(3, 4)], {"dim": 0})
+    fn("int", "torch." + r, [T(3, 4, kind="int", dt="i32", lo=-2, hi=3), 1], dts=None)
+fn("zero", "torch.cumprod", [T(5, data=[2.0, 0.5, 0.0, 3.0, -1.0]), 0])
+for s in ("F.softmax", "F.log_softmax"):
+    fn("dim1", s, [T(3, 5), 1])
+    fn("neg", s, [X3()], {"dim": -1})
+    fn("dim0", s, [X3(), 0])
+    fn("dtype", s, [T(3, 5), 1], {"dtype": torch.float64}, dts=("f32",))
+    fn("big", s, [T(2, 3, data=[1000.0, 0.0, -1000.0, 5.0, 5.0, 5.0]), 1])
+    fn("ninf", s, [T(2, 3, data=[-INF, 0.0, 1.0, 2.0, -INF, 3.0]), 1])
+fn("basic", "torch.softmax", [T(3, 4), 0])
+fn("basic", "torch.log_softmax", [T(3, 4), 1])
+fn("method", "Tensor.softmax", [T(3, 4), -1])
+fn("method", "Tensor.log_softmax", [T(3, 4)], {"dim": 0})
+
+# ---- linear algebra ---------------------------------------------------------------------------
+fn("basic", "torch.mm", [T(3, 4), T(4, 5)])
+fn("method", "Tensor.mm", [T(2, 3), T(3, 2)])
+fn("basic", "torch.bmm", [T(2, 3, 4), T(2, 4, 5)])
+MATMUL = {"1d_1d": ((4,), (4,)), "2d_1d": ((3, 4), (4,)), "1d_2d": ((4,), (4, 5)),
+          "2d_2d": ((3, 4), (4, 5)), "3d_1d": ((2, 3, 4), (4,)), "1d_3d": ((4,), (2, 4, 5)),
+          "3d_2d": ((2, 3, 4), (4, 5)), "2d_3d": ((3, 4), (2, 4, 5)),
+          "3d_3d": ((2, 3, 4), (2, 4, 5)), "bcast_4d_3d": ((2, 1, 3, 4), (3, 4, 2)),
+          "bcast_batch1": ((1, 3, 4), (2, 4, 5)), "4d_4d": ((2, 2, 2, 3), (2, 2, 3, 2)),
+          "4d_1d": ((2, 2, 3, 4), (4,)), "1d_4d": ((3,), (2, 2, 3, 2)),
+          "empty_k": ((3, 0), (0, 2))}
+for label, (sa, sb) in MATMUL.items():
+    fn(label, "torch.matmul", [T(*sa), T(*sb)])
+fn("method", "Tensor.matmul", [T(3, 4), T(4)])
+fn("int", "torch.matmul", [T(3, 4, kind="int", dt="i64"), T(4, 2, kind="int", dt="i64")],
+   dts=None)
+fn("basic", "torch.mv", [T(3, 4), T(4)])
+fn("bias1d", "torch.addmm", [T(5), T(3, 4), T(4, 5)])
+fn("beta_alpha", "torch.addmm", [T(3, 5), T(3, 4), T(4, 5)], {"beta": 0.5, "alpha": 2})
+fn("bcast_row", "torch.addmm", [T(1, 5), T(3, 4), T(4, 5)], {"alpha": -1.0})
+fn("basic", "torch.dot", [T(5), T(5)])
+fn("basic", "torch.outer", [T(3), T(4)])
+
+# ---- indexing and joining ---------------------------------------------------------------------
+fn("dim0", "torch.index_select", [T(4, 5), 0, T(3, dt="i64", data=[3, 0, 2])])
+fn("repeat", "torch.index_select", [T(4, 5), 1, T(4, dt="i64", data=[1, 1, 4, 0])])
+fn("method", "Tensor.index_select", [T(6), 0, T(3, dt="i64", data=[5, 0, 5])])
+fn("dim1", "torch.gather", [T(3, 4), 1, T(3, 2, kind="int", dt="i64", lo=0, hi=4)])
+fn("dim0", "torch.gather", [T(3, 4), 0, T(2, 4, kind="int", dt="i64", lo=0, hi=3)])
+fn("src", "torch.scatter", [T(3, 5), 1, T(3, 2, kind="perm", hi=5), T(3, 2)])
+fn("dim0", "torch.scatter", [T(4, 3), 0, T(2, 3, dt="i64", data=[0, 1, 2, 3, 2, 1]), T(2, 3)])
+fn("value", "torch.scatter", [T(3, 5), 1, T(3, 2, kind="perm", hi=5)], {"value": 2.0})
+fn("value_pos", "torch.scatter", [T(3, 5), 1, T(3, 2, kind="perm", hi=5), -1.5])
+fn("basic", "torch.scatter_add", [T(3, 5), 1, T(3, 4, kind="int", dt="i64", lo=0, hi=5), T(3, 4)])
+fn("dim0", "torch.scatter_add", [T(3, 2), 0, T(4, 2, kind="int", dt="i64", lo=0, hi=3), T(4, 2)])
+fn("basic", "torch.take", [T(3, 4), T(5, dt="i64", data=[0, 11, 5, 5, 3])])
+fn("neg", "torch.take", [T(3, 4), T(2, 2, dt="i64", data=[-1, -12, 2, 7])])
+fn("basic", "torch.masked_select", [T(3, 4), T(3, 4, kind="bool")])
+fn("bcast", "torch.masked_select", [T(3, 4), T(4, kind="bool")])
+fn("float", "torch.nonzero", [T(3, 4, kind="int", lo=0, hi=2)], dts=("f32",))
+fn("bool", "torch.nonzero", [T(2, 3, 2, kind="bool")], dts=None)
+fn("dim0", "torch.cat", [[T(2, 3), T(4, 3)], 0])
+fn("dim1", "torch.cat", [[T(2, 3), T(2, 1), T(2, 2)]], {"dim": 1})
+fn("neg", "torch.cat", [[T(2, 3, 2), T(2, 3, 1)], -1])
+fn("int", "torch.cat", [[T(2, kind="int", dt="i64"), T(3, kind="int", dt="i64")]], dts=None)
+fn("promote", "torch.cat", [[T(2, dt="f32"), T(3, dt="f64")]], dts=None)
+fn("dim0", "torch.stack", [[T(2, 3), T(2, 3), T(2, 3)]])
+fn("dim1", "torch.stack", [[T(2, 3), T(2, 3)], 1])
+fn("neg", "torch.stack", [[T(2, 3), T(2, 3)]], {"dim": -1})
+for tr in ("tril", "triu"):
+    fn("basic", "torch." + tr, [T(4, 5)])
+    fn("pos", "torch." + tr, [T(4, 5), 1])
+    fn("neg", "torch." + tr, [T(4, 5)], {"diagonal": -1})
+    fn("batch", "torch." + tr, [T(2, 3, 3)])
+    fn("int", "torch." + tr, [T(3, 3, kind="int", dt="i64")], dts=None)
+fn("classes", "F.one_hot", [T(5, dt="i64", data=[0, 3, 1, 3, 2]), 4], dts=None)
+fn("infer", "F.one_hot", [T(2, 3, dt="i64", data=[0, 2, 1, 2, 0, 1])], dts=None)
+fn("kw", "F.one_hot", [T(3, dt="i64", data=[1, 0, 1])], {"num_classes": 3}, dts=None)
+fn("varargs", "Tensor.repeat", [T(2, 3), 2, 1])
+fn("list_lead", "Tensor.repeat", [T(3), [2, 2]])
+fn("3d", "Tensor.repeat", [T(2, 1, 2), (1, 3, 2)])
+fn("dims", "torch.flip", [T(2, 3, 4), [0, 2]])
+fn("one", "torch.flip", [T(3, 4), (1,)])
+fn("flat", "torch.roll", [T(3, 4), 1])
+fn("dim", "torch.roll", [T(3, 4), 2, 1])
+fn("multi", "torch.roll", [T(3, 4)], {"shifts": (1, -1), "dims": (0, 1)})
+fn("neg", "torch.roll", [T(5), -7])
+fn("default", "torch.sort", [T(3, 5)])
+fn("dim0", "torch.sort", [T(3, 5), 0])
+fn("desc", "torch.sort", [T(3, 5)], {"dim": 1, "descending": True})
+fn("stable", "torch.sort", [T(3, 6, kind="int", lo=0, hi=3)], {"stable": True, "dim": 1})
+fn("stable_desc", "torch.sort", [T(2, 6, kind="int", lo=0, hi=3)],
+   {"stable": True, "descending": True})
+fn("int", "torch.sort", [T(7, kind="perm", hi=7)], dts=None)
+fn("nan", "torch.sort", [T(5, data=[2.0, NAN, -1.0, INF, 0.0])], {"stable": True})
+fn("method", "Tensor.sort", [T(4, 3)], {"dim": 0})
+fn("dim1", "torch.argsort", [T(3, 5), 1])
+fn("desc", "torch.argsort", [T(3, 5)], {"dim": 0, "descending": True})
+fn("k2", "torch.topk", [T(3, 6), 2])
+fn("dim0", "torch.topk", [T(5, 3), 3], {"dim": 0})
+fn("smallest", "torch.topk", [T(3, 6), 2], {"largest": False})
+fn("all_kw", "torch.topk", [T(3, 6)], {"k": 3, "dim": 1, "largest": True, "sorted": True})
+fn("method", "Tensor.topk", [T(8), 3])
+fn("1d", "F.pad", [T(2, 3), (1, 2)])
+fn("2d_value", "F.pad", [T(2, 3, 4), (1, 1, 2, 0)], {"value": 0.5})
+fn("3d_const", "F.pad", [T(1, 2, 2, 2), [1, 0, 0, 1, 1, 1]])
+fn("negative", "F.pad", [T(2, 5), (-1, 1)])
+fn("reflect", "F.pad", [T(1, 2, 5), (2, 1), "reflect"])
+fn("reflect2d", "F.pad", [T(1, 1, 3, 4), (2, 1, 1, 2)], {"mode": "reflect"})
+fn("replicate", "F.pad", [T(1, 2, 5), (1, 3)], {"mode": "replicate"})
+fn("replicate2d", "F.pad", [T(1, 2, 3, 3), (1, 1, 2, 0)], {"mode": "replicate"})
+fn("circular", "F.pad", [T(1, 2, 5), (2, 1)], {"mode": "circular"})
+fn("circular2d", "F.pad", [T(1, 1, 3, 4), (1, 2, 1, 1)], {"mode": "circular"})
+fn("int", "F.pad", [T(2, 3, kind="int", dt="i64"), (1, 1), "constant", 7], dts=None)
+
+# ---- modules (the runner does not build modules yet: reported as skipped) ---------------
+module("basic", "Linear", [4, 3], {}, [(2, 4)])
+module("nobias", "Linear", [4, 3], {"bias": False}, [(2, 4)])
+module("basic", "ReLU", [], {}, [(2, 4)])
+module("dim1", "Softmax", [], {"dim": 1}, [(2, 4)])
+
+# ---- creation (include/ctorch/core.h) ---------------------------------------------------------
+fn("varargs", "torch.zeros", [2, 3], dts=None)
+fn("list_dtype", "torch.zeros", [[2, 3]], {"dtype": torch.float64}, dts=None)
+fn("int", "torch.ones", [3], {"dtype": torch.int64}, dts=None)
+fn("basic", "torch.ones", [2, 2], dts=None)
+fn("float", "torch.full", [[2, 3], 1.5], dts=None)
+fn("dtype", "torch.full", [(2, 2), 7], {"dtype": torch.int32}, dts=None)
+fn("frac", "torch.arange", [0.0, 1.0, 0.25], dts=None)
+fn("dtype", "torch.arange", [5], {"dtype": torch.int64}, dts=None)
+fn("neg_step", "torch.arange", [3, -2, -1.5], dts=None)
+fn("basic", "torch.linspace", [0.0, 1.0, 5], dts=None)
+fn("f64", "torch.linspace", [-1.0, 2.0, 7], {"dtype": torch.float64}, dts=None)
+fn("square", "torch.eye", [3], dts=None)
+fn("rect", "torch.eye", [2, 4], {"dtype": torch.float64}, dts=None)
+fn("basic", "torch.zeros_like", [T(2, 3)])
+fn("dtype", "torch.ones_like", [T(2, 3)], {"dtype": torch.int64})
+fn("basic", "torch.full_like", [T(2, 3), 2.5])
+fn("basic", "Tensor.detach_", [T(3, 4)])
