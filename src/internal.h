@@ -348,14 +348,15 @@ static inline void *ct__cache_pop(ct_cache *c) {
   }
   return b;
 }
-/* Make this thread give its cached blocks back to malloc when it exits (tensor.c). */
+/* Make this thread give its cached blocks and scratch arrays back to malloc when it exits
+ * (tensor.c; a pthread key destructor). Cheap to call again. */
 void ct__cache_arm(void);
-/* Free every block of a list; the node lists' part of the thread-exit flush (node.c). */
 static inline void ct__cache_drain(ct_cache *c) {
   void *p;
   while ((p = ct__cache_pop(c))) free(p);
 }
-void ct__node_cache_drain(void);
+/* node.c's part of the thread-exit cleanup: its node lists and release queue. */
+void ct__node_thread_exit(void);
 /* false when the list is full: the caller frees p itself */
 static inline bool ct__cache_push(ct_cache *c, void *p) {
   if (c->n >= CT_CACHE_CAP) return false;
@@ -371,5 +372,18 @@ static inline bool ct__cache_push(ct_cache *c, void *p) {
 ct_generator *ct__default_generator(void);
 uint32_t ct__gen_u32(ct_generator *g);
 uint64_t ct__gen_u64(ct_generator *g);
+
+/* Growable string (strbuf.c) for print.c and safetensors.c. Start from {0}; s is
+ * NUL-terminated once anything was appended; a failed allocation sets oom and later appends
+ * do nothing, so check oom once at the end; the owner frees s. */
+typedef struct ct__strbuf {
+  char *s;
+  size_t len, cap;
+  bool oom;
+} ct__strbuf;
+void ct__sb_putn(ct__strbuf *b, const char *s, size_t n);
+void ct__sb_puts(ct__strbuf *b, const char *s);
+void ct__sb_spaces(ct__strbuf *b, int n); /* n spaces; nothing for n <= 0 */
+void ct__sb_u64(ct__strbuf *b, uint64_t v); /* decimal */
 
 #endif

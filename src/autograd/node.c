@@ -31,8 +31,11 @@ static void release_saved(ct_node *n) {
 #define NODE_CLASSES 4
 static _Thread_local ct_cache g_free_nodes[NODE_CLASSES];
 
-void ct__node_cache_drain(void) {
+void ct__node_thread_exit(void) {
   for (int i = 0; i < NODE_CLASSES; i++) ct__cache_drain(&g_free_nodes[i]);
+  free(g_pending);
+  g_pending = NULL;
+  g_npending = g_cap_pending = 0;
 }
 
 static void node_destroy(ct_node *n) {
@@ -50,6 +53,7 @@ void ct__node_incref(ct_node *n) {
 void ct__node_decref(ct_node *n) {
   if (!n || --n->refcount > 0) return;
   if (g_npending == g_cap_pending) {
+    ct__cache_arm();
     int cap = g_cap_pending ? g_cap_pending * 2 : 256;
     ct_node **p = realloc(g_pending, sizeof(ct_node *) * (size_t)cap);
     if (!p) abort();

@@ -393,40 +393,9 @@ ct_tensor_map *ct_safetensors_loads(const void *buf, size_t len) {
 }
 
 /* ---- writing ------------------------------------------------------------------------------ */
-typedef struct {
-  char *p;
-  size_t n, cap;
-  bool oom;
-} strbuf;
-
-static void sb_put(strbuf *b, const char *s, size_t k) {
-  if (b->oom) return;
-  if (b->n + k + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + k + 1) cap *= 2;
-    char *np = realloc(b->p, cap);
-    if (!np) {
-      b->oom = true;
-      return;
-    }
-    b->p = np;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, k);
-  b->n += k;
-  b->p[b->n] = 0;
-}
-
-static void sb_str(strbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_u64(strbuf *b, uint64_t v) {
-  char tmp[24];
-  sb_put(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v));
-}
-
 /* A JSON string escaped as serde_json escapes it (raw UTF-8, \u00xx for other controls). */
-static void sb_json(strbuf *b, const char *s) {
-  sb_put(b, "\"", 1);
+static void sb_json(ct__strbuf *b, const char *s) {
+  ct__sb_putn(b, "\"", 1);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     const char *esc = NULL;
     char u[8];
@@ -441,10 +410,10 @@ static void sb_json(strbuf *b, const char *s) {
     default:
       if (*p < 0x20) snprintf(u, sizeof u, "\\u%04x", *p), esc = u;
     }
-    if (esc) sb_str(b, esc);
-    else sb_put(b, (const char *)p, 1);
+    if (esc) ct__sb_puts(b, esc);
+    else ct__sb_putn(b, (const char *)p, 1);
   }
-  sb_put(b, "\"", 1);
+  ct__sb_putn(b, "\"", 1);
 }
 
 typedef struct {
@@ -464,7 +433,7 @@ static bool st_text_ok(const char *s) {
 }
 
 /* The header (padded) and the tensors in file order; 0 or -1 with an error. */
-static int st_plan(const ct_tensor_map *m, strbuf *hdr, st_entry **out, uint64_t *data_bytes) {
+static int st_plan(const ct_tensor_map *m, ct__strbuf *hdr, st_entry **out, uint64_t *data_bytes) {
   *out = NULL;
   for (int i = 0; i < m->nmeta; i++)
     if (!st_text_ok(m->mkeys[i]) || !st_text_ok(m->mvals[i]))
@@ -480,39 +449,39 @@ static int st_plan(const ct_tensor_map *m, strbuf *hdr, st_entry **out, uint64_t
     e[i] = (st_entry){m->names[i], m->ts[i]};
   }
   qsort(e, (size_t)m->n, sizeof *e, cmp_entry);
-  sb_str(hdr, "{");
+  ct__sb_puts(hdr, "{");
   if (m->nmeta > 0) {
-    sb_str(hdr, "\"__metadata__\":{");
+    ct__sb_puts(hdr, "\"__metadata__\":{");
     for (int i = 0; i < m->nmeta; i++) {
-      if (i) sb_str(hdr, ",");
+      if (i) ct__sb_puts(hdr, ",");
       sb_json(hdr, m->mkeys[i]);
-      sb_str(hdr, ":");
+      ct__sb_puts(hdr, ":");
       sb_json(hdr, m->mvals[i]);
     }
-    sb_str(hdr, m->n ? "}," : "}");
+    ct__sb_puts(hdr, m->n ? "}," : "}");
   }
   uint64_t off = 0;
   for (int i = 0; i < m->n; i++) {
     const ct_tensor *t = e[i].t;
     uint64_t nb = (uint64_t)ct_numel(t) * ct_dtype_size(t->dtype);
-    if (i) sb_str(hdr, ",");
+    if (i) ct__sb_puts(hdr, ",");
     sb_json(hdr, e[i].name);
-    sb_str(hdr, ":{\"dtype\":\"");
-    sb_str(hdr, st_types[t->dtype].name);
-    sb_str(hdr, "\",\"shape\":[");
+    ct__sb_puts(hdr, ":{\"dtype\":\"");
+    ct__sb_puts(hdr, st_types[t->dtype].name);
+    ct__sb_puts(hdr, "\",\"shape\":[");
     for (int d = 0; d < t->ndim; d++) {
-      if (d) sb_str(hdr, ",");
-      sb_u64(hdr, (uint64_t)t->shape[d]);
+      if (d) ct__sb_puts(hdr, ",");
+      ct__sb_u64(hdr, (uint64_t)t->shape[d]);
     }
-    sb_str(hdr, "],\"data_offsets\":[");
-    sb_u64(hdr, off);
-    sb_str(hdr, ",");
-    sb_u64(hdr, off + nb);
-    sb_str(hdr, "]}");
+    ct__sb_puts(hdr, "],\"data_offsets\":[");
+    ct__sb_u64(hdr, off);
+    ct__sb_puts(hdr, ",");
+    ct__sb_u64(hdr, off + nb);
+    ct__sb_puts(hdr, "]}");
     off += nb;
   }
-  sb_str(hdr, "}");
-  while (hdr->n % 8) sb_str(hdr, " "); /* data starts 8-byte aligned */
+  ct__sb_puts(hdr, "}");
+  ct__sb_spaces(hdr, (int)((8 - hdr->len % 8) % 8)); /* data starts 8-byte aligned */
   if (hdr->oom) {
     free(e);
     return ct__errs("CPU: out of memory");
@@ -522,40 +491,40 @@ static int st_plan(const ct_tensor_map *m, strbuf *hdr, st_entry **out, uint64_t
   return 0;
 }
 
-static int st_write(const ct_tensor_map *m, ct__sink *s, const strbuf *hdr, const st_entry *e) {
+static int st_write(const ct_tensor_map *m, ct__sink *s, const ct__strbuf *hdr, const st_entry *e) {
   unsigned char pre[8];
-  for (int i = 0; i < 8; i++) pre[i] = (unsigned char)((uint64_t)hdr->n >> (8 * i));
+  for (int i = 0; i < 8; i++) pre[i] = (unsigned char)((uint64_t)hdr->len >> (8 * i));
   int rc = ct__sink_write(s, pre, 8);
-  if (!rc) rc = ct__sink_write(s, hdr->p, hdr->n);
+  if (!rc) rc = ct__sink_write(s, hdr->s, hdr->len);
   for (int i = 0; i < m->n && !rc; i++) rc = ct__sink_tensor(s, e[i].t);
   return rc;
 }
 
 int ct_safetensors_save(const char *path, const ct_tensor_map *m) {
   if (!path || !m) return ct__errs("safetensors_save: %s is NULL", path ? "map" : "path");
-  strbuf hdr = {0};
+  ct__strbuf hdr = {0};
   st_entry *e;
   uint64_t data_bytes;
   int rc = st_plan(m, &hdr, &e, &data_bytes);
   ct__sink s;
   if (!rc) rc = ct__sink_open(&s, path);
   if (!rc) rc = ct__sink_close(&s, path, st_write(m, &s, &hdr, e));
-  free(hdr.p);
+  free(hdr.s);
   free(e);
   return rc;
 }
 
 void *ct_safetensors_dumps(const ct_tensor_map *m, size_t *len) {
   if (!m || !len) return ct__err("safetensors_dumps: %s is NULL", m ? "len" : "map");
-  strbuf hdr = {0};
+  ct__strbuf hdr = {0};
   st_entry *e;
   uint64_t data_bytes;
   ct__sink s = {0};
   int rc = st_plan(m, &hdr, &e, &data_bytes);
-  size_t total = 8 + hdr.n + (size_t)data_bytes;
+  size_t total = 8 + hdr.len + (size_t)data_bytes;
   if (!rc) rc = ct__sink_mem(&s, total);
   if (!rc) rc = ct__sink_close(&s, NULL, st_write(m, &s, &hdr, e));
-  free(hdr.p);
+  free(hdr.s);
   free(e);
   if (rc) return NULL;
   *len = total;

@@ -179,20 +179,27 @@ ct_tensor *ct_copy_(ct_tensor *dst, const ct_tensor *src) {
   return dst;
 }
 
-ct_tensor *ct_fill_(ct_tensor *t, double value) {
+/* out = fill(x, v) (in place): the old values no longer matter, gx = 0 */
+static void fill_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  gi[0] = ct_zeros_like(g[0]);
+}
+
+static ct_tensor *fill_named(ct_tensor *t, double value, const char *name) {
   if (!t) return NULL;
   if (ct__check_inplace(t)) return NULL;
+  if (t->is_view && ct__any_requires_grad(1, &t))
+    return ct__err("ctorch: in-place operations on views of tensors that require grad are not "
+                   "supported yet; use the out-of-place op");
+  /* A tensor with history keeps requiring grad, with a node that sends it zero gradient. */
+  ct_node *n = ct__node_new(name, fill_backward, 1, &t, 1);
   CT_OP_BEGIN();
   ct_tensor *v = ct_scalar_tensor(value, t->dtype);
   if (v) ct__copy_into(t, v);
   ct_scope_end();
   ct__bump_version(t);
-  if (t->grad_fn) { /* the old history no longer matters: the value is a constant now */
-    ct__node_decref(t->grad_fn);
-    t->grad_fn = NULL;
-    t->requires_grad = false;
-  }
+  if (n) ct__rebase_history(t, n);
   return t;
 }
 
-ct_tensor *ct_zero_(ct_tensor *t) { return ct_fill_(t, 0); }
+ct_tensor *ct_fill_(ct_tensor *t, double value) { return fill_named(t, value, "FillBackward2"); }
+ct_tensor *ct_zero_(ct_tensor *t) { return fill_named(t, 0, "ZeroBackward0"); }

@@ -12,35 +12,6 @@
 #define EDGEITEMS 3
 #define LINEWIDTH 80
 
-/* ---- growable string -------------------------------------------------------------- */
-typedef struct sbuf {
-  char *s;
-  size_t len, cap;
-  bool oom;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n) {
-  if (b->oom) return;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1) cap *= 2;
-    char *p = realloc(b->s, cap);
-    if (!p) {
-      b->oom = true;
-      return;
-    }
-    b->s = p;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = 0;
-}
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
-static void sb_spaces(sbuf *b, int n) {
-  for (int i = 0; i < n; i++) sb_putn(b, " ", 1);
-}
-
 /* ---- which elements are shown ------------------------------------------------------- */
 /* Along a dim of size n: all indices, or the first and last EDGEITEMS when summarizing. */
 static int64_t shown_count(int64_t n, bool summarize) {
@@ -146,15 +117,15 @@ static void fmt_value(const formatter *f, const char *p, char *out, size_t len) 
 }
 
 /* Formatter.format: the element right-aligned to max_width. */
-static void put_elem(sbuf *b, const formatter *f, const char *p) {
+static void put_elem(ct__strbuf *b, const formatter *f, const char *p) {
   char buf[64];
   fmt_raw(f, p, buf, sizeof buf, true);
-  sb_spaces(b, f->max_width - (int)strlen(buf));
-  sb_puts(b, buf);
+  ct__sb_spaces(b, f->max_width - (int)strlen(buf));
+  ct__sb_puts(b, buf);
 }
 
 /* ---- layout (_vector_str / _tensor_str_with_formatter) ------------------------------- */
-static void put_vector(sbuf *b, const ct_tensor *t, const char *p, int indent, bool summarize,
+static void put_vector(ct__strbuf *b, const ct_tensor *t, const char *p, int indent, bool summarize,
                        const formatter *f) {
   int d = t->ndim - 1;
   int64_t n = t->shape[d], k = shown_count(n, summarize);
@@ -164,27 +135,27 @@ static void put_vector(sbuf *b, const ct_tensor *t, const char *p, int indent, b
   if (per_line < 1) per_line = 1;
   bool dots = k < n;
   int64_t items = k + (dots ? 1 : 0);
-  sb_puts(b, "[");
+  ct__sb_puts(b, "[");
   for (int64_t j = 0; j < items; j++) {
     if (j > 0) {
       if (j % per_line == 0) {
-        sb_puts(b, ",\n");
-        sb_spaces(b, indent + 1);
+        ct__sb_puts(b, ",\n");
+        ct__sb_spaces(b, indent + 1);
       } else {
-        sb_puts(b, ", ");
+        ct__sb_puts(b, ", ");
       }
     }
     if (dots && j == EDGEITEMS) {
-      sb_puts(b, " ...");
+      ct__sb_puts(b, " ...");
       continue;
     }
     int64_t i = dots && j > EDGEITEMS ? j - 1 : j;
     put_elem(b, f, p + shown_index(i, n, summarize) * step);
   }
-  sb_puts(b, "]");
+  ct__sb_puts(b, "]");
 }
 
-static void put_tensor(sbuf *b, const ct_tensor *t, int d, const char *p, int indent,
+static void put_tensor(ct__strbuf *b, const ct_tensor *t, int d, const char *p, int indent,
                        bool summarize, const formatter *f) {
   int rest = t->ndim - d;
   if (rest == 0) {
@@ -199,55 +170,55 @@ static void put_tensor(sbuf *b, const ct_tensor *t, int d, const char *p, int in
   int64_t step = t->strides[d] * (int64_t)ct_dtype_size(t->dtype);
   bool dots = k < n;
   int64_t items = k + (dots ? 1 : 0);
-  sb_puts(b, "[");
+  ct__sb_puts(b, "[");
   for (int64_t j = 0; j < items; j++) {
     if (j > 0) { /* "," + "\n" * (dim - 1) + " " * (indent + 1) */
-      sb_puts(b, ",");
-      for (int r = 0; r < rest - 1; r++) sb_puts(b, "\n");
-      sb_spaces(b, indent + 1);
+      ct__sb_puts(b, ",");
+      for (int r = 0; r < rest - 1; r++) ct__sb_puts(b, "\n");
+      ct__sb_spaces(b, indent + 1);
     }
     if (dots && j == EDGEITEMS) {
-      sb_puts(b, "...");
+      ct__sb_puts(b, "...");
       continue;
     }
     int64_t i = dots && j > EDGEITEMS ? j - 1 : j;
     put_tensor(b, t, d + 1, p + shown_index(i, n, summarize) * step, indent + 1, summarize, f);
   }
-  sb_puts(b, "]");
+  ct__sb_puts(b, "]");
 }
 
 /* ---- suffixes (_add_suffixes) -------------------------------------------------------- */
-static void add_suffixes(sbuf *b, char suffixes[][160], int n, int indent) {
+static void add_suffixes(ct__strbuf *b, char suffixes[][160], int n, int indent) {
   const char *nl = strrchr(b->s ? b->s : "", '\n');
   /* Python: len(s) - s.rfind("\n") + 1, with rfind = -1 when there is no newline */
   int64_t last = nl ? (int64_t)(b->len - (size_t)(nl - b->s)) + 1 : (int64_t)b->len + 2;
   for (int i = 0; i < n; i++) {
     int64_t sl = (int64_t)strlen(suffixes[i]);
     if (last + sl + 2 > LINEWIDTH) {
-      sb_puts(b, ",\n");
-      sb_spaces(b, indent);
+      ct__sb_puts(b, ",\n");
+      ct__sb_spaces(b, indent);
       last = indent + sl;
     } else {
-      sb_puts(b, ", ");
+      ct__sb_puts(b, ", ");
       last += sl + 2;
     }
-    sb_puts(b, suffixes[i]);
+    ct__sb_puts(b, suffixes[i]);
   }
-  sb_puts(b, ")");
+  ct__sb_puts(b, ")");
 }
 
 char *ct_to_string(const ct_tensor *t) {
   if (!t) return NULL;
   const char *prefix = "tensor(";
   const int indent = (int)strlen(prefix);
-  sbuf b = {0};
-  sb_puts(&b, prefix);
+  ct__strbuf b = {0};
+  ct__sb_puts(&b, prefix);
   char suffixes[4][160];
   int ns = 0;
   int64_t numel = ct_numel(t);
   ct_dtype def = ct_get_default_dtype();
   if (numel == 0) {
-    sb_puts(&b, "[]");
+    ct__sb_puts(&b, "[]");
     if (t->ndim != 1) { /* str(tuple(shape)) */
       int k = snprintf(suffixes[ns], 160, "size=(");
       for (int i = 0; i < t->ndim && k < 140; i++)

@@ -60,22 +60,25 @@ int64_t ct_live_bytes(void) { return sum_counts(true); }
 #define SMALL_CLASSES 5 /* storages of up to 4 * 64 data bytes: class = 64-byte blocks */
 static _Thread_local ct_cache g_free_tensors, g_free_storages[SMALL_CLASSES];
 
-/* A thread that ends (a data-loading worker) hands its cached blocks back through a
- * pthread key destructor; the main thread's stay reachable until exit. */
+/* A thread that ends (a data-loading worker) hands its cached blocks and its scope arrays
+ * back through a pthread key destructor; the main thread's stay reachable until exit. */
 static pthread_key_t g_cache_key;
 static pthread_once_t g_cache_once = PTHREAD_ONCE_INIT;
 static bool g_cache_key_ok;
 static _Thread_local bool g_cache_armed;
 
-static void drain_thread_caches(void *unused) {
+static void free_scopes(void);
+
+static void thread_exit(void *unused) {
   (void)unused;
   ct__cache_drain(&g_free_tensors);
   for (int i = 0; i < SMALL_CLASSES; i++) ct__cache_drain(&g_free_storages[i]);
-  ct__node_cache_drain();
+  free_scopes();
+  ct__node_thread_exit();
 }
 
 static void make_cache_key(void) {
-  g_cache_key_ok = pthread_key_create(&g_cache_key, drain_thread_caches) == 0;
+  g_cache_key_ok = pthread_key_create(&g_cache_key, thread_exit) == 0;
 }
 
 void ct__cache_arm(void) {
@@ -86,17 +89,17 @@ void ct__cache_arm(void) {
 }
 
 /* ---- storage ------------------------------------------------------------------------ */
-#define STORAGE_HEAD ((sizeof(ct_storage) + 63) & ~(size_t)63)
-
-/* Header and data in one block; data 64-byte aligned for the vector kernels. */
+/* Header and data in one plain malloc block: the header at its start, the data after it
+ * rounded up to 64 bytes for the vector kernels. (With aligned_alloc a freed block was never
+ * big enough for the same request again, so a loop making one big result per step, a @ b
+ * or x + y, grew the heap every step and wrote into fresh pages.) */
 static ct_storage *storage_new(size_t nbytes) {
   size_t blocks = (nbytes + 63) / 64;
-  char *block = blocks < SMALL_CLASSES ? ct__cache_pop(&g_free_storages[blocks]) : NULL;
-  if (!block) block = aligned_alloc(64, STORAGE_HEAD + blocks * 64);
-  if (!block) return ct__err("CPU: out of memory allocating %zu bytes", nbytes);
-  ct_storage *s = (ct_storage *)block;
+  ct_storage *s = blocks < SMALL_CLASSES ? ct__cache_pop(&g_free_storages[blocks]) : NULL;
+  if (!s) s = malloc(sizeof(ct_storage) + 63 + blocks * 64);
+  if (!s) return ct__err("CPU: out of memory allocating %zu bytes", nbytes);
   s->refcount = 1;
-  s->data = block + STORAGE_HEAD;
+  s->data = (void *)(((uintptr_t)(s + 1) + 63) & ~(uintptr_t)63);
   s->nbytes = nbytes;
   s->owns = true;
   s->version = 0;
@@ -111,7 +114,7 @@ static void storage_decref(ct_storage *s) {
     size_t blocks = (s->nbytes + 63) / 64;
     if (blocks < SMALL_CLASSES && ct__cache_push(&g_free_storages[blocks], s)) return;
   }
-  free(s);
+  free(s); /* a ct_from_blob header, or an owning block */
 }
 
 /* ---- tensor objects ------------------------------------------------------------------ */
@@ -156,8 +159,18 @@ typedef struct {
 static _Thread_local scope_t *g_scopes;
 static _Thread_local int g_depth, g_scopes_cap;
 
+/* Thread exit: scopes still open then (a thread that never closed them) keep nothing alive
+ * through these arrays; only the arrays themselves are freed. */
+static void free_scopes(void) {
+  for (int i = 0; i < g_scopes_cap; i++) free(g_scopes[i].v);
+  free(g_scopes);
+  g_scopes = NULL;
+  g_scopes_cap = g_depth = 0;
+}
+
 void ct_scope_begin(void) {
   if (g_depth == g_scopes_cap) {
+    ct__cache_arm();
     int cap = g_scopes_cap ? g_scopes_cap * 2 : 16;
     scope_t *ns = realloc(g_scopes, sizeof(scope_t) * (size_t)cap);
     if (!ns) abort(); /* cannot even record an error without memory for the scope */

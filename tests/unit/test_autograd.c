@@ -7,22 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ctorch.h"
-
-static ct_tensor *scalar(double v, bool rg) {
-  return ct_requires_grad_(ct_scalar_tensor(v, CT_FLOAT32), rg);
-}
-static ct_tensor *vec(int n, const double *v, bool rg) {
-  return ct_requires_grad_(ct_tensor_from(v, CT_FLOAT64, 1, (int64_t[]){n}), rg);
-}
-static void expect_err(int rc_or_null, const char *sub) {
-  assert_true(rc_or_null);
-  assert_non_null(ct_last_error());
-  if (!strstr(ct_last_error(), sub)) {
-    fprintf(stderr, "error was: %s\nexpected: %s\n", ct_last_error(), sub);
-    fail();
-  }
-  ct_clear_error();
-}
+#include "ct_test.h"
 
 /* ---- the core engine --------------------------------------------------------------------- */
 static void test_linear(void **s) {
@@ -100,31 +85,31 @@ static void test_engine_errors(void **s) {
   /* a second backward through freed saved tensors */
   ct_tensor *y = ct_sum(ct_mul(x, w));
   assert_int_equal(ct_backward(y), 0);
-  expect_err(ct_backward(y) != 0, "Trying to backward through the graph a second time");
+  expect_fail(ct_backward(y) != 0, "Trying to backward through the graph a second time");
   /* retain_graph keeps them */
   ct_tensor *y2 = ct_sum(ct_mul(x, w));
   assert_int_equal(ct_backward(y2, .retain_graph = true), 0);
   assert_int_equal(ct_backward(y2), 0);
   /* implicit gradient only for scalars */
-  expect_err(ct_backward(ct_mul(x, w)) != 0, "grad can be implicitly created only for scalar outputs");
+  expect_fail(ct_backward(ct_mul(x, w)) != 0, "grad can be implicitly created only for scalar outputs");
   /* a saved tensor modified in place */
   ct_tensor *a = ct_mul_scalar(x, 2);
   ct_tensor *p = ct_sum(ct_mul(a, a));
   assert_non_null(ct_add_scalar_(a, 1));
   assert_int_equal(ct_version(a), 1);
-  expect_err(ct_backward(p) != 0, "one of the variables needed for gradient computation has been "
+  expect_fail(ct_backward(p) != 0, "one of the variables needed for gradient computation has been "
                                   "modified by an inplace operation: [torch.DoubleTensor [2]], "
                                   "which is output 0 of AddBackward0, is at version 1; expected version 0");
   /* in place on a leaf that requires grad */
-  expect_err(ct_add_scalar_(x, 1) == NULL,
+  expect_fail(ct_add_scalar_(x, 1) == NULL,
              "a leaf Variable that requires grad is being used in an in-place operation.");
   CT_NO_GRAD { assert_non_null(ct_add_scalar_(ct_detach(x), 0)); }
   /* backward of something that needs no grad */
-  expect_err(ct_backward(ct_ones(CT_SHAPE(1))) != 0,
+  expect_fail(ct_backward(ct_ones(CT_SHAPE(1))) != 0,
              "element 0 of tensors does not require grad and does not have a grad_fn");
   /* allow_unused */
   ct_tensor *z = ct_sum(ct_mul_scalar(x, 2)), *r[2];
-  expect_err(ct_autograd_grad(&z, 1, (ct_tensor *[]){x, w}, 2, NULL, false, 1, false, r) != 0,
+  expect_fail(ct_autograd_grad(&z, 1, (ct_tensor *[]){x, w}, 2, NULL, false, 1, false, r) != 0,
              "One of the differentiated Tensors appears to not have been used in the graph");
   assert_int_equal(ct_autograd_grad(&z, 1, (ct_tensor *[]){x, w}, 2, NULL, false, 1, true, r), 0);
   assert_non_null(r[0]);
@@ -215,6 +200,46 @@ static int id_bwd(ct_function_ctx *ctx, ct_tensor *const *g, int n_out, ct_tenso
 }
 static const ct_function TwoOut = {"TwoOutBackward", id_fwd, id_bwd, 2};
 
+/* y = x * 1 (a non-leaf), y.mul_(w), y.div_(v): the in-place ops keep the values they
+ * overwrite for backward. d/dx sum(x*w/v) = w/v, d/dw = x/v, d/dv = -x*w/v^2. */
+static void test_inplace_on_nonleaf(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = vec(3, (double[]){1, 2, 3}, true), *w = vec(3, (double[]){4, 5, 6}, true);
+  ct_tensor *v = vec(3, (double[]){2, 4, 8}, true);
+  ct_tensor *y = ct_mul_scalar(x, 1);
+  assert_non_null(ct_mul_(y, w));
+  assert_non_null(ct_div_(y, v));
+  assert_string_equal(ct_grad_fn_name(y), "DivBackward0");
+  assert_int_equal(ct_version(y), 2);
+  assert_int_equal(ct_backward(ct_sum(y)), 0);
+  const double xs[3] = {1, 2, 3}, ws[3] = {4, 5, 6}, vs[3] = {2, 4, 8};
+  for (int64_t i = 0; i < 3; i++) {
+    assert_float_equal(ct_get(ct_grad(x), &i), ws[i] / vs[i], 1e-12);
+    assert_float_equal(ct_get(ct_grad(w), &i), xs[i] / vs[i], 1e-12);
+    assert_float_equal(ct_get(ct_grad(v), &i), -xs[i] * ws[i] / (vs[i] * vs[i]), 1e-12);
+  }
+  ct_scope_end();
+}
+
+/* y.zero_() / y.fill_(v) on a non-leaf keep it in the graph with a zero gradient. */
+static void test_fill_on_nonleaf(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = vec(3, (double[]){1, 2, 3}, true);
+  ct_tensor *y = ct_mul_scalar(x, 2);
+  assert_non_null(ct_zero_(y));
+  assert_string_equal(ct_grad_fn_name(y), "ZeroBackward0");
+  assert_true(ct_requires_grad(y));
+  ct_tensor *z = ct_mul_scalar(x, 2);
+  assert_non_null(ct_fill_(z, 3));
+  assert_string_equal(ct_grad_fn_name(z), "FillBackward2");
+  assert_int_equal(ct_backward(ct_sum(ct_add(ct_mul(y, x), z))), 0);
+  for (int64_t i = 0; i < 3; i++) assert_float_equal(ct_get(ct_grad(x), &i), 0.0, 0); /* d(0*x+3)/dx */
+  expect_fail(!ct_fill_(x, 1), "a leaf Variable that requires grad is being used in an in-place operation.");
+  ct_scope_end();
+}
+
 static void test_custom_sigmoid(void **s) {
   (void)s;
   ct_scope_begin();
@@ -242,7 +267,7 @@ static void test_custom_sigmoid(void **s) {
   ct_tensor *y2;
   ct_function_apply(&CustomSigmoid, &x, 1, &y2);
   CT_NO_GRAD { ct_mul_scalar_(y2, 2); }
-  expect_err(ct_backward(ct_sum(y2)) != 0, "which is output 0 of CustomSigmoidBackward");
+  expect_fail(ct_backward(ct_sum(y2)) != 0, "which is output 0 of CustomSigmoidBackward");
   ct_scope_end();
 }
 
@@ -263,8 +288,7 @@ static void test_custom_fused_and_more(void **s) {
   assert_float_equal(v[0], 1, 1e-12);
   assert_float_equal(v[1], 1, 1e-12);
   assert_float_equal(v[2], 1, 1e-12);
-  assert_true(ct_gradcheck(apply_fba, ((ct_tensor *[]){x, b}), 2));
-  assert_true(ct_gradgradcheck(apply_fba, ((ct_tensor *[]){x, b}), 2));
+  check_grads(apply_fba, (ct_tensor *[]){x, b}, 2, NULL, "FusedBiasActivation");
   /* a wrong backward is caught */
   ct_tensor *w = vec(2, (double[]){0.5, -1.5}, true);
   assert_false(ct_gradcheck(apply_sq, &w, 1, .quiet = true));
@@ -304,6 +328,7 @@ int main(void) {
       cmocka_unit_test(test_linear),         cmocka_unit_test(test_higher_order),
       cmocka_unit_test(test_retain_grad_and_modes), cmocka_unit_test(test_engine_errors),
       cmocka_unit_test(test_custom_sigmoid), cmocka_unit_test(test_custom_fused_and_more),
-      cmocka_unit_test(test_custom_no_leak)};
+      cmocka_unit_test(test_custom_no_leak), cmocka_unit_test(test_inplace_on_nonleaf),
+      cmocka_unit_test(test_fill_on_nonleaf)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 #include "ctorch.h"
+#include "ct_test.h"
 
 #define N6 6
 static const double X[N6] = {-2.5, -0.7, 0.0, 0.3, 1.7, 3.2};
@@ -91,7 +92,7 @@ static const binary_case binary_cases[] = {
 };
 
 /* ---- helpers ---------------------------------------------------------------------------- */
-static ct_tensor *vec(const double *v, int n, ct_dtype dt) {
+static ct_tensor *tvec(const double *v, int n, ct_dtype dt) {
   ct_tensor *t = ct_tensor_from(v, CT_FLOAT64, 1, (int64_t[]){n});
   return dt == CT_FLOAT64 ? t : ct_to(t, dt);
 }
@@ -103,77 +104,24 @@ static ct_tensor *leaf(const double *v, int ndim, const int64_t *shape) {
   return ct_requires_grad_(ct_tensor_from(v, CT_FLOAT64, ndim, shape), true);
 }
 
-static bool close1(double got, double want, double rtol, double atol) {
-  if (isnan(want)) return isnan(got);
-  if (isinf(want)) return got == want;
-  return fabs(got - want) <= atol + rtol * fabs(want);
-}
-
-static void expect_vals_(ct_tensor *t, const double *want, int n, double rtol, double atol,
-                         const char *what, int line) {
-  if (!t) fail_msg("%s (line %d): NULL result: %s", what, line, ct_last_error());
-  double got[64];
-  assert_int_equal(ct_to_doubles(t, got, 64), n);
-  for (int i = 0; i < n; i++)
-    if (!close1(got[i], want[i], rtol, atol))
-      fail_msg("%s (line %d): element %d is %.17g, PyTorch gives %.17g", what, line, i, got[i],
-               want[i]);
-}
-#define expect_vals(t, want, n, rtol, atol) expect_vals_(t, want, n, rtol, atol, #t, __LINE__)
-#define expect_exact(t, ...)                                                          \
-  expect_vals_(t, (const double[]){__VA_ARGS__},                                      \
-               (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)), 0, 0, #t, __LINE__)
-
-static void expect_err_(const void *r, const char *substr, int line) {
-  if (r) fail_msg("line %d: expected an error containing \"%s\"", line, substr);
-  const char *e = ct_last_error();
-  if (!e || !strstr(e, substr))
-    fail_msg("line %d: error \"%s\" lacks \"%s\"", line, e ? e : "(none)", substr);
-  ct_clear_error();
-}
-#define expect_err(r, substr) expect_err_(r, substr, __LINE__)
-
-/* ---- gradcheck adapters: user points at the op -------------------------------------------
- * Results go out unscaled: a pass-through gradient (remainder's ga = g) aliases the
- * grad_output gradgradcheck perturbs, which gradcheck must handle by copying outputs. */
-typedef struct {
-  unary_fn u;
-  binary_fn b;
-} op_ref;
-static int run_unary(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
-  (void)n_in, (void)n_out;
-  out[0] = ((const op_ref *)u)->u(in[0]);
-  return out[0] ? 0 : -1;
-}
-static int run_binary(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
-  (void)n_in, (void)n_out;
-  out[0] = ((const op_ref *)u)->b(in[0], in[1]);
-  return out[0] ? 0 : -1;
-}
-static void check_grads_(ct_fn fn, ct_tensor *const *in, int n, void *user, const char *what) {
-  if (!ct_gradcheck(fn, in, n, .user = user)) fail_msg("gradcheck failed for %s", what);
-  if (!ct_gradgradcheck(fn, in, n, .user = user)) fail_msg("gradgradcheck failed for %s", what);
-  if (ct_last_error()) fail_msg("%s left an error: %s", what, ct_last_error());
-}
-
 /* ---- unary ---------------------------------------------------------------------------------- */
 static void test_unary_values(void **state) {
   (void)state;
   for (size_t k = 0; k < sizeof unary_cases / sizeof *unary_cases; k++) {
     const unary_case *c = &unary_cases[k];
     ct_scope_begin();
-    ct_tensor *r64 = c->fn(vec(c->x, N6, CT_FLOAT64));
-    ct_tensor *r32 = c->fn(vec(c->x, N6, CT_FLOAT32));
+    ct_tensor *r64 = c->fn(tvec(c->x, N6, CT_FLOAT64));
+    ct_tensor *r32 = c->fn(tvec(c->x, N6, CT_FLOAT32));
     if (!r64 || !r32) fail_msg("%s: %s", c->name, ct_last_error());
     assert_int_equal(ct_dtype_of(r64), CT_FLOAT64);
     assert_int_equal(ct_dtype_of(r32), CT_FLOAT32);
-    expect_vals_(r64, c->e64, N6, 1e-14, 1e-15, c->name, __LINE__);
-    expect_vals_(r32, c->e32, N6, 1e-6, 1e-7, c->name, __LINE__);
+    ct_test_expect_vals(r64, c->e64, N6, 1e-14, 1e-15, c->name, __LINE__);
+    ct_test_expect_vals(r32, c->e32, N6, 1e-6, 1e-7, c->name, __LINE__);
     /* a strided input takes the general loop: every other element of a (12,) tensor */
     double wide[2 * N6];
     for (int i = 0; i < 2 * N6; i++) wide[i] = c->x[i / 2];
-    ct_tensor *s = ct_slice(vec(wide, 2 * N6, CT_FLOAT64), 0, 0, CT_NONE, 2);
-    expect_vals_(c->fn(s), c->e64, N6, 1e-14, 1e-15, c->name, __LINE__);
+    ct_tensor *s = ct_slice(tvec(wide, 2 * N6, CT_FLOAT64), 0, 0, CT_NONE, 2);
+    ct_test_expect_vals(c->fn(s), c->e64, N6, 1e-14, 1e-15, c->name, __LINE__);
     ct_scope_end();
   }
 }
@@ -230,13 +178,13 @@ static void test_unary_dtypes(void **state) {
   assert_true(ct_get(ct_neg(big), (int64_t[]){0}) == (double)INT64_MIN);
   assert_true(ct_get(ct_abs(big), (int64_t[]){1}) == (double)INT64_MAX);
   /* special values */
-  ct_tensor *sp = vec((double[]){NAN, -0.0, INFINITY, -INFINITY}, 4, CT_FLOAT32);
+  ct_tensor *sp = tvec((double[]){NAN, -0.0, INFINITY, -INFINITY}, 4, CT_FLOAT32);
   expect_exact(ct_relu(sp), NAN, -0.0, INFINITY, 0);
   expect_exact(ct_sign(sp), 0, 0, 1, -1);
   expect_exact(ct_abs(sp), NAN, 0, INFINITY, INFINITY);
   expect_exact(ct_exp(sp), NAN, 1, INFINITY, 0);
-  expect_exact(ct_sigmoid(vec((double[]){-100, 100, 0}, 3, CT_FLOAT32)), 0, 1, 0.5);
-  expect_exact(ct_round(vec((double[]){0.5, 1.5, 2.5, -0.5, -1.5}, 5, CT_FLOAT32)), 0, 2, 2, -0.0,
+  expect_exact(ct_sigmoid(tvec((double[]){-100, 100, 0}, 3, CT_FLOAT32)), 0, 1, 0.5);
+  expect_exact(ct_round(tvec((double[]){0.5, 1.5, 2.5, -0.5, -1.5}, 5, CT_FLOAT32)), 0, 2, 2, -0.0,
                -2);
   /* a 0-dim and an empty tensor */
   expect_exact(ct_exp(ct_scalar_tensor(0, CT_FLOAT64)), 1);
@@ -249,17 +197,17 @@ static void test_unary_errors(void **state) {
   ct_scope_begin();
   ct_tensor *b = bvec((bool[]){true, false}, 2);
   ct_tensor *i = ivec((int64_t[]){-3, 2}, 2);
-  expect_err(ct_neg(b), "Negation, the `-` operator, on a bool tensor is not supported. If you "
+  expect_error(ct_neg(b), "Negation, the `-` operator, on a bool tensor is not supported. If you "
                         "are trying to invert a mask, use the `~` or `logical_not()` operator "
                         "instead.");
-  expect_err(ct_abs(b), "\"abs_cpu\" not implemented for 'Bool'");
-  expect_err(ct_relu(b), "Boolean inputs not supported for relu");
-  expect_err(ct_floor(b), "\"floor_vml_cpu\" not implemented for 'Bool'");
-  expect_err(ct_round(b), "\"round_vml_cpu\" not implemented for 'Bool'");
-  expect_err(ct_gelu(i, CT_GELU_NONE), "\"GeluKernelImpl\" not implemented for 'Long'");
-  expect_err(ct_silu(i), "\"silu_cpu\" not implemented for 'Long'");
+  expect_error(ct_abs(b), "\"abs_cpu\" not implemented for 'Bool'");
+  expect_error(ct_relu(b), "Boolean inputs not supported for relu");
+  expect_error(ct_floor(b), "\"floor_vml_cpu\" not implemented for 'Bool'");
+  expect_error(ct_round(b), "\"round_vml_cpu\" not implemented for 'Bool'");
+  expect_error(ct_gelu(i, CT_GELU_NONE), "\"GeluKernelImpl\" not implemented for 'Long'");
+  expect_error(ct_silu(i), "\"silu_cpu\" not implemented for 'Long'");
   /* a NULL argument fails without replacing the first message */
-  expect_err(ct_exp(ct_neg(b)), "Negation");
+  expect_error(ct_exp(ct_neg(b)), "Negation");
   assert_null(ct_exp(NULL));
   assert_null(ct_last_error());
   ct_scope_end();
@@ -283,7 +231,7 @@ static void test_exp_f32_accuracy(void **state) {
   const double ex[6] = {88.72283172607421875, 88.7228394, -87.3, -100, -103.9, -104};
   double want[6];
   for (int k = 0; k < 6; k++) want[k] = (float)exp((double)(float)ex[k]);
-  expect_vals(ct_exp(vec(ex, 6, CT_FLOAT32)), want, 6, 1.2e-7, 1.5e-45);
+  expect_vals(ct_exp(tvec(ex, 6, CT_FLOAT32)), want, 6, 1.2e-7, 1.5e-45);
   assert_true(isinf(want[1]) && want[5] == 0);
   ct_scope_end();
 }
@@ -298,7 +246,7 @@ static void test_unary_grads(void **state) {
     ct_scope_begin();
     ct_tensor *x = leaf(c->x == X ? XG : c->x == XR ? XRG : c->x, 2, (int64_t[]){2, 3});
     op_ref op = {.u = c->fn};
-    check_grads_(run_unary, (ct_tensor *[]){x}, 1, &op, c->name);
+    check_grads(run_unary, (ct_tensor *[]){x}, 1, &op, c->name);
     ct_scope_end();
   }
 }
@@ -309,25 +257,25 @@ static void test_binary_values(void **state) {
   for (size_t k = 0; k < sizeof binary_cases / sizeof *binary_cases; k++) {
     const binary_case *c = &binary_cases[k];
     ct_scope_begin();
-    expect_vals_(c->fn(vec(A, N6, CT_FLOAT64), vec(B, N6, CT_FLOAT64)), c->e64, N6, 1e-14, 1e-15,
+    ct_test_expect_vals(c->fn(tvec(A, N6, CT_FLOAT64), tvec(B, N6, CT_FLOAT64)), c->e64, N6, 1e-14, 1e-15,
                  c->name, __LINE__);
-    expect_vals_(c->fn(vec(A, N6, CT_FLOAT32), vec(B, N6, CT_FLOAT32)), c->e32, N6, 1e-6, 1e-7,
+    ct_test_expect_vals(c->fn(tvec(A, N6, CT_FLOAT32), tvec(B, N6, CT_FLOAT32)), c->e32, N6, 1e-6, 1e-7,
                  c->name, __LINE__);
     if (c->int_dtype != CT_DTYPE_UNSET) {
       ct_tensor *r = c->fn(ivec(AI, N6), ivec(BI, N6));
       if (!r) fail_msg("%s on int64: %s", c->name, ct_last_error());
       assert_int_equal(ct_dtype_of(r), c->int_dtype);
-      expect_vals_(r, c->eint, N6, 1e-6, 0, c->name, __LINE__);
+      ct_test_expect_vals(r, c->eint, N6, 1e-6, 0, c->name, __LINE__);
     }
     /* broadcasting: (2,1) with (3,) -> (2,3), each row against b[0..3) */
-    ct_tensor *a2 = ct_reshape(vec(A, 2, CT_FLOAT64), 2, (int64_t[]){2, 1});
-    ct_tensor *r = c->fn(a2, vec(B, 3, CT_FLOAT64));
+    ct_tensor *a2 = ct_reshape(tvec(A, 2, CT_FLOAT64), 2, (int64_t[]){2, 1});
+    ct_tensor *r = c->fn(a2, tvec(B, 3, CT_FLOAT64));
     assert_non_null(r);
     assert_int_equal(ct_dim(r), 2);
     for (int i = 0; i < 2; i++)
       for (int j = 0; j < 3; j++) {
-        double want = ct_item(c->fn(vec(&A[i], 1, CT_FLOAT64), vec(&B[j], 1, CT_FLOAT64)));
-        assert_true(close1(ct_get(r, (int64_t[]){i, j}), want, 0, 0));
+        double want = ct_item(c->fn(tvec(&A[i], 1, CT_FLOAT64), tvec(&B[j], 1, CT_FLOAT64)));
+        assert_true(ct_test_close(ct_get(r, (int64_t[]){i, j}), want, 0, 0));
       }
     ct_scope_end();
   }
@@ -337,15 +285,15 @@ static void test_binary_special(void **state) {
   (void)state;
   ct_scope_begin();
   ct_tensor *i = ivec((int64_t[]){-7, 7}, 2), *z = ivec((int64_t[]){0, 1}, 2);
-  ct_tensor *f = vec((double[]){-5, -0.0, 1, 0}, 4, CT_FLOAT32);
-  ct_tensor *g = vec((double[]){3, 3, 0, 0}, 4, CT_FLOAT32);
+  ct_tensor *f = tvec((double[]){-5, -0.0, 1, 0}, 4, CT_FLOAT32);
+  ct_tensor *g = tvec((double[]){3, 3, 0, 0}, 4, CT_FLOAT32);
   /* IEEE results for float division by zero; signed zeros like Python */
   expect_exact(div_floor(f, g), -2, -0.0, INFINITY, NAN);
   expect_exact(div_trunc(f, g), -1, -0.0, INFINITY, NAN);
   expect_exact(ct_remainder(f, g), 1, -0.0, NAN, NAN);
   expect_exact(ct_fmod(f, g), -2, -0.0, NAN, NAN);
-  expect_exact(ct_floor_divide(vec((double[]){-6, 6, 5.5}, 3, CT_FLOAT32),
-                               vec((double[]){3, -3, 0.1}, 3, CT_FLOAT32)), -2, -2, 54);
+  expect_exact(ct_floor_divide(tvec((double[]){-6, 6, 5.5}, 3, CT_FLOAT32),
+                               tvec((double[]){3, -3, 0.1}, 3, CT_FLOAT32)), -2, -2, 54);
   /* integer power: negative exponents, wrapping, scalar base */
   expect_exact(ct_pow(ivec((int64_t[]){0, 1, -1, 2, -2, -1}, 6),
                       ivec((int64_t[]){-1, -1, -1, -1, -3, -2}, 6)), 0, 1, -1, 0, 0, 1);
@@ -357,29 +305,29 @@ static void test_binary_special(void **state) {
   assert_int_equal(ct_dtype_of(ct_rpow_scalar(2.5, i)), CT_FLOAT32);
   expect_vals(ct_rpow_scalar(2.5, i), ((double[]){0.001638400019146502, 610.3515625}), 2, 1e-6, 0);
   /* scalar exponents with their own kernels agree with pow() */
-  ct_tensor *x = vec(XP, N6, CT_FLOAT64);
+  ct_tensor *x = tvec(XP, N6, CT_FLOAT64);
   const double es[] = {2, 3, 0.5, -0.5, -1, -2, 1, 0, 1.7};
   for (size_t k = 0; k < sizeof es / sizeof *es; k++)
     for (int j = 0; j < N6; j++)
-      assert_true(close1(ct_get(ct_pow_scalar(x, es[k]), (int64_t[]){j}), pow(XP[j], es[k]), 1e-15, 0));
+      assert_true(ct_test_close(ct_get(ct_pow_scalar(x, es[k]), (int64_t[]){j}), pow(XP[j], es[k]), 1e-15, 0));
   /* result types: remainder(int, 2.5) is float, maximum(int, float) is float */
   assert_int_equal(ct_dtype_of(ct_remainder_scalar(i, 2.5)), CT_FLOAT32);
   expect_exact(ct_remainder_scalar(i, 2.5), 0.5, 2);
   expect_exact(ct_fmod_scalar(i, 2), -1, 1);
-  assert_int_equal(ct_dtype_of(ct_maximum(i, vec(A, 2, CT_FLOAT32))), CT_FLOAT32);
+  assert_int_equal(ct_dtype_of(ct_maximum(i, tvec(A, 2, CT_FLOAT32))), CT_FLOAT32);
   assert_int_equal(ct_dtype_of(ct_atan2(i, i)), CT_FLOAT32);
   assert_int_equal(ct_dtype_of(ct_maximum(bvec((bool[]){1, 0}, 2), bvec((bool[]){0, 0}, 2))), CT_BOOL);
   expect_exact(ct_maximum(bvec((bool[]){1, 0}, 2), bvec((bool[]){0, 0}, 2)), 1, 0);
   /* minimum/maximum propagate NaN from either side */
-  ct_tensor *n1 = vec((double[]){NAN, 1}, 2, CT_FLOAT32), *n2 = vec((double[]){1, NAN}, 2, CT_FLOAT32);
+  ct_tensor *n1 = tvec((double[]){NAN, 1}, 2, CT_FLOAT32), *n2 = tvec((double[]){1, NAN}, 2, CT_FLOAT32);
   expect_exact(ct_minimum(n1, n2), NAN, NAN);
   expect_exact(ct_maximum(n1, n2), NAN, NAN);
   /* integer division by zero */
-  expect_err(div_floor(i, z), "ZeroDivisionError");
-  expect_err(div_trunc(i, z), "ZeroDivisionError");
-  expect_err(ct_floor_divide(i, z), "ZeroDivisionError");
-  expect_err(ct_remainder(i, z), "ZeroDivisionError");
-  expect_err(ct_fmod_scalar(i, 0), "ZeroDivisionError");
+  expect_error(div_floor(i, z), "ZeroDivisionError");
+  expect_error(div_trunc(i, z), "ZeroDivisionError");
+  expect_error(ct_floor_divide(i, z), "ZeroDivisionError");
+  expect_error(ct_remainder(i, z), "ZeroDivisionError");
+  expect_error(ct_fmod_scalar(i, 0), "ZeroDivisionError");
   /* INT64_MIN / -1 wraps instead of trapping */
   ct_tensor *mn = ivec((int64_t[]){INT64_MIN}, 1), *m1 = ivec((int64_t[]){-1}, 1);
   assert_true(ct_item(div_floor(mn, m1)) == (double)INT64_MIN);
@@ -397,20 +345,20 @@ static void test_binary_errors(void **state) {
                      ct_remainder, ct_fmod, ct_pow, ct_atan2, ct_minimum, ct_maximum, ct_eq,
                      ct_ne, ct_lt, ct_le, ct_gt, ct_ge, ct_logical_and, ct_logical_or,
                      ct_logical_xor};
-  for (size_t k = 0; k < sizeof fns / sizeof *fns; k++) expect_err(fns[k](a, b), msg);
-  expect_err(ct_where(ct_ones(CT_SHAPE(3), .dtype = CT_BOOL), a, b), msg);
-  expect_err(ct_lerp_scalar(a, b, 0.5), msg);
-  expect_err(ct_lerp(a, a, b), msg);
-  expect_err(ct_clamp_tensor(a, b, NULL), msg);
-  expect_err(ct_masked_fill(a, ct_ones(CT_SHAPE(4), .dtype = CT_BOOL), 1), msg);
+  for (size_t k = 0; k < sizeof fns / sizeof *fns; k++) expect_error(fns[k](a, b), msg);
+  expect_error(ct_where(ct_ones(CT_SHAPE(3), .dtype = CT_BOOL), a, b), msg);
+  expect_error(ct_lerp_scalar(a, b, 0.5), msg);
+  expect_error(ct_lerp(a, a, b), msg);
+  expect_error(ct_clamp_tensor(a, b, NULL), msg);
+  expect_error(ct_masked_fill(a, ct_ones(CT_SHAPE(4), .dtype = CT_BOOL), 1), msg);
   ct_tensor *bb = bvec((bool[]){true, false}, 2);
-  expect_err(ct_sub(bb, bb), "Subtraction, the `-` operator, with two bool tensors is not supported");
-  expect_err(ct_pow(bb, bb), "\"pow\" not implemented for 'Bool'");
-  expect_err(div_floor(bb, bb), "\"div_floor_cpu\" not implemented for 'Bool'");
-  expect_err(div_trunc(bb, bb), "\"div_trunc_cpu\" not implemented for 'Bool'");
-  expect_err(ct_remainder(bb, bb), "\"remainder_cpu\" not implemented for 'Bool'");
-  expect_err(ct_fmod(bb, bb), "\"fmod_cpu\" not implemented for 'Bool'");
-  expect_err(ct_pow_scalar(ivec((int64_t[]){2}, 1), -1), "Integers to negative integer powers are not allowed.");
+  expect_error(ct_sub(bb, bb), "Subtraction, the `-` operator, with two bool tensors is not supported");
+  expect_error(ct_pow(bb, bb), "\"pow\" not implemented for 'Bool'");
+  expect_error(div_floor(bb, bb), "\"div_floor_cpu\" not implemented for 'Bool'");
+  expect_error(div_trunc(bb, bb), "\"div_trunc_cpu\" not implemented for 'Bool'");
+  expect_error(ct_remainder(bb, bb), "\"remainder_cpu\" not implemented for 'Bool'");
+  expect_error(ct_fmod(bb, bb), "\"fmod_cpu\" not implemented for 'Bool'");
+  expect_error(ct_pow_scalar(ivec((int64_t[]){2}, 1), -1), "Integers to negative integer powers are not allowed.");
   assert_null(ct_pow(NULL, a));
   assert_null(ct_atan2(a, NULL));
   assert_null(ct_last_error());
@@ -436,7 +384,7 @@ static void test_binary_grad_fn_names(void **state) {
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
     assert_string_equal(ct_grad_fn_name(cases[k].t), cases[k].name);
-  expect_err(ct_backward(ct_sum(ct_floor_divide(a, b))) == 0 ? a : NULL,
+  expect_error(ct_backward(ct_sum(ct_floor_divide(a, b))) == 0 ? a : NULL,
              "derivative for aten::floor_divide is not implemented");
   ct_scope_end();
 }
@@ -459,13 +407,13 @@ static void test_binary_grads(void **state) {
     ct_scope_begin();
     op_ref op = {.b = cases[k].fn};
     ct_tensor *a = leaf(cases[k].a, 2, (int64_t[]){2, 3}), *b = leaf(cases[k].b, 2, (int64_t[]){2, 3});
-    check_grads_(run_binary, (ct_tensor *[]){a, b}, 2, &op, cases[k].name);
+    check_grads(run_binary, (ct_tensor *[]){a, b}, 2, &op, cases[k].name);
     /* broadcasting: b (3,) against a (2, 3); gradients sum back to b's shape */
     ct_tensor *b3 = leaf(cases[k].b, 1, (int64_t[]){3});
-    check_grads_(run_binary, (ct_tensor *[]){a, b3}, 2, &op, cases[k].name);
+    check_grads(run_binary, (ct_tensor *[]){a, b3}, 2, &op, cases[k].name);
     /* only one side requires grad */
     ct_tensor *bc = ct_tensor_from(cases[k].b, CT_FLOAT64, 2, (int64_t[]){2, 3});
-    check_grads_(run_binary, (ct_tensor *[]){a, bc}, 2, &op, cases[k].name);
+    check_grads(run_binary, (ct_tensor *[]){a, bc}, 2, &op, cases[k].name);
     ct_scope_end();
   }
 }
@@ -484,7 +432,7 @@ static void test_scalar_form_grads(void **state) {
   for (size_t k = 0; k < sizeof fns / sizeof *fns; k++) {
     ct_scope_begin();
     op_ref op = {.u = fns[k]};
-    check_grads_(run_unary, (ct_tensor *[]){leaf(PA, 2, (int64_t[]){2, 3})}, 1, &op, "scalar form");
+    check_grads(run_unary, (ct_tensor *[]){leaf(PA, 2, (int64_t[]){2, 3})}, 1, &op, "scalar form");
     ct_scope_end();
   }
 }
@@ -512,7 +460,7 @@ static void test_pow_special_grads(void **state) {
               1e-15, 0);
   /* ties in minimum split the gradient */
   ct_tensor *m = leaf((double[]){1, 2, 3}, 1, (int64_t[]){3});
-  assert_int_equal(ct_autograd_grad((ct_tensor *[]){ct_sum(ct_minimum(m, vec((double[]){1, 5, 0}, 3, CT_FLOAT64)))},
+  assert_int_equal(ct_autograd_grad((ct_tensor *[]){ct_sum(ct_minimum(m, tvec((double[]){1, 5, 0}, 3, CT_FLOAT64)))},
                                     1, (ct_tensor *[]){m}, 1, NULL, false, -1, false, g), 0);
   expect_exact(g[0], 0.5, 1, 0);
   ct_scope_end();
@@ -522,7 +470,7 @@ static void test_pow_special_grads(void **state) {
 static void test_compare(void **state) {
   (void)state;
   ct_scope_begin();
-  ct_tensor *i = ivec((int64_t[]){-7, 7}, 2), *f = vec((double[]){-7.5, 7.5}, 2, CT_FLOAT32);
+  ct_tensor *i = ivec((int64_t[]){-7, 7}, 2), *f = tvec((double[]){-7.5, 7.5}, 2, CT_FLOAT32);
   ct_tensor *u = ct_to(ivec((int64_t[]){255, 1}, 2), CT_UINT8);
   ct_tensor *r = ct_lt(i, f);
   assert_int_equal(ct_dtype_of(r), CT_BOOL);
@@ -540,17 +488,17 @@ static void test_compare(void **state) {
   expect_exact(ct_ne_scalar(i, 7), 1, 0);
   expect_exact(ct_le_scalar(f, -7.5), 1, 0);
   expect_exact(ct_ge_scalar(f, 7.5), 0, 1);
-  expect_exact(ct_eq_scalar(vec((double[]){NAN}, 1, CT_FLOAT32), NAN), 0);
+  expect_exact(ct_eq_scalar(tvec((double[]){NAN}, 1, CT_FLOAT32), NAN), 0);
   /* broadcasting (2,1) against (3,) */
-  ct_tensor *c = ct_lt(ct_reshape(i, 2, (int64_t[]){2, 1}), vec((double[]){-8, 0, 8}, 3, CT_FLOAT64));
+  ct_tensor *c = ct_lt(ct_reshape(i, 2, (int64_t[]){2, 1}), tvec((double[]){-8, 0, 8}, 3, CT_FLOAT64));
   assert_int_equal(ct_numel(c), 6);
   expect_exact(c, 0, 1, 1, 0, 0, 1);
-  ct_tensor *sp = vec((double[]){NAN, INFINITY, -INFINITY, 1}, 4, CT_FLOAT64);
+  ct_tensor *sp = tvec((double[]){NAN, INFINITY, -INFINITY, 1}, 4, CT_FLOAT64);
   expect_exact(ct_isnan(sp), 1, 0, 0, 0);
   expect_exact(ct_isinf(sp), 0, 1, 1, 0);
   expect_exact(ct_isnan(i), 0, 0);
   assert_int_equal(ct_dtype_of(ct_isinf(i)), CT_BOOL);
-  ct_tensor *lz = vec((double[]){0, -0.0, NAN, 2}, 4, CT_FLOAT32);
+  ct_tensor *lz = tvec((double[]){0, -0.0, NAN, 2}, 4, CT_FLOAT32);
   expect_exact(ct_logical_not(lz), 1, 1, 0, 0);
   expect_exact(ct_logical_and(lz, ivec((int64_t[]){1, 1, 1, 0}, 4)), 0, 0, 1, 0);
   expect_exact(ct_logical_or(lz, ivec((int64_t[]){1, 0, 0, 0}, 4)), 1, 0, 1, 1);
@@ -567,19 +515,19 @@ static void test_equal_allclose(void **state) {
   assert_false(ct_equal(i, ivec((int64_t[]){-7, 8}, 2)));
   assert_false(ct_equal(ct_ones(CT_SHAPE(2)), ct_ones(CT_SHAPE(3))));
   assert_false(ct_equal(ct_ones(CT_SHAPE(2)), ct_ones(CT_SHAPE(1, 2))));
-  assert_false(ct_equal(vec((double[]){NAN}, 1, CT_FLOAT32), vec((double[]){NAN}, 1, CT_FLOAT32)));
+  assert_false(ct_equal(tvec((double[]){NAN}, 1, CT_FLOAT32), tvec((double[]){NAN}, 1, CT_FLOAT32)));
   assert_true(ct_equal(ct_zeros(CT_SHAPE(0)), ct_zeros(CT_SHAPE(0))));
   assert_true(ct_allclose(ct_ones(CT_SHAPE(2)), ct_ones(CT_SHAPE(1)), 1e-5, 1e-8));
-  assert_true(ct_allclose(vec((double[]){1}, 1, CT_FLOAT32), vec((double[]){1 + 1e-6}, 1, CT_FLOAT32), 1e-5, 1e-8));
-  assert_false(ct_allclose(vec((double[]){1}, 1, CT_FLOAT64), vec((double[]){1.001}, 1, CT_FLOAT64), 1e-5, 1e-8));
-  assert_true(ct_allclose(vec((double[]){INFINITY}, 1, CT_FLOAT64), vec((double[]){INFINITY}, 1, CT_FLOAT64), 1e-5, 1e-8));
-  assert_false(ct_allclose(vec((double[]){NAN}, 1, CT_FLOAT64), vec((double[]){NAN}, 1, CT_FLOAT64), 1e-5, 1e-8));
+  assert_true(ct_allclose(tvec((double[]){1}, 1, CT_FLOAT32), tvec((double[]){1 + 1e-6}, 1, CT_FLOAT32), 1e-5, 1e-8));
+  assert_false(ct_allclose(tvec((double[]){1}, 1, CT_FLOAT64), tvec((double[]){1.001}, 1, CT_FLOAT64), 1e-5, 1e-8));
+  assert_true(ct_allclose(tvec((double[]){INFINITY}, 1, CT_FLOAT64), tvec((double[]){INFINITY}, 1, CT_FLOAT64), 1e-5, 1e-8));
+  assert_false(ct_allclose(tvec((double[]){NAN}, 1, CT_FLOAT64), tvec((double[]){NAN}, 1, CT_FLOAT64), 1e-5, 1e-8));
   assert_true(ct_allclose(i, i, 1e-5, 1e-8));
   assert_null(ct_last_error());
   assert_false(ct_allclose(ct_ones(CT_SHAPE(2)), ct_ones(CT_SHAPE(2), .dtype = CT_FLOAT64), 1e-5, 1e-8));
-  expect_err(NULL, "Float did not match Double");
+  expect_error(NULL, "Float did not match Double");
   assert_false(ct_allclose(ct_ones(CT_SHAPE(2)), ct_ones(CT_SHAPE(3)), 1e-5, 1e-8));
-  expect_err(NULL, "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0");
+  expect_error(NULL, "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0");
   ct_scope_end();
 }
 
@@ -589,7 +537,7 @@ static void test_ternary_values(void **state) {
   ct_scope_begin();
   ct_tensor *c = bvec((bool[]){true, false}, 2);
   ct_tensor *i = ivec((int64_t[]){-7, 7}, 2);
-  ct_tensor *f = vec((double[]){-7.5, 7.5}, 2, CT_FLOAT32), *d = vec((double[]){1, 2}, 2, CT_FLOAT64);
+  ct_tensor *f = tvec((double[]){-7.5, 7.5}, 2, CT_FLOAT32), *d = tvec((double[]){1, 2}, 2, CT_FLOAT64);
   ct_tensor *w = ct_where(c, i, f);
   assert_int_equal(ct_dtype_of(w), CT_FLOAT32);
   expect_exact(w, -7, 7.5);
@@ -597,7 +545,7 @@ static void test_ternary_values(void **state) {
   assert_int_equal(ct_dtype_of(ct_where(c, i, i)), CT_INT64);
   assert_int_equal(ct_dtype_of(ct_where(c, f, ct_wrap_scalar(2.5))), CT_FLOAT32);
   expect_exact(ct_where(c, f, ct_wrap_scalar(2.5)), -7.5, 2.5);
-  ct_tensor *wb = ct_where(ct_reshape(c, 2, (int64_t[]){2, 1}), vec((double[]){1, 2, 3}, 3, CT_FLOAT64),
+  ct_tensor *wb = ct_where(ct_reshape(c, 2, (int64_t[]){2, 1}), tvec((double[]){1, 2, 3}, 3, CT_FLOAT64),
                            ct_scalar_tensor(0, CT_FLOAT64));
   expect_exact(wb, 1, 2, 3, 0, 0, 0);
   /* masked_fill: value converted to the tensor's dtype; mask broadcasts */
@@ -609,16 +557,16 @@ static void test_ternary_values(void **state) {
   expect_exact(mf, 2.5, 2.5, -7.5, 7.5);
   expect_exact(ct_masked_fill(ct_ones(CT_SHAPE(2, 2)), ct_scalar_tensor(1, CT_BOOL), 1.5), 1.5, 1.5, 1.5, 1.5);
   /* lerp */
-  ct_tensor *g = vec((double[]){2, -2}, 2, CT_FLOAT32);
+  ct_tensor *g = tvec((double[]){2, -2}, 2, CT_FLOAT32);
   expect_vals(ct_lerp_scalar(f, g, 0.3), ((double[]){-4.650000095367432, 4.650000095367432}), 2, 1e-6, 0);
-  expect_vals(ct_lerp(f, g, vec((double[]){0.2, 0.9}, 2, CT_FLOAT32)),
+  expect_vals(ct_lerp(f, g, tvec((double[]){0.2, 0.9}, 2, CT_FLOAT32)),
               ((double[]){-5.599999904632568, -1.049999713897705}), 2, 1e-6, 0);
   /* clamp: NaN = no bound, lo > hi gives hi, NaN input passes */
   expect_exact(ct_clamp(f, 0, NAN), 0, 7.5);
   expect_exact(ct_clamp(f, NAN, 0), -7.5, 0);
   expect_exact(ct_clamp(f, -1, 1), -1, 1);
   expect_exact(ct_clamp(i, 2, -2), -2, -2);
-  expect_exact(ct_clamp(vec((double[]){NAN}, 1, CT_FLOAT32), 0, 1), NAN);
+  expect_exact(ct_clamp(tvec((double[]){NAN}, 1, CT_FLOAT32), 0, 1), NAN);
   assert_int_equal(ct_dtype_of(ct_clamp(i, 0.5, NAN)), CT_FLOAT32);
   expect_exact(ct_clamp(i, 0.5, NAN), 0.5, 7);
   assert_int_equal(ct_dtype_of(ct_clamp(i, 0, NAN)), CT_INT64);
@@ -626,24 +574,24 @@ static void test_ternary_values(void **state) {
   expect_exact(ct_clamp_tensor(f, g, NULL), 2, 7.5);
   expect_exact(ct_clamp_tensor(f, NULL, g), -7.5, -2);
   expect_exact(ct_clamp_tensor(f, g, g), 2, -2);
-  assert_int_equal(ct_dtype_of(ct_clamp_tensor(i, vec((double[]){0.5, 1}, 2, CT_FLOAT32), NULL)), CT_FLOAT32);
+  assert_int_equal(ct_dtype_of(ct_clamp_tensor(i, tvec((double[]){0.5, 1}, 2, CT_FLOAT32), NULL)), CT_FLOAT32);
   ct_scope_end();
 }
 
 static void test_ternary_errors(void **state) {
   (void)state;
   ct_scope_begin();
-  ct_tensor *f = vec((double[]){-7.5, 7.5}, 2, CT_FLOAT32), *d = vec((double[]){1, 2}, 2, CT_FLOAT64);
+  ct_tensor *f = tvec((double[]){-7.5, 7.5}, 2, CT_FLOAT32), *d = tvec((double[]){1, 2}, 2, CT_FLOAT64);
   ct_tensor *i = ivec((int64_t[]){-7, 7}, 2);
-  expect_err(ct_where(i, f, f), "where expected condition to be a boolean tensor, but got a tensor with dtype Long");
-  expect_err(ct_masked_fill(f, i, 1), "masked_fill_ only supports boolean masks, but got mask with dtype Long");
-  expect_err(ct_masked_fill(i, bvec((bool[]){1, 0}, 2), NAN), "value cannot be converted to type int64_t without overflow");
-  expect_err(ct_masked_fill(ct_to(i, CT_UINT8), bvec((bool[]){1, 0}, 2), 300), "value cannot be converted to type uint8_t without overflow");
-  expect_err(ct_lerp_scalar(f, d, 0.5), "expected dtype float for `end` but got dtype double");
-  expect_err(ct_lerp(f, f, d), "expected dtype float for `weight` but got dtype double");
-  expect_err(ct_lerp_scalar(i, i, 0.5), "\"lerp_kernel_scalar\" not implemented for 'Long'");
-  expect_err(ct_clamp(f, NAN, NAN), "torch.clamp: At least one of 'min' or 'max' must not be None");
-  expect_err(ct_clamp_tensor(f, NULL, NULL), "torch.clamp: At least one of 'min' or 'max' must not be None");
+  expect_error(ct_where(i, f, f), "where expected condition to be a boolean tensor, but got a tensor with dtype Long");
+  expect_error(ct_masked_fill(f, i, 1), "masked_fill_ only supports boolean masks, but got mask with dtype Long");
+  expect_error(ct_masked_fill(i, bvec((bool[]){1, 0}, 2), NAN), "value cannot be converted to type int64_t without overflow");
+  expect_error(ct_masked_fill(ct_to(i, CT_UINT8), bvec((bool[]){1, 0}, 2), 300), "value cannot be converted to type uint8_t without overflow");
+  expect_error(ct_lerp_scalar(f, d, 0.5), "expected dtype float for `end` but got dtype double");
+  expect_error(ct_lerp(f, f, d), "expected dtype float for `weight` but got dtype double");
+  expect_error(ct_lerp_scalar(i, i, 0.5), "\"lerp_kernel_scalar\" not implemented for 'Long'");
+  expect_error(ct_clamp(f, NAN, NAN), "torch.clamp: At least one of 'min' or 'max' must not be None");
+  expect_error(ct_clamp_tensor(f, NULL, NULL), "torch.clamp: At least one of 'min' or 'max' must not be None");
   ct_scope_end();
 }
 
@@ -691,21 +639,21 @@ static void test_ternary_grads(void **state) {
   int64_t s23[] = {2, 3};
   ct_tensor *a = leaf(A, 2, s23), *b = leaf(B, 2, s23);
   g_cond = ct_reshape(bvec((bool[]){true, false, true}, 3), 1, (int64_t[]){3});
-  check_grads_(f_where, (ct_tensor *[]){a, b}, 2, NULL, "where");
-  check_grads_(f_where, (ct_tensor *[]){a, leaf(B, 1, (int64_t[]){3})}, 2, NULL, "where bcast");
-  check_grads_(f_masked_fill, (ct_tensor *[]){a}, 1, NULL, "masked_fill");
-  check_grads_(f_masked_fill, (ct_tensor *[]){leaf(B, 1, (int64_t[]){1})}, 1, NULL, "masked_fill bcast");
-  check_grads_(f_lerp, (ct_tensor *[]){a, b}, 2, NULL, "lerp scalar");
+  check_grads(f_where, (ct_tensor *[]){a, b}, 2, NULL, "where");
+  check_grads(f_where, (ct_tensor *[]){a, leaf(B, 1, (int64_t[]){3})}, 2, NULL, "where bcast");
+  check_grads(f_masked_fill, (ct_tensor *[]){a}, 1, NULL, "masked_fill");
+  check_grads(f_masked_fill, (ct_tensor *[]){leaf(B, 1, (int64_t[]){1})}, 1, NULL, "masked_fill bcast");
+  check_grads(f_lerp, (ct_tensor *[]){a, b}, 2, NULL, "lerp scalar");
   static const double W[N6] = {0.1, 0.4, 0.6, 0.9, -0.3, 1.2};
-  check_grads_(f_lerp, (ct_tensor *[]){a, b, leaf(W, 2, s23)}, 3, NULL, "lerp");
-  check_grads_(f_lerp, (ct_tensor *[]){a, leaf(B, 1, (int64_t[]){3}), leaf(W, 1, (int64_t[]){3})}, 3,
+  check_grads(f_lerp, (ct_tensor *[]){a, b, leaf(W, 2, s23)}, 3, NULL, "lerp");
+  check_grads(f_lerp, (ct_tensor *[]){a, leaf(B, 1, (int64_t[]){3}), leaf(W, 1, (int64_t[]){3})}, 3,
                NULL, "lerp bcast");
   static const double XC[N6] = {-2.5, -0.7, 0.2, 0.9, 1.7, 3.2};
-  check_grads_(f_clamp, (ct_tensor *[]){leaf(XC, 2, s23)}, 1, NULL, "clamp");
+  check_grads(f_clamp, (ct_tensor *[]){leaf(XC, 2, s23)}, 1, NULL, "clamp");
   static const double LO[N6] = {-3, 0, 0.5, 0.1, 2.5, 1}, HI[N6] = {-2, 1, 0.4, 0.5, 3, 2};
-  check_grads_(f_clamp_tensor, (ct_tensor *[]){leaf(XC, 2, s23), leaf(LO, 2, s23), leaf(HI, 2, s23)}, 3,
+  check_grads(f_clamp_tensor, (ct_tensor *[]){leaf(XC, 2, s23), leaf(LO, 2, s23), leaf(HI, 2, s23)}, 3,
                NULL, "clamp_tensor");
-  check_grads_(f_clamp_tensor, (ct_tensor *[]){leaf(XC, 2, s23), leaf(LO, 1, (int64_t[]){3})}, 2, NULL,
+  check_grads(f_clamp_tensor, (ct_tensor *[]){leaf(XC, 2, s23), leaf(LO, 1, (int64_t[]){3})}, 2, NULL,
                "clamp_tensor min");
   /* PyTorch's clamp subgradients: 1 at the bounds; min > max sends the gradient to max */
   ct_tensor *x = leaf((double[]){1, 2, 3}, 1, (int64_t[]){3});
@@ -728,14 +676,14 @@ static void test_ternary_grads(void **state) {
 static void test_inplace_no_grad(void **state) {
   (void)state;
   ct_scope_begin();
-  ct_tensor *f = vec((double[]){-1.5, 0.5, 2.7}, 3, CT_FLOAT32);
+  ct_tensor *f = tvec((double[]){-1.5, 0.5, 2.7}, 3, CT_FLOAT32);
   int64_t v = ct_version(f);
   assert_ptr_equal(ct_exp_(f), f);
   assert_int_equal(ct_version(f), v + 1);
   expect_vals(f, ((double[]){0.22313016653060913, 1.6487212181091309, 14.879731178283691}), 3, 1e-6, 0);
   ct_log_(f);
   expect_vals(f, ((double[]){-1.5, 0.5, 2.7}), 3, 1e-6, 0);
-  f = vec((double[]){-1.5, 0.5, 2.7}, 3, CT_FLOAT32);
+  f = tvec((double[]){-1.5, 0.5, 2.7}, 3, CT_FLOAT32);
   expect_exact(ct_floor_(ct_clone(f)), -2, 0, 2);
   expect_exact(ct_ceil_(ct_clone(f)), -1, 1, 3);
   expect_exact(ct_round_(ct_clone(f)), -2, 0, 3);
@@ -750,11 +698,11 @@ static void test_inplace_no_grad(void **state) {
   expect_vals(ct_tanh_(ct_clone(f)), ((double[]){-0.9051482536448664, 0.46211715726000974, 0.9910074536781176}), 3, 1e-6, 0);
   expect_vals(ct_sigmoid_(ct_clone(f)), ((double[]){0.18242552380635635, 0.6224593312018546, 0.9370266439430035}), 3, 1e-6, 0);
   expect_vals(ct_pow_scalar_(ct_abs(f), 2), ((double[]){2.25, 0.25, 7.29}), 3, 1e-6, 0);
-  expect_vals(ct_pow_(ct_abs(f), vec((double[]){2, 0.5, -1}, 3, CT_FLOAT64)),
+  expect_vals(ct_pow_(ct_abs(f), tvec((double[]){2, 0.5, -1}, 3, CT_FLOAT64)),
               ((double[]){2.25, 0.7071067811865476, 0.37037037037037035}), 3, 1e-6, 0);
   expect_exact(ct_masked_fill_(ct_clone(f), bvec((bool[]){true, false, true}, 3), 9), 9, 0.5, 9);
   /* in place on a strided view writes through to the base */
-  ct_tensor *base = vec((double[]){-1, -2, -3, -4}, 4, CT_FLOAT64);
+  ct_tensor *base = tvec((double[]){-1, -2, -3, -4}, 4, CT_FLOAT64);
   ct_abs_(ct_slice(base, 0, 0, CT_NONE, 2));
   expect_exact(base, 1, -2, 3, -4);
   /* integers: dtype kept, float-valued ops refused */
@@ -764,16 +712,16 @@ static void test_inplace_no_grad(void **state) {
   expect_exact(ct_relu_(ct_clone(i)), 3, 0);
   expect_exact(ct_clamp_(ct_clone(i), 0, 2), 2, 0);
   expect_exact(ct_pow_scalar_(ct_clone(i), 2), 9, 4);
-  expect_err(ct_exp_(i), "result type Float can't be cast to the desired output type Long");
-  expect_err(ct_sqrt_(i), "result type Float can't be cast to the desired output type Long");
-  expect_err(ct_clamp_(i, 0.5, 1), "result type Float can't be cast to the desired output type Long");
-  expect_err(ct_pow_scalar_(i, 0.5), "result type Float can't be cast to the desired output type Long");
-  expect_err(ct_neg_(bvec((bool[]){true}, 1)), "Negation, the `-` operator, on a bool tensor");
-  expect_err(ct_relu_(bvec((bool[]){true}, 1)), "Boolean inputs not supported for relu");
-  expect_err(ct_abs_(bvec((bool[]){true}, 1)), "\"abs_cpu\" not implemented for 'Bool'");
-  expect_err(ct_masked_fill_(ct_ones(CT_SHAPE(2)), ct_reshape(bvec((bool[]){1, 0}, 2), 2, (int64_t[]){2, 1}), 1),
+  expect_error(ct_exp_(i), "result type Float can't be cast to the desired output type Long");
+  expect_error(ct_sqrt_(i), "result type Float can't be cast to the desired output type Long");
+  expect_error(ct_clamp_(i, 0.5, 1), "result type Float can't be cast to the desired output type Long");
+  expect_error(ct_pow_scalar_(i, 0.5), "result type Float can't be cast to the desired output type Long");
+  expect_error(ct_neg_(bvec((bool[]){true}, 1)), "Negation, the `-` operator, on a bool tensor");
+  expect_error(ct_relu_(bvec((bool[]){true}, 1)), "Boolean inputs not supported for relu");
+  expect_error(ct_abs_(bvec((bool[]){true}, 1)), "\"abs_cpu\" not implemented for 'Bool'");
+  expect_error(ct_masked_fill_(ct_ones(CT_SHAPE(2)), ct_reshape(bvec((bool[]){1, 0}, 2), 2, (int64_t[]){2, 1}), 1),
              "output with shape [2] doesn't match the broadcast shape [2, 2]");
-  expect_err(ct_pow_(ct_ones(CT_SHAPE(2)), ct_ones(CT_SHAPE(2, 2))),
+  expect_error(ct_pow_(ct_ones(CT_SHAPE(2)), ct_ones(CT_SHAPE(2, 2))),
              "output with shape [2] doesn't match the broadcast shape [2, 2]");
   ct_scope_end();
 }
@@ -807,7 +755,7 @@ static void test_inplace_autograd(void **state) {
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     ct_scope_begin();
     ct_tensor *x = leaf(cases[k].x, 1, (int64_t[]){4});
-    expect_err(cases[k].ip(x), "a leaf Variable that requires grad is being used in an in-place operation.");
+    expect_error(cases[k].ip(x), "a leaf Variable that requires grad is being used in an in-place operation.");
     ct_tensor *y = ct_mul_scalar(x, 1);
     assert_ptr_equal(cases[k].ip(y), y);
     assert_string_equal(ct_grad_fn_name(y), cases[k].name);
@@ -823,7 +771,7 @@ static void test_inplace_autograd(void **state) {
     ct_to_doubles(g[0], gv, 4);
     ct_to_doubles(want[0], wv, 4);
     for (int j = 0; j < 4; j++)
-      if (!close1(gv[j], wv[j], 1e-12, 1e-15)) fail_msg("%s: grad %d %g vs %g", cases[k].name, j, gv[j], wv[j]);
+      if (!ct_test_close(gv[j], wv[j], 1e-12, 1e-15)) fail_msg("%s: grad %d %g vs %g", cases[k].name, j, gv[j], wv[j]);
     ct_scope_end();
   }
   /* modifying a saved input in place is caught at backward time */
@@ -832,7 +780,7 @@ static void test_inplace_autograd(void **state) {
   ct_tensor *y = ct_mul_scalar(x, 1);
   ct_tensor *z = ct_sin(y);
   ct_exp_(y);
-  expect_err(ct_backward(ct_sum(z)) == 0 ? x : NULL, "modified by an inplace operation");
+  expect_error(ct_backward(ct_sum(z)) == 0 ? x : NULL, "modified by an inplace operation");
   ct_scope_end();
 }
 

@@ -10,16 +10,10 @@
 #include <string.h>
 
 #include "ctorch.h"
+#include "ct_test.h"
 
-static ct_tensor *leaf(double v) { return ct_requires_grad_(ct_scalar_tensor(v, CT_FLOAT32), true); }
-
-static void assert_values(const ct_tensor *t, const double *want, int64_t n, double tol) {
-  assert_non_null(t);
-  assert_int_equal(ct_numel(t), n);
-  double got[64];
-  assert_int_equal(ct_to_doubles(t, got, 64), n);
-  for (int64_t i = 0; i < n; i++) assert_float_equal(got[i], want[i], tol);
-}
+static ct_tensor *leaf(double v) { return scalar(v, true); }
+#define assert_values(...) ct_test_expect_floats(__VA_ARGS__)
 
 /* ---- seed 004, 2.1 ---------------------------------------------------------------------- */
 static void test_dtypes(void **state) {

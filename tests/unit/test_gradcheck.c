@@ -5,11 +5,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include "ctorch.h"
-
-static ct_tensor *dbl(int n, const double *v, bool rg) {
-  ct_tensor *t = ct_tensor_from(v, CT_FLOAT64, 1, (int64_t[]){n});
-  return ct_requires_grad_(t, rg);
-}
+#include "ct_test.h"
 
 /* f(x, y) = x * y + exp(x) / y */
 static int f_smooth(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
@@ -50,12 +46,12 @@ static int f_fail(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, vo
 static void test_gradcheck_pass(void **state) {
   (void)state;
   ct_scope_begin();
-  ct_tensor *x = dbl(3, (double[]){0.5, -1.2, 2.0}, true);
-  ct_tensor *y = dbl(3, (double[]){1.5, 0.7, -2.5}, true);
+  ct_tensor *x = vec(3, (double[]){0.5, -1.2, 2.0}, true);
+  ct_tensor *y = vec(3, (double[]){1.5, 0.7, -2.5}, true);
   assert_true(ct_gradcheck(f_smooth, ((ct_tensor *[]){x, y}), 2));
   assert_true(ct_gradgradcheck(f_smooth, ((ct_tensor *[]){x, y}), 2));
   /* an input that needs no grad is held fixed */
-  ct_tensor *yc = dbl(3, (double[]){1.5, 0.7, -2.5}, false);
+  ct_tensor *yc = vec(3, (double[]){1.5, 0.7, -2.5}, false);
   assert_true(ct_gradcheck(f_smooth, ((ct_tensor *[]){x, yc}), 2));
   assert_true(ct_gradgradcheck(f_smooth, ((ct_tensor *[]){x, yc}), 2));
   /* several outputs */
@@ -86,7 +82,7 @@ static void test_gradcheck_noncontiguous(void **state) {
 static void test_gradcheck_mismatch(void **state) {
   (void)state;
   ct_scope_begin();
-  ct_tensor *x = dbl(2, (double[]){0.5, -1.0}, true);
+  ct_tensor *x = vec(2, (double[]){0.5, -1.0}, true);
   assert_false(ct_gradcheck(f_wrong, ((ct_tensor *[]){x}), 1, .quiet = true));
   assert_null(ct_last_error()); /* a wrong gradient is an answer, not an error */
   /* the printed form (not quiet) must not crash */
@@ -101,18 +97,18 @@ static void test_gradcheck_mismatch(void **state) {
 static void test_gradcheck_errors(void **state) {
   (void)state;
   ct_scope_begin();
-  ct_tensor *x = dbl(2, (double[]){0.5, -1.0}, false);
+  ct_tensor *x = vec(2, (double[]){0.5, -1.0}, false);
   assert_false(ct_gradcheck(f_smooth, ((ct_tensor *[]){x, x}), 2, .quiet = true));
   assert_non_null(strstr(ct_last_error(), "at least one input tensor to require gradient"));
   ct_clear_error();
-  ct_tensor *xr = dbl(2, (double[]){0.5, -1.0}, true);
+  ct_tensor *xr = vec(2, (double[]){0.5, -1.0}, true);
   assert_false(ct_gradcheck(f_fail, ((ct_tensor *[]){xr}), 1, .quiet = true));
   assert_non_null(ct_last_error());
   ct_clear_error();
   assert_false(ct_gradcheck(f_smooth, ((ct_tensor *[]){NULL, xr}), 2));
   assert_null(ct_last_error());
   /* stride-0 inputs cannot be perturbed one element at a time */
-  ct_tensor *e = ct_expand(dbl(1, (double[]){1.0}, false), CT_SHAPE(3));
+  ct_tensor *e = ct_expand(vec(1, (double[]){1.0}, false), CT_SHAPE(3));
   ct_requires_grad_(e, true);
   assert_false(ct_gradcheck(f_wrong, ((ct_tensor *[]){e}), 1, .quiet = true));
   assert_non_null(strstr(ct_last_error(), "has a dimension with stride 0"));
@@ -124,8 +120,8 @@ static void test_gradcheck_no_leak(void **state) {
   (void)state;
   int64_t before = ct_live_tensors();
   ct_scope_begin();
-  ct_tensor *x = dbl(3, (double[]){0.5, -1.2, 2.0}, true);
-  ct_tensor *y = dbl(3, (double[]){1.5, 0.7, -2.5}, true);
+  ct_tensor *x = vec(3, (double[]){0.5, -1.2, 2.0}, true);
+  ct_tensor *y = vec(3, (double[]){1.5, 0.7, -2.5}, true);
   assert_true(ct_gradgradcheck(f_two, ((ct_tensor *[]){x, y}), 2, .n_outputs = 2));
   ct_scope_end();
   assert_int_equal(ct_live_tensors(), before);

@@ -4,51 +4,22 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "ctorch.h"
-
-/* Inputs shared with the PyTorch script that produced the expected numbers:
- * ramp(shape, seed)[i] = ((i * 7 + seed) % 11 - 5) * 0.25. */
-static ct_tensor *ramp(int nd, const int64_t *shape, ct_dtype dt, int seed, bool rg) {
-  int64_t n = 1;
-  for (int i = 0; i < nd; i++) n *= shape[i];
-  double v[256];
-  for (int64_t i = 0; i < n; i++) v[i] = (double)((i * 7 + seed) % 11 - 5) * 0.25;
-  ct_tensor *t = ct_to(ct_tensor_from(v, CT_FLOAT64, nd, shape), dt);
-  if (rg) t = ct_detach(t), ct_requires_grad_(t, true);
-  return t;
-}
+#include "ct_test.h"
 
 static ct_tensor *longs(int nd, const int64_t *shape, const int64_t *v) {
   return ct_tensor_from(v, CT_INT64, nd, shape);
 }
 #define LONGS(shape, ...) longs(CT_SHAPE shape, (const int64_t[]){__VA_ARGS__})
 
-static void expect_values(const ct_tensor *t, const double *want, int64_t n) {
-  assert_non_null(t);
-  assert_int_equal(ct_numel(t), n);
-  double got[256];
-  assert_int_equal(ct_to_doubles(t, got, 256), n);
-  for (int64_t i = 0; i < n; i++)
-    if (!(fabs(got[i] - want[i]) <= 1e-6)) fail_msg("element %lld: got %g, want %g", (long long)i, got[i], want[i]);
-}
-#define EXPECT(t, ...)                                                      \
-  expect_values(t, (const double[]){__VA_ARGS__},                          \
-                (int64_t)(sizeof((const double[]){__VA_ARGS__}) / sizeof(double)))
+#define EXPECT(t, ...) ct_test_expect_vals(t, CT_DOUBLES(__VA_ARGS__), 0, 1e-6, #t, __LINE__)
 
 static void expect_shape(const ct_tensor *t, int nd, const int64_t *shape) {
   assert_non_null(t);
   assert_int_equal(ct_dim(t), nd);
   for (int i = 0; i < nd; i++) assert_int_equal(ct_shape(t)[i], shape[i]);
-}
-
-#define expect_error(r, substr) expect_error_at(r, substr, __LINE__)
-static void expect_error_at(const void *r, const char *substr, int line) {
-  if (r) fail_msg("line %d: expected an error \"%s\"", line, substr);
-  const char *e = ct_last_error();
-  assert_non_null(e);
-  if (!strstr(e, substr)) fail_msg("error \"%s\" lacks \"%s\"", e, substr);
-  ct_clear_error();
 }
 
 static ct_tensor *X(ct_dtype dt, bool rg) { return ramp(CT_SHAPE(3, 4), dt, 1, rg); }
@@ -405,8 +376,9 @@ static void test_gradients(void **state) {
                                                    : ramp(CT_SHAPE(3, 3), CT_FLOAT64, 5, true);
     bool two = op == OP_SCATTER || op == OP_SCATTER_ADD || op == OP_CAT || op == OP_STACK || op == OP_SCATTER_BIG_SRC;
     ct_tensor *ins[2] = {x, second};
-    if (!ct_gradcheck(f_op, ins, two ? 2 : 1, .user = &op)) fail_msg("gradcheck failed for op %d", op);
-    if (!ct_gradgradcheck(f_op, ins, two ? 2 : 1, .user = &op)) fail_msg("gradgradcheck failed for op %d", op);
+    char what[32];
+    snprintf(what, sizeof what, "op %d", op);
+    check_grads(f_op, ins, two ? 2 : 1, &op, what);
     ct_scope_end();
   }
 }

@@ -5,26 +5,9 @@
 #include <cmocka.h>
 #include <string.h>
 #include "ctorch.h"
+#include "ct_test.h"
 
-/* Inputs shared with the PyTorch script that produced the expected numbers:
- * ramp(shape, seed)[i] = ((i * 7 + seed) % 11 - 5) * 0.25 (exact in float32 and float64). */
-static ct_tensor *ramp(int nd, const int64_t *shape, ct_dtype dt, int seed, bool rg) {
-  int64_t n = 1;
-  for (int i = 0; i < nd; i++) n *= shape[i];
-  double v[256];
-  for (int64_t i = 0; i < n; i++) v[i] = (double)((i * 7 + seed) % 11 - 5) * 0.25;
-  ct_tensor *t = ct_to(ct_tensor_from(v, CT_FLOAT64, nd, shape), dt);
-  if (rg) t = ct_detach(t), ct_requires_grad_(t, true);
-  return t;
-}
-
-static void expect_values(const ct_tensor *t, const double *want, int64_t n, double tol) {
-  assert_non_null(t);
-  assert_int_equal(ct_numel(t), n);
-  double got[256];
-  assert_int_equal(ct_to_doubles(t, got, 256), n);
-  for (int64_t i = 0; i < n; i++) assert_float_equal(got[i], want[i], tol);
-}
+#define expect_values(...) ct_test_expect_floats(__VA_ARGS__)
 
 /* a and b hold the same values (within tol): compared as doubles */
 static bool same(const ct_tensor *a, const ct_tensor *b, double tol) {
@@ -35,14 +18,6 @@ static bool same(const ct_tensor *a, const ct_tensor *b, double tol) {
   for (int64_t i = 0; i < n; i++)
     if (!(x[i] - y[i] <= tol && y[i] - x[i] <= tol)) return false;
   return true;
-}
-
-static void expect_error(const void *r, const char *substr) {
-  assert_null(r);
-  const char *e = ct_last_error();
-  assert_non_null(e);
-  if (!strstr(e, substr)) fail_msg("error \"%s\" lacks \"%s\"", e, substr);
-  ct_clear_error();
 }
 
 /* ---- torch.matmul: every dispatch case, values, shapes and grad_fn names from PyTorch ---- */
@@ -73,12 +48,6 @@ static const mm_case g_cases[] = {
 };
 #define NCASES (int)(sizeof g_cases / sizeof g_cases[0])
 
-static int f_matmul(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
-  (void)n_in, (void)n_out, (void)u;
-  out[0] = ct_matmul(in[0], in[1]);
-  return out[0] ? 0 : -1;
-}
-
 static void test_matmul_cases(void **state) {
   (void)state;
   for (int c = 0; c < NCASES; c++) {
@@ -95,8 +64,7 @@ static void test_matmul_cases(void **state) {
       assert_string_equal(ct_grad_fn_name(y), k->grad_fn);
       expect_values(y, k->want, ct_numel(y), 1e-5);
       if (dt == CT_FLOAT64) {
-        assert_true(ct_gradcheck(f_matmul, ((ct_tensor *[]){a, b}), 2));
-        assert_true(ct_gradgradcheck(f_matmul, ((ct_tensor *[]){a, b}), 2));
+        check_grads(run_binary, (ct_tensor *[]){a, b}, 2, &(op_ref){.b = ct_matmul}, "matmul");
       }
       ct_scope_end();
     }
@@ -231,26 +199,6 @@ static void test_errors(void **state) {
 }
 
 /* ---- gradients: first and second order in float64 --------------------------------------------- */
-static int f_mm(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
-  (void)n_in, (void)n_out, (void)u;
-  return (out[0] = ct_mm(in[0], in[1])) ? 0 : -1;
-}
-static int f_bmm(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
-  (void)n_in, (void)n_out, (void)u;
-  return (out[0] = ct_bmm(in[0], in[1])) ? 0 : -1;
-}
-static int f_mv(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
-  (void)n_in, (void)n_out, (void)u;
-  return (out[0] = ct_mv(in[0], in[1])) ? 0 : -1;
-}
-static int f_dot(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
-  (void)n_in, (void)n_out, (void)u;
-  return (out[0] = ct_dot(in[0], in[1])) ? 0 : -1;
-}
-static int f_outer(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
-  (void)n_in, (void)n_out, (void)u;
-  return (out[0] = ct_outer(in[0], in[1])) ? 0 : -1;
-}
 static int f_addmm(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
   (void)n_in, (void)n_out, (void)u;
   return (out[0] = ct_addmm(in[0], in[1], in[2], 0.5, -1.5)) ? 0 : -1;
@@ -266,29 +214,22 @@ static void test_gradients(void **state) {
   ct_scope_begin();
   ct_tensor *a = ramp(CT_SHAPE(2, 3), CT_FLOAT64, 1, true), *b = ramp(CT_SHAPE(3, 4), CT_FLOAT64, 4, true);
   assert_string_equal(ct_grad_fn_name(ct_mm(a, b)), "MmBackward0");
-  assert_true(ct_gradcheck(f_mm, ((ct_tensor *[]){a, b}), 2));
-  assert_true(ct_gradgradcheck(f_mm, ((ct_tensor *[]){a, b}), 2));
+  check_grads(run_binary, (ct_tensor *[]){a, b}, 2, &(op_ref){.b = ct_mm}, "mm");
   ct_tensor *at = ramp(CT_SHAPE(3, 2), CT_FLOAT64, 2, true), *bt = ramp(CT_SHAPE(4, 3), CT_FLOAT64, 5, true);
-  assert_true(ct_gradcheck(f_mm_t, ((ct_tensor *[]){at, bt}), 2));
-  assert_true(ct_gradgradcheck(f_mm_t, ((ct_tensor *[]){at, bt}), 2));
+  check_grads(f_mm_t, (ct_tensor *[]){at, bt}, 2, NULL, "mm_t");
   ct_tensor *ba = ramp(CT_SHAPE(2, 2, 3), CT_FLOAT64, 1, true), *bb = ramp(CT_SHAPE(2, 3, 2), CT_FLOAT64, 4, true);
   assert_string_equal(ct_grad_fn_name(ct_bmm(ba, bb)), "BmmBackward0");
-  assert_true(ct_gradcheck(f_bmm, ((ct_tensor *[]){ba, bb}), 2));
-  assert_true(ct_gradgradcheck(f_bmm, ((ct_tensor *[]){ba, bb}), 2));
+  check_grads(run_binary, (ct_tensor *[]){ba, bb}, 2, &(op_ref){.b = ct_bmm}, "bmm");
   ct_tensor *v = ramp(CT_SHAPE(3), CT_FLOAT64, 3, true), *w = ramp(CT_SHAPE(3), CT_FLOAT64, 6, true);
   assert_string_equal(ct_grad_fn_name(ct_mv(a, v)), "MvBackward0");
-  assert_true(ct_gradcheck(f_mv, ((ct_tensor *[]){a, v}), 2));
-  assert_true(ct_gradgradcheck(f_mv, ((ct_tensor *[]){a, v}), 2));
+  check_grads(run_binary, (ct_tensor *[]){a, v}, 2, &(op_ref){.b = ct_mv}, "mv");
   assert_string_equal(ct_grad_fn_name(ct_dot(v, w)), "DotBackward0");
-  assert_true(ct_gradcheck(f_dot, ((ct_tensor *[]){v, w}), 2));
-  assert_true(ct_gradgradcheck(f_dot, ((ct_tensor *[]){v, w}), 2));
-  assert_true(ct_gradcheck(f_outer, ((ct_tensor *[]){v, w}), 2));
-  assert_true(ct_gradgradcheck(f_outer, ((ct_tensor *[]){v, w}), 2));
+  check_grads(run_binary, (ct_tensor *[]){v, w}, 2, &(op_ref){.b = ct_dot}, "dot");
+  check_grads(run_binary, (ct_tensor *[]){v, w}, 2, &(op_ref){.b = ct_outer}, "outer");
   /* addmm with a broadcast input row */
   ct_tensor *in = ramp(CT_SHAPE(1, 4), CT_FLOAT64, 7, true);
   assert_string_equal(ct_grad_fn_name(ct_addmm(in, a, b, 0.5, -1.5)), "AddmmBackward0");
-  assert_true(ct_gradcheck(f_addmm, ((ct_tensor *[]){in, a, b}), 3));
-  assert_true(ct_gradgradcheck(f_addmm, ((ct_tensor *[]){in, a, b}), 3));
+  check_grads(f_addmm, (ct_tensor *[]){in, a, b}, 3, NULL, "addmm");
   /* backward of y = sum(a @ b) by hand: ga = rowsum(b) broadcast */
   ct_tensor *y = ct_sum(ct_mm(a, b));
   assert_int_equal(ct_backward(y), 0);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "ctorch.h"
+#include "ct_test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +20,6 @@
 #include "../../tools/parity/dispatch_view.c"
 #include "../../tools/parity/runner.c"
 
-static ct_tensor *vec(int n, const double *v) {
-  return ct_tensor_from(v, CT_FLOAT64, 1, (int64_t[]){n});
-}
-
 static bool cmp(ct_tensor *a, ct_tensor *b, double rtol, double atol, char *why) {
   return parity_compare(a, b, rtol, atol, why, 256);
 }
@@ -31,19 +28,19 @@ static void test_compare_rules(void **state) {
   (void)state;
   ct_scope_begin();
   char why[256];
-  ct_tensor *a = vec(3, (double[]){1, 2, NAN}), *b = vec(3, (double[]){1, 2, NAN});
+  ct_tensor *a = vec(3, (double[]){1, 2, NAN}, false), *b = vec(3, (double[]){1, 2, NAN}, false);
   assert_true(cmp(a, b, 0, 0, why)); /* NaN equals NaN */
-  ct_tensor *c = vec(3, (double[]){1, 2.001, NAN});
+  ct_tensor *c = vec(3, (double[]){1, 2.001, NAN}, false);
   assert_false(cmp(c, b, 1e-5, 1e-8, why));
   assert_non_null(strstr(why, "at [1] expected 2, got 2.001"));
   assert_true(cmp(c, b, 1e-3, 0, why));   /* |a-b| <= rtol*|b| */
   assert_true(cmp(c, b, 0, 1.1e-3, why)); /* |a-b| <= atol */
   assert_false(cmp(c, b, 0, 0.9e-3, why));
-  ct_tensor *d = vec(3, (double[]){1, 2, 3});
+  ct_tensor *d = vec(3, (double[]){1, 2, 3}, false);
   assert_false(cmp(d, b, 1, 1, why)); /* a number is never close to NaN */
-  assert_false(cmp(vec(3, (double[]){INFINITY, 0, 0}), vec(3, (double[]){-INFINITY, 0, 0}), 1,
+  assert_false(cmp(vec(3, (double[]){INFINITY, 0, 0}, false), vec(3, (double[]){-INFINITY, 0, 0}, false), 1,
                    1, why));
-  assert_true(cmp(vec(3, (double[]){INFINITY, 0, 0}), vec(3, (double[]){INFINITY, 0, 0}), 0, 0,
+  assert_true(cmp(vec(3, (double[]){INFINITY, 0, 0}, false), vec(3, (double[]){INFINITY, 0, 0}, false), 0, 0,
                   why));
   /* shapes and dtypes are exact */
   assert_false(cmp(ct_reshape(d, CT_SHAPE(3, 1)), d, 1, 1, why));
@@ -58,12 +55,12 @@ static void test_compare_rules(void **state) {
 static ct_tensor_map *add_case(const char *json, double out_delta, double grad_delta) {
   ct_tensor_map *m = ct_tensor_map_new();
   ct_scope_begin();
-  ct_tensor_map_set(m, "x", vec(3, (double[]){1, 2, 3}));
-  ct_tensor_map_set(m, "y", vec(3, (double[]){10, 20, 30}));
-  ct_tensor_map_set(m, "out", vec(3, (double[]){21, 42, 63 + out_delta}));
-  ct_tensor_map_set(m, "go", vec(3, (double[]){1, -1, 0.5}));
-  ct_tensor_map_set(m, "gx", vec(3, (double[]){1, -1, 0.5 + grad_delta}));
-  ct_tensor_map_set(m, "gy", vec(3, (double[]){2, -2, 1}));
+  ct_tensor_map_set(m, "x", vec(3, (double[]){1, 2, 3}, false));
+  ct_tensor_map_set(m, "y", vec(3, (double[]){10, 20, 30}, false));
+  ct_tensor_map_set(m, "out", vec(3, (double[]){21, 42, 63 + out_delta}, false));
+  ct_tensor_map_set(m, "go", vec(3, (double[]){1, -1, 0.5}, false));
+  ct_tensor_map_set(m, "gx", vec(3, (double[]){1, -1, 0.5 + grad_delta}, false));
+  ct_tensor_map_set(m, "gy", vec(3, (double[]){2, -2, 1}, false));
   ct_scope_end();
   ct_tensor_map_set_meta(m, "case", json);
   return m;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ctorch.h"
+#include "ct_test.h"
 
 /* x = [[1, -2, 3], [4, 0.5, -6]] (float64); expected values from PyTorch 1.13 */
 static ct_tensor *X(bool rg) {
@@ -14,34 +15,8 @@ static ct_tensor *X(bool rg) {
   return ct_requires_grad_(t, rg);
 }
 
-static void expect(const ct_tensor *t, int n, const double *want, double tol) {
-  assert_non_null(t);
-  assert_int_equal(ct_numel(t), n);
-  double got[64];
-  ct_to_doubles(t, got, 64);
-  for (int i = 0; i < n; i++) {
-    if (isnan(want[i])) {
-      assert_true(isnan(got[i]));
-      continue;
-    }
-    if (fabs(got[i] - want[i]) > tol * (1 + fabs(want[i]))) {
-      fprintf(stderr, "element %d: got %.12g want %.12g\n", i, got[i], want[i]);
-      fail();
-    }
-  }
-}
-#define EXPECT(t, tol, ...) \
-  expect(t, (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)), (double[]){__VA_ARGS__}, tol)
-
-static void expect_err(const void *r, const char *sub) {
-  assert_null(r);
-  assert_non_null(ct_last_error());
-  if (!strstr(ct_last_error(), sub)) {
-    fprintf(stderr, "error was: %s\nexpected: %s\n", ct_last_error(), sub);
-    fail();
-  }
-  ct_clear_error();
-}
+/* within tol * (1 + |want|) */
+#define EXPECT(t, tol, ...) ct_test_expect_vals(t, CT_DOUBLES(__VA_ARGS__), tol, tol, #t, __LINE__)
 
 static void test_prod(void **s) {
   (void)s;
@@ -67,7 +42,7 @@ static void test_prod(void **s) {
   ct_tensor *z2 = ct_requires_grad_(ct_tensor_from((double[]){2, 0, 3, 0}, CT_FLOAT64, 1, (int64_t[]){4}), true);
   assert_int_equal(ct_backward(ct_prod(z2, 0, false)), 0);
   EXPECT(ct_grad(z2), 0, 0, 0, 0, 0);
-  expect_err(ct_prod(x, 2, false), "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  expect_error(ct_prod(x, 2, false), "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
   ct_scope_end();
 }
 
@@ -121,19 +96,19 @@ static void test_minmax(void **s) {
   EXPECT(ct_grad(t3), 0, 0, 1, 0, 0);
   /* errors */
   ct_tensor *e = ct_zeros(CT_SHAPE(0));
-  expect_err(ct_max(e), "max(): Expected reduction dim to be specified for input.numel() == 0. "
+  expect_error(ct_max(e), "max(): Expected reduction dim to be specified for input.numel() == 0. "
                         "Specify the reduction dim with the 'dim' argument.");
-  expect_err(ct_amax(e), "amax(): Expected reduction dim to be specified for input.numel() == 0.");
-  expect_err(ct_argmax(e, CT_NONE, false),
+  expect_error(ct_amax(e), "amax(): Expected reduction dim to be specified for input.numel() == 0.");
+  expect_error(ct_argmax(e, CT_NONE, false),
              "argmax(): Expected reduction dim to be specified for input.numel() == 0.");
   ct_tensor *e2 = ct_zeros(CT_SHAPE(2, 0));
-  expect_err(ct_max_dim(e2, 1, false).values, "max(): Expected reduction dim 1 to have non-zero size.");
-  expect_err(ct_argmin(e2, 1, false), "argmin(): Expected reduction dim 1 to have non-zero size.");
+  expect_error(ct_max_dim(e2, 1, false).values, "max(): Expected reduction dim 1 to have non-zero size.");
+  expect_error(ct_argmin(e2, 1, false), "argmin(): Expected reduction dim 1 to have non-zero size.");
   assert_int_equal(ct_numel(ct_amax(e2, .dim = CT_DIMS(0))), 0); /* nothing to reduce over: empty */
-  expect_err(ct_max_dim(x, 2, false).values,
+  expect_error(ct_max_dim(x, 2, false).values,
              "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
-  expect_err(ct_amax(x, .dim = CT_DIMS(0, 0)), "dim 0 appears multiple times in the list of dims");
-  expect_err(ct_argmax(ct_tensor_from((bool[]){1, 0}, CT_BOOL, 1, (int64_t[]){2}), CT_NONE, false),
+  expect_error(ct_amax(x, .dim = CT_DIMS(0, 0)), "dim 0 appears multiple times in the list of dims");
+  expect_error(ct_argmax(ct_tensor_from((bool[]){1, 0}, CT_BOOL, 1, (int64_t[]){2}), CT_NONE, false),
              "\"argmax_cpu\" not implemented for 'Bool'");
   assert_null(ct_amax(NULL));
   assert_null(ct_last_error());
@@ -154,7 +129,7 @@ static void test_var_std_norm(void **s) {
   /* N - correction <= 0 divides by zero like PyTorch */
   assert_true(isinf(ct_item(ct_var(ct_tensor_from((double[]){1, 2}, CT_FLOAT64, 1, (int64_t[]){2}),
                                     .correction = 3))));
-  expect_err(ct_var(ct_tensor_from((int64_t[]){1, 2}, CT_INT64, 1, (int64_t[]){2})),
+  expect_error(ct_var(ct_tensor_from((int64_t[]){1, 2}, CT_INT64, 1, (int64_t[]){2})),
              "std and var only support floating point and complex dtypes");
 
   ct_tensor *n = ct_norm(x);
@@ -176,7 +151,7 @@ static void test_var_std_norm(void **s) {
   ct_tensor *z = ct_requires_grad_(ct_zeros(CT_SHAPE(3), .dtype = CT_FLOAT64), true);
   ct_backward(ct_norm(z));
   EXPECT(ct_grad(z), 0, 0, 0, 0);
-  expect_err(ct_norm(ct_tensor_from((int64_t[]){1, 2}, CT_INT64, 1, (int64_t[]){2})),
+  expect_error(ct_norm(ct_tensor_from((int64_t[]){1, 2}, CT_INT64, 1, (int64_t[]){2})),
              "norm(): input dtype should be either floating point or complex. Got Long instead.");
   ct_scope_end();
 }
@@ -222,7 +197,7 @@ static void test_lse_allany_cum(void **s) {
   ct_tensor *z = ct_requires_grad_(ct_tensor_from((double[]){2, 0, 3, 4}, CT_FLOAT64, 1, (int64_t[]){4}), true);
   ct_backward(ct_sum(ct_cumprod(z, 0)));
   EXPECT(ct_grad(z), 1e-12, 1, 32, 0, 0);
-  expect_err(ct_cumsum(x, 2), "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  expect_error(ct_cumsum(x, 2), "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
   ct_scope_end();
 }
 
@@ -241,9 +216,9 @@ static void test_softmax(void **s) {
   /* float32, big logits stay finite */
   ct_tensor *f = ct_tensor_from((float[]){1000, 1001}, CT_FLOAT32, 1, (int64_t[]){2});
   EXPECT(ct_softmax(f, 0), 1e-6, 0.2689414213699951, 0.7310585786300049);
-  expect_err(ct_softmax(ct_tensor_from((int64_t[]){1, 2}, CT_INT64, 1, (int64_t[]){2}), 0),
+  expect_error(ct_softmax(ct_tensor_from((int64_t[]){1, 2}, CT_INT64, 1, (int64_t[]){2}), 0),
              "\"softmax_lastdim_kernel_impl\" not implemented for 'Long'");
-  expect_err(ct_log_softmax(x, -3), "Dimension out of range (expected to be in range of [-2, 1], but got -3)");
+  expect_error(ct_log_softmax(x, -3), "Dimension out of range (expected to be in range of [-2, 1], but got -3)");
   assert_int_equal(ct_numel(ct_softmax(ct_zeros(CT_SHAPE(2, 0)), 1)), 0);
   ct_scope_end();
 }
@@ -287,17 +262,15 @@ static void test_gradchecks(void **s) {
   ct_tensor *x = ct_requires_grad_(
       ct_tensor_from((double[]){1.2, -2.1, 3.3, 4.4, 0.5, -6.6}, CT_FLOAT64, 2, (int64_t[]){2, 3}), true);
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
-    if (!ct_gradcheck(fns[i], &x, 1)) fail_msg("gradcheck failed for function %zu", i);
-    if (!ct_gradgradcheck(fns[i], &x, 1)) fail_msg("gradgradcheck failed for function %zu", i);
-    assert_null(ct_last_error());
+    char what[32];
+    snprintf(what, sizeof what, "function %zu", i);
+    check_grads(fns[i], &x, 1, NULL, what);
   }
   /* products through zeros: one zero per slice is exact to second order */
   ct_tensor *z = ct_requires_grad_(
       ct_tensor_from((double[]){1.2, 0, 3.3, 4.4, 0.5, -6.6}, CT_FLOAT64, 2, (int64_t[]){2, 3}), true);
-  assert_true(ct_gradcheck(g_prod, &z, 1));
-  assert_true(ct_gradgradcheck(g_prod, &z, 1));
-  assert_true(ct_gradcheck(g_prod1, &z, 1));
-  assert_true(ct_gradgradcheck(g_prod1, &z, 1));
+  check_grads(g_prod, &z, 1, NULL, "prod");
+  check_grads(g_prod1, &z, 1, NULL, "prod dim 1");
   assert_true(ct_gradcheck(g_cumprod, &z, 1));
   ct_scope_end();
 }

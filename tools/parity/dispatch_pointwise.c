@@ -12,18 +12,28 @@ int parity_h_unary(pcall *c) {
   return p_out(c, u->fn(x));
 }
 
+/* The operand at pos of an op with a number form (has_number): a Python number goes to *num
+ * (returns true); anything else becomes the tensor *t (a number wrapped when there is no
+ * number form). */
+static bool number_or_operand(pcall *c, int pos, const char *kw, bool has_number, double *num,
+                              ct_tensor **t) {
+  const cJSON *o = p_arg(c, pos, kw);
+  if (has_number && o && p_is_number(o)) {
+    *num = p_number(o);
+    return true;
+  }
+  *t = p_operand(c, pos, kw);
+  return false;
+}
+
 /* f(input, other): other a tensor or a Python number. */
 int parity_h_binary(pcall *c) {
   const p_binary *b = c->data;
-  ct_tensor *x = p_tensor(c, 0, b->a);
-  const cJSON *o = p_arg(c, 1, b->b);
-  if (o && p_is_number(o) && b->scalar) {
-    P_CHECK(c);
-    return p_out(c, b->scalar(x, p_number(o)));
-  }
-  ct_tensor *y = p_operand(c, 1, b->b);
+  ct_tensor *x = p_tensor(c, 0, b->a), *y = NULL;
+  double v = 0;
+  bool num = number_or_operand(c, 1, b->b, b->scalar != NULL, &v, &y);
   P_CHECK(c);
-  return p_out(c, b->fn(x, y));
+  return p_out(c, num ? b->scalar(x, v) : b->fn(x, y));
 }
 
 /* F.relu(input, inplace=False) / F.silu(input, inplace=False) */
@@ -57,49 +67,35 @@ typedef struct {
 } p_addsub;
 static int h_addsub(pcall *c) {
   const p_addsub *d = c->data;
-  ct_tensor *x = p_tensor(c, 0, "input");
-  const cJSON *o = p_arg(c, 1, "other");
-  double alpha = p_num(c, -1, "alpha", 1);
-  if (o && p_is_number(o)) {
-    P_CHECK(c);
-    return p_out(c, d->scalar(x, alpha * p_number(o)));
-  }
-  ct_tensor *y = p_operand(c, 1, "other");
+  ct_tensor *x = p_tensor(c, 0, "input"), *y = NULL;
+  double alpha = p_num(c, -1, "alpha", 1), v = 0;
+  bool num = number_or_operand(c, 1, "other", true, &v, &y);
   P_CHECK(c);
-  return p_out(c, alpha == 1 ? d->fn(x, y) : d->alpha(x, y, alpha));
+  return p_out(c, num ? d->scalar(x, alpha * v) : alpha == 1 ? d->fn(x, y) : d->alpha(x, y, alpha));
 }
 
 /* torch.rsub(input, other, *, alpha=1): other - alpha * input */
 static int h_rsub(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "input");
-  const cJSON *o = p_arg(c, 1, "other");
-  double alpha = p_num(c, -1, "alpha", 1);
-  if (o && p_is_number(o)) {
-    if (alpha != 1) p_skip(c, "rsub with a number and alpha != 1");
-    P_CHECK(c);
-    return p_out(c, ct_rsub_scalar(x, p_number(o)));
-  }
-  ct_tensor *y = p_operand(c, 1, "other");
+  ct_tensor *x = p_tensor(c, 0, "input"), *y = NULL;
+  double alpha = p_num(c, -1, "alpha", 1), v = 0;
+  bool num = number_or_operand(c, 1, "other", true, &v, &y);
+  if (num && alpha != 1) p_skip(c, "rsub with a number and alpha != 1");
   P_CHECK(c);
-  return p_out(c, alpha == 1 ? ct_sub(y, x) : ct_sub_alpha(y, x, alpha));
+  return p_out(c, num ? ct_rsub_scalar(x, v) : alpha == 1 ? ct_sub(y, x) : ct_sub_alpha(y, x, alpha));
 }
 
 /* torch.div(input, other, *, rounding_mode=None) */
 static int h_div(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "input");
-  const cJSON *o = p_arg(c, 1, "other");
+  ct_tensor *x = p_tensor(c, 0, "input"), *y = NULL;
   const char *mode = p_str(c, -1, "rounding_mode", NULL);
   ct_rounding r = CT_ROUND_NONE;
   if (mode && strcmp(mode, "floor") == 0) r = CT_ROUND_FLOOR;
   else if (mode && strcmp(mode, "trunc") == 0) r = CT_ROUND_TRUNC;
   else if (mode) p_skip(c, "unsupported rounding_mode '%s'", mode);
-  if (o && p_is_number(o) && r == CT_ROUND_NONE) {
-    P_CHECK(c);
-    return p_out(c, ct_div_scalar(x, p_number(o)));
-  }
-  ct_tensor *y = p_operand(c, 1, "other");
+  double v = 0;
+  bool num = number_or_operand(c, 1, "other", r == CT_ROUND_NONE, &v, &y);
   P_CHECK(c);
-  return p_out(c, r == CT_ROUND_NONE ? ct_div(x, y) : ct_div_mode(x, y, r));
+  return p_out(c, num ? ct_div_scalar(x, v) : r == CT_ROUND_NONE ? ct_div(x, y) : ct_div_mode(x, y, r));
 }
 
 /* torch.pow(input, exponent) / torch.pow(self: Number, exponent: Tensor) */
@@ -122,16 +118,12 @@ typedef struct {
 } p_binary_;
 static int h_binary_(pcall *c) {
   const p_binary_ *d = c->data;
-  ct_tensor *x = p_tensor(c, 0, "self");
-  const cJSON *o = p_arg(c, 1, d->b);
+  ct_tensor *x = p_tensor(c, 0, "self"), *y = NULL;
   if (d->alpha && p_num(c, -1, "alpha", 1) != 1) p_skip(c, "unsupported alpha != 1");
-  if (o && p_is_number(o)) {
-    P_CHECK(c);
-    return p_out(c, d->scalar(x, p_number(o)));
-  }
-  ct_tensor *y = p_operand(c, 1, d->b);
+  double v = 0;
+  bool num = number_or_operand(c, 1, d->b, true, &v, &y);
   P_CHECK(c);
-  return p_out(c, d->fn(x, y));
+  return p_out(c, num ? d->scalar(x, v) : d->fn(x, y));
 }
 
 /* torch.clamp(input, min=None, max=None): numbers or tensors */

@@ -1,4 +1,5 @@
 /* Parity handlers: views, copies and conversions (PyTorch signatures in the comments). */
+#include <stdint.h>
 #include <string.h>
 
 #include "parity.h"
@@ -21,62 +22,53 @@ static int h_as(pcall *c) {
   return p_out(c, b->fn(x, o));
 }
 
+/* ---- ops that take the tensor and then only ints --------------------------------------
+ * Each int is required (P_REQ: absent skips), optional (P_OPT: null / absent give CT_NONE) or
+ * has a default; they are read in order and handed to the adapter as a[0..3]. */
+#define P_REQ (INT64_MIN + 1)
+#define P_OPT CT_NONE
+typedef struct {
+  ct_tensor *(*fn)(const ct_tensor *x, const int64_t *a);
+  const char *self; /* the tensor's keyword name */
+  const char *kw[4];
+  int64_t def[4];
+} p_ints_op;
+static int h_ints(pcall *c) {
+  const p_ints_op *d = c->data;
+  ct_tensor *x = p_tensor(c, 0, d->self);
+  int64_t a[4] = {0};
+  for (int i = 0; i < 4 && d->kw[i]; i++)
+    a[i] = d->def[i] == P_REQ   ? p_int_req(c, i + 1, d->kw[i])
+           : d->def[i] == P_OPT ? p_int_opt(c, i + 1, d->kw[i])
+                                : p_int(c, i + 1, d->kw[i], d->def[i]);
+  P_CHECK(c);
+  return p_out(c, d->fn(x, a));
+}
+
+static ct_tensor *a_transpose(const ct_tensor *x, const int64_t *a) { return ct_transpose(x, a[0], a[1]); }
+static ct_tensor *a_squeeze(const ct_tensor *x, const int64_t *a) {
+  return a[0] == CT_NONE ? ct_squeeze(x) : ct_squeeze_dim(x, a[0]);
+}
+static ct_tensor *a_unsqueeze(const ct_tensor *x, const int64_t *a) { return ct_unsqueeze(x, a[0]); }
+static ct_tensor *a_narrow(const ct_tensor *x, const int64_t *a) { return ct_narrow(x, a[0], a[1], a[2]); }
+static ct_tensor *a_slice(const ct_tensor *x, const int64_t *a) { return ct_slice(x, a[0], a[1], a[2], a[3]); }
+static ct_tensor *a_select(const ct_tensor *x, const int64_t *a) { return ct_select(x, a[0], a[1]); }
+static ct_tensor *a_flatten(const ct_tensor *x, const int64_t *a) { return ct_flatten(x, a[0], a[1]); }
+
 /* torch.transpose(input, dim0, dim1) */
-static int h_transpose(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "input");
-  int64_t d0 = p_int_req(c, 1, "dim0"), d1 = p_int_req(c, 2, "dim1");
-  P_CHECK(c);
-  return p_out(c, ct_transpose(x, d0, d1));
-}
-
+static const p_ints_op TRANSPOSE = {a_transpose, "input", {"dim0", "dim1"}, {P_REQ, P_REQ}};
 /* torch.squeeze(input, dim=None) */
-static int h_squeeze(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "input");
-  int64_t d = p_int_opt(c, 1, "dim");
-  P_CHECK(c);
-  return p_out(c, d == CT_NONE ? ct_squeeze(x) : ct_squeeze_dim(x, d));
-}
-
+static const p_ints_op SQUEEZE = {a_squeeze, "input", {"dim"}, {P_OPT}};
 /* torch.unsqueeze(input, dim) */
-static int h_unsqueeze(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "input");
-  int64_t d = p_int_req(c, 1, "dim");
-  P_CHECK(c);
-  return p_out(c, ct_unsqueeze(x, d));
-}
-
+static const p_ints_op UNSQUEEZE = {a_unsqueeze, "input", {"dim"}, {P_REQ}};
 /* torch.narrow(input, dim, start, length) */
-static int h_narrow(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "input");
-  int64_t d = p_int_req(c, 1, "dim"), s = p_int_req(c, 2, "start"), l = p_int_req(c, 3, "length");
-  P_CHECK(c);
-  return p_out(c, ct_narrow(x, d, s, l));
-}
-
+static const p_ints_op NARROW = {a_narrow, "input", {"dim", "start", "length"}, {P_REQ, P_REQ, P_REQ}};
 /* torch.ops.aten.slice(self, dim=0, start=None, end=None, step=1): t[..., start:end:step] */
-static int h_slice(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "self");
-  int64_t d = p_int(c, 1, "dim", 0), s = p_int_opt(c, 2, "start"), e = p_int_opt(c, 3, "end");
-  int64_t st = p_int(c, 4, "step", 1);
-  P_CHECK(c);
-  return p_out(c, ct_slice(x, d, s, e, st));
-}
-
+static const p_ints_op SLICE = {a_slice, "self", {"dim", "start", "end", "step"}, {0, P_OPT, P_OPT, 1}};
 /* torch.select(input, dim, index) */
-static int h_select(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "input");
-  int64_t d = p_int_req(c, 1, "dim"), i = p_int_req(c, 2, "index");
-  P_CHECK(c);
-  return p_out(c, ct_select(x, d, i));
-}
-
+static const p_ints_op SELECT = {a_select, "input", {"dim", "index"}, {P_REQ, P_REQ}};
 /* torch.flatten(input, start_dim=0, end_dim=-1) */
-static int h_flatten(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "input");
-  int64_t s = p_int(c, 1, "start_dim", 0), e = p_int(c, 2, "end_dim", -1);
-  P_CHECK(c);
-  return p_out(c, ct_flatten(x, s, e));
-}
+static const p_ints_op FLATTEN = {a_flatten, "input", {"start_dim", "end_dim"}, {0, -1}};
 
 /* torch.unflatten(input, dim, sizes) */
 static int h_unflatten(pcall *c) {
@@ -179,25 +171,25 @@ const parity_handler parity_handlers_view[] = {
     P_SIZES("Tensor.reshape", ct_reshape, "shape", true),
     {"Tensor.view_as", h_as, &(const p_binary){ct_view_as, NULL, "self", "other"}},
     {"Tensor.expand_as", h_as, &(const p_binary){ct_expand_as, NULL, "self", "other"}},
-    {"torch.transpose", h_transpose, NULL},
-    {"Tensor.transpose", h_transpose, NULL},
-    {"torch.swapaxes", h_transpose, NULL},
+    {"torch.transpose", h_ints, &TRANSPOSE},
+    {"Tensor.transpose", h_ints, &TRANSPOSE},
+    {"torch.swapaxes", h_ints, &TRANSPOSE},
     P_UNARY("torch.t", ct_t),
     P_UNARY("Tensor.t", ct_t),
     P_SIZES("torch.permute", ct_permute, "dims", false),
     P_SIZES("Tensor.permute", ct_permute, "dims", true),
-    {"torch.squeeze", h_squeeze, NULL},
-    {"Tensor.squeeze", h_squeeze, NULL},
-    {"torch.unsqueeze", h_unsqueeze, NULL},
-    {"Tensor.unsqueeze", h_unsqueeze, NULL},
+    {"torch.squeeze", h_ints, &SQUEEZE},
+    {"Tensor.squeeze", h_ints, &SQUEEZE},
+    {"torch.unsqueeze", h_ints, &UNSQUEEZE},
+    {"Tensor.unsqueeze", h_ints, &UNSQUEEZE},
     P_SIZES("Tensor.expand", ct_expand, "size", true),
-    {"torch.narrow", h_narrow, NULL},
-    {"Tensor.narrow", h_narrow, NULL},
-    {"torch.ops.aten.slice", h_slice, NULL},
-    {"torch.select", h_select, NULL},
-    {"Tensor.select", h_select, NULL},
-    {"torch.flatten", h_flatten, NULL},
-    {"Tensor.flatten", h_flatten, NULL},
+    {"torch.narrow", h_ints, &NARROW},
+    {"Tensor.narrow", h_ints, &NARROW},
+    {"torch.ops.aten.slice", h_ints, &SLICE},
+    {"torch.select", h_ints, &SELECT},
+    {"Tensor.select", h_ints, &SELECT},
+    {"torch.flatten", h_ints, &FLATTEN},
+    {"Tensor.flatten", h_ints, &FLATTEN},
     {"torch.unflatten", h_unflatten, NULL},
     {"Tensor.unflatten", h_unflatten, NULL},
     {"torch.unbind", h_unbind, NULL},
