@@ -32,6 +32,8 @@ struct ct_tensor {
   bool retains_grad;
   bool wrapped_number; /* a Python scalar operand (lowest promotion priority) */
   bool is_view;        /* shares storage with a tensor it was derived from */
+  ct_tensor *base;     /* views: the tensor owning the storage (strong); NULL otherwise */
+  int64_t view_version; /* views: storage version when grad_fn was set (stale -> rebuilt) */
   int output_nr;
   ct_node *grad_fn;  /* strong */
   ct_node *grad_acc; /* AccumulateGrad node of a leaf (strong; it points back weakly) */
@@ -299,6 +301,15 @@ ct_tensor *ct__saved(ct_node *n, int i);
 ct_edge ct__edge_of(ct_tensor *t);
 /* Free saved tensors after a backward without retain_graph. */
 void ct__release_saved(ct_node *n);
+/* A node with n_in empty edges (for nodes whose edges are not the inputs' histories). */
+ct_node *ct__node_alloc(const char *name, ct_backward_fn bw, int n_in, int n_out);
+/* In-place on a view: base's history becomes CopySlices(base's old history, n) and the
+ * view's becomes AsStridedBackward0 of the base (copyslices.c). -1 with an error when the
+ * view cannot be expressed over its base. */
+int ct__copy_slices(ct_tensor *view, ct_node *n);
+/* A view whose base was modified in place since its grad_fn was set gets a fresh
+ * AsStridedBackward0 of the base, as PyTorch regenerates it. */
+void ct__refresh_view(ct_tensor *t);
 /* Drop the node reference held by the creator after attaching it. */
 void ct__node_decref(ct_node *n);
 void ct__node_incref(ct_node *n);

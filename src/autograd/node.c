@@ -67,7 +67,7 @@ void ct__node_decref(ct_node *n) {
   g_draining = false;
 }
 
-static ct_node *node_alloc(const char *name, ct_backward_fn bw, int n_in, int n_out) {
+ct_node *ct__node_alloc(const char *name, ct_backward_fn bw, int n_in, int n_out) {
   size_t sz = sizeof(ct_node) + sizeof(ct_edge) * (size_t)n_in + sizeof(ct_in_meta) * (size_t)n_in;
   ct_node *n = n_in < NODE_CLASSES ? ct__cache_pop(&g_free_nodes[n_in]) : NULL;
   if (n)
@@ -89,7 +89,7 @@ static ct_node *node_alloc(const char *name, ct_backward_fn bw, int n_in, int n_
 /* The AccumulateGrad node of a leaf: the leaf holds it strongly, it points back weakly. */
 static ct_node *grad_accumulator(ct_tensor *leaf) {
   if (!leaf->grad_acc) {
-    ct_node *n = node_alloc("AccumulateGrad", NULL, 0, 1);
+    ct_node *n = ct__node_alloc("AccumulateGrad", NULL, 0, 1);
     if (!n) return NULL;
     n->variable = leaf;
     leaf->grad_acc = n;
@@ -99,6 +99,7 @@ static ct_node *grad_accumulator(ct_tensor *leaf) {
 
 ct_edge ct__edge_of(ct_tensor *t) {
   if (!t || !t->requires_grad) return (ct_edge){NULL, 0};
+  if (t->base) ct__refresh_view(t);
   if (t->grad_fn) return (ct_edge){t->grad_fn, t->output_nr};
   return (ct_edge){grad_accumulator(t), 0};
 }
@@ -113,7 +114,7 @@ bool ct__any_requires_grad(int n, ct_tensor *const *inputs) {
 ct_node *ct__node_new(const char *name, ct_backward_fn bw, int n_in, ct_tensor *const *inputs,
                       int n_out) {
   if (!ct__any_requires_grad(n_in, inputs)) return NULL;
-  ct_node *n = node_alloc(name, bw, n_in, n_out);
+  ct_node *n = ct__node_alloc(name, bw, n_in, n_out);
   if (!n) return NULL;
   for (int i = 0; i < n_in; i++) {
     ct_tensor *t = inputs[i];
@@ -135,6 +136,7 @@ void ct__set_history(ct_tensor *out, ct_node *n, int nr) {
   out->grad_fn = n;
   out->output_nr = nr;
   out->requires_grad = true;
+  out->view_version = out->storage->version;
 }
 
 void ct__save(ct_node *n, const ct_tensor *t, bool is_output) {
@@ -152,6 +154,8 @@ void ct__save(ct_node *n, const ct_tensor *t, bool is_output) {
     ct_tensor *alias = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
     if (!alias) return;
     alias->is_view = t->is_view;
+    ct__tensor_decref(alias->base); /* a base link to the output would close a cycle */
+    alias->base = NULL;
     ct__tensor_incref(alias);
     s->t = alias;
   } else {
@@ -212,12 +216,28 @@ void ct__release_saved(ct_node *n) {
 int ct__check_inplace(ct_tensor *t) {
   if (g_grad_enabled && t->requires_grad && !t->grad_fn)
     return ct__errs("a leaf Variable that requires grad is being used in an in-place operation.");
+  for (int i = 0; i < t->ndim; i++) /* an expanded tensor: one element in several places */
+    if (t->strides[i] == 0 && t->shape[i] > 1)
+      return ct__errs("unsupported operation: more than one element of the written-to tensor "
+                      "refers to a single memory location. Please clone() the tensor before "
+                      "performing the operation.");
+  if (t->base && g_grad_enabled && t->base->requires_grad) {
+    if (!t->base->grad_fn)
+      return ct__errs("a view of a leaf Variable that requires grad is being used in an in-place "
+                      "operation.");
+    if (!ct_is_contiguous(t->base))
+      return ct__errs("ctorch: in-place operation on a view of a non-contiguous tensor that "
+                      "requires grad is not supported; clone() the base first");
+  }
   return 0;
 }
 
 void ct__bump_version(ct_tensor *t) { t->storage->version++; }
 
-void ct__rebase_history(ct_tensor *t, ct_node *n) { ct__set_history(t, n, 0); }
+void ct__rebase_history(ct_tensor *t, ct_node *n) {
+  if (t->base && ct__copy_slices(t, n) == 0) return; /* the base's history changes too */
+  ct__set_history(t, n, 0);
+}
 
 /* ---- gradient shape helpers ----------------------------------------------------------- */
 ct_tensor *ct__sum_to(const ct_tensor *grad, int ndim, const int64_t *shape) {
@@ -261,7 +281,10 @@ ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad) {
 bool ct_requires_grad(const ct_tensor *t) { return t && t->requires_grad; }
 bool ct_is_leaf(const ct_tensor *t) { return t && !t->grad_fn; }
 ct_tensor *ct_grad(const ct_tensor *t) { return t ? t->grad : NULL; }
-const char *ct_grad_fn_name(const ct_tensor *t) { return t && t->grad_fn ? t->grad_fn->name : NULL; }
+const char *ct_grad_fn_name(const ct_tensor *t) {
+  if (t && t->base) ct__refresh_view((ct_tensor *)t);
+  return t && t->grad_fn ? t->grad_fn->name : NULL;
+}
 int64_t ct_version(const ct_tensor *t) { return t ? t->storage->version : -1; }
 
 int ct_set_grad(ct_tensor *t, ct_tensor *g) {

@@ -133,7 +133,7 @@ ct_tensor *ct__inplace_finish(ct_tensor *a, ct_tensor *r) {
   if (!r) return NULL;
   ct__copy_into(a, r);
   ct__bump_version(a);
-  if (r->grad_fn) ct__set_history(a, r->grad_fn, r->output_nr);
+  if (r->grad_fn) ct__rebase_history(a, r->grad_fn);
   return a;
 }
 
@@ -151,9 +151,6 @@ int ct__inplace_check(ct_tensor *a, const ct_tensor *b, ct_dtype rt) {
                       ct__shape_str(a->ndim, a->shape, (char[256]){0}, 256),
                       ct__shape_str(nd, shp, (char[256]){0}, 256));
   }
-  if (a->is_view && ct__any_requires_grad(2, (ct_tensor *const[]){a, (ct_tensor *)b}))
-    return ct__errs("ctorch: in-place operations on views of tensors that require grad are not "
-                    "supported yet; use the out-of-place op");
   return 0;
 }
 

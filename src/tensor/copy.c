@@ -137,6 +137,10 @@ ct_tensor *ct_to(const ct_tensor *t, ct_dtype dtype) {
 ct_tensor *ct_detach(const ct_tensor *t) {
   if (!t) return NULL;
   ct_tensor *v = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
+  if (v) { /* shares storage, but is no autograd view: in-place on it never reaches t's graph */
+    ct__tensor_decref(v->base);
+    v->base = NULL;
+  }
   return v;
 }
 
@@ -187,9 +191,6 @@ static void fill_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 static ct_tensor *fill_named(ct_tensor *t, double value, const char *name) {
   if (!t) return NULL;
   if (ct__check_inplace(t)) return NULL;
-  if (t->is_view && ct__any_requires_grad(1, &t))
-    return ct__err("ctorch: in-place operations on views of tensors that require grad are not "
-                   "supported yet; use the out-of-place op");
   /* A tensor with history keeps requiring grad, with a node that sends it zero gradient. */
   ct_node *n = ct__node_new(name, fill_backward, 1, &t, 1);
   CT_OP_BEGIN();

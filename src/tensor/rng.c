@@ -352,9 +352,6 @@ static void zero_backward(ct_node *n, ct_tensor *const *go, ct_tensor **gi) {
 
 static int inplace_check(ct_tensor *t) {
   if (ct__check_inplace(t)) return -1;
-  if (t->is_view && ct_is_grad_enabled() && t->requires_grad)
-    return ct__errs("ctorch: in-place operations on views of tensors that require grad are not "
-                    "supported yet; use the out-of-place op");
   return 0;
 }
 

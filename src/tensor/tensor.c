@@ -147,6 +147,7 @@ void ct__tensor_decref(ct_tensor *t) {
     ct__node_decref(t->grad_acc);
   }
   if (t->grad) ct__tensor_decref(t->grad);
+  if (t->base) ct__tensor_decref(t->base);
   storage_decref(t->storage);
   tensor_free(t);
 }
@@ -327,6 +328,8 @@ ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
   t->ndim = ndim;
   t->offset = offset;
   t->is_view = true;
+  t->base = base->base ? base->base : (ct_tensor *)base;
+  t->base->refcount++;
   for (int i = 0; i < ndim; i++) {
     t->shape[i] = shape[i];
     t->strides[i] = strides[i];

@@ -240,6 +240,64 @@ static void test_fill_on_nonleaf(void **s) {
   ct_scope_end();
 }
 
+/* In-place ops on views: CopySlices on the base, AsStridedBackward0 on the view, stale
+ * views rebuilt; numbers from PyTorch 1.13. */
+static void test_inplace_on_views(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = vec(3, (double[]){1, 2, 3}, true), *w = scalar(4, true);
+  ct_tensor *w64 = ct_to(w, CT_FLOAT64);
+  ct_tensor *c = vec(3, (double[]){1, 2, 3}, false);
+  /* y[0].mul_(w): dx = [w, 2, 3] * c-weights, dw = x0 * c0 */
+  ct_tensor *y = ct_mul_scalar(x, 1);
+  assert_non_null(ct_mul_(ct_select(y, 0, 0), w64));
+  assert_string_equal(ct_grad_fn_name(y), "CopySlices");
+  assert_string_equal(ct_grad_fn_name(ct_select(y, 0, 0)), "SelectBackward0");
+  assert_int_equal(ct_backward(ct_sum(ct_mul(y, c))), 0);
+  expect_exact(ct_grad(x), 4, 2, 3);
+  assert_float_equal(ct_item(ct_grad(w)), 1.0, 1e-6);
+  /* v = y[1:]; v.add_(1); sum(y*y): dx = 2 * y' = [2, 6, 8] */
+  ct_set_grad(x, NULL);
+  y = ct_mul_scalar(x, 1);
+  ct_tensor *v = ct_slice(y, 0, 1, CT_NONE, 1);
+  assert_non_null(ct_add_scalar_(v, 1));
+  assert_string_equal(ct_grad_fn_name(v), "AsStridedBackward0");
+  assert_int_equal(ct_backward(ct_sum(ct_mul(y, y))), 0);
+  expect_exact(ct_grad(x), 2, 6, 8);
+  /* a view taken before its base was written is rebuilt: sum(2*a) reaches x[0:2] only */
+  ct_set_grad(x, NULL);
+  y = ct_mul_scalar(x, 1);
+  ct_tensor *a = ct_slice(y, 0, 0, 2, 1);
+  assert_non_null(ct_mul_scalar_(ct_select(y, 0, 2), 3));
+  assert_string_equal(ct_grad_fn_name(a), "AsStridedBackward0");
+  assert_int_equal(ct_backward(ct_sum(ct_mul_scalar(a, 2))), 0);
+  expect_exact(ct_grad(x), 2, 2, 0);
+  /* PyTorch's errors */
+  expect_error(ct_mul_scalar_(ct_select(x, 0, 0), 2),
+               "a view of a leaf Variable that requires grad is being used in an in-place operation.");
+  expect_error(ct_add_scalar_(ct_expand(ct_ones(CT_SHAPE(1)), CT_SHAPE(3)), 1),
+               "more than one element of the written-to tensor refers to a single memory location");
+  ct_scope_end();
+}
+
+/* f(x, w) = y with y = x * 1 and y[1] *= w: first and second order through CopySlices */
+static int inplace_view_fn(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
+  (void)n_in, (void)n_out, (void)u;
+  ct_tensor *y = ct_mul_scalar(in[0], 1);
+  ct_tensor *r = ct_mul_(ct_select(y, 0, 1), in[1]);
+  out[0] = r ? ct_mul(y, y) : NULL;
+  return out[0] ? 0 : -1;
+}
+
+static void test_inplace_on_views_gradcheck(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *in[2] = {vec(4, (double[]){0.5, -1.5, 2, 3}, true),
+                      ct_requires_grad_(ct_scalar_tensor(1.3, CT_FLOAT64), true)};
+  check_grads(inplace_view_fn, in, 2, NULL, "in-place on a view");
+  ct_scope_end();
+}
+
 static void test_custom_sigmoid(void **s) {
   (void)s;
   ct_scope_begin();
@@ -329,6 +387,7 @@ int main(void) {
       cmocka_unit_test(test_retain_grad_and_modes), cmocka_unit_test(test_engine_errors),
       cmocka_unit_test(test_custom_sigmoid), cmocka_unit_test(test_custom_fused_and_more),
       cmocka_unit_test(test_custom_no_leak), cmocka_unit_test(test_inplace_on_nonleaf),
-      cmocka_unit_test(test_fill_on_nonleaf)};
+      cmocka_unit_test(test_fill_on_nonleaf),
+      cmocka_unit_test(test_inplace_on_views), cmocka_unit_test(test_inplace_on_views_gradcheck)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
