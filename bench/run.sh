@@ -9,6 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
 py=${PY:-/usr/bin/python3}
 torch_dir=${CT_TORCH_BENCH_DIR:-$root/../shared/bench}
+[ -d "$torch_dir" ] && torch_dir=$(cd "$torch_dir" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 : >"$tmp/ctorch.txt"

@@ -142,8 +142,8 @@ static int parse_shape(lexer *L, npy_header *h) {
     if (h->ndim == CT_MAX_DIMS)
       return ct__errs("npy: array has more than %d dimensions, which ctorch does not support",
                       CT_MAX_DIMS);
-    int64_t v;
-    bool neg;
+    int64_t v = 0;
+    bool neg = false;
     if (lex_int(L, &v, &neg)) return -1;
     if (neg && v != 0)
       return ct__errs("npy: shape is not valid: negative dimension -%lld", (long long)v);

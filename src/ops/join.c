@@ -150,7 +150,7 @@ ct_tensor *ct_repeat(const ct_tensor *t, int n, const int64_t *repeats) {
                    "dimensions of tensor");
   if (2 * n > CT_MAX_DIMS) return ct__err("repeat: at most %d dims are supported", CT_MAX_DIMS / 2);
   int lead = n - t->ndim;
-  int64_t pshape[CT_MAX_DIMS], pst[CT_MAX_DIMS], oshape[CT_MAX_DIMS];
+  int64_t pshape[CT_MAX_DIMS], pst[CT_MAX_DIMS], oshape[CT_MAX_DIMS] = {0};
   for (int i = 0; i < n; i++) {
     pshape[i] = i < lead ? 1 : t->shape[i - lead];
     pst[i] = i < lead ? 0 : t->strides[i - lead];

@@ -76,7 +76,7 @@ static void gemm(ct_dtype dt, int64_t n, int64_t k, int64_t p, mat_t A, mat_t B,
     return;
   }
   CBLAS_TRANSPOSE ta, tb;
-  int64_t lda, ldb;
+  int64_t lda = 0, ldb = 0;
   blas_layout(n, k, A.s0, A.s1, &ta, &lda);
   blas_layout(k, p, B.s0, B.s1, &tb, &ldb);
   if (p == 1) { /* matrix @ vector: gemv, y = C's column (stride ldc) */
