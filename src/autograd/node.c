@@ -273,7 +273,7 @@ ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad) {
                    "var_no_grad = var.detach().");
   }
   if (requires_grad && !ct_dtype_is_floating(t->dtype))
-    return ct__err("Only Tensors of floating point and complex dtype can require gradients");
+    return ct__err("only Tensors of floating point dtype can require gradients");
   t->requires_grad = requires_grad;
   return t;
 }

@@ -315,6 +315,7 @@ ct_tensor *ct_take(const ct_tensor *t, const ct_tensor *index) {
   if (!flat || !ic) return ct__op_end(NULL);
   const int64_t *ip = CT_PTR(ic, int64_t);
   int64_t *fp = CT_PTR(flat, int64_t);
+  if (numel == 0 && n > 0) return ct__op_end(ct__err("take(): tried to take from an empty tensor"));
   for (int64_t i = 0; i < n; i++) {
     int64_t ix = ip[i];
     if (ix < -numel || ix >= numel)

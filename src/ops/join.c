@@ -271,7 +271,9 @@ ct_tensor *ct_roll(const ct_tensor *t, int nshifts, const int64_t *shifts, int n
       int64_t d = ct__wrap_dim(dims[k], t->ndim);
       ct_tensor *dst = k == ndims - 1 ? out : ct__empty(t->dtype, t->ndim, t->shape);
       ok = d >= 0 && dst;
-      if (ok) roll_into(dst, cur, (int)d, shifts[k]);
+      /* a 0-dim tensor has no dim to roll along (its one element stays put) */
+      if (ok && t->ndim == 0) ct__copy_into(dst, cur);
+      else if (ok) roll_into(dst, cur, (int)d, shifts[k]);
       cur = dst;
     }
   }

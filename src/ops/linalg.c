@@ -338,11 +338,12 @@ static bool should_fold(const ct_tensor *t1, int dim2) {
 
 /* a (..., n, m) @ b (m, p) or (m): one mm/mv over the folded leading dims */
 static ct_tensor *matmul_fold(const ct_tensor *a, const ct_tensor *b) {
-  int64_t m = a->shape[a->ndim - 1], shp[CT_MAX_DIMS];
+  int64_t m = a->shape[a->ndim - 1], rows = 1, shp[CT_MAX_DIMS];
   int nd = 0;
-  for (int i = 0; i < a->ndim - 1; i++) shp[nd++] = a->shape[i];
+  for (int i = 0; i < a->ndim - 1; i++) rows *= shp[nd++] = a->shape[i];
   if (b->ndim == 2) shp[nd++] = b->shape[1];
-  ct_tensor *fa = ct_reshape(a, 2, (int64_t[]){-1, m});
+  /* rows spelled out: -1 is ambiguous when m == 0 */
+  ct_tensor *fa = ct_reshape(a, 2, (int64_t[]){rows, m});
   ct_tensor *r = b->ndim == 2 ? ct_mm(fa, b) : ct_mv(fa, b);
   return r ? unsafe_view(r, nd, shp) : NULL;
 }

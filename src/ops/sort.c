@@ -149,5 +149,8 @@ ct_tensor_pair ct_topk(const ct_tensor *t, int64_t k, int64_t dim, bool largest,
   if (d < 0) return (ct_tensor_pair){0};
   int64_t size = t->ndim ? t->shape[d] : 1;
   if (k < 0 || k > size) return (ct_tensor_pair){ct__err("selected index k out of range"), NULL};
+  /* a 0-dim result always holds its one element: PyTorch's topk(0) of a 0-dim tensor is the
+   * element itself (k = 0 would leave it unwritten) */
+  if (t->ndim == 0) k = 1;
   return sort_k(t, d, k, largest, "TopkBackward0");
 }

@@ -32,12 +32,16 @@ static int infer_shape(const ct_tensor *t, int ndim, const int64_t *shape, int64
       infer = i;
     } else if (shape[i] < 0) {
       return ct__errs("invalid shape dimension %lld", (long long)shape[i]);
-    } else {
-      known *= shape[i];
+    } else if (__builtin_mul_overflow(known, shape[i], &known)) { /* absurd: never allocates */
+      return ct__errs("shape '%s' is invalid for input of size %lld", SHP(0, ndim, shape),
+                      (long long)numel);
     }
     out[i] = shape[i];
   }
   if (infer >= 0) {
+    if (known == 0 && numel == 0)
+      return ct__errs("cannot reshape tensor of 0 elements into shape %s because the unspecified "
+                      "dimension size -1 can be any value and is ambiguous", SHP(0, ndim, shape));
     if (known == 0 || numel % known)
       return ct__errs("shape '%s' is invalid for input of size %lld", SHP(0, ndim, shape),
                       (long long)numel);
@@ -112,7 +116,10 @@ ct_tensor *ct_view_as(const ct_tensor *t, const ct_tensor *other) {
 
 ct_tensor *ct_flatten(const ct_tensor *t, int64_t start_dim, int64_t end_dim) {
   if (!t) return NULL;
-  if (t->ndim == 0) return ct_reshape(t, 1, (int64_t[]){1});
+  if (t->ndim == 0) { /* dims 0 and -1 name the one pseudo-dim */
+    if (ct__wrap_dim(start_dim, 0) < 0 || ct__wrap_dim(end_dim, 0) < 0) return NULL;
+    return ct_reshape(t, 1, (int64_t[]){1});
+  }
   int64_t s = ct__wrap_dim(start_dim, t->ndim), e = ct__wrap_dim(end_dim, t->ndim);
   if (s < 0 || e < 0) return NULL;
   if (s > e) return ct__err("flatten() has invalid args: start_dim cannot come after end_dim");
@@ -194,7 +201,8 @@ ct_tensor *ct_permute(const ct_tensor *t, int ndim, const int64_t *dims) {
 
 ct_tensor *ct_transpose(const ct_tensor *t, int64_t dim0, int64_t dim1) {
   if (!t) return NULL;
-  if (t->ndim == 0) {
+  if (t->ndim == 0) { /* dims 0 and -1 name the one pseudo-dim */
+    if (ct__wrap_dim(dim0, 0) < 0 || ct__wrap_dim(dim1, 0) < 0) return NULL;
     ct_tensor *r = ct__make_view(t, 0, NULL, NULL, t->offset);
     return with_history(r, t, "TransposeBackward0", reshape_backward);
   }
@@ -350,7 +358,7 @@ ct_tensor *ct_slice(const ct_tensor *t, int64_t dim, int64_t start, int64_t end,
   if (start > size) start = size;
   if (end < start) end = start;
   if (end > size) end = size;
-  int64_t len = (end - start + step - 1) / step;
+  int64_t len = end == start ? 0 : (end - start - 1) / step + 1; /* no overflow for huge steps */
   ct_tensor *out = slice_raw(t, d, start, len, step);
   if (!out) return NULL;
   ct_node *n = ct__node_new("SliceBackward0", slice_backward, 1, (ct_tensor *const[]){(ct_tensor *)t}, 1);
@@ -434,7 +442,7 @@ int ct_split(const ct_tensor *t, int64_t split_size, int64_t dim, ct_tensor **ou
   int64_t size = t->shape[d];
   if (split_size == 0 && size != 0)
     return ct__errs("split_size can only be 0 if dimension size is 0, but got dimension size of %lld", (long long)size);
-  int64_t n = split_size ? (size + split_size - 1) / split_size : 1;
+  int64_t n = split_size && size ? (size - 1) / split_size + 1 : 1; /* no overflow for huge sizes */
   if (n < 1) n = 1;
   if (n > CT_MAX_DIMS * 4096) return ct__errs("split: too many pieces");
   int64_t *sizes = malloc(sizeof(int64_t) * (size_t)n);

@@ -188,8 +188,30 @@ static void fill_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   gi[0] = ct_zeros_like(g[0]);
 }
 
+/* t with its stride-0 (expanded) dims cut to size 1: each memory location once, or NULL
+ * when t has none */
+static ct_tensor *dedup_expanded(const ct_tensor *t) {
+  int64_t shp[CT_MAX_DIMS];
+  bool expanded = false;
+  for (int i = 0; i < t->ndim; i++) {
+    expanded |= t->strides[i] == 0 && t->shape[i] > 1;
+    shp[i] = t->strides[i] == 0 && t->shape[i] > 1 ? 1 : t->shape[i];
+  }
+  return expanded ? ct__make_view(t, t->ndim, shp, t->strides, t->offset) : NULL;
+}
+
 static ct_tensor *fill_named(ct_tensor *t, double value, const char *name) {
   if (!t) return NULL;
+  if (!t->requires_grad) { /* PyTorch fills an expanded tensor: every alias gets the value */
+    CT_OP_BEGIN();
+    ct_tensor *d = dedup_expanded(t), *v = d ? ct_scalar_tensor(value, t->dtype) : NULL;
+    if (v) ct__copy_into(d, v);
+    ct_scope_end();
+    if (d) {
+      ct__bump_version(t);
+      return t;
+    }
+  }
   if (ct__check_inplace(t)) return NULL;
   /* A tensor with history keeps requiring grad, with a node that sends it zero gradient. */
   ct_node *n = ct__node_new(name, fill_backward, 1, &t, 1);

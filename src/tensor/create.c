@@ -9,6 +9,9 @@ static ct_dtype resolve(ct_dtype dt, ct_dtype fallback) { return (int)dt < 0 ? f
 /* Apply .requires_grad from the options (floating dtypes only, like PyTorch). */
 ct_tensor *ct__finish_opts(ct_tensor *t, ct_tensor_opts o) {
   if (!t || !o.requires_grad) return t;
+  /* the factories' wording; Tensor.requires_grad_ words it differently */
+  if (!ct_dtype_is_floating(t->dtype))
+    return ct__err("Only Tensors of floating point and complex dtype can require gradients");
   return ct_requires_grad_(t, true);
 }
 

@@ -29,6 +29,10 @@ ct_dtype ct_get_default_dtype(void) { return g_default; }
 ct_dtype ct__float_of(ct_dtype dt) { return ct_dtype_is_floating(dt) ? dt : g_default; }
 
 ct_dtype ct_promote_types(ct_dtype a, ct_dtype b) {
+  if ((int)a >= CT_NUM_DTYPES || (int)b >= CT_NUM_DTYPES) {
+    ct__err("promote_types: invalid dtype %d", (int)a >= CT_NUM_DTYPES ? (int)a : (int)b);
+    return CT_DTYPE_UNSET;
+  }
   if (a == b) return a;
   if ((int)a < 0) return b;
   if ((int)b < 0) return a;

@@ -1,5 +1,6 @@
 /* Tensor and storage lifetime, scopes, queries and element access. */
 #include "../internal.h"
+#include <unistd.h>
 
 #include <math.h>
 #include <pthread.h>
@@ -94,6 +95,12 @@ void ct__cache_arm(void) {
  * big enough for the same request again, so a loop making one big result per step, a @ b
  * or x + y, grew the heap every step and wrote into fresh pages.) */
 static ct_storage *storage_new(size_t nbytes) {
+  /* More than the machine's memory can never succeed: fail like PyTorch instead of letting an
+   * overcommitting malloc hand out pages that kill the process when touched. */
+  static size_t phys;
+  if (!phys) phys = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
+  if (nbytes > phys)
+    return ct__err("DefaultCPUAllocator: not enough memory: you tried to allocate %zu bytes.", nbytes);
   size_t blocks = (nbytes + 63) / 64;
   ct_storage *s = blocks < SMALL_CLASSES ? ct__cache_pop(&g_free_storages[blocks]) : NULL;
   if (!s) s = malloc(sizeof(ct_storage) + 63 + blocks * 64);

@@ -112,4 +112,33 @@ static inline void ct_test_check_grads(int line, ct_fn fn, ct_tensor *const *in,
 /* check_grads(fn, in, n, user, what); variadic so that a compound literal's commas pass through */
 #define check_grads(...) ct_test_check_grads(__LINE__, __VA_ARGS__)
 
+/* ---- robustness: NULL arguments and leaks ----------------------------------------------- */
+/* A NULL tensor argument fails without recording a message (so a chain keeps its first). */
+#define NULLCALL(failed)                                                                    \
+  do {                                                                                      \
+    ct_clear_error();                                                                       \
+    if (!(failed)) fail_msg("line %d: %s did not fail", __LINE__, #failed);                 \
+    if (ct_last_error())                                                                    \
+      fail_msg("line %d: %s recorded \"%s\" for NULL", __LINE__, #failed, ct_last_error()); \
+  } while (0)
+#define NP(call) NULLCALL((call) == NULL)
+#define NI(call) NULLCALL((call) < 0)
+#define NB(call) NULLCALL(!(call))
+
+/* live tensors / bytes are back where they were when the scope closes */
+typedef struct { int64_t t, b; } live_mark;
+static inline live_mark leak_begin(void) {
+  live_mark m = {ct_live_tensors(), ct_live_bytes()};
+  ct_clear_error(); /* a failed test longjmps out and may leave its error behind */
+  ct_scope_begin();
+  return m;
+}
+static inline void leak_end(live_mark m, const char *what, int line) {
+  ct_scope_end();
+  ct_clear_error();
+  if (ct_live_tensors() != m.t || ct_live_bytes() != m.b)
+    fail_msg("line %d (%s): leaked %lld tensors, %lld bytes", line, what,
+             (long long)(ct_live_tensors() - m.t), (long long)(ct_live_bytes() - m.b));
+}
+
 #endif
