@@ -12,6 +12,7 @@ extern "C" {
 
 /* Tensor.requires_grad_(flag): only leaves may change it; returns t or NULL. */
 ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad);
+/* Tensor.requires_grad; false for NULL. */
 bool ct_requires_grad(const ct_tensor *t);
 /* A leaf has no grad_fn (created by the user, or requires_grad false). */
 bool ct_is_leaf(const ct_tensor *t);
@@ -33,6 +34,7 @@ typedef struct ct_backward_opts {
 } ct_backward_opts;
 /* Tensor.backward(gradient, retain_graph, create_graph): 0 or -1 */
 int ct_backward_(ct_tensor *t, ct_backward_opts o);
+/* t.backward(gradient=, retain_graph=, create_graph=): ct_backward(loss); 0 or -1. */
 #define ct_backward(t, ...) ct_backward_(t, CT_OPTS(ct_backward_opts, .gradient = NULL, __VA_ARGS__))
 
 /* torch.autograd.grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
@@ -45,6 +47,7 @@ int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *inp
 
 /* Grad mode (torch.no_grad / enable_grad / set_grad_enabled): returns the previous mode. */
 bool ct_set_grad_enabled(bool enabled);
+/* torch.is_grad_enabled(). */
 bool ct_is_grad_enabled(void);
 /* CT_NO_GRAD { ... }  and  CT_ENABLE_GRAD { ... }: scoped grad mode (do not `break` or
  * `return` out of the block, the previous mode would not be restored). */
@@ -70,10 +73,18 @@ typedef struct ct_function {
 } ct_function;
 /* ctx.save_for_backward(t) / ctx.saved_tensors[i] */
 int ct_ctx_save_for_backward(ct_function_ctx *ctx, ct_tensor *t);
+/* ctx.saved_tensors[i] (borrowed); NULL + message if modified in place since saved. */
 ct_tensor *ct_ctx_saved(ct_function_ctx *ctx, int i);
 /* Per-call user data (ctx.attr = ...), freed with free() when the graph goes. */
 void *ct_ctx_alloc(ct_function_ctx *ctx, size_t bytes);
+/* The buffer from ct_ctx_alloc (ctx.attr in backward); NULL when none. */
 void *ct_ctx_data(ct_function_ctx *ctx);
+/* ctx.needs_input_grad[i]: input i requires grad (and grad mode was on at apply). Valid in
+ * forward and backward; false for an index out of range. */
+bool ct_ctx_needs_input_grad(const ct_function_ctx *ctx, int i);
+/* ctx.mark_non_differentiable(t), from forward: output t gets no history (requires_grad
+ * false) and backward receives zeros for it. 0 or -1. */
+int ct_ctx_mark_non_differentiable(ct_function_ctx *ctx, ct_tensor *t);
 /* Function.apply(inputs...): outputs written to outputs[]; returns 0 or -1. */
 int ct_function_apply(const ct_function *fn, ct_tensor *const *inputs, int n_in,
                       ct_tensor **outputs);
@@ -95,7 +106,9 @@ typedef struct ct_gradcheck_opts {
 bool ct_gradcheck_(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o);
 /* torch.autograd.gradgradcheck: checks the gradients of the gradients. */
 bool ct_gradgradcheck_(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o);
+/* torch.autograd.gradcheck(fn, inputs, eps=, atol=, rtol=, ...) with .user, .quiet. */
 #define ct_gradcheck(fn, inputs, n_in, ...) ct_gradcheck_(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
+/* torch.autograd.gradgradcheck(fn, inputs, ...): same options as ct_gradcheck. */
 #define ct_gradgradcheck(fn, inputs, n_in, ...) \
   ct_gradgradcheck_(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
 

@@ -66,9 +66,11 @@ const char *ct_last_error(void);
 void ct_clear_error(void);
 /* What happens on error: return NULL and keep the message (default), or print and abort. */
 typedef enum ct_error_mode { CT_ERRORS_RETURN = 0, CT_ERRORS_ABORT = 1 } ct_error_mode;
+/* torch has no twin: choose return-NULL (default) or print-and-abort. */
 void ct_set_error_mode(ct_error_mode mode);
 /* Optional callback run on every recorded error (after the message is stored). */
 typedef void (*ct_error_handler)(const char *message, void *user);
+/* Install fn (NULL removes it); user is passed through to every call. */
 void ct_set_error_handler(ct_error_handler fn, void *user);
 
 /* ---- memory ------------------------------------------------------------------------ */
@@ -84,18 +86,24 @@ ct_tensor *ct_retain(ct_tensor *t);
 /* Drop one caller-owned reference. NULL is ignored. */
 void ct_release(ct_tensor *t);
 /* Number of live tensor objects and storage bytes (for leak tests). */
+/* Live tensor objects (views included); for leak tests. */
 int64_t ct_live_tensors(void);
+/* Bytes of live storage ctorch allocated; for leak tests. */
 int64_t ct_live_bytes(void);
 
 /* ---- threads ----------------------------------------------------------------------- */
 /* One setting for OpenMP and OpenBLAS, so the two never oversubscribe the cores. */
+/* torch.set_num_threads(n): OpenMP and OpenBLAS together. */
 void ct_set_num_threads(int n);
+/* torch.get_num_threads(). */
 int ct_get_num_threads(void);
 
 /* ---- dtypes ------------------------------------------------------------------------ */
 /* PyTorch's name: "torch.float32". */
 const char *ct_dtype_name(ct_dtype dt);
+/* dtype.itemsize in bytes (bool is 1). */
 size_t ct_dtype_size(ct_dtype dt);
+/* dtype.is_floating_point: true for CT_FLOAT32 and CT_FLOAT64 only. */
 bool ct_dtype_is_floating(ct_dtype dt);
 /* torch.promote_types */
 ct_dtype ct_promote_types(ct_dtype a, ct_dtype b);
@@ -103,18 +111,27 @@ ct_dtype ct_promote_types(ct_dtype a, ct_dtype b);
 ct_dtype ct_result_type(const ct_tensor *a, const ct_tensor *b);
 /* torch.set_default_dtype / get_default_dtype (float32 or float64). */
 void ct_set_default_dtype(ct_dtype dt);
+/* torch.get_default_dtype(): CT_FLOAT32 unless changed. */
 ct_dtype ct_get_default_dtype(void);
 
 /* ---- queries ----------------------------------------------------------------------- */
+/* Tensor.dim(); -1 for NULL. */
 int ct_dim(const ct_tensor *t);
 /* Size of dim (negative dims count from the end); -1 on error. */
 int64_t ct_size(const ct_tensor *t, int dim);
+/* Tensor.shape: ct_dim(t) entries, borrowed from t; NULL for NULL. */
 const int64_t *ct_shape(const ct_tensor *t);
+/* Tensor.stride() in elements: ct_dim(t) entries, borrowed; NULL for NULL. */
 const int64_t *ct_strides(const ct_tensor *t);
+/* Tensor.storage_offset() in elements; -1 for NULL. */
 int64_t ct_storage_offset(const ct_tensor *t);
+/* Tensor.numel() (1 for a 0-dim tensor). */
 int64_t ct_numel(const ct_tensor *t);
+/* Tensor.dtype; CT_DTYPE_UNSET for NULL. */
 ct_dtype ct_dtype_of(const ct_tensor *t);
+/* Tensor.is_contiguous(): row-major strides (size-1 dims ignored); false for NULL. */
 bool ct_is_contiguous(const ct_tensor *t);
+/* Tensor.is_floating_point(); false for NULL. */
 bool ct_is_floating_point(const ct_tensor *t);
 /* True when a and b share the same storage (a view relation). */
 bool ct_shares_storage(const ct_tensor *a, const ct_tensor *b);
@@ -123,10 +140,13 @@ void *ct_data_ptr(const ct_tensor *t);
 
 /* Element access for C code: index has ct_dim(t) entries (negative counts from the end).
  * ct_item reads a one-element tensor. Errors return NaN / set the message. */
+/* Tensor.item() as a double; NaN + message unless numel is 1. */
 double ct_item(const ct_tensor *t);
+/* t[index].item(): NaN + message for an out-of-range index. */
 double ct_get(const ct_tensor *t, const int64_t *index);
+/* t[index] = value (converted to t's dtype, bumps the version); 0 or -1. */
 int ct_set(ct_tensor *t, const int64_t *index, double value);
-/* Copy all elements out as doubles / float in row-major order; returns count or -1. */
+/* Tensor.flatten().tolist() as doubles, row-major; -1 if numel > cap. Returns the count. */
 int64_t ct_to_doubles(const ct_tensor *t, double *out, int64_t cap);
 
 /* ---- creation ---------------------------------------------------------------------- */
@@ -145,14 +165,22 @@ ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *sha
 ct_tensor *ct_scalar_tensor(double v, ct_dtype dtype);
 /* A Python number as an operand: takes part in type promotion as a wrapped scalar
  * (int tensor * 2.5 -> float32, float32 tensor * 2.0 -> float32). */
+/* Python float operand (0-dim float64 marked as a wrapped number). */
 ct_tensor *ct_wrap_scalar(double v);
+/* Python int operand (0-dim int64 marked as a wrapped number). */
 ct_tensor *ct_wrap_int(int64_t v);
 
+/* torch.empty(shape): uninitialised; default dtype unless .dtype is set. */
 ct_tensor *ct_empty_(int ndim, const int64_t *shape, ct_tensor_opts o);
+/* torch.zeros(shape); default dtype unless .dtype is set. */
 ct_tensor *ct_zeros_(int ndim, const int64_t *shape, ct_tensor_opts o);
+/* torch.ones(shape); default dtype unless .dtype is set. */
 ct_tensor *ct_ones_(int ndim, const int64_t *shape, ct_tensor_opts o);
+/* torch.full(shape, value): default dtype even for integral values (PyTorch infers). */
 ct_tensor *ct_full_(int ndim, const int64_t *shape, double value, ct_tensor_opts o);
+/* torch.rand(shape): uniform [0, 1), default dtype; bit-exact with PyTorch's CPU mt19937. */
 ct_tensor *ct_rand_(int ndim, const int64_t *shape, ct_tensor_opts o);
+/* torch.randn(shape): standard normal, default dtype; same numbers as PyTorch. */
 ct_tensor *ct_randn_(int ndim, const int64_t *shape, ct_tensor_opts o);
 /* torch.randint(low, high, shape): default dtype int64. */
 ct_tensor *ct_randint_(int64_t low, int64_t high, int ndim, const int64_t *shape, ct_tensor_opts o);
@@ -160,7 +188,9 @@ ct_tensor *ct_randint_(int64_t low, int64_t high, int ndim, const int64_t *shape
 ct_tensor *ct_randperm_(int64_t n, ct_tensor_opts o);
 /* torch.arange(start, end, step): int64 when all three are integral, else default float. */
 ct_tensor *ct_arange_(double start, double end, double step, ct_tensor_opts o);
+/* torch.linspace(start, end, steps): default dtype; steps < 0 is an error. */
 ct_tensor *ct_linspace_(double start, double end, int64_t steps, ct_tensor_opts o);
+/* torch.eye(n, m): m < 0 means m = n (torch.eye(n)); default dtype. */
 ct_tensor *ct_eye_(int64_t n, int64_t m, ct_tensor_opts o);
 /* Each shaped macro takes CT_SHAPE(...) or "ndim, shape" then optional keyword options:
  * ct_zeros(CT_SHAPE(2, 3), .dtype = CT_FLOAT64, .requires_grad = true). The indirection
@@ -168,45 +198,76 @@ ct_tensor *ct_eye_(int64_t n, int64_t m, ct_tensor_opts o);
 #define CT_SHAPED_(fn, ndim, shape, ...) fn(ndim, shape, CT_TENSOR_OPTS(__VA_ARGS__))
 #define CT_SHAPED_V_(fn, ndim, shape, v, ...) fn(ndim, shape, v, CT_TENSOR_OPTS(__VA_ARGS__))
 #define CT_RANDINT_(lo, hi, ndim, shape, ...) ct_randint_(lo, hi, ndim, shape, CT_TENSOR_OPTS(__VA_ARGS__))
+/* torch.empty(*shape, dtype=, requires_grad=). */
 #define ct_empty(...) CT_SHAPED_(ct_empty_, __VA_ARGS__)
+/* torch.zeros(*shape, dtype=, requires_grad=). */
 #define ct_zeros(...) CT_SHAPED_(ct_zeros_, __VA_ARGS__)
+/* torch.ones(*shape, dtype=, requires_grad=). */
 #define ct_ones(...) CT_SHAPED_(ct_ones_, __VA_ARGS__)
+/* torch.full(shape, value, dtype=, requires_grad=): ct_full(CT_SHAPE(2, 3), 7.0). */
 #define ct_full(...) CT_SHAPED_V_(ct_full_, __VA_ARGS__)
+/* torch.rand(*shape, dtype=, requires_grad=, generator=). */
 #define ct_rand(...) CT_SHAPED_(ct_rand_, __VA_ARGS__)
+/* torch.randn(*shape, dtype=, requires_grad=, generator=). */
 #define ct_randn(...) CT_SHAPED_(ct_randn_, __VA_ARGS__)
+/* torch.randint(low, high, shape, ...): ct_randint(0, 10, CT_SHAPE(3)); int64. */
 #define ct_randint(...) CT_RANDINT_(__VA_ARGS__)
+/* torch.randperm(n, ...): int64 unless .dtype is set. */
 #define ct_randperm(n, ...) ct_randperm_(n, CT_TENSOR_OPTS(__VA_ARGS__))
+/* torch.arange(start, end, step, ...): all three arguments are required. */
 #define ct_arange(start, end, step, ...) ct_arange_(start, end, step, CT_TENSOR_OPTS(__VA_ARGS__))
+/* torch.linspace(start, end, steps, ...). */
 #define ct_linspace(start, end, steps, ...) \
   ct_linspace_(start, end, steps, CT_TENSOR_OPTS(__VA_ARGS__))
+/* torch.eye(n, m, ...): pass m = -1 for torch.eye(n). */
 #define ct_eye(n, m, ...) ct_eye_(n, m, CT_TENSOR_OPTS(__VA_ARGS__))
 
 /* *_like: same shape (and dtype unless .dtype is set). */
+/* torch.empty_like(t): uninitialised. */
 ct_tensor *ct_empty_like_(const ct_tensor *t, ct_tensor_opts o);
+/* torch.zeros_like(t). */
 ct_tensor *ct_zeros_like_(const ct_tensor *t, ct_tensor_opts o);
+/* torch.ones_like(t). */
 ct_tensor *ct_ones_like_(const ct_tensor *t, ct_tensor_opts o);
+/* torch.full_like(t, v): v converted to the result dtype. */
 ct_tensor *ct_full_like_(const ct_tensor *t, double v, ct_tensor_opts o);
+/* torch.rand_like(t): floating dtypes only. */
 ct_tensor *ct_rand_like_(const ct_tensor *t, ct_tensor_opts o);
+/* torch.randn_like(t): floating dtypes only. */
 ct_tensor *ct_randn_like_(const ct_tensor *t, ct_tensor_opts o);
+/* torch.empty_like(t, ...). */
 #define ct_empty_like(t, ...) ct_empty_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+/* torch.zeros_like(t, ...). */
 #define ct_zeros_like(t, ...) ct_zeros_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+/* torch.ones_like(t, ...). */
 #define ct_ones_like(t, ...) ct_ones_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+/* torch.full_like(t, v, ...). */
 #define ct_full_like(t, v, ...) ct_full_like_(t, v, CT_TENSOR_OPTS(__VA_ARGS__))
+/* torch.rand_like(t, ...). */
 #define ct_rand_like(t, ...) ct_rand_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+/* torch.randn_like(t, ...). */
 #define ct_randn_like(t, ...) ct_randn_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
 
 /* ---- random -------------------------------------------------------------------------
  * The generator is PyTorch's CPU mt19937, so ct_manual_seed(s) + ct_rand/ct_randn give
  * the numbers torch.manual_seed(s) + torch.rand/torch.randn give. */
+/* torch.manual_seed(seed): reseeds the default generator. */
 void ct_manual_seed(uint64_t seed);
+/* torch.Generator().manual_seed(seed); free with ct_generator_free. NULL on OOM. */
 ct_generator *ct_generator_new(uint64_t seed);
+/* Free a generator from ct_generator_new; NULL is ignored. */
 void ct_generator_free(ct_generator *g);
+/* Generator.manual_seed(seed). */
 void ct_generator_manual_seed(ct_generator *g, uint64_t seed);
 /* In-place fills (Tensor.uniform_ / normal_ / bernoulli_ / random_); gen NULL = default. */
+/* Tensor.uniform_(from, to): floating dtypes; returns t (version bumped). */
 ct_tensor *ct_uniform_(ct_tensor *t, double from, double to, ct_generator *gen);
+/* Tensor.normal_(mean, std): floating dtypes, std >= 0; returns t. */
 ct_tensor *ct_normal_(ct_tensor *t, double mean, double std, ct_generator *gen);
+/* Tensor.bernoulli_(p): p in [0, 1]; fills 0/1 in t's dtype; returns t. */
 ct_tensor *ct_bernoulli_(ct_tensor *t, double p, ct_generator *gen);
 /* torch.bernoulli(probs) */
+/* torch.bernoulli(probs): floating probs in [0, 1]; same dtype, no grad. */
 ct_tensor *ct_bernoulli(const ct_tensor *probs, ct_generator *gen);
 
 /* ---- printing ---------------------------------------------------------------------- */

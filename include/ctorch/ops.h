@@ -34,110 +34,170 @@ typedef struct ct_tensor_pair {
 ct_tensor *ct_view(const ct_tensor *t, int ndim, const int64_t *shape);
 /* torch.reshape: a view when possible, otherwise a copy. */
 ct_tensor *ct_reshape(const ct_tensor *t, int ndim, const int64_t *shape);
+/* Tensor.view_as(other): ct_view with other's shape; a view sharing storage. */
 ct_tensor *ct_view_as(const ct_tensor *t, const ct_tensor *other);
+/* torch.transpose(t, dim0, dim1): a view (negative dims allowed). */
 ct_tensor *ct_transpose(const ct_tensor *t, int64_t dim0, int64_t dim1);
 /* Tensor.t(): 2-D transpose (0-D and 1-D returned as is). */
 ct_tensor *ct_t(const ct_tensor *t);
+/* Tensor.permute(dims): a view; dims must be a permutation of 0..ndim-1. */
 ct_tensor *ct_permute(const ct_tensor *t, int ndim, const int64_t *dims);
 /* squeeze all size-1 dims */
+/* Tensor.squeeze(): a view without every size-1 dim. */
 ct_tensor *ct_squeeze(const ct_tensor *t);
+/* Tensor.squeeze(dim): a view; unchanged when that dim's size is not 1. */
 ct_tensor *ct_squeeze_dim(const ct_tensor *t, int64_t dim);
+/* Tensor.unsqueeze(dim): a view with a size-1 dim inserted (dim in [-ndim-1, ndim]). */
 ct_tensor *ct_unsqueeze(const ct_tensor *t, int64_t dim);
 /* Tensor.expand(sizes): -1 keeps a size; new leading dims allowed. */
 ct_tensor *ct_expand(const ct_tensor *t, int ndim, const int64_t *shape);
+/* Tensor.expand_as(other): a stride-0 view (do not write through it). */
 ct_tensor *ct_expand_as(const ct_tensor *t, const ct_tensor *other);
+/* Tensor.narrow(dim, start, length): a view; negative start counts from the end. */
 ct_tensor *ct_narrow(const ct_tensor *t, int64_t dim, int64_t start, int64_t length);
 /* t[..., start:end:step, ...] on one dim; start/end may be CT_NONE; step > 0. */
 ct_tensor *ct_slice(const ct_tensor *t, int64_t dim, int64_t start, int64_t end, int64_t step);
 /* t[..., index, ...]: removes dim. */
 ct_tensor *ct_select(const ct_tensor *t, int64_t dim, int64_t index);
+/* torch.flatten(t, start_dim, end_dim): a view when possible, else a copy. */
 ct_tensor *ct_flatten(const ct_tensor *t, int64_t start_dim, int64_t end_dim);
+/* Tensor.unflatten(dim, sizes): a view; one size may be -1. */
 ct_tensor *ct_unflatten(const ct_tensor *t, int64_t dim, int nsizes, const int64_t *sizes);
 /* torch.unbind: writes up to cap views into out; returns their count or -1. */
 int ct_unbind(const ct_tensor *t, int64_t dim, ct_tensor **out, int cap);
 /* torch.split(t, split_size, dim) / torch.split(t, [sizes], dim) / torch.chunk */
+/* torch.split(t, split_size, dim): views; the last may be smaller. Count or -1. */
 int ct_split(const ct_tensor *t, int64_t split_size, int64_t dim, ct_tensor **out, int cap);
+/* torch.split(t, [sizes], dim): views whose sizes must sum to size(dim). Count or -1. */
 int ct_split_sizes(const ct_tensor *t, int n, const int64_t *sizes, int64_t dim, ct_tensor **out,
                    int cap);
+/* torch.chunk(t, chunks, dim): views; may give fewer than chunks. Count or -1. */
 int ct_chunk(const ct_tensor *t, int64_t chunks, int64_t dim, ct_tensor **out, int cap);
 /* Tensor.diagonal / torch.diag_embed are not yet provided. */
 
 /* ---- copies and conversions -------------------------------------------------------- */
+/* Tensor.contiguous(): t itself (a new reference) when already contiguous, else a copy. */
 ct_tensor *ct_contiguous(const ct_tensor *t);
+/* Tensor.clone(): a contiguous copy; records CloneBackward0. */
 ct_tensor *ct_clone(const ct_tensor *t);
 /* A view that shares storage but not history (requires_grad false). */
 ct_tensor *ct_detach(const ct_tensor *t);
+/* Tensor.detach_(): t loses its history and requires_grad in place; returns t. */
 ct_tensor *ct_detach_(ct_tensor *t);
 /* Tensor.copy_(src): src broadcast to dst's shape, converted to dst's dtype. */
 ct_tensor *ct_copy_(ct_tensor *dst, const ct_tensor *src);
 /* Tensor.to(dtype): the same tensor (a new reference) when dtype already matches. */
 ct_tensor *ct_to(const ct_tensor *t, ct_dtype dtype);
+/* Tensor.fill_(value): value converted to t's dtype; returns t. */
 ct_tensor *ct_fill_(ct_tensor *t, double value);
+/* Tensor.zero_(): returns t. */
 ct_tensor *ct_zero_(ct_tensor *t);
 
 /* ---- elementwise, broadcasting ----------------------------------------------------- */
+/* a + b (torch.add): broadcasting, PyTorch promotion; bool + bool is logical or. */
 ct_tensor *ct_add(const ct_tensor *a, const ct_tensor *b);
 /* torch.add(a, b, alpha=alpha) / torch.sub(a, b, alpha=alpha) */
 ct_tensor *ct_add_alpha(const ct_tensor *a, const ct_tensor *b, double alpha);
+/* a - b (torch.sub): two bool tensors are an error, as in PyTorch. */
 ct_tensor *ct_sub(const ct_tensor *a, const ct_tensor *b);
+/* torch.sub(a, b, alpha=alpha): a - alpha * b; integral results need integral alpha. */
 ct_tensor *ct_sub_alpha(const ct_tensor *a, const ct_tensor *b, double alpha);
+/* a * b (torch.mul): bool * bool is logical and. */
 ct_tensor *ct_mul(const ct_tensor *a, const ct_tensor *b);
 /* True division: integer inputs give the default float dtype. */
 ct_tensor *ct_div(const ct_tensor *a, const ct_tensor *b);
 typedef enum ct_rounding { CT_ROUND_NONE = 0, CT_ROUND_TRUNC, CT_ROUND_FLOOR } ct_rounding;
 /* torch.div(a, b, rounding_mode=...) */
 ct_tensor *ct_div_mode(const ct_tensor *a, const ct_tensor *b, ct_rounding mode);
+/* a // b (torch.floor_divide): result dtype promoted; int / 0 is an error. */
 ct_tensor *ct_floor_divide(const ct_tensor *a, const ct_tensor *b);
 /* Python-style modulus (sign of the divisor) */
 ct_tensor *ct_remainder(const ct_tensor *a, const ct_tensor *b);
 /* C-style modulus (sign of the dividend) */
 ct_tensor *ct_fmod(const ct_tensor *a, const ct_tensor *b);
+/* a ** b (torch.pow): int ** negative int is an error, bool ** bool unsupported. */
 ct_tensor *ct_pow(const ct_tensor *a, const ct_tensor *b);
+/* torch.atan2(a, b): int inputs give the default float dtype. */
 ct_tensor *ct_atan2(const ct_tensor *a, const ct_tensor *b);
+/* torch.minimum(a, b): promoted dtype; NaN propagates. */
 ct_tensor *ct_minimum(const ct_tensor *a, const ct_tensor *b);
+/* torch.maximum(a, b): promoted dtype; NaN propagates. */
 ct_tensor *ct_maximum(const ct_tensor *a, const ct_tensor *b);
 /* Tensor-scalar forms: the scalar takes part in promotion as a Python number. */
+/* a + s: an integral s acts as a Python int (int tensor stays int), else a float. */
 ct_tensor *ct_add_scalar(const ct_tensor *a, double s);
+/* a - s, with s as a Python number. */
 ct_tensor *ct_sub_scalar(const ct_tensor *a, double s);
 /* s - a (Python's `s - a`) */
 ct_tensor *ct_rsub_scalar(const ct_tensor *a, double s);
+/* a * s, with s as a Python number (int tensor * 2.5 -> float32). */
 ct_tensor *ct_mul_scalar(const ct_tensor *a, double s);
+/* a / s: true division; int inputs give the default float dtype. */
 ct_tensor *ct_div_scalar(const ct_tensor *a, double s);
+/* a ** exponent (PowBackward0): int a with a negative exponent is an error. */
 ct_tensor *ct_pow_scalar(const ct_tensor *a, double exponent);
 /* s ** a */
 ct_tensor *ct_rpow_scalar(double s, const ct_tensor *a);
+/* a % s (Python-style remainder); int % 0 is an error. */
 ct_tensor *ct_remainder_scalar(const ct_tensor *a, double s);
+/* torch.fmod(a, s) (C-style); int fmod 0 is an error. */
 ct_tensor *ct_fmod_scalar(const ct_tensor *a, double s);
 
 /* unary */
+/* -t (torch.neg): keeps integer dtypes; bool is an error. */
 ct_tensor *ct_neg(const ct_tensor *t);
+/* torch.abs: keeps the dtype. */
 ct_tensor *ct_abs(const ct_tensor *t);
+/* torch.sign: keeps the dtype (bool too); zero gradient. */
 ct_tensor *ct_sign(const ct_tensor *t);
+/* torch.square: t ** 2 (PowBackward0); keeps integer dtypes. */
 ct_tensor *ct_square(const ct_tensor *t);
+/* torch.reciprocal: 1 / t; int inputs give the default float dtype. */
 ct_tensor *ct_reciprocal(const ct_tensor *t);
+/* torch.exp: int/bool inputs give the default float dtype. */
 ct_tensor *ct_exp(const ct_tensor *t);
+/* torch.exp2: 2 ** t; int inputs give the default float dtype. */
 ct_tensor *ct_exp2(const ct_tensor *t);
+/* torch.log: int inputs give the default float dtype; log(0) = -inf, log(<0) = NaN. */
 ct_tensor *ct_log(const ct_tensor *t);
+/* torch.log2: int inputs give the default float dtype. */
 ct_tensor *ct_log2(const ct_tensor *t);
+/* torch.log10: int inputs give the default float dtype. */
 ct_tensor *ct_log10(const ct_tensor *t);
+/* torch.log1p: log(1 + t), accurate near 0; int inputs give a float. */
 ct_tensor *ct_log1p(const ct_tensor *t);
+/* torch.expm1: exp(t) - 1, accurate near 0; int inputs give a float. */
 ct_tensor *ct_expm1(const ct_tensor *t);
+/* torch.sqrt: int inputs give the default float dtype; sqrt(<0) = NaN. */
 ct_tensor *ct_sqrt(const ct_tensor *t);
+/* torch.rsqrt: 1 / sqrt(t); int inputs give the default float dtype. */
 ct_tensor *ct_rsqrt(const ct_tensor *t);
+/* torch.sin: int inputs give the default float dtype. */
 ct_tensor *ct_sin(const ct_tensor *t);
+/* torch.cos: int inputs give the default float dtype. */
 ct_tensor *ct_cos(const ct_tensor *t);
+/* torch.tan: int inputs give the default float dtype. */
 ct_tensor *ct_tan(const ct_tensor *t);
+/* torch.tanh: int inputs give the default float dtype. */
 ct_tensor *ct_tanh(const ct_tensor *t);
+/* torch.sigmoid: 1 / (1 + exp(-t)); int inputs give the default float dtype. */
 ct_tensor *ct_sigmoid(const ct_tensor *t);
+/* torch.relu / F.relu: max(t, 0), keeps integer dtypes; bool is an error. */
 ct_tensor *ct_relu(const ct_tensor *t);
 typedef enum ct_gelu_approx { CT_GELU_NONE = 0, CT_GELU_TANH } ct_gelu_approx;
+/* F.gelu(t, approximate='none' | 'tanh'): int inputs give the default float dtype. */
 ct_tensor *ct_gelu(const ct_tensor *t, ct_gelu_approx approximate);
+/* F.silu: t * sigmoid(t); int inputs give the default float dtype. */
 ct_tensor *ct_silu(const ct_tensor *t);
+/* torch.erf: int inputs give the default float dtype. */
 ct_tensor *ct_erf(const ct_tensor *t);
+/* torch.floor: integer dtypes returned unchanged in value and dtype. */
 ct_tensor *ct_floor(const ct_tensor *t);
+/* torch.ceil: integer dtypes returned unchanged in value and dtype. */
 ct_tensor *ct_ceil(const ct_tensor *t);
 /* round half to even, like torch.round */
 ct_tensor *ct_round(const ct_tensor *t);
+/* torch.trunc: rounds toward zero; integer dtypes unchanged. */
 ct_tensor *ct_trunc(const ct_tensor *t);
 /* torch.clamp(t, min, max): NAN for an absent bound (None). */
 ct_tensor *ct_clamp(const ct_tensor *t, double min, double max);
@@ -145,29 +205,49 @@ ct_tensor *ct_clamp(const ct_tensor *t, double min, double max);
 ct_tensor *ct_clamp_tensor(const ct_tensor *t, const ct_tensor *min, const ct_tensor *max);
 /* torch.where(cond, a, b) */
 ct_tensor *ct_where(const ct_tensor *cond, const ct_tensor *a, const ct_tensor *b);
+/* Tensor.masked_fill(mask, value): bool mask broadcast to t; t's dtype kept. */
 ct_tensor *ct_masked_fill(const ct_tensor *t, const ct_tensor *mask, double value);
 /* torch.lerp(start, end, weight): start + weight * (end - start) */
 ct_tensor *ct_lerp(const ct_tensor *start, const ct_tensor *end, const ct_tensor *weight);
+/* torch.lerp(start, end, weight) with a number weight: floating, same dtypes. */
 ct_tensor *ct_lerp_scalar(const ct_tensor *start, const ct_tensor *end, double weight);
 
 /* comparisons and logic: results are CT_BOOL, never differentiable */
+/* a == b (torch.eq): compared in the promoted dtype; bool result. */
 ct_tensor *ct_eq(const ct_tensor *a, const ct_tensor *b);
+/* a != b (torch.ne): bool result; NaN != NaN is true. */
 ct_tensor *ct_ne(const ct_tensor *a, const ct_tensor *b);
+/* a < b (torch.lt): bool result. */
 ct_tensor *ct_lt(const ct_tensor *a, const ct_tensor *b);
+/* a <= b (torch.le): bool result. */
 ct_tensor *ct_le(const ct_tensor *a, const ct_tensor *b);
+/* a > b (torch.gt): bool result. */
 ct_tensor *ct_gt(const ct_tensor *a, const ct_tensor *b);
+/* a >= b (torch.ge): bool result. */
 ct_tensor *ct_ge(const ct_tensor *a, const ct_tensor *b);
+/* t == s with s a Python number: bool result. */
 ct_tensor *ct_eq_scalar(const ct_tensor *a, double s);
+/* t != s with s a Python number: bool result. */
 ct_tensor *ct_ne_scalar(const ct_tensor *a, double s);
+/* t < s with s a Python number: bool result. */
 ct_tensor *ct_lt_scalar(const ct_tensor *a, double s);
+/* t <= s with s a Python number: bool result. */
 ct_tensor *ct_le_scalar(const ct_tensor *a, double s);
+/* t > s with s a Python number: bool result. */
 ct_tensor *ct_gt_scalar(const ct_tensor *a, double s);
+/* t >= s with s a Python number: bool result. */
 ct_tensor *ct_ge_scalar(const ct_tensor *a, double s);
+/* torch.isnan: bool result (all false for integer dtypes). */
 ct_tensor *ct_isnan(const ct_tensor *t);
+/* torch.isinf: bool result, true for +inf and -inf (all false for integers). */
 ct_tensor *ct_isinf(const ct_tensor *t);
+/* torch.logical_and: nonzero is true; bool result. */
 ct_tensor *ct_logical_and(const ct_tensor *a, const ct_tensor *b);
+/* torch.logical_or: nonzero is true; bool result. */
 ct_tensor *ct_logical_or(const ct_tensor *a, const ct_tensor *b);
+/* torch.logical_xor: nonzero is true; bool result. */
 ct_tensor *ct_logical_xor(const ct_tensor *a, const ct_tensor *b);
+/* torch.logical_not: bool result. */
 ct_tensor *ct_logical_not(const ct_tensor *t);
 /* torch.equal: same shape and values */
 bool ct_equal(const ct_tensor *a, const ct_tensor *b);
@@ -176,31 +256,57 @@ bool ct_allclose(const ct_tensor *a, const ct_tensor *b, double rtol, double ato
 
 /* in-place variants: the result is written into (and returned as) the first argument;
  * the result dtype must be castable to it, as in PyTorch */
+/* Tensor.add_(b): returns a; the promoted type must cast to a's dtype. */
 ct_tensor *ct_add_(ct_tensor *a, const ct_tensor *b);
+/* Tensor.sub_(b): returns a. */
 ct_tensor *ct_sub_(ct_tensor *a, const ct_tensor *b);
+/* Tensor.mul_(b): returns a. */
 ct_tensor *ct_mul_(ct_tensor *a, const ct_tensor *b);
+/* Tensor.div_(b): true division, so an integer a is an error (float can't cast). */
 ct_tensor *ct_div_(ct_tensor *a, const ct_tensor *b);
+/* Tensor.pow_(b): returns a. */
 ct_tensor *ct_pow_(ct_tensor *a, const ct_tensor *b);
+/* Tensor.add_(s) with s a Python number: returns a. */
 ct_tensor *ct_add_scalar_(ct_tensor *a, double s);
+/* Tensor.sub_(s) with s a Python number: returns a. */
 ct_tensor *ct_sub_scalar_(ct_tensor *a, double s);
+/* Tensor.mul_(s): returns a; int a with a non-integral s is an error. */
 ct_tensor *ct_mul_scalar_(ct_tensor *a, double s);
+/* Tensor.div_(s): returns a; an integer a is an error. */
 ct_tensor *ct_div_scalar_(ct_tensor *a, double s);
+/* Tensor.pow_(s) with s a Python number: returns a. */
 ct_tensor *ct_pow_scalar_(ct_tensor *a, double s);
+/* Tensor.neg_(): returns t. */
 ct_tensor *ct_neg_(ct_tensor *t);
+/* Tensor.abs_(): returns t. */
 ct_tensor *ct_abs_(ct_tensor *t);
+/* Tensor.exp_(): returns t; an integer t is an error (float result can't cast). */
 ct_tensor *ct_exp_(ct_tensor *t);
+/* Tensor.log_(): returns t; floating t only. */
 ct_tensor *ct_log_(ct_tensor *t);
+/* Tensor.sqrt_(): returns t; floating t only. */
 ct_tensor *ct_sqrt_(ct_tensor *t);
+/* Tensor.sin_(): returns t; floating t only. */
 ct_tensor *ct_sin_(ct_tensor *t);
+/* Tensor.cos_(): returns t; floating t only. */
 ct_tensor *ct_cos_(ct_tensor *t);
+/* Tensor.tanh_(): returns t; floating t only. */
 ct_tensor *ct_tanh_(ct_tensor *t);
+/* Tensor.sigmoid_(): returns t; floating t only. */
 ct_tensor *ct_sigmoid_(ct_tensor *t);
+/* Tensor.relu_() / F.relu(t, inplace=True): returns t. */
 ct_tensor *ct_relu_(ct_tensor *t);
+/* Tensor.floor_(): returns t. */
 ct_tensor *ct_floor_(ct_tensor *t);
+/* Tensor.ceil_(): returns t. */
 ct_tensor *ct_ceil_(ct_tensor *t);
+/* Tensor.round_() (half to even): returns t. */
 ct_tensor *ct_round_(ct_tensor *t);
+/* Tensor.trunc_(): returns t. */
 ct_tensor *ct_trunc_(ct_tensor *t);
+/* Tensor.clamp_(min, max): NAN for an absent bound; returns t. */
 ct_tensor *ct_clamp_(ct_tensor *t, double min, double max);
+/* Tensor.masked_fill_(mask, value): mask must broadcast to t; returns t. */
 ct_tensor *ct_masked_fill_(ct_tensor *t, const ct_tensor *mask, double value);
 
 /* ---- reductions -------------------------------------------------------------------- */
@@ -210,20 +316,34 @@ typedef struct ct_reduce_opts {
   ct_dtype dtype; /* CT_DTYPE_UNSET: PyTorch's (sum/prod of ints -> int64) */
 } ct_reduce_opts;
 #define CT_REDUCE_OPTS(...) CT_OPTS(ct_reduce_opts, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+/* torch.sum: ints and bool give int64 unless .dtype asks otherwise; SumBackward0/1. */
 ct_tensor *ct_sum_(const ct_tensor *t, ct_reduce_opts o);
+/* torch.mean: floating input or .dtype only (int input is an error, as in PyTorch). */
 ct_tensor *ct_mean_(const ct_tensor *t, ct_reduce_opts o);
+/* torch.amax: t's dtype; NaN propagates; grad split evenly among ties. */
 ct_tensor *ct_amax_(const ct_tensor *t, ct_reduce_opts o);
+/* torch.amin: t's dtype; NaN propagates; grad split evenly among ties. */
 ct_tensor *ct_amin_(const ct_tensor *t, ct_reduce_opts o);
+/* torch.logsumexp: log(sum(exp(t))) computed stably; ints give the default float. */
 ct_tensor *ct_logsumexp_(const ct_tensor *t, ct_reduce_opts o);
 /* all/any: bool results */
+/* torch.all: bool result (true where every element is nonzero). */
 ct_tensor *ct_all_(const ct_tensor *t, ct_reduce_opts o);
+/* torch.any: bool result (true where some element is nonzero). */
 ct_tensor *ct_any_(const ct_tensor *t, ct_reduce_opts o);
+/* t.sum(dim=, keepdim=, dtype=): ct_sum(t, .dim = CT_DIMS(0), .keepdim = true). */
 #define ct_sum(t, ...) ct_sum_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+/* t.mean(dim=, keepdim=, dtype=). */
 #define ct_mean(t, ...) ct_mean_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+/* t.amax(dim=, keepdim=). */
 #define ct_amax(t, ...) ct_amax_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+/* t.amin(dim=, keepdim=). */
 #define ct_amin(t, ...) ct_amin_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+/* torch.logsumexp(t, dim=, keepdim=); no dim means all dims. */
 #define ct_logsumexp(t, ...) ct_logsumexp_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+/* t.all(dim=, keepdim=): bool result. */
 #define ct_all(t, ...) ct_all_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+/* t.any(dim=, keepdim=): bool result. */
 #define ct_any(t, ...) ct_any_(t, CT_REDUCE_OPTS(__VA_ARGS__))
 
 /* torch.prod(t) / torch.prod(t, dim, keepdim) (dim CT_NONE = all) */
@@ -235,9 +355,13 @@ typedef struct ct_var_opts {
   bool keepdim;
 } ct_var_opts;
 #define CT_VAR_OPTS(...) CT_OPTS(ct_var_opts, .correction = 1, __VA_ARGS__)
+/* torch.var(t, dim, correction, keepdim): floating only; NaN when n <= correction. */
 ct_tensor *ct_var_(const ct_tensor *t, ct_var_opts o);
+/* torch.std(t, dim, correction, keepdim): sqrt of ct_var_; floating only. */
 ct_tensor *ct_std_(const ct_tensor *t, ct_var_opts o);
+/* t.var(dim=, correction=1, keepdim=). */
 #define ct_var(t, ...) ct_var_(t, CT_VAR_OPTS(__VA_ARGS__))
+/* t.std(dim=, correction=1, keepdim=). */
 #define ct_std(t, ...) ct_std_(t, CT_VAR_OPTS(__VA_ARGS__))
 
 typedef struct ct_norm_opts {
@@ -248,60 +372,87 @@ typedef struct ct_norm_opts {
 #define CT_NORM_OPTS(...) CT_OPTS(ct_norm_opts, .p = 2, __VA_ARGS__)
 /* torch.norm / torch.linalg.vector_norm; p='fro' is p = 2. */
 ct_tensor *ct_norm_(const ct_tensor *t, ct_norm_opts o);
+/* torch.norm(t, p=2, dim=, keepdim=) / linalg.vector_norm; floating input only. */
 #define ct_norm(t, ...) ct_norm_(t, CT_NORM_OPTS(__VA_ARGS__))
 
 /* torch.max(t) / torch.min(t): the single largest element */
 ct_tensor *ct_max(const ct_tensor *t);
+/* torch.min(t): the smallest element as a 0-dim tensor; NaN if any; empty is an error. */
 ct_tensor *ct_min(const ct_tensor *t);
 /* torch.max(t, dim, keepdim): (values, indices) */
 ct_tensor_pair ct_max_dim(const ct_tensor *t, int64_t dim, bool keepdim);
+/* torch.min(t, dim, keepdim): (values, int64 indices); NaN wins. */
 ct_tensor_pair ct_min_dim(const ct_tensor *t, int64_t dim, bool keepdim);
 /* torch.argmax(t, dim=None|d, keepdim) */
 ct_tensor *ct_argmax(const ct_tensor *t, int64_t dim, bool keepdim);
+/* torch.argmin(t, dim=None|d, keepdim): int64 index of the first minimum (NaN wins). */
 ct_tensor *ct_argmin(const ct_tensor *t, int64_t dim, bool keepdim);
+/* torch.cumsum(t, dim): ints and bool give int64. */
 ct_tensor *ct_cumsum(const ct_tensor *t, int64_t dim);
+/* torch.cumprod(t, dim): ints and bool give int64. */
 ct_tensor *ct_cumprod(const ct_tensor *t, int64_t dim);
+/* torch.softmax(t, dim) / F.softmax: floating input only (no dtype= argument). */
 ct_tensor *ct_softmax(const ct_tensor *t, int64_t dim);
+/* torch.log_softmax(t, dim) / F.log_softmax: floating input only. */
 ct_tensor *ct_log_softmax(const ct_tensor *t, int64_t dim);
 
 /* ---- linear algebra (OpenBLAS) ----------------------------------------------------- */
+/* torch.mm(a, b): 2-D, same dtype (ints too, bool is an error); OpenBLAS for floats. */
 ct_tensor *ct_mm(const ct_tensor *a, const ct_tensor *b);
+/* torch.bmm(a, b): (b, n, m) @ (b, m, p), same dtype; bool is an error. */
 ct_tensor *ct_bmm(const ct_tensor *a, const ct_tensor *b);
 /* torch.matmul: 1-D/2-D/batched with broadcasting of batch dims */
 ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b);
+/* torch.mv(a, v): (n, m) @ (m,) -> (n,); same dtype. */
 ct_tensor *ct_mv(const ct_tensor *a, const ct_tensor *v);
 /* beta * input + alpha * (m1 @ m2) */
 ct_tensor *ct_addmm(const ct_tensor *input, const ct_tensor *m1, const ct_tensor *m2, double beta,
                     double alpha);
+/* torch.dot(a, b): 1-D, same length and dtype; a 0-dim result. */
 ct_tensor *ct_dot(const ct_tensor *a, const ct_tensor *b);
+/* torch.outer(a, b): 1-D a (n,), b (m,) -> (n, m); promoted dtype. */
 ct_tensor *ct_outer(const ct_tensor *a, const ct_tensor *b);
 
 /* ---- indexing and joining ---------------------------------------------------------- */
+/* torch.index_select(t, dim, index): 1-D int64/int32 index; a copy. */
 ct_tensor *ct_index_select(const ct_tensor *t, int64_t dim, const ct_tensor *index);
+/* torch.gather(t, dim, index): int64 index with t's ndim; out has index's shape. */
 ct_tensor *ct_gather(const ct_tensor *t, int64_t dim, const ct_tensor *index);
+/* torch.scatter(t, dim, index, src): a copy of t with src written at index. */
 ct_tensor *ct_scatter(const ct_tensor *t, int64_t dim, const ct_tensor *index, const ct_tensor *src);
+/* torch.scatter(t, dim, index, value=v): a copy of t with v written at index. */
 ct_tensor *ct_scatter_value(const ct_tensor *t, int64_t dim, const ct_tensor *index, double value);
+/* torch.scatter_add(t, dim, index, src): a copy of t with src added at index. */
 ct_tensor *ct_scatter_add(const ct_tensor *t, int64_t dim, const ct_tensor *index,
                           const ct_tensor *src);
 /* torch.take: index into the flattened tensor */
 ct_tensor *ct_take(const ct_tensor *t, const ct_tensor *index);
+/* torch.masked_select(t, mask) / t[mask]: a 1-D copy; mask broadcasts. */
 ct_tensor *ct_masked_select(const ct_tensor *t, const ct_tensor *mask);
 /* torch.nonzero: (n, ndim) int64 */
 ct_tensor *ct_nonzero(const ct_tensor *t);
+/* torch.cat(ts, dim): n >= 1 tensors with equal sizes except in dim; promoted dtype. */
 ct_tensor *ct_cat(ct_tensor *const *ts, int n, int64_t dim);
+/* torch.stack(ts, dim): n >= 1 tensors of the same shape, joined on a new dim. */
 ct_tensor *ct_stack(ct_tensor *const *ts, int n, int64_t dim);
+/* torch.tril(t, diagonal): keeps the lower triangle of the last two dims. */
 ct_tensor *ct_tril(const ct_tensor *t, int64_t diagonal);
+/* torch.triu(t, diagonal): keeps the upper triangle of the last two dims. */
 ct_tensor *ct_triu(const ct_tensor *t, int64_t diagonal);
 /* F.one_hot(t, num_classes=-1): int64 */
 ct_tensor *ct_one_hot(const ct_tensor *t, int64_t num_classes);
+/* Tensor.repeat(*repeats): a copy tiled n times per dim (n >= ndim). */
 ct_tensor *ct_repeat(const ct_tensor *t, int n, const int64_t *repeats);
+/* torch.flip(t, dims): a copy with the n listed dims reversed. */
 ct_tensor *ct_flip(const ct_tensor *t, int n, const int64_t *dims);
 /* torch.roll(t, shifts, dims): ndims == 0 rolls the flattened tensor by shifts[0] */
 ct_tensor *ct_roll(const ct_tensor *t, int nshifts, const int64_t *shifts, int ndims,
                    const int64_t *dims);
 /* torch.sort(t, dim, descending, stable): stable sorts keep ties in order */
 ct_tensor_pair ct_sort(const ct_tensor *t, int64_t dim, bool descending, bool stable);
+/* torch.argsort(t, dim, descending): int64 indices of ct_sort (stable order). */
 ct_tensor *ct_argsort(const ct_tensor *t, int64_t dim, bool descending);
+/* torch.topk(t, k, dim, largest, sorted): (values, int64 indices); k <= size(dim). */
 ct_tensor_pair ct_topk(const ct_tensor *t, int64_t k, int64_t dim, bool largest, bool sorted);
 typedef enum ct_pad_mode {
   CT_PAD_CONSTANT = 0,

@@ -12,6 +12,9 @@ struct ct_function_ctx {
   ct_tensor *pending[CT_NODE_MAX_SAVED];
   void *data;       /* ct_ctx_alloc */
   ct_in_meta *outs; /* n_out: to materialize zero gradients for unused outputs */
+  bool *needs_grad; /* n_in: ctx.needs_input_grad */
+  int n_nondiff;    /* outputs marked non-differentiable during forward */
+  ct_tensor *nondiff[CT_NODE_MAX_SAVED];
 };
 
 static void ctx_free(ct_function_ctx *ctx) {
@@ -19,6 +22,7 @@ static void ctx_free(ct_function_ctx *ctx) {
   for (int i = 0; i < ctx->n_pending; i++) ct__tensor_decref(ctx->pending[i]);
   free(ctx->data);
   free(ctx->outs);
+  free(ctx->needs_grad);
   free(ctx);
 }
 
@@ -53,6 +57,19 @@ void *ct_ctx_alloc(ct_function_ctx *ctx, size_t bytes) {
 }
 
 void *ct_ctx_data(ct_function_ctx *ctx) { return ctx ? ctx->data : NULL; }
+
+bool ct_ctx_needs_input_grad(const ct_function_ctx *ctx, int i) {
+  return ctx && i >= 0 && i < ctx->n_in && ctx->needs_grad[i];
+}
+
+int ct_ctx_mark_non_differentiable(ct_function_ctx *ctx, ct_tensor *t) {
+  if (!ctx || !t) return -1;
+  if (ctx->node) return ct__errs("mark_non_differentiable can only be called from forward");
+  if (ctx->n_nondiff == CT_NODE_MAX_SAVED)
+    return ct__errs("ctorch: a custom function marks at most %d outputs", CT_NODE_MAX_SAVED);
+  ctx->nondiff[ctx->n_nondiff++] = t; /* compared by address with the outputs: no reference */
+  return 0;
+}
 
 static bool same_shape(const ct_tensor *g, const ct_in_meta *m) {
   return g->ndim == m->ndim && !memcmp(g->shape, m->shape, sizeof(int64_t) * (size_t)m->ndim);
@@ -125,11 +142,15 @@ int ct_function_apply(const ct_function *fn, ct_tensor *const *inputs, int n_in,
     if (!inputs[i]) return -1;
   ct_function_ctx *ctx = calloc(1, sizeof *ctx);
   ct_in_meta *outs = calloc((size_t)n_out, sizeof(ct_in_meta));
-  if (!ctx || !outs) {
+  bool *needs = calloc((size_t)n_in + 1, sizeof(bool));
+  if (!ctx || !outs || !needs) {
     free(ctx);
     free(outs);
+    free(needs);
     return ct__errs("CPU: out of memory");
   }
+  for (int i = 0; i < n_in; i++) needs[i] = ct__any_requires_grad(1, &inputs[i]);
+  ctx->needs_grad = needs;
   ctx->fn = *fn;
   if (!ctx->fn.name) ctx->fn.name = "CustomFunctionBackward";
   ctx->n_in = n_in;
@@ -154,6 +175,9 @@ int ct_function_apply(const ct_function *fn, ct_tensor *const *inputs, int n_in,
     outs[k].dtype = o->dtype;
     memcpy(outs[k].shape, o->shape, sizeof(int64_t) * (size_t)o->ndim);
     if (!ct_dtype_is_floating(o->dtype)) continue; /* integer outputs are non-differentiable */
+    bool nondiff = false; /* ctx.mark_non_differentiable(o) */
+    for (int j = 0; j < ctx->n_nondiff; j++) nondiff |= ctx->nondiff[j] == o;
+    if (nondiff) continue;
     /* An input (or a tensor with history) returned as is: give the output its own alias,
      * as PyTorch does, so the input keeps its history. */
     bool is_input = false;

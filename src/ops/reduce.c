@@ -213,7 +213,8 @@ ct_tensor *ct_sum_(const ct_tensor *t, ct_reduce_opts o) {
   const ct_tensor *x = t;
   if ((int)o.dtype >= 0 && o.dtype != t->dtype) x = ct_to(t, o.dtype);
   if (!x) return ct__op_end(NULL);
-  ct_dtype out_dt = ct_dtype_is_floating(x->dtype) ? x->dtype : CT_INT64;
+  /* torch.sum: the dtype asked for, else int64 for integers and bool */
+  ct_dtype out_dt = (int)o.dtype >= 0 ? o.dtype : ct_dtype_is_floating(x->dtype) ? x->dtype : CT_INT64;
   ct_tensor *out = sum_raw(x, &ri, out_dt);
   if (out && ct_dtype_is_floating(out_dt)) {
     ct_node *n = ct__node_new(o.dim.n ? "SumBackward1" : "SumBackward0", sum_backward, 1,

@@ -298,6 +298,52 @@ static void test_inplace_on_views_gradcheck(void **s) {
   ct_scope_end();
 }
 
+/* ctx.needs_input_grad and ctx.mark_non_differentiable: a "sort" returning values and their
+ * (float) positions; the positions carry no gradient. */
+static bool g_needs[2];
+static int vp_forward(ct_function_ctx *ctx, ct_tensor *const *in, int n_in, ct_tensor **out,
+                      int n_out) {
+  (void)n_in, (void)n_out;
+  g_needs[0] = ct_ctx_needs_input_grad(ctx, 0);
+  g_needs[1] = ct_ctx_needs_input_grad(ctx, 1);
+  out[0] = ct_mul(in[0], in[1]);
+  out[1] = ct_arange(0, 3, 1, .dtype = CT_FLOAT64);
+  ct_ctx_save_for_backward(ctx, in[0]);
+  ct_ctx_save_for_backward(ctx, in[1]);
+  return ct_ctx_mark_non_differentiable(ctx, out[1]);
+}
+static int vp_backward(ct_function_ctx *ctx, ct_tensor *const *go, int n_out, ct_tensor **gi,
+                       int n_in) {
+  (void)n_out, (void)n_in;
+  /* the non-differentiable output's gradient arrives as zeros */
+  if (ct_item(ct_sum(ct_abs(go[1]))) != 0) return -1;
+  if (ct_ctx_needs_input_grad(ctx, 0)) gi[0] = ct_mul(go[0], ct_ctx_saved(ctx, 1));
+  if (ct_ctx_needs_input_grad(ctx, 1)) gi[1] = ct_mul(go[0], ct_ctx_saved(ctx, 0));
+  return 0;
+}
+
+static void test_custom_needs_grad_nondiff(void **s) {
+  (void)s;
+  ct_scope_begin();
+  static const ct_function VP = {"VPBackward", vp_forward, vp_backward, 2};
+  ct_tensor *x = vec(3, (double[]){1, 2, 3}, true), *y = vec(3, (double[]){4, 5, 6}, false);
+  ct_tensor *out[2];
+  assert_int_equal(ct_function_apply(&VP, (ct_tensor *const[]){x, y}, 2, out), 0);
+  assert_true(g_needs[0]);
+  assert_false(g_needs[1]);
+  assert_true(ct_requires_grad(out[0]));
+  assert_false(ct_requires_grad(out[1]));
+  assert_null(ct_grad_fn_name(out[1]));
+  assert_int_equal(ct_backward(ct_sum(ct_add(out[0], out[1]))), 0);
+  expect_exact(ct_grad(x), 4, 5, 6);
+  CT_NO_GRAD { /* no grad mode: nothing needs a gradient */
+    assert_int_equal(ct_function_apply(&VP, (ct_tensor *const[]){x, y}, 2, out), 0);
+  }
+  assert_false(g_needs[0]);
+  assert_false(ct_ctx_needs_input_grad(NULL, 0));
+  ct_scope_end();
+}
+
 static void test_custom_sigmoid(void **s) {
   (void)s;
   ct_scope_begin();
@@ -388,6 +434,7 @@ int main(void) {
       cmocka_unit_test(test_custom_sigmoid), cmocka_unit_test(test_custom_fused_and_more),
       cmocka_unit_test(test_custom_no_leak), cmocka_unit_test(test_inplace_on_nonleaf),
       cmocka_unit_test(test_fill_on_nonleaf),
-      cmocka_unit_test(test_inplace_on_views), cmocka_unit_test(test_inplace_on_views_gradcheck)};
+      cmocka_unit_test(test_inplace_on_views), cmocka_unit_test(test_inplace_on_views_gradcheck),
+      cmocka_unit_test(test_custom_needs_grad_nondiff)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,25 @@ static ct_tensor *X(bool rg) {
 /* within tol * (1 + |want|) */
 #define EXPECT(t, tol, ...) ct_test_expect_vals(t, CT_DOUBLES(__VA_ARGS__), tol, tol, #t, __LINE__)
 
+/* torch.sum's result dtype: int64 for ints and bool, or the .dtype asked for */
+static void test_sum_dtype(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = ct_tensor_from((int32_t[]){1, 2, 3, 4}, CT_INT32, 2, (int64_t[]){2, 2});
+  assert_int_equal(ct_dtype_of(ct_sum(x)), CT_INT64);
+  assert_int_equal(ct_dtype_of(ct_sum(ct_to(x, CT_BOOL))), CT_INT64);
+  ct_tensor *a = ct_sum(x, .dtype = CT_INT32);
+  assert_int_equal(ct_dtype_of(a), CT_INT32);
+  assert_int_equal((int)ct_item(a), 10);
+  ct_tensor *b = ct_sum(x, .dim = CT_DIMS(0), .dtype = CT_INT16);
+  assert_int_equal(ct_dtype_of(b), CT_INT16);
+  expect_exact(b, 4, 6);
+  ct_tensor *c = ct_sum(x, .dtype = CT_FLOAT64);
+  assert_int_equal(ct_dtype_of(c), CT_FLOAT64);
+  assert_float_equal(ct_item(c), 10.0, 0);
+  ct_scope_end();
+}
+
 static void test_prod(void **s) {
   (void)s;
   ct_scope_begin();
@@ -277,7 +296,7 @@ static void test_gradchecks(void **s) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_prod),         cmocka_unit_test(test_minmax),
+      cmocka_unit_test(test_sum_dtype), cmocka_unit_test(test_prod),         cmocka_unit_test(test_minmax),
       cmocka_unit_test(test_var_std_norm), cmocka_unit_test(test_lse_allany_cum),
       cmocka_unit_test(test_softmax),      cmocka_unit_test(test_gradchecks)};
   return cmocka_run_group_tests(tests, NULL, NULL);
