@@ -54,6 +54,10 @@ bool ct__has_error(void);
 const char *ct__legacy_type_name(ct_dtype dt);
 /* "[2, 3]" into buf */
 const char *ct__shape_str(int ndim, const int64_t *shape, char *buf, size_t len);
+/* "[2, 3]" in one of 4 thread-local slots, for error messages naming several shapes:
+ * SHP(0, a->ndim, a->shape), SHP(1, ...) stay valid together. */
+const char *ct__shape_slot(int slot, int ndim, const int64_t *shape);
+#define SHP(i, nd, s) ct__shape_slot(i, nd, s)
 
 /* ---- allocation and ownership ------------------------------------------------------ */
 /* New contiguous tensor, uninitialised, registered in the innermost scope. */

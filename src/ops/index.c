@@ -7,8 +7,6 @@
 #include <omp.h>
 #endif
 
-static char g_sbuf[3][256];
-#define SHP(i, nd, s) ct__shape_str(nd, s, g_sbuf[i], sizeof g_sbuf[i])
 
 typedef struct {
   int64_t dstride; /* bytes per step along the indexed dim */

@@ -2,8 +2,6 @@
  * views of the output (ct__copy_into), so strided inputs cost no extra pass. */
 #include "../internal.h"
 
-static char g_sbuf[2][256];
-#define SHP(i, nd, s) ct__shape_str(nd, s, g_sbuf[i], sizeof g_sbuf[i])
 
 /* View of t narrowed to [start, start+len) along d (no autograd). */
 static ct_tensor *narrow_raw(const ct_tensor *t, int d, int64_t start, int64_t len) {

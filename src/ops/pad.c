@@ -4,8 +4,6 @@
  * its backward (a scatter-add, itself differentiable) gives every mode's gradient. */
 #include "../internal.h"
 
-static char g_sbuf[1][256];
-#define SHP(i, nd, s) ct__shape_str(nd, s, g_sbuf[i], sizeof g_sbuf[i])
 
 static void free_ctx(ct_node *n) { free(n->ctx); }
 

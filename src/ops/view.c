@@ -3,8 +3,6 @@
  * flatten/unflatten, unbind/split/chunk. */
 #include "../internal.h"
 
-static char g_sbuf[2][256];
-#define SHP(i, nd, s) ct__shape_str(nd, s, g_sbuf[i], sizeof g_sbuf[i])
 
 /* ---- shape-only views: backward reshapes the gradient back ------------------------------ */
 /* out = view(x, shape): gx = reshape(g, x.shape) */

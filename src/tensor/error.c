@@ -52,6 +52,11 @@ void ct__err_replace(const char *fmt, ...) {
   va_end(ap);
 }
 
+const char *ct__shape_slot(int slot, int ndim, const int64_t *shape) {
+  static _Thread_local char bufs[4][256];
+  return ct__shape_str(ndim, shape, bufs[slot & 3], sizeof bufs[0]);
+}
+
 const char *ct__shape_str(int ndim, const int64_t *shape, char *buf, size_t len) {
   size_t k = (size_t)snprintf(buf, len, "[");
   for (int i = 0; i < ndim && k < len; i++)
