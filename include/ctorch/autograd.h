@@ -71,7 +71,7 @@ typedef struct ct_function {
   ct_function_backward backward;
   int n_outputs; /* 1 if 0 */
 } ct_function;
-/* ctx.save_for_backward(t) / ctx.saved_tensors[i] */
+/* ctx.save_for_backward(t), from forward; at most 6 tensors per call. 0 or -1. */
 int ct_ctx_save_for_backward(ct_function_ctx *ctx, ct_tensor *t);
 /* ctx.saved_tensors[i] (borrowed); NULL + message if modified in place since saved. */
 ct_tensor *ct_ctx_saved(ct_function_ctx *ctx, int i);
@@ -82,7 +82,7 @@ void *ct_ctx_data(ct_function_ctx *ctx);
 /* ctx.needs_input_grad[i]: input i requires grad (and grad mode was on at apply). Valid in
  * forward and backward; false for an index out of range. */
 bool ct_ctx_needs_input_grad(const ct_function_ctx *ctx, int i);
-/* ctx.mark_non_differentiable(t), from forward: output t gets no history (requires_grad
+/* ctx.mark_non_differentiable(t), from forward (at most 6): output t gets no history (requires_grad
  * false) and backward receives zeros for it. 0 or -1. */
 int ct_ctx_mark_non_differentiable(ct_function_ctx *ctx, ct_tensor *t);
 /* Function.apply(inputs...): outputs written to outputs[]; returns 0 or -1. */

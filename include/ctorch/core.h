@@ -85,7 +85,6 @@ ct_tensor *ct_keep(ct_tensor *t);
 ct_tensor *ct_retain(ct_tensor *t);
 /* Drop one caller-owned reference. NULL is ignored. */
 void ct_release(ct_tensor *t);
-/* Number of live tensor objects and storage bytes (for leak tests). */
 /* Live tensor objects (views included); for leak tests. */
 int64_t ct_live_tensors(void);
 /* Bytes of live storage ctorch allocated; for leak tests. */
@@ -144,14 +143,16 @@ void *ct_data_ptr(const ct_tensor *t);
 double ct_item(const ct_tensor *t);
 /* t[index].item(): NaN + message for an out-of-range index. */
 double ct_get(const ct_tensor *t, const int64_t *index);
-/* t[index] = value (converted to t's dtype, bumps the version); 0 or -1. */
+/* t[index] = value, converted to t's dtype. Like PyTorch's indexed write under autograd: a
+ * leaf that requires grad is refused, a tensor with history records CopySlices. 0 or -1. */
 int ct_set(ct_tensor *t, const int64_t *index, double value);
 /* Tensor.flatten().tolist() as doubles, row-major; -1 if numel > cap. Returns the count. */
 int64_t ct_to_doubles(const ct_tensor *t, double *out, int64_t cap);
 
 /* ---- creation ---------------------------------------------------------------------- */
 typedef struct ct_tensor_opts {
-  ct_dtype dtype;     /* CT_DTYPE_UNSET: the default dtype (float32), the input's for *_like */
+  ct_dtype dtype;     /* CT_DTYPE_UNSET: PyTorch's choice: the default float dtype, int64 for
+                       * randint/randperm/integral arange, the input's for *_like */
   bool requires_grad; /* default false */
   ct_generator *generator; /* random functions: NULL = the default generator */
 } ct_tensor_opts;
@@ -266,7 +267,6 @@ ct_tensor *ct_uniform_(ct_tensor *t, double from, double to, ct_generator *gen);
 ct_tensor *ct_normal_(ct_tensor *t, double mean, double std, ct_generator *gen);
 /* Tensor.bernoulli_(p): p in [0, 1]; fills 0/1 in t's dtype; returns t. */
 ct_tensor *ct_bernoulli_(ct_tensor *t, double p, ct_generator *gen);
-/* torch.bernoulli(probs) */
 /* torch.bernoulli(probs): floating probs in [0, 1]; same dtype, no grad. */
 ct_tensor *ct_bernoulli(const ct_tensor *probs, ct_generator *gen);
 

@@ -42,7 +42,6 @@ ct_tensor *ct_transpose(const ct_tensor *t, int64_t dim0, int64_t dim1);
 ct_tensor *ct_t(const ct_tensor *t);
 /* Tensor.permute(dims): a view; dims must be a permutation of 0..ndim-1. */
 ct_tensor *ct_permute(const ct_tensor *t, int ndim, const int64_t *dims);
-/* squeeze all size-1 dims */
 /* Tensor.squeeze(): a view without every size-1 dim. */
 ct_tensor *ct_squeeze(const ct_tensor *t);
 /* Tensor.squeeze(dim): a view; unchanged when that dim's size is not 1. */
@@ -65,7 +64,6 @@ ct_tensor *ct_flatten(const ct_tensor *t, int64_t start_dim, int64_t end_dim);
 ct_tensor *ct_unflatten(const ct_tensor *t, int64_t dim, int nsizes, const int64_t *sizes);
 /* torch.unbind: writes up to cap views into out; returns their count or -1. */
 int ct_unbind(const ct_tensor *t, int64_t dim, ct_tensor **out, int cap);
-/* torch.split(t, split_size, dim) / torch.split(t, [sizes], dim) / torch.chunk */
 /* torch.split(t, split_size, dim): views; the last may be smaller. Count or -1. */
 int ct_split(const ct_tensor *t, int64_t split_size, int64_t dim, ct_tensor **out, int cap);
 /* torch.split(t, [sizes], dim): views whose sizes must sum to size(dim). Count or -1. */
@@ -313,7 +311,7 @@ ct_tensor *ct_masked_fill_(ct_tensor *t, const ct_tensor *mask, double value);
 typedef struct ct_reduce_opts {
   ct_dims dim;    /* CT_DIMS(...); empty = all dims */
   bool keepdim;   /* false */
-  ct_dtype dtype; /* CT_DTYPE_UNSET: PyTorch's (sum/prod of ints -> int64) */
+  ct_dtype dtype; /* sum and mean only; CT_DTYPE_UNSET: PyTorch's (sum of ints -> int64) */
 } ct_reduce_opts;
 #define CT_REDUCE_OPTS(...) CT_OPTS(ct_reduce_opts, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
 /* torch.sum: ints and bool give int64 unless .dtype asks otherwise; SumBackward0/1. */

@@ -45,5 +45,8 @@ static inline void ct__dim_split(const ct_tensor *t, int d, int64_t *outer, int6
     else *n = t->shape[i];
   }
 }
+/* prod_{j<k} x_j along dim (reduce_cum.c): cumprod of x shifted one place, 1 entering
+ * first. Differentiable to every order, zeros included; size(dim) >= 1. */
+ct_tensor *ct__cumprod_exclusive(ct_tensor *x, int64_t dim);
 #define CT_REDUCE_PAR(outer, count) ((outer) > 1 && (outer) * (count) >= CT_GRAIN)
 #endif

@@ -55,7 +55,8 @@ static void cumsum_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 
 /* Zero-safe first-order cumprod gradient on contiguous double lines (outer, len, inner):
- * gx_k = prod_{j<k} x_j * R_k with R_k = g_k + x_{k+1} * R_{k+1}. */
+ * gx_k = prod_{j<k} x_j * R_k with R_k = g_k + x_{k+1} * R_{k+1}. O(n) but not
+ * differentiable: used only when no graph is being built. */
 static void cumprod_grad_lines(const double *x, const double *g, double *gx, int64_t outer,
                                int64_t len, int64_t inner) {
   for (int64_t a = 0; a < outer; a++)
@@ -76,12 +77,48 @@ static void cumprod_grad_lines(const double *x, const double *g, double *gx, int
     }
 }
 
-/* out = cumprod(x, dim): without zeros gx = reversed cumsum(g * out) / x (differentiable);
- * with zeros the exact first-order gradient from the recurrence above. saved: x, out. */
+/* t moved s places along dim (s > 0: towards higher indices), `fill` entering the vacated
+ * places: out_k = t_{k-s}, or fill where k - s is out of range. Differentiable
+ * (narrow + cat); size(dim) >= 1. */
+static ct_tensor *shift_fill(ct_tensor *t, int64_t dim, int64_t s, double fill) {
+  int64_t n = t->shape[dim], m = s < 0 ? -s : s;
+  if (m >= n) return ct_full_like(t, fill);
+  ct_tensor *keep = ct_narrow(t, dim, s > 0 ? 0 : m, n - m);
+  ct_tensor *pad = ct_full_like(ct_narrow(t, dim, 0, m), fill);
+  return ct_cat(s > 0 ? (ct_tensor *const[]){pad, keep} : (ct_tensor *const[]){keep, pad}, 2, dim);
+}
+
+ct_tensor *ct__cumprod_exclusive(ct_tensor *x, int64_t dim) {
+  return ct_cumprod(shift_fill(x, dim, 1, 1), dim);
+}
+
+/* R_k = sum_{i>=k} g_i * prod_{k<j<=i} x_j (the recurrence R_k = g_k + x_{k+1} R_{k+1})
+ * without dividing by x, so zeros are exact to every order. A log-step scan of
+ * differentiable ops: after the step of width s, R_k = b_k + a_k * R_{k+s} with
+ * a_k = prod_{k<j<=k+s} x_j; out-of-range terms enter as 0. */
+static ct_tensor *rev_prod_scan(ct_tensor *x, ct_tensor *g, int64_t dim) {
+  int64_t n = x->shape[dim];
+  ct_tensor *a = shift_fill(x, dim, -1, 0), *b = g;
+  for (int64_t s = 1; s < n && a && b; s *= 2) {
+    b = ct_add(b, ct_mul(a, shift_fill(b, dim, -s, 0)));
+    if (2 * s < n) a = ct_mul(a, shift_fill(a, dim, -s, 0));
+  }
+  return b;
+}
+
+/* out = cumprod(x, dim): gx_k = sum_{i>=k} g_i * prod_{j<=i, j!=k} x_j.
+ * Without zeros that is reversed cumsum(g * out) / x. With zeros it is
+ * prod_{j<k} x_j * R_k (rev_prod_scan), built from differentiable ops when a graph is being
+ * built (create_graph), else by the O(n) loop. saved: x, out. i[0] = dim. */
 static void cumprod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
   if (!x || !out) return;
   int64_t dim = n->i[0];
+  /* one element per line: cumprod is the identity */
+  if (x->ndim == 0 || x->shape[dim] <= 1) {
+    gi[0] = g[0];
+    return;
+  }
   ct_tensor *xd = ct__contig_as(x, CT_FLOAT64);
   if (!xd) return;
   int64_t cnt = ct_numel(xd);
@@ -89,6 +126,10 @@ static void cumprod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   for (int64_t k = 0; k < cnt && !zeros; k++) zeros = CT_PTR(xd, double)[k] == 0;
   if (!zeros) {
     gi[0] = ct_div(rev_cumsum(ct_mul(g[0], out), dim), x);
+    return;
+  }
+  if (ct_is_grad_enabled()) {
+    gi[0] = ct_mul(ct__cumprod_exclusive(x, dim), rev_prod_scan(x, g[0], dim));
     return;
   }
   ct_tensor *gd = ct__contig_as(g[0], CT_FLOAT64), *gx = ct__empty(CT_FLOAT64, x->ndim, x->shape);

@@ -73,35 +73,34 @@ static void prod_rows_i64(const void *xv, int64_t outer, int64_t count, void *ov
   }
 }
 
-static ct_tensor *prod_impl(const ct_tensor *t, const ct_dims *dims, bool keepdim, const char *name);
-
-/* out = prod(x, dims). Without zeros gx = g * out / x. Zero-safe:
- * gx_i = g * prod_{j != i} x_j = g * (A * P' / x' + C1 * R * (z + (1 - z) * xk / x')) with
- * z = (x == 0), x' = x + z, P' = prod(x'), c = count of zeros in the slice, A = (c == 0),
- * C1 = (c == 1), xk = sum(x * z) (the zero itself, so the derivative w.r.t. it stays right)
- * and R = P' / x'_k (the product without the zero; independent of x_k).
- * Slices with two or more zeros get 0 (exact to first order). saved: x, out. */
+/* out = prod(x, dims). Without zeros gx = g * out / x. With zeros (PyTorch's
+ * prod_safe_zeros_backward) gx_k = g * prod_{j<k} x_j * prod_{j>k} x_j along the reduced
+ * dim (the flattened input for a full reduction): two exclusive cumprods, no division, so
+ * any number of zeros per slice is exact to every order. saved: x, out. */
 static void prod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
   if (!x || !out) return;
   ct_tensor *ge = ct__expand_reduced(g[0], n);
+  if (x->ndim == 0) { /* prod of one element is the identity */
+    gi[0] = ge;
+    return;
+  }
   ct_tensor *z = ct__unary_kernel("eq", x, x->dtype, x->dtype, is_zero_loop, NULL);
   if (!z) return;
-  bool zeros = ct_item(ct_sum(z)) > 0;
-  if (!zeros) {
+  if (ct_item(ct_sum(z)) == 0) {
     gi[0] = ct_div(ct_mul(ge, ct__unsqueeze_reduced(out, n)), x);
     return;
   }
   ct_dims d = node_dims(n);
-  ct_tensor *c = ct_sum(z, .dim = d, .keepdim = true);
-  ct_tensor *xp = ct_add(x, z);
-  ct_tensor *pp = prod_impl(xp, &d, true, n->name);
-  ct_tensor *xk = ct_sum(ct_mul(x, z), .dim = d, .keepdim = true);
-  ct_tensor *a = mask_eq(c, 0);
-  /* r = prod of the slice without its zero (P' / x'_k; a keeps zero-free slices finite) */
-  ct_tensor *r = ct_div(pp, ct_add(ct_sum(ct_mul(xp, z), .dim = d, .keepdim = true), a));
-  ct_tensor *one_zero = ct_mul(r, ct_add(z, ct_div(ct_mul(ct_rsub_scalar(z, 1), xk), xp)));
-  gi[0] = ct_mul(ge, ct_add(ct_mul(a, ct_div(pp, xp)), ct_mul(mask_eq(c, 1), one_zero)));
+  ct_tensor *xs = x;
+  int64_t dim = d.n == 1 ? d.d[0] : 0, numel = ct_numel(x);
+  if (d.n != 1) xs = ct_reshape(x, 1, &numel);
+  if (!xs) return;
+  ct_tensor *before = ct__cumprod_exclusive(xs, dim);
+  ct_tensor *after = ct_flip(ct__cumprod_exclusive(ct_flip(xs, 1, &dim), dim), 1, &dim);
+  ct_tensor *others = ct_mul(before, after);
+  if (others && xs != x) others = ct_reshape(others, x->ndim, x->shape);
+  gi[0] = ct_mul(ge, others);
 }
 
 static ct_tensor *prod_impl(const ct_tensor *t, const ct_dims *dims, bool keepdim, const char *name) {

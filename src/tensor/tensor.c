@@ -417,6 +417,16 @@ int ct_set(ct_tensor *t, const int64_t *index, double value) {
   if (t->ndim > 0 && !index) return ct__errs("index is NULL");
   char *p = elem_ptr(t, index);
   if (!p) return -1;
+  if (t->requires_grad && ct_is_grad_enabled()) {
+    /* t[i, j] = v under autograd is select + fill_: PyTorch's view-of-a-leaf error, or
+     * CopySlices on t */
+    CT_OP_BEGIN();
+    ct_tensor *e = t;
+    for (int i = 0; i < t->ndim && e; i++) e = ct_select(e, 0, index[i]);
+    ct_tensor *r = e ? ct_fill_(e, value) : NULL;
+    ct_scope_end();
+    return r ? 0 : -1;
+  }
   ct__store(p, t->dtype, value);
   t->storage->version++;
   return 0;

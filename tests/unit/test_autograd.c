@@ -344,6 +344,23 @@ static void test_custom_needs_grad_nondiff(void **s) {
   ct_scope_end();
 }
 
+/* y[1] = 5 (ct_set) on a tensor with history records CopySlices, as PyTorch's indexed write */
+static void test_set_under_autograd(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = vec(3, (double[]){1, 2, 3}, true);
+  ct_tensor *y = ct_mul_scalar(x, 3);
+  assert_int_equal(ct_set(y, (int64_t[]){1}, 5), 0);
+  assert_string_equal(ct_grad_fn_name(y), "CopySlices");
+  assert_int_equal(ct_backward(ct_sum(ct_mul(y, y))), 0);
+  expect_exact(ct_grad(x), 18, 0, 54);
+  expect_fail(ct_set(x, (int64_t[]){0}, 1),
+              "a view of a leaf Variable that requires grad is being used in an in-place operation.");
+  CT_NO_GRAD { assert_int_equal(ct_set(x, (int64_t[]){0}, 7), 0); } /* allowed without grad */
+  assert_float_equal(ct_get(x, (int64_t[]){0}), 7, 0);
+  ct_scope_end();
+}
+
 static void test_custom_sigmoid(void **s) {
   (void)s;
   ct_scope_begin();
@@ -435,6 +452,7 @@ int main(void) {
       cmocka_unit_test(test_custom_no_leak), cmocka_unit_test(test_inplace_on_nonleaf),
       cmocka_unit_test(test_fill_on_nonleaf),
       cmocka_unit_test(test_inplace_on_views), cmocka_unit_test(test_inplace_on_views_gradcheck),
-      cmocka_unit_test(test_custom_needs_grad_nondiff)};
+      cmocka_unit_test(test_custom_needs_grad_nondiff),
+      cmocka_unit_test(test_set_under_autograd)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -294,10 +294,103 @@ static void test_gradchecks(void **s) {
   ct_scope_end();
 }
 
+/* ---- prod / cumprod through zeros: first and second derivatives -------------------------
+ * Rows of ZA hold 0, 1 and 2 zeros; its columns 2, 0, 1 and 0. The expected numbers come
+ * from /usr/bin/python3 torch 1.13: g = autograd.grad(f(x), x, w, create_graph=True), then
+ * h = autograd.grad(g, x, v), with w_i = 0.5 + 0.25 i over f(x) and v_i = ((3 i) % 5 - 2) / 2
+ * over x. PyTorch 1.13's full prod returns an undifferentiable zeros_like for two or more
+ * zeros, so those rows were taken from x.reshape(-1).prod(0), the same function. */
+static const double ZA[] = {1.5, -2, 0.5, 2, 0, 1.25, -0.75, 3, 0, 2, 0, -1.5};
+static const double ZF[4][4] = {{1.5, -2, 0.5, 2}, {1.5, 0, 0.5, 2}, {0, -2, 0.5, 0}, {0, 0, 0.5, 0}};
+
+typedef ct_tensor *(*z_op)(ct_tensor *x);
+static ct_tensor *z_full(ct_tensor *x) { return ct_prod(x, CT_NONE, false); }
+static ct_tensor *z_prod1(ct_tensor *x) { return ct_prod(x, 1, false); }
+static ct_tensor *z_prod0k(ct_tensor *x) { return ct_prod(x, 0, true); }
+static ct_tensor *z_cumprod1(ct_tensor *x) { return ct_cumprod(x, 1); }
+static ct_tensor *z_cumprod0(ct_tensor *x) { return ct_cumprod(x, 0); }
+
+/* the script's weights shaped like `like`: w (second = false) or v */
+static ct_tensor *z_weights(const ct_tensor *like, bool second) {
+  double v[16];
+  int64_t n = ct_numel(like);
+  for (int64_t i = 0; i < n; i++) v[i] = second ? (double)((i * 3) % 5 - 2) * 0.5 : 0.5 + 0.25 * (double)i;
+  return ct_to(ct_tensor_from(v, CT_FLOAT64, ct_dim(like), ct_shape(like)), ct_dtype_of(like));
+}
+
+static void z_expect(z_op op, const double *x, int64_t rows, int64_t cols, const double *g_want,
+                     const double *h_want, const char *what, int line) {
+  for (int k = 0; k < 2; k++) {
+    ct_dtype dt = k ? CT_FLOAT32 : CT_FLOAT64;
+    double tol = k ? 1e-5 : 1e-12;
+    ct_tensor *xt = ct_to(ct_tensor_from(x, CT_FLOAT64, 2, (int64_t[]){rows, cols}), dt);
+    ct_requires_grad_(xt, true);
+    ct_tensor *y = op(xt), *w = z_weights(y, false), *v = z_weights(xt, true), *g = NULL, *h = NULL;
+    if (ct_autograd_grad(&y, 1, &xt, 1, &w, true, -1, false, &g) || !ct_requires_grad(g))
+      fail_msg("%s (line %d): first gradient has no graph: %s", what, line, ct_last_error());
+    if (ct_autograd_grad(&g, 1, &xt, 1, &v, false, -1, false, &h))
+      fail_msg("%s (line %d): second gradient failed: %s", what, line, ct_last_error());
+    ct_test_expect_vals(g, g_want, rows * cols, tol, tol, what, line);
+    ct_test_expect_vals(h, h_want, rows * cols, tol, tol, what, line);
+  }
+}
+#define Z_EXPECT(op, x, r, c, g, h) z_expect(op, x, r, c, (const double[])g, (const double[])h, #op, __LINE__)
+#define L(...) {__VA_ARGS__}
+
+UFN(g_prod1n, ct_prod(x, 1, false))
+UFN(g_prod0k, ct_prod(x, 0, true))
+UFN(g_cumprod1, ct_cumprod(x, 1))
+
+static void test_prod_cumprod_zeros(void **s) {
+  (void)s;
+  ct_scope_begin();
+  Z_EXPECT(z_full, ZF[0], 2, 2, L(-1, 0.75, -3, -0.75), L(0.75, -0.875, 1.25, 1.4375));
+  Z_EXPECT(z_full, ZF[1], 2, 2, L(0, 0.75, 0, 0), L(0.25, -0.875, 0.75, 0.1875));
+  Z_EXPECT(z_full, ZF[2], 2, 2, L(0, 0, 0, 0), L(-0.5, 0, 0, 0.5));
+  Z_EXPECT(z_full, ZF[3], 2, 2, L(0, 0, 0, 0), L(0, 0, 0, 0));
+  Z_EXPECT(z_prod1, ZA, 3, 4, L(-1, 0.75, -3, -0.75, -2.109375, 0, 0, 0, 0, 0, 0, 0),
+           L(0.75, -0.875, 1.25, 1.4375, 3.4453125, 0, 0, 0, 3, 0, -3, 0));
+  Z_EXPECT(z_prod0k, ZA, 3, 4, L(0, 1.875, 0, -5.625, 0, -3, 0, -3.75, 0, -1.875, -0.375, 7.5),
+           L(0, -1.5, 0.75, 2.8125, 0.75, 0.75, -0.5, -0.625, 0, 1.96875, 0.625, 2.5));
+  Z_EXPECT(z_cumprod1, ZA, 3, 4, L(-4.5, 3.75, -10.5, -1.875, -4.515625, 0, 0, 0, 8, 0, 0, 0),
+           L(3.5, -4.1875, 5.875, 3.59375, 11.3359375, 0, 0, 0, 3.75, 2.75, -3.75, 0));
+  Z_EXPECT(z_cumprod0, ZA, 3, 4, L(0.5, 9.8125, -0.5, -6.625, 2.25, -14.5, 1, -5.25, 0, -6.875, -1.125, 19.5),
+           L(0, -7.25, 3.25, 6.1875, 2.25, 3.625, -2.5, 0.625, 0, 7.21875, 1.875, 6.5));
+
+  /* x = [0, 0, 2]: d2 prod / dx0 dx1 = x2 = 2 (the row of the Hessian for x0) */
+  ct_tensor *x = vec(3, (double[]){0, 0, 2}, true), *g = NULL, *h = NULL, *p = ct_prod(x, CT_NONE, false);
+  assert_int_equal(ct_autograd_grad(&p, 1, &x, 1, NULL, true, -1, false, &g), 0);
+  ct_tensor *g0 = ct_select(g, 0, 0);
+  assert_int_equal(ct_autograd_grad(&g0, 1, &x, 1, NULL, false, -1, false, &h), 0);
+  expect_exact(h, 0, 2, 0);
+
+  /* gradcheck + gradgradcheck in float64 for every zero count */
+  ct_tensor *za = ct_requires_grad_(ct_tensor_from(ZA, CT_FLOAT64, 2, (int64_t[]){3, 4}), true);
+  ct_fn dim_fns[] = {g_prod1, g_prod1n, g_prod0k, g_cumprod, g_cumprod1};
+  for (size_t i = 0; i < sizeof dim_fns / sizeof dim_fns[0]; i++) {
+    char what[32];
+    snprintf(what, sizeof what, "zeros, function %zu", i);
+    check_grads(dim_fns[i], &za, 1, NULL, what);
+  }
+  for (int k = 0; k < 4; k++) {
+    ct_tensor *zf = ct_requires_grad_(ct_tensor_from(ZF[k], CT_FLOAT64, 2, (int64_t[]){2, 2}), true);
+    check_grads(g_prod, &zf, 1, NULL, "full prod through zeros");
+    check_grads(g_cumprod, &zf, 1, NULL, "cumprod through zeros");
+  }
+  /* a long line: the backward's log-step scan crosses several widths */
+  double lv[11];
+  for (int i = 0; i < 11; i++) lv[i] = i % 4 == 1 ? 0 : 0.75 + 0.125 * i;
+  ct_tensor *lx = vec(11, lv, true);
+  check_grads(g_cumprod, &lx, 1, NULL, "long cumprod through zeros");
+  check_grads(g_prod, &lx, 1, NULL, "long prod through zeros");
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sum_dtype), cmocka_unit_test(test_prod),         cmocka_unit_test(test_minmax),
       cmocka_unit_test(test_var_std_norm), cmocka_unit_test(test_lse_allany_cum),
-      cmocka_unit_test(test_softmax),      cmocka_unit_test(test_gradchecks)};
+      cmocka_unit_test(test_softmax),      cmocka_unit_test(test_gradchecks),
+      cmocka_unit_test(test_prod_cumprod_zeros)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
