@@ -226,13 +226,15 @@ static void *npy_read(ct__src *s) {
   if (parse_header(text, (size_t)hlen, &h)) return NULL;
 
   char tup[CT_MAX_DIMS * 24 + 8];
-  int64_t numel = 1, nbytes;
-  for (int i = 0; i < h.ndim; i++)
-    if (__builtin_mul_overflow(numel, h.shape[i], &numel))
-      return ct__err("npy: shape %s is too large", py_tuple(h.ndim, h.shape, tup, sizeof tup));
+  /* numpy's own check skips zero dims: (0, 2**62, 4) is too big even though it is empty
+   * (its strides would overflow). It bounds numel * k too, so neither product below can. */
   size_t k = ct_dtype_size(h.dt);
-  if (__builtin_mul_overflow(numel, (int64_t)k, &nbytes))
-    return ct__err("npy: shape %s is too large", py_tuple(h.ndim, h.shape, tup, sizeof tup));
+  int64_t numel = 1, nbytes = (int64_t)k;
+  for (int i = 0; i < h.ndim; i++)
+    if (h.shape[i] && __builtin_mul_overflow(nbytes, h.shape[i], &nbytes))
+      return ct__err("npy: shape %s is too large", py_tuple(h.ndim, h.shape, tup, sizeof tup));
+  for (int i = 0; i < h.ndim; i++) numel *= h.shape[i];
+  nbytes = numel * (int64_t)k;
   uint64_t off = start + hlen, avail = s->size - off;
   if ((uint64_t)nbytes > avail)
     return ct__err("npy: Failed to read all data for array. Expected %s = %lld elements, could "

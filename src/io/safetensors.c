@@ -221,7 +221,7 @@ static int st_parse_entry(const cJSON *e, uint64_t data_len, st_info *info) {
     return ct__errs("safetensors: tensor '%.200s' has %d dimensions; ctorch supports at most %d",
                     name, nd, CT_MAX_DIMS);
   info->ndim = 0;
-  uint64_t numel = 1, nbytes, dim;
+  uint64_t numel = 1, nbytes, dim, nonzero = 1;
   bool overflow = false;
   for (const cJSON *d = shape->child; d; d = d->next) {
     if (!st_uint(d, &dim)) {
@@ -231,6 +231,9 @@ static int st_parse_entry(const cJSON *e, uint64_t data_len, st_info *info) {
       return ct__errs("safetensors: tensor '%.200s' has a shape entry that is not a number", name);
     }
     overflow |= __builtin_mul_overflow(numel, dim, &numel);
+    /* Zero dims aside, the shape must still fit: [0, 2^40, 2^40] is empty but its
+     * strides overflow int64. */
+    overflow |= dim && __builtin_mul_overflow(nonzero, dim, &nonzero);
     info->shape[info->ndim++] = (int64_t)dim;
   }
   overflow |= __builtin_mul_overflow(numel, (uint64_t)ct_dtype_size(info->dt), &nbytes);
@@ -243,7 +246,7 @@ static int st_parse_entry(const cJSON *e, uint64_t data_len, st_info *info) {
     return ct__errs("safetensors: tensor '%.200s' data_offsets [%llu, %llu] out of bounds for a "
                     "data section of %llu bytes", name, (unsigned long long)info->begin,
                     (unsigned long long)info->end, (unsigned long long)data_len);
-  if (overflow || numel > (uint64_t)INT64_MAX)
+  if (overflow || nonzero > (uint64_t)INT64_MAX)
     return ct__errs("safetensors: tensor '%.200s' of shape %s has too many elements", name,
                     ct__shape_str(info->ndim, info->shape, sh, sizeof sh));
   if (nbytes != info->end - info->begin)

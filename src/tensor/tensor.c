@@ -279,13 +279,16 @@ int ct__check_shape(int ndim, const int64_t *shape) {
   if (ndim < 0 || ndim > CT_MAX_DIMS)
     return ct__errs("number of dimensions %d is out of range [0, %d]", ndim, CT_MAX_DIMS);
   if (ndim > 0 && !shape) return ct__errs("shape is NULL");
+  /* The product of the non-zero sizes is bounded too: an empty tensor's strides are still
+   * products of its other sizes and must not overflow. */
   int64_t n = 1;
   for (int i = 0; i < ndim; i++) {
     if (shape[i] < 0)
       return ct__errs("Trying to create tensor with negative dimension %lld: %s",
                       (long long)shape[i],
                       ct__shape_str(ndim, shape, (char[256]){0}, 256));
-    if (shape[i] && n > (INT64_C(1) << 40) / shape[i])
+    if (shape[i] == 0) continue;
+    if (n > (INT64_C(1) << 40) / shape[i])
       return ct__errs("tensor of shape %s is too large",
                       ct__shape_str(ndim, shape, (char[256]){0}, 256));
     n *= shape[i];

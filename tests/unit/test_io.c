@@ -300,6 +300,12 @@ static void test_npy_bad(void **state) {
           "file seems not long enough");
   npy_bad("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000000000, 1000000), }", 8,
           "npy: shape (1000000000000000000, 1000000) is too large");
+  /* Found by tests/fuzz: an empty shape whose other dims overflow int64 strides (numpy:
+   * "array is too big") reached ct__empty and overflowed in ct__contig_strides. */
+  npy_bad("{'descr': '|u1', 'fortran_order': False, 'shape': (0, 2, 9223372036854775807), }", 0,
+          "npy: shape (0, 2, 9223372036854775807) is too large");
+  npy_bad("{'descr': '<f8', 'fortran_order': True, 'shape': (1099511627776, 0, 8388608), }", 0,
+          "is too large");
   npy_bad("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", 8,
           "dimension too large");
   npy_bad("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", 8,
@@ -599,6 +605,9 @@ static void test_st_bad(void **state) {
          "needs 4000000000000000 bytes");
   st_bad("{\"w\":{\"dtype\":\"F32\",\"shape\":[1000000000000000,1000000000000000],\"data_offsets\":[0,16]}}",
          16, "has too many elements");
+  /* The same found by tests/fuzz for npy: empty, but the other dims overflow the strides. */
+  st_bad("{\"w\":{\"dtype\":\"U8\",\"shape\":[0,4294967296,4294967296],\"data_offsets\":[0,0]}}", 0,
+         "tensor 'w' of shape [0, 4294967296, 4294967296] has too many elements");
   st_bad("{\"w\":{\"dtype\":\"F32\",\"shape\":[1000000000000000000],\"data_offsets\":[0,16]}}", 16,
          "invalid shape entry 1e+18");
   st_bad("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,-2],\"data_offsets\":[0,16]}}", 16, "invalid shape entry -2");
