@@ -257,6 +257,35 @@ static void index_select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **g
   gi[0] = ct_scatter_add(z, n->i[0], ie, g[0]);
 }
 
+/* out (outer, K, inner) = src (outer, S, inner)[:, idx, :], src contiguous, with rows of
+ * inner elements long enough that one memcpy each beats the elementwise gather. 0 when done,
+ * 1 with *bad on an out-of-range index (checked first: nothing is written), -1 when the
+ * layout does not fit. */
+static int index_select_rows(ct_tensor *out, const ct_tensor *src, int64_t d, const ct_tensor *idx,
+                             int64_t *bad) {
+  if (!ct_is_contiguous(src) || src->ndim == 0) return -1;
+  int64_t outer = 1, inner = 1, size = src->shape[d], k = ct_numel(idx);
+  for (int i = 0; i < src->ndim; i++)
+    if (i < d) outer *= src->shape[i];
+    else if (i > d) inner *= src->shape[i];
+  size_t row = (size_t)inner * ct_dtype_size(src->dtype);
+  if (row < 64 || outer == 0) return -1;
+  const int64_t *ix = CT_PTR(idx, int64_t);
+  for (int64_t j = 0; j < k; j++)
+    if (ix[j] < 0 || ix[j] >= size) {
+      *bad = ix[j];
+      return 1;
+    }
+  char *o = ct__ptr(out);
+  const char *x = ct__ptr(src);
+#pragma omp parallel for if (outer * k * inner >= 2 * CT_GRAIN) schedule(static)
+  for (int64_t w = 0; w < outer * k; w++) {
+    int64_t a = w / k, j = w % k;
+    memcpy(o + (size_t)w * row, x + ((size_t)a * (size_t)size + (size_t)ix[j]) * row, row);
+  }
+  return 0;
+}
+
 /* x (..., S, ...), index (K) -> (..., K, ...) */
 ct_tensor *ct_index_select(const ct_tensor *t, int64_t dim, const ct_tensor *index) {
   if (!t || !index) return NULL;
@@ -276,7 +305,8 @@ ct_tensor *ct_index_select(const ct_tensor *t, int64_t dim, const ct_tensor *ind
   ct_tensor *out = ct__empty(t->dtype, src->ndim, shp);
   ct_tensor *ie = ct__make_view(idx, src->ndim, shp, st, idx->offset);
   int64_t bad;
-  int rc = out && ie ? gather_into(out, src, d, ie, &bad) : -1;
+  int rc = out && ie ? index_select_rows(out, src, d, idx, &bad) : -1;
+  if (rc < 0 && out && ie) rc = gather_into(out, src, d, ie, &bad);
   if (rc) return ct__op_end(rc > 0 ? ct__err("index out of range in self") : NULL);
   if (!t->ndim) { /* a 0-dim self stays 0-dim: every valid index picks its one element */
     if (k == 0) return ct__op_end(ct__err("index out of range in self"));

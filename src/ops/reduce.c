@@ -69,6 +69,10 @@ SUM_LOOP(int64_t, i64, int64_t)
 SUM_LOOP(float, f32, double)
 SUM_LOOP(double, f64, double)
 CT_LOOP_TABLE_ALL(sum_loop);
+#if defined(__x86_64__) && defined(__GNUC__)
+/* float32 rows again, built for AVX-512 (same per-lane order: the same sums) */
+__attribute__((target("avx512f"))) SUM_LOOP(float, f32_v4, double)
+#endif
 
 void ct__reduce_serial(ct_tensor *acc_view, const ct_tensor *t, ct_loop_fn fn, void *ctx) {
   /* Threads would race on shared accumulators; the full contiguous case is split below. */
@@ -157,6 +161,32 @@ static void sum_all_contig(const ct_tensor *t, ct_tensor *acc) {
   }
 }
 
+/* Sum along trailing reduced dims of a contiguous tensor: acc (outer) += rows of count;
+ * each row is one run of the same loop the iterator would call, so results are unchanged,
+ * but rows are independent outputs and split across threads. */
+static void sum_rows_contig(const ct_tensor *t, ct_tensor *acc, int64_t outer, int64_t count) {
+  int64_t isz = (int64_t)ct_dtype_size(t->dtype), ss[2] = {0, isz};
+  ct_loop_fn loop = sum_loop[t->dtype];
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (t->dtype == CT_FLOAT32 && __builtin_cpu_supports("avx512f")) loop = sum_loop_f32_v4;
+#endif
+  char *x = ct__ptr(t), *a = ct__ptr(acc);
+#pragma omp parallel for if (CT_REDUCE_PAR(outer, count)) schedule(static)
+  for (int64_t o = 0; o < outer; o++) {
+    char *dd[2] = {a + o * 8, x + o * count * isz};
+    loop(dd, ss, count, NULL);
+  }
+}
+
+/* The reduced dims are the last ones (and some dim is kept). */
+static bool reduces_trailing(const ct_tensor *t, const ct_reduce_info *ri) {
+  int i = t->ndim;
+  while (i > 0 && ri->mask[i - 1]) i--;
+  for (int k = 0; k < i; k++)
+    if (ri->mask[k]) return false;
+  return i > 0 && i < t->ndim;
+}
+
 /* Raw sum (no autograd) into a new tensor of dtype out_dt with ri's output shape. */
 static ct_tensor *sum_raw(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype out_dt) {
   bool fl = ct_dtype_is_floating(t->dtype);
@@ -167,6 +197,8 @@ static ct_tensor *sum_raw(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype
   for (int i = 0; i < t->ndim; i++) all &= ri->mask[i];
   if (all && ct_is_contiguous(t)) {
     sum_all_contig(t, acc);
+  } else if (ct_is_contiguous(t) && reduces_trailing(t, ri)) {
+    sum_rows_contig(t, acc, ct_numel(acc), ri->count);
   } else {
     ct_tensor *v = ct__reduce_target(acc, t, ri);
     if (!v) return ct__op_end(NULL);

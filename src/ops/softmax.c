@@ -3,6 +3,7 @@
  * other dims run with the inner index fastest so the loops still vectorise. */
 #include "../internal.h"
 #include "reduce.h"
+#include "elementwise.h"
 #include <math.h>
 
 /* x (outer, n, inner) -> y (outer, n, inner); `lg` selects log_softmax */
@@ -48,6 +49,67 @@
 SOFTMAX_KERNEL(float, f32)
 SOFTMAX_KERNEL(double, f64)
 
+/* float32 row (n) -> y (n), the last-dim case: the max is exact in float, exp is the
+ * vectorisable ct__expf (within 1 ulp), its terms are summed in double lanes and the result
+ * is formed in double, so each output stays within about an ulp of the double-exp answer
+ * while every pass vectorises (libm's double exp does not). */
+static inline __attribute__((always_inline)) void softmax_row_f32_body(const float *x, float *y,
+                                                                      int64_t n, bool lg) {
+  enum { L = 16 };
+  float mx[L];
+  for (int j = 0; j < L; j++) mx[j] = -INFINITY;
+  int64_t k = 0;
+  for (; k + L <= n; k += L) /* NaN is skipped here; it comes back through exp below */
+    for (int j = 0; j < L; j++) mx[j] = x[k + j] > mx[j] ? x[k + j] : mx[j];
+  for (; k < n; k++) mx[0] = x[k] > mx[0] ? x[k] : mx[0];
+  float m = mx[0];
+  for (int j = 1; j < L; j++) m = mx[j] > m ? mx[j] : m;
+  if (isinf(m) && m < 0) m = 0; /* all -inf: no shift, the result is nan like PyTorch */
+  double acc[L] = {0};
+  k = 0;
+  /* softmax keeps exp(x - m) in y for the last pass; log_softmax only needs its sum */
+  for (; k + L <= n; k += L)
+    for (int j = 0; j < L; j++) {
+      float e = ct__expf(x[k + j] - m);
+      if (!lg) y[k + j] = e;
+      acc[j] += e;
+    }
+  for (; k < n; k++) {
+    float e = ct__expf(x[k] - m);
+    if (!lg) y[k] = e;
+    acc[0] += e;
+  }
+  for (int w = L / 2; w > 0; w /= 2)
+    for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+  double s = acc[0];
+  if (lg) {
+    double ls = log(s); /* (x - m) first: m + ls could round ls away when |m| is huge */
+    for (k = 0; k < n; k++) y[k] = (float)(((double)x[k] - m) - ls);
+  } else {
+    double inv = 1 / s;
+    for (k = 0; k < n; k++) y[k] = (float)((double)y[k] * inv);
+  }
+}
+static void softmax_row_f32_v3(const float *x, float *y, int64_t n, bool lg) {
+  softmax_row_f32_body(x, y, n, lg);
+}
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target("avx512f"))) static void softmax_row_f32_v4(const float *x, float *y,
+                                                                  int64_t n, bool lg) {
+  softmax_row_f32_body(x, y, n, lg);
+}
+#endif
+
+/* x (outer, n) -> y (outer, n), float32 along the last dim */
+static void softmax_lastdim_f32(const float *x, float *y, int64_t outer, int64_t n, bool lg) {
+  void (*row)(const float *, float *, int64_t, bool) = softmax_row_f32_v3;
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+  if (__builtin_cpu_supports("avx512f")) row = softmax_row_f32_v4;
+#endif
+#pragma omp parallel for if (CT_REDUCE_PAR(outer, n)) schedule(static)
+  for (int64_t a = 0; a < outer; a++) row(x + a * n, y + a * n, n, lg);
+}
+
 /* y = softmax(x, dim): gx = y * (g - sum(g * y, dim)). saved: y. i[0] = dim. */
 static void softmax_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *y = ct__saved(n, 0);
@@ -80,7 +142,9 @@ static ct_tensor *softmax_impl(const ct_tensor *t, int64_t dim, bool lg) {
   if (!y) return ct__op_end(NULL);
   int64_t outer, n, inner;
   ct__dim_split(x, (int)d, &outer, &n, &inner);
-  if (t->dtype == CT_FLOAT32)
+  if (t->dtype == CT_FLOAT32 && inner == 1 && n > 0)
+    softmax_lastdim_f32(CT_PTR(x, float), CT_PTR(y, float), outer, n, lg);
+  else if (t->dtype == CT_FLOAT32)
     softmax_f32(CT_PTR(x, float), CT_PTR(y, float), outer, n, inner, lg);
   else
     softmax_f64(CT_PTR(x, double), CT_PTR(y, double), outer, n, inner, lg);
