@@ -90,4 +90,53 @@ static inline float ct__expf(float x) {
   return y * s1 * s2;
 }
 
+/* float32 tanh, vectorisable: an odd polynomial below |x| = 0.625 (Cephes' tanhf
+ * coefficients), 1 - 2 / (exp(2|x|) + 1) with ct__expf above, both computed and one
+ * selected so the loop has no branch. Saturates to +-1, keeps the sign of +-0, NaN in,
+ * NaN out. Max error over a dense sweep: see unary_act.c. */
+static inline float ct__tanhf(float x) {
+  float ax = fabsf(x), z = x * x;
+  float p = -5.70498872745e-3f;
+  p = fmaf(p, z, 2.06390887954e-2f);
+  p = fmaf(p, z, -5.37397155531e-2f);
+  p = fmaf(p, z, 1.33314422036e-1f);
+  p = fmaf(p, z, -3.33332819422e-1f);
+  float small = copysignf(fmaf(p * z, x, x), x); /* copysign: -0 in, -0 out */
+  float big = copysignf(1.0f - 2.0f / (ct__expf(2.0f * ax) + 1.0f), x);
+  return ax < 0.625f ? small : big;
+}
+
+/* float32 erf, vectorisable: below |x| = 1, x P(x^2) (Cephes' erff coefficients, the
+ * leading 2/sqrt(pi) split in two floats); above, 1 - exp(-x^2) g(1/x) with g a degree-10
+ * fit of erfc(x) exp(x^2) on [1, 3.93] (erf rounds to 1 past that) and x^2 kept exact to
+ * the exp. Both computed, one selected; NaN in, NaN out, +-inf -> +-1. */
+static inline float ct__erff(float x) {
+  float ax = fabsf(x), z = x * x;
+  float q = 7.853861353153693e-5f;
+  q = fmaf(q, z, -8.010193625184903e-4f);
+  q = fmaf(q, z, 5.188327685732524e-3f);
+  q = fmaf(q, z, -2.685381193529856e-2f);
+  q = fmaf(q, z, 1.128358514861418e-1f);
+  q = fmaf(q, z, -3.761262582423300e-1f);
+  /* 2/sqrt(pi) = 1.1283791670955126f (rounded) - 5.8635383e-8 */
+  float small = copysignf(fmaf(x, 1.1283791670955126f, x * fmaf(q, z, -5.8635383e-8f)), x);
+  float a = ax > 3.93f ? 3.93f : ax; /* NaN passes (the comparison is false) */
+  float u = 1.0f / a - 0.6272264631043257f;
+  float g = -0.0359346829354763f;
+  g = fmaf(g, u, 0.02506236918270588f);
+  g = fmaf(g, u, 0.006053506396710873f);
+  g = fmaf(g, u, -0.026772961020469666f);
+  g = fmaf(g, u, 0.04268833249807358f);
+  g = fmaf(g, u, -0.04637429490685463f);
+  g = fmaf(g, u, 0.022816957905888557f);
+  g = fmaf(g, u, 0.04397260770201683f);
+  g = fmaf(g, u, -0.17210184037685394f);
+  g = fmaf(g, u, 0.3815167546272278f);
+  g = fmaf(g, u, 0.30680328607559204f);
+  float h = a * a, l = fmaf(a, a, -h); /* a^2 = h + l exactly */
+  float e = ct__expf(-h) * (1.0f - l);
+  float big = copysignf(1.0f - e * g, x);
+  return ax < 1.0f ? small : big;
+}
+
 #endif

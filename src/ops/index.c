@@ -78,10 +78,55 @@ static ct_tensor *indexed_view(const ct_tensor *base, int64_t dim, const ct_tens
   return ct__make_view(base, idx->ndim, idx->shape, st, base->offset);
 }
 
+/* Contiguous rows along the last dim: src (R, S), idx/out (R, K) -> out[r, j] =
+ * src[r, idx[r, j]], rows in parallel; no per-element iterator. */
+#define GATHER_ROWS(T, tn)                                                                    \
+  static void gather_rows_##tn(T *o, const int64_t *ix, const T *x, int64_t rows, int64_t k, \
+                               int64_t s, idx_ctx *c) {                                       \
+    _Pragma("omp parallel for if (rows > 1 && rows * k > CT_GRAIN)")                         \
+    for (int64_t r = 0; r < rows; r++)                                                        \
+      for (int64_t j = 0; j < k; j++) {                                                       \
+        int64_t i = ix[r * k + j];                                                            \
+        if (i < 0 || i >= s) note_bad(c, i);                                                  \
+        else o[r * k + j] = x[r * s + i];                                                     \
+      }                                                                                       \
+  }
+GATHER_ROWS(uint8_t, 1)
+GATHER_ROWS(uint16_t, 2)
+GATHER_ROWS(uint32_t, 4)
+GATHER_ROWS(uint64_t, 8)
+
+/* The fast case of gather_into: all contiguous, dim last, idx's leading dims equal src's. */
+static bool gather_rows(ct_tensor *out, const ct_tensor *src, int64_t dim, const ct_tensor *idx,
+                        idx_ctx *c) {
+  int nd = src->ndim;
+  if (nd < 1 || idx->ndim != nd || dim != nd - 1 || !ct_is_contiguous(src) ||
+      !ct_is_contiguous(idx) || !ct_is_contiguous(out))
+    return false;
+  for (int i = 0; i < nd - 1; i++)
+    if (idx->shape[i] != src->shape[i]) return false;
+  memset(c, 0, sizeof *c);
+  int64_t k = idx->shape[nd - 1], s = src->shape[nd - 1], rows = k ? ct_numel(idx) / k : 0;
+  const int64_t *ix = CT_PTR(idx, const int64_t);
+  void *o = ct__ptr(out);
+  const void *x = ct__ptr(src);
+  switch (ct_dtype_size(src->dtype)) {
+    case 1: gather_rows_1(o, ix, x, rows, k, s, c); break;
+    case 2: gather_rows_2(o, ix, x, rows, k, s, c); break;
+    case 4: gather_rows_4(o, ix, x, rows, k, s, c); break;
+    default: gather_rows_8(o, ix, x, rows, k, s, c); break;
+  }
+  return true;
+}
+
 /* out (idx shape) = src[..., idx, ...] along dim. 0, or 1 with *bad set, or -1. */
 static int gather_into(ct_tensor *out, const ct_tensor *src, int64_t dim, const ct_tensor *idx,
                        int64_t *bad) {
   idx_ctx c;
+  if (gather_rows(out, src, dim, idx, &c)) {
+    *bad = c.bad;
+    return c.has_bad;
+  }
   CT_OP_BEGIN();
   ct_tensor *v = indexed_view(src, dim, idx, &c);
   if (v)

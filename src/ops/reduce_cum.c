@@ -1,6 +1,7 @@
 /* Scans along one dim: cumsum and cumprod. The input is made contiguous and seen as
  * (outer, n, inner); each (outer, inner) line is scanned with a double (int64 for integer
- * inputs) accumulator, the inner index running fastest so the loop vectorises. */
+ * inputs) accumulator, the inner index running fastest so the loop vectorises (for
+ * inner == 1, 8 lines at a time, each still accumulated in order). */
 #include "../internal.h"
 #include "reduce.h"
 
@@ -9,6 +10,22 @@
   static void name##_##tn(const void *xv, void *ov, int64_t outer, int64_t n, int64_t inner) { \
     const T *x = xv;                                                                          \
     T *o = ov;                                                                                \
+    if (inner == 1 && outer >= 8) { /* rows: 8 scanned in lockstep so their chains overlap */  \
+      _Pragma("omp parallel for if (CT_REDUCE_PAR(outer, n))")                                \
+      for (int64_t g = 0; g < outer / 8; g++) {                                               \
+        AT acc[8];                                                                            \
+        const T *xr = x + g * 8 * n;                                                          \
+        T *orow = o + g * 8 * n;                                                              \
+        for (int r = 0; r < 8; r++) acc[r] = INIT;                                            \
+        for (int64_t k = 0; k < n; k++)                                                       \
+          for (int r = 0; r < 8; r++) {                                                       \
+            acc[r] = OP(acc[r], (AT)xr[r * n + k]);                                           \
+            orow[r * n + k] = (T)acc[r];                                                      \
+          }                                                                                   \
+      }                                                                                       \
+      int64_t done = outer / 8 * 8; /* the last rows one at a time */                         \
+      x += done * n, o += done * n, outer -= done;                                            \
+    }                                                                                         \
     _Pragma("omp parallel for if (CT_REDUCE_PAR(outer, n * inner))")                          \
     for (int64_t a = 0; a < outer; a++) {                                                     \
       AT acc1, *acc = inner == 1 ? &acc1 : malloc(sizeof(AT) * (size_t)inner);               \

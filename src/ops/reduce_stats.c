@@ -1,8 +1,14 @@
 /* Reductions with a formula per row: prod, var/std, norm, logsumexp, all/any. Each lays the
  * input out as contiguous rows (ct__reduce_rows) and runs a typed row kernel, accumulating
  * in double (int64 for integer products). */
+/* FP exceptions are never inspected, so GCC may if-convert the clamps in ct__expf: without
+ * this its loops stay scalar under the default -ftrapping-math (values are unchanged). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "../internal.h"
 #include "reduce.h"
+#include "elementwise.h"
 #include <math.h>
 
 /* dims a node reduced, rebuilt from its stored mask */
@@ -44,6 +50,17 @@ static ct_tensor *run_rows(const ct_tensor *t, const ct_reduce_info *ri, ct_dtyp
   ROWS_KERNEL(name, float, f32, float, BODY) ROWS_KERNEL(name, double, f64, double, BODY)
 #define ROWS_TABLE(name) \
   static const rows_fn name[CT_NUM_DTYPES] = {[CT_FLOAT32] = name##_f32, [CT_FLOAT64] = name##_f64}
+
+/* res (double) += sum over i in [0, count) of the float EXPR: float SIMD lanes within blocks
+ * of 256 (a few ulp each), the blocks added in double so long rows keep their accuracy. */
+#define F32_BLOCK_SUM(res, count, EXPR)                                                       \
+  for (int64_t b_ = 0; b_ < (count); b_ += 256) {                                             \
+    int64_t e_ = b_ + 256 < (count) ? b_ + 256 : (count);                                     \
+    float s_ = 0;                                                                             \
+    _Pragma("omp simd reduction(+ : s_)")                                                     \
+    for (int64_t i = b_; i < e_; i++) s_ += (EXPR);                                           \
+    (res) += s_;                                                                              \
+  }
 
 /* ---- element masks used by the backward formulas (constants: no autograd) -------------- */
 CT_UNARY_FLOAT(is_zero_loop, x == 0)
@@ -173,25 +190,43 @@ ct_tensor *ct_var_(const ct_tensor *t, ct_var_opts o) { return var_std(t, o, fal
 ct_tensor *ct_std_(const ct_tensor *t, ct_var_opts o) { return var_std(t, o, true); }
 
 /* ---- norm ----------------------------------------------------------------------------------- */
-ROWS_FLOAT(norm_rows, double p = arg[0]; if (count == 0) res = 0;
-           else if (p == INFINITY || p == -INFINITY) {
-             res = fabs((double)r[0]);
-             for (int64_t i = 1; i < count; i++) {
-               double a = fabs((double)r[i]);
-               if (isnan(a) || (p > 0 ? a > res : a < res)) res = a;
-               if (isnan(a)) break;
-             }
-           } else if (p == 0) {
-             for (int64_t i = 0; i < count; i++) res += r[i] != 0;
-           } else if (p == 1) {
-             for (int64_t i = 0; i < count; i++) res += fabs((double)r[i]);
-           } else if (p == 2) {
-             for (int64_t i = 0; i < count; i++) res += (double)r[i] * (double)r[i];
-             res = sqrt(res);
-           } else {
-             for (int64_t i = 0; i < count; i++) res += pow(fabs((double)r[i]), p);
-             res = pow(res, 1.0 / p);
-           })
+#define NORM_BODY double p = arg[0]; if (count == 0) res = 0; \
+           else if (p == INFINITY || p == -INFINITY) { \
+             res = fabs((double)r[0]); \
+             for (int64_t i = 1; i < count; i++) { \
+               double a = fabs((double)r[i]); \
+               if (isnan(a) || (p > 0 ? a > res : a < res)) res = a; \
+               if (isnan(a)) break; \
+             } \
+           } else if (p == 0) { \
+             for (int64_t i = 0; i < count; i++) res += r[i] != 0; \
+           } else if (p == 1) { \
+             for (int64_t i = 0; i < count; i++) res += fabs((double)r[i]); \
+           } else if (p == 2) { \
+             for (int64_t i = 0; i < count; i++) res += (double)r[i] * (double)r[i]; \
+             res = sqrt(res); \
+           } else { \
+             for (int64_t i = 0; i < count; i++) res += pow(fabs((double)r[i]), p); \
+             res = pow(res, 1.0 / p); \
+           }
+ROWS_KERNEL(norm_rows_gen, float, f32, float, NORM_BODY)
+ROWS_KERNEL(norm_rows, double, f64, double, NORM_BODY)
+/* float32 rows: p = 2 (the common case) through the vectorised block sum */
+static void norm_rows_f32(const void *xv, int64_t outer, int64_t count, void *ov, const double *arg) {
+  if (arg[0] != 2) {
+    norm_rows_gen_f32(xv, outer, count, ov, arg);
+    return;
+  }
+  const float *x = xv;
+  float *o = ov;
+#pragma omp parallel for if (CT_REDUCE_PAR(outer, count))
+  for (int64_t k = 0; k < outer; k++) {
+    const float *r = x + k * count;
+    double res = 0;
+    F32_BLOCK_SUM(res, count, r[i] * r[i])
+    o[k] = (float)sqrt(res);
+  }
+}
 ROWS_TABLE(norm_rows);
 
 /* |x|^q for the general p-norm gradient, its own differentiable op so double backward
@@ -264,11 +299,42 @@ ct_tensor *ct_norm_(const ct_tensor *t, ct_norm_opts o) {
 
 /* ---- logsumexp ---------------------------------------------------------------------------- */
 /* shifted by the row max (by 0 when the max is infinite, as PyTorch does) */
-ROWS_FLOAT(lse_rows, double m = -INFINITY; for (int64_t i = 0; i < count; i++) {
-  double v = (double)r[i];
-  if (v > m || isnan(v)) m = v;
-} if (isinf(m)) m = 0;
-           for (int64_t i = 0; i < count; i++) res += exp((double)r[i] - m); res = log(res) + m)
+#define LSE_BODY double m = -INFINITY; for (int64_t i = 0; i < count; i++) { \
+  double v = (double)r[i]; \
+  if (v > m || isnan(v)) m = v; \
+} if (isinf(m)) m = 0; \
+           for (int64_t i = 0; i < count; i++) res += exp((double)r[i] - m); res = log(res) + m;
+/* float32 row (count) -> logsumexp: a vectorised max (NaN noted apart), then
+ * sum exp(x - max) with ct__expf in 16 double lanes (as softmax.c does). Rows whose max is
+ * infinite are settled without exp: -inf (all -inf, or empty) gives log(0) = -inf, +inf
+ * gives +inf, as the double formula does. */
+static float lse_row_f32(const float *r, int64_t count) {
+  enum { L = 16 };
+  float m = -INFINITY;
+  int nan = 0;
+#pragma omp simd reduction(max : m) reduction(| : nan)
+  for (int64_t i = 0; i < count; i++) {
+    m = r[i] > m ? r[i] : m;
+    nan |= r[i] != r[i];
+  }
+  if (nan || isinf(m)) return nan ? NAN : m;
+  double acc[L] = {0};
+  int64_t i = 0;
+  for (; i + L <= count; i += L)
+    for (int j = 0; j < L; j++) acc[j] += ct__expf(r[i + j] - m);
+  for (; i < count; i++) acc[0] += ct__expf(r[i] - m);
+  for (int w = L / 2; w > 0; w /= 2)
+    for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+  return (float)(log(acc[0]) + m);
+}
+static void lse_rows_f32(const void *xv, int64_t outer, int64_t count, void *ov, const double *arg) {
+  (void)arg;
+  const float *x = xv;
+  float *o = ov;
+#pragma omp parallel for if (CT_REDUCE_PAR(outer, count))
+  for (int64_t k = 0; k < outer; k++) o[k] = lse_row_f32(x + k * count, count);
+}
+ROWS_KERNEL(lse_rows, double, f64, double, LSE_BODY)
 ROWS_TABLE(lse_rows);
 
 /* out = logsumexp(x, dims): gx = g * exp(x - out). saved: x, out. */

@@ -1,5 +1,12 @@
 /* sort, argsort, topk: a typed, stable merge sort per slice along dim (slices run in
- * parallel). NaN sorts above every number, as in PyTorch: last ascending, first descending. */
+ * parallel); float32 slices use a stable radix sort, and topk with k <= n / 8 a bounded heap.
+ * All give the stable sort's order (ties by index). NaN sorts above every number, as in
+ * PyTorch: last ascending, first descending. */
+/* FP exceptions are never inspected: lets GCC vectorise the float compares of the topk scan
+ * (under the default -ftrapping-math they stay scalar); results are unchanged. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "../internal.h"
 
 /* Merge sort of n (key, index) pairs; BEFORE(a, b) true when a must precede b. Ties keep
@@ -11,7 +18,7 @@
   } kv_##tn;                                                                                  \
   static inline bool before_##tn(T a, T b, bool desc) {                                       \
     bool an = a != a, bn = b != b; /* NaN tests; always false for integers */                 \
-    return desc ? (a > b) || (an && !bn) : (a < b) || (!an && bn);                             \
+    return desc ? (a > b) | (an & !bn) : (a < b) | (!an & bn); /* branch-free: vectorises */ \
   }                                                                                           \
   static void msort_##tn(kv_##tn *v, kv_##tn *tmp, int64_t n, bool desc) {                    \
     for (int64_t w = 1; w < n; w *= 2) {                                                      \
@@ -23,6 +30,53 @@
         while (b < hi) tmp[o++] = v[b++];                                                     \
       }                                                                                       \
       memcpy(v, tmp, sizeof(kv_##tn) * (size_t)n);                                            \
+    }                                                                                         \
+  }                                                                                           \
+  /* (key, index) total order of the stable sort: a precedes b */                            \
+  static inline bool prec_##tn(kv_##tn a, kv_##tn b, bool desc) {                             \
+    return before_##tn(a.k, b.k, desc) || (!before_##tn(b.k, a.k, desc) && a.i < b.i);         \
+  }                                                                                           \
+  /* h[0..m) a heap with the last (in prec order) element at the root: restore from i down */ \
+  static inline void sift_##tn(kv_##tn *h, int64_t m, int64_t i, bool desc) {                 \
+    kv_##tn e = h[i];                                                                         \
+    for (int64_t c; (c = 2 * i + 1) < m; i = c) {                                             \
+      if (c + 1 < m && prec_##tn(h[c], h[c + 1], desc)) c++;                                  \
+      if (!prec_##tn(e, h[c], desc)) break;                                                   \
+      h[i] = h[c];                                                                            \
+    }                                                                                         \
+    h[i] = e;                                                                                 \
+  }                                                                                           \
+  /* x (n, stride xs) -> out[0..k): the first k of the stable sort, in order, by keeping the  \
+   * k best seen in a bounded heap (O(n + k log k log n)); a later element only enters when   \
+   * strictly before the root, since on a tie its larger index loses. */                      \
+  static void topk_heap_##tn(const T *x, int64_t xs, int64_t n, int64_t k, bool desc,         \
+                             kv_##tn *out) {                                                  \
+    for (int64_t j = 0; j < k; j++) out[j] = (kv_##tn){x[j * xs], j};                         \
+    for (int64_t j = k / 2 - 1; j >= 0; j--) sift_##tn(out, k, j, desc);                      \
+    for (int64_t j0 = k; j0 < n; j0 += 16) {                                                  \
+      int64_t j1 = j0 + 16 < n ? j0 + 16 : n;                                                 \
+      T thr = out[0].k;                                                                       \
+      int any = 0; /* most blocks hold no candidate: one vector test skips them */         \
+      if (xs != 1) /* separate loops for desc and stride 1 so the common case vectorises */   \
+        for (int64_t j = j0; j < j1; j++) any |= before_##tn(x[j * xs], thr, desc);           \
+      else if (desc)                                                                          \
+        for (int64_t j = j0; j < j1; j++) any |= before_##tn(x[j], thr, true);                \
+      else                                                                                    \
+        for (int64_t j = j0; j < j1; j++) any |= before_##tn(x[j], thr, false);               \
+      if (!any) continue;                                                                     \
+      for (int64_t j = j0; j < j1; j++) {                                                     \
+        T e = x[j * xs];                                                                      \
+        if (before_##tn(e, out[0].k, desc)) {                                                 \
+          out[0] = (kv_##tn){e, j};                                                           \
+          sift_##tn(out, k, 0, desc);                                                         \
+        }                                                                                     \
+      }                                                                                       \
+    }                                                                                         \
+    for (int64_t m = k - 1; m > 0; m--) { /* heap sort: the root goes last */                 \
+      kv_##tn r = out[0];                                                                     \
+      out[0] = out[m];                                                                        \
+      out[m] = r;                                                                             \
+      sift_##tn(out, m, 0, desc);                                                             \
     }                                                                                         \
   }                                                                                           \
   /* x slices of length n (stride xs) -> values (vs) + int64 indices (is), k kept */          \
@@ -38,8 +92,12 @@
       for (int64_t s = 0; s < nslices; s++) {                                                 \
         if (!v) continue;                                                                     \
         const T *px = (const T *)x + xoff[s];                                                 \
-        for (int64_t j = 0; j < n; j++) v[j] = (kv_##tn){px[j * xs], j};                      \
-        msort_##tn(v, v + n, n, desc);                                                        \
+        if (k > 0 && k <= n / 8) {                                                            \
+          TOPK_##tn(px, xs, n, k, desc, v);                                                   \
+        } else if (!RADIX_##tn(px, xs, n, desc, v)) {                                        \
+          for (int64_t j = 0; j < n; j++) v[j] = (kv_##tn){px[j * xs], j};                    \
+          msort_##tn(v, v + n, n, desc);                                                      \
+        }                                                                                     \
         T *pv = (T *)vals + ooff[s];                                                          \
         int64_t *pi = (int64_t *)inds + ooff[s];                                              \
         for (int64_t j = 0; j < k; j++) {                                                     \
@@ -51,6 +109,28 @@
     }                                                                                         \
     return fail;                                                                              \
   }
+/* float32 slices: a stable LSD radix sort (4 byte-wide passes) instead of the merge sort */
+#define RADIX_f32(x, xs, n, desc, v) ((n) >= 64 && (n) <= INT32_MAX && (radix_f32(x, xs, n, desc, v), 1))
+#define RADIX_NONE(x, xs, n, desc, v) 0
+#define RADIX_b RADIX_NONE
+#define RADIX_u8 RADIX_NONE
+#define RADIX_i8 RADIX_NONE
+#define RADIX_i16 RADIX_NONE
+#define RADIX_i32 RADIX_NONE
+#define RADIX_i64 RADIX_NONE
+#define RADIX_f64 RADIX_NONE
+static void radix_f32(const float *x, int64_t xs, int64_t n, bool desc, void *vv);
+/* float32 topk: the heap on packed (key, index) integers (topk_f32 below) */
+static void topk_f32(const float *x, int64_t xs, int64_t n, int64_t k, bool desc, void *vv);
+#define TOPK_f32(x, xs, n, k, desc, v) \
+  ((n) <= INT32_MAX ? topk_f32(x, xs, n, k, desc, v) : topk_heap_f32(x, xs, n, k, desc, v))
+#define TOPK_b topk_heap_b
+#define TOPK_u8 topk_heap_u8
+#define TOPK_i8 topk_heap_i8
+#define TOPK_i16 topk_heap_i16
+#define TOPK_i32 topk_heap_i32
+#define TOPK_i64 topk_heap_i64
+#define TOPK_f64 topk_heap_f64
 SORT_IMPL(bool, b)
 SORT_IMPL(uint8_t, u8)
 SORT_IMPL(int8_t, i8)
@@ -59,6 +139,101 @@ SORT_IMPL(int32_t, i32)
 SORT_IMPL(int64_t, i64)
 SORT_IMPL(float, f32)
 SORT_IMPL(double, f64)
+
+/* f's sort key as an unsigned: float order mapped to unsigned order, NaN (any payload) above
+ * +inf, -0 equal to +0, as before_f32 orders them; complemented for descending. Branch-free
+ * so scans over it vectorise. */
+static inline uint32_t f32_key(float f, uint32_t descmask) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  u ^= (uint32_t)-(int32_t)(u >> 31) | 0x80000000u;
+  u = f == 0 ? 0x80000000u : u;
+  u = f != f ? 0xFFFFFFFFu : u;
+  return u ^ descmask;
+}
+
+/* topk_heap_f32 with each candidate packed as key << 32 | index: the stable order becomes
+ * one integer compare. The heap (root = last) lives in v's second half. */
+static void topk_f32(const float *x, int64_t xs, int64_t n, int64_t k, bool desc, void *vv) {
+  kv_f32 *v = vv;
+  uint64_t *h = (uint64_t *)(v + n);
+  uint32_t dm = desc ? 0xFFFFFFFFu : 0;
+  for (int64_t j = 0; j < k; j++) h[j] = (uint64_t)f32_key(x[j * xs], dm) << 32 | (uint64_t)j;
+#define SIFT_(m, i0)                                                                          \
+  do {                                                                                        \
+    int64_t i_ = (i0), c_;                                                                    \
+    uint64_t e_ = h[i_];                                                                      \
+    for (; (c_ = 2 * i_ + 1) < (m); i_ = c_) {                                                \
+      if (c_ + 1 < (m) && h[c_ + 1] > h[c_]) c_++;                                            \
+      if (e_ >= h[c_]) break;                                                                 \
+      h[i_] = h[c_];                                                                          \
+    }                                                                                         \
+    h[i_] = e_;                                                                               \
+  } while (0)
+  for (int64_t j = k / 2 - 1; j >= 0; j--) SIFT_(k, j);
+  for (int64_t j0 = k; j0 < n; j0 += 16) {
+    int64_t j1 = j0 + 16 < n ? j0 + 16 : n;
+    uint32_t thr = (uint32_t)(h[0] >> 32);
+    int any = 0; /* a later index enters only with a strictly smaller key */
+    if (xs == 1)
+      for (int64_t j = j0; j < j1; j++) any |= f32_key(x[j], dm) < thr;
+    else
+      for (int64_t j = j0; j < j1; j++) any |= f32_key(x[j * xs], dm) < thr;
+    if (!any) continue;
+    for (int64_t j = j0; j < j1; j++) {
+      uint32_t key = f32_key(x[j * xs], dm);
+      if (key < (uint32_t)(h[0] >> 32)) {
+        h[0] = (uint64_t)key << 32 | (uint64_t)j;
+        SIFT_(k, 0);
+      }
+    }
+  }
+  for (int64_t m = k - 1; m > 0; m--) { /* heap sort: the root goes last */
+    uint64_t r = h[0];
+    h[0] = h[m];
+    h[m] = r;
+    SIFT_(m, 0);
+  }
+#undef SIFT_
+  for (int64_t j = 0; j < k; j++) {
+    int64_t i = (int64_t)(h[j] & 0xFFFFFFFFu);
+    v[j] = (kv_f32){x[i * xs], i};
+  }
+}
+
+/* x (n, stride xs) -> v[0..n): (value, index) in stable sorted order. Keys are the float
+ * bits mapped to unsigned order, with NaN (any payload) above +inf and -0 equal to +0, as
+ * before_f32 orders them; descending complements the keys, so ties still keep index order.
+ * The keys and 32-bit indices live in v's second half (v holds 2n + 1 pairs). */
+static void radix_f32(const float *x, int64_t xs, int64_t n, bool desc, void *vv) {
+  kv_f32 *v = vv;
+  uint32_t *ka = (uint32_t *)(v + n), *kb = ka + n, *ia = kb + n, *ib = ia + n;
+  uint32_t cnt[4][256] = {{0}};
+  for (int64_t j = 0; j < n; j++) {
+    uint32_t u = f32_key(x[j * xs], desc ? 0xFFFFFFFFu : 0);
+    ka[j] = u;
+    ia[j] = (uint32_t)j;
+    for (int b = 0; b < 4; b++) cnt[b][(u >> (8 * b)) & 255]++;
+  }
+  for (int b = 0; b < 4; b++) {
+    uint32_t *c = cnt[b], sh = 8 * (uint32_t)b;
+    if (c[(ka[0] >> sh) & 255] == (uint32_t)n) continue; /* one digit value: order unchanged */
+    uint32_t sum = 0;
+    for (int d = 0; d < 256; d++) {
+      uint32_t t = c[d];
+      c[d] = sum;
+      sum += t;
+    }
+    for (int64_t j = 0; j < n; j++) {
+      uint32_t o = c[(ka[j] >> sh) & 255]++;
+      kb[o] = ka[j];
+      ib[o] = ia[j];
+    }
+    uint32_t *t = ka;
+    ka = kb, kb = t, t = ia, ia = ib, ib = t;
+  }
+  for (int64_t j = 0; j < n; j++) v[j] = (kv_f32){x[(int64_t)ia[j] * xs], ia[j]};
+}
 
 typedef int (*sort_fn)(const char *, int64_t, const int64_t *, int64_t, char *, char *,
                        const int64_t *, int64_t, int64_t, int64_t, bool);

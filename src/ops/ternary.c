@@ -38,8 +38,9 @@
       }                                                                                 \
     }                                                                                   \
   }
-/* out, cond (bool), a, b -> out */
-#define WHERE_LOOP(E, T, tn) TERNARY_LOOP(where_loop, bool, T, tn, x ? y : z)
+/* out, cond (bool), a, b -> out; the mask read as bytes (a bool is 0 or 1) since gcc
+ * vectorises a select on uint8_t but not on bool */
+#define WHERE_LOOP(E, T, tn) TERNARY_LOOP(where_loop, uint8_t, T, tn, x ? y : z)
 CT_FOR_DTYPES(WHERE_LOOP)
 CT_LOOP_TABLE_ALL(where_loop);
 
@@ -54,14 +55,15 @@ CT_BINARY_LOOP(lerp_s_loop, float, float, f32, LERP(float, a, b, (float)*(const 
 CT_BINARY_LOOP(lerp_s_loop, double, double, f64, LERP(double, a, b, *(const double *)ctx))
 CT_LOOP_TABLE_FLOAT(lerp_s_loop);
 
-/* out, x, mask (bool) -> out; the fill value (a double in ctx) converted once per run */
+/* out, x, mask (bool, read as bytes like where's) -> out; the fill value (a double in ctx)
+ * converted once per run */
 #define MASKED_FILL_LOOP(E, T, tn)                                                       \
   static void masked_fill_loop_##tn(char **d, const int64_t *s, int64_t n, void *ctx) { \
     const T v = (T) * (const double *)ctx;                                              \
     if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == 1) {                          \
       T *o = (T *)d[0];                                                                 \
       const T *x = (const T *)d[1];                                                     \
-      const bool *m = (const bool *)d[2];                                               \
+      const uint8_t *m = (const uint8_t *)d[2];                                         \
       for (int64_t i = 0; i < n; i++) o[i] = m[i] ? v : x[i];                           \
     } else {                                                                            \
       for (int64_t i = 0; i < n; i++)                                                   \

@@ -23,26 +23,59 @@ CT_UNARY_NUMERIC(relu_loop, _Generic((x), float: f_relu, double: d_relu, default
 CT_UNARY_LOOP(sigmoid_loop, float, float, f32, 1.0f / (1.0f + ct__expf(-x)))
 CT_UNARY_LOOP(sigmoid_loop, double, double, f64, 1.0 / (1.0 + exp(-x)))
 CT_LOOP_TABLE_FLOAT(sigmoid_loop);
-CT_UNARY_FLOAT(tanh_loop, tanh(x))
+/* tanh and gelu are compute-bound: float32 uses the vectorisable ct__tanhf / ct__erff
+ * (float64 stays on libm), built for x86-64-v3 and AVX-512, the wider chosen at run time
+ * like unary.c's exp. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CT_WIDE_F32(loop, make, ...)                                                   \
+  make(loop##_v3, __VA_ARGS__) __attribute__((target("avx512f"))) make(loop##_v4, __VA_ARGS__) \
+  static void loop##_f32(char **d, const int64_t *s, int64_t n, void *ctx) {           \
+    static int wide = -1;                                                               \
+    if (wide < 0) wide = __builtin_cpu_supports("avx512f");                             \
+    (wide ? loop##_v4_f32 : loop##_v3_f32)(d, s, n, ctx);                               \
+  }
+#else
+#define CT_WIDE_F32(loop, make, ...) make(loop, __VA_ARGS__)
+#endif
+#define U_F32(name, EXPR) CT_UNARY_LOOP(name, float, float, f32, EXPR)
+#define B_F32(name, EXPR) CT_BINARY_LOOP(name, float, float, f32, EXPR)
+CT_WIDE_F32(tanh_loop, U_F32, ct__tanhf(x))
+CT_UNARY_LOOP(tanh_loop, double, double, f64, tanh(x))
+CT_LOOP_TABLE_FLOAT(tanh_loop);
 CT_UNARY_LOOP(silu_loop, float, float, f32, x / (1.0f + ct__expf(-x)))
 CT_UNARY_LOOP(silu_loop, double, double, f64, x / (1.0 + exp(-x)))
 CT_LOOP_TABLE_FLOAT(silu_loop);
 /* x * Phi(x) */
-CT_UNARY_FLOAT(gelu_loop, x * 0.5 * (1 + erf(x * K_ALPHA)))
+#define GELU(x, ERF) x * 0.5 * (1 + ERF(x * K_ALPHA))
+CT_WIDE_F32(gelu_loop, U_F32, GELU(x, ct__erff))
+CT_UNARY_LOOP(gelu_loop, double, double, f64, GELU(x, erf))
+CT_LOOP_TABLE_FLOAT(gelu_loop);
 /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
-CT_UNARY_FLOAT(gelu_tanh_loop, 0.5 * x * (1 + tanh(K_BETA * (x + K_KAPPA * x * x * x))))
+#define GELU_TANH(x, TANH) 0.5 * x * (1 + TANH(K_BETA * (x + K_KAPPA * x * x * x)))
+CT_WIDE_F32(gelu_tanh_loop, U_F32, GELU_TANH(x, ct__tanhf))
+CT_UNARY_LOOP(gelu_tanh_loop, double, double, f64, GELU_TANH(x, tanh))
+CT_LOOP_TABLE_FLOAT(gelu_tanh_loop);
 
 /* ---- fused backward loops: gx (shape of g), g = a, saved = b -> gx ----------------------- */
 CT_BINARY_FLOAT(sigmoid_bw_loop, a * b * (1 - b))
 CT_BINARY_FLOAT(tanh_bw_loop, a * (1 - b * b))
 CT_BINARY_FLOAT(silu_bw_loop, a * (1 / (1 + exp(-b))) * (1 + b * (1 - 1 / (1 + exp(-b)))))
-CT_BINARY_FLOAT(gelu_bw_loop,
-                a * (0.5 * (1 + erf(b * K_ALPHA)) + b * K_PDF * exp(-0.5 * b * b)))
-CT_BINARY_FLOAT(gelu_tanh_bw_loop,
-                a * (0.5 * (1 + tanh(K_BETA * (b + K_KAPPA * b * b * b))) +
-                     0.5 * b * (1 - tanh(K_BETA * (b + K_KAPPA * b * b * b)) *
-                                        tanh(K_BETA * (b + K_KAPPA * b * b * b))) *
-                         K_BETA * (1 + 3 * K_KAPPA * b * b)))
+#define GELU_BW(a, b, ERF, EXP) a * (0.5 * (1 + ERF(b * K_ALPHA)) + b * K_PDF * EXP(-0.5 * b * b))
+CT_WIDE_F32(gelu_bw_loop, B_F32, GELU_BW(a, b, ct__erff, ct__expf))
+CT_BINARY_LOOP(gelu_bw_loop, double, double, f64, GELU_BW(a, b, erf, exp))
+CT_LOOP_TABLE_FLOAT(gelu_bw_loop);
+/* t = tanh(u) once per element */
+static inline float f_gelu_tanh_d(float b) {
+  float t = ct__tanhf((float)K_BETA * (b + (float)K_KAPPA * b * b * b));
+  return 0.5f * (1 + t) + 0.5f * b * (1 - t * t) * (float)K_BETA * (1 + 3 * (float)K_KAPPA * b * b);
+}
+static inline double d_gelu_tanh_d(double b) {
+  double t = tanh(K_BETA * (b + K_KAPPA * b * b * b));
+  return 0.5 * (1 + t) + 0.5 * b * (1 - t * t) * K_BETA * (1 + 3 * K_KAPPA * b * b);
+}
+CT_WIDE_F32(gelu_tanh_bw_loop, B_F32, a * f_gelu_tanh_d(b))
+CT_BINARY_LOOP(gelu_tanh_bw_loop, double, double, f64, a * d_gelu_tanh_d(b))
+CT_LOOP_TABLE_FLOAT(gelu_tanh_bw_loop);
 
 /* The fused kernel for a backward that needs no graph of its own. */
 static ct_tensor *fused(const char *name, ct_tensor *g, ct_tensor *s, const ct_loop_fn *loops) {
