@@ -37,6 +37,7 @@ else
   echo "== PyTorch ($torch_dir)"
   "$py" "$torch_dir/torch_overhead.py" | tee -a "$tmp/torch.txt"
   "$py" "$torch_dir/torch_ref.py" 2 sgemm | tee -a "$tmp/torch.txt"
+  "$py" "$root/bench/torch_ops.py" | tee -a "$tmp/torch.txt"   # bench/ops.c's twin (ours)
 fi
 
 # Timing lines read "<name> <value> us|ms [rest]"; rows pair up by name.

@@ -187,6 +187,32 @@ static bool reduces_trailing(const ct_tensor *t, const ct_reduce_info *ri) {
   return i > 0 && i < t->ndim;
 }
 
+/* The reduced dims are the leading ones (x.sum(0) of a matrix: a bias gradient). */
+static bool reduces_leading(const ct_tensor *t, const ct_reduce_info *ri) {
+  int i = 0;
+  while (i < t->ndim && ri->mask[i]) i++;
+  for (int k = i; k < t->ndim; k++)
+    if (ri->mask[k]) return false;
+  return i > 0 && i < t->ndim;
+}
+
+/* x (rows, cols) contiguous, rows reduced: acc[j] += x[r][j] row after row (the order of the
+ * general path, so results are unchanged), column blocks split across threads: the general
+ * path walks it on one thread. */
+#define SUM_COLS(T, tn)                                                                       \
+  static void sum_cols_##tn(const T *x, double *acc, int64_t rows, int64_t cols) {           \
+    _Pragma("omp parallel for schedule(static) if (rows * cols >= 2 * CT_GRAIN)")             \
+    for (int64_t cb = 0; cb < cols; cb += 512) {                                              \
+      int64_t ce = cb + 512 < cols ? cb + 512 : cols;                                         \
+      for (int64_t r = 0; r < rows; r++) {                                                    \
+        const T *row = x + r * cols;                                                          \
+        for (int64_t j = cb; j < ce; j++) acc[j] += (double)row[j];                           \
+      }                                                                                       \
+    }                                                                                         \
+  }
+SUM_COLS(float, f32)
+SUM_COLS(double, f64)
+
 /* Raw sum (no autograd) into a new tensor of dtype out_dt with ri's output shape. */
 static ct_tensor *sum_raw(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype out_dt) {
   bool fl = ct_dtype_is_floating(t->dtype);
@@ -199,6 +225,11 @@ static ct_tensor *sum_raw(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype
     sum_all_contig(t, acc);
   } else if (ct_is_contiguous(t) && reduces_trailing(t, ri)) {
     sum_rows_contig(t, acc, ct_numel(acc), ri->count);
+  } else if (fl && ct_is_contiguous(t) && reduces_leading(t, ri)) {
+    if (t->dtype == CT_FLOAT32)
+      sum_cols_f32(CT_PTR(t, float), CT_PTR(acc, double), ri->count, ct_numel(acc));
+    else
+      sum_cols_f64(CT_PTR(t, double), CT_PTR(acc, double), ri->count, ct_numel(acc));
   } else {
     ct_tensor *v = ct__reduce_target(acc, t, ri);
     if (!v) return ct__op_end(NULL);

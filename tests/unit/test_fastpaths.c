@@ -126,9 +126,24 @@ static void test_row_reductions(void **s) {
   ct_scope_end();
 }
 
+/* leading-dim sums (column blocks across threads) equal the general strided path's */
+static void test_leading_sums(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_manual_seed(8);
+  ct_tensor *x = ct_randn(CT_SHAPE(300, 1000)), *xt = ct_t(ct_contiguous(ct_t(x)));
+  expect_same(ct_sum(x, .dim = CT_DIMS(0)), ct_sum(xt, .dim = CT_DIMS(0)), 0);
+  ct_tensor *y = ct_randn(CT_SHAPE(4, 50, 600), .dtype = CT_FLOAT64);
+  ct_tensor *yp = ct_permute(ct_contiguous(ct_permute(y, CT_SHAPE(2, 0, 1))), CT_SHAPE(1, 2, 0));
+  expect_same(ct_sum(y, .dim = CT_DIMS(0, 1)), ct_sum(yp, .dim = CT_DIMS(0, 1)), 0);
+  expect_same(ct_mean(y, .dim = CT_DIMS(0), .keepdim = true), ct_mean(yp, .dim = CT_DIMS(0), .keepdim = true), 0);
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sort_topk), cmocka_unit_test(test_cumsum_gather_index),
-      cmocka_unit_test(test_transposed_copy), cmocka_unit_test(test_row_reductions)};
+      cmocka_unit_test(test_transposed_copy), cmocka_unit_test(test_row_reductions),
+      cmocka_unit_test(test_leading_sums)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
