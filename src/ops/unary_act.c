@@ -47,12 +47,15 @@ CT_UNARY_LOOP(silu_loop, double, double, f64, x / (1.0 + exp(-x)))
 CT_LOOP_TABLE_FLOAT(silu_loop);
 /* x * Phi(x) */
 #define GELU(x, ERF) x * 0.5 * (1 + ERF(x * K_ALPHA))
-CT_WIDE_F32(gelu_loop, U_F32, GELU(x, ct__erff))
+/* float32 in float arithmetic, as PyTorch's kernel: double temporaries halved the vector width */
+#define GELU_F(x) x * 0.5f * (1.0f + ct__erff(x * (float)K_ALPHA))
+CT_WIDE_F32(gelu_loop, U_F32, GELU_F(x))
 CT_UNARY_LOOP(gelu_loop, double, double, f64, GELU(x, erf))
 CT_LOOP_TABLE_FLOAT(gelu_loop);
 /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
 #define GELU_TANH(x, TANH) 0.5 * x * (1 + TANH(K_BETA * (x + K_KAPPA * x * x * x)))
-CT_WIDE_F32(gelu_tanh_loop, U_F32, GELU_TANH(x, ct__tanhf))
+#define GELU_TANH_F(x) 0.5f * x * (1.0f + ct__tanhf((float)K_BETA * (x + (float)K_KAPPA * x * x * x)))
+CT_WIDE_F32(gelu_tanh_loop, U_F32, GELU_TANH_F(x))
 CT_UNARY_LOOP(gelu_tanh_loop, double, double, f64, GELU_TANH(x, tanh))
 CT_LOOP_TABLE_FLOAT(gelu_tanh_loop);
 
@@ -61,7 +64,9 @@ CT_BINARY_FLOAT(sigmoid_bw_loop, a * b * (1 - b))
 CT_BINARY_FLOAT(tanh_bw_loop, a * (1 - b * b))
 CT_BINARY_FLOAT(silu_bw_loop, a * (1 / (1 + exp(-b))) * (1 + b * (1 - 1 / (1 + exp(-b)))))
 #define GELU_BW(a, b, ERF, EXP) a * (0.5 * (1 + ERF(b * K_ALPHA)) + b * K_PDF * EXP(-0.5 * b * b))
-CT_WIDE_F32(gelu_bw_loop, B_F32, GELU_BW(a, b, ct__erff, ct__expf))
+#define GELU_BW_F(a, b) \
+  a * (0.5f * (1.0f + ct__erff(b * (float)K_ALPHA)) + b * (float)K_PDF * ct__expf(-0.5f * b * b))
+CT_WIDE_F32(gelu_bw_loop, B_F32, GELU_BW_F(a, b))
 CT_BINARY_LOOP(gelu_bw_loop, double, double, f64, GELU_BW(a, b, erf, exp))
 CT_LOOP_TABLE_FLOAT(gelu_bw_loop);
 /* t = tanh(u) once per element */
