@@ -73,10 +73,10 @@ static void free_scopes(void);
 /* Big storages (>= 256 KB) freed lately wait for a request of about their size. Without it
  * a loop making a few 4 MB results per step hands the memory back to the OS whenever glibc's
  * trim threshold is crossed and page-faults it in again next step: 27% of a where() step was
- * spent in page faults. At most 8 blocks and 512 MB per thread; off under ASan (see ct_cache). */
+ * spent in page faults. At most 8 blocks and 128 MB per thread; off under ASan (see ct_cache). */
 #define BIG_MIN ((size_t)256 << 10)
 #define BIG_SLOTS (CT_CACHE_CAP ? 8 : 0)
-#define BIG_BYTES ((size_t)512 << 20)
+#define BIG_BYTES ((size_t)128 << 20)
 typedef struct {
   ct_storage *blk[8];
   size_t cap[8];
