@@ -47,8 +47,6 @@ struct ct_tensor {
  * can `return ct__err(...)`. */
 void *ct__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ct__errs(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns -1 */
-/* Replace whatever is recorded (used when a lower-level message is too generic). */
-void ct__err_replace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool ct__has_error(void);
 /* PyTorch's type names: "torch.FloatTensor" */
 const char *ct__legacy_type_name(ct_dtype dt);

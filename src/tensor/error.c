@@ -45,13 +45,6 @@ int ct__errs(const char *fmt, ...) {
   return -1;
 }
 
-void ct__err_replace(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  record(fmt, ap);
-  va_end(ap);
-}
-
 const char *ct__shape_slot(int slot, int ndim, const int64_t *shape) {
   static _Thread_local char bufs[4][256];
   return ct__shape_str(ndim, shape, bufs[slot & 3], sizeof bufs[0]);
