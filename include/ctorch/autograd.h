@@ -33,9 +33,9 @@ typedef struct ct_backward_opts {
   bool create_graph;
 } ct_backward_opts;
 /* Tensor.backward(gradient, retain_graph, create_graph): 0 or -1 */
-int ct_backward_(ct_tensor *t, ct_backward_opts o);
+int ct_backward_ex(ct_tensor *t, ct_backward_opts o);
 /* t.backward(gradient=, retain_graph=, create_graph=): ct_backward(loss); 0 or -1. */
-#define ct_backward(t, ...) ct_backward_(t, CT_OPTS(ct_backward_opts, .gradient = NULL, __VA_ARGS__))
+#define ct_backward(t, ...) ct_backward_ex(t, CT_OPTS(ct_backward_opts, .gradient = NULL, __VA_ARGS__))
 
 /* torch.autograd.grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
  * allow_unused): writes n_in gradients (scope-owned; NULL for unused) into result.
@@ -51,11 +51,11 @@ bool ct_set_grad_enabled(bool enabled);
 bool ct_is_grad_enabled(void);
 /* CT_NO_GRAD { ... }  and  CT_ENABLE_GRAD { ... }: scoped grad mode (do not `break` or
  * `return` out of the block, the previous mode would not be restored). */
-#define CT_GRAD_MODE_(on)                                                                    \
-  for (int ct_gm_prev_ = ct_set_grad_enabled(on), ct_gm_once_ = 1; ct_gm_once_;              \
-       ct_set_grad_enabled(ct_gm_prev_), ct_gm_once_ = 0)
-#define CT_NO_GRAD CT_GRAD_MODE_(false)
-#define CT_ENABLE_GRAD CT_GRAD_MODE_(true)
+#define CT__GRAD_MODE(on)                                                                    \
+  for (int ct__gm_prev = ct_set_grad_enabled(on), ct__gm_once = 1; ct__gm_once;              \
+       ct_set_grad_enabled(ct__gm_prev), ct__gm_once = 0)
+#define CT_NO_GRAD CT__GRAD_MODE(false)
+#define CT_ENABLE_GRAD CT__GRAD_MODE(true)
 
 /* ---- custom functions (torch.autograd.Function) ------------------------------------ */
 typedef struct ct_function_ctx ct_function_ctx;
@@ -103,14 +103,14 @@ typedef struct ct_gradcheck_opts {
   CT_OPTS(ct_gradcheck_opts, .eps = 1e-6, .atol = 1e-5, .rtol = 1e-3, .n_outputs = 1, __VA_ARGS__)
 /* torch.autograd.gradcheck: float64 inputs that require grad; true when analytical and
  * numerical Jacobians agree. */
-bool ct_gradcheck_(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o);
+bool ct_gradcheck_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o);
 /* torch.autograd.gradgradcheck: checks the gradients of the gradients. */
-bool ct_gradgradcheck_(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o);
+bool ct_gradgradcheck_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o);
 /* torch.autograd.gradcheck(fn, inputs, eps=, atol=, rtol=, ...) with .user, .quiet. */
-#define ct_gradcheck(fn, inputs, n_in, ...) ct_gradcheck_(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
+#define ct_gradcheck(fn, inputs, n_in, ...) ct_gradcheck_ex(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
 /* torch.autograd.gradgradcheck(fn, inputs, ...): same options as ct_gradcheck. */
 #define ct_gradgradcheck(fn, inputs, n_in, ...) \
-  ct_gradgradcheck_(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
+  ct_gradgradcheck_ex(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
 
 #ifdef __cplusplus
 }

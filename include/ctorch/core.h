@@ -41,18 +41,18 @@ typedef struct ct_generator ct_generator;
  * PyTorch's defaults; later designated initializers override earlier ones. The pragma
  * keeps -Woverride-init (gcc) / -Winitializer-overrides (clang) quiet in user code. */
 #if defined(__clang__)
-#define CT_OPTS_IGNORE_ _Pragma("clang diagnostic ignored \"-Winitializer-overrides\"")
-#define CT_OPTS_PUSH_ _Pragma("clang diagnostic push")
-#define CT_OPTS_POP_ _Pragma("clang diagnostic pop")
+#define CT__OPTS_IGNORE _Pragma("clang diagnostic ignored \"-Winitializer-overrides\"")
+#define CT__OPTS_PUSH _Pragma("clang diagnostic push")
+#define CT__OPTS_POP _Pragma("clang diagnostic pop")
 #else
-#define CT_OPTS_IGNORE_ _Pragma("GCC diagnostic ignored \"-Woverride-init\"")
-#define CT_OPTS_PUSH_ _Pragma("GCC diagnostic push")
-#define CT_OPTS_POP_ _Pragma("GCC diagnostic pop")
+#define CT__OPTS_IGNORE _Pragma("GCC diagnostic ignored \"-Woverride-init\"")
+#define CT__OPTS_PUSH _Pragma("GCC diagnostic push")
+#define CT__OPTS_POP _Pragma("GCC diagnostic pop")
 #endif
 #define CT_OPTS(type, ...)                                                                  \
   __extension__({                                                                           \
-    CT_OPTS_PUSH_ CT_OPTS_IGNORE_ type ct_opts_tmp_ = {__VA_ARGS__};                        \
-    CT_OPTS_POP_ ct_opts_tmp_;                                                              \
+    CT__OPTS_PUSH CT__OPTS_IGNORE type ct__opts_tmp = {__VA_ARGS__};                        \
+    CT__OPTS_POP ct__opts_tmp;                                                              \
   })
 
 /* Shape literal: ct_zeros(CT_SHAPE(2, 3)) expands to ct_zeros(2, (int64_t[]){2, 3}). */
@@ -172,82 +172,82 @@ ct_tensor *ct_wrap_scalar(double v);
 ct_tensor *ct_wrap_int(int64_t v);
 
 /* torch.empty(shape): uninitialised; default dtype unless .dtype is set. */
-ct_tensor *ct_empty_(int ndim, const int64_t *shape, ct_tensor_opts o);
+ct_tensor *ct_empty_ex(int ndim, const int64_t *shape, ct_tensor_opts o);
 /* torch.zeros(shape); default dtype unless .dtype is set. */
-ct_tensor *ct_zeros_(int ndim, const int64_t *shape, ct_tensor_opts o);
+ct_tensor *ct_zeros_ex(int ndim, const int64_t *shape, ct_tensor_opts o);
 /* torch.ones(shape); default dtype unless .dtype is set. */
-ct_tensor *ct_ones_(int ndim, const int64_t *shape, ct_tensor_opts o);
+ct_tensor *ct_ones_ex(int ndim, const int64_t *shape, ct_tensor_opts o);
 /* torch.full(shape, value): default dtype even for integral values (PyTorch infers). */
-ct_tensor *ct_full_(int ndim, const int64_t *shape, double value, ct_tensor_opts o);
+ct_tensor *ct_full_ex(int ndim, const int64_t *shape, double value, ct_tensor_opts o);
 /* torch.rand(shape): uniform [0, 1), default dtype; bit-exact with PyTorch's CPU mt19937. */
-ct_tensor *ct_rand_(int ndim, const int64_t *shape, ct_tensor_opts o);
+ct_tensor *ct_rand_ex(int ndim, const int64_t *shape, ct_tensor_opts o);
 /* torch.randn(shape): standard normal, default dtype; same numbers as PyTorch. */
-ct_tensor *ct_randn_(int ndim, const int64_t *shape, ct_tensor_opts o);
+ct_tensor *ct_randn_ex(int ndim, const int64_t *shape, ct_tensor_opts o);
 /* torch.randint(low, high, shape): default dtype int64. */
-ct_tensor *ct_randint_(int64_t low, int64_t high, int ndim, const int64_t *shape, ct_tensor_opts o);
+ct_tensor *ct_randint_ex(int64_t low, int64_t high, int ndim, const int64_t *shape, ct_tensor_opts o);
 /* torch.randperm(n): default dtype int64. */
-ct_tensor *ct_randperm_(int64_t n, ct_tensor_opts o);
+ct_tensor *ct_randperm_ex(int64_t n, ct_tensor_opts o);
 /* torch.arange(start, end, step): int64 when all three are integral, else default float. */
-ct_tensor *ct_arange_(double start, double end, double step, ct_tensor_opts o);
+ct_tensor *ct_arange_ex(double start, double end, double step, ct_tensor_opts o);
 /* torch.linspace(start, end, steps): default dtype; steps < 0 is an error. */
-ct_tensor *ct_linspace_(double start, double end, int64_t steps, ct_tensor_opts o);
+ct_tensor *ct_linspace_ex(double start, double end, int64_t steps, ct_tensor_opts o);
 /* torch.eye(n, m): m < 0 means m = n (torch.eye(n)); default dtype. */
-ct_tensor *ct_eye_(int64_t n, int64_t m, ct_tensor_opts o);
+ct_tensor *ct_eye_ex(int64_t n, int64_t m, ct_tensor_opts o);
 /* Each shaped macro takes CT_SHAPE(...) or "ndim, shape" then optional keyword options:
  * ct_zeros(CT_SHAPE(2, 3), .dtype = CT_FLOAT64, .requires_grad = true). The indirection
  * lets CT_SHAPE expand to its two arguments before they are counted. */
-#define CT_SHAPED_(fn, ndim, shape, ...) fn(ndim, shape, CT_TENSOR_OPTS(__VA_ARGS__))
-#define CT_SHAPED_V_(fn, ndim, shape, v, ...) fn(ndim, shape, v, CT_TENSOR_OPTS(__VA_ARGS__))
-#define CT_RANDINT_(lo, hi, ndim, shape, ...) ct_randint_(lo, hi, ndim, shape, CT_TENSOR_OPTS(__VA_ARGS__))
+#define CT__SHAPED(fn, ndim, shape, ...) fn(ndim, shape, CT_TENSOR_OPTS(__VA_ARGS__))
+#define CT__SHAPED_V(fn, ndim, shape, v, ...) fn(ndim, shape, v, CT_TENSOR_OPTS(__VA_ARGS__))
+#define CT__RANDINT(lo, hi, ndim, shape, ...) ct_randint_ex(lo, hi, ndim, shape, CT_TENSOR_OPTS(__VA_ARGS__))
 /* torch.empty(*shape, dtype=, requires_grad=). */
-#define ct_empty(...) CT_SHAPED_(ct_empty_, __VA_ARGS__)
+#define ct_empty(...) CT__SHAPED(ct_empty_ex, __VA_ARGS__)
 /* torch.zeros(*shape, dtype=, requires_grad=). */
-#define ct_zeros(...) CT_SHAPED_(ct_zeros_, __VA_ARGS__)
+#define ct_zeros(...) CT__SHAPED(ct_zeros_ex, __VA_ARGS__)
 /* torch.ones(*shape, dtype=, requires_grad=). */
-#define ct_ones(...) CT_SHAPED_(ct_ones_, __VA_ARGS__)
+#define ct_ones(...) CT__SHAPED(ct_ones_ex, __VA_ARGS__)
 /* torch.full(shape, value, dtype=, requires_grad=): ct_full(CT_SHAPE(2, 3), 7.0). */
-#define ct_full(...) CT_SHAPED_V_(ct_full_, __VA_ARGS__)
+#define ct_full(...) CT__SHAPED_V(ct_full_ex, __VA_ARGS__)
 /* torch.rand(*shape, dtype=, requires_grad=, generator=). */
-#define ct_rand(...) CT_SHAPED_(ct_rand_, __VA_ARGS__)
+#define ct_rand(...) CT__SHAPED(ct_rand_ex, __VA_ARGS__)
 /* torch.randn(*shape, dtype=, requires_grad=, generator=). */
-#define ct_randn(...) CT_SHAPED_(ct_randn_, __VA_ARGS__)
+#define ct_randn(...) CT__SHAPED(ct_randn_ex, __VA_ARGS__)
 /* torch.randint(low, high, shape, ...): ct_randint(0, 10, CT_SHAPE(3)); int64. */
-#define ct_randint(...) CT_RANDINT_(__VA_ARGS__)
+#define ct_randint(...) CT__RANDINT(__VA_ARGS__)
 /* torch.randperm(n, ...): int64 unless .dtype is set. */
-#define ct_randperm(n, ...) ct_randperm_(n, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_randperm(n, ...) ct_randperm_ex(n, CT_TENSOR_OPTS(__VA_ARGS__))
 /* torch.arange(start, end, step, ...): all three arguments are required. */
-#define ct_arange(start, end, step, ...) ct_arange_(start, end, step, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_arange(start, end, step, ...) ct_arange_ex(start, end, step, CT_TENSOR_OPTS(__VA_ARGS__))
 /* torch.linspace(start, end, steps, ...). */
 #define ct_linspace(start, end, steps, ...) \
-  ct_linspace_(start, end, steps, CT_TENSOR_OPTS(__VA_ARGS__))
+  ct_linspace_ex(start, end, steps, CT_TENSOR_OPTS(__VA_ARGS__))
 /* torch.eye(n, m, ...): pass m = -1 for torch.eye(n). */
-#define ct_eye(n, m, ...) ct_eye_(n, m, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_eye(n, m, ...) ct_eye_ex(n, m, CT_TENSOR_OPTS(__VA_ARGS__))
 
 /* *_like: same shape (and dtype unless .dtype is set). */
 /* torch.empty_like(t): uninitialised. */
-ct_tensor *ct_empty_like_(const ct_tensor *t, ct_tensor_opts o);
+ct_tensor *ct_empty_like_ex(const ct_tensor *t, ct_tensor_opts o);
 /* torch.zeros_like(t). */
-ct_tensor *ct_zeros_like_(const ct_tensor *t, ct_tensor_opts o);
+ct_tensor *ct_zeros_like_ex(const ct_tensor *t, ct_tensor_opts o);
 /* torch.ones_like(t). */
-ct_tensor *ct_ones_like_(const ct_tensor *t, ct_tensor_opts o);
+ct_tensor *ct_ones_like_ex(const ct_tensor *t, ct_tensor_opts o);
 /* torch.full_like(t, v): v converted to the result dtype. */
-ct_tensor *ct_full_like_(const ct_tensor *t, double v, ct_tensor_opts o);
+ct_tensor *ct_full_like_ex(const ct_tensor *t, double v, ct_tensor_opts o);
 /* torch.rand_like(t): floating dtypes only. */
-ct_tensor *ct_rand_like_(const ct_tensor *t, ct_tensor_opts o);
+ct_tensor *ct_rand_like_ex(const ct_tensor *t, ct_tensor_opts o);
 /* torch.randn_like(t): floating dtypes only. */
-ct_tensor *ct_randn_like_(const ct_tensor *t, ct_tensor_opts o);
+ct_tensor *ct_randn_like_ex(const ct_tensor *t, ct_tensor_opts o);
 /* torch.empty_like(t, ...). */
-#define ct_empty_like(t, ...) ct_empty_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_empty_like(t, ...) ct_empty_like_ex(t, CT_TENSOR_OPTS(__VA_ARGS__))
 /* torch.zeros_like(t, ...). */
-#define ct_zeros_like(t, ...) ct_zeros_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_zeros_like(t, ...) ct_zeros_like_ex(t, CT_TENSOR_OPTS(__VA_ARGS__))
 /* torch.ones_like(t, ...). */
-#define ct_ones_like(t, ...) ct_ones_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_ones_like(t, ...) ct_ones_like_ex(t, CT_TENSOR_OPTS(__VA_ARGS__))
 /* torch.full_like(t, v, ...). */
-#define ct_full_like(t, v, ...) ct_full_like_(t, v, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_full_like(t, v, ...) ct_full_like_ex(t, v, CT_TENSOR_OPTS(__VA_ARGS__))
 /* torch.rand_like(t, ...). */
-#define ct_rand_like(t, ...) ct_rand_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_rand_like(t, ...) ct_rand_like_ex(t, CT_TENSOR_OPTS(__VA_ARGS__))
 /* torch.randn_like(t, ...). */
-#define ct_randn_like(t, ...) ct_randn_like_(t, CT_TENSOR_OPTS(__VA_ARGS__))
+#define ct_randn_like(t, ...) ct_randn_like_ex(t, CT_TENSOR_OPTS(__VA_ARGS__))
 
 /* ---- random -------------------------------------------------------------------------
  * The generator is PyTorch's CPU mt19937, so ct_manual_seed(s) + ct_rand/ct_randn give

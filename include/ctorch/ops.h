@@ -315,34 +315,34 @@ typedef struct ct_reduce_opts {
 } ct_reduce_opts;
 #define CT_REDUCE_OPTS(...) CT_OPTS(ct_reduce_opts, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
 /* torch.sum: ints and bool give int64 unless .dtype asks otherwise; SumBackward0/1. */
-ct_tensor *ct_sum_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_sum_ex(const ct_tensor *t, ct_reduce_opts o);
 /* torch.mean: floating input or .dtype only (int input is an error, as in PyTorch). */
-ct_tensor *ct_mean_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_mean_ex(const ct_tensor *t, ct_reduce_opts o);
 /* torch.amax: t's dtype; NaN propagates; grad split evenly among ties. */
-ct_tensor *ct_amax_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_amax_ex(const ct_tensor *t, ct_reduce_opts o);
 /* torch.amin: t's dtype; NaN propagates; grad split evenly among ties. */
-ct_tensor *ct_amin_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_amin_ex(const ct_tensor *t, ct_reduce_opts o);
 /* torch.logsumexp: log(sum(exp(t))) computed stably; ints give the default float. */
-ct_tensor *ct_logsumexp_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_logsumexp_ex(const ct_tensor *t, ct_reduce_opts o);
 /* all/any: bool results */
 /* torch.all: bool result (true where every element is nonzero). */
-ct_tensor *ct_all_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_all_ex(const ct_tensor *t, ct_reduce_opts o);
 /* torch.any: bool result (true where some element is nonzero). */
-ct_tensor *ct_any_(const ct_tensor *t, ct_reduce_opts o);
+ct_tensor *ct_any_ex(const ct_tensor *t, ct_reduce_opts o);
 /* t.sum(dim=, keepdim=, dtype=): ct_sum(t, .dim = CT_DIMS(0), .keepdim = true). */
-#define ct_sum(t, ...) ct_sum_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_sum(t, ...) ct_sum_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
 /* t.mean(dim=, keepdim=, dtype=). */
-#define ct_mean(t, ...) ct_mean_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_mean(t, ...) ct_mean_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
 /* t.amax(dim=, keepdim=). */
-#define ct_amax(t, ...) ct_amax_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_amax(t, ...) ct_amax_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
 /* t.amin(dim=, keepdim=). */
-#define ct_amin(t, ...) ct_amin_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_amin(t, ...) ct_amin_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
 /* torch.logsumexp(t, dim=, keepdim=); no dim means all dims. */
-#define ct_logsumexp(t, ...) ct_logsumexp_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_logsumexp(t, ...) ct_logsumexp_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
 /* t.all(dim=, keepdim=): bool result. */
-#define ct_all(t, ...) ct_all_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_all(t, ...) ct_all_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
 /* t.any(dim=, keepdim=): bool result. */
-#define ct_any(t, ...) ct_any_(t, CT_REDUCE_OPTS(__VA_ARGS__))
+#define ct_any(t, ...) ct_any_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
 
 /* torch.prod(t) / torch.prod(t, dim, keepdim) (dim CT_NONE = all) */
 ct_tensor *ct_prod(const ct_tensor *t, int64_t dim, bool keepdim);
@@ -354,13 +354,13 @@ typedef struct ct_var_opts {
 } ct_var_opts;
 #define CT_VAR_OPTS(...) CT_OPTS(ct_var_opts, .correction = 1, __VA_ARGS__)
 /* torch.var(t, dim, correction, keepdim): floating only; NaN when n <= correction. */
-ct_tensor *ct_var_(const ct_tensor *t, ct_var_opts o);
-/* torch.std(t, dim, correction, keepdim): sqrt of ct_var_; floating only. */
-ct_tensor *ct_std_(const ct_tensor *t, ct_var_opts o);
+ct_tensor *ct_var_ex(const ct_tensor *t, ct_var_opts o);
+/* torch.std(t, dim, correction, keepdim): sqrt of ct_var_ex; floating only. */
+ct_tensor *ct_std_ex(const ct_tensor *t, ct_var_opts o);
 /* t.var(dim=, correction=1, keepdim=). */
-#define ct_var(t, ...) ct_var_(t, CT_VAR_OPTS(__VA_ARGS__))
+#define ct_var(t, ...) ct_var_ex(t, CT_VAR_OPTS(__VA_ARGS__))
 /* t.std(dim=, correction=1, keepdim=). */
-#define ct_std(t, ...) ct_std_(t, CT_VAR_OPTS(__VA_ARGS__))
+#define ct_std(t, ...) ct_std_ex(t, CT_VAR_OPTS(__VA_ARGS__))
 
 typedef struct ct_norm_opts {
   double p; /* 2; INFINITY, -INFINITY, 0, 1, any real */
@@ -369,9 +369,9 @@ typedef struct ct_norm_opts {
 } ct_norm_opts;
 #define CT_NORM_OPTS(...) CT_OPTS(ct_norm_opts, .p = 2, __VA_ARGS__)
 /* torch.norm / torch.linalg.vector_norm; p='fro' is p = 2. */
-ct_tensor *ct_norm_(const ct_tensor *t, ct_norm_opts o);
+ct_tensor *ct_norm_ex(const ct_tensor *t, ct_norm_opts o);
 /* torch.norm(t, p=2, dim=, keepdim=) / linalg.vector_norm; floating input only. */
-#define ct_norm(t, ...) ct_norm_(t, CT_NORM_OPTS(__VA_ARGS__))
+#define ct_norm(t, ...) ct_norm_ex(t, CT_NORM_OPTS(__VA_ARGS__))
 
 /* torch.max(t) / torch.min(t): the single largest element */
 ct_tensor *ct_max(const ct_tensor *t);

@@ -87,7 +87,7 @@ static ct_tensor *as_strided(ct_tensor *x, const geom_t *g) {
 
 // src (g->shape) -> zeros (base shape) with src at g
 static ct_tensor *as_strided_scatter(ct_tensor *src, const geom_t *g) {
-  ct_tensor *z = ct_zeros_(g->base_ndim, g->base_shape, CT_TENSOR_OPTS(.dtype = src->dtype));
+  ct_tensor *z = ct_zeros_ex(g->base_ndim, g->base_shape, CT_TENSOR_OPTS(.dtype = src->dtype));
   if (!z) return NULL;
   ct_tensor *v = ct__make_view(z, g->ndim, g->shape, g->strides, g->offset);
   if (!v) return NULL;

@@ -281,7 +281,7 @@ done:
   return rc;
 }
 
-int ct_backward_(ct_tensor *t, ct_backward_opts o) {
+int ct_backward_ex(ct_tensor *t, ct_backward_opts o) {
   if (!t) return -1;
   ct_tensor *g[1] = {o.gradient};
   return run(1, &t, g, o.retain_graph || o.create_graph, o.create_graph, 0, NULL, NULL);

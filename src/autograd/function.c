@@ -99,7 +99,7 @@ static void custom_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   /* ctx.set_materialize_grads(True): an output that got no gradient gets zeros */
   for (int k = 0; k < n->n_out; k++) {
     go[k] = g[k] ? g[k]
-                 : ct_zeros_(ctx->outs[k].ndim, ctx->outs[k].shape,
+                 : ct_zeros_ex(ctx->outs[k].ndim, ctx->outs[k].shape,
                              CT_TENSOR_OPTS(.dtype = ctx->outs[k].dtype));
     if (!go[k]) goto out;
   }

@@ -340,7 +340,7 @@ done:
   return ok;
 }
 
-bool ct_gradcheck_(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o) {
+bool ct_gradcheck_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o) {
   check_cfg c = {fn, o.user, o.n_outputs > 0 ? o.n_outputs : 1, o.quiet, o.eps, o.atol, o.rtol};
   for (int i = 0; inputs && i < n_in; i++)
     if (!inputs[i]) return false; /* a NULL input: an earlier call failed */
@@ -396,7 +396,7 @@ static double next_normal(uint64_t *s) {
   return sqrt(-2 * log(u[0])) * cos(6.283185307179586 * u[1]);
 }
 
-bool ct_gradgradcheck_(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o) {
+bool ct_gradgradcheck_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o) {
   int n_out = o.n_outputs > 0 ? o.n_outputs : 1;
   if (!fn || !inputs || n_in <= 0) {
     ct__err("gradgradcheck: needs a function and at least one input");

@@ -119,7 +119,7 @@ static ct_tensor *zero0d(const ct_tensor *like) { return ct_scalar_tensor(0, lik
 
 /* Zeros shaped and typed like input i of n. */
 static ct_tensor *zeros_of_input(ct_node *n, int i) {
-  return ct_zeros_(n->in[i].ndim, n->in[i].shape, CT_TENSOR_OPTS(.dtype = n->in[i].dtype));
+  return ct_zeros_ex(n->in[i].ndim, n->in[i].shape, CT_TENSOR_OPTS(.dtype = n->in[i].dtype));
 }
 
 /* Integer kernels that may divide by zero: run, then raise Python's error. */
@@ -266,7 +266,7 @@ static ct_tensor *pow_scalar_exp(const ct_tensor *a, double e, ct_dtype rt) {
     return ct__err("Integers to negative integer powers are not allowed.");
   ct_tensor *out;
   if (e == 0) {
-    out = ct_ones_(a->ndim, a->shape, CT_TENSOR_OPTS(.dtype = rt));
+    out = ct_ones_ex(a->ndim, a->shape, CT_TENSOR_OPTS(.dtype = rt));
   } else if (e == 1) {
     out = ct__empty(rt, a->ndim, a->shape);
     if (out) ct__copy_into(out, a);

@@ -53,7 +53,7 @@ CMP_OP(ge)
 static ct_tensor *float_test(const ct_tensor *t, const char *name, const ct_loop_fn *loops) {
   if (!t) return NULL;
   if (!ct_dtype_is_floating(t->dtype))
-    return ct_zeros_(t->ndim, t->shape, CT_TENSOR_OPTS(.dtype = CT_BOOL));
+    return ct_zeros_ex(t->ndim, t->shape, CT_TENSOR_OPTS(.dtype = CT_BOOL));
   return ct__unary_kernel(name, t, t->dtype, CT_BOOL, loops, NULL);
 }
 ct_tensor *ct_isnan(const ct_tensor *t) { return float_test(t, "isnan", isnan_loop); }

@@ -207,7 +207,7 @@ static int check_scatter_gather(const char *op, const ct_tensor *self, int64_t d
 }
 
 static ct_tensor *zeros_of(int nd, const int64_t *shape, ct_dtype dt) {
-  return ct_zeros_(nd, shape, CT_TENSOR_OPTS(.dtype = dt));
+  return ct_zeros_ex(nd, shape, CT_TENSOR_OPTS(.dtype = dt));
 }
 
 /* ---- backward formulas ---------------------------------------------------------------------- */

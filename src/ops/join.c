@@ -27,7 +27,7 @@ static void cat_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   int64_t off = 0, d = n->i[0];
   for (int k = 0; k < n->n_in; k++) {
     if (sizes[k] < 0) { /* a skipped legacy empty input */
-      if (ct__needs_grad(n, k)) gi[k] = ct_zeros_(n->in[k].ndim, n->in[k].shape, CT_TENSOR_OPTS(.dtype = n->in[k].dtype));
+      if (ct__needs_grad(n, k)) gi[k] = ct_zeros_ex(n->in[k].ndim, n->in[k].shape, CT_TENSOR_OPTS(.dtype = n->in[k].dtype));
       continue;
     }
     if (ct__needs_grad(n, k)) {

@@ -35,7 +35,7 @@ static ct_tensor *constant_pad(const ct_tensor *t, int npad, const int64_t *pad,
     len[d] = size - xs[d] - (r < 0 ? -r : 0);
     if (len[d] < 0) len[d] = 0;
   }
-  ct_tensor *out = ct_full_(nd, oshape, value, CT_TENSOR_OPTS(.dtype = t->dtype));
+  ct_tensor *out = ct_full_ex(nd, oshape, value, CT_TENSOR_OPTS(.dtype = t->dtype));
   if (!out) return NULL;
   bool any = true;
   int64_t xoff = t->offset, ooff = 0;

@@ -217,7 +217,7 @@ SUM_COLS(double, f64)
 static ct_tensor *sum_raw(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype out_dt) {
   bool fl = ct_dtype_is_floating(t->dtype);
   CT_OP_BEGIN();
-  ct_tensor *acc = ct_zeros_(t->ndim, ri->keep_shape, CT_TENSOR_OPTS(.dtype = fl ? CT_FLOAT64 : CT_INT64));
+  ct_tensor *acc = ct_zeros_ex(t->ndim, ri->keep_shape, CT_TENSOR_OPTS(.dtype = fl ? CT_FLOAT64 : CT_INT64));
   if (!acc) return ct__op_end(NULL);
   bool all = true;
   for (int i = 0; i < t->ndim; i++) all &= ri->mask[i];
@@ -268,7 +268,7 @@ static void mean_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
                         n->d[0]);
 }
 
-ct_tensor *ct_sum_(const ct_tensor *t, ct_reduce_opts o) {
+ct_tensor *ct_sum_ex(const ct_tensor *t, ct_reduce_opts o) {
   if (!t) return NULL;
   ct_reduce_info ri;
   if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
@@ -290,7 +290,7 @@ ct_tensor *ct_sum_(const ct_tensor *t, ct_reduce_opts o) {
   return ct__op_end(out);
 }
 
-ct_tensor *ct_mean_(const ct_tensor *t, ct_reduce_opts o) {
+ct_tensor *ct_mean_ex(const ct_tensor *t, ct_reduce_opts o) {
   if (!t) return NULL;
   ct_dtype dt = (int)o.dtype >= 0 ? o.dtype : t->dtype;
   if (!ct_dtype_is_floating(dt))

@@ -167,7 +167,7 @@ static void select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   if (!idx) return;
   const ct_in_meta *m = &n->in[0];
   int dim = (int)n->i[CT_MAX_DIMS + 1];
-  ct_tensor *mask = ct_zeros_(m->ndim, m->shape, CT_TENSOR_OPTS(.dtype = m->dtype));
+  ct_tensor *mask = ct_zeros_ex(m->ndim, m->shape, CT_TENSOR_OPTS(.dtype = m->dtype));
   if (!mask) return;
   ct_tensor *ic = ct__contig_as(idx, CT_INT64);
   int64_t outer = ct_numel(ic), st[CT_MAX_DIMS];
@@ -203,10 +203,10 @@ static ct_tensor *extreme(const char *opname, const char *node, const ct_tensor 
   return out;
 }
 
-ct_tensor *ct_amax_(const ct_tensor *t, ct_reduce_opts o) {
+ct_tensor *ct_amax_ex(const ct_tensor *t, ct_reduce_opts o) {
   return extreme("amax", "AmaxBackward0", t, &o.dim, o.keepdim, true);
 }
-ct_tensor *ct_amin_(const ct_tensor *t, ct_reduce_opts o) {
+ct_tensor *ct_amin_ex(const ct_tensor *t, ct_reduce_opts o) {
   return extreme("amin", "AminBackward0", t, &o.dim, o.keepdim, false);
 }
 ct_tensor *ct_max(const ct_tensor *t) {

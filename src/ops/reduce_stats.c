@@ -186,8 +186,8 @@ static ct_tensor *var_std(const ct_tensor *t, ct_var_opts o, bool is_std) {
   return out;
 }
 
-ct_tensor *ct_var_(const ct_tensor *t, ct_var_opts o) { return var_std(t, o, false); }
-ct_tensor *ct_std_(const ct_tensor *t, ct_var_opts o) { return var_std(t, o, true); }
+ct_tensor *ct_var_ex(const ct_tensor *t, ct_var_opts o) { return var_std(t, o, false); }
+ct_tensor *ct_std_ex(const ct_tensor *t, ct_var_opts o) { return var_std(t, o, true); }
 
 /* ---- norm ----------------------------------------------------------------------------------- */
 #define NORM_BODY double p = arg[0]; if (count == 0) res = 0; \
@@ -283,7 +283,7 @@ static void norm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   }
 }
 
-ct_tensor *ct_norm_(const ct_tensor *t, ct_norm_opts o) {
+ct_tensor *ct_norm_ex(const ct_tensor *t, ct_norm_opts o) {
   if (!t) return NULL;
   if (!ct_dtype_is_floating(t->dtype))
     return ct__err("norm(): input dtype should be either floating point or complex. Got %s instead.",
@@ -344,7 +344,7 @@ static void lse_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   gi[0] = ct_mul(ct__expand_reduced(g[0], n), ct_exp(ct_sub(x, ct__unsqueeze_reduced(out, n))));
 }
 
-ct_tensor *ct_logsumexp_(const ct_tensor *t, ct_reduce_opts o) {
+ct_tensor *ct_logsumexp_ex(const ct_tensor *t, ct_reduce_opts o) {
   if (!t) return NULL;
   ct_reduce_info ri;
   if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
@@ -387,5 +387,5 @@ static ct_tensor *all_any(const ct_tensor *t, ct_reduce_opts o, bool any) {
   return out;
 }
 
-ct_tensor *ct_all_(const ct_tensor *t, ct_reduce_opts o) { return all_any(t, o, false); }
-ct_tensor *ct_any_(const ct_tensor *t, ct_reduce_opts o) { return all_any(t, o, true); }
+ct_tensor *ct_all_ex(const ct_tensor *t, ct_reduce_opts o) { return all_any(t, o, false); }
+ct_tensor *ct_any_ex(const ct_tensor *t, ct_reduce_opts o) { return all_any(t, o, true); }

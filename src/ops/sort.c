@@ -263,7 +263,7 @@ static int64_t *slice_offsets(int nd, const int64_t *shape, const int64_t *st, i
 
 /* out = sort/topk(x) with indices: gx = zeros(x.shape).scatter(dim, indices, g) */
 static void select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  ct_tensor *z = ct_zeros_(n->in[0].ndim, n->in[0].shape, CT_TENSOR_OPTS(.dtype = n->in[0].dtype));
+  ct_tensor *z = ct_zeros_ex(n->in[0].ndim, n->in[0].shape, CT_TENSOR_OPTS(.dtype = n->in[0].dtype));
   gi[0] = n->in[0].ndim ? ct_scatter(z, n->i[0], ct__saved(n, 0), g[0]) : g[0];
 }
 

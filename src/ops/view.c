@@ -314,7 +314,7 @@ static void slice_scatter_backward(ct_node *n, ct_tensor *const *g, ct_tensor **
 /* zeros(shape) with g written into [start::step] of dim d; its own backward slices again */
 static ct_tensor *slice_scatter(ct_tensor *g, int nd, const int64_t *shape, int64_t d,
                                 int64_t start, int64_t step) {
-  ct_tensor *z = ct_zeros_(nd, shape, CT_TENSOR_OPTS(.dtype = g->dtype));
+  ct_tensor *z = ct_zeros_ex(nd, shape, CT_TENSOR_OPTS(.dtype = g->dtype));
   if (!z) return NULL;
   ct_tensor *v = slice_raw(z, d, start, g->shape[d], step);
   if (!v) return NULL;

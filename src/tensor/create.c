@@ -45,12 +45,12 @@ ct_tensor *ct_wrap_int(int64_t v) {
   return t;
 }
 
-ct_tensor *ct_empty_(int ndim, const int64_t *shape, ct_tensor_opts o) {
+ct_tensor *ct_empty_ex(int ndim, const int64_t *shape, ct_tensor_opts o) {
   ct_tensor *t = ct__empty(resolve(o.dtype, ct_get_default_dtype()), ndim, shape);
   return ct__finish_opts(t, o);
 }
 
-ct_tensor *ct_full_(int ndim, const int64_t *shape, double value, ct_tensor_opts o) {
+ct_tensor *ct_full_ex(int ndim, const int64_t *shape, double value, ct_tensor_opts o) {
   ct_tensor *t = ct__empty(resolve(o.dtype, ct_get_default_dtype()), ndim, shape);
   if (!t) return NULL;
   int64_t n = ct__numel_of(ndim, shape);
@@ -70,16 +70,16 @@ ct_tensor *ct_full_(int ndim, const int64_t *shape, double value, ct_tensor_opts
   return ct__finish_opts(t, o);
 }
 
-ct_tensor *ct_zeros_(int ndim, const int64_t *shape, ct_tensor_opts o) {
-  return ct_full_(ndim, shape, 0, o);
+ct_tensor *ct_zeros_ex(int ndim, const int64_t *shape, ct_tensor_opts o) {
+  return ct_full_ex(ndim, shape, 0, o);
 }
-ct_tensor *ct_ones_(int ndim, const int64_t *shape, ct_tensor_opts o) {
-  return ct_full_(ndim, shape, 1, o);
+ct_tensor *ct_ones_ex(int ndim, const int64_t *shape, ct_tensor_opts o) {
+  return ct_full_ex(ndim, shape, 1, o);
 }
 
 static bool integral(double v) { return isfinite(v) && v == floor(v); }
 
-ct_tensor *ct_arange_(double start, double end, double step, ct_tensor_opts o) {
+ct_tensor *ct_arange_ex(double start, double end, double step, ct_tensor_opts o) {
   if (step == 0) return ct__err("step must be nonzero");
   if (!isfinite(start) || !isfinite(end))
     return ct__err("unsupported range: %g -> %g", start, end);
@@ -98,7 +98,7 @@ ct_tensor *ct_arange_(double start, double end, double step, ct_tensor_opts o) {
   return ct__finish_opts(t, o);
 }
 
-ct_tensor *ct_linspace_(double start, double end, int64_t steps, ct_tensor_opts o) {
+ct_tensor *ct_linspace_ex(double start, double end, int64_t steps, ct_tensor_opts o) {
   if (steps < 0) return ct__err("number of steps must be non-negative");
   ct_dtype dt = resolve(o.dtype, ct_get_default_dtype());
   ct_tensor *t = ct__empty(dt, 1, &steps);
@@ -115,10 +115,10 @@ ct_tensor *ct_linspace_(double start, double end, int64_t steps, ct_tensor_opts 
   return ct__finish_opts(t, o);
 }
 
-ct_tensor *ct_eye_(int64_t n, int64_t m, ct_tensor_opts o) {
+ct_tensor *ct_eye_ex(int64_t n, int64_t m, ct_tensor_opts o) {
   if (m < 0) m = n; /* eye(n) */
   if (n < 0) return ct__err("n must be greater or equal to 0, got %lld", (long long)n);
-  ct_tensor *t = ct_zeros_(2, (int64_t[]){n, m}, CT_TENSOR_OPTS(.dtype = o.dtype));
+  ct_tensor *t = ct_zeros_ex(2, (int64_t[]){n, m}, CT_TENSOR_OPTS(.dtype = o.dtype));
   if (!t) return NULL;
   char *p = ct__ptr(t);
   size_t isz = ct_dtype_size(t->dtype);
@@ -131,15 +131,15 @@ static ct_tensor_opts like_opts(const ct_tensor *t, ct_tensor_opts o) {
   return o;
 }
 
-ct_tensor *ct_empty_like_(const ct_tensor *t, ct_tensor_opts o) {
-  return t ? ct_empty_(t->ndim, t->shape, like_opts(t, o)) : NULL;
+ct_tensor *ct_empty_like_ex(const ct_tensor *t, ct_tensor_opts o) {
+  return t ? ct_empty_ex(t->ndim, t->shape, like_opts(t, o)) : NULL;
 }
-ct_tensor *ct_zeros_like_(const ct_tensor *t, ct_tensor_opts o) {
-  return t ? ct_zeros_(t->ndim, t->shape, like_opts(t, o)) : NULL;
+ct_tensor *ct_zeros_like_ex(const ct_tensor *t, ct_tensor_opts o) {
+  return t ? ct_zeros_ex(t->ndim, t->shape, like_opts(t, o)) : NULL;
 }
-ct_tensor *ct_ones_like_(const ct_tensor *t, ct_tensor_opts o) {
-  return t ? ct_ones_(t->ndim, t->shape, like_opts(t, o)) : NULL;
+ct_tensor *ct_ones_like_ex(const ct_tensor *t, ct_tensor_opts o) {
+  return t ? ct_ones_ex(t->ndim, t->shape, like_opts(t, o)) : NULL;
 }
-ct_tensor *ct_full_like_(const ct_tensor *t, double v, ct_tensor_opts o) {
-  return t ? ct_full_(t->ndim, t->shape, v, like_opts(t, o)) : NULL;
+ct_tensor *ct_full_like_ex(const ct_tensor *t, double v, ct_tensor_opts o) {
+  return t ? ct_full_ex(t->ndim, t->shape, v, like_opts(t, o)) : NULL;
 }

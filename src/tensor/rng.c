@@ -463,28 +463,28 @@ static ct_tensor *make_filled(int ndim, const int64_t *shape, ct_dtype dt, ct_te
   return ct__finish_opts(t, o);
 }
 
-ct_tensor *ct_rand_(int ndim, const int64_t *shape, ct_tensor_opts o) {
+ct_tensor *ct_rand_ex(int ndim, const int64_t *shape, ct_tensor_opts o) {
   ct_dtype dt = resolve(o.dtype, ct_get_default_dtype());
   if (check_uniform(dt, 0, 1)) return NULL;
   return make_filled(ndim, shape, dt, o, (fill_spec){.kind = FILL_UNIFORM, .a = 0, .b = 1});
 }
 
-ct_tensor *ct_randn_(int ndim, const int64_t *shape, ct_tensor_opts o) {
+ct_tensor *ct_randn_ex(int ndim, const int64_t *shape, ct_tensor_opts o) {
   ct_dtype dt = resolve(o.dtype, ct_get_default_dtype());
   if (check_normal(dt, 1)) return NULL;
   return make_filled(ndim, shape, dt, o, (fill_spec){.kind = FILL_NORMAL, .a = 0, .b = 1});
 }
 
-ct_tensor *ct_rand_like_(const ct_tensor *t, ct_tensor_opts o) {
+ct_tensor *ct_rand_like_ex(const ct_tensor *t, ct_tensor_opts o) {
   if (!t) return NULL;
   o.dtype = resolve(o.dtype, t->dtype);
-  return ct_rand_(t->ndim, t->shape, o);
+  return ct_rand_ex(t->ndim, t->shape, o);
 }
 
-ct_tensor *ct_randn_like_(const ct_tensor *t, ct_tensor_opts o) {
+ct_tensor *ct_randn_like_ex(const ct_tensor *t, ct_tensor_opts o) {
   if (!t) return NULL;
   o.dtype = resolve(o.dtype, t->dtype);
-  return ct_randn_(t->ndim, t->shape, o);
+  return ct_randn_ex(t->ndim, t->shape, o);
 }
 
 /* random_(from, to)'s range check: integer dtypes must hold from and to - 1. */
@@ -505,7 +505,7 @@ static int check_int_range(ct_dtype dt, int64_t from, int64_t to) {
   return 0;
 }
 
-ct_tensor *ct_randint_(int64_t low, int64_t high, int ndim, const int64_t *shape,
+ct_tensor *ct_randint_ex(int64_t low, int64_t high, int ndim, const int64_t *shape,
                        ct_tensor_opts o) {
   ct_dtype dt = resolve(o.dtype, CT_INT64);
   if (check_int_range(dt, low, high)) return NULL;
@@ -527,7 +527,7 @@ ct_tensor *ct_randint_(int64_t low, int64_t high, int ndim, const int64_t *shape
     }                                                                 \
   } break;
 
-ct_tensor *ct_randperm_(int64_t n, ct_tensor_opts o) {
+ct_tensor *ct_randperm_ex(int64_t n, ct_tensor_opts o) {
   ct_dtype dt = resolve(o.dtype, CT_INT64);
   if (n < 0) return ct__err("Trying to create tensor with negative dimension %lld: [%lld]",
                             (long long)n, (long long)n);

@@ -81,7 +81,7 @@ static void test_null_core(void **state) {
   ct_tensor_map_free(NULL);
   /* NULL non-tensor pointers: a message is fine, a crash is not */
   NM(!ct_tensor_from(NULL, CT_FLOAT32, 1, (int64_t[]){2})); NM(!ct_from_blob(NULL, CT_FLOAT32, 1, (int64_t[]){2}));
-  NM(!ct_zeros_(2, NULL, CT_TENSOR_OPTS())); NM(isnan(ct_get(x, NULL))); NM(ct_set(x, NULL, 1) < 0);
+  NM(!ct_zeros_ex(2, NULL, CT_TENSOR_OPTS())); NM(isnan(ct_get(x, NULL))); NM(ct_set(x, NULL, 1) < 0);
   NM(ct_to_doubles(x, NULL, 8) < 0); NM(ct_npy_load(NULL) == NULL); NM(ct_npy_save(NULL, x) < 0);
   NM(ct_npy_loads(NULL, 10) == NULL); NM(ct_safetensors_load(NULL) == NULL);
   NM(ct_safetensors_loads(NULL, 10) == NULL); NM(ct_safetensors_save(NULL, map) < 0);

@@ -318,13 +318,13 @@ typedef ct_tensor *(*dim_fn)(const ct_tensor *, int64_t dim, bool keepdim);
     (void)o;                                                                                  \
     return call;                                                                             \
   }
-RED(r_sum, ct_sum_(t, o))
-RED(r_mean, ct_mean_(t, o))
-RED(r_amax, ct_amax_(t, o))
-RED(r_amin, ct_amin_(t, o))
-RED(r_lse, ct_logsumexp_(t, o))
-RED(r_all, ct_all_(t, o))
-RED(r_any, ct_any_(t, o))
+RED(r_sum, ct_sum_ex(t, o))
+RED(r_mean, ct_mean_ex(t, o))
+RED(r_amax, ct_amax_ex(t, o))
+RED(r_amin, ct_amin_ex(t, o))
+RED(r_lse, ct_logsumexp_ex(t, o))
+RED(r_all, ct_all_ex(t, o))
+RED(r_any, ct_any_ex(t, o))
 RED(r_sum_f64, ct_sum(t, .dim = o.dim, .keepdim = kd, .dtype = CT_FLOAT64))
 RED(r_var, ct_var(t, .dim = o.dim, .keepdim = kd))
 RED(r_std0, ct_std(t, .dim = o.dim, .keepdim = kd, .correction = 0))

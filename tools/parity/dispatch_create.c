@@ -42,7 +42,7 @@ static int h_full(pcall *c) {
   ct_tensor_opts o = factory_opts(c);
   need_dtype_if_integral(c, o, v, "fill_value");
   P_CHECK(c);
-  return p_out(c, ct_full_(n, s, v, o));
+  return p_out(c, ct_full_ex(n, s, v, o));
 }
 
 /* torch.arange(start=0, end, step=1, *, dtype=None): arange(end) has one positional */
@@ -61,7 +61,7 @@ static int h_arange(pcall *c) {
   bool integral = start == floor(start) && end == floor(end) && step == floor(step);
   need_dtype_if_integral(c, o, integral ? 0 : 0.5, "start/end/step");
   P_CHECK(c);
-  return p_out(c, ct_arange_(start, end, step, o));
+  return p_out(c, ct_arange_ex(start, end, step, o));
 }
 
 /* torch.linspace(start, end, steps, *, dtype=None) */
@@ -70,7 +70,7 @@ static int h_linspace(pcall *c) {
   int64_t n = p_int_req(c, 2, "steps");
   ct_tensor_opts o = factory_opts(c);
   P_CHECK(c);
-  return p_out(c, ct_linspace_(a, b, n, o));
+  return p_out(c, ct_linspace_ex(a, b, n, o));
 }
 
 /* torch.eye(n, m=None, *, dtype=None) */
@@ -78,7 +78,7 @@ static int h_eye(pcall *c) {
   int64_t n = p_int_req(c, 0, "n"), m = p_int_opt(c, 1, "m");
   ct_tensor_opts o = factory_opts(c);
   P_CHECK(c);
-  return p_out(c, ct_eye_(n, m == CT_NONE ? n : m, o));
+  return p_out(c, ct_eye_ex(n, m == CT_NONE ? n : m, o));
 }
 
 /* torch.zeros_like(input, *, dtype=None, ...) / ones_like / full_like(input, fill_value) */
@@ -90,8 +90,8 @@ static int h_like(pcall *c) {
   ct_tensor_opts o = factory_opts(c);
   p_expect_null(c, -1, "memory_format");
   P_CHECK(c);
-  if (full) return p_out(c, ct_full_like_(x, v, o));
-  return p_out(c, kind[0] == 'o' ? ct_ones_like_(x, o) : ct_zeros_like_(x, o));
+  if (full) return p_out(c, ct_full_like_ex(x, v, o));
+  return p_out(c, kind[0] == 'o' ? ct_ones_like_ex(x, o) : ct_zeros_like_ex(x, o));
 }
 
 /* Tensor.detach_() */
@@ -102,8 +102,8 @@ static int h_detach_(pcall *c) {
 }
 
 const parity_handler parity_handlers_create[] = {
-    {"torch.zeros", h_factory, &(const p_factory){ct_zeros_}},
-    {"torch.ones", h_factory, &(const p_factory){ct_ones_}},
+    {"torch.zeros", h_factory, &(const p_factory){ct_zeros_ex}},
+    {"torch.ones", h_factory, &(const p_factory){ct_ones_ex}},
     {"torch.full", h_full, NULL},
     {"torch.arange", h_arange, NULL},
     {"torch.linspace", h_linspace, NULL},

@@ -47,7 +47,7 @@ static int h_var(pcall *c) {
   const cJSON *corr = p_arg(c, -1, "correction");
   if (corr && !cJSON_IsNull(corr)) o.correction = p_num(c, -1, "correction", 1);
   P_CHECK(c);
-  return p_out(c, c->data ? ct_std_(x, o) : ct_var_(x, o));
+  return p_out(c, c->data ? ct_std_ex(x, o) : ct_var_ex(x, o));
 }
 
 /* p as torch.norm takes it: a number or 'fro' (= 2); 'nuc' is a matrix norm. */
@@ -71,7 +71,7 @@ static int h_norm(pcall *c) {
   o.keepdim = p_bool(c, 3, "keepdim", false);
   ct_dtype dt = p_dtype(c, vec ? -1 : 4, "dtype");
   P_CHECK(c);
-  return p_out(c, ct_norm_(dt == CT_DTYPE_UNSET ? x : ct_to(x, dt), o));
+  return p_out(c, ct_norm_ex(dt == CT_DTYPE_UNSET ? x : ct_to(x, dt), o));
 }
 
 /* torch.max(input) / torch.max(input, dim, keepdim=False) / torch.max(input, other) */
@@ -138,13 +138,13 @@ static int h_softmax(pcall *c) {
 #define SM(n, f, func) {n, h_softmax, &(const p_softmax){f, func}}
 
 const parity_handler parity_handlers_reduce[] = {
-    R2("sum", ct_sum_, true, false, false),
-    R2("mean", ct_mean_, true, false, false),
-    R2("amax", ct_amax_, false, false, false),
-    R2("amin", ct_amin_, false, false, false),
-    R2("logsumexp", ct_logsumexp_, false, true, false),
-    R2("all", ct_all_, false, false, true),
-    R2("any", ct_any_, false, false, true),
+    R2("sum", ct_sum_ex, true, false, false),
+    R2("mean", ct_mean_ex, true, false, false),
+    R2("amax", ct_amax_ex, false, false, false),
+    R2("amin", ct_amin_ex, false, false, false),
+    R2("logsumexp", ct_logsumexp_ex, false, true, false),
+    R2("all", ct_all_ex, false, false, true),
+    R2("any", ct_any_ex, false, false, true),
     {"torch.prod", h_prod, NULL}, {"Tensor.prod", h_prod, NULL},
     {"torch.var", h_var, NULL}, {"Tensor.var", h_var, NULL},
     {"torch.std", h_var, "std"}, {"Tensor.std", h_var, "std"},
