@@ -84,6 +84,8 @@ static inline char *ct__ptr(const ct_tensor *t) {
 double ct__load(const void *p, ct_dtype dt);
 void ct__store(void *p, ct_dtype dt, double v);
 int64_t ct__load_i64(const void *p, ct_dtype dt);
+/* Address of t[index] (ndim entries, negative from the end); NULL + error when out of range. */
+char *ct__elem_ptr(const ct_tensor *t, const int64_t *index);
 
 /* Internal scopes: ops open one so their temporaries die at the op's end. */
 #define CT_OP_BEGIN() ct_scope_begin()

@@ -429,7 +429,7 @@ bool ct_is_contiguous(const ct_tensor *t) {
 }
 
 /* ---- element access ------------------------------------------------------------------------- */
-static char *elem_ptr(const ct_tensor *t, const int64_t *index) {
+char *ct__elem_ptr(const ct_tensor *t, const int64_t *index) {
   int64_t off = 0;
   for (int i = 0; i < t->ndim; i++) {
     int64_t ix = index[i] < 0 ? index[i] + t->shape[i] : index[i];
@@ -459,28 +459,8 @@ double ct_get(const ct_tensor *t, const int64_t *index) {
     ct__err("index is NULL");
     return NAN;
   }
-  char *p = elem_ptr(t, index);
+  char *p = ct__elem_ptr(t, index);
   return p ? ct__load(p, t->dtype) : NAN;
-}
-
-int ct_set(ct_tensor *t, const int64_t *index, double value) {
-  if (!t) return -1;
-  if (t->ndim > 0 && !index) return ct__errs("index is NULL");
-  char *p = elem_ptr(t, index);
-  if (!p) return -1;
-  if (t->requires_grad && ct_is_grad_enabled()) {
-    /* t[i, j] = v under autograd is select + fill_: PyTorch's view-of-a-leaf error, or
-     * CopySlices on t */
-    CT_OP_BEGIN();
-    ct_tensor *e = t;
-    for (int i = 0; i < t->ndim && e; i++) e = ct_select(e, 0, index[i]);
-    ct_tensor *r = e ? ct_fill_(e, value) : NULL;
-    ct_scope_end();
-    return r ? 0 : -1;
-  }
-  ct__store(p, t->dtype, value);
-  t->storage->version++;
-  return 0;
 }
 
 int64_t ct_to_doubles(const ct_tensor *t, double *out, int64_t cap) {
