@@ -48,6 +48,10 @@ struct ct_tensor {
 void *ct__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ct__errs(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns -1 */
 bool ct__has_error(void);
+/* Hold back the handler / abort of errors recorded until the matching end (anomaly mode
+ * reports the failing node first); nests. */
+void ct__error_defer_begin(void);
+void ct__error_defer_end(void);
 /* PyTorch's type names: "torch.FloatTensor" */
 const char *ct__legacy_type_name(ct_dtype dt);
 /* "[2, 3]" into buf */
@@ -80,12 +84,12 @@ static inline char *ct__ptr(const ct_tensor *t) {
 }
 #define CT_PTR(t, T) ((T *)ct__ptr(t))
 
+/* Address of t[index] (ndim entries, negative from the end); NULL + error when out of range. */
+char *ct__elem_ptr(const ct_tensor *t, const int64_t *index);
 /* Read / write one element at a byte pointer as double (slow paths, printing). */
 double ct__load(const void *p, ct_dtype dt);
 void ct__store(void *p, ct_dtype dt, double v);
 int64_t ct__load_i64(const void *p, ct_dtype dt);
-/* Address of t[index] (ndim entries, negative from the end); NULL + error when out of range. */
-char *ct__elem_ptr(const ct_tensor *t, const int64_t *index);
 
 /* Internal scopes: ops open one so their temporaries die at the op's end. */
 #define CT_OP_BEGIN() ct_scope_begin()
@@ -283,6 +287,7 @@ struct ct_node {
   double d[4];
   int64_t i[CT_MAX_DIMS + 4];
   void *ctx; /* larger extras (custom functions), freed by destroy */
+  struct ct_anomaly_meta *anomaly; /* anomaly mode: where the forward ran (anomaly.c) */
   /* Engine scratch. */
   int deps;
   bool needed, visited;
@@ -299,6 +304,9 @@ ct_node *ct__node_new(const char *name, ct_backward_fn bw, int n_in, ct_tensor *
 void ct__set_history(ct_tensor *out, ct_node *n, int nr);
 /* Save an input (or, is_output, an output of this node) for backward. */
 void ct__save(ct_node *n, const ct_tensor *t, bool is_output);
+/* In-place ops computed out of place: what n saved of its output `from` becomes an alias
+ * of `to` (the tensor written), at to's current version. */
+void ct__resave_output(ct_node *n, const ct_tensor *from, const ct_tensor *to);
 /* Unpack saved tensor i: error (NULL) if freed or modified in place since. */
 ct_tensor *ct__saved(ct_node *n, int i);
 /* The edge a gradient for t flows along (grad_fn or the leaf's AccumulateGrad). */
@@ -314,6 +322,11 @@ int ct__copy_slices(ct_tensor *view, ct_node *n);
 /* A view whose base was modified in place since its grad_fn was set gets a fresh
  * AsStridedBackward0 of the base, as PyTorch regenerates it. */
 void ct__refresh_view(ct_tensor *t);
+/* Anomaly mode (anomaly.c): record where n is made; report a failed backward of n. */
+typedef struct ct_anomaly_meta ct_anomaly_meta;
+void ct__anomaly_record(ct_node *n);
+void ct__anomaly_report(const ct_node *n);
+void ct__anomaly_thread_exit(void);
 /* Drop the node reference held by the creator after attaching it. */
 void ct__node_decref(ct_node *n);
 void ct__node_incref(ct_node *n);
@@ -328,10 +341,45 @@ int ct__check_inplace(ct_tensor *t);
 void ct__bump_version(ct_tensor *t);
 void ct__rebase_history(ct_tensor *t, ct_node *n);
 
-/* In-place support (arith.c): PyTorch's checks (leaf, castable result, shape), and the
- * autograd path: copy an out-of-place result r into a and give a r's history. */
+/* Memory overlap (overlap.c), ATen's MemoryOverlap rules. */
+typedef enum { CT_OVERLAP_NO, CT_OVERLAP_YES, CT_OVERLAP_TOO_HARD } ct_mem_overlap;
+typedef enum {
+  CT_OVERLAP_NONE, CT_OVERLAP_FULL, CT_OVERLAP_PARTIAL, CT_OVERLAP_UNKNOWN /* too hard */
+} ct_overlap_status;
+/* Tensor.is_non_overlapping_and_dense(): a permutation of a contiguous layout. */
+bool ct__non_overlapping_and_dense(const ct_tensor *t);
+/* has_internal_overlap: YES when some element sits where another does (a stride-0 dim). */
+ct_mem_overlap ct__internal_overlap(const ct_tensor *t);
+/* get_overlap_status(a, b): FULL for the same memory laid out alike. */
+ct_overlap_status ct__overlap_status(const ct_tensor *a, const ct_tensor *b);
+/* PyTorch's errors, 0 or -1: assert_no_internal_overlap(out), assert_no_partial_overlap. */
+int ct__assert_no_internal_overlap(const ct_tensor *t);
+int ct__assert_no_partial_overlap(const ct_tensor *out, const ct_tensor *in);
+/* What TensorIterator checks for an op writing out: no internal overlap in out, and no
+ * input (other than out itself) partially overlapping it. For in-place, copy_ and out=. */
+int ct__check_overlaps(const ct_tensor *out, int n, const ct_tensor *const *inputs);
+
+/* One driver for every in-place op t.op_(...) (arith.c). PyTorch's checks (leaf, overlap,
+ * shape, castable result); then without autograd the kernel writes t directly, and with
+ * autograd (or when t's dtype has no in-place loop, so the op raises its own error) the
+ * out-of-place op runs and its values and history move into t. */
+typedef struct ct_inplace_spec {
+  const char *name;        /* kernel name for "not implemented for" errors */
+  ct_dtype result_type;    /* the out-of-place result's dtype: must cast to t's */
+  const ct_tensor *other;  /* a tensor operand broadcast to t, or NULL */
+  const ct_loop_fn *loops; /* in-place loops by t's dtype, or NULL: always out of place */
+  void *ctx;               /* the loops' ctx */
+  bool other_raw;          /* other reaches the loop unconverted (masked_fill's bool mask) */
+  bool needs_input;        /* the backward reads t's old value: the graph gets a copy */
+  /* the out-of-place op, one of: */
+  ct_tensor *(*unary)(const ct_tensor *t);
+  ct_tensor *(*binary)(const ct_tensor *t, const ct_tensor *other);
+  ct_tensor *(*call)(const ct_tensor *t, const void *arg); /* extra arguments in arg */
+  const void *arg;
+} ct_inplace_spec;
+ct_tensor *ct__inplace(ct_tensor *t, const ct_inplace_spec *s);
+/* The checks alone (for ops with their own in-place path), 0 or -1; b may be NULL. */
 int ct__inplace_check(ct_tensor *a, const ct_tensor *b, ct_dtype result_type);
-ct_tensor *ct__inplace_finish(ct_tensor *a, ct_tensor *r);
 /* A Python number operand: integral values act as ints, others as floats. */
 ct_tensor *ct__wrap_number(double s);
 /* torch.can_cast(from, to) */

@@ -57,6 +57,25 @@ bool ct_is_grad_enabled(void);
 #define CT_NO_GRAD CT__GRAD_MODE(false)
 #define CT_ENABLE_GRAD CT__GRAD_MODE(true)
 
+/* Anomaly mode (torch.autograd.set_detect_anomaly(mode)): while on, each graph node
+ * records where its forward ran (a backtrace), backward checks every gradient a node
+ * returns for NaN ("Function 'MulBackward0' returned nan values in its 0th output."), and a
+ * node whose backward fails is reported on stderr, "Error detected in MulBackward0.
+ * Traceback of forward call that caused the error: ...", before the error returns (or the
+ * error handler / abort mode acts). Slows every op: for debugging. Process-wide; returns
+ * the previous mode. Frames are named when the program exports its symbols (-rdynamic)
+ * or with addr2line on a debug build. */
+bool ct_set_detect_anomaly(bool enabled);
+/* torch.is_anomaly_enabled() */
+bool ct_is_anomaly_enabled(void);
+/* The last report of a failed backward under anomaly mode in this thread, or NULL. */
+const char *ct_anomaly_report(void);
+/* CT_DETECT_ANOMALY { ... }: anomaly mode inside the block (torch.autograd.detect_anomaly);
+ * the same rule as CT_NO_GRAD about leaving the block. */
+#define CT_DETECT_ANOMALY                                                                     \
+  for (int ct__am_prev = ct_set_detect_anomaly(true), ct__am_once = 1; ct__am_once;          \
+       ct_set_detect_anomaly(ct__am_prev), ct__am_once = 0)
+
 /* ---- custom functions (torch.autograd.Function) ------------------------------------ */
 typedef struct ct_function_ctx ct_function_ctx;
 /* forward: compute outputs[0..n_out) from inputs (runs under no-grad); may save tensors. */

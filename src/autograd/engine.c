@@ -2,6 +2,7 @@
  * lead to no wanted gradient, runs the rest in dependency order (Kahn), accumulates into
  * leaves' .grad (backward) or captures the inputs' gradients (autograd.grad). */
 #include "../internal.h"
+#include <math.h>
 
 /* A node list that lives in its inline array until the graph outgrows it: a small graph's
  * backward then allocates nothing for its bookkeeping. */
@@ -49,24 +50,25 @@ static int accumulate(ct_tensor **slot, ct_tensor *g) {
   return 0;
 }
 
-/* Store into a tensor's .grad as PyTorch does: the first gradient is copied (or kept
- * with its graph under create_graph), later ones are added. */
+/* Store into a tensor's .grad as PyTorch's AccumulateGrad does: the first gradient is
+ * stolen when nobody else can see it, else copied (under create_graph by a differentiable
+ * copy_, so .grad's grad_fn is CopyBackwards); later ones are added, out of place with a
+ * graph under create_graph, in place otherwise. */
 static int accumulate_grad(ct_tensor *v, ct_tensor *g, bool create_graph) {
   if (g->dtype != v->dtype) g = ct_to(g, v->dtype);
   if (!g) return -1;
   if (!v->grad) {
-    /* A gradient nobody else can see (only the engine's buffer holds it, no views, no
-     * history) is stolen; anything shared is copied so later in-place accumulation into
-     * .grad cannot change another tensor. Under create_graph the graph is kept. */
+    /* private: only the engine's buffer holds it, no views, no history. Anything shared
+     * is copied so later in-place accumulation into .grad cannot change another tensor. */
     bool private_ = g->refcount == 1 && g->storage->refcount == 1 && !g->grad_fn &&
                     ct_is_contiguous(g) && g->storage->owns;
-    ct_tensor *c = create_graph || private_ ? g : ct_clone(g);
+    ct_tensor *c = create_graph ? ct_copy_(ct_empty_like(g), g) : private_ ? g : ct_clone(g);
     if (!c) return -1;
     ct__tensor_incref(c);
     v->grad = c;
     return 0;
   }
-  if (create_graph || v->grad->requires_grad) {
+  if (create_graph) {
     ct_tensor *sum = ct_add(v->grad, g);
     if (!sum) return -1;
     ct__tensor_incref(sum);
@@ -75,6 +77,21 @@ static int accumulate_grad(ct_tensor *v, ct_tensor *g, bool create_graph) {
     return 0;
   }
   return ct_add_(v->grad, g) ? 0 : -1;
+}
+
+/* Anomaly mode's check of what n's backward returned: PyTorch's error for a NaN. */
+static int check_nan(const ct_node *n, ct_tensor *const *gin) {
+  for (int i = 0; i < n->n_in; i++) {
+    ct_tensor *g = gin[i];
+    if (!g || !ct_dtype_is_floating(g->dtype)) continue;
+    ct_tensor *c = ct__contig_as(g, CT_FLOAT64);
+    if (!c) return -1;
+    const double *p = CT_PTR(c, double);
+    for (int64_t k = 0, m = ct_numel(c); k < m; k++)
+      if (isnan(p[k]))
+        return ct__errs("Function '%s' returned nan values in its %dth output.", n->name, i);
+  }
+  return 0;
 }
 
 typedef struct {
@@ -231,8 +248,14 @@ static int run(int n_roots, ct_tensor *const *roots, ct_tensor *const *root_grad
           ct_tensor **gin = n->n_in <= 8 ? gin_small : calloc((size_t)n->n_in, sizeof(ct_tensor *));
           if (!gin) goto done;
           ct_scope_begin();
+          bool anomaly = ct_is_anomaly_enabled();
+          if (anomaly) ct__error_defer_begin();
           n->backward(n, n->buf, gin);
-          int bad = ct__has_error();
+          int bad = ct__has_error() || (anomaly && check_nan(n, gin));
+          if (anomaly) {
+            if (bad) ct__anomaly_report(n);
+            ct__error_defer_end();
+          }
           for (int i = 0; i < n->n_in && !bad; i++) {
             ct_node *c = n->next[i].fn;
             if (c && gin[i] && c->needed && accumulate(&c->buf[n->next[i].nr], gin[i])) bad = 1;

@@ -36,12 +36,14 @@ void ct__node_thread_exit(void) {
   free(g_pending);
   g_pending = NULL;
   g_npending = g_cap_pending = 0;
+  ct__anomaly_thread_exit();
 }
 
 static void node_destroy(ct_node *n) {
   for (int i = 0; i < n->n_in; i++) ct__node_decref(n->next[i].fn);
   release_saved(n);
   if (n->destroy) n->destroy(n);
+  free(n->anomaly);
   free(n->retained);
   if (n->n_in >= NODE_CLASSES || !ct__cache_push(&g_free_nodes[n->n_in], n)) free(n);
 }
@@ -83,6 +85,7 @@ ct_node *ct__node_alloc(const char *name, ct_backward_fn bw, int n_in, int n_out
   n->seq = g_seq++;
   n->next = (ct_edge *)(n + 1);
   n->in = (ct_in_meta *)(n->next + n_in);
+  if (ct_is_anomaly_enabled()) ct__anomaly_record(n);
   return n;
 }
 
@@ -139,14 +142,8 @@ void ct__set_history(ct_tensor *out, ct_node *n, int nr) {
   out->view_version = out->storage->version;
 }
 
-void ct__save(ct_node *n, const ct_tensor *t, bool is_output) {
-  if (!n) return;
-  if (n->n_saved == CT_NODE_MAX_SAVED) {
-    ct__err("internal: too many saved tensors in %s", n->name);
-    return;
-  }
-  ct_saved *s = &n->saved[n->n_saved++];
-  if (!t) return; /* an empty slot keeps the numbering of the others */
+/* Fill slot s with t (see ct__save). */
+static void save_into(ct_saved *s, const ct_tensor *t, bool is_output) {
   s->version = t->storage->version;
   s->is_output = is_output;
   s->output_nr = t->output_nr;
@@ -164,6 +161,40 @@ void ct__save(ct_node *n, const ct_tensor *t, bool is_output) {
   }
 }
 
+void ct__save(ct_node *n, const ct_tensor *t, bool is_output) {
+  if (!n) return;
+  if (n->n_saved == CT_NODE_MAX_SAVED) {
+    ct__err("internal: too many saved tensors in %s", n->name);
+    return;
+  }
+  ct_saved *s = &n->saved[n->n_saved++];
+  if (!t) return; /* an empty slot keeps the numbering of the others */
+  save_into(s, t, is_output);
+}
+
+void ct__resave_output(ct_node *n, const ct_tensor *from, const ct_tensor *to) {
+  for (int i = 0; i < n->n_saved; i++) {
+    ct_saved *s = &n->saved[i];
+    if (!s->is_output || !s->t || s->t->storage != from->storage) continue;
+    int nr = s->output_nr;
+    ct__tensor_decref(s->t);
+    s->t = NULL;
+    save_into(s, to, true);
+    s->output_nr = nr;
+  }
+}
+
+/* The end of the modified-by-an-inplace-operation message, as PyTorch words it with anomaly
+ * mode off and on. */
+static const char *anomaly_hint(void) {
+  return ct_is_anomaly_enabled()
+             ? "Hint: the backtrace further above shows the operation that failed to compute "
+               "its gradient. The variable in question was changed in there or anywhere later. "
+               "Good luck!"
+             : "Hint: enable anomaly detection to find the operation that failed to compute its "
+               "gradient, with ct_set_detect_anomaly(true).";
+}
+
 ct_tensor *ct__saved(ct_node *n, int i) {
   ct_saved *s = &n->saved[i];
   if (n->released || !s->t)
@@ -179,25 +210,19 @@ ct_tensor *ct__saved(ct_node *n, int i) {
     if (s->is_output)
       return ct__err("one of the variables needed for gradient computation has been modified by "
                      "an inplace operation: [%s %s], which is output %d of %s, is at version "
-                     "%lld; expected version %lld instead. Hint: enable anomaly detection to find "
-                     "the operation that failed to compute its gradient, with "
-                     "torch.autograd.set_detect_anomaly(True).",
+                     "%lld; expected version %lld instead. %s",
                      ct__legacy_type_name(t->dtype), shp, s->output_nr, n->name,
-                     (long long)t->storage->version, (long long)s->version);
+                     (long long)t->storage->version, (long long)s->version, anomaly_hint());
     if (t->grad_fn) /* PyTorch names the tensor's current grad_fn */
       return ct__err("one of the variables needed for gradient computation has been modified by "
                      "an inplace operation: [%s %s], which is output %d of %s, is at version "
-                     "%lld; expected version %lld instead. Hint: enable anomaly detection to find "
-                     "the operation that failed to compute its gradient, with "
-                     "torch.autograd.set_detect_anomaly(True).",
+                     "%lld; expected version %lld instead. %s",
                      ct__legacy_type_name(t->dtype), shp, t->output_nr, t->grad_fn->name,
-                     (long long)t->storage->version, (long long)s->version);
+                     (long long)t->storage->version, (long long)s->version, anomaly_hint());
     return ct__err("one of the variables needed for gradient computation has been modified by an "
-                   "inplace operation: [%s %s] is at version %lld; expected version %lld instead. "
-                   "Hint: enable anomaly detection to find the operation that failed to compute "
-                   "its gradient, with torch.autograd.set_detect_anomaly(True).",
+                   "inplace operation: [%s %s] is at version %lld; expected version %lld instead. %s",
                    ct__legacy_type_name(t->dtype), shp, (long long)t->storage->version,
-                   (long long)s->version);
+                   (long long)s->version, anomaly_hint());
   }
   if (s->is_output && g_grad_enabled) { /* double backward needs the output's history */
     ct_tensor *v = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
@@ -216,11 +241,6 @@ void ct__release_saved(ct_node *n) {
 int ct__check_inplace(ct_tensor *t) {
   if (g_grad_enabled && t->requires_grad && !t->grad_fn)
     return ct__errs("a leaf Variable that requires grad is being used in an in-place operation.");
-  for (int i = 0; i < t->ndim; i++) /* an expanded tensor: one element in several places */
-    if (t->strides[i] == 0 && t->shape[i] > 1)
-      return ct__errs("unsupported operation: more than one element of the written-to tensor "
-                      "refers to a single memory location. Please clone() the tensor before "
-                      "performing the operation.");
   if (t->base && g_grad_enabled && t->base->requires_grad) {
     if (!t->base->grad_fn)
       return ct__errs("a view of a leaf Variable that requires grad is being used in an in-place "
@@ -229,7 +249,8 @@ int ct__check_inplace(ct_tensor *t) {
       return ct__errs("ctorch: in-place operation on a view of a non-contiguous tensor that "
                       "requires grad is not supported; clone() the base first");
   }
-  return 0;
+  /* the kernel's check, after autograd's as in PyTorch: an expanded tensor */
+  return ct__assert_no_internal_overlap(t);
 }
 
 void ct__bump_version(ct_tensor *t) { t->storage->version++; }

@@ -129,16 +129,24 @@ SCALAR_FORM(ct_div_scalar, ct_div(a, w))
 /* ---- in-place forms ----------------------------------------------------------------------
  * Without autograd the kernel writes straight into a. With autograd the out-of-place op
  * builds the graph, its values are copied into a, and a takes over its history. */
-ct_tensor *ct__inplace_finish(ct_tensor *a, ct_tensor *r) {
+
+/* r (the out-of-place result) moves into a: its values, its history, and what its node
+ * saved of r, which now lives in a (so a later in-place op on a is caught at backward, at
+ * the version this op leaves a at, as PyTorch's exp_ saves self). */
+static ct_tensor *inplace_finish(ct_tensor *a, ct_tensor *r) {
   if (!r) return NULL;
   ct__copy_into(a, r);
   ct__bump_version(a);
-  if (r->grad_fn) ct__rebase_history(a, r->grad_fn);
+  if (r->grad_fn) {
+    ct__resave_output(r->grad_fn, r, a);
+    ct__rebase_history(a, r->grad_fn);
+  }
   return a;
 }
 
 int ct__inplace_check(ct_tensor *a, const ct_tensor *b, ct_dtype rt) {
   if (ct__check_inplace(a)) return -1;
+  if (b && ct__check_overlaps(a, 1, &b)) return -1;
   if (!ct__can_cast(rt, a->dtype))
     return ct__errs("result type %s can't be cast to the desired output type %s",
                     ct__dtype_short(rt), ct__dtype_short(a->dtype));
@@ -154,40 +162,65 @@ int ct__inplace_check(ct_tensor *a, const ct_tensor *b, ct_dtype rt) {
   return 0;
 }
 
-/* needs_input: the backward reads a's old value (mul, div), so the graph gets a copy that
- * keeps a's history instead of a itself, which is about to be overwritten. */
-static ct_tensor *inplace_binary(ct_tensor *a, const ct_tensor *b, const char *name,
-                                 const ct_loop_fn *loops, ct_dtype rt, void *ctx,
-                                 ct_tensor *(*outofplace)(const ct_tensor *, const ct_tensor *),
-                                 bool needs_input) {
-  if (ct__inplace_check(a, b, rt)) return NULL;
-  if (ct__any_requires_grad(2, (ct_tensor *const[]){a, (ct_tensor *)b})) {
+static ct_tensor *outofplace(const ct_inplace_spec *s, const ct_tensor *src) {
+  if (s->unary) return s->unary(src);
+  if (s->binary) return s->binary(src, s->other);
+  return s->call(src, s->arg);
+}
+
+/* t = loops[t's dtype](t, other broadcast to t) */
+static int inplace_kernel(ct_tensor *t, const ct_inplace_spec *s) {
+  if (!s->other) return ct__unary_inplace_kernel(s->name, t, s->loops, s->ctx);
+  if (!s->other_raw) return ct__binary_inplace_kernel(s->name, t, s->other, s->loops, s->ctx);
+  CT_OP_BEGIN();
+  ct_tensor *o = ct__expand_raw(s->other, t->ndim, t->shape);
+  if (o) ct__foreach(3, (ct_tensor *const[]){t, t, o}, s->loops[t->dtype], s->ctx);
+  ct_scope_end();
+  return o ? 0 : -1;
+}
+
+ct_tensor *ct__inplace(ct_tensor *t, const ct_inplace_spec *s) {
+  if (!t) return NULL;
+  if (ct__inplace_check(t, s->other, s->result_type)) return NULL;
+  bool grad = ct__any_requires_grad(2, (ct_tensor *const[]){t, (ct_tensor *)s->other});
+  if (grad || !s->loops || !s->loops[t->dtype]) {
     CT_OP_BEGIN();
-    ct_tensor *src = needs_input ? ct__history_copy(a) : a;
-    ct_tensor *r = src ? ct__inplace_finish(a, outofplace(src, b)) : NULL;
+    /* needs_input: t is about to be overwritten, so the graph reads a copy that keeps t's
+     * history (PyTorch saves self.clone() for the same reason) */
+    ct_tensor *src = grad && s->needs_input ? ct__history_copy(t) : t;
+    ct_tensor *r = src ? inplace_finish(t, outofplace(s, src)) : NULL;
     ct_scope_end();
     return r;
   }
-  if (ct__binary_inplace_kernel(name, a, b, loops, ctx)) return NULL;
-  ct__bump_version(a);
-  return a;
+  if (inplace_kernel(t, s)) return NULL;
+  ct__bump_version(t);
+  return t;
+}
+
+static ct_tensor *inplace_binary(ct_tensor *a, const ct_tensor *b, const char *name,
+                                 const ct_loop_fn *loops, ct_dtype rt,
+                                 ct_tensor *(*op)(const ct_tensor *, const ct_tensor *),
+                                 bool needs_input) {
+  return ct__inplace(a, &(ct_inplace_spec){.name = name, .result_type = rt, .other = b,
+                                           .loops = loops, .needs_input = needs_input,
+                                           .binary = op});
 }
 
 ct_tensor *ct_add_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
-  return inplace_binary(a, b, "add", add_loop, ct_result_type(a, b), NULL, ct_add, false);
+  return inplace_binary(a, b, "add", add_loop, ct_result_type(a, b), ct_add, false);
 }
 ct_tensor *ct_sub_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
-  return inplace_binary(a, b, "sub", sub_loop, ct_result_type(a, b), NULL, ct_sub, false);
+  return inplace_binary(a, b, "sub", sub_loop, ct_result_type(a, b), ct_sub, false);
 }
 ct_tensor *ct_mul_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
-  return inplace_binary(a, b, "mul", mul_loop, ct_result_type(a, b), NULL, ct_mul, true);
+  return inplace_binary(a, b, "mul", mul_loop, ct_result_type(a, b), ct_mul, true);
 }
 ct_tensor *ct_div_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
-  return inplace_binary(a, b, "div", div_loop, ct__float_of(ct_result_type(a, b)), NULL, ct_div, true);
+  return inplace_binary(a, b, "div", div_loop, ct__float_of(ct_result_type(a, b)), ct_div, true);
 }
 
 #define SCALAR_INPLACE(fn, op)                                                  \

@@ -130,20 +130,6 @@ static ct_tensor *checked_kernel(const char *name, const ct_tensor *a, const ct_
   return out && zero ? ct__err("ZeroDivisionError") : out;
 }
 
-/* a.op_(b): PyTorch's checks; the out-of-place op computes and a takes its values (and,
- * under autograd, its history). needs_input: the op's backward reads a. */
-static ct_tensor *inplace2(ct_tensor *a, const ct_tensor *b, ct_dtype rt,
-                           ct_tensor *(*op)(const ct_tensor *, const ct_tensor *),
-                           bool needs_input) {
-  if (ct__inplace_check(a, b, rt)) return NULL;
-  bool grad = ct__any_requires_grad(2, IN2(a, b));
-  CT_OP_BEGIN();
-  ct_tensor *src = grad && needs_input ? ct__history_copy(a) : a;
-  ct_tensor *r = src ? ct__inplace_finish(a, op(src, b)) : NULL;
-  ct_scope_end();
-  return r;
-}
-
 /* ---- backward formulas ---------------------------------------------------------------------- */
 /* out = div(a, b, rounding_mode): piecewise constant, ga = gb = 0 */
 static void div_mode_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
@@ -330,7 +316,8 @@ ct_tensor *ct_pow_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
   ct_dtype rt = ct_result_type(a, b);
   if (rt == CT_BOOL) return ct__err("\"pow\" not implemented for 'Bool'");
-  return inplace2(a, b, rt, ct_pow, true);
+  return ct__inplace(a, &(ct_inplace_spec){.result_type = rt, .other = b, .needs_input = true,
+                                           .binary = ct_pow});
 }
 ct_tensor *ct_pow_scalar_(ct_tensor *a, double s) {
   if (!a) return NULL;

@@ -56,6 +56,12 @@ ct_tensor *ct_detach(const ct_tensor *t) {
 
 ct_tensor *ct_detach_(ct_tensor *t) {
   if (!t) return NULL;
+  if (t->base) /* its base's graph would keep a stale view of it */
+    return ct__err("Can't detach views in-place. Use detach() instead. If you are using "
+                   "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is "
+                   "set as True, gradients are views of DDP buckets, and hence detach_() cannot "
+                   "be called on these gradients. To fix this error, please refer to the "
+                   "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.");
   if (t->grad_fn) {
     ct__node_decref(t->grad_fn);
     t->grad_fn = NULL;
@@ -72,7 +78,7 @@ static void copy_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 
 ct_tensor *ct_copy_(ct_tensor *dst, const ct_tensor *src) {
   if (!dst || !src) return NULL;
-  if (ct__check_inplace(dst)) return NULL;
+  if (ct__check_inplace(dst) || ct__check_overlaps(dst, 1, &src)) return NULL;
   int nd;
   int64_t shp[CT_MAX_DIMS];
   if (ct__broadcast_shape(dst->ndim, dst->shape, src->ndim, src->shape, &nd, shp)) return NULL;

@@ -1,5 +1,5 @@
 /* Helpers shared by the elementwise families (unary.c, unary_act.c, binary.c, compare.c,
- * ternary.c): autograd recording of a one-output op, the in-place driver, and a
+ * ternary.c): autograd recording of a one-output op, the history copy in-place ops use, and a
  * vectorisable float32 exp. */
 #ifndef CTORCH_OPS_ELEMENTWISE_H
 #define CTORCH_OPS_ELEMENTWISE_H
@@ -39,28 +39,6 @@ static inline ct_tensor *ct__history_copy(const ct_tensor *t) {
   ct__copy_into(c, t);
   if (t->grad_fn) ct__set_history(c, t->grad_fn, t->output_nr);
   return c;
-}
-
-/* t.op_(): PyTorch's checks (leaf, castable result), then without autograd the kernel runs
- * in place (loops indexed by t's dtype); with autograd, or when t's dtype has no loop (so the
- * op reports its own error), the out-of-place op runs and its values and history move into t.
- * needs_input: the op's backward reads its input (see ct__history_copy). */
-static inline ct_tensor *ct__ew_inplace1(ct_tensor *t, ct_dtype result_type, const char *name,
-                                         const ct_loop_fn *loops, void *ctx,
-                                         ct_tensor *(*op)(const ct_tensor *), bool needs_input) {
-  if (!t) return NULL;
-  if (ct__inplace_check(t, NULL, result_type)) return NULL;
-  bool grad = ct__any_requires_grad(1, (ct_tensor *const[]){t});
-  if (grad || !loops[t->dtype]) {
-    CT_OP_BEGIN();
-    ct_tensor *src = grad && needs_input ? ct__history_copy(t) : t;
-    ct_tensor *r = src ? ct__inplace_finish(t, op(src)) : NULL;
-    ct_scope_end();
-    return r;
-  }
-  if (ct__unary_inplace_kernel(name, t, loops, ctx)) return NULL;
-  ct__bump_version(t);
-  return t;
 }
 
 /* float32 exp, vectorisable (glibc's expf is not without -ffast-math): Cody-Waite reduction

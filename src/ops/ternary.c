@@ -225,23 +225,19 @@ ct_tensor *ct_masked_fill(const ct_tensor *t, const ct_tensor *mask, double valu
   return out;
 }
 
+static ct_tensor *masked_fill_call(const ct_tensor *t, const void *arg) {
+  const struct { const ct_tensor *mask; double value; } *a = arg;
+  return ct_masked_fill(t, a->mask, a->value);
+}
+
 ct_tensor *ct_masked_fill_(ct_tensor *t, const ct_tensor *mask, double value) {
   if (!t || !mask) return NULL;
   if (check_mask(mask) || check_fill_value(value, t->dtype)) return NULL;
-  if (ct__inplace_check(t, mask, t->dtype)) return NULL;
-  if (ct__any_requires_grad(1, (ct_tensor *const[]){t})) {
-    CT_OP_BEGIN();
-    ct_tensor *r = ct__inplace_finish(t, ct_masked_fill(t, mask, value));
-    ct_scope_end();
-    return r;
-  }
-  CT_OP_BEGIN();
-  ct_tensor *m = ct__expand_raw(mask, t->ndim, t->shape);
-  if (m) ct__foreach(3, (ct_tensor *const[]){t, t, m}, masked_fill_loop[t->dtype], &value);
-  ct_scope_end();
-  if (!m) return NULL;
-  ct__bump_version(t);
-  return t;
+  struct { const ct_tensor *mask; double value; } arg = {mask, value};
+  return ct__inplace(t, &(ct_inplace_spec){.name = "masked_fill", .result_type = t->dtype,
+                                           .other = mask, .other_raw = true,
+                                           .loops = masked_fill_loop, .ctx = &value,
+                                           .call = masked_fill_call, .arg = &arg});
 }
 
 /* ---- lerp ----------------------------------------------------------------------------------- */
@@ -369,21 +365,19 @@ ct_tensor *ct_clamp(const ct_tensor *t, double min, double max) {
   return out;
 }
 
+static ct_tensor *clamp_call(const ct_tensor *t, const void *arg) {
+  const clamp_ctx *c = arg; /* an absent bound is NaN in lo / hi too */
+  return ct_clamp(t, c->lo, c->hi);
+}
+
 ct_tensor *ct_clamp_(ct_tensor *t, double min, double max) {
   if (!t) return NULL;
   if (isnan(min) && isnan(max)) return no_bounds();
-  if (ct__inplace_check(t, NULL, clamp_result_type(t, min, max))) return NULL;
-  if (ct__any_requires_grad(1, (ct_tensor *const[]){t})) {
-    CT_OP_BEGIN();
-    ct_tensor *src = ct__history_copy(t);
-    ct_tensor *r = src ? ct__inplace_finish(t, ct_clamp(src, min, max)) : NULL;
-    ct_scope_end();
-    return r;
-  }
   clamp_ctx c = {min, max, !isnan(min), !isnan(max)};
-  if (ct__unary_inplace_kernel("clamp", t, clamp_loop, &c)) return NULL;
-  ct__bump_version(t);
-  return t;
+  return ct__inplace(t, &(ct_inplace_spec){.name = "clamp",
+                                           .result_type = clamp_result_type(t, min, max),
+                                           .loops = clamp_loop, .ctx = &c, .needs_input = true,
+                                           .call = clamp_call, .arg = &c});
 }
 
 ct_tensor *ct_clamp_tensor(const ct_tensor *t, const ct_tensor *min, const ct_tensor *max) {

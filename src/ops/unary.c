@@ -179,11 +179,13 @@ ROUND_OP(round, "RoundBackward0")
 ROUND_OP(trunc, "TruncBackward0")
 
 /* ---- in-place forms ------------------------------------------------------------------------ */
-#define INPLACE_OP(fn, float_valued, needs_input)                                        \
+#define INPLACE_OP(fn, float_valued, reads_input)                                        \
   ct_tensor *ct_##fn##_(ct_tensor *t) {                                                  \
     if (!t) return NULL;                                                                 \
     ct_dtype rt = float_valued ? ct__float_of(t->dtype) : t->dtype;                      \
-    return ct__ew_inplace1(t, rt, #fn, fn##_loop, NULL, ct_##fn, needs_input);           \
+    return ct__inplace(t, &(ct_inplace_spec){.name = #fn, .result_type = rt,            \
+                                             .loops = fn##_loop, .needs_input = reads_input, \
+                                             .unary = ct_##fn});                         \
   }
 INPLACE_OP(neg, false, false)
 INPLACE_OP(abs, false, true)

@@ -189,15 +189,18 @@ ct_tensor *ct_gelu(const ct_tensor *t, ct_gelu_approx approximate) {
   return out;
 }
 
+/* t.op_() for the activations: nothing of t's old value is read by their backward */
+static ct_tensor *act_inplace(ct_tensor *t, ct_dtype rt, const char *name, const ct_loop_fn *loops,
+                              ct_tensor *(*op)(const ct_tensor *)) {
+  return ct__inplace(t, &(ct_inplace_spec){.name = name, .result_type = rt, .loops = loops,
+                                           .unary = op});
+}
 ct_tensor *ct_relu_(ct_tensor *t) {
-  return t ? ct__ew_inplace1(t, t->dtype, "relu", relu_loop, NULL, ct_relu, false) : NULL;
+  return t ? act_inplace(t, t->dtype, "relu", relu_loop, ct_relu) : NULL;
 }
 ct_tensor *ct_sigmoid_(ct_tensor *t) {
-  if (!t) return NULL;
-  return ct__ew_inplace1(t, ct__float_of(t->dtype), "sigmoid", sigmoid_loop, NULL, ct_sigmoid,
-                         false);
+  return t ? act_inplace(t, ct__float_of(t->dtype), "sigmoid", sigmoid_loop, ct_sigmoid) : NULL;
 }
 ct_tensor *ct_tanh_(ct_tensor *t) {
-  if (!t) return NULL;
-  return ct__ew_inplace1(t, ct__float_of(t->dtype), "tanh", tanh_loop, NULL, ct_tanh, false);
+  return t ? act_inplace(t, ct__float_of(t->dtype), "tanh", tanh_loop, ct_tanh) : NULL;
 }

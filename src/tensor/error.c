@@ -17,14 +17,33 @@ void ct_set_error_handler(ct_error_handler fn, void *user) {
 }
 bool ct__has_error(void) { return g_has; }
 
-static void record(const char *fmt, va_list ap) {
-  vsnprintf(g_msg, sizeof g_msg, fmt, ap);
-  g_has = true;
+static _Thread_local int g_defer;
+static _Thread_local bool g_deferred;
+
+/* The handler and the abort mode act on the recorded message. */
+static void raise_recorded(void) {
   if (g_handler) g_handler(g_msg, g_handler_user);
   if (g_mode == CT_ERRORS_ABORT) {
     fprintf(stderr, "ctorch error: %s\n", g_msg);
     abort();
   }
+}
+
+void ct__error_defer_begin(void) { g_defer++; }
+void ct__error_defer_end(void) {
+  if (--g_defer > 0 || !g_deferred) return;
+  g_deferred = false;
+  raise_recorded();
+}
+
+static void record(const char *fmt, va_list ap) {
+  vsnprintf(g_msg, sizeof g_msg, fmt, ap);
+  g_has = true;
+  if (g_defer) {
+    g_deferred = true;
+    return;
+  }
+  raise_recorded();
 }
 
 void *ct__err(const char *fmt, ...) {
