@@ -313,7 +313,7 @@ void ct__contig_strides(int ndim, const int64_t *shape, int64_t *strides) {
   int64_t s = 1;
   for (int i = ndim - 1; i >= 0; i--) {
     strides[i] = s;
-    s *= shape[i] > 1 ? shape[i] : 1;
+    if (i > 0) s *= shape[i] > 1 ? shape[i] : 1; /* not past dim 0: numel may overflow */
   }
 }
 
