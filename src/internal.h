@@ -74,9 +74,15 @@ ct_tensor *ct__finish_opts(ct_tensor *t, ct_tensor_opts o);
 ct_tensor *ct__own(ct_tensor *t);
 void ct__contig_strides(int ndim, const int64_t *shape, int64_t *strides);
 int64_t ct__numel_of(int ndim, const int64_t *shape);
+/* numel, or -1 when the product of the sizes overflows int64 (any 0 size makes it 0, as in
+ * c10's safe_multiplies_u64). ct__check_numel: 0, or -1 + PyTorch's "numel: integer
+ * multiplication overflow". Every shape an op builds goes through one of them. */
+int64_t ct__numel_checked(int ndim, const int64_t *shape);
+int ct__check_numel(int ndim, const int64_t *shape);
 /* Normalise a dim against ndim (allowing ndim==0 as [-1,0]); -1 + error when out of range. */
 int64_t ct__wrap_dim(int64_t dim, int ndim);
-/* Validate shape values (>= 0, product fits); 0 or -1 with error. */
+/* Validate a new tensor's shape (sizes >= 0, numel and contiguous strides fit int64); 0 or -1
+ * with PyTorch's error. */
 int ct__check_shape(int ndim, const int64_t *shape);
 
 static inline char *ct__ptr(const ct_tensor *t) {
@@ -89,6 +95,9 @@ char *ct__elem_ptr(const ct_tensor *t, const int64_t *index);
 /* Read / write one element at a byte pointer as double (slow paths, printing). */
 double ct__load(const void *p, ct_dtype dt);
 void ct__store(void *p, ct_dtype dt, double v);
+/* c10's checked_convert for a Python scalar stored into dtype dt (full, fill_, masked_fill):
+ * 0, or -1 + "value cannot be converted to type int8_t without overflow". */
+int ct__check_value(double v, ct_dtype dt);
 int64_t ct__load_i64(const void *p, ct_dtype dt);
 
 /* Internal scopes: ops open one so their temporaries die at the op's end. */

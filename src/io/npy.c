@@ -89,6 +89,8 @@ static int lex_string(lexer *L, char *out, size_t cap, const char *what) {
   while (L->i < L->n && L->s[L->i] != q) {
     if (L->s[L->i] == '\\') L->i++;
     if (L->i >= L->n || L->s[L->i] == '\n') break;
+    /* Python refuses NUL in source; accepting it would let '<f4\0' read as '<f4' */
+    if (L->s[L->i] == 0) return lex_fail(L, "string contains a NUL byte");
     if (k + 1 >= cap) return lex_fail(L, "string too long");
     out[k++] = (char)L->s[L->i++];
   }

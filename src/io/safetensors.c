@@ -29,14 +29,19 @@ static const char *const st_other_types[] = {"F8_E5M2", "F8_E4M3", "U16", "F16",
 /* ---- tensor map ------------------------------------------------------------------------
  * Entries in insertion order; an open-addressing table of entry indices makes lookups
  * (and replacing on set) O(1), so loading a large state_dict stays linear. */
+typedef struct {
+  int *slots; /* entry index + 1, 0 = empty */
+  size_t nslots;
+} st_table;
+
 struct ct_tensor_map {
   int n, cap;
   char **names;
   ct_tensor **ts;
-  int *slots; /* entry index + 1, 0 = empty */
-  size_t nslots;
+  st_table tnames;
   int nmeta, capmeta;
   char **mkeys, **mvals;
+  st_table tmeta; /* a file with 100k metadata keys loads in linear time */
 };
 
 ct_tensor_map *ct_tensor_map_new(void) {
@@ -57,7 +62,8 @@ void ct_tensor_map_free(ct_tensor_map *m) {
   }
   free(m->names);
   free(m->ts);
-  free(m->slots);
+  free(m->tnames.slots);
+  free(m->tmeta.slots);
   free(m->mkeys);
   free(m->mvals);
   free(m);
@@ -69,13 +75,30 @@ static uint64_t str_hash(const char *s) {
   return h;
 }
 
-/* The slot holding name, or the empty slot where it would go. */
-static int *map_slot(const ct_tensor_map *m, const char *name) {
-  size_t mask = m->nslots - 1;
+/* The slot of table t (over keys) holding name, or the empty slot where it would go. */
+static int *tbl_slot(const st_table *t, char *const *keys, const char *name) {
+  size_t mask = t->nslots - 1;
   for (size_t i = str_hash(name) & mask;; i = (i + 1) & mask) {
-    int v = m->slots[i];
-    if (v == 0 || strcmp(m->names[v - 1], name) == 0) return &m->slots[i];
+    int v = t->slots[i];
+    if (v == 0 || strcmp(keys[v - 1], name) == 0) return &t->slots[i];
   }
+}
+
+/* Room for entry n + 1 in a table kept at most half full. */
+static int tbl_reserve(st_table *t, char *const *keys, int n) {
+  if ((size_t)(n + 1) * 2 <= t->nslots) return 0;
+  size_t ns = t->nslots ? t->nslots * 2 : 32;
+  int *slots = calloc(ns, sizeof(int));
+  if (!slots) return ct__errs("CPU: out of memory");
+  free(t->slots);
+  t->slots = slots;
+  t->nslots = ns;
+  for (int i = 0; i < n; i++) *tbl_slot(t, keys, keys[i]) = i + 1;
+  return 0;
+}
+
+static int *map_slot(const ct_tensor_map *m, const char *name) {
+  return tbl_slot(&m->tnames, m->names, name);
 }
 
 /* Room for one more entry: arrays and a table kept at most half full. */
@@ -89,16 +112,7 @@ static int map_reserve(ct_tensor_map *m) {
     m->ts = nt;
     m->cap = cap;
   }
-  if ((size_t)(m->n + 1) * 2 > m->nslots) {
-    size_t ns = m->nslots ? m->nslots * 2 : 32;
-    int *slots = calloc(ns, sizeof(int));
-    if (!slots) return ct__errs("CPU: out of memory");
-    free(m->slots);
-    m->slots = slots;
-    m->nslots = ns;
-    for (int i = 0; i < m->n; i++) *map_slot(m, m->names[i]) = i + 1;
-  }
-  return 0;
+  return tbl_reserve(&m->tnames, m->names, m->n);
 }
 
 int ct_tensor_map_set(ct_tensor_map *m, const char *name, ct_tensor *t) {
@@ -148,12 +162,14 @@ int ct_tensor_map_set_meta(ct_tensor_map *m, const char *key, const char *value)
     return ct__errs("tensor_map_set_meta: %s is NULL", !m ? "map" : !key ? "key" : "value");
   char *v = strdup(value);
   if (!v) return ct__errs("CPU: out of memory");
-  for (int i = 0; i < m->nmeta; i++)
-    if (strcmp(m->mkeys[i], key) == 0) {
-      free(m->mvals[i]);
-      m->mvals[i] = v;
-      return 0;
-    }
+  const char *old = ct_tensor_map_meta(m, key);
+  if (old) {
+    int i = *tbl_slot(&m->tmeta, m->mkeys, key) - 1;
+    free(m->mvals[i]);
+    m->mvals[i] = v;
+    return 0;
+  }
+  if (tbl_reserve(&m->tmeta, m->mkeys, m->nmeta)) return free(v), -1;
   if (m->nmeta == m->capmeta) {
     int cap = m->capmeta ? m->capmeta * 2 : 8;
     char **nk = realloc(m->mkeys, sizeof(char *) * (size_t)cap);
@@ -167,14 +183,14 @@ int ct_tensor_map_set_meta(ct_tensor_map *m, const char *key, const char *value)
   if (!k) return free(v), ct__errs("CPU: out of memory");
   m->mkeys[m->nmeta] = k;
   m->mvals[m->nmeta++] = v;
+  *tbl_slot(&m->tmeta, m->mkeys, k) = m->nmeta;
   return 0;
 }
 
 const char *ct_tensor_map_meta(const ct_tensor_map *m, const char *key) {
-  if (!m || !key) return NULL;
-  for (int i = 0; i < m->nmeta; i++)
-    if (strcmp(m->mkeys[i], key) == 0) return m->mvals[i];
-  return NULL;
+  if (!m || !key || m->nmeta == 0) return NULL;
+  int v = *tbl_slot(&m->tmeta, m->mkeys, key);
+  return v ? m->mvals[v - 1] : NULL;
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
@@ -270,26 +286,51 @@ static int st_parse_meta(ct_tensor_map *m, const cJSON *e) {
   return 0;
 }
 
-static int cmp_begin(const void *a, const void *b) {
+static int cmp_offsets(const void *a, const void *b) {
   const st_info *x = *(const st_info *const *)a, *y = *(const st_info *const *)b;
-  return x->begin < y->begin ? -1 : x->begin > y->begin;
+  if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
+  return x->end < y->end ? -1 : x->end > y->end;
 }
 
-/* Disjoint ranges bound the memory a header can make us allocate by the data size. */
-static int st_check_overlap(st_info *infos, int n) {
+/* The safetensors crate's validate(): sorted by data_offsets, each tensor begins where the
+ * previous one ends (no gap, no overlap) and the last ends at the end of the file. Disjoint
+ * ranges also bound what a header can make us allocate by the data size. */
+static int st_check_coverage(st_info *infos, int n, uint64_t data_len) {
   st_info **by = malloc(sizeof(st_info *) * (size_t)(n ? n : 1));
   if (!by) return ct__errs("CPU: out of memory");
-  int k = 0;
-  for (int i = 0; i < n; i++)
-    if (infos[i].end > infos[i].begin) by[k++] = &infos[i];
-  qsort(by, (size_t)k, sizeof *by, cmp_begin);
+  for (int i = 0; i < n; i++) by[i] = &infos[i];
+  qsort(by, (size_t)n, sizeof *by, cmp_offsets);
+  uint64_t at = 0;
   int rc = 0;
-  for (int i = 1; i < k && !rc; i++)
-    if (by[i]->begin < by[i - 1]->end)
-      rc = ct__errs("safetensors: tensors '%.200s' and '%.200s' overlap in the data section",
-                    by[i - 1]->name, by[i]->name);
+  for (int i = 0; i < n && !rc; i++) {
+    if (by[i]->begin != at)
+      rc = ct__errs("safetensors: invalid offset for tensor '%.200s': data_offsets [%llu, %llu] "
+                    "should begin at %llu (tensors must cover the data section in order, without "
+                    "gaps or overlaps)", by[i]->name, (unsigned long long)by[i]->begin,
+                    (unsigned long long)by[i]->end, (unsigned long long)at);
+    at = by[i]->end;
+  }
+  if (!rc && at != data_len)
+    rc = ct__errs("safetensors: incomplete metadata, file not fully covered: the tensors end at "
+                  "byte %llu of a data section of %llu bytes", (unsigned long long)at,
+                  (unsigned long long)data_len);
   free(by);
   return rc;
+}
+
+/* cJSON decodes \u0000 into a NUL that ends its C string, so a name would load truncated
+ * (and two names could collide): find the escape in the raw text (a backslash that is not
+ * itself escaped) and refuse the file. */
+static int st_check_nul(const char *text, size_t n) {
+  for (size_t i = 0; i + 6 <= n; i++) {
+    if (text[i] != '\\') continue;
+    if (strncmp(text + i + 1, "u0000", 5) == 0)
+      return ct__errs("safetensors: the header holds a string with a NUL character (\\u0000 at "
+                      "byte %zu); ctorch cannot represent it in a tensor name or metadata",
+                      i);
+    i++; /* skip the escaped character: "\\\\u0000" is a backslash and text */
+  }
+  return 0;
 }
 
 /* Validate every entry of the parsed header, then copy each tensor out of the source. */
@@ -310,7 +351,7 @@ static ct_tensor_map *st_build(ct__src *s, const cJSON *root, uint64_t data_star
     infos[nt].name = e->string;
     rc = st_parse_entry(e, data_len, &infos[nt++]);
   }
-  if (!rc) rc = st_check_overlap(infos, nt);
+  if (!rc) rc = st_check_coverage(infos, nt, data_len);
   CT_OP_BEGIN();
   for (int i = 0; i < nt && !rc; i++) {
     if (ct_tensor_map_get(m, infos[i].name)) {
@@ -362,6 +403,7 @@ static void *st_read(ct__src *s) {
     ct__err("safetensors: header is not valid UTF-8");
     goto done;
   }
+  if (st_check_nul(text, (size_t)n)) goto done;
   const char *end = NULL;
   root = cJSON_ParseWithLengthOpts(text, (size_t)n, &end, false);
   if (!root) {

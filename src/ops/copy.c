@@ -117,7 +117,7 @@ static ct_tensor *dedup_expanded(const ct_tensor *t) {
 }
 
 static ct_tensor *fill_named(ct_tensor *t, double value, const char *name) {
-  if (!t) return NULL;
+  if (!t || ct__check_value(value, t->dtype)) return NULL;
   if (!t->requires_grad) { /* PyTorch fills an expanded tensor: every alias gets the value */
     CT_OP_BEGIN();
     ct_tensor *d = dedup_expanded(t), *v = d ? ct_scalar_tensor(value, t->dtype) : NULL;

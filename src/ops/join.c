@@ -149,15 +149,19 @@ ct_tensor *ct_repeat(const ct_tensor *t, int n, const int64_t *repeats) {
   if (2 * n > CT_MAX_DIMS) return ct__err("repeat: at most %d dims are supported", CT_MAX_DIMS / 2);
   int lead = n - t->ndim;
   int64_t pshape[CT_MAX_DIMS], pst[CT_MAX_DIMS], oshape[CT_MAX_DIMS] = {0};
+  bool over = false;
   for (int i = 0; i < n; i++) {
     pshape[i] = i < lead ? 1 : t->shape[i - lead];
     pst[i] = i < lead ? 0 : t->strides[i - lead];
-    oshape[i] = pshape[i] * repeats[i];
+    over |= __builtin_mul_overflow(pshape[i], repeats[i], &oshape[i]);
   }
   for (int i = 0; i < n; i++)
     if (repeats[i] < 0)
       return ct__err("Trying to create tensor with negative dimension %lld: %s",
                      (long long)oshape[i], SHP(0, n, oshape));
+  if (over) /* PyTorch's product wraps; the size it means overflows any storage */
+    return ct__err("Storage size calculation overflowed with sizes=%s (repeats of %s)",
+                   SHP(0, n, repeats), SHP(1, t->ndim, t->shape));
   ct_tensor *out = ct__empty(t->dtype, n, oshape);
   if (!out) return NULL;
   CT_OP_BEGIN();

@@ -7,6 +7,13 @@
 
 static void free_ctx(ct_node *n) { free(n->ctx); }
 
+/* *o = s + l + r for dim d; -1 + error when that overflows (pads of +-2^62) */
+static int padded_size(int64_t s, int64_t l, int64_t r, int d, int64_t *o) {
+  if (!__builtin_add_overflow(s, l, o) && !__builtin_add_overflow(*o, r, o)) return 0;
+  return ct__errs("The input size %lld, plus padding %lld and %lld overflows int64. Check "
+                  "dimension %d of your input.", (long long)s, (long long)l, (long long)r, d);
+}
+
 /* out = pad(x, p, value): gx = pad(g, -p) (cropping undoes padding and vice versa) */
 static void constant_pad_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   const int64_t *p = n->ctx;
@@ -14,6 +21,22 @@ static void constant_pad_backward(ct_node *n, ct_tensor *const *g, ct_tensor **g
   int64_t neg[2 * CT_MAX_DIMS];
   for (int k = 0; k < np; k++) neg[k] = -p[k];
   gi[0] = ct_pad(g[0], np, neg, CT_PAD_CONSTANT, 0);
+}
+
+/* PyTorch crops with narrow (left, then right) before padding: a crop past the input fails
+ * there, even when the pads on the other side make the output size valid. */
+static int check_crop(int64_t size, int64_t l, int64_t r) {
+  int64_t cur = size;
+  if (l < 0) {
+    if (l < -size) /* -l overflows for INT64_MIN: print it unsigned */
+      return ct__errs("start out of range (expected to be in range of [%lld, %lld], but got %llu)",
+                      (long long)-size, (long long)size, 0 - (unsigned long long)l);
+    cur += l;
+  }
+  if (r < 0 && r < -cur)
+    return ct__errs("start (0) + length (%lld) exceeds dimension size (%lld).",
+                    (long long)(cur + r), (long long)cur);
+  return 0;
 }
 
 /* x (..., s_i) -> (..., s_i + l_i + r_i) filled with value outside x */
@@ -25,15 +48,15 @@ static ct_tensor *constant_pad(const ct_tensor *t, int npad, const int64_t *pad,
   for (int j = 0; j < npad / 2; j++) {
     int d = nd - 1 - j;
     int64_t l = pad[2 * j], r = pad[2 * j + 1], size = t->shape[d];
-    oshape[d] = size + l + r;
+    if (padded_size(size, l, r, d, &oshape[d])) return NULL;
     if (oshape[d] < 0)
       return ct__err("The input size %lld, plus negative padding %lld and %lld resulted in a "
                      "negative output size, which is invalid. Check dimension %d of your input.",
                      (long long)size, (long long)l, (long long)r, d);
+    if (check_crop(size, l, r)) return NULL;
     xs[d] = l < 0 ? -l : 0;
     os[d] = l > 0 ? l : 0;
     len[d] = size - xs[d] - (r < 0 ? -r : 0);
-    if (len[d] < 0) len[d] = 0;
   }
   ct_tensor *out = ct_full_ex(nd, oshape, value, CT_TENSOR_OPTS(.dtype = t->dtype));
   if (!out) return NULL;
@@ -108,9 +131,11 @@ static int check_index_pad(const ct_tensor *t, int npad, const int64_t *pad, ct_
     }
     if (mode == CT_PAD_CIRCULAR && (l > s || r > s))
       return ct__errs("Padding value causes wrapping around more than once.");
-    if (s + l + r < (P == 1 && mode != CT_PAD_CIRCULAR ? 1 : 0))
+    int64_t o;
+    if (padded_size(s, l, r, d, &o)) return -1;
+    if (o < (P == 1 && mode != CT_PAD_CIRCULAR ? 1 : 0))
       return ct__errs("input (%c: %lld) is too small. Calculated output %c: %lld", dimc[j],
-                      (long long)s, dimc[j], (long long)(s + l + r));
+                      (long long)s, dimc[j], (long long)o);
   }
   return 0;
 }
@@ -122,7 +147,7 @@ static ct_tensor *index_pad(const ct_tensor *t, int npad, const int64_t *pad, ct
   const ct_tensor *cur = t;
   for (int j = 0; j < npad / 2 && cur; j++) {
     int d = t->ndim - 1 - j;
-    int64_t l = pad[2 * j], s = t->shape[d], o = s + l + pad[2 * j + 1];
+    int64_t l = pad[2 * j], s = t->shape[d], o = s + l + pad[2 * j + 1]; /* checked: no overflow */
     ct_tensor *map = ct__empty(CT_INT64, 1, (int64_t[]){o});
     if (!map) return ct__op_end(NULL);
     int64_t *mp = CT_PTR(map, int64_t);

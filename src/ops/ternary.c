@@ -182,20 +182,6 @@ ct_tensor *ct_where(const ct_tensor *cond, const ct_tensor *a, const ct_tensor *
 }
 
 /* ---- masked_fill ---------------------------------------------------------------------------- */
-/* Python's value -> dtype conversion check (c10's checked_convert). */
-static int check_fill_value(double v, ct_dtype dt) {
-  static const char *const names[CT_NUM_DTYPES] = {"bool", "uint8_t", "int8_t", "int16_t",
-                                                   "int", "int64_t", "float", "double"};
-  static const double lim[CT_NUM_DTYPES] = {0, 255, 127, 32767, 2147483647.0, 9223372036854775807.0,
-                                            FLT_MAX, 0};
-  bool bad = false;
-  if (dt == CT_FLOAT32) bad = isfinite(v) && fabs(v) > lim[dt];
-  else if (dt != CT_FLOAT64 && dt != CT_BOOL)
-    /* unsigned targets accept negatives that wrap (two's complement), as c10 does */
-    bad = !isfinite(v) || v > lim[dt] || v < (dt == CT_UINT8 ? -lim[dt] : -lim[dt] - 1);
-  return bad ? ct__errs("value cannot be converted to type %s without overflow", names[dt]) : 0;
-}
-
 static int check_mask(const ct_tensor *mask) {
   if (mask->dtype == CT_BOOL) return 0;
   return ct__errs("masked_fill_ only supports boolean masks, but got mask with dtype %s",
@@ -209,7 +195,7 @@ static void masked_fill_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi
 
 ct_tensor *ct_masked_fill(const ct_tensor *t, const ct_tensor *mask, double value) {
   if (!t || !mask) return NULL;
-  if (check_mask(mask) || check_fill_value(value, t->dtype)) return NULL;
+  if (check_mask(mask) || ct__check_value(value, t->dtype)) return NULL;
   int nd;
   int64_t shape[CT_MAX_DIMS];
   if (broadcast3(t, mask, NULL, &nd, shape)) return NULL;
@@ -232,7 +218,7 @@ static ct_tensor *masked_fill_call(const ct_tensor *t, const void *arg) {
 
 ct_tensor *ct_masked_fill_(ct_tensor *t, const ct_tensor *mask, double value) {
   if (!t || !mask) return NULL;
-  if (check_mask(mask) || check_fill_value(value, t->dtype)) return NULL;
+  if (check_mask(mask) || ct__check_value(value, t->dtype)) return NULL;
   struct { const ct_tensor *mask; double value; } arg = {mask, value};
   return ct__inplace(t, &(ct_inplace_spec){.name = "masked_fill", .result_type = t->dtype,
                                            .other = mask, .other_raw = true,

@@ -24,18 +24,23 @@ static int infer_shape(const ct_tensor *t, int ndim, const int64_t *shape, int64
   if (ndim > 0 && !shape) return ct__errs("shape is NULL");
   int64_t numel = ct_numel(t), known = 1;
   int infer = -1;
+  bool over = false, zero = false; /* a 0 size makes the product 0 whatever the others are */
   for (int i = 0; i < ndim; i++) {
     if (shape[i] == -1) {
       if (infer >= 0) return ct__errs("only one dimension can be inferred");
       infer = i;
     } else if (shape[i] < 0) {
       return ct__errs("invalid shape dimension %lld", (long long)shape[i]);
-    } else if (__builtin_mul_overflow(known, shape[i], &known)) { /* absurd: never allocates */
-      return ct__errs("shape '%s' is invalid for input of size %lld", SHP(0, ndim, shape),
-                      (long long)numel);
+    } else {
+      zero |= shape[i] == 0;
+      over |= __builtin_mul_overflow(known, shape[i], &known);
     }
     out[i] = shape[i];
   }
+  if (zero) known = 0;
+  else if (over) /* absurd: never matches */
+    return ct__errs("shape '%s' is invalid for input of size %lld", SHP(0, ndim, shape),
+                    (long long)numel);
   if (infer >= 0) {
     if (known == 0 && numel == 0)
       return ct__errs("cannot reshape tensor of 0 elements into shape %s because the unspecified "
@@ -48,7 +53,7 @@ static int infer_shape(const ct_tensor *t, int ndim, const int64_t *shape, int64
     return ct__errs("shape '%s' is invalid for input of size %lld", SHP(0, ndim, shape),
                     (long long)numel);
   }
-  return 0;
+  return ct__check_shape(ndim, out); /* an empty view's strides: (0, 2^40, 2^40) has none */
 }
 
 /* Strides for viewing t as shape without copying (PyTorch's computeStride); false if none. */
@@ -124,8 +129,8 @@ ct_tensor *ct_flatten(const ct_tensor *t, int64_t start_dim, int64_t end_dim) {
   int64_t shp[CT_MAX_DIMS];
   int nd = 0;
   for (int i = 0; i < s; i++) shp[nd++] = t->shape[i];
-  int64_t m = 1;
-  for (int64_t i = s; i <= e; i++) m *= t->shape[i];
+  int64_t m = ct__numel_checked((int)(e - s + 1), t->shape + s); /* (0, 2^40, 2^40) overflows */
+  if (m < 0) return ct__err("numel: integer multiplication overflow");
   shp[nd++] = m;
   for (int i = (int)e + 1; i < t->ndim; i++) shp[nd++] = t->shape[i];
   return ct_reshape(t, nd, shp);
@@ -141,10 +146,12 @@ ct_tensor *ct_unflatten(const ct_tensor *t, int64_t dim, int nsizes, const int64
   int nd = 0, infer = -1;
   int64_t prod = 1;
   for (int i = 0; i < d; i++) shp[nd++] = t->shape[i];
+  bool over = false;
   for (int k = 0; k < nsizes; k++) {
-    if (sizes[k] == -1) infer = nd; else prod *= sizes[k];
+    if (sizes[k] == -1) infer = nd; else over |= __builtin_mul_overflow(prod, sizes[k], &prod);
     shp[nd++] = sizes[k];
   }
+  if (over) prod = -1; /* matches no size: the error below */
   if (infer >= 0 && prod > 0 && t->shape[d] % prod == 0) shp[infer] = t->shape[d] / prod;
   else if (infer >= 0 || prod != t->shape[d])
     return ct__err("unflatten: Provided sizes %s don't multiply up to the size of dim %lld (%lld) "
@@ -278,6 +285,7 @@ static void expand_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 
 ct_tensor *ct_expand(const ct_tensor *t, int ndim, const int64_t *shape) {
   if (!t) return NULL;
+  if (ndim > 0 && !shape) return ct__err("expand: size is NULL");
   if (ndim < t->ndim)
     return ct__err("expand(%s{%s}, size=%s): the number of sizes provided (%d) must be greater "
                    "or equal to the number of dimensions in the tensor (%d)",
@@ -379,7 +387,7 @@ ct_tensor *ct_narrow(const ct_tensor *t, int64_t dim, int64_t start, int64_t len
     return ct__err("start out of range (expected to be in range of [%lld, %lld], but got %lld)",
                    (long long)-size, (long long)size, (long long)start);
   if (start < 0) start += size;
-  if (length < 0 || start + length > size)
+  if (length < 0 || start > size - length) /* PyTorch 1.13's check: start + length could overflow */
     return ct__err("start (%lld) + length (%lld) exceeds dimension size (%lld).", (long long)start,
                    (long long)length, (long long)size);
   return ct_slice(t, d, start, start + length, 1);
@@ -404,6 +412,11 @@ ct_tensor *ct_select(const ct_tensor *t, int64_t dim, int64_t index) {
 }
 
 /* ---- unbind / split / chunk ------------------------------------------------------------------- */
+/* The caller's output array is checked before anything is allocated for the pieces. */
+static int out_too_small(const char *op, int cap, int64_t n) {
+  return ct__errs("%s: output array holds %d tensors, %lld needed", op, cap, (long long)n);
+}
+
 int ct_split_sizes(const ct_tensor *t, int n, const int64_t *sizes, int64_t dim, ct_tensor **out,
                    int cap) {
   if (!t) return -1;
@@ -412,15 +425,16 @@ int ct_split_sizes(const ct_tensor *t, int n, const int64_t *sizes, int64_t dim,
   int64_t d = ct__wrap_dim(dim, t->ndim);
   if (d < 0) return -1;
   int64_t total = 0;
+  bool over = false; /* an overflowing sum matches no size */
   for (int i = 0; i < n; i++) {
     if (sizes[i] < 0) return ct__errs("split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=%s", SHP(0, n, sizes));
-    total += sizes[i];
+    over |= __builtin_add_overflow(total, sizes[i], &total);
   }
-  if (total != t->shape[d])
+  if (over || total != t->shape[d])
     return ct__errs("split_with_sizes expects split_sizes to sum exactly to %lld (input tensor's "
                     "size at dimension %lld), but got split_sizes=%s",
                     (long long)t->shape[d], (long long)d, SHP(0, n, sizes));
-  if (n > cap) return ct__errs("split: output array holds %d tensors, %d needed", cap, n);
+  if (n > cap) return out_too_small("split", cap, n);
   int64_t start = 0;
   for (int i = 0; i < n; i++) {
     out[i] = ct_narrow(t, d, start, sizes[i]);
@@ -442,7 +456,7 @@ int ct_split(const ct_tensor *t, int64_t split_size, int64_t dim, ct_tensor **ou
     return ct__errs("split_size can only be 0 if dimension size is 0, but got dimension size of %lld", (long long)size);
   int64_t n = split_size && size ? (size - 1) / split_size + 1 : 1; /* no overflow for huge sizes */
   if (n < 1) n = 1;
-  if (n > CT_MAX_DIMS * 4096) return ct__errs("split: too many pieces");
+  if (n > cap) return out_too_small("split", cap, n);
   int64_t *sizes = malloc(sizeof(int64_t) * (size_t)n);
   if (!sizes) return ct__errs("CPU: out of memory");
   for (int64_t i = 0; i < n; i++) sizes[i] = i < n - 1 ? split_size : size - split_size * (n - 1);
@@ -460,8 +474,10 @@ int ct_chunk(const ct_tensor *t, int64_t chunks, int64_t dim, ct_tensor **out, i
   int64_t d = ct__wrap_dim(dim, t->ndim);
   if (d < 0) return -1;
   int64_t size = t->shape[d];
-  int64_t split = (size + chunks - 1) / chunks;
+  int64_t split = size ? (size - 1) / chunks + 1 : 0; /* ceil without overflow for huge chunks */
   if (split == 0 && size == 0) { /* PyTorch: chunks empty pieces */
+    if (chunks > cap) /* before allocating: chunk(empty, 2^31) */
+      return out_too_small("split", cap, chunks);
     int64_t *sizes = calloc((size_t)chunks, sizeof(int64_t));
     if (!sizes) return ct__errs("CPU: out of memory");
     int r = ct_split_sizes(t, (int)chunks, sizes, d, out, cap);
@@ -478,7 +494,7 @@ int ct_unbind(const ct_tensor *t, int64_t dim, ct_tensor **out, int cap) {
   int64_t d = ct__wrap_dim(dim, t->ndim);
   if (d < 0) return -1;
   int64_t n = t->shape[d];
-  if (n > cap) return ct__errs("unbind: output array holds %d tensors, %lld needed", cap, (long long)n);
+  if (n > cap) return out_too_small("unbind", cap, n);
   for (int64_t i = 0; i < n; i++) {
     out[i] = ct_select(t, d, i);
     if (!out[i]) return -1;

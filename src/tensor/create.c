@@ -26,6 +26,7 @@ ct_tensor *ct_tensor_from(const void *data, ct_dtype dtype, int ndim, const int6
 
 ct_tensor *ct_scalar_tensor(double v, ct_dtype dtype) {
   ct_tensor *t = ct__empty(resolve(dtype, ct_get_default_dtype()), 0, NULL);
+  if (t && ct__check_value(v, t->dtype)) return NULL;
   if (t) ct__store(ct__ptr(t), t->dtype, v);
   return t;
 }
@@ -52,7 +53,7 @@ ct_tensor *ct_empty_ex(int ndim, const int64_t *shape, ct_tensor_opts o) {
 
 ct_tensor *ct_full_ex(int ndim, const int64_t *shape, double value, ct_tensor_opts o) {
   ct_tensor *t = ct__empty(resolve(o.dtype, ct_get_default_dtype()), ndim, shape);
-  if (!t) return NULL;
+  if (!t || ct__check_value(value, t->dtype)) return NULL;
   int64_t n = ct__numel_of(ndim, shape);
   char *p = ct__ptr(t);
   size_t isz = ct_dtype_size(t->dtype);
@@ -105,7 +106,8 @@ ct_tensor *ct_linspace_ex(double start, double end, int64_t steps, ct_tensor_opt
   if (!t) return NULL;
   char *p = ct__ptr(t);
   size_t isz = ct_dtype_size(dt);
-  /* PyTorch fills the first half from start and the second half from end */
+  /* PyTorch fills the first half from start and the second half from end; one step is start */
+  if (steps == 1) return ct__finish_opts(ct_full_ex(1, &steps, start, CT_TENSOR_OPTS(.dtype = dt)), o);
   double step = steps > 1 ? (end - start) / (double)(steps - 1) : 0;
   int64_t half = steps / 2;
   for (int64_t i = 0; i < steps; i++) {

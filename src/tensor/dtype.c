@@ -1,6 +1,9 @@
 /* dtype tables and PyTorch's type promotion (c10/core/ScalarType.h, ResultTypeState). */
 #include "../internal.h"
 
+#include <float.h>
+#include <math.h>
+
 static ct_dtype g_default = CT_FLOAT32;
 
 static const char *const names[CT_NUM_DTYPES] = {
@@ -119,6 +122,20 @@ void ct__store(void *p, ct_dtype dt, double v) {
     case CT_FLOAT64: *(double *)p = v; break;
     default: break;
   }
+}
+
+int ct__check_value(double v, ct_dtype dt) {
+  static const char *const names[CT_NUM_DTYPES] = {"bool", "uint8_t", "int8_t", "int16_t",
+                                                   "int", "int64_t", "float", "double"};
+  static const double lim[CT_NUM_DTYPES] = {0, 255, 127, 32767, 2147483647.0, 0x1p63, FLT_MAX, 0};
+  bool bad = false;
+  if (dt == CT_FLOAT32) bad = isfinite(v) && fabs(v) > lim[dt];
+  else if (dt != CT_FLOAT64 && dt != CT_BOOL)
+    /* unsigned targets accept negatives that wrap (two's complement), as c10 does; 2^63 itself
+     * passes c10's check but its int64 conversion is undefined, so it fails here */
+    bad = !isfinite(v) || v > lim[dt] || (dt == CT_INT64 && v == lim[dt]) ||
+          v < (dt == CT_UINT8 ? -lim[dt] : -lim[dt] - 1);
+  return bad ? ct__errs("value cannot be converted to type %s without overflow", names[dt]) : 0;
 }
 
 bool ct__can_cast(ct_dtype from, ct_dtype to) {

@@ -313,7 +313,7 @@ void ct__contig_strides(int ndim, const int64_t *shape, int64_t *strides) {
   int64_t s = 1;
   for (int i = ndim - 1; i >= 0; i--) {
     strides[i] = s;
-    s *= shape[i] > 1 ? shape[i] : 1;
+    if (i > 0) s *= shape[i] > 1 ? shape[i] : 1; /* not past dim 0: numel may overflow */
   }
 }
 
@@ -323,24 +323,36 @@ int64_t ct__numel_of(int ndim, const int64_t *shape) {
   return n;
 }
 
+int64_t ct__numel_checked(int ndim, const int64_t *shape) {
+  int64_t n = 1;
+  bool over = false;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] == 0) return 0;
+    over |= __builtin_mul_overflow(n, shape[i], &n);
+  }
+  return over ? -1 : n;
+}
+
+int ct__check_numel(int ndim, const int64_t *shape) {
+  return ct__numel_checked(ndim, shape) < 0 ? ct__errs("numel: integer multiplication overflow") : 0;
+}
+
+/* PyTorch's order (empty_generic): the storage size first, then the contiguous strides, which
+ * an empty tensor still has and which must fit int64 ((0, 2^40, 2^40) has none that do). */
 int ct__check_shape(int ndim, const int64_t *shape) {
   if (ndim < 0 || ndim > CT_MAX_DIMS)
     return ct__errs("number of dimensions %d is out of range [0, %d]", ndim, CT_MAX_DIMS);
   if (ndim > 0 && !shape) return ct__errs("shape is NULL");
-  /* The product of the non-zero sizes is bounded too: an empty tensor's strides are still
-   * products of its other sizes and must not overflow. */
-  int64_t n = 1;
-  for (int i = 0; i < ndim; i++) {
+  for (int i = 0; i < ndim; i++)
     if (shape[i] < 0)
       return ct__errs("Trying to create tensor with negative dimension %lld: %s",
-                      (long long)shape[i],
-                      ct__shape_str(ndim, shape, (char[256]){0}, 256));
-    if (shape[i] == 0) continue;
-    if (n > (INT64_C(1) << 40) / shape[i])
-      return ct__errs("tensor of shape %s is too large",
-                      ct__shape_str(ndim, shape, (char[256]){0}, 256));
-    n *= shape[i];
-  }
+                      (long long)shape[i], SHP(0, ndim, shape));
+  if (ct__numel_checked(ndim, shape) < 0)
+    return ct__errs("Storage size calculation overflowed with sizes=%s", SHP(0, ndim, shape));
+  int64_t st = 1;
+  for (int i = ndim - 1; i > 0; i--)
+    if (__builtin_mul_overflow(st, shape[i] > 1 ? shape[i] : 1, &st))
+      return ct__errs("Stride calculation overflowed");
   return 0;
 }
 
@@ -358,8 +370,10 @@ int64_t ct__wrap_dim(int64_t dim, int ndim) {
 ct_tensor *ct__empty(ct_dtype dt, int ndim, const int64_t *shape) {
   if ((int)dt < 0 || dt >= CT_NUM_DTYPES) return ct__err("invalid dtype %d", (int)dt);
   if (ct__check_shape(ndim, shape)) return NULL;
-  int64_t n = ct__numel_of(ndim, shape);
-  ct_storage *s = storage_new((size_t)n * ct_dtype_size(dt));
+  int64_t n = ct__numel_of(ndim, shape), nbytes;
+  if (__builtin_mul_overflow(n, (int64_t)ct_dtype_size(dt), &nbytes))
+    return ct__err("Storage size calculation overflowed with sizes=%s", SHP(0, ndim, shape));
+  ct_storage *s = storage_new((size_t)nbytes);
   if (!s) return NULL;
   ct_tensor *t = tensor_alloc();
   if (!t) {
@@ -378,6 +392,7 @@ ct_tensor *ct__empty_like(const ct_tensor *t) { return ct__empty(t->dtype, t->nd
 
 ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
                          const int64_t *strides, int64_t offset) {
+  if (ct__check_numel(ndim, shape)) return NULL; /* expand((2^32, 2^32)) */
   ct_tensor *t = tensor_alloc();
   if (!t) return NULL;
   t->storage = base->storage;

@@ -636,7 +636,8 @@ static void test_st_bad(void **state) {
   st_bad("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
          "\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16, "duplicate tensor name 'w'");
   st_bad("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-         "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 16, "tensors 'a' and 'b' overlap");
+         "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 16,
+         "invalid offset for tensor 'b': data_offsets [4, 12] should begin at 8");
   /* Deep nesting stops at cJSON's limit instead of the stack. */
   char deep[4200];
   memset(deep, '[', 4000);
