@@ -1,8 +1,18 @@
-/* ctorch: PyTorch's torch + autograd in C. Include this one header. */
+/* ctorch: PyTorch's torch + autograd in C. Include this one header.
+ * One header per PyTorch namespace, layered as the library is (each includes what it builds on):
+ *   core.h        tensors, dtypes, memory (scopes), errors, threads, creation, RNG, printing
+ *   tensor_ops.h  torch.* / Tensor.*: views, copies, pointwise, reductions, indexing, sorting
+ *   linalg.h      matrix products (torch.mm, torch.matmul, ...) and torch.linalg
+ *   functional.h  torch.nn.functional (relu, gelu, softmax, one_hot, pad, ...)
+ *   autograd.h    torch.autograd: backward, grad mode, custom functions, gradcheck, anomaly mode
+ *   io.h          .npy and safetensors files
+ * torch.nn, torch.optim and torch.utils.data get nn.h, optim.h and data.h as they land. */
 #ifndef CTORCH_H
 #define CTORCH_H
 #include "ctorch/core.h"
-#include "ctorch/ops.h"
+#include "ctorch/tensor_ops.h"
+#include "ctorch/linalg.h"
+#include "ctorch/functional.h"
 #include "ctorch/autograd.h"
 #include "ctorch/io.h"
 #endif

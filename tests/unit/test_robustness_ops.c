@@ -1,4 +1,4 @@
-/* Robustness sweep over ops.h: every op given NULL, 0-dim, empty, non-contiguous inputs, every
+/* Robustness sweep over tensor_ops.h, linalg.h and functional.h: every op given NULL, 0-dim, empty, non-contiguous inputs, every
  * dtype and out-of-range arguments must not crash, must not leak (live tensors/bytes are
  * compared around each call's scope), and where PyTorch 1.13 answers, must answer the same
  * (expected shapes, dtypes, values and messages come from /usr/bin/python3 + torch 1.13). */

@@ -1,4 +1,4 @@
-"""Case specs for gen.py: every tensor op of include/ctorch/ops.h under its PyTorch name, with
+"""Case specs for gen.py: every tensor op of include/ctorch/{tensor_ops,linalg,functional}.h under its PyTorch name, with
 PyTorch's own argument and keyword names. fn(label, name, args, kwargs, dts, grad) makes one
 case per floating dtype in dts; T(*shape, kind=..., dt=...) is a tensor argument (dt None:
 the case's floating dtype)."""

@@ -1,9 +1,10 @@
-/* ctorch tensor operations: torch.X / Tensor.X -> ct_X, in-place ops end in '_'.
+/* ctorch tensor operations, the `torch.*` / `Tensor.*` namespace: torch.X / Tensor.X -> ct_X,
+ * in-place ops end in '_'. torch.nn.functional is in functional.h, products in linalg.h.
  * Every op returns a new tensor owned by the innermost scope (see core.h), or NULL with
  * ct_last_error() set. Differentiable ops record their backward when an input requires grad
  * and grad mode is on; backward formulas are themselves differentiable (create_graph). */
-#ifndef CTORCH_OPS_H
-#define CTORCH_OPS_H
+#ifndef CTORCH_TENSOR_OPS_H
+#define CTORCH_TENSOR_OPS_H
 
 #include "core.h"
 #include <math.h>
@@ -180,13 +181,6 @@ ct_tensor *ct_tan(const ct_tensor *t);
 ct_tensor *ct_tanh(const ct_tensor *t);
 /* torch.sigmoid: 1 / (1 + exp(-t)); int inputs give the default float dtype. */
 ct_tensor *ct_sigmoid(const ct_tensor *t);
-/* torch.relu / F.relu: max(t, 0), keeps integer dtypes; bool is an error. */
-ct_tensor *ct_relu(const ct_tensor *t);
-typedef enum ct_gelu_approx { CT_GELU_NONE = 0, CT_GELU_TANH } ct_gelu_approx;
-/* F.gelu(t, approximate='none' | 'tanh'): int inputs give the default float dtype. */
-ct_tensor *ct_gelu(const ct_tensor *t, ct_gelu_approx approximate);
-/* F.silu: t * sigmoid(t); int inputs give the default float dtype. */
-ct_tensor *ct_silu(const ct_tensor *t);
 /* torch.erf: int inputs give the default float dtype. */
 ct_tensor *ct_erf(const ct_tensor *t);
 /* torch.floor: integer dtypes returned unchanged in value and dtype. */
@@ -292,8 +286,6 @@ ct_tensor *ct_cos_(ct_tensor *t);
 ct_tensor *ct_tanh_(ct_tensor *t);
 /* Tensor.sigmoid_(): returns t; floating t only. */
 ct_tensor *ct_sigmoid_(ct_tensor *t);
-/* Tensor.relu_() / F.relu(t, inplace=True): returns t. */
-ct_tensor *ct_relu_(ct_tensor *t);
 /* Tensor.floor_(): returns t. */
 ct_tensor *ct_floor_(ct_tensor *t);
 /* Tensor.ceil_(): returns t. */
@@ -389,27 +381,6 @@ ct_tensor *ct_argmin(const ct_tensor *t, int64_t dim, bool keepdim);
 ct_tensor *ct_cumsum(const ct_tensor *t, int64_t dim);
 /* torch.cumprod(t, dim): ints and bool give int64. */
 ct_tensor *ct_cumprod(const ct_tensor *t, int64_t dim);
-/* torch.softmax(t, dim) / F.softmax: floating input only (no dtype= argument). */
-ct_tensor *ct_softmax(const ct_tensor *t, int64_t dim);
-/* torch.log_softmax(t, dim) / F.log_softmax: floating input only. */
-ct_tensor *ct_log_softmax(const ct_tensor *t, int64_t dim);
-
-/* ---- linear algebra (OpenBLAS) ----------------------------------------------------- */
-/* torch.mm(a, b): 2-D, same dtype (ints too, bool is an error); OpenBLAS for floats. */
-ct_tensor *ct_mm(const ct_tensor *a, const ct_tensor *b);
-/* torch.bmm(a, b): (b, n, m) @ (b, m, p), same dtype; bool is an error. */
-ct_tensor *ct_bmm(const ct_tensor *a, const ct_tensor *b);
-/* torch.matmul: 1-D/2-D/batched with broadcasting of batch dims */
-ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b);
-/* torch.mv(a, v): (n, m) @ (m,) -> (n,); same dtype. */
-ct_tensor *ct_mv(const ct_tensor *a, const ct_tensor *v);
-/* beta * input + alpha * (m1 @ m2) */
-ct_tensor *ct_addmm(const ct_tensor *input, const ct_tensor *m1, const ct_tensor *m2, double beta,
-                    double alpha);
-/* torch.dot(a, b): 1-D, same length and dtype; a 0-dim result. */
-ct_tensor *ct_dot(const ct_tensor *a, const ct_tensor *b);
-/* torch.outer(a, b): 1-D a (n,), b (m,) -> (n, m); promoted dtype. */
-ct_tensor *ct_outer(const ct_tensor *a, const ct_tensor *b);
 
 /* ---- indexing and joining ---------------------------------------------------------- */
 /* torch.index_select(t, dim, index): 1-D int64/int32 index; a copy. */
@@ -437,8 +408,6 @@ ct_tensor *ct_stack(ct_tensor *const *ts, int n, int64_t dim);
 ct_tensor *ct_tril(const ct_tensor *t, int64_t diagonal);
 /* torch.triu(t, diagonal): keeps the upper triangle of the last two dims. */
 ct_tensor *ct_triu(const ct_tensor *t, int64_t diagonal);
-/* F.one_hot(t, num_classes=-1): int64 */
-ct_tensor *ct_one_hot(const ct_tensor *t, int64_t num_classes);
 /* Tensor.repeat(*repeats): a copy tiled n times per dim (n >= ndim). */
 ct_tensor *ct_repeat(const ct_tensor *t, int n, const int64_t *repeats);
 /* torch.flip(t, dims): a copy with the n listed dims reversed. */
@@ -452,15 +421,6 @@ ct_tensor_pair ct_sort(const ct_tensor *t, int64_t dim, bool descending, bool st
 ct_tensor *ct_argsort(const ct_tensor *t, int64_t dim, bool descending);
 /* torch.topk(t, k, dim, largest, sorted): (values, int64 indices); k <= size(dim). */
 ct_tensor_pair ct_topk(const ct_tensor *t, int64_t k, int64_t dim, bool largest, bool sorted);
-typedef enum ct_pad_mode {
-  CT_PAD_CONSTANT = 0,
-  CT_PAD_REFLECT,
-  CT_PAD_REPLICATE,
-  CT_PAD_CIRCULAR
-} ct_pad_mode;
-/* F.pad(t, pad, mode, value): pad lists (left, right) pairs from the last dim backwards */
-ct_tensor *ct_pad(const ct_tensor *t, int npad, const int64_t *pad, ct_pad_mode mode,
-                  double value);
 
 #ifdef __cplusplus
 }

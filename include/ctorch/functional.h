@@ -1,0 +1,41 @@
+/* torch.nn.functional in C: F.x -> ct_x (ct_relu, ct_softmax, ct_pad, ...). The ops return a
+ * new tensor in the innermost scope, or NULL with ct_last_error() set, like tensor_ops.h; the
+ * nn layer's modules and losses (nn.h, when it lands) are built on these. */
+#ifndef CTORCH_FUNCTIONAL_H
+#define CTORCH_FUNCTIONAL_H
+
+#include "tensor_ops.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* torch.relu / F.relu: max(t, 0), keeps integer dtypes; bool is an error. */
+ct_tensor *ct_relu(const ct_tensor *t);
+typedef enum ct_gelu_approx { CT_GELU_NONE = 0, CT_GELU_TANH } ct_gelu_approx;
+/* F.gelu(t, approximate='none' | 'tanh'): int inputs give the default float dtype. */
+ct_tensor *ct_gelu(const ct_tensor *t, ct_gelu_approx approximate);
+/* F.silu: t * sigmoid(t); int inputs give the default float dtype. */
+ct_tensor *ct_silu(const ct_tensor *t);
+/* Tensor.relu_() / F.relu(t, inplace=True): returns t. */
+ct_tensor *ct_relu_(ct_tensor *t);
+/* torch.softmax(t, dim) / F.softmax: floating input only (no dtype= argument). */
+ct_tensor *ct_softmax(const ct_tensor *t, int64_t dim);
+/* torch.log_softmax(t, dim) / F.log_softmax: floating input only. */
+ct_tensor *ct_log_softmax(const ct_tensor *t, int64_t dim);
+/* F.one_hot(t, num_classes=-1): int64 */
+ct_tensor *ct_one_hot(const ct_tensor *t, int64_t num_classes);
+typedef enum ct_pad_mode {
+  CT_PAD_CONSTANT = 0,
+  CT_PAD_REFLECT,
+  CT_PAD_REPLICATE,
+  CT_PAD_CIRCULAR
+} ct_pad_mode;
+/* F.pad(t, pad, mode, value): pad lists (left, right) pairs from the last dim backwards */
+ct_tensor *ct_pad(const ct_tensor *t, int npad, const int64_t *pad, ct_pad_mode mode,
+                  double value);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

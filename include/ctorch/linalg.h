@@ -1,0 +1,31 @@
+/* Matrix products and (later) torch.linalg: through OpenBLAS. Results as in tensor_ops.h. */
+#ifndef CTORCH_LINALG_H
+#define CTORCH_LINALG_H
+
+#include "tensor_ops.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- matrix products (OpenBLAS) ---------------------------------------------------- */
+/* torch.mm(a, b): 2-D, same dtype (ints too, bool is an error); OpenBLAS for floats. */
+ct_tensor *ct_mm(const ct_tensor *a, const ct_tensor *b);
+/* torch.bmm(a, b): (b, n, m) @ (b, m, p), same dtype; bool is an error. */
+ct_tensor *ct_bmm(const ct_tensor *a, const ct_tensor *b);
+/* torch.matmul: 1-D/2-D/batched with broadcasting of batch dims */
+ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b);
+/* torch.mv(a, v): (n, m) @ (m,) -> (n,); same dtype. */
+ct_tensor *ct_mv(const ct_tensor *a, const ct_tensor *v);
+/* beta * input + alpha * (m1 @ m2) */
+ct_tensor *ct_addmm(const ct_tensor *input, const ct_tensor *m1, const ct_tensor *m2, double beta,
+                    double alpha);
+/* torch.dot(a, b): 1-D, same length and dtype; a 0-dim result. */
+ct_tensor *ct_dot(const ct_tensor *a, const ct_tensor *b);
+/* torch.outer(a, b): 1-D a (n,), b (m,) -> (n, m); promoted dtype. */
+ct_tensor *ct_outer(const ct_tensor *a, const ct_tensor *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
