@@ -9,6 +9,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* Tensor.requires_grad_(flag): only leaves may change it; returns t or NULL. */
 ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad);
@@ -114,6 +116,7 @@ bool ct_gradgradcheck_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradch
 #define ct_gradgradcheck(fn, ...) CT__GRADCHECK(ct_gradgradcheck_ex, fn, __VA_ARGS__)
 #define CT__GRADCHECK(f, fn, inputs, n_in, ...) f(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 #define CT_MAX_DIMS 16
 
@@ -283,6 +285,7 @@ char *ct_to_string(const ct_tensor *t);
 /* print(t) followed by a newline, to stdout. */
 void ct_print(const ct_tensor *t);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* "None" for optional integer arguments (dim=None, end=None, ...). */
 #define CT_NONE INT64_MIN
@@ -462,6 +464,7 @@ typedef enum ct_pad_mode {
 ct_tensor *ct_pad(const ct_tensor *t, int npad, const int64_t *pad, ct_pad_mode mode,
                   double value);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif
