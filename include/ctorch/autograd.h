@@ -9,6 +9,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* Tensor.requires_grad_(flag): only leaves may change it; returns t or NULL. */
 ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad);
@@ -125,12 +127,15 @@ typedef struct ct_gradcheck_opts {
 bool ct_gradcheck_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o);
 /* torch.autograd.gradgradcheck: checks the gradients of the gradients. */
 bool ct_gradgradcheck_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradcheck_opts o);
-/* torch.autograd.gradcheck(fn, inputs, eps=, atol=, rtol=, ...) with .user, .quiet. */
-#define ct_gradcheck(fn, inputs, n_in, ...) ct_gradcheck_ex(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
-/* torch.autograd.gradgradcheck(fn, inputs, ...): same options as ct_gradcheck. */
-#define ct_gradgradcheck(fn, inputs, n_in, ...) \
-  ct_gradgradcheck_ex(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
+/* torch.autograd.gradcheck(fn, inputs, eps=, atol=, rtol=, ...) with .user, .quiet:
+ * ct_gradcheck(fn, inputs, n_in, ...) or ct_gradcheck(fn, CT_TENSORS(x, b), ...). The
+ * indirection lets CT_TENSORS expand to its two arguments before they are counted. */
+#define ct_gradcheck(fn, ...) CT__GRADCHECK(ct_gradcheck_ex, fn, __VA_ARGS__)
+/* torch.autograd.gradgradcheck(fn, inputs, ...): same arguments and options as ct_gradcheck. */
+#define ct_gradgradcheck(fn, ...) CT__GRADCHECK(ct_gradgradcheck_ex, fn, __VA_ARGS__)
+#define CT__GRADCHECK(f, fn, inputs, n_in, ...) f(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

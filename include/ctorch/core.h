@@ -16,6 +16,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 #define CT_MAX_DIMS 16
 
@@ -58,6 +60,12 @@ typedef struct ct_generator ct_generator;
 /* Shape literal: ct_zeros(CT_SHAPE(2, 3)) expands to ct_zeros(2, (int64_t[]){2, 3}). */
 #define CT_SHAPE(...) \
   (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), ((const int64_t[]){__VA_ARGS__})
+/* Tensor-list literal: the two arguments `tensors, n` of ct_gradcheck, ct_cat, ct_stack, ...:
+ * ct_gradcheck(fn, CT_TENSORS(x, b)). A bare compound literal's commas would split a macro's
+ * arguments; CT_TENSORS (or wrapping the literal in parentheses) keeps them together. */
+#define CT_TENSORS(...)                      \
+  ((ct_tensor *const[]){__VA_ARGS__}), \
+      (int)(sizeof((ct_tensor *const[]){__VA_ARGS__}) / sizeof(ct_tensor *))
 
 /* ---- errors ------------------------------------------------------------------------ */
 /* The message of the first error since the last ct_clear_error(), or NULL. */
@@ -277,6 +285,7 @@ char *ct_to_string(const ct_tensor *t);
 /* print(t) followed by a newline, to stdout. */
 void ct_print(const ct_tensor *t);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

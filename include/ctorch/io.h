@@ -8,6 +8,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* np.load / np.save of one array (little-endian, C or Fortran order on read). */
 /* np.load(path) of one array: a new tensor; NULL + message for a bad file. */
@@ -53,6 +55,7 @@ int ct_safetensors_save(const char *path, const ct_tensor_map *m);
 /* safetensors.torch.save(m, metadata): malloc'd buffer (free()), size in *len. */
 void *ct_safetensors_dumps(const ct_tensor_map *m, size_t *len);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

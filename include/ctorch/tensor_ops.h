@@ -12,6 +12,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* "None" for optional integer arguments (dim=None, end=None, ...). */
 #define CT_NONE INT64_MIN
@@ -422,6 +424,7 @@ ct_tensor *ct_argsort(const ct_tensor *t, int64_t dim, bool descending);
 /* torch.topk(t, k, dim, largest, sorted): (values, int64 indices); k <= size(dim). */
 ct_tensor_pair ct_topk(const ct_tensor *t, int64_t k, int64_t dim, bool largest, bool sorted);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -63,7 +63,7 @@ static void test_null_core(void **state) {
   NI(ct_autograd_grad((ct_tensor *[]){NULL}, 1, (ct_tensor *[]){x}, 1, NULL, false, -1, false, out));
   NI(ct_autograd_grad((ct_tensor *[]){ct_sum(ct_requires_grad_(ct_ones(SH(2)), true))}, 1, (ct_tensor *[]){NULL}, 1, NULL, false, -1, false, out));
   NI(ct_ctx_save_for_backward(NULL, x)); NP(ct_ctx_saved(NULL, 0)); NP(ct_ctx_alloc(NULL, 8));
-  NP(ct_ctx_data(NULL));
+  NP(ct_ctx_data(NULL)); NI(ct_ctx_mark_non_differentiable(NULL, x)); NB(ct_ctx_needs_input_grad(NULL, 0));
   ct_function f = {.name = "IdBackward", .forward = fwd_id, .backward = bwd_id};
   NI(ct_function_apply(&f, (ct_tensor *[]){NULL}, 1, out));
   NB(ct_gradcheck(fn_sum, (ct_tensor *[]){NULL}, 1, .quiet = true));
@@ -405,6 +405,10 @@ static void test_settings(void **state) {
   ct_view(ct_ones(SH(2)), SH(3));
   assert_int_equal(g_handled, 1);
   ct_set_error_handler(NULL, NULL);
+  ct_clear_error();
+  ct_set_error_mode((ct_error_mode)99); /* not CT_ERRORS_ABORT: errors still return */
+  assert_null(ct_view(ct_ones(SH(2)), SH(3)));
+  ct_set_error_mode(CT_ERRORS_RETURN);
   ct_clear_error();
   bool prev = ct_set_grad_enabled(false);
   assert_false(ct_requires_grad(ct_mul_scalar(ct_ones(SH(2), .requires_grad = true), 2)));
