@@ -9,6 +9,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* torch.relu / F.relu: max(t, 0), keeps integer dtypes; bool is an error. */
 ct_tensor *ct_relu(const ct_tensor *t);
@@ -35,6 +37,7 @@ typedef enum ct_pad_mode {
 ct_tensor *ct_pad(const ct_tensor *t, int npad, const int64_t *pad, ct_pad_mode mode,
                   double value);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* ---- matrix products (OpenBLAS) ---------------------------------------------------- */
 /* torch.mm(a, b): 2-D, same dtype (ints too, bool is an error); OpenBLAS for floats. */
@@ -25,6 +27,7 @@ ct_tensor *ct_dot(const ct_tensor *a, const ct_tensor *b);
 /* torch.outer(a, b): 1-D a (n,), b (m,) -> (n, m); promoted dtype. */
 ct_tensor *ct_outer(const ct_tensor *a, const ct_tensor *b);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

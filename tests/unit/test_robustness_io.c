@@ -414,6 +414,15 @@ static void test_settings(void **state) {
   assert_false(ct_requires_grad(ct_mul_scalar(ct_ones(SH(2), .requires_grad = true), 2)));
   ct_set_grad_enabled(prev);
   assert_true(ct_is_grad_enabled());
+  /* anomaly mode: a NULL or graph-less backward fails as without it, and leaves no report */
+  bool prev_anomaly = ct_set_detect_anomaly(true);
+  assert_true(ct_is_anomaly_enabled());
+  assert_int_equal(ct_backward(NULL), -1);
+  assert_int_equal(ct_backward(ct_ones(SH(2))), -1);
+  ct_clear_error();
+  assert_null(ct_anomaly_report());
+  ct_set_detect_anomaly(prev_anomaly);
+  assert_false(ct_is_anomaly_enabled());
   leak_end(m, __func__, __LINE__);
 }
 
