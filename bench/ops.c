@@ -58,6 +58,20 @@ int main(void) {
   T("norm dim1 1024^2", 100, ct_norm(x, .dim = CT_DIMS(1)));
   T("logsumexp dim1 1024^2", 100, ct_logsumexp(x, .dim = CT_DIMS(1)));
   T("to(float64) 1024^2", 100, ct_to(x, CT_FLOAT64));
+  /* the per-dtype max/min and sort kernels, and the run-time SIMD picks (exp) */
+  ct_tensor *xd = ct_to(x, CT_FLOAT64), *xi = ct_to(ct_mul_scalar(x, 1000), CT_INT32);
+  T("max dim1 1024^2", 200, ct_max_dim(x, 1, false));
+  T("min 1024^2", 200, ct_min(x));
+  T("argmax dim1 1024^2", 200, ct_argmax(x, 1, false));
+  T("amax dim0 1024^2", 200, ct_amax(x, .dim = CT_DIMS(0)));
+  T("amax f64 dim1 1024^2", 100, ct_amax(xd, .dim = CT_DIMS(1)));
+  T("argmax i32 dim1 1024^2", 100, ct_argmax(xi, 1, false));
+  T("sort dim1 1024^2", 20, ct_sort(x, 1, false, false));
+  T("sort f64 dim1 1024^2", 10, ct_sort(xd, 1, false, false));
+  T("sort i32 desc dim1 1024^2", 10, ct_sort(xi, 1, true, false));
+  T("topk 10 f64 of 1024^2", 50, ct_topk(xd, 10, 1, true, true));
+  T("topk 10 i32 of 1024^2", 50, ct_topk(xi, 10, 1, false, true));
+  T("exp 1024^2", 100, ct_exp(x));
   ct_scope_end();
   return 0;
 }

@@ -119,14 +119,40 @@ int ct__broadcast_shape(int na, const int64_t *a, int nb, const int64_t *b, int 
 /* Expanded view (stride 0 on broadcast dims), no autograd. */
 ct_tensor *ct__expand_raw(const ct_tensor *t, int ndim, const int64_t *shape);
 
-/* X-macro list of (enum, C type, short name); a second copy for nested expansion. */
-#define CT_FOR_DTYPES(X) \
-  X(CT_BOOL, bool, b) X(CT_UINT8, uint8_t, u8) X(CT_INT8, int8_t, i8) X(CT_INT16, int16_t, i16) \
-  X(CT_INT32, int32_t, i32) X(CT_INT64, int64_t, i64) X(CT_FLOAT32, float, f32) X(CT_FLOAT64, double, f64)
-#define CT_FOR_DTYPES2(X) \
-  X(CT_BOOL, bool, b) X(CT_UINT8, uint8_t, u8) X(CT_INT8, int8_t, i8) X(CT_INT16, int16_t, i16) \
-  X(CT_INT32, int32_t, i32) X(CT_INT64, int64_t, i64) X(CT_FLOAT32, float, f32) X(CT_FLOAT64, double, f64)
-#define CT_FOR_FLOATS(X) X(CT_FLOAT32, float, f32) X(CT_FLOAT64, double, f64)
+/* The dtypes, spelled once, in enum order: (enum, C type, short name). Everything that
+ * walks the dtypes (X-macro lists, loop tables, the loop generators below) comes from here;
+ * src/each_dtype.h, which includes a template once per dtype, must follow it. */
+#define CT__DT_0 CT_BOOL, bool, b
+#define CT__DT_1 CT_UINT8, uint8_t, u8
+#define CT__DT_2 CT_INT8, int8_t, i8
+#define CT__DT_3 CT_INT16, int16_t, i16
+#define CT__DT_4 CT_INT32, int32_t, i32
+#define CT__DT_5 CT_INT64, int64_t, i64
+#define CT__DT_6 CT_FLOAT32, float, f32
+#define CT__DT_7 CT_FLOAT64, double, f64
+/* X(..., enum, T, tn) per dtype: every dtype, all but bool, the two floats. The arguments
+ * after X go in front of each entry ("name," passes a loop's name through); CT__DT_CALL
+ * splits the entry's commas into arguments. */
+#define CT__DT_CALL(X, ...) X(__VA_ARGS__)
+#define CT_FOR_FLOATS_WITH(X, ...) CT__DT_CALL(X, __VA_ARGS__ CT__DT_6) CT__DT_CALL(X, __VA_ARGS__ CT__DT_7)
+#define CT_FOR_NUMERIC_WITH(X, ...)                                                              \
+  CT__DT_CALL(X, __VA_ARGS__ CT__DT_1) CT__DT_CALL(X, __VA_ARGS__ CT__DT_2)                     \
+  CT__DT_CALL(X, __VA_ARGS__ CT__DT_3) CT__DT_CALL(X, __VA_ARGS__ CT__DT_4)                     \
+  CT__DT_CALL(X, __VA_ARGS__ CT__DT_5) CT_FOR_FLOATS_WITH(X, __VA_ARGS__)
+#define CT_FOR_DTYPES_WITH(X, ...) CT__DT_CALL(X, __VA_ARGS__ CT__DT_0) CT_FOR_NUMERIC_WITH(X, __VA_ARGS__)
+#define CT_FOR_DTYPES(X) CT_FOR_DTYPES_WITH(X, )
+#define CT_FOR_NUMERIC(X) CT_FOR_NUMERIC_WITH(X, )
+#define CT_FOR_FLOATS(X) CT_FOR_FLOATS_WITH(X, )
+/* The preprocessor never expands a macro inside its own expansion, so an X that walks the
+ * dtypes again (copy.c's cast table: per destination dtype, every source dtype) cannot use
+ * CT_FOR_DTYPES; it uses this second walker, over the same entries. */
+#define CT__DT_CALL2(X, ...) X(__VA_ARGS__)
+#define CT_FOR_DTYPES2_WITH(X, ...)                                                             \
+  CT__DT_CALL2(X, __VA_ARGS__ CT__DT_0) CT__DT_CALL2(X, __VA_ARGS__ CT__DT_1)                   \
+  CT__DT_CALL2(X, __VA_ARGS__ CT__DT_2) CT__DT_CALL2(X, __VA_ARGS__ CT__DT_3)                   \
+  CT__DT_CALL2(X, __VA_ARGS__ CT__DT_4) CT__DT_CALL2(X, __VA_ARGS__ CT__DT_5)                   \
+  CT__DT_CALL2(X, __VA_ARGS__ CT__DT_6) CT__DT_CALL2(X, __VA_ARGS__ CT__DT_7)
+#define CT_FOR_DTYPES2(X) CT_FOR_DTYPES2_WITH(X, )
 
 /* ---- elementwise iteration ---------------------------------------------------------
  * A loop gets one byte pointer and one byte stride per operand and n elements.
@@ -200,60 +226,30 @@ const char *ct__dtype_short(ct_dtype dt);
     }                                                                                   \
   }
 /* Tables indexed by dtype. _ALL: every dtype; _FLOAT: float32/float64 only (NULL else);
- * _CMP: every dtype with bool output. */
-#define CT_LOOP_TABLE_ALL(name)                                                          \
-  static const ct_loop_fn name[CT_NUM_DTYPES] = {name##_b,   name##_u8,  name##_i8,     \
-                                                 name##_i16, name##_i32, name##_i64,    \
-                                                 name##_f32, name##_f64}
+ * _NUMERIC: all but bool (NULL). */
+#define CT__LOOP_ENTRY(name, E, T, tn) [E] = name##_##tn,
+#define CT_LOOP_TABLE_ALL(name) \
+  static const ct_loop_fn name[CT_NUM_DTYPES] = {CT_FOR_DTYPES_WITH(CT__LOOP_ENTRY, name, )}
 #define CT_LOOP_TABLE_FLOAT(name) \
-  static const ct_loop_fn name[CT_NUM_DTYPES] = {[CT_FLOAT32] = name##_f32, [CT_FLOAT64] = name##_f64}
-#define CT_LOOP_TABLE_NUMERIC(name)                                                      \
-  static const ct_loop_fn name[CT_NUM_DTYPES] = {NULL,       name##_u8,  name##_i8,     \
-                                                 name##_i16, name##_i32, name##_i64,    \
-                                                 name##_f32, name##_f64}
-#define CT_BINARY_ALL(name, EXPR)                                                         \
-  CT_BINARY_LOOP(name, bool, bool, b, EXPR) CT_BINARY_LOOP(name, uint8_t, uint8_t, u8, EXPR) \
-  CT_BINARY_LOOP(name, int8_t, int8_t, i8, EXPR) CT_BINARY_LOOP(name, int16_t, int16_t, i16, EXPR) \
-  CT_BINARY_LOOP(name, int32_t, int32_t, i32, EXPR) CT_BINARY_LOOP(name, int64_t, int64_t, i64, EXPR) \
-  CT_BINARY_LOOP(name, float, float, f32, EXPR) CT_BINARY_LOOP(name, double, double, f64, EXPR) \
-  CT_LOOP_TABLE_ALL(name);
+  static const ct_loop_fn name[CT_NUM_DTYPES] = {CT_FOR_FLOATS_WITH(CT__LOOP_ENTRY, name, )}
+#define CT_LOOP_TABLE_NUMERIC(name) \
+  static const ct_loop_fn name[CT_NUM_DTYPES] = {CT_FOR_NUMERIC_WITH(CT__LOOP_ENTRY, name, )}
+/* Loops and table in one: _ALL, _NUMERIC, _FLOAT keep the dtype, _CMP gives bool. */
+#define CT__BINARY_SAME(name, EXPR, E, T, tn) CT_BINARY_LOOP(name, T, T, tn, EXPR)
+#define CT__BINARY_BOOL(name, EXPR, E, T, tn) CT_BINARY_LOOP(name, T, bool, tn, EXPR)
+#define CT__UNARY_SAME(name, EXPR, E, T, tn) CT_UNARY_LOOP(name, T, T, tn, EXPR)
+#define CT__UNARY_BOOL(name, EXPR, E, T, tn) CT_UNARY_LOOP(name, T, bool, tn, EXPR)
+#define CT_BINARY_ALL(name, EXPR) CT_FOR_DTYPES_WITH(CT__BINARY_SAME, name, EXPR, ) CT_LOOP_TABLE_ALL(name);
 #define CT_BINARY_NUMERIC(name, EXPR) CT_BINARY_NUMERIC_LOOPS(name, EXPR) CT_LOOP_TABLE_NUMERIC(name);
 /* The numeric loops without a table (pair with a hand-written bool loop + CT_LOOP_TABLE_ALL). */
-#define CT_BINARY_NUMERIC_LOOPS(name, EXPR)                                               \
-  CT_BINARY_LOOP(name, uint8_t, uint8_t, u8, EXPR) \
-  CT_BINARY_LOOP(name, int8_t, int8_t, i8, EXPR) CT_BINARY_LOOP(name, int16_t, int16_t, i16, EXPR) \
-  CT_BINARY_LOOP(name, int32_t, int32_t, i32, EXPR) CT_BINARY_LOOP(name, int64_t, int64_t, i64, EXPR) \
-  CT_BINARY_LOOP(name, float, float, f32, EXPR) CT_BINARY_LOOP(name, double, double, f64, EXPR)
-#define CT_BINARY_FLOAT(name, EXPR) \
-  CT_BINARY_LOOP(name, float, float, f32, EXPR) CT_BINARY_LOOP(name, double, double, f64, EXPR) \
-  CT_LOOP_TABLE_FLOAT(name);
-#define CT_BINARY_CMP(name, EXPR)                                                         \
-  CT_BINARY_LOOP(name, bool, bool, b, EXPR) CT_BINARY_LOOP(name, uint8_t, bool, u8, EXPR) \
-  CT_BINARY_LOOP(name, int8_t, bool, i8, EXPR) CT_BINARY_LOOP(name, int16_t, bool, i16, EXPR) \
-  CT_BINARY_LOOP(name, int32_t, bool, i32, EXPR) CT_BINARY_LOOP(name, int64_t, bool, i64, EXPR) \
-  CT_BINARY_LOOP(name, float, bool, f32, EXPR) CT_BINARY_LOOP(name, double, bool, f64, EXPR) \
-  CT_LOOP_TABLE_ALL(name);
-#define CT_UNARY_ALL(name, EXPR)                                                          \
-  CT_UNARY_LOOP(name, bool, bool, b, EXPR) CT_UNARY_LOOP(name, uint8_t, uint8_t, u8, EXPR) \
-  CT_UNARY_LOOP(name, int8_t, int8_t, i8, EXPR) CT_UNARY_LOOP(name, int16_t, int16_t, i16, EXPR) \
-  CT_UNARY_LOOP(name, int32_t, int32_t, i32, EXPR) CT_UNARY_LOOP(name, int64_t, int64_t, i64, EXPR) \
-  CT_UNARY_LOOP(name, float, float, f32, EXPR) CT_UNARY_LOOP(name, double, double, f64, EXPR) \
-  CT_LOOP_TABLE_ALL(name);
-#define CT_UNARY_NUMERIC(name, EXPR)                                                      \
-  CT_UNARY_LOOP(name, uint8_t, uint8_t, u8, EXPR) \
-  CT_UNARY_LOOP(name, int8_t, int8_t, i8, EXPR) CT_UNARY_LOOP(name, int16_t, int16_t, i16, EXPR) \
-  CT_UNARY_LOOP(name, int32_t, int32_t, i32, EXPR) CT_UNARY_LOOP(name, int64_t, int64_t, i64, EXPR) \
-  CT_UNARY_LOOP(name, float, float, f32, EXPR) CT_UNARY_LOOP(name, double, double, f64, EXPR) \
-  CT_LOOP_TABLE_NUMERIC(name);
-#define CT_UNARY_FLOAT(name, EXPR) \
-  CT_UNARY_LOOP(name, float, float, f32, EXPR) CT_UNARY_LOOP(name, double, double, f64, EXPR) \
-  CT_LOOP_TABLE_FLOAT(name);
-#define CT_UNARY_CMP(name, EXPR)                                                          \
-  CT_UNARY_LOOP(name, bool, bool, b, EXPR) CT_UNARY_LOOP(name, uint8_t, bool, u8, EXPR)  \
-  CT_UNARY_LOOP(name, int8_t, bool, i8, EXPR) CT_UNARY_LOOP(name, int16_t, bool, i16, EXPR) \
-  CT_UNARY_LOOP(name, int32_t, bool, i32, EXPR) CT_UNARY_LOOP(name, int64_t, bool, i64, EXPR) \
-  CT_UNARY_LOOP(name, float, bool, f32, EXPR) CT_UNARY_LOOP(name, double, bool, f64, EXPR) \
-  CT_LOOP_TABLE_ALL(name);
+#define CT_BINARY_NUMERIC_LOOPS(name, EXPR) CT_FOR_NUMERIC_WITH(CT__BINARY_SAME, name, EXPR, )
+#define CT_BINARY_FLOAT(name, EXPR) CT_FOR_FLOATS_WITH(CT__BINARY_SAME, name, EXPR, ) CT_LOOP_TABLE_FLOAT(name);
+#define CT_BINARY_CMP(name, EXPR) CT_FOR_DTYPES_WITH(CT__BINARY_BOOL, name, EXPR, ) CT_LOOP_TABLE_ALL(name);
+#define CT_UNARY_ALL(name, EXPR) CT_FOR_DTYPES_WITH(CT__UNARY_SAME, name, EXPR, ) CT_LOOP_TABLE_ALL(name);
+#define CT_UNARY_NUMERIC(name, EXPR) \
+  CT_FOR_NUMERIC_WITH(CT__UNARY_SAME, name, EXPR, ) CT_LOOP_TABLE_NUMERIC(name);
+#define CT_UNARY_FLOAT(name, EXPR) CT_FOR_FLOATS_WITH(CT__UNARY_SAME, name, EXPR, ) CT_LOOP_TABLE_FLOAT(name);
+#define CT_UNARY_CMP(name, EXPR) CT_FOR_DTYPES_WITH(CT__UNARY_BOOL, name, EXPR, ) CT_LOOP_TABLE_ALL(name);
 
 /* ---- autograd recording ------------------------------------------------------------ */
 typedef void (*ct_backward_fn)(ct_node *n, ct_tensor *const *grad_out, ct_tensor **grad_in);

@@ -48,13 +48,7 @@ SCATTER_LOOP(scatter, uint32_t, 4, v)
 SCATTER_LOOP(scatter, uint64_t, 8, v)
 #define SCATTER_ADD_ONE(E, T, tn) SCATTER_LOOP(scatter_add, T, tn, *o + v)
 SCATTER_LOOP(scatter_add, bool, b, *o || v)
-SCATTER_ADD_ONE(CT_UINT8, uint8_t, u8)
-SCATTER_ADD_ONE(CT_INT8, int8_t, i8)
-SCATTER_ADD_ONE(CT_INT16, int16_t, i16)
-SCATTER_ADD_ONE(CT_INT32, int32_t, i32)
-SCATTER_ADD_ONE(CT_INT64, int64_t, i64)
-SCATTER_ADD_ONE(CT_FLOAT32, float, f32)
-SCATTER_ADD_ONE(CT_FLOAT64, double, f64)
+CT_FOR_NUMERIC(SCATTER_ADD_ONE)
 CT_LOOP_TABLE_ALL(scatter_add);
 
 static ct_loop_fn by_size(ct_dtype dt, ct_loop_fn f1, ct_loop_fn f2, ct_loop_fn f4, ct_loop_fn f8) {

@@ -2,6 +2,7 @@
  * other reductions build on). An accumulator tensor of the keepdim shape is viewed with
  * stride 0 along the reduced dims, so the elementwise iterator does the walking. */
 #include "../internal.h"
+#include "../tensor/cpu.h"
 #include "reduce.h"
 #ifdef _OPENMP
 #include <omp.h>
@@ -123,7 +124,7 @@ __attribute__((target("avx512f"))) static void sum_f32_blocked_avx512(char **d, 
 static ct_loop_fn sum_contig_loop(ct_dtype dt) {
   if (dt != CT_FLOAT32) return sum_loop[dt];
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (__builtin_cpu_supports("avx512f")) return sum_f32_blocked_avx512;
+  if (ct__cpu_level() >= CT_CPU_AVX512) return sum_f32_blocked_avx512;
 #endif
   return sum_f32_blocked;
 }
@@ -168,7 +169,7 @@ static void sum_rows_contig(const ct_tensor *t, ct_tensor *acc, int64_t outer, i
   int64_t isz = (int64_t)ct_dtype_size(t->dtype), ss[2] = {0, isz};
   ct_loop_fn loop = sum_loop[t->dtype];
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (t->dtype == CT_FLOAT32 && __builtin_cpu_supports("avx512f")) loop = sum_loop_f32_v4;
+  if (t->dtype == CT_FLOAT32 && ct__cpu_level() >= CT_CPU_AVX512) loop = sum_loop_f32_v4;
 #endif
   char *x = ct__ptr(t), *a = ct__ptr(acc);
 #pragma omp parallel for if (CT_REDUCE_PAR(outer, count)) schedule(static)

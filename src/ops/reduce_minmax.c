@@ -2,108 +2,18 @@
  * argmax, argmin. NaN propagates (a NaN is the extreme, its first index is the argument),
  * ties take the first index, as PyTorch's CPU kernels do. */
 #include "../internal.h"
+#include "../tensor/cpu.h"
 #include "reduce.h"
 #include <math.h>
 
-/* ---- kernel: x rows (outer, count) -> vals (outer), idx (outer); either may be NULL ------ */
-/* One row, the reference order: NaN wins (its first index), ties keep the first index. */
-#define MINMAX_ONE(E, T, tn)                                                                 \
-  static T minmax_one_##tn(const T *r, int64_t count, bool is_max, int64_t *bi_out) {      \
-    T best = r[0];                                                                           \
-    int64_t bi = 0;                                                                          \
-    if (!isnan((double)best))                                                                \
-      for (int64_t i = 1; i < count; i++) {                                                  \
-        T v = r[i];                                                                          \
-        if (isnan((double)v)) {                                                              \
-          best = v;                                                                          \
-          bi = i;                                                                            \
-          break;                                                                             \
-        }                                                                                    \
-        if (is_max ? v > best : v < best) {                                                  \
-          best = v;                                                                          \
-          bi = i;                                                                            \
-        }                                                                                    \
-      }                                                                                      \
-    *bi_out = bi;                                                                            \
-    return best;                                                                             \
-  }
-/* The extreme of one row in 32 branch-free lanes (max/min instructions), NaNs skipped but
- * flagged in *nan (a sum of v - v turns NaN on a NaN, or on an inf: a spare rerun). The extreme's value is then exact; only which of several equal candidates
- * (+0 / -0) comes first is lane-order dependent, so a NaN or a zero result reruns the
- * reference loop. */
-#define MINMAX_LANES(E, T, tn, CMP)                                                          \
-  static inline __attribute__((always_inline)) T lanes_##CMP##_##tn(const T *r, int64_t n,  \
-                                                                    bool *nan) {             \
-    enum { L = 32 };                                                                         \
-    T m[L];                                                                                  \
-    T bad[L];                                                                                \
-    for (int j = 0; j < L; j++) m[j] = r[0], bad[j] = 0;                                     \
-    int64_t i = 0;                                                                           \
-    for (; i + L <= n; i += L)                                                               \
-      for (int j = 0; j < L; j++) {                                                          \
-        T v = r[i + j];                                                                      \
-        m[j] = v CMP m[j] ? v : m[j];                                                        \
-        bad[j] += v - v;                                                                     \
-      }                                                                                      \
-    for (; i < n; i++) {                                                                     \
-      m[0] = r[i] CMP m[0] ? r[i] : m[0];                                                    \
-      bad[0] += r[i] - r[i];                                                                 \
-    }                                                                                        \
-    T b = m[0];                                                                              \
-    bool any = r[0] != r[0];                                                                 \
-    for (int j = 0; j < L; j++) {                                                            \
-      b = m[j] CMP b ? m[j] : b;                                                             \
-      any |= bad[j] != bad[j];                                                               \
-    }                                                                                        \
-    *nan = any;                                                                              \
-    return b;                                                                                \
-  }
-#define MINMAX_ROWS_BODY(E, T, tn)                                                           \
-  static inline __attribute__((always_inline)) void minmax_body_##tn(                       \
-      const T *x, int64_t outer, int64_t count, bool is_max, void *vals, int64_t *idx) {    \
-    _Pragma("omp parallel for if (CT_REDUCE_PAR(outer, count))")                             \
-    for (int64_t o = 0; o < outer; o++) {                                                    \
-      const T *r = x + o * count;                                                            \
-      int64_t bi = 0;                                                                        \
-      bool nan = false;                                                                      \
-      T best = is_max ? lanes_GT_##tn(r, count, &nan) : lanes_LT_##tn(r, count, &nan);       \
-      if ((E == CT_FLOAT32 || E == CT_FLOAT64) && (best == 0 || nan)) {                      \
-        best = minmax_one_##tn(r, count, is_max, &bi);                                       \
-      } else if (idx) { /* the first element equal to the (non-NaN) extreme */               \
-        while (r[bi] != best) bi++;                                                          \
-      }                                                                                      \
-      if (vals) ((T *)vals)[o] = best;                                                       \
-      if (idx) idx[o] = bi;                                                                  \
-    }                                                                                        \
-  }                                                                                          \
-  MINMAX_V4(tn)                                                                              \
-  static void minmax_rows_##tn(const void *xv, int64_t outer, int64_t count, bool is_max,   \
-                               void *vals, int64_t *idx) {                                   \
-    MINMAX_PICK_V4(tn)                                                                       \
-    minmax_body_##tn(xv, outer, count, is_max, vals, idx);                                   \
-  }
-/* The same rows built for AVX-512 (the library targets x86-64-v3), chosen at run time:
- * twice the lanes per blend on a memory-speed pass. */
+/* The row kernels minmax_rows_<dtype>, one inclusion of reduce_minmax_impl.h per dtype. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MINMAX_V4(tn)                                                                        \
-  __attribute__((target("avx512f,avx512bw"))) static void minmax_v4_##tn(                   \
-      const void *xv, int64_t outer, int64_t count, bool is_max, void *vals, int64_t *idx) { \
-    minmax_body_##tn(xv, outer, count, is_max, vals, idx);                                   \
-  }
-#define MINMAX_PICK_V4(tn)                                                                   \
-  if (__builtin_cpu_supports("avx512bw")) {                                                  \
-    minmax_v4_##tn(xv, outer, count, is_max, vals, idx);                                     \
-    return;                                                                                  \
-  }
+#define MM_WIDE 1
 #else
-#define MINMAX_V4(tn)
-#define MINMAX_PICK_V4(tn)
+#define MM_WIDE 0
 #endif
-#define GT >
-#define LT <
-#define MINMAX_ROWS(E, T, tn) \
-  MINMAX_ONE(E, T, tn) MINMAX_LANES(E, T, tn, GT) MINMAX_LANES(E, T, tn, LT) MINMAX_ROWS_BODY(E, T, tn)
-CT_FOR_DTYPES(MINMAX_ROWS)
+#define CT_TEMPLATE "ops/reduce_minmax_impl.h" /* relative to src/ */
+#include "../each_dtype.h"
 typedef void (*minmax_fn)(const void *, int64_t, int64_t, bool, void *, int64_t *);
 #define MINMAX_ENTRY(E, T, tn) [E] = minmax_rows_##tn,
 static const minmax_fn minmax_rows[CT_NUM_DTYPES] = {CT_FOR_DTYPES(MINMAX_ENTRY)};

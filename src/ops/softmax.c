@@ -2,6 +2,7 @@
  * made contiguous and seen as (outer, n, inner): the last dim (inner == 1) runs row by row;
  * other dims run with the inner index fastest so the loops still vectorise. */
 #include "../internal.h"
+#include "../tensor/cpu.h"
 #include "reduce.h"
 #include "elementwise.h"
 #include <math.h>
@@ -104,7 +105,7 @@ __attribute__((target("avx512f"))) static void softmax_row_f32_v4(const float *x
 static void softmax_lastdim_f32(const float *x, float *y, int64_t outer, int64_t n, bool lg) {
   void (*row)(const float *, float *, int64_t, bool) = softmax_row_f32_v3;
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-  if (__builtin_cpu_supports("avx512f")) row = softmax_row_f32_v4;
+  if (ct__cpu_level() >= CT_CPU_AVX512) row = softmax_row_f32_v4;
 #endif
 #pragma omp parallel for if (CT_REDUCE_PAR(outer, n)) schedule(static)
   for (int64_t a = 0; a < outer; a++) row(x + a * n, y + a * n, n, lg);

@@ -9,136 +9,17 @@
 #endif
 #include "../internal.h"
 
-/* Merge sort of n (key, index) pairs; BEFORE(a, b) true when a must precede b. Ties keep
- * their order, so the sort is stable. */
-#define SORT_IMPL(T, tn)                                                                      \
-  typedef struct {                                                                            \
-    T k;                                                                                      \
-    int64_t i;                                                                                \
-  } kv_##tn;                                                                                  \
-  static inline bool before_##tn(T a, T b, bool desc) {                                       \
-    bool an = a != a, bn = b != b; /* NaN tests; always false for integers */                 \
-    return desc ? (a > b) | (an & !bn) : (a < b) | (!an & bn); /* branch-free: vectorises */ \
-  }                                                                                           \
-  static void msort_##tn(kv_##tn *v, kv_##tn *tmp, int64_t n, bool desc) {                    \
-    for (int64_t w = 1; w < n; w *= 2) {                                                      \
-      for (int64_t lo = 0; lo < n; lo += 2 * w) {                                             \
-        int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;          \
-        int64_t a = lo, b = mid, o = lo;                                                      \
-        while (a < mid && b < hi) tmp[o++] = before_##tn(v[b].k, v[a].k, desc) ? v[b++] : v[a++]; \
-        while (a < mid) tmp[o++] = v[a++];                                                    \
-        while (b < hi) tmp[o++] = v[b++];                                                     \
-      }                                                                                       \
-      memcpy(v, tmp, sizeof(kv_##tn) * (size_t)n);                                            \
-    }                                                                                         \
-  }                                                                                           \
-  /* (key, index) total order of the stable sort: a precedes b */                            \
-  static inline bool prec_##tn(kv_##tn a, kv_##tn b, bool desc) {                             \
-    return before_##tn(a.k, b.k, desc) || (!before_##tn(b.k, a.k, desc) && a.i < b.i);         \
-  }                                                                                           \
-  /* h[0..m) a heap with the last (in prec order) element at the root: restore from i down */ \
-  static inline void sift_##tn(kv_##tn *h, int64_t m, int64_t i, bool desc) {                 \
-    kv_##tn e = h[i];                                                                         \
-    for (int64_t c; (c = 2 * i + 1) < m; i = c) {                                             \
-      if (c + 1 < m && prec_##tn(h[c], h[c + 1], desc)) c++;                                  \
-      if (!prec_##tn(e, h[c], desc)) break;                                                   \
-      h[i] = h[c];                                                                            \
-    }                                                                                         \
-    h[i] = e;                                                                                 \
-  }                                                                                           \
-  /* x (n, stride xs) -> out[0..k): the first k of the stable sort, in order, by keeping the  \
-   * k best seen in a bounded heap (O(n + k log k log n)); a later element only enters when   \
-   * strictly before the root, since on a tie its larger index loses. */                      \
-  static void topk_heap_##tn(const T *x, int64_t xs, int64_t n, int64_t k, bool desc,         \
-                             kv_##tn *out) {                                                  \
-    for (int64_t j = 0; j < k; j++) out[j] = (kv_##tn){x[j * xs], j};                         \
-    for (int64_t j = k / 2 - 1; j >= 0; j--) sift_##tn(out, k, j, desc);                      \
-    for (int64_t j0 = k; j0 < n; j0 += 16) {                                                  \
-      int64_t j1 = j0 + 16 < n ? j0 + 16 : n;                                                 \
-      T thr = out[0].k;                                                                       \
-      int any = 0; /* most blocks hold no candidate: one vector test skips them */         \
-      if (xs != 1) /* separate loops for desc and stride 1 so the common case vectorises */   \
-        for (int64_t j = j0; j < j1; j++) any |= before_##tn(x[j * xs], thr, desc);           \
-      else if (desc)                                                                          \
-        for (int64_t j = j0; j < j1; j++) any |= before_##tn(x[j], thr, true);                \
-      else                                                                                    \
-        for (int64_t j = j0; j < j1; j++) any |= before_##tn(x[j], thr, false);               \
-      if (!any) continue;                                                                     \
-      for (int64_t j = j0; j < j1; j++) {                                                     \
-        T e = x[j * xs];                                                                      \
-        if (before_##tn(e, out[0].k, desc)) {                                                 \
-          out[0] = (kv_##tn){e, j};                                                           \
-          sift_##tn(out, k, 0, desc);                                                         \
-        }                                                                                     \
-      }                                                                                       \
-    }                                                                                         \
-    for (int64_t m = k - 1; m > 0; m--) { /* heap sort: the root goes last */                 \
-      kv_##tn r = out[0];                                                                     \
-      out[0] = out[m];                                                                        \
-      out[m] = r;                                                                             \
-      sift_##tn(out, m, 0, desc);                                                             \
-    }                                                                                         \
-  }                                                                                           \
-  /* x slices of length n (stride xs) -> values (vs) + int64 indices (is), k kept */          \
-  static int sort_slices_##tn(const char *x, int64_t nslices, const int64_t *xoff, int64_t xs, \
-                              char *vals, char *inds, const int64_t *ooff, int64_t os,        \
-                              int64_t n, int64_t k, bool desc) {                              \
-    int fail = 0;                                                                             \
-    _Pragma("omp parallel if (nslices > 1 && nslices * n > CT_GRAIN)")                       \
-    {                                                                                         \
-      kv_##tn *v = malloc(sizeof(kv_##tn) * (size_t)(2 * n + 1));                             \
-      if (!v) fail = 1;                                                                       \
-      _Pragma("omp for schedule(static)")                                                     \
-      for (int64_t s = 0; s < nslices; s++) {                                                 \
-        if (!v) continue;                                                                     \
-        const T *px = (const T *)x + xoff[s];                                                 \
-        if (k > 0 && k <= n / 8) {                                                            \
-          TOPK_##tn(px, xs, n, k, desc, v);                                                   \
-        } else if (!RADIX_##tn(px, xs, n, desc, v)) {                                        \
-          for (int64_t j = 0; j < n; j++) v[j] = (kv_##tn){px[j * xs], j};                    \
-          msort_##tn(v, v + n, n, desc);                                                      \
-        }                                                                                     \
-        T *pv = (T *)vals + ooff[s];                                                          \
-        int64_t *pi = (int64_t *)inds + ooff[s];                                              \
-        for (int64_t j = 0; j < k; j++) {                                                     \
-          pv[j * os] = v[j].k;                                                                \
-          pi[j * os] = v[j].i;                                                                \
-        }                                                                                     \
-      }                                                                                       \
-      free(v);                                                                                \
-    }                                                                                         \
-    return fail;                                                                              \
-  }
-/* float32 slices: a stable LSD radix sort (4 byte-wide passes) instead of the merge sort */
-#define RADIX_f32(x, xs, n, desc, v) ((n) >= 64 && (n) <= INT32_MAX && (radix_f32(x, xs, n, desc, v), 1))
-#define RADIX_NONE(x, xs, n, desc, v) 0
-#define RADIX_b RADIX_NONE
-#define RADIX_u8 RADIX_NONE
-#define RADIX_i8 RADIX_NONE
-#define RADIX_i16 RADIX_NONE
-#define RADIX_i32 RADIX_NONE
-#define RADIX_i64 RADIX_NONE
-#define RADIX_f64 RADIX_NONE
+#include <math.h>
+
+/* float32's own paths, defined after its kernels (they use kv_f32); both take v as void *:
+ * a stable LSD radix sort (4 byte-wide passes) instead of the merge sort, and topk's heap
+ * on packed (key, index) integers. */
 static void radix_f32(const float *x, int64_t xs, int64_t n, bool desc, void *vv);
-/* float32 topk: the heap on packed (key, index) integers (topk_f32 below) */
 static void topk_f32(const float *x, int64_t xs, int64_t n, int64_t k, bool desc, void *vv);
-#define TOPK_f32(x, xs, n, k, desc, v) \
-  ((n) <= INT32_MAX ? topk_f32(x, xs, n, k, desc, v) : topk_heap_f32(x, xs, n, k, desc, v))
-#define TOPK_b topk_heap_b
-#define TOPK_u8 topk_heap_u8
-#define TOPK_i8 topk_heap_i8
-#define TOPK_i16 topk_heap_i16
-#define TOPK_i32 topk_heap_i32
-#define TOPK_i64 topk_heap_i64
-#define TOPK_f64 topk_heap_f64
-SORT_IMPL(bool, b)
-SORT_IMPL(uint8_t, u8)
-SORT_IMPL(int8_t, i8)
-SORT_IMPL(int16_t, i16)
-SORT_IMPL(int32_t, i32)
-SORT_IMPL(int64_t, i64)
-SORT_IMPL(float, f32)
-SORT_IMPL(double, f64)
+
+/* The kernels sort_slices_<dtype>, one inclusion of sort_impl.h per dtype. */
+#define CT_TEMPLATE "ops/sort_impl.h" /* relative to src/ */
+#include "../each_dtype.h"
 
 /* f's sort key as an unsigned: float order mapped to unsigned order, NaN (any payload) above
  * +inf, -0 equal to +0, as before_f32 orders them; complemented for descending. Branch-free
@@ -237,9 +118,8 @@ static void radix_f32(const float *x, int64_t xs, int64_t n, bool desc, void *vv
 
 typedef int (*sort_fn)(const char *, int64_t, const int64_t *, int64_t, char *, char *,
                        const int64_t *, int64_t, int64_t, int64_t, bool);
-static const sort_fn g_sorts[CT_NUM_DTYPES] = {sort_slices_b,   sort_slices_u8,  sort_slices_i8,
-                                               sort_slices_i16, sort_slices_i32, sort_slices_i64,
-                                               sort_slices_f32, sort_slices_f64};
+#define SORT_ENTRY(E, T, tn) [E] = sort_slices_##tn,
+static const sort_fn g_sorts[CT_NUM_DTYPES] = {CT_FOR_DTYPES(SORT_ENTRY)};
 
 /* Element offsets of every slice start along d (all dims but d), for a tensor of shape. */
 static int64_t *slice_offsets(int nd, const int64_t *shape, const int64_t *st, int d, int64_t *count) {

@@ -9,6 +9,7 @@
 #pragma GCC optimize("no-trapping-math")
 #endif
 #include "../internal.h"
+#include "../tensor/cpu.h"
 #include "elementwise.h"
 #include <tgmath.h>
 
@@ -35,9 +36,7 @@ CT_UNARY_LOOP(exp_v3, float, float, f32, ct__expf(x))
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target("avx512f"))) CT_UNARY_LOOP(exp_v4, float, float, f32, ct__expf(x))
 static void exp_loop_f32(char **d, const int64_t *s, int64_t n, void *ctx) {
-  static int wide = -1;
-  if (wide < 0) wide = __builtin_cpu_supports("avx512f");
-  (wide ? exp_v4_f32 : exp_v3_f32)(d, s, n, ctx);
+  (ct__cpu_level() >= CT_CPU_AVX512 ? exp_v4_f32 : exp_v3_f32)(d, s, n, ctx);
 }
 #else
 #define exp_loop_f32 exp_v3_f32

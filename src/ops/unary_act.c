@@ -6,6 +6,7 @@
 #pragma GCC optimize("no-trapping-math") /* see unary.c: lets the loops vectorise */
 #endif
 #include "../internal.h"
+#include "../tensor/cpu.h"
 #include "elementwise.h"
 #include <tgmath.h>
 
@@ -30,9 +31,7 @@ CT_LOOP_TABLE_FLOAT(sigmoid_loop);
 #define CT_WIDE_F32(loop, make, ...)                                                   \
   make(loop##_v3, __VA_ARGS__) __attribute__((target("avx512f"))) make(loop##_v4, __VA_ARGS__) \
   static void loop##_f32(char **d, const int64_t *s, int64_t n, void *ctx) {           \
-    static int wide = -1;                                                               \
-    if (wide < 0) wide = __builtin_cpu_supports("avx512f");                             \
-    (wide ? loop##_v4_f32 : loop##_v3_f32)(d, s, n, ctx);                               \
+    (ct__cpu_level() >= CT_CPU_AVX512 ? loop##_v4_f32 : loop##_v3_f32)(d, s, n, ctx);   \
   }
 #else
 #define CT_WIDE_F32(loop, make, ...) make(loop, __VA_ARGS__)

@@ -15,16 +15,11 @@
     }                                                                                   \
   }
 /* Expand: for each destination type, define loops from every source type. */
-#define DEF_FOR_TO(TE, TT, tn)                                                          \
-  CAST_ONE(TE, TT, tn, CT_BOOL, bool, b) CAST_ONE(TE, TT, tn, CT_UINT8, uint8_t, u8)     \
-  CAST_ONE(TE, TT, tn, CT_INT8, int8_t, i8) CAST_ONE(TE, TT, tn, CT_INT16, int16_t, i16) \
-  CAST_ONE(TE, TT, tn, CT_INT32, int32_t, i32) CAST_ONE(TE, TT, tn, CT_INT64, int64_t, i64) \
-  CAST_ONE(TE, TT, tn, CT_FLOAT32, float, f32) CAST_ONE(TE, TT, tn, CT_FLOAT64, double, f64)
+#define DEF_FOR_TO(TE, TT, tn) CT_FOR_DTYPES2_WITH(CAST_ONE, TE, TT, tn, )
 CT_FOR_DTYPES(DEF_FOR_TO)
 
-#define ROW_FOR_TO(TE, TT, tn)                                                          \
-  {cast_b_##tn, cast_u8_##tn, cast_i8_##tn, cast_i16_##tn, cast_i32_##tn, cast_i64_##tn, \
-   cast_f32_##tn, cast_f64_##tn},
+#define CAST_ENTRY(tn, FE, FT, fnm) [FE] = cast_##fnm##_##tn,
+#define ROW_FOR_TO(TE, TT, tn) [TE] = {CT_FOR_DTYPES2_WITH(CAST_ENTRY, tn, )},
 /* cast_table[to][from] */
 static const ct_loop_fn cast_table[CT_NUM_DTYPES][CT_NUM_DTYPES] = {CT_FOR_DTYPES(ROW_FOR_TO)};
 

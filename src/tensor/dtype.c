@@ -12,7 +12,8 @@ static const char *const names[CT_NUM_DTYPES] = {
 static const char *const legacy[CT_NUM_DTYPES] = {
     "torch.BoolTensor", "torch.ByteTensor", "torch.CharTensor", "torch.ShortTensor",
     "torch.IntTensor", "torch.LongTensor", "torch.FloatTensor", "torch.DoubleTensor"};
-static const size_t sizes[CT_NUM_DTYPES] = {1, 1, 1, 2, 4, 8, 4, 8};
+#define SIZE_ENTRY(E, T, tn) [E] = sizeof(T),
+static const size_t sizes[CT_NUM_DTYPES] = {CT_FOR_DTYPES(SIZE_ENTRY)};
 
 static bool valid(ct_dtype dt) { return (int)dt >= 0 && dt < CT_NUM_DTYPES; }
 const char *ct_dtype_name(ct_dtype dt) { return valid(dt) ? names[dt] : "torch.invalid"; }
