@@ -5,14 +5,18 @@
 #include "../internal.h"
 
 
-static void free_ctx(ct_node *n) { free(n->ctx); }
+typedef struct {
+  int npad;
+  int64_t pad[]; /* npad */
+} constant_pad_args;
+CT_ARGS_TYPE(constant_pad_args, NULL);
 
 /* out = pad(x, p, value): gx = pad(g, -p) (cropping undoes padding and vice versa) */
 static void constant_pad_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  const int64_t *p = n->ctx;
-  int np = (int)n->i[0];
+  const constant_pad_args *a = CT_ARGS(n, constant_pad_args);
+  int np = a->npad;
   int64_t neg[2 * CT_MAX_DIMS];
-  for (int k = 0; k < np; k++) neg[k] = -p[k];
+  for (int k = 0; k < np; k++) neg[k] = -a->pad[k];
   gi[0] = ct_pad(g[0], np, neg, CT_PAD_CONSTANT, 0);
 }
 
@@ -54,13 +58,15 @@ static ct_tensor *constant_pad(const ct_tensor *t, int npad, const int64_t *pad,
   if (ct_dtype_is_floating(t->dtype)) {
     ct_node *n = ct__node_new("ConstantPadNdBackward0", constant_pad_backward, 1,
                               (ct_tensor *const[]){(ct_tensor *)t}, 1);
-    int64_t *p = n ? malloc(sizeof(int64_t) * (size_t)(npad ? npad : 1)) : NULL;
-    if (n && !p) return ct__err("CPU: out of memory");
+    constant_pad_args *a = ct__node_new_args(n, &constant_pad_args_type,
+                                             sizeof(int64_t) * (size_t)npad);
+    if (n && !a) {
+      ct__node_abandon(n);
+      return NULL;
+    }
     if (n) {
-      memcpy(p, pad, sizeof(int64_t) * (size_t)npad);
-      n->ctx = p;
-      n->destroy = free_ctx;
-      n->i[0] = npad;
+      a->npad = npad;
+      memcpy(a->pad, pad, sizeof(int64_t) * (size_t)npad);
       ct__set_history(out, n, 0);
     }
   }
