@@ -320,6 +320,11 @@ static inline void *ct__node_args(const ct_node *n, const ct_args_type *type) {
 #define CT_ARGS(n, T) ((T *)ct__node_args((n), &T##_type))
 /* Free a node from ct__node_new that no output was attached to (the op failed after it). */
 void ct__node_abandon(ct_node *n);
+/* A composite op (select = slice + squeeze, stack = cat of unsqueezes, matmul's _unsafe_view
+ * = reshape) gets the node of its last step, where PyTorch records one node named after the
+ * composite: name t's grad_fn as PyTorch does. Only for a node that last step just made for
+ * t, never one t shares with an input. Does nothing when t has no grad_fn. */
+void ct__set_grad_fn_name(ct_tensor *t, const char *name);
 
 /* Does recording apply: grad mode on and some input requires grad? */
 bool ct__any_requires_grad(int n, ct_tensor *const *inputs);

@@ -115,6 +115,10 @@ void ct__node_args_mismatch(const ct_node *n, const ct_args_type *type) {
   abort();
 }
 
+void ct__set_grad_fn_name(ct_tensor *t, const char *name) {
+  if (t && t->grad_fn) t->grad_fn->name = name;
+}
+
 /* The AccumulateGrad node of a leaf: the leaf holds it strongly, it points back weakly. */
 static ct_node *grad_accumulator(ct_tensor *leaf) {
   if (!leaf->grad_acc) {

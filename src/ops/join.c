@@ -118,7 +118,7 @@ ct_tensor *ct_stack(ct_tensor *const *ts, int n, int64_t dim) {
   /* cat of the unsqueezed views; its node differentiates through them back to the inputs */
   ct_tensor *out = ct_cat(us, n, d);
   free(us);
-  if (out && out->grad_fn) out->grad_fn->name = "StackBackward0";
+  ct__set_grad_fn_name(out, "StackBackward0");
   return ct__op_end(out);
 }
 

@@ -327,7 +327,7 @@ ct_tensor *ct_addmm(const ct_tensor *input, const ct_tensor *m1, const ct_tensor
 /* Reshape with the name PyTorch's _unsafe_view gives the result. */
 static ct_tensor *unsafe_view(const ct_tensor *t, int nd, const int64_t *shape) {
   ct_tensor *r = ct_reshape(t, nd, shape);
-  if (r && r->grad_fn) r->grad_fn->name = "UnsafeViewBackward0";
+  ct__set_grad_fn_name(r, "UnsafeViewBackward0");
   return r;
 }
 
@@ -390,7 +390,7 @@ ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b) {
   ct_tensor *r;
   if (d1 == 1 && d2 == 2) {
     r = ct_squeeze_dim(ct_mm(ct_unsqueeze(a, 0), b), 0);
-    if (r && r->grad_fn) r->grad_fn->name = "SqueezeBackward3";
+    ct__set_grad_fn_name(r, "SqueezeBackward3");
   } else if (should_fold(a, d2)) {
     r = matmul_fold(a, b);
   } else if (should_fold(b, d1)) {

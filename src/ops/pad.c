@@ -142,8 +142,8 @@ static ct_tensor *index_pad(const ct_tensor *t, int npad, const int64_t *pad, ct
     static const char *const names[2][3] = {
         {"ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0"},
         {"ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0"}};
-    out->grad_fn->name = mode == CT_PAD_CIRCULAR ? "CopySlices"
-                                                 : names[mode == CT_PAD_REPLICATE][npad / 2 - 1];
+    ct__set_grad_fn_name(out, mode == CT_PAD_CIRCULAR ? "CopySlices"
+                                                      : names[mode == CT_PAD_REPLICATE][npad / 2 - 1]);
   }
   return ct__op_end(out);
 }

@@ -411,7 +411,7 @@ ct_tensor *ct_select(const ct_tensor *t, int64_t dim, int64_t index) {
   CT_OP_BEGIN();
   ct_tensor *s = ct_slice(t, d, index, index + 1, 1);
   ct_tensor *out = ct_squeeze_dim(s, d);
-  if (out && out->grad_fn) out->grad_fn->name = "SelectBackward0";
+  ct__set_grad_fn_name(out, "SelectBackward0");
   return ct__op_end(out);
 }
 
@@ -437,7 +437,7 @@ int ct_split_sizes(const ct_tensor *t, int n, const int64_t *sizes, int64_t dim,
   for (int i = 0; i < n; i++) {
     out[i] = ct_narrow(t, d, start, sizes[i]);
     if (!out[i]) return -1;
-    if (out[i]->grad_fn) out[i]->grad_fn->name = "SplitWithSizesBackward0";
+    ct__set_grad_fn_name(out[i], "SplitWithSizesBackward0");
     start += sizes[i];
   }
   return n;
@@ -459,8 +459,7 @@ int ct_split(const ct_tensor *t, int64_t split_size, int64_t dim, ct_tensor **ou
   if (!sizes) return ct__errs("CPU: out of memory");
   for (int64_t i = 0; i < n; i++) sizes[i] = i < n - 1 ? split_size : size - split_size * (n - 1);
   int r = ct_split_sizes(t, (int)n, sizes, d, out, cap);
-  for (int i = 0; i < r; i++)
-    if (out[i]->grad_fn) out[i]->grad_fn->name = "SplitBackward0";
+  for (int i = 0; i < r; i++) ct__set_grad_fn_name(out[i], "SplitBackward0");
   free(sizes);
   return r;
 }
@@ -494,7 +493,7 @@ int ct_unbind(const ct_tensor *t, int64_t dim, ct_tensor **out, int cap) {
   for (int64_t i = 0; i < n; i++) {
     out[i] = ct_select(t, d, i);
     if (!out[i]) return -1;
-    if (out[i]->grad_fn) out[i]->grad_fn->name = "UnbindBackward0";
+    ct__set_grad_fn_name(out[i], "UnbindBackward0");
   }
   return (int)n;
 }
