@@ -272,13 +272,30 @@ typedef struct ct_in_meta {
   int64_t shape[CT_MAX_DIMS];
 } ct_in_meta;
 
-#define CT_NODE_MAX_SAVED 6
+/* Saved tensors up to this many live in the node itself; more grow an array on the heap. */
+#define CT_NODE_SAVED_INLINE 4
+/* Argument structs up to this size live in the node itself (a ct_dims fits); bigger ones, or
+ * ones with a trailing flexible array, go to the heap. */
+#define CT_NODE_ARGS_INLINE 144
+
+/* The type of an op's backward arguments. Each op that needs arguments declares, beside its
+ * forward and backward,
+ *   typedef struct { int64_t dim; bool keepdim; } sum_args;
+ *   CT_ARGS_TYPE(sum_args, NULL);
+ * fills them when recording, `sum_args *a = CT_NEW_ARGS(n, sum_args);`, and reads them in
+ * backward with `const sum_args *a = CT_ARGS(n, sum_args);`. The node records the type and
+ * CT_ARGS checks it, so a backward never reads another op's arguments by position. */
+typedef struct ct_args_type {
+  const char *name;            /* the struct's name, for the mismatch message */
+  size_t size;                 /* sizeof the struct (its fixed part when it ends in T x[]) */
+  void (*destroy)(void *args); /* frees what the arguments own (tensors, nodes); may be NULL */
+} ct_args_type;
+#define CT_ARGS_TYPE(T, destroy_fn) static const ct_args_type T##_type = {#T, sizeof(T), destroy_fn}
 
 struct ct_node {
   int64_t refcount;
   const char *name;
   ct_backward_fn backward;
-  void (*destroy)(ct_node *n); /* frees ctx extras; may be NULL */
   int n_in, n_out;
   uint64_t seq;
   bool released; /* saved tensors freed by a backward without retain_graph */
@@ -286,18 +303,40 @@ struct ct_node {
   ct_in_meta *in;    /* n_in: shapes/dtypes of the inputs */
   ct_tensor **retained; /* n_out weak pointers (retain_grad) or NULL */
   ct_tensor *variable;  /* AccumulateGrad: the leaf (weak) */
-  int n_saved;
-  ct_saved saved[CT_NODE_MAX_SAVED];
-  /* Small per-op arguments. */
-  double d[4];
-  int64_t i[CT_MAX_DIMS + 4];
-  void *ctx; /* larger extras (custom functions), freed by destroy */
+  int n_saved, cap_saved;
+  ct_saved *saved; /* saved_inline, or a heap array once more are saved */
+  ct_saved saved_inline[CT_NODE_SAVED_INLINE];
   struct ct_anomaly_meta *anomaly; /* anomaly mode: where the forward ran (anomaly.c) */
   /* Engine scratch. */
   int deps;
   bool needed, visited;
   ct_tensor **buf; /* n_out incoming gradients while running */
+  /* The op's arguments (CT_NEW_ARGS / CT_ARGS); last, so allocation need not clear them. */
+  const ct_args_type *args_type; /* NULL: none */
+  void *args;                    /* args_inline or the heap */
+  _Alignas(16) unsigned char args_inline[CT_NODE_ARGS_INLINE];
 };
+
+/* Give n zeroed arguments of type `type` (plus `extra` bytes for a trailing flexible array):
+ * NULL when n is NULL, or with "out of memory" recorded when a heap block cannot be had (an
+ * inline-sized struct never fails). Once per node. */
+void *ct__node_new_args(ct_node *n, const ct_args_type *type, size_t extra);
+#define CT_NEW_ARGS(n, T) ((T *)ct__node_new_args((n), &T##_type, 0))
+/* n's arguments, which must be of `type`: anything else is a bug in ctorch, and it stops
+ * with a message naming both types rather than read one op's arguments as another's. */
+_Noreturn void ct__node_args_mismatch(const ct_node *n, const ct_args_type *type);
+static inline void *ct__node_args(const ct_node *n, const ct_args_type *type) {
+  if (__builtin_expect(n->args_type != type, 0)) ct__node_args_mismatch(n, type);
+  return n->args;
+}
+#define CT_ARGS(n, T) ((T *)ct__node_args((n), &T##_type))
+/* Free a node from ct__node_new that no output was attached to (the op failed after it). */
+void ct__node_abandon(ct_node *n);
+/* A composite op (select = slice + squeeze, stack = cat of unsqueezes, matmul's _unsafe_view
+ * = reshape) gets the node of its last step, where PyTorch records one node named after the
+ * composite: name t's grad_fn as PyTorch does. Only for a node that last step just made for
+ * t, never one t shares with an input. Does nothing when t has no grad_fn. */
+void ct__set_grad_fn_name(ct_tensor *t, const char *name);
 
 /* Does recording apply: grad mode on and some input requires grad? */
 bool ct__any_requires_grad(int n, ct_tensor *const *inputs);
@@ -307,8 +346,9 @@ ct_node *ct__node_new(const char *name, ct_backward_fn bw, int n_in, ct_tensor *
                       int n_out);
 /* Attach node as out's history (output_nr nr); makes out require grad. */
 void ct__set_history(ct_tensor *out, ct_node *n, int nr);
-/* Save an input (or, is_output, an output of this node) for backward. */
-void ct__save(ct_node *n, const ct_tensor *t, bool is_output);
+/* Save an input (or, is_output, an output of this node) for backward; NULL saves an empty
+ * slot. As many as the op needs. 0, or -1 with an error when out of memory. */
+int ct__save(ct_node *n, const ct_tensor *t, bool is_output);
 /* In-place ops computed out of place: what n saved of its output `from` becomes an alias
  * of `to` (the tensor written), at to's current version. */
 void ct__resave_output(ct_node *n, const ct_tensor *from, const ct_tensor *to);

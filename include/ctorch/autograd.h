@@ -92,7 +92,8 @@ typedef struct ct_function {
   ct_function_backward backward;
   int n_outputs; /* 1 if 0 */
 } ct_function;
-/* ctx.save_for_backward(t), from forward; at most 6 tensors per call. 0 or -1. */
+/* ctx.save_for_backward(t), from forward; call it once per tensor, as many times as needed
+ * (ct_ctx_saved(ctx, i) numbers them in call order). 0 or -1. */
 int ct_ctx_save_for_backward(ct_function_ctx *ctx, ct_tensor *t);
 /* ctx.saved_tensors[i] (borrowed); NULL + message if modified in place since saved. */
 ct_tensor *ct_ctx_saved(ct_function_ctx *ctx, int i);

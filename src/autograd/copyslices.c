@@ -14,18 +14,15 @@ typedef struct {
   int64_t base_shape[CT_MAX_DIMS];
 } geom_t;
 
+CT_ARGS_TYPE(geom_t, NULL); /* AsStridedBackward0, AsStridedScatterBackward0 */
+
 typedef struct {
   geom_t g;
   ct_node *fn; /* the in-place op's node (strong) */
-} copyslices_ctx;
+} copyslices_args;
 
-static void free_ctx(ct_node *n) { free(n->ctx); }
-
-static void free_copyslices(ct_node *n) {
-  copyslices_ctx *c = n->ctx;
-  if (c) ct__node_decref(c->fn);
-  free(c);
-}
+static void free_copyslices(void *args) { ct__node_decref(((copyslices_args *)args)->fn); }
+CT_ARGS_TYPE(copyslices_args, free_copyslices);
 
 static int geom_of(const ct_tensor *view, geom_t *g) {
   const ct_tensor *b = view->base;
@@ -44,20 +41,14 @@ static int geom_of(const ct_tensor *view, geom_t *g) {
 static ct_tensor *as_strided(ct_tensor *x, const geom_t *g);
 static ct_tensor *as_strided_scatter(ct_tensor *src, const geom_t *g);
 
-static void *ctx_copy(const geom_t *g) {
-  geom_t *c = malloc(sizeof *c);
-  if (c) *c = *g;
-  return c;
-}
-
 /* out = as_strided(x, g) (x with the base's shape): gx = as_strided_scatter(g, g) */
 static void as_strided_backward(ct_node *n, ct_tensor *const *go, ct_tensor **gi) {
-  gi[0] = as_strided_scatter(go[0], n->ctx);
+  gi[0] = as_strided_scatter(go[0], CT_ARGS(n, geom_t));
 }
 
 /* out = zeros(base) with src written at g: gsrc = as_strided(grad, g) */
 static void as_strided_scatter_backward(ct_node *n, ct_tensor *const *go, ct_tensor **gi) {
-  gi[0] = as_strided(go[0], n->ctx);
+  gi[0] = as_strided(go[0], CT_ARGS(n, geom_t));
 }
 
 static ct_tensor *with_geom_node(ct_tensor *out, ct_tensor *in, const char *name, ct_backward_fn bw,
@@ -65,13 +56,12 @@ static ct_tensor *with_geom_node(ct_tensor *out, ct_tensor *in, const char *name
   if (!out) return NULL;
   ct_node *n = ct__node_new(name, bw, 1, &in, 1);
   if (n) {
-    n->ctx = ctx_copy(g);
-    n->destroy = free_ctx;
-    if (!n->ctx) { /* an unattached node has no owner yet: take and drop a reference */
-      ct__node_incref(n);
-      ct__node_decref(n);
-      return ct__err("CPU: out of memory");
+    geom_t *a = CT_NEW_ARGS(n, geom_t);
+    if (!a) {
+      ct__node_abandon(n);
+      return NULL;
     }
+    *a = *g;
     ct__set_history(out, n, 0);
   }
   return out;
@@ -99,7 +89,7 @@ static ct_tensor *as_strided_scatter(ct_tensor *src, const geom_t *g) {
  * gbase = grad outside the region + fn's gradient for its self input inside it;
  * gother_i = fn's gradient for its other inputs, from the region of grad. */
 static void copyslices_backward(ct_node *n, ct_tensor *const *go, ct_tensor **gi) {
-  copyslices_ctx *c = n->ctx;
+  const copyslices_args *c = CT_ARGS(n, copyslices_args);
   ct_node *fn = c->fn;
   ct_tensor *region = as_strided(go[0], &c->g);
   if (!region) return;
@@ -123,16 +113,16 @@ static int attach_view_node(ct_tensor *view, const geom_t *g) {
   ct_tensor *base = view->base;
   ct_node *a = ct__node_alloc("AsStridedBackward0", as_strided_backward, 1, 1);
   if (!a) return -1;
-  a->ctx = ctx_copy(g);
-  a->destroy = free_ctx;
+  geom_t *ga = CT_NEW_ARGS(a, geom_t);
+  if (ga) *ga = *g;
   a->next[0] = ct__edge_of(base);
   ct__node_incref(a->next[0].fn);
   a->in[0].ndim = base->ndim;
   a->in[0].dtype = base->dtype;
   memcpy(a->in[0].shape, base->shape, sizeof a->in[0].shape);
-  if (!a->ctx) {
+  if (!ga) {
     ct__node_decref(a);
-    return ct__errs("CPU: out of memory");
+    return -1;
   }
   a->refcount = 0; /* ct__set_history takes the reference */
   ct__set_history(view, a, 0);
@@ -145,16 +135,14 @@ int ct__copy_slices(ct_tensor *view, ct_node *fn) {
   if (geom_of(view, &g)) return -1;
   ct_node *c = ct__node_alloc("CopySlices", copyslices_backward, fn->n_in, 1);
   if (!c) return -1;
-  copyslices_ctx *cx = malloc(sizeof *cx);
+  copyslices_args *cx = CT_NEW_ARGS(c, copyslices_args);
   if (!cx) {
     ct__node_decref(c);
-    return ct__errs("CPU: out of memory");
+    return -1;
   }
   cx->g = g;
   cx->fn = fn;
   ct__node_incref(fn);
-  c->ctx = cx;
-  c->destroy = free_copyslices;
   c->next[0] = ct__edge_of(base); /* the base's history before the write */
   ct__node_incref(c->next[0].fn);
   c->in[0].ndim = base->ndim;

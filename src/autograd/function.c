@@ -8,31 +8,48 @@ struct ct_function_ctx {
   ct_function fn; /* a copy: the caller's struct need not outlive the graph */
   ct_node *node;  /* NULL during forward and when nothing is recorded */
   int n_in, n_out;
-  int n_pending;  /* tensors saved during forward, moved into the node afterwards */
-  ct_tensor *pending[CT_NODE_MAX_SAVED];
+  int n_pending, cap_pending; /* tensors saved during forward, moved into the node afterwards */
+  ct_tensor **pending;
   void *data;       /* ct_ctx_alloc */
   ct_in_meta *outs; /* n_out: to materialize zero gradients for unused outputs */
   bool *needs_grad; /* n_in: ctx.needs_input_grad */
-  int n_nondiff;    /* outputs marked non-differentiable during forward */
-  ct_tensor *nondiff[CT_NODE_MAX_SAVED];
+  int n_nondiff, cap_nondiff; /* outputs marked non-differentiable during forward */
+  ct_tensor **nondiff;
 };
 
 static void ctx_free(ct_function_ctx *ctx) {
   if (!ctx) return;
   for (int i = 0; i < ctx->n_pending; i++) ct__tensor_decref(ctx->pending[i]);
+  free(ctx->pending);
+  free(ctx->nondiff);
   free(ctx->data);
   free(ctx->outs);
   free(ctx->needs_grad);
   free(ctx);
 }
 
-static void ctx_destroy(ct_node *n) { ctx_free(n->ctx); }
+/* The custom function node's argument: the ctx, which the node owns once recorded. */
+typedef struct {
+  ct_function_ctx *ctx;
+} custom_args;
+static void custom_args_free(void *a) { ctx_free(((custom_args *)a)->ctx); }
+CT_ARGS_TYPE(custom_args, custom_args_free);
+
+/* Room for one more tensor in a list that grows by doubling. 0 or -1 (out of memory). */
+static int grow_list(ct_tensor ***list, int n, int *cap) {
+  if (n < *cap) return 0;
+  int c = *cap ? *cap * 2 : 8;
+  ct_tensor **p = realloc(*list, sizeof(ct_tensor *) * (size_t)c);
+  if (!p) return ct__errs("CPU: out of memory");
+  *list = p;
+  *cap = c;
+  return 0;
+}
 
 int ct_ctx_save_for_backward(ct_function_ctx *ctx, ct_tensor *t) {
   if (!ctx || !t) return -1;
   if (ctx->node) return ct__errs("save_for_backward can only be called from forward");
-  if (ctx->n_pending == CT_NODE_MAX_SAVED)
-    return ct__errs("ctorch: a custom function saves at most %d tensors", CT_NODE_MAX_SAVED);
+  if (grow_list(&ctx->pending, ctx->n_pending, &ctx->cap_pending)) return -1;
   ct__tensor_incref(t);
   ctx->pending[ctx->n_pending++] = t;
   return 0;
@@ -65,8 +82,7 @@ bool ct_ctx_needs_input_grad(const ct_function_ctx *ctx, int i) {
 int ct_ctx_mark_non_differentiable(ct_function_ctx *ctx, ct_tensor *t) {
   if (!ctx || !t) return -1;
   if (ctx->node) return ct__errs("mark_non_differentiable can only be called from forward");
-  if (ctx->n_nondiff == CT_NODE_MAX_SAVED)
-    return ct__errs("ctorch: a custom function marks at most %d outputs", CT_NODE_MAX_SAVED);
+  if (grow_list(&ctx->nondiff, ctx->n_nondiff, &ctx->cap_nondiff)) return -1;
   ctx->nondiff[ctx->n_nondiff++] = t; /* compared by address with the outputs: no reference */
   return 0;
 }
@@ -88,7 +104,7 @@ static bool expandable_to(const ct_in_meta *m, const ct_tensor *g) {
 /* Forward: outputs = fn.forward(inputs). Backward: grad_inputs = fn.backward(grads), each
  * checked against its input's shape (summed down when it broadcasts) and cast to its dtype. */
 static void custom_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  ct_function_ctx *ctx = n->ctx;
+  ct_function_ctx *ctx = CT_ARGS(n, custom_args)->ctx;
   ct_tensor *go_small[8], *gin_small[8];
   ct_tensor **go = n->n_out <= 8 ? go_small : calloc((size_t)n->n_out, sizeof(ct_tensor *));
   ct_tensor **gin = n->n_in <= 8 ? gin_small : calloc((size_t)n->n_in, sizeof(ct_tensor *));
@@ -191,11 +207,9 @@ int ct_function_apply(const ct_function *fn, ct_tensor *const *inputs, int n_in,
     attached = true;
   }
   if (node) {
-    node->ctx = ctx;
-    node->destroy = ctx_destroy;
-    if (!attached) { /* no differentiable output: the node is not needed */
-      ct__node_incref(node);
-      ct__node_decref(node);
+    CT_NEW_ARGS(node, custom_args)->ctx = ctx;
+    if (!attached) { /* no differentiable output: the node (and with it ctx) is not needed */
+      ct__node_abandon(node);
     } else {
       for (int j = 0; j < ctx->n_pending; j++) {
         ct_tensor *t = ctx->pending[j];
@@ -215,9 +229,7 @@ int ct_function_apply(const ct_function *fn, ct_tensor *const *inputs, int n_in,
   return 0;
 
 fail_node:
-  node->ctx = NULL;
-  ct__node_incref(node);
-  ct__node_decref(node);
+  ct__node_abandon(node); /* it holds no ctx yet */
 fail:
   ctx_free(ctx);
   for (int k = 0; k < n_out; k++) outputs[k] = NULL;

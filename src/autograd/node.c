@@ -42,7 +42,9 @@ void ct__node_thread_exit(void) {
 static void node_destroy(ct_node *n) {
   for (int i = 0; i < n->n_in; i++) ct__node_decref(n->next[i].fn);
   release_saved(n);
-  if (n->destroy) n->destroy(n);
+  if (n->saved != n->saved_inline) free(n->saved);
+  if (n->args_type && n->args_type->destroy) n->args_type->destroy(n->args);
+  if (n->args != n->args_inline) free(n->args);
   free(n->anomaly);
   free(n->retained);
   if (n->n_in >= NODE_CLASSES || !ct__cache_push(&g_free_nodes[n->n_in], n)) free(n);
@@ -70,13 +72,17 @@ void ct__node_decref(ct_node *n) {
 }
 
 ct_node *ct__node_alloc(const char *name, ct_backward_fn bw, int n_in, int n_out) {
-  size_t sz = sizeof(ct_node) + sizeof(ct_edge) * (size_t)n_in + sizeof(ct_in_meta) * (size_t)n_in;
+  size_t tail = sizeof(ct_edge) * (size_t)n_in + sizeof(ct_in_meta) * (size_t)n_in;
   ct_node *n = n_in < NODE_CLASSES ? ct__cache_pop(&g_free_nodes[n_in]) : NULL;
-  if (n)
-    memset(n, 0, sz);
-  else
-    n = calloc(1, sz);
+  if (n) { /* the argument buffer is cleared by ct__node_new_args, for its size only */
+    memset(n, 0, offsetof(ct_node, args_inline));
+    memset(n + 1, 0, tail);
+  } else {
+    n = calloc(1, sizeof(ct_node) + tail);
+  }
   if (!n) return ct__err("CPU: out of memory");
+  n->saved = n->saved_inline;
+  n->cap_saved = CT_NODE_SAVED_INLINE;
   n->refcount = 1;
   n->name = name;
   n->backward = bw;
@@ -87,6 +93,33 @@ ct_node *ct__node_alloc(const char *name, ct_backward_fn bw, int n_in, int n_out
   n->in = (ct_in_meta *)(n->next + n_in);
   if (ct_is_anomaly_enabled()) ct__anomaly_record(n);
   return n;
+}
+
+void ct__node_abandon(ct_node *n) {
+  ct__node_incref(n);
+  ct__node_decref(n);
+}
+
+void *ct__node_new_args(ct_node *n, const ct_args_type *type, size_t extra) {
+  if (!n) return NULL;
+  if (n->args_type) ct__node_args_mismatch(n, type); /* a second set: a bug */
+  size_t sz = type->size + extra;
+  void *a = sz <= CT_NODE_ARGS_INLINE ? n->args_inline : malloc(sz);
+  if (!a) return ct__err("CPU: out of memory");
+  memset(a, 0, sz);
+  n->args = a;
+  n->args_type = type;
+  return a;
+}
+
+void ct__node_args_mismatch(const ct_node *n, const ct_args_type *type) {
+  fprintf(stderr, "ctorch internal error: node %s holds %s arguments, used as %s\n", n->name,
+          n->args_type ? n->args_type->name : "no", type->name);
+  abort();
+}
+
+void ct__set_grad_fn_name(ct_tensor *t, const char *name) {
+  if (t && t->grad_fn) t->grad_fn->name = name;
 }
 
 /* The AccumulateGrad node of a leaf: the leaf holds it strongly, it points back weakly. */
@@ -142,14 +175,27 @@ void ct__set_history(ct_tensor *out, ct_node *n, int nr) {
   out->view_version = out->storage->version;
 }
 
-/* Fill slot s with t (see ct__save). */
-static void save_into(ct_saved *s, const ct_tensor *t, bool is_output) {
+/* Room for one more saved tensor: the inline slots first, then a doubling heap array. */
+static int grow_saved(ct_node *n) {
+  if (n->n_saved < n->cap_saved) return 0;
+  int cap = n->cap_saved * 2;
+  ct_saved *p = malloc(sizeof(ct_saved) * (size_t)cap);
+  if (!p) return ct__errs("CPU: out of memory");
+  memcpy(p, n->saved, sizeof(ct_saved) * (size_t)n->n_saved);
+  if (n->saved != n->saved_inline) free(n->saved);
+  n->saved = p;
+  n->cap_saved = cap;
+  return 0;
+}
+
+/* Fill slot s with t (see ct__save): 0, or -1 when the output's alias cannot be made. */
+static int save_into(ct_saved *s, const ct_tensor *t, bool is_output) {
   s->version = t->storage->version;
   s->is_output = is_output;
   s->output_nr = t->output_nr;
   if (is_output) { /* a history-free alias: the output's grad_fn is this node */
     ct_tensor *alias = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
-    if (!alias) return;
+    if (!alias) return -1;
     alias->is_view = t->is_view;
     ct__tensor_decref(alias->base); /* a base link to the output would close a cycle */
     alias->base = NULL;
@@ -159,17 +205,15 @@ static void save_into(ct_saved *s, const ct_tensor *t, bool is_output) {
     ct__tensor_incref((ct_tensor *)t);
     s->t = (ct_tensor *)t;
   }
+  return 0;
 }
 
-void ct__save(ct_node *n, const ct_tensor *t, bool is_output) {
-  if (!n) return;
-  if (n->n_saved == CT_NODE_MAX_SAVED) {
-    ct__err("internal: too many saved tensors in %s", n->name);
-    return;
-  }
+int ct__save(ct_node *n, const ct_tensor *t, bool is_output) {
+  if (!n) return 0;
+  if (grow_saved(n)) return -1;
   ct_saved *s = &n->saved[n->n_saved++];
-  if (!t) return; /* an empty slot keeps the numbering of the others */
-  save_into(s, t, is_output);
+  *s = (ct_saved){0};
+  return t ? save_into(s, t, is_output) : 0; /* an empty slot keeps the others' numbering */
 }
 
 void ct__resave_output(ct_node *n, const ct_tensor *from, const ct_tensor *to) {
@@ -179,7 +223,7 @@ void ct__resave_output(ct_node *n, const ct_tensor *from, const ct_tensor *to) {
     int nr = s->output_nr;
     ct__tensor_decref(s->t);
     s->t = NULL;
-    save_into(s, to, true);
+    (void)save_into(s, to, true); /* on failure s->t stays NULL: backward reports it freed */
     s->output_nr = nr;
   }
 }
@@ -196,6 +240,9 @@ static const char *anomaly_hint(void) {
 }
 
 ct_tensor *ct__saved(ct_node *n, int i) {
+  if (i < 0 || i >= n->n_saved) /* a backward reading a slot its forward never saved: a bug */
+    return ct__err("ctorch internal error: %s has %d saved tensors, asked for %d", n->name,
+                   n->n_saved, i);
   ct_saved *s = &n->saved[i];
   if (n->released || !s->t)
     return ct__err("Trying to backward through the graph a second time (or directly access saved "

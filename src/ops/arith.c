@@ -15,18 +15,25 @@ CT_BINARY_FLOAT(div_loop, a / b)
 CT_BINARY_NUMERIC(add_alpha_loop, a + (*(const double *)ctx) * b)
 
 /* ---- backward formulas ----------------------------------------------------------------- */
-/* out = a + alpha * b: ga = g, gb = alpha * g (alpha in d[0]) */
+typedef struct {
+  double alpha;
+} add_args;
+CT_ARGS_TYPE(add_args, NULL);
+
+/* out = a + alpha * b: ga = g, gb = alpha * g */
 static void add_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  double alpha = CT_ARGS(n, add_args)->alpha;
   if (ct__needs_grad(n, 0)) gi[0] = ct__sum_to_input(n, 0, g[0]);
   if (ct__needs_grad(n, 1))
-    gi[1] = ct__sum_to_input(n, 1, n->d[0] == 1 ? g[0] : ct_mul_scalar(g[0], n->d[0]));
+    gi[1] = ct__sum_to_input(n, 1, alpha == 1 ? g[0] : ct_mul_scalar(g[0], alpha));
 }
 
 /* out = a - alpha * b: ga = g, gb = -alpha * g */
 static void sub_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  double alpha = CT_ARGS(n, add_args)->alpha;
   if (ct__needs_grad(n, 0)) gi[0] = ct__sum_to_input(n, 0, g[0]);
   if (ct__needs_grad(n, 1))
-    gi[1] = ct__sum_to_input(n, 1, n->d[0] == 1 ? ct_neg(g[0]) : ct_mul_scalar(g[0], -n->d[0]));
+    gi[1] = ct__sum_to_input(n, 1, alpha == 1 ? ct_neg(g[0]) : ct_mul_scalar(g[0], -alpha));
 }
 
 /* out = a * b: ga = g * b, gb = g * a (saved: [0] = a, [1] = b when needed) */
@@ -61,7 +68,7 @@ static ct_tensor *add_sub(const ct_tensor *a, const ct_tensor *b, double alpha, 
   ct_node *n = ct__node_new(sub ? "SubBackward0" : "AddBackward0", sub ? sub_backward : add_backward,
                             2, (ct_tensor *const[]){(ct_tensor *)a, (ct_tensor *)b}, 1);
   if (n) {
-    n->d[0] = alpha;
+    CT_NEW_ARGS(n, add_args)->alpha = alpha;
     ct__set_history(out, n, 0);
   }
   return out;

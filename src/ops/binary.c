@@ -139,18 +139,28 @@ static void div_mode_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 static void floor_divide_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct__err("derivative for aten::floor_divide is not implemented");
 }
+typedef struct {
+  ct_rounding mode;
+} mod_args;
+CT_ARGS_TYPE(mod_args, NULL);
+
 /* out = a - b * div(a, b, mode) (remainder: floor, fmod: trunc): ga = g, gb = -g * div(a, b)
- * (mode in i[0]; saved a, b) */
+ * (saved a, b) */
 static void mod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   if (ct__needs_grad(n, 0)) gi[0] = ct__sum_to_input(n, 0, g[0]);
   if (ct__needs_grad(n, 1)) {
-    ct_tensor *q = ct_div_mode(ct__saved(n, 0), ct__saved(n, 1), (ct_rounding)n->i[0]);
+    ct_tensor *q = ct_div_mode(ct__saved(n, 0), ct__saved(n, 1), CT_ARGS(n, mod_args)->mode);
     gi[1] = ct__sum_to_input(n, 1, ct_mul(ct_neg(g[0]), q));
   }
 }
-/* out = a^e, e scalar (d[0]): ga = 0 if e == 0 else g * e * a^(e-1) (saved a) */
+typedef struct {
+  double e;
+} pow_scalar_args;
+CT_ARGS_TYPE(pow_scalar_args, NULL);
+
+/* out = a^e, e scalar: ga = 0 if e == 0 else g * e * a^(e-1) (saved a) */
 static void pow_scalar_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  double e = n->d[0];
+  double e = CT_ARGS(n, pow_scalar_args)->e;
   ct_tensor *a = ct__saved(n, 0);
   gi[0] = e == 0 ? ct_zeros_like(a) : ct_mul(g[0], ct_mul_scalar(ct_pow_scalar(a, e - 1), e));
 }
@@ -181,28 +191,34 @@ static void atan2_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   if (ct__needs_grad(n, 1))
     gi[1] = ct__sum_to_input(n, 1, ct_mul(ct_mul(g[0], ct_neg(a)), recip));
 }
-/* out = minimum(a, b) (i[0] = 0) / maximum(a, b) (i[0] = 1): the gradient goes to the
+typedef struct {
+  bool max;
+} minmax_args;
+CT_ARGS_TYPE(minmax_args, NULL);
+
+/* out = minimum(a, b) / maximum(a, b): the gradient goes to the
  * selected input, split in half on ties:
  *   ga = where(a == b, g / 2, g).masked_fill(a loses, 0), gb likewise */
 static void minmax_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  bool max = CT_ARGS(n, minmax_args)->max;
   ct_tensor *a = ct__saved(n, 0), *b = ct__saved(n, 1);
   ct_tensor *shared = ct_where(ct_eq(a, b), ct_mul_scalar(g[0], 0.5), g[0]);
   ct_tensor *a_gt = ct_gt(a, b), *a_lt = ct_lt(a, b);
-  bool max = n->i[0];
   if (ct__needs_grad(n, 0))
     gi[0] = ct__sum_to_input(n, 0, ct_masked_fill(shared, max ? a_lt : a_gt, 0));
   if (ct__needs_grad(n, 1))
     gi[1] = ct__sum_to_input(n, 1, ct_masked_fill(shared, max ? a_gt : a_lt, 0));
 }
 
-/* Record a two-input node saving a and b (and the output when save_out). */
+/* Record a two-input node saving a and b (and the output when save_out), with a copy of
+ * args of type `type` when type is not NULL (inline-sized). */
 static ct_tensor *record2(ct_tensor *out, const ct_tensor *a, const ct_tensor *b,
                           const char *name, ct_backward_fn bw, bool save_ab, bool save_out,
-                          int64_t arg) {
+                          const ct_args_type *type, const void *args) {
   if (!out || !ct_dtype_is_floating(out->dtype)) return out;
   ct_node *n = ct__node_new(name, bw, 2, IN2(a, b), 1);
   if (n) {
-    n->i[0] = arg;
+    if (type) memcpy(ct__node_new_args(n, type, 0), args, type->size);
     if (save_ab) {
       ct__save(n, a, false);
       ct__save(n, b, false);
@@ -223,14 +239,14 @@ ct_tensor *ct_div_mode(const ct_tensor *a, const ct_tensor *b, ct_rounding mode)
   bool trunc_mode = mode == CT_ROUND_TRUNC;
   ct_tensor *out = checked_kernel(trunc_mode ? "div_trunc_cpu" : "div_floor_cpu", a, b,
                                   ct_result_type(a, b), trunc_mode ? divtrunc_loop : divfloor_loop);
-  return record2(out, a, b, "DivBackward2", div_mode_backward, false, false, 0);
+  return record2(out, a, b, "DivBackward2", div_mode_backward, false, false, NULL, NULL);
 }
 
 ct_tensor *ct_floor_divide(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
   ct_tensor *out = checked_kernel("div_floor_cpu", a, b, ct_result_type(a, b), divfloor_loop);
   return record2(out, a, b, "torch::autograd::NotImplemented", floor_divide_backward, false,
-                 false, 0);
+                 false, NULL, NULL);
 }
 
 /* remainder (floor) and fmod (trunc): a Python-number divisor gives the Backward0 node. */
@@ -240,8 +256,8 @@ static ct_tensor *modulo(const ct_tensor *a, const ct_tensor *b, bool fmod_mode)
                                   ct_result_type(a, b), fmod_mode ? fmod_loop : rem_loop);
   const char *name = fmod_mode ? (b->wrapped_number ? "FmodBackward0" : "FmodBackward1")
                                : (b->wrapped_number ? "RemainderBackward0" : "RemainderBackward1");
-  return record2(out, a, b, name, mod_backward, b->requires_grad, false,
-                 fmod_mode ? CT_ROUND_TRUNC : CT_ROUND_FLOOR);
+  return record2(out, a, b, name, mod_backward, b->requires_grad, false, &mod_args_type,
+                 &(mod_args){fmod_mode ? CT_ROUND_TRUNC : CT_ROUND_FLOOR});
 }
 ct_tensor *ct_remainder(const ct_tensor *a, const ct_tensor *b) { return modulo(a, b, false); }
 ct_tensor *ct_fmod(const ct_tensor *a, const ct_tensor *b) { return modulo(a, b, true); }
@@ -263,7 +279,7 @@ static ct_tensor *pow_scalar_exp(const ct_tensor *a, double e, ct_dtype rt) {
   ct_node *n = ct__node_new("PowBackward0", pow_scalar_backward, 1,
                             (ct_tensor *const[]){(ct_tensor *)a}, 1);
   if (n) {
-    n->d[0] = e;
+    CT_NEW_ARGS(n, pow_scalar_args)->e = e;
     ct__save(n, a, false);
     ct__set_history(out, n, 0);
   }
@@ -277,14 +293,14 @@ ct_tensor *ct_pow(const ct_tensor *a, const ct_tensor *b) {
   if (b->wrapped_number && !a->wrapped_number) return pow_scalar_exp(a, ct_item(b), rt);
   ct_tensor *out = ct__binary_kernel("pow", a, b, rt, rt, pow_loop, NULL);
   return record2(out, a, b, a->wrapped_number ? "PowBackward2" : "PowBackward1", pow_backward,
-                 true, true, 0);
+                 true, true, NULL, NULL);
 }
 
 ct_tensor *ct_atan2(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
   ct_dtype rt = ct__float_of(ct_result_type(a, b));
   ct_tensor *out = ct__binary_kernel("atan2", a, b, rt, rt, atan2_loop, NULL);
-  return record2(out, a, b, "Atan2Backward0", atan2_backward, true, false, 0);
+  return record2(out, a, b, "Atan2Backward0", atan2_backward, true, false, NULL, NULL);
 }
 
 static ct_tensor *minmax(const ct_tensor *a, const ct_tensor *b, bool max) {
@@ -293,7 +309,7 @@ static ct_tensor *minmax(const ct_tensor *a, const ct_tensor *b, bool max) {
   ct_tensor *out = ct__binary_kernel(max ? "maximum_cpu" : "minimum_cpu", a, b, rt, rt,
                                      max ? max_loop : min_loop, NULL);
   return record2(out, a, b, max ? "MaximumBackward0" : "MinimumBackward0", minmax_backward, true,
-                 false, max);
+                 false, &minmax_args_type, &(minmax_args){max});
 }
 ct_tensor *ct_minimum(const ct_tensor *a, const ct_tensor *b) { return minmax(a, b, false); }
 ct_tensor *ct_maximum(const ct_tensor *a, const ct_tensor *b) { return minmax(a, b, true); }

@@ -219,30 +219,45 @@ static ct_tensor *grad_for_src(ct_node *n, int src_in, ct_tensor *g, int64_t dim
   return ct_pad(gs, 2 * m->ndim, pad, CT_PAD_CONSTANT, 0);
 }
 
+/* gather, index_select, scatter, scatter_add: the dim they index along */
+typedef struct {
+  int64_t dim;
+} index_args;
+CT_ARGS_TYPE(index_args, NULL);
+
 /* out = gather(x, dim, index): gx = zeros_like(x).scatter_add(dim, index, g) */
 static void gather_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *z = zeros_of(n->in[0].ndim, n->in[0].shape, n->in[0].dtype);
-  gi[0] = ct_scatter_add(z, n->i[0], ct__saved(n, 0), g[0]);
+  gi[0] = ct_scatter_add(z, CT_ARGS(n, index_args)->dim, ct__saved(n, 0), g[0]);
 }
 
 /* out = x.scatter(dim, index, src): gx = g.scatter(dim, index, 0), gsrc = g.gather(dim, index) */
 static void scatter_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  int64_t dim = CT_ARGS(n, index_args)->dim;
   ct_tensor *idx = ct__saved(n, 0);
-  if (ct__needs_grad(n, 0)) gi[0] = ct_scatter_value(g[0], n->i[0], idx, 0);
-  if (n->n_in > 1 && ct__needs_grad(n, 1)) gi[1] = grad_for_src(n, 1, g[0], n->i[0], idx);
+  if (ct__needs_grad(n, 0)) gi[0] = ct_scatter_value(g[0], dim, idx, 0);
+  if (n->n_in > 1 && ct__needs_grad(n, 1)) gi[1] = grad_for_src(n, 1, g[0], dim, idx);
 }
 
 /* out = x.scatter_add(dim, index, src): gx = g, gsrc = g.gather(dim, index) */
 static void scatter_add_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  int64_t dim = CT_ARGS(n, index_args)->dim;
   if (ct__needs_grad(n, 0)) gi[0] = g[0];
-  if (ct__needs_grad(n, 1)) gi[1] = grad_for_src(n, 1, g[0], n->i[0], ct__saved(n, 0));
+  if (ct__needs_grad(n, 1)) gi[1] = grad_for_src(n, 1, g[0], dim, ct__saved(n, 0));
 }
 
+typedef struct {
+  int ndim; /* -1: the input's shape */
+  int64_t shape[CT_MAX_DIMS];
+} flat_index_args;
+CT_ARGS_TYPE(flat_index_args, NULL);
+
 /* out = x.flatten()[flat] (take; masked_select with its true positions, over the broadcast
- * shape i[1..]): gx = sum_to(zeros(N).scatter_add(0, flat, g.flatten()).view(shape), x.shape) */
+ * shape): gx = sum_to(zeros(N).scatter_add(0, flat, g.flatten()).view(shape), x.shape) */
 static void flat_index_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  int nd = (int)n->i[0];
-  const int64_t *shape = nd >= 0 ? &n->i[1] : n->in[0].shape;
+  const flat_index_args *a = CT_ARGS(n, flat_index_args);
+  int nd = a->ndim;
+  const int64_t *shape = nd >= 0 ? a->shape : n->in[0].shape;
   if (nd < 0) nd = n->in[0].ndim;
   ct_tensor *z = zeros_of(1, (int64_t[]){ct__numel_of(nd, shape)}, n->in[0].dtype);
   ct_tensor *flat = ct_reshape(g[0], 1, (int64_t[]){-1});
@@ -250,13 +265,13 @@ static void flat_index_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi)
   gi[0] = ct__sum_to(ct_reshape(s, nd, shape), n->in[0].ndim, n->in[0].shape);
 }
 
-/* Record out = f(x, ...) with the index saved and dim in i[0]. */
+/* Record out = f(x, ...) with the index saved and dim as its argument. */
 static ct_tensor *record_indexed(ct_tensor *out, const char *name, ct_backward_fn bw, int n_in,
                                  ct_tensor *const *ins, const ct_tensor *idx, int64_t dim) {
   if (!out || !ct_dtype_is_floating(out->dtype)) return out;
   ct_node *n = ct__node_new(name, bw, n_in, ins, 1);
   if (n) {
-    n->i[0] = dim;
+    CT_NEW_ARGS(n, index_args)->dim = dim;
     ct__save(n, idx, false);
     ct__set_history(out, n, 0);
   }
@@ -290,10 +305,11 @@ static void index_select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **g
     return;
   }
   int64_t st[CT_MAX_DIMS] = {0};
-  st[n->i[0]] = idx->strides[0];
+  int64_t dim = CT_ARGS(n, index_args)->dim;
+  st[dim] = idx->strides[0];
   ct_tensor *ie = ct__make_view(idx, nd, g[0]->shape, st, idx->offset);
   ct_tensor *z = zeros_of(nd, n->in[0].shape, n->in[0].dtype);
-  gi[0] = ct_scatter_add(z, n->i[0], ie, g[0]);
+  gi[0] = ct_scatter_add(z, dim, ie, g[0]);
 }
 
 /* out (outer, K, inner) = src (outer, S, inner)[:, idx, :], src contiguous, with rows of
@@ -395,7 +411,7 @@ ct_tensor *ct_take(const ct_tensor *t, const ct_tensor *index) {
     ct_node *nd = ct__node_new("TakeBackward0", flat_index_backward, 1,
                                (ct_tensor *const[]){(ct_tensor *)t}, 1);
     if (nd) {
-      nd->i[0] = -1;
+      CT_NEW_ARGS(nd, flat_index_args)->ndim = -1;
       ct__save(nd, flat, false);
       ct__set_history(out, nd, 0);
     }
@@ -473,8 +489,9 @@ ct_tensor *ct_masked_select(const ct_tensor *t, const ct_tensor *mask) {
     ct_node *n = ct__node_new("MaskedSelectBackward0", flat_index_backward, 1,
                               (ct_tensor *const[]){(ct_tensor *)t}, 1);
     if (n) {
-      n->i[0] = nd;
-      memcpy(&n->i[1], shp, sizeof(int64_t) * (size_t)nd);
+      flat_index_args *a = CT_NEW_ARGS(n, flat_index_args);
+      a->ndim = nd;
+      memcpy(a->shape, shp, sizeof(int64_t) * (size_t)nd);
       ct__save(n, flat, false);
       ct__set_history(out, n, 0);
     }

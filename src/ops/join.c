@@ -12,19 +12,24 @@ static ct_tensor *narrow_raw(const ct_tensor *t, int d, int64_t start, int64_t l
 }
 
 /* A one-input node for out = f(t) when t is floating (NULL otherwise or when nothing is
- * recorded); the caller stores its arguments in i[] and attaches it. */
+ * recorded); the caller gives it its arguments and attaches it. */
 static ct_node *unary_node(const ct_tensor *t, const char *name, ct_backward_fn bw) {
   if (!ct_dtype_is_floating(t->dtype)) return NULL;
   return ct__node_new(name, bw, 1, (ct_tensor *const[]){(ct_tensor *)t}, 1);
 }
 
 /* ---- cat / stack -------------------------------------------------------------------------- */
-static void free_ctx(ct_node *n) { free(n->ctx); }
+typedef struct {
+  int64_t dim;
+  int64_t sizes[]; /* n_in: each input's size along dim; -1 for a skipped legacy empty one */
+} cat_args;
+CT_ARGS_TYPE(cat_args, NULL);
 
-/* out = cat(xs, dim) (sizes along dim in ctx): gx_k = g.narrow(dim, offset_k, size_k) */
+/* out = cat(xs, dim): gx_k = g.narrow(dim, offset_k, size_k) */
 static void cat_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  const int64_t *sizes = n->ctx;
-  int64_t off = 0, d = n->i[0];
+  const cat_args *a = CT_ARGS(n, cat_args);
+  const int64_t *sizes = a->sizes;
+  int64_t off = 0, d = a->dim;
   for (int k = 0; k < n->n_in; k++) {
     if (sizes[k] < 0) { /* a skipped legacy empty input */
       if (ct__needs_grad(n, k)) gi[k] = ct_zeros_ex(n->in[k].ndim, n->in[k].shape, CT_TENSOR_OPTS(.dtype = n->in[k].dtype));
@@ -70,29 +75,28 @@ ct_tensor *ct_cat(ct_tensor *const *ts, int n, int64_t dim) {
   }
   ct_tensor *out = ct__empty(dt, ref->ndim, shp);
   if (!out) return NULL;
-  int64_t *sizes = malloc(sizeof(int64_t) * (size_t)n);
-  if (!sizes) return ct__err("CPU: out of memory");
+  ct_node *nd = ct_dtype_is_floating(dt) ? ct__node_new("CatBackward0", cat_backward, n, ts, 1) : NULL;
+  cat_args *a = ct__node_new_args(nd, &cat_args_type, sizeof(int64_t) * (size_t)n);
+  if (nd && !a) {
+    ct__node_abandon(nd);
+    return NULL;
+  }
   CT_OP_BEGIN();
   int64_t off = 0;
   for (int k = 0; k < n; k++) {
     const ct_tensor *t = ts[k];
-    sizes[k] = -1;
+    if (a) a->sizes[k] = -1;
     if (t->ndim == 1 && t->shape[0] == 0 && t != ref) continue;
-    sizes[k] = t->shape[d];
-    ct_tensor *v = narrow_raw(out, (int)d, off, sizes[k]);
+    if (a) a->sizes[k] = t->shape[d];
+    ct_tensor *v = narrow_raw(out, (int)d, off, t->shape[d]);
     if (v) ct__copy_into(v, t);
-    off += sizes[k];
+    off += t->shape[d];
   }
   ct_scope_end();
-  ct_node *nd = ct_dtype_is_floating(dt) ? ct__node_new("CatBackward0", cat_backward, n, ts, 1) : NULL;
-  if (!nd) {
-    free(sizes);
-    return out;
+  if (nd) {
+    a->dim = d;
+    ct__set_history(out, nd, 0);
   }
-  nd->ctx = sizes;
-  nd->destroy = free_ctx;
-  nd->i[0] = d;
-  ct__set_history(out, nd, 0);
   return out;
 }
 
@@ -114,7 +118,7 @@ ct_tensor *ct_stack(ct_tensor *const *ts, int n, int64_t dim) {
   /* cat of the unsqueezed views; its node differentiates through them back to the inputs */
   ct_tensor *out = ct_cat(us, n, d);
   free(us);
-  if (out && out->grad_fn) out->grad_fn->name = "StackBackward0";
+  ct__set_grad_fn_name(out, "StackBackward0");
   return ct__op_end(out);
 }
 
@@ -128,12 +132,19 @@ static int interleave(int n, const int64_t *rep, const int64_t *pshape, int64_t 
   return 2 * n;
 }
 
+typedef struct {
+  int n;
+  int64_t repeats[CT_MAX_DIMS / 2];
+} repeat_args;
+CT_ARGS_TYPE(repeat_args, NULL);
+
 /* out = x.repeat(r): gx = g.view(r0, p0, r1, p1, ...).sum(r dims).view(x.shape) */
 static void repeat_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  int nr = (int)n->i[0], lead = nr - n->in[0].ndim;
+  const repeat_args *a = CT_ARGS(n, repeat_args);
+  int nr = a->n, lead = nr - n->in[0].ndim;
   int64_t pshape[CT_MAX_DIMS], shp2[CT_MAX_DIMS * 2];
   for (int i = 0; i < nr; i++) pshape[i] = i < lead ? 1 : n->in[0].shape[i - lead];
-  int nd2 = interleave(nr, &n->i[1], pshape, shp2);
+  int nd2 = interleave(nr, a->repeats, pshape, shp2);
   ct_dims dims = {.n = nr};
   for (int i = 0; i < nr; i++) dims.d[i] = 2 * i;
   ct_tensor *s = ct_sum(ct_reshape(g[0], nd2, shp2), .dim = dims);
@@ -175,8 +186,9 @@ ct_tensor *ct_repeat(const ct_tensor *t, int n, const int64_t *repeats) {
   ct_scope_end();
   ct_node *nd = unary_node(t, "RepeatBackward0", repeat_backward);
   if (nd) {
-    nd->i[0] = n;
-    memcpy(&nd->i[1], repeats, sizeof(int64_t) * (size_t)n);
+    repeat_args *a = CT_NEW_ARGS(nd, repeat_args);
+    a->n = n;
+    memcpy(a->repeats, repeats, sizeof(int64_t) * (size_t)n);
     ct__set_history(out, nd, 0);
   }
   return out;
@@ -195,9 +207,16 @@ static int dims_mask(const ct_tensor *t, int n, const int64_t *dims, bool *mask)
   return 0;
 }
 
-/* out = flip(x, dims): gx = flip(g, dims) (dims in i[1..i[0]]) */
+typedef struct {
+  int n;
+  int64_t dims[CT_MAX_DIMS];
+} flip_args;
+CT_ARGS_TYPE(flip_args, NULL);
+
+/* out = flip(x, dims): gx = flip(g, dims) */
 static void flip_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  gi[0] = ct_flip(g[0], (int)n->i[0], &n->i[1]);
+  const flip_args *a = CT_ARGS(n, flip_args);
+  gi[0] = ct_flip(g[0], a->n, a->dims);
 }
 
 ct_tensor *ct_flip(const ct_tensor *t, int n, const int64_t *dims) {
@@ -219,8 +238,9 @@ ct_tensor *ct_flip(const ct_tensor *t, int n, const int64_t *dims) {
   ct_scope_end();
   ct_node *nd = unary_node(t, "FlipBackward0", flip_backward);
   if (nd) {
-    nd->i[0] = n;
-    memcpy(&nd->i[1], dims, sizeof(int64_t) * (size_t)n);
+    flip_args *a = CT_NEW_ARGS(nd, flip_args);
+    a->n = n;
+    memcpy(a->dims, dims, sizeof(int64_t) * (size_t)n);
     ct__set_history(out, nd, 0);
   }
   return out;
@@ -239,12 +259,19 @@ static void roll_into(ct_tensor *dst, const ct_tensor *src, int d, int64_t s) {
   ct_scope_end();
 }
 
-/* out = roll(x, shifts, dims): gx = roll(g, -shifts, dims) (i[0] = n, shifts, dims follow) */
+typedef struct {
+  int nshifts, ndims;
+  int64_t shifts[8], dims[8]; /* ct_roll's limit */
+} roll_args;
+CT_ARGS_TYPE(roll_args, NULL);
+
+/* out = roll(x, shifts, dims): gx = roll(g, -shifts, dims) */
 static void roll_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  int k = (int)n->i[0];
+  const roll_args *a = CT_ARGS(n, roll_args);
+  int k = a->nshifts;
   int64_t neg[CT_MAX_DIMS];
-  for (int j = 0; j < k; j++) neg[j] = -n->i[1 + j];
-  gi[0] = ct_roll(g[0], k, neg, (int)n->i[1 + k], &n->i[2 + k]);
+  for (int j = 0; j < k; j++) neg[j] = -a->shifts[j];
+  gi[0] = ct_roll(g[0], k, neg, a->ndims, a->dims);
 }
 
 ct_tensor *ct_roll(const ct_tensor *t, int nshifts, const int64_t *shifts, int ndims,
@@ -283,19 +310,27 @@ ct_tensor *ct_roll(const ct_tensor *t, int nshifts, const int64_t *shifts, int n
   if (!ok) return NULL;
   ct_node *nd = unary_node(t, "RollBackward0", roll_backward);
   if (nd) {
-    nd->i[0] = nshifts;
-    memcpy(&nd->i[1], shifts, sizeof(int64_t) * (size_t)nshifts);
-    nd->i[1 + nshifts] = ndims;
-    if (ndims) memcpy(&nd->i[2 + nshifts], dims, sizeof(int64_t) * (size_t)ndims);
+    roll_args *a = CT_NEW_ARGS(nd, roll_args);
+    a->nshifts = nshifts;
+    a->ndims = ndims;
+    memcpy(a->shifts, shifts, sizeof(int64_t) * (size_t)nshifts);
+    if (ndims) memcpy(a->dims, dims, sizeof(int64_t) * (size_t)ndims);
     ct__set_history(out, nd, 0);
   }
   return out;
 }
 
 /* ---- tril / triu ------------------------------------------------------------------------------ */
+typedef struct {
+  int64_t k;
+  bool upper;
+} tri_args;
+CT_ARGS_TYPE(tri_args, NULL);
+
 /* out = tril(x, k) / triu(x, k): the mask is linear, so gx = tril(g, k) / triu(g, k) */
 static void tri_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  gi[0] = n->i[1] ? ct_triu(g[0], n->i[0]) : ct_tril(g[0], n->i[0]);
+  const tri_args *a = CT_ARGS(n, tri_args);
+  gi[0] = a->upper ? ct_triu(g[0], a->k) : ct_tril(g[0], a->k);
 }
 
 /* x (..., R, C) -> same, zeros above (tril) / below (triu) diagonal k */
@@ -320,8 +355,7 @@ static ct_tensor *tri(const ct_tensor *t, int64_t k, bool upper) {
     }
   ct_node *nd = unary_node(t, upper ? "TriuBackward0" : "TrilBackward0", tri_backward);
   if (nd) {
-    nd->i[0] = k;
-    nd->i[1] = upper;
+    *CT_NEW_ARGS(nd, tri_args) = (tri_args){k, upper};
     ct__set_history(out, nd, 0);
   }
   return out;

@@ -153,10 +153,16 @@ static void bmm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   if (ct__needs_grad(n, 1)) gi[1] = ct_bmm(ct_transpose(ct__saved(n, 0), 1, 2), g[0]);
 }
 
-/* out = beta * input + alpha * (m1 @ m2) (beta d[0], alpha d[1]):
+typedef struct {
+  double beta, alpha;
+} addmm_args;
+CT_ARGS_TYPE(addmm_args, NULL);
+
+/* out = beta * input + alpha * (m1 @ m2):
  * ginput = sum_to(beta * g), gm1 = alpha * g @ m2^T, gm2 = alpha * m1^T @ g */
 static void addmm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  double beta = n->d[0], alpha = n->d[1];
+  const addmm_args *a = CT_ARGS(n, addmm_args);
+  double beta = a->beta, alpha = a->alpha;
   if (ct__needs_grad(n, 0))
     gi[0] = ct__sum_to_input(n, 0, beta == 1 ? g[0] : ct_mul_scalar(g[0], beta));
   ct_tensor *ga = alpha == 1 ? g[0] : ct_mul_scalar(g[0], alpha);
@@ -307,8 +313,7 @@ ct_tensor *ct_addmm(const ct_tensor *input, const ct_tensor *m1, const ct_tensor
                               (ct_tensor *const[]){(ct_tensor *)input, (ct_tensor *)m1,
                                                    (ct_tensor *)m2}, 1);
     if (n) {
-      n->d[0] = beta;
-      n->d[1] = alpha;
+      *CT_NEW_ARGS(n, addmm_args) = (addmm_args){.beta = beta, .alpha = alpha};
       ct__save(n, NULL, false);
       ct__save(n, ct__needs_grad(n, 2) ? m1 : NULL, false);
       ct__save(n, ct__needs_grad(n, 1) ? m2 : NULL, false);
@@ -322,7 +327,7 @@ ct_tensor *ct_addmm(const ct_tensor *input, const ct_tensor *m1, const ct_tensor
 /* Reshape with the name PyTorch's _unsafe_view gives the result. */
 static ct_tensor *unsafe_view(const ct_tensor *t, int nd, const int64_t *shape) {
   ct_tensor *r = ct_reshape(t, nd, shape);
-  if (r && r->grad_fn) r->grad_fn->name = "UnsafeViewBackward0";
+  ct__set_grad_fn_name(r, "UnsafeViewBackward0");
   return r;
 }
 
@@ -385,7 +390,7 @@ ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b) {
   ct_tensor *r;
   if (d1 == 1 && d2 == 2) {
     r = ct_squeeze_dim(ct_mm(ct_unsqueeze(a, 0), b), 0);
-    if (r && r->grad_fn) r->grad_fn->name = "SqueezeBackward3";
+    ct__set_grad_fn_name(r, "SqueezeBackward3");
   } else if (should_fold(a, d2)) {
     r = matmul_fold(a, b);
   } else if (should_fold(b, d1)) {

@@ -5,7 +5,11 @@
 #include "../internal.h"
 
 
-static void free_ctx(ct_node *n) { free(n->ctx); }
+typedef struct {
+  int npad;
+  int64_t pad[]; /* npad */
+} constant_pad_args;
+CT_ARGS_TYPE(constant_pad_args, NULL);
 
 /* *o = s + l + r for dim d; -1 + error when that overflows (pads of +-2^62) */
 static int padded_size(int64_t s, int64_t l, int64_t r, int d, int64_t *o) {
@@ -16,10 +20,10 @@ static int padded_size(int64_t s, int64_t l, int64_t r, int d, int64_t *o) {
 
 /* out = pad(x, p, value): gx = pad(g, -p) (cropping undoes padding and vice versa) */
 static void constant_pad_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  const int64_t *p = n->ctx;
-  int np = (int)n->i[0];
+  const constant_pad_args *a = CT_ARGS(n, constant_pad_args);
+  int np = a->npad;
   int64_t neg[2 * CT_MAX_DIMS];
-  for (int k = 0; k < np; k++) neg[k] = -p[k];
+  for (int k = 0; k < np; k++) neg[k] = -a->pad[k];
   gi[0] = ct_pad(g[0], np, neg, CT_PAD_CONSTANT, 0);
 }
 
@@ -77,13 +81,15 @@ static ct_tensor *constant_pad(const ct_tensor *t, int npad, const int64_t *pad,
   if (ct_dtype_is_floating(t->dtype)) {
     ct_node *n = ct__node_new("ConstantPadNdBackward0", constant_pad_backward, 1,
                               (ct_tensor *const[]){(ct_tensor *)t}, 1);
-    int64_t *p = n ? malloc(sizeof(int64_t) * (size_t)(npad ? npad : 1)) : NULL;
-    if (n && !p) return ct__err("CPU: out of memory");
+    constant_pad_args *a = ct__node_new_args(n, &constant_pad_args_type,
+                                             sizeof(int64_t) * (size_t)npad);
+    if (n && !a) {
+      ct__node_abandon(n);
+      return NULL;
+    }
     if (n) {
-      memcpy(p, pad, sizeof(int64_t) * (size_t)npad);
-      n->ctx = p;
-      n->destroy = free_ctx;
-      n->i[0] = npad;
+      a->npad = npad;
+      memcpy(a->pad, pad, sizeof(int64_t) * (size_t)npad);
       ct__set_history(out, n, 0);
     }
   }
@@ -161,8 +167,8 @@ static ct_tensor *index_pad(const ct_tensor *t, int npad, const int64_t *pad, ct
     static const char *const names[2][3] = {
         {"ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0"},
         {"ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0"}};
-    out->grad_fn->name = mode == CT_PAD_CIRCULAR ? "CopySlices"
-                                                 : names[mode == CT_PAD_REPLICATE][npad / 2 - 1];
+    ct__set_grad_fn_name(out, mode == CT_PAD_CIRCULAR ? "CopySlices"
+                                                      : names[mode == CT_PAD_REPLICATE][npad / 2 - 1]);
   }
   return ct__op_end(out);
 }

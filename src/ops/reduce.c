@@ -246,27 +246,43 @@ static ct_tensor *sum_raw(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype
 
 /* ---- autograd -------------------------------------------------------------------------------- */
 /* Put reduced dims back as size 1 so grad broadcasts against the input. */
-ct_tensor *ct__unsqueeze_reduced(ct_tensor *g, const ct_node *n) {
-  if (n->i[0]) return g; /* keepdim */
+ct_tensor *ct__unsqueeze_reduced(ct_tensor *g, const ct_node *n, const ct_reduce_dims *r) {
+  if (r->keepdim) return g;
   int64_t shape[CT_MAX_DIMS];
-  for (int i = 0; i < n->in[0].ndim; i++) shape[i] = n->i[1 + i] ? 1 : n->in[0].shape[i];
+  for (int i = 0; i < n->in[0].ndim; i++) shape[i] = r->mask[i] ? 1 : n->in[0].shape[i];
   return ct_reshape(g, n->in[0].ndim, shape);
 }
 
-void ct__node_store_mask(ct_node *n, const ct_reduce_info *ri, bool keepdim) {
-  n->i[0] = keepdim;
-  for (int i = 0; i < ri->ndim_in; i++) n->i[1 + i] = ri->mask[i];
+ct_dims ct__reduced_dim_list(const ct_node *n, const ct_reduce_dims *r) {
+  ct_dims d = {0};
+  for (int i = 0; i < n->in[0].ndim; i++)
+    if (r->mask[i]) d.d[d.n++] = i;
+  return d;
 }
+
+ct_reduce_dims ct__reduce_dims(const ct_reduce_info *ri, bool keepdim) {
+  ct_reduce_dims r = {.keepdim = keepdim};
+  memcpy(r.mask, ri->mask, sizeof r.mask);
+  return r;
+}
+
+const ct_args_type ct_reduce_args_type = {"ct_reduce_args", sizeof(ct_reduce_args), NULL};
+
+typedef struct {
+  ct_reduce_dims red;
+  double count; /* elements reduced into each output */
+} mean_args;
+CT_ARGS_TYPE(mean_args, NULL);
 
 /* out = sum(x, dims): gx = expand(g, x.shape) */
 static void sum_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  gi[0] = ct_expand(ct__unsqueeze_reduced(g[0], n), n->in[0].ndim, n->in[0].shape);
+  gi[0] = ct__expand_reduced(g[0], n, &CT_ARGS(n, ct_reduce_args)->red);
 }
 
 /* out = mean(x, dims): gx = expand(g, x.shape) / count */
 static void mean_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  gi[0] = ct_div_scalar(ct_expand(ct__unsqueeze_reduced(g[0], n), n->in[0].ndim, n->in[0].shape),
-                        n->d[0]);
+  const mean_args *a = CT_ARGS(n, mean_args);
+  gi[0] = ct_div_scalar(ct__expand_reduced(g[0], n, &a->red), a->count);
 }
 
 ct_tensor *ct_sum_ex(const ct_tensor *t, ct_reduce_opts o) {
@@ -284,7 +300,7 @@ ct_tensor *ct_sum_ex(const ct_tensor *t, ct_reduce_opts o) {
     ct_node *n = ct__node_new(o.dim.n ? "SumBackward1" : "SumBackward0", sum_backward, 1,
                               (ct_tensor *const[]){(ct_tensor *)x}, 1);
     if (n) {
-      ct__node_store_mask(n, &ri, o.keepdim);
+      CT_NEW_ARGS(n, ct_reduce_args)->red = ct__reduce_dims(&ri, o.keepdim);
       ct__set_history(out, n, 0);
     }
   }
@@ -319,8 +335,7 @@ ct_tensor *ct_mean_ex(const ct_tensor *t, ct_reduce_opts o) {
     ct_node *n = ct__node_new(o.dim.n ? "MeanBackward1" : "MeanBackward0", mean_backward, 1,
                               (ct_tensor *const[]){(ct_tensor *)x}, 1);
     if (n) {
-      ct__node_store_mask(n, &ri, o.keepdim);
-      n->d[0] = (double)ri.count;
+      *CT_NEW_ARGS(n, mean_args) = (mean_args){ct__reduce_dims(&ri, o.keepdim), (double)ri.count};
       ct__set_history(out, n, 0);
     }
   }
@@ -328,8 +343,8 @@ ct_tensor *ct_mean_ex(const ct_tensor *t, ct_reduce_opts o) {
 }
 
 /* ---- row layout shared by the reductions other than sum/mean ------------------------------ */
-ct_tensor *ct__expand_reduced(ct_tensor *g, const ct_node *n) {
-  return ct_expand(ct__unsqueeze_reduced(g, n), n->in[0].ndim, n->in[0].shape);
+ct_tensor *ct__expand_reduced(ct_tensor *g, const ct_node *n, const ct_reduce_dims *r) {
+  return ct_expand(ct__unsqueeze_reduced(g, n, r), n->in[0].ndim, n->in[0].shape);
 }
 
 ct_tensor *ct__reduce_rows(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype dt) {
@@ -355,10 +370,13 @@ int ct__reduce_setup_dim(const ct_tensor *t, int64_t dim, bool keepdim, ct_reduc
 }
 
 ct_node *ct__reduce_record(const char *name, ct_backward_fn bw, const ct_tensor *x, ct_tensor *out,
-                           const ct_reduce_info *ri, bool keepdim, bool save_out) {
+                           const ct_reduce_info *ri, bool keepdim, bool save_out,
+                           const ct_args_type *type) {
   ct_node *n = ct__node_new(name, bw, 1, (ct_tensor *const[]){(ct_tensor *)x}, 1);
   if (!n) return NULL;
-  ct__node_store_mask(n, ri, keepdim);
+  /* every reduction's struct starts with its ct_reduce_dims (inline-sized: cannot fail) */
+  ct_reduce_dims *r = ct__node_new_args(n, type, 0);
+  *r = ct__reduce_dims(ri, keepdim);
   ct__save(n, x, false);
   if (save_out) ct__save(n, out, true);
   ct__set_history(out, n, 0);

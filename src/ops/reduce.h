@@ -19,16 +19,30 @@ int ct__reduce_setup(const ct_tensor *t, const ct_dims *dims, bool keepdim, ct_r
 ct_tensor *ct__reduce_target(ct_tensor *acc, const ct_tensor *t, const ct_reduce_info *ri);
 /* ct__foreach(acc_view, t) on one thread (outputs are shared across the inner run). */
 void ct__reduce_serial(ct_tensor *acc_view, const ct_tensor *t, ct_loop_fn fn, void *ctx);
-/* Node helpers: store keepdim in i[0] and the mask in i[1..]; then reshape a gradient of
- * the result back to the keepdim shape (size-1 reduced dims). */
-void ct__node_store_mask(ct_node *n, const ct_reduce_info *ri, bool keepdim);
-ct_tensor *ct__unsqueeze_reduced(ct_tensor *g, const ct_node *n);
-/* Record a one-input reduction out = f(x): a node with ri's mask and keepdim, saving x and,
- * when save_out, out (slots 0 and 1). Returns the node (NULL when nothing is recorded). */
+/* What every reduction's backward knows of its forward: the reduced dims of input 0 and
+ * keepdim. The first member of each reduction's argument struct. */
+typedef struct ct_reduce_dims {
+  bool keepdim;
+  bool mask[CT_MAX_DIMS];
+} ct_reduce_dims;
+/* The arguments of a reduction that needs nothing more (sum, prod, amax, logsumexp). */
+typedef struct ct_reduce_args {
+  ct_reduce_dims red;
+} ct_reduce_args;
+extern const ct_args_type ct_reduce_args_type;
+ct_reduce_dims ct__reduce_dims(const ct_reduce_info *ri, bool keepdim);
+/* Reshape a gradient of the result back to the keepdim shape (size-1 reduced dims). */
+ct_tensor *ct__unsqueeze_reduced(ct_tensor *g, const ct_node *n, const ct_reduce_dims *r);
+/* Record a one-input reduction out = f(x): a node with arguments of `type` (whose first
+ * member is a ct_reduce_dims, filled here from ri and keepdim), saving x and, when
+ * save_out, out (slots 0 and 1). Returns the node (NULL when nothing is recorded). */
 ct_node *ct__reduce_record(const char *name, ct_backward_fn bw, const ct_tensor *x, ct_tensor *out,
-                           const ct_reduce_info *ri, bool keepdim, bool save_out);
+                           const ct_reduce_info *ri, bool keepdim, bool save_out,
+                           const ct_args_type *type);
 /* The gradient of a reduction's result broadcast back over input 0's shape. */
-ct_tensor *ct__expand_reduced(ct_tensor *g, const ct_node *n);
+ct_tensor *ct__expand_reduced(ct_tensor *g, const ct_node *n, const ct_reduce_dims *r);
+/* The reduced dims as a list. */
+ct_dims ct__reduced_dim_list(const ct_node *n, const ct_reduce_dims *r);
 /* t's values as a contiguous tensor of dtype dt with the kept dims first (in order) and the
  * reduced dims last: each of the ri->outer outputs then reduces one contiguous row of
  * ri->count elements. No autograd; no copy when t already is laid out so. */

@@ -66,9 +66,14 @@ static ct_tensor *rev_cumsum(ct_tensor *g, int64_t dim) {
   return ct_add(ct_sub(total, ct_cumsum(g, dim)), g);
 }
 
-/* out = cumsum(x, dim): gx = reversed cumsum of g. i[0] = dim. */
+typedef struct {
+  int64_t dim;
+} cum_args;
+CT_ARGS_TYPE(cum_args, NULL);
+
+/* out = cumsum(x, dim): gx = reversed cumsum of g. */
 static void cumsum_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  gi[0] = rev_cumsum(g[0], n->i[0]);
+  gi[0] = rev_cumsum(g[0], CT_ARGS(n, cum_args)->dim);
 }
 
 /* Zero-safe first-order cumprod gradient on contiguous double lines (outer, len, inner):
@@ -126,11 +131,11 @@ static ct_tensor *rev_prod_scan(ct_tensor *x, ct_tensor *g, int64_t dim) {
 /* out = cumprod(x, dim): gx_k = sum_{i>=k} g_i * prod_{j<=i, j!=k} x_j.
  * Without zeros that is reversed cumsum(g * out) / x. With zeros it is
  * prod_{j<k} x_j * R_k (rev_prod_scan), built from differentiable ops when a graph is being
- * built (create_graph), else by the O(n) loop. saved: x, out. i[0] = dim. */
+ * built (create_graph), else by the O(n) loop. saved: x, out. */
 static void cumprod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  int64_t dim = CT_ARGS(n, cum_args)->dim;
   ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
   if (!x || !out) return;
-  int64_t dim = n->i[0];
   /* one element per line: cumprod is the identity */
   if (x->ndim == 0 || x->shape[dim] <= 1) {
     gi[0] = g[0];
@@ -177,7 +182,7 @@ static ct_tensor *scan(const ct_tensor *t, int64_t dim, bool prod) {
                                prod ? cumprod_backward : cumsum_backward, 1,
                                (ct_tensor *const[]){(ct_tensor *)t}, 1);
     if (nd) {
-      nd->i[0] = d;
+      CT_NEW_ARGS(nd, cum_args)->dim = d;
       if (prod) {
         ct__save(nd, t, false);
         ct__save(nd, out, true);

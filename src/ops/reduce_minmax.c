@@ -60,23 +60,29 @@ CT_BINARY_FLOAT(eq_loop, a == b || (a != a && b != b))
 static void evenly_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
   if (!x || !out) return;
-  ct_tensor *ob = ct__unsqueeze_reduced(ct_detach(out), n);
+  const ct_reduce_dims *r = &CT_ARGS(n, ct_reduce_args)->red;
+  ct_tensor *ob = ct__unsqueeze_reduced(ct_detach(out), n, r);
   if (!ob) return;
   ct_tensor *eq = ct__binary_kernel("eq", x, ob, x->dtype, x->dtype, eq_loop, NULL);
-  ct_dims d = {0};
-  for (int i = 0; i < n->in[0].ndim; i++)
-    if (n->i[1 + i]) d.d[d.n++] = i;
+  ct_dims d = ct__reduced_dim_list(n, r);
   ct_tensor *cnt = d.n ? ct_sum(eq, .dim = d, .keepdim = true) : eq;
-  gi[0] = ct_mul(ct__expand_reduced(g[0], n), ct_div(eq, cnt));
+  gi[0] = ct_mul(ct__expand_reduced(g[0], n, r), ct_div(eq, cnt));
 }
 
+typedef struct {
+  int dim; /* wrapped; 0 for a 0-dim input */
+  bool keepdim;
+} max_dim_args;
+CT_ARGS_TYPE(max_dim_args, NULL);
+
 /* out, idx = max(x, dim): the gradient goes to the selected element:
- * gx = g * onehot(idx, dim). saved: idx (i[CT_MAX_DIMS + 1] holds dim). */
+ * gx = g * onehot(idx, dim). saved: idx. */
 static void select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  const max_dim_args *a = CT_ARGS(n, max_dim_args);
   ct_tensor *idx = ct__saved(n, 0);
   if (!idx) return;
   const ct_in_meta *m = &n->in[0];
-  int dim = (int)n->i[CT_MAX_DIMS + 1];
+  int dim = a->dim;
   ct_tensor *mask = ct_zeros_ex(m->ndim, m->shape, CT_TENSOR_OPTS(.dtype = m->dtype));
   if (!mask) return;
   ct_tensor *ic = ct__contig_as(idx, CT_INT64);
@@ -95,7 +101,7 @@ static void select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
       pos[k] = 0;
     }
   }
-  ct_tensor *gk = n->i[0] || m->ndim == 0 ? g[0] : ct_unsqueeze(g[0], dim);
+  ct_tensor *gk = a->keepdim || m->ndim == 0 ? g[0] : ct_unsqueeze(g[0], dim);
   gi[0] = ct_mul(ct_expand(gk, m->ndim, m->shape), mask);
 }
 
@@ -109,7 +115,7 @@ static ct_tensor *extreme(const char *opname, const char *node, const ct_tensor 
   ct_tensor *out;
   if (minmax_raw(t, &ri, is_max, &out, NULL)) return NULL;
   if (!ct_dtype_is_floating(t->dtype)) return out;
-  ct__reduce_record(node, evenly_backward, t, out, &ri, keepdim, true);
+  ct__reduce_record(node, evenly_backward, t, out, &ri, keepdim, true, &ct_reduce_args_type);
   return out;
 }
 
@@ -137,8 +143,8 @@ static ct_tensor_pair extreme_dim(const char *opname, const char *node, const ct
   if (!ct_dtype_is_floating(t->dtype)) return r;
   ct_node *n = ct__node_new(node, select_backward, 1, (ct_tensor *const[]){(ct_tensor *)t}, 1);
   if (n) {
-    ct__node_store_mask(n, &ri, keepdim);
-    n->i[CT_MAX_DIMS + 1] = t->ndim ? ct__wrap_dim(dim, t->ndim) : 0;
+    *CT_NEW_ARGS(n, max_dim_args) =
+        (max_dim_args){.dim = t->ndim ? (int)ct__wrap_dim(dim, t->ndim) : 0, .keepdim = keepdim};
     ct__save(n, r.indices, false);
     ct__set_history(r.values, n, 0);
   }

@@ -11,14 +11,6 @@
 #include "elementwise.h"
 #include <math.h>
 
-/* dims a node reduced, rebuilt from its stored mask */
-static ct_dims node_dims(const ct_node *n) {
-  ct_dims d = {0};
-  for (int i = 0; i < n->in[0].ndim; i++)
-    if (n->i[1 + i]) d.d[d.n++] = i;
-  return d;
-}
-
 /* Run a row kernel: rows of t (dtype rdt) -> new tensor of dtype odt and ri's output shape. */
 typedef void (*rows_fn)(const void *x, int64_t outer, int64_t count, void *out, const double *arg);
 static ct_tensor *run_rows(const ct_tensor *t, const ct_reduce_info *ri, ct_dtype rdt, ct_dtype odt,
@@ -95,9 +87,10 @@ static void prod_rows_i64(const void *xv, int64_t outer, int64_t count, void *ov
  * dim (the flattened input for a full reduction): two exclusive cumprods, no division, so
  * any number of zeros per slice is exact to every order. saved: x, out. */
 static void prod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  const ct_reduce_dims *r = &CT_ARGS(n, ct_reduce_args)->red;
   ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
   if (!x || !out) return;
-  ct_tensor *ge = ct__expand_reduced(g[0], n);
+  ct_tensor *ge = ct__expand_reduced(g[0], n, r);
   if (x->ndim == 0) { /* prod of one element is the identity */
     gi[0] = ge;
     return;
@@ -105,10 +98,10 @@ static void prod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *z = ct__unary_kernel("eq", x, x->dtype, x->dtype, is_zero_loop, NULL);
   if (!z) return;
   if (ct_item(ct_sum(z)) == 0) {
-    gi[0] = ct_div(ct_mul(ge, ct__unsqueeze_reduced(out, n)), x);
+    gi[0] = ct_div(ct_mul(ge, ct__unsqueeze_reduced(out, n, r)), x);
     return;
   }
-  ct_dims d = node_dims(n);
+  ct_dims d = ct__reduced_dim_list(n, r);
   ct_tensor *xs = x;
   int64_t dim = d.n == 1 ? d.d[0] : 0, numel = ct_numel(x);
   if (d.n != 1) xs = ct_reshape(x, 1, &numel);
@@ -127,7 +120,7 @@ static ct_tensor *prod_impl(const ct_tensor *t, const ct_dims *dims, bool keepdi
   ct_dtype dt = fl ? t->dtype : CT_INT64;
   ct_tensor *out = run_rows(t, &ri, dt, dt, fl ? prod_rows[dt] : prod_rows_i64, NULL);
   if (!out || !fl) return out;
-  ct__reduce_record(name, prod_backward, t, out, &ri, keepdim, true);
+  ct__reduce_record(name, prod_backward, t, out, &ri, keepdim, true, &ct_reduce_args_type);
   return out;
 }
 
@@ -149,23 +142,31 @@ ROWS_FLOAT(var_rows, double m = 0; for (int64_t i = 0; i < count; i++) m += (dou
            if (arg[1]) res = sqrt(res))
 ROWS_TABLE(var_rows);
 
+typedef struct {
+  ct_reduce_dims red;
+  double denom; /* N - correction, clamped at 0 */
+  bool is_std;
+} var_args;
+CT_ARGS_TYPE(var_args, NULL);
+
 /* out = var(x, dims, correction): gx = g * 2 * (x - mean(x)) / (N - correction).
  * out = std(...): gx = var's formula applied to g / (2 * out), 0 where out == 0.
- * d[0] = N - correction (clamped at 0), d[1] = 1 for std. saved: x (and out for std). */
+ * saved: x (and out for std). */
 static void var_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  const var_args *a = CT_ARGS(n, var_args);
   ct_tensor *x = ct__saved(n, 0);
   if (!x) return;
-  ct_dims d = node_dims(n);
+  ct_dims d = ct__reduced_dim_list(n, &a->red);
   ct_tensor *dev = ct_sub(x, ct_mean(x, .dim = d, .keepdim = true));
-  ct_tensor *h = ct__unsqueeze_reduced(g[0], n);
-  if (n->d[1]) {
-    ct_tensor *out = ct__unsqueeze_reduced(ct__saved(n, 1), n);
+  ct_tensor *h = ct__unsqueeze_reduced(g[0], n, &a->red);
+  if (a->is_std) {
+    ct_tensor *out = ct__unsqueeze_reduced(ct__saved(n, 1), n, &a->red);
     if (!out) return;
     h = ct_mul(ct_div(h, nonzero_den(out)), ct_rsub_scalar(mask_eq(out, 0), 1));
   } else {
     h = ct_mul_scalar(h, 2);
   }
-  gi[0] = ct_div_scalar(ct_mul(ct_expand(h, n->in[0].ndim, n->in[0].shape), dev), n->d[0]);
+  gi[0] = ct_div_scalar(ct_mul(ct_expand(h, n->in[0].ndim, n->in[0].shape), dev), a->denom);
 }
 
 static ct_tensor *var_std(const ct_tensor *t, ct_var_opts o, bool is_std) {
@@ -178,10 +179,11 @@ static ct_tensor *var_std(const ct_tensor *t, ct_var_opts o, bool is_std) {
   ct_tensor *out = run_rows(t, &ri, t->dtype, t->dtype, var_rows[t->dtype], arg);
   if (!out) return NULL;
   ct_node *n = ct__reduce_record(is_std ? "StdBackward0" : "VarBackward0", var_backward, t, out,
-                                 &ri, o.keepdim, is_std);
+                                 &ri, o.keepdim, is_std, &var_args_type);
   if (n) {
-    n->d[0] = fmax(0.0, (double)ri.count - o.correction);
-    n->d[1] = is_std;
+    var_args *a = CT_ARGS(n, var_args);
+    a->denom = fmax(0.0, (double)ri.count - o.correction);
+    a->is_std = is_std;
   }
   return out;
 }
@@ -233,35 +235,47 @@ ROWS_TABLE(norm_rows);
  * through it needs no other op family. out = |x|^q: gx = g * q * sign(x) * |x|^(q-1). */
 CT_UNARY_FLOAT(abs_pow_loop, pow(fabs((double)x), *(const double *)ctx))
 static ct_tensor *abs_pow(const ct_tensor *x, double q);
+typedef struct {
+  double q;
+} abs_pow_args;
+CT_ARGS_TYPE(abs_pow_args, NULL);
 static void abs_pow_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  double q = CT_ARGS(n, abs_pow_args)->q;
   ct_tensor *x = ct__saved(n, 0);
   if (!x) return;
   ct_tensor *sg = ct__unary_kernel("sign", x, x->dtype, x->dtype, sign_loop, NULL);
-  gi[0] = n->d[0] == 0 ? ct_mul_scalar(g[0], 0)
-                       : ct_mul(ct_mul_scalar(g[0], n->d[0]), ct_mul(sg, abs_pow(x, n->d[0] - 1)));
+  gi[0] = q == 0 ? ct_mul_scalar(g[0], 0)
+                 : ct_mul(ct_mul_scalar(g[0], q), ct_mul(sg, abs_pow(x, q - 1)));
 }
 static ct_tensor *abs_pow(const ct_tensor *x, double q) {
   if (!x) return NULL;
   ct_tensor *out = ct__unary_kernel("pow", x, x->dtype, x->dtype, abs_pow_loop, &q);
   ct_node *n = out ? ct__node_new("PowBackward0", abs_pow_backward, 1, (ct_tensor *const[]){(ct_tensor *)x}, 1) : NULL;
   if (n) {
-    n->d[0] = q;
+    CT_NEW_ARGS(n, abs_pow_args)->q = q;
     ct__save(n, x, false);
     ct__set_history(out, n, 0);
   }
   return out;
 }
 
-/* out = ||x||_p over dims (d[0] = p):
+typedef struct {
+  ct_reduce_dims red;
+  double p;
+} norm_args;
+CT_ARGS_TYPE(norm_args, NULL);
+
+/* out = ||x||_p over dims:
  *   p = 0: gx = 0;  p = 1: gx = g * sign(x);  p = +-inf: g * sign(x) * (|x| == out) / count;
  *   p = 2: gx = g * x / out;  else gx = g * sign(x) * |x|^(p-1) / out^(p-1),
  *   with 0 where out == 0. saved: x, out. */
 static void norm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  double p = n->d[0];
+  const norm_args *a = CT_ARGS(n, norm_args);
+  double p = a->p;
   ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
   if (!x || !out) return;
-  ct_tensor *ge = ct__expand_reduced(g[0], n);
-  ct_tensor *ob = ct__unsqueeze_reduced(out, n);
+  ct_tensor *ge = ct__expand_reduced(g[0], n, &a->red);
+  ct_tensor *ob = ct__unsqueeze_reduced(out, n, &a->red);
   if (p == 0) {
     gi[0] = ct_mul_scalar(ge, 0);
   } else if (p == 1) {
@@ -270,7 +284,7 @@ static void norm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     ct_tensor *od = ct_detach(ob);
     ct_tensor *m = ct__binary_kernel("eq", x, od, x->dtype, x->dtype, abs_eq_sign_loop, NULL);
     ct_tensor *cnt = ct__binary_kernel("eq", x, od, x->dtype, x->dtype, abs_eq_loop, NULL);
-    ct_dims d = node_dims(n);
+    ct_dims d = ct__reduced_dim_list(n, &a->red);
     if (d.n) cnt = ct_sum(cnt, .dim = d, .keepdim = true);
     gi[0] = ct_mul(ge, ct_div(m, cnt));
   } else {
@@ -292,8 +306,9 @@ ct_tensor *ct_norm_ex(const ct_tensor *t, ct_norm_opts o) {
   if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
   ct_tensor *out = run_rows(t, &ri, t->dtype, t->dtype, norm_rows[t->dtype], &o.p);
   if (!out) return NULL;
-  ct_node *n = ct__reduce_record("NormBackward1", norm_backward, t, out, &ri, o.keepdim, true);
-  if (n) n->d[0] = o.p;
+  ct_node *n = ct__reduce_record("NormBackward1", norm_backward, t, out, &ri, o.keepdim, true,
+                                 &norm_args_type);
+  if (n) CT_ARGS(n, norm_args)->p = o.p;
   return out;
 }
 
@@ -341,7 +356,8 @@ ROWS_TABLE(lse_rows);
 static void lse_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
   if (!x || !out) return;
-  gi[0] = ct_mul(ct__expand_reduced(g[0], n), ct_exp(ct_sub(x, ct__unsqueeze_reduced(out, n))));
+  const ct_reduce_dims *r = &CT_ARGS(n, ct_reduce_args)->red;
+  gi[0] = ct_mul(ct__expand_reduced(g[0], n, r), ct_exp(ct_sub(x, ct__unsqueeze_reduced(out, n, r))));
 }
 
 ct_tensor *ct_logsumexp_ex(const ct_tensor *t, ct_reduce_opts o) {
@@ -351,7 +367,8 @@ ct_tensor *ct_logsumexp_ex(const ct_tensor *t, ct_reduce_opts o) {
   ct_dtype dt = ct__float_of(t->dtype);
   ct_tensor *out = run_rows(t, &ri, dt, dt, lse_rows[dt], NULL);
   if (!out) return NULL;
-  ct__reduce_record("LogsumexpBackward0", lse_backward, t, out, &ri, o.keepdim, true);
+  ct__reduce_record("LogsumexpBackward0", lse_backward, t, out, &ri, o.keepdim, true,
+                    &ct_reduce_args_type);
   return out;
 }
 

@@ -111,20 +111,27 @@ static void softmax_lastdim_f32(const float *x, float *y, int64_t outer, int64_t
   for (int64_t a = 0; a < outer; a++) row(x + a * n, y + a * n, n, lg);
 }
 
-/* y = softmax(x, dim): gx = y * (g - sum(g * y, dim)). saved: y. i[0] = dim. */
+typedef struct {
+  int64_t dim;
+} softmax_args;
+CT_ARGS_TYPE(softmax_args, NULL);
+
+/* y = softmax(x, dim): gx = y * (g - sum(g * y, dim)). saved: y. */
 static void softmax_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  int64_t dim = CT_ARGS(n, softmax_args)->dim;
   ct_tensor *y = ct__saved(n, 0);
   if (!y) return;
   ct_tensor *gy = ct_mul(g[0], y);
-  ct_tensor *s = y->ndim ? ct_sum(gy, .dim = CT_DIMS(n->i[0]), .keepdim = true) : gy;
+  ct_tensor *s = y->ndim ? ct_sum(gy, .dim = CT_DIMS(dim), .keepdim = true) : gy;
   gi[0] = ct_mul(y, ct_sub(g[0], s));
 }
 
-/* y = log_softmax(x, dim): gx = g - exp(y) * sum(g, dim). saved: y. i[0] = dim. */
+/* y = log_softmax(x, dim): gx = g - exp(y) * sum(g, dim). saved: y. */
 static void log_softmax_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  int64_t dim = CT_ARGS(n, softmax_args)->dim;
   ct_tensor *y = ct__saved(n, 0);
   if (!y) return;
-  ct_tensor *s = y->ndim ? ct_sum(g[0], .dim = CT_DIMS(n->i[0]), .keepdim = true) : g[0];
+  ct_tensor *s = y->ndim ? ct_sum(g[0], .dim = CT_DIMS(dim), .keepdim = true) : g[0];
   gi[0] = ct_sub(g[0], ct_mul(ct_exp(y), s));
 }
 
@@ -153,7 +160,7 @@ static ct_tensor *softmax_impl(const ct_tensor *t, int64_t dim, bool lg) {
                              lg ? log_softmax_backward : softmax_backward, 1,
                              (ct_tensor *const[]){(ct_tensor *)t}, 1);
   if (nd) {
-    nd->i[0] = d;
+    CT_NEW_ARGS(nd, softmax_args)->dim = d;
     ct__save(nd, y, true);
     ct__set_history(y, nd, 0);
   }

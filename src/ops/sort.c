@@ -141,10 +141,16 @@ static int64_t *slice_offsets(int nd, const int64_t *shape, const int64_t *st, i
   return off;
 }
 
+typedef struct {
+  int64_t dim;
+} sort_args;
+CT_ARGS_TYPE(sort_args, NULL);
+
 /* out = sort/topk(x) with indices: gx = zeros(x.shape).scatter(dim, indices, g) */
 static void select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  int64_t dim = CT_ARGS(n, sort_args)->dim;
   ct_tensor *z = ct_zeros_ex(n->in[0].ndim, n->in[0].shape, CT_TENSOR_OPTS(.dtype = n->in[0].dtype));
-  gi[0] = n->in[0].ndim ? ct_scatter(z, n->i[0], ct__saved(n, 0), g[0]) : g[0];
+  gi[0] = n->in[0].ndim ? ct_scatter(z, dim, ct__saved(n, 0), g[0]) : g[0];
 }
 
 /* x (..., S, ...) -> values, indices (..., k, ...): the first k of the sorted slice */
@@ -174,7 +180,7 @@ static ct_tensor_pair sort_k(const ct_tensor *t, int64_t d, int64_t k, bool desc
   if (ct_dtype_is_floating(t->dtype)) {
     ct_node *nn = ct__node_new(name, select_backward, 1, (ct_tensor *const[]){(ct_tensor *)t}, 1);
     if (nn) {
-      nn->i[0] = d;
+      CT_NEW_ARGS(nn, sort_args)->dim = d;
       ct__save(nn, inds, false);
       ct__set_history(vals, nn, 0);
     }

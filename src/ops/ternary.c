@@ -227,9 +227,14 @@ ct_tensor *ct_masked_fill_(ct_tensor *t, const ct_tensor *mask, double value) {
 }
 
 /* ---- lerp ----------------------------------------------------------------------------------- */
-/* out = s + w (e - s), w a number (d[0]): gs = g (1 - w), ge = g w */
+typedef struct {
+  double w;
+} lerp_scalar_args;
+CT_ARGS_TYPE(lerp_scalar_args, NULL);
+
+/* out = s + w (e - s), w a number: gs = g (1 - w), ge = g w */
 static void lerp_scalar_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  double w = n->d[0];
+  double w = CT_ARGS(n, lerp_scalar_args)->w;
   if (ct__needs_grad(n, 0)) gi[0] = ct__sum_to_input(n, 0, ct_mul_scalar(g[0], 1 - w));
   if (ct__needs_grad(n, 1)) gi[1] = ct__sum_to_input(n, 1, ct_mul_scalar(g[0], w));
 }
@@ -268,7 +273,7 @@ static ct_tensor *lerp(const ct_tensor *start, const ct_tensor *end, const ct_te
   ct_node *n = ct__node_new(weight ? "LerpBackward1" : "LerpBackward0",
                             weight ? lerp_backward : lerp_scalar_backward, weight ? 3 : 2, ins, 1);
   if (n) {
-    n->d[0] = w;
+    if (!weight) CT_NEW_ARGS(n, lerp_scalar_args)->w = w;
     if (weight) {
       bool gw = ct__needs_grad(n, 2);
       ct__save(n, gw ? start : NULL, false);
@@ -297,23 +302,35 @@ static ct_tensor *grad_where(ct_node *n, int i, ct_tensor *mask, ct_tensor *g) {
 }
 static ct_tensor *and_opt(ct_tensor *a, ct_tensor *b) { return !a ? b : !b ? a : ct_logical_and(a, b); }
 
-/* out = clamp(x, lo, hi), lo/hi numbers (d[0], d[1]; NaN = none):
+typedef struct {
+  double min, max; /* NaN: none */
+} clamp_args;
+CT_ARGS_TYPE(clamp_args, NULL);
+
+/* out = clamp(x, lo, hi), lo/hi numbers:
  * gx = g where lo <= x <= hi (the subgradient 1 at the bounds), 0 elsewhere (saved x) */
 static void clamp_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  const clamp_args *a = CT_ARGS(n, clamp_args);
   ct_tensor *x = ct__saved(n, 0);
   if (!x) return;
-  ct_tensor *ge = isnan(n->d[0]) ? NULL : ct_ge_scalar(x, n->d[0]);
-  ct_tensor *le = isnan(n->d[1]) ? NULL : ct_le_scalar(x, n->d[1]);
+  ct_tensor *ge = isnan(a->min) ? NULL : ct_ge_scalar(x, a->min);
+  ct_tensor *le = isnan(a->max) ? NULL : ct_le_scalar(x, a->max);
   gi[0] = grad_where(n, 0, and_opt(ge, le), g[0]);
 }
+typedef struct {
+  bool has_min, has_max;
+} clamp_tensor_args;
+CT_ARGS_TYPE(clamp_tensor_args, NULL);
+
 /* out = clamp(x, lo, hi), lo/hi tensors (either absent; saved x, lo, hi):
  *   gx  = g where lo <= x <= hi
  *   glo = g where x < lo (and lo < hi when hi is given)
  *   ghi = g where x > hi (or hi < lo when lo is given) */
 static void clamp_tensor_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  const clamp_tensor_args *a = CT_ARGS(n, clamp_tensor_args);
   ct_tensor *x = ct__saved(n, 0);
-  ct_tensor *lo = n->i[0] ? ct__saved(n, 1) : NULL, *hi = n->i[1] ? ct__saved(n, 2) : NULL;
-  if (!x || (n->i[0] && !lo) || (n->i[1] && !hi)) return;
+  ct_tensor *lo = a->has_min ? ct__saved(n, 1) : NULL, *hi = a->has_max ? ct__saved(n, 2) : NULL;
+  if (!x || (a->has_min && !lo) || (a->has_max && !hi)) return;
   if (ct__needs_grad(n, 0))
     gi[0] = grad_where(n, 0, and_opt(lo ? ct_ge(x, lo) : NULL, hi ? ct_le(x, hi) : NULL), g[0]);
   if (lo && ct__needs_grad(n, 1))
@@ -343,8 +360,7 @@ ct_tensor *ct_clamp(const ct_tensor *t, double min, double max) {
   ct_node *n = ct__node_new("ClampBackward1", clamp_backward, 1,
                             (ct_tensor *const[]){(ct_tensor *)t}, 1);
   if (n) {
-    n->d[0] = min;
-    n->d[1] = max;
+    *CT_NEW_ARGS(n, clamp_args) = (clamp_args){min, max};
     ct__save(n, t, false);
     ct__set_history(out, n, 0);
   }
@@ -380,8 +396,7 @@ ct_tensor *ct_clamp_tensor(const ct_tensor *t, const ct_tensor *min, const ct_te
   ct_tensor *ins[3] = {(ct_tensor *)t, (ct_tensor *)min, (ct_tensor *)max};
   ct_node *n = ct__node_new("ClampBackward0", clamp_tensor_backward, 3, ins, 1);
   if (n) {
-    n->i[0] = min != NULL;
-    n->i[1] = max != NULL;
+    *CT_NEW_ARGS(n, clamp_tensor_args) = (clamp_tensor_args){min != NULL, max != NULL};
     for (int i = 0; i < 3; i++) ct__save(n, ins[i], false);
     ct__set_history(out, n, 0);
   }

@@ -119,9 +119,14 @@ static void silu_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 /* out = x * Phi(x): gx = g * (Phi(x) + x * phi(x));
  * tanh form: out = 0.5 x (1 + t), t = tanh(u), u = b (x + k x^3):
  *            gx = g * (0.5 (1 + t) + 0.5 x (1 - t^2) b (1 + 3 k x^2)) */
+typedef struct {
+  bool tanh_form; /* approximate='tanh' */
+} gelu_args;
+CT_ARGS_TYPE(gelu_args, NULL);
+
 static void gelu_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *x = ct__saved(n, 0);
-  bool tanh_form = n->i[0] == CT_GELU_TANH;
+  bool tanh_form = CT_ARGS(n, gelu_args)->tanh_form;
   if (!ct_is_grad_enabled()) {
     gi[0] = fused("gelu_backward", g[0], x, tanh_form ? gelu_tanh_bw_loop : gelu_bw_loop);
     return;
@@ -181,7 +186,7 @@ ct_tensor *ct_gelu(const ct_tensor *t, ct_gelu_approx approximate) {
   ct_node *n = ct__node_new("GeluBackward0", gelu_backward, 1,
                             (ct_tensor *const[]){(ct_tensor *)t}, 1);
   if (n) {
-    n->i[0] = approximate;
+    CT_NEW_ARGS(n, gelu_args)->tanh_form = approximate == CT_GELU_TANH;
     ct__save(n, t, false);
     ct__set_history(out, n, 0);
   }

@@ -162,11 +162,17 @@ ct_tensor *ct_unflatten(const ct_tensor *t, int64_t dim, int nsizes, const int64
 }
 
 /* ---- transpose / permute ------------------------------------------------------------------ */
-/* out = permute(x, p): gx = permute(g, inverse(p)) (p in i[0..ndim)) */
+typedef struct {
+  int8_t perm[CT_MAX_DIMS];
+} permute_args;
+CT_ARGS_TYPE(permute_args, NULL);
+
+/* out = permute(x, p): gx = permute(g, inverse(p)) */
 static void permute_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  const permute_args *a = CT_ARGS(n, permute_args);
   int nd = n->in[0].ndim;
   int64_t inv[CT_MAX_DIMS];
-  for (int i = 0; i < nd; i++) inv[n->i[i]] = i;
+  for (int i = 0; i < nd; i++) inv[a->perm[i]] = i;
   gi[0] = ct_permute(g[0], nd, inv);
 }
 
@@ -180,7 +186,9 @@ static ct_tensor *permute_named(const ct_tensor *t, const int64_t *perm, const c
   if (!out) return NULL;
   ct_node *n = ct__node_new(name, permute_backward, 1, (ct_tensor *const[]){(ct_tensor *)t}, 1);
   if (n) {
-    for (int i = 0; i < t->ndim; i++) n->i[i] = perm[i];
+    permute_args a = {0};
+    for (int i = 0; i < t->ndim; i++) a.perm[i] = (int8_t)perm[i];
+    *CT_NEW_ARGS(n, permute_args) = a;
     ct__set_history(out, n, 0);
   }
   return out;
@@ -317,6 +325,12 @@ static ct_tensor *slice_raw(const ct_tensor *t, int64_t d, int64_t start, int64_
   return ct__make_view(t, t->ndim, shp, st, t->offset + start * t->strides[d]);
 }
 
+/* x[start::step] on dim (start, step after wrapping and clamping) */
+typedef struct {
+  int64_t dim, start, step;
+} slice_args;
+CT_ARGS_TYPE(slice_args, NULL);
+
 static void slice_scatter_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi);
 
 /* zeros(shape) with g written into [start::step] of dim d; its own backward slices again */
@@ -330,9 +344,7 @@ static ct_tensor *slice_scatter(ct_tensor *g, int nd, const int64_t *shape, int6
   ct_node *n = ct__node_new("SliceBackwardBackward0", slice_scatter_backward, 1,
                             (ct_tensor *const[]){g}, 1);
   if (n) {
-    n->i[0] = d;
-    n->i[1] = start;
-    n->i[2] = step;
+    *CT_NEW_ARGS(n, slice_args) = (slice_args){d, start, step};
     ct__set_history(z, n, 0);
   }
   return z;
@@ -340,13 +352,15 @@ static ct_tensor *slice_scatter(ct_tensor *g, int nd, const int64_t *shape, int6
 
 /* out = zeros with g at [start::step]: gg = slice(grad, start, len, step) */
 static void slice_scatter_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  int64_t d = n->i[0];
-  gi[0] = ct_slice(g[0], d, n->i[1], n->i[1] + (n->in[0].shape[d] - 1) * n->i[2] + 1, n->i[2]);
+  const slice_args *a = CT_ARGS(n, slice_args);
+  int64_t d = a->dim;
+  gi[0] = ct_slice(g[0], d, a->start, a->start + (n->in[0].shape[d] - 1) * a->step + 1, a->step);
 }
 
-/* out = x[start:start+len*step:step] on dim i[0]: gx = scatter of g into zeros */
+/* out = x[start:start+len*step:step] on dim: gx = scatter of g into zeros */
 static void slice_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  gi[0] = slice_scatter(g[0], n->in[0].ndim, n->in[0].shape, n->i[0], n->i[1], n->i[2]);
+  const slice_args *a = CT_ARGS(n, slice_args);
+  gi[0] = slice_scatter(g[0], n->in[0].ndim, n->in[0].shape, a->dim, a->start, a->step);
 }
 
 ct_tensor *ct_slice(const ct_tensor *t, int64_t dim, int64_t start, int64_t end, int64_t step) {
@@ -369,9 +383,7 @@ ct_tensor *ct_slice(const ct_tensor *t, int64_t dim, int64_t start, int64_t end,
   if (!out) return NULL;
   ct_node *n = ct__node_new("SliceBackward0", slice_backward, 1, (ct_tensor *const[]){(ct_tensor *)t}, 1);
   if (n) {
-    n->i[0] = d;
-    n->i[1] = start;
-    n->i[2] = step;
+    *CT_NEW_ARGS(n, slice_args) = (slice_args){d, start, step};
     ct__set_history(out, n, 0);
   }
   return out;
@@ -407,7 +419,7 @@ ct_tensor *ct_select(const ct_tensor *t, int64_t dim, int64_t index) {
   CT_OP_BEGIN();
   ct_tensor *s = ct_slice(t, d, index, index + 1, 1);
   ct_tensor *out = ct_squeeze_dim(s, d);
-  if (out && out->grad_fn) out->grad_fn->name = "SelectBackward0";
+  ct__set_grad_fn_name(out, "SelectBackward0");
   return ct__op_end(out);
 }
 
@@ -439,7 +451,7 @@ int ct_split_sizes(const ct_tensor *t, int n, const int64_t *sizes, int64_t dim,
   for (int i = 0; i < n; i++) {
     out[i] = ct_narrow(t, d, start, sizes[i]);
     if (!out[i]) return -1;
-    if (out[i]->grad_fn) out[i]->grad_fn->name = "SplitWithSizesBackward0";
+    ct__set_grad_fn_name(out[i], "SplitWithSizesBackward0");
     start += sizes[i];
   }
   return n;
@@ -461,8 +473,7 @@ int ct_split(const ct_tensor *t, int64_t split_size, int64_t dim, ct_tensor **ou
   if (!sizes) return ct__errs("CPU: out of memory");
   for (int64_t i = 0; i < n; i++) sizes[i] = i < n - 1 ? split_size : size - split_size * (n - 1);
   int r = ct_split_sizes(t, (int)n, sizes, d, out, cap);
-  for (int i = 0; i < r; i++)
-    if (out[i]->grad_fn) out[i]->grad_fn->name = "SplitBackward0";
+  for (int i = 0; i < r; i++) ct__set_grad_fn_name(out[i], "SplitBackward0");
   free(sizes);
   return r;
 }
@@ -498,7 +509,7 @@ int ct_unbind(const ct_tensor *t, int64_t dim, ct_tensor **out, int cap) {
   for (int64_t i = 0; i < n; i++) {
     out[i] = ct_select(t, d, i);
     if (!out[i]) return -1;
-    if (out[i]->grad_fn) out[i]->grad_fn->name = "UnbindBackward0";
+    ct__set_grad_fn_name(out[i], "UnbindBackward0");
   }
   return (int)n;
 }
