@@ -80,6 +80,52 @@ static void test_st_nul_in_names(void **state) {
   leak_end(mk, __func__, __LINE__);
 }
 
+/* The header scanner that replaced cJSON: the JSON it must accept and refuse */
+static void test_st_header_grammar(void **state) {
+  (void)state;
+  live_mark mk = leak_begin();
+  /* escapes, a surrogate pair, an unknown field of any shape (serde ignores it), null
+   * metadata (the crate's Option), whitespace everywhere */
+  ct_tensor_map *m = st_load(" { \"a\\u00e9\\ud83d\\ude00\\n\\\"\\/\" : { \"x\" : [ {\"y\": [null, true, -1.5e3]} ],"
+                             " \"dtype\" : \"U8\" , \"shape\" : [ 1 ] , \"data_offsets\" : [ 0 , 1 ] } ,"
+                             " \"__metadata__\" : null } ", 1);
+  assert_non_null(m);
+  assert_string_equal(ct_tensor_map_name(m, 0), "a\xc3\xa9\xf0\x9f\x98\x80\n\"/");
+  ct_tensor_map_free(m);
+  m = st_load("{\"__metadata__\":{\"k\\t\":\"\\u20ac\"}}", 0);
+  assert_non_null(m);
+  assert_string_equal(ct_tensor_map_meta(m, "k\t"), "\xe2\x82\xac");
+  ct_tensor_map_free(m);
+  static const struct {
+    const char *json, *err;
+  } bad[] = {
+      {"{\"a\\ud83d\":{}}", "not valid JSON"},             /* a lone high surrogate */
+      {"{\"a\\ude00\":{}}", "not valid JSON"},             /* a lone low surrogate */
+      {"{\"a\\x\":{}}", "not valid JSON (error at byte 3)"}, /* no such escape */
+      {"{\"a\tb\":{}}", "not valid JSON"},                  /* a raw control character */
+      {"{\"__metadata__\":{},}", "not valid JSON"},          /* a trailing comma */
+      {"{\"__metadata__\" {}}", "not valid JSON"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[01],\"data_offsets\":[0,1]}}", "not valid JSON"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1.],\"data_offsets\":[0,1]}}", "not valid JSON"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[2.0],\"data_offsets\":[0,2]}}", "invalid shape entry 2.0"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1e1],\"data_offsets\":[0,10]}}", "invalid shape entry 1e1"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[9007199254740992],\"data_offsets\":[0,1]}}", "invalid shape entry 9.0072e+15"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1.0]}}", "invalid data_offsets"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"dtype\":\"U8\"}}", "tensor 'a' has a duplicate field \"dtype\""},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"x\":tru}}", "not valid JSON"},
+      {"{\"__metadata__\":{\"k\":\"v\"},\"__metadata__\":null}", "duplicate __metadata__"},
+      {"\"text\"", "header is not a JSON object"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}\n\r\t \"", "unexpected byte after the header's JSON object at byte 57"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    ct_clear_error();
+    if (st_load(bad[i].json, 10)) fail_msg("loaded: %s", bad[i].json);
+    if (!strstr(ct_last_error(), bad[i].err))
+      fail_msg("%s: got '%s', expected '%s'", bad[i].json, ct_last_error(), bad[i].err);
+  }
+  leak_end(mk, __func__, __LINE__);
+}
+
 /* safetensors' validate(): sorted by offsets, contiguous from 0 to the end of the file */
 static void test_st_data_coverage(void **state) {
   (void)state;
@@ -159,6 +205,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_st_many_metadata_keys),
       cmocka_unit_test(test_st_nul_in_names),
+      cmocka_unit_test(test_st_header_grammar),
       cmocka_unit_test(test_st_data_coverage),
       cmocka_unit_test(test_empty_with_huge_dims),
       cmocka_unit_test(test_npy_descr_nul),
