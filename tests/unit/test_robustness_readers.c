@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "ctorch.h"
@@ -64,6 +66,43 @@ static void test_st_many_metadata_keys(void **state) {
   memcpy(j + n - 2, ",\"k5\":\"x\"}}", 12);
   expect_error(st_load(j, 0), "duplicate __metadata__ key 'k5'");
   free(j);
+}
+
+/* A 10 MB header of tiny __metadata__ pairs loads in memory bounded by a small multiple of
+ * the file: cJSON's tree and a strdup per string took 20x (2 GB for 99 MB). In a child, so
+ * its peak RSS (ru_maxrss only grows) is this load's: it exits 0 within bound, 2 above it. */
+static int st_big_header_child(void) {
+  size_t cap = 10u << 20, n = 8;
+  char *b = malloc(cap);
+  if (!b) return 3;
+  n += (size_t)sprintf(b + n, "{\"__metadata__\":{");
+  for (unsigned i = 0; n + 32 < cap; i++) n += (size_t)sprintf(b + n, "%s\"%x\":\"\"", i ? "," : "", i);
+  n += (size_t)sprintf(b + n, "}}");
+  for (int i = 0; i < 8; i++) b[i] = (char)((uint64_t)(n - 8) >> (8 * i));
+  struct rusage r0, r1;
+  getrusage(RUSAGE_SELF, &r0); /* the file is built and resident */
+  ct_tensor_map *m = ct_safetensors_loads(b, n);
+  getrusage(RUSAGE_SELF, &r1);
+  if (!m || !ct_tensor_map_meta(m, "0") || !ct_tensor_map_meta(m, "1000")) return 4;
+  double grew = (double)(r1.ru_maxrss - r0.ru_maxrss) * 1024, bound = 8.0 * (double)n;
+#if defined(__SANITIZE_ADDRESS__)
+  bound *= 2; /* shadow memory and the free quarantine */
+#endif
+  if (getenv("CT_TEST_VERBOSE") || grew > bound)
+    fprintf(stderr, "a %zu-byte header raised peak RSS by %.0f bytes (%.1fx)\n", n, grew, grew / (double)n);
+  return grew > bound ? 2 : 0;
+}
+
+static void test_st_big_header_memory(void **state) {
+  (void)state;
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) _exit(st_big_header_child());
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_st_nul_in_names(void **state) {
@@ -204,6 +243,7 @@ static void test_npy_descr_nul(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_st_many_metadata_keys),
+      cmocka_unit_test(test_st_big_header_memory),
       cmocka_unit_test(test_st_nul_in_names),
       cmocka_unit_test(test_st_header_grammar),
       cmocka_unit_test(test_st_data_coverage),
