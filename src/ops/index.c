@@ -536,7 +536,7 @@ ct_tensor *ct_one_hot(const ct_tensor *t, int64_t num_classes) {
   }
   if (num_classes == -1) {
     if (n == 0) return ct__op_end(ct__err("Can not infer total number of classes from empty tensor."));
-    num_classes = mx + 1;
+    num_classes = mx < INT64_MAX ? mx + 1 : -1; /* no count exceeds INT64_MAX: refused below */
   }
   if (n > 0 && mn < 0) return ct__op_end(ct__err("Class values must be non-negative."));
   if (n > 0 && mx >= num_classes)

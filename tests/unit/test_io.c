@@ -638,7 +638,7 @@ static void test_st_bad(void **state) {
   st_bad("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
          "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 16,
          "invalid offset for tensor 'b': data_offsets [4, 12] should begin at 8");
-  /* Deep nesting stops at cJSON's limit instead of the stack. */
+  /* Deep nesting stops at the reader's limit instead of the stack. */
   char deep[4200];
   memset(deep, '[', 4000);
   deep[4000] = 0;

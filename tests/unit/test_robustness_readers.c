@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "ctorch.h"
@@ -66,6 +68,43 @@ static void test_st_many_metadata_keys(void **state) {
   free(j);
 }
 
+/* A 10 MB header of tiny __metadata__ pairs loads in memory bounded by a small multiple of
+ * the file: cJSON's tree and a strdup per string took 20x (2 GB for 99 MB). In a child, so
+ * its peak RSS (ru_maxrss only grows) is this load's: it exits 0 within bound, 2 above it. */
+static int st_big_header_child(void) {
+  size_t cap = 10u << 20, n = 8;
+  char *b = malloc(cap);
+  if (!b) return 3;
+  n += (size_t)sprintf(b + n, "{\"__metadata__\":{");
+  for (unsigned i = 0; n + 32 < cap; i++) n += (size_t)sprintf(b + n, "%s\"%x\":\"\"", i ? "," : "", i);
+  n += (size_t)sprintf(b + n, "}}");
+  for (int i = 0; i < 8; i++) b[i] = (char)((uint64_t)(n - 8) >> (8 * i));
+  struct rusage r0, r1;
+  getrusage(RUSAGE_SELF, &r0); /* the file is built and resident */
+  ct_tensor_map *m = ct_safetensors_loads(b, n);
+  getrusage(RUSAGE_SELF, &r1);
+  if (!m || !ct_tensor_map_meta(m, "0") || !ct_tensor_map_meta(m, "1000")) return 4;
+  double grew = (double)(r1.ru_maxrss - r0.ru_maxrss) * 1024, bound = 8.0 * (double)n;
+#if defined(__SANITIZE_ADDRESS__)
+  bound *= 2; /* shadow memory and the free quarantine */
+#endif
+  if (getenv("CT_TEST_VERBOSE") || grew > bound)
+    fprintf(stderr, "a %zu-byte header raised peak RSS by %.0f bytes (%.1fx)\n", n, grew, grew / (double)n);
+  return grew > bound ? 2 : 0;
+}
+
+static void test_st_big_header_memory(void **state) {
+  (void)state;
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) _exit(st_big_header_child());
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_st_nul_in_names(void **state) {
   (void)state;
   live_mark mk = leak_begin();
@@ -77,6 +116,52 @@ static void test_st_nul_in_names(void **state) {
   assert_non_null(m);
   assert_string_equal(ct_tensor_map_name(m, 0), "a\\u0000");
   ct_tensor_map_free(m);
+  leak_end(mk, __func__, __LINE__);
+}
+
+/* The header scanner that replaced cJSON: the JSON it must accept and refuse */
+static void test_st_header_grammar(void **state) {
+  (void)state;
+  live_mark mk = leak_begin();
+  /* escapes, a surrogate pair, an unknown field of any shape (serde ignores it), null
+   * metadata (the crate's Option), whitespace everywhere */
+  ct_tensor_map *m = st_load(" { \"a\\u00e9\\ud83d\\ude00\\n\\\"\\/\" : { \"x\" : [ {\"y\": [null, true, -1.5e3]} ],"
+                             " \"dtype\" : \"U8\" , \"shape\" : [ 1 ] , \"data_offsets\" : [ 0 , 1 ] } ,"
+                             " \"__metadata__\" : null } ", 1);
+  assert_non_null(m);
+  assert_string_equal(ct_tensor_map_name(m, 0), "a\xc3\xa9\xf0\x9f\x98\x80\n\"/");
+  ct_tensor_map_free(m);
+  m = st_load("{\"__metadata__\":{\"k\\t\":\"\\u20ac\"}}", 0);
+  assert_non_null(m);
+  assert_string_equal(ct_tensor_map_meta(m, "k\t"), "\xe2\x82\xac");
+  ct_tensor_map_free(m);
+  static const struct {
+    const char *json, *err;
+  } bad[] = {
+      {"{\"a\\ud83d\":{}}", "not valid JSON"},             /* a lone high surrogate */
+      {"{\"a\\ude00\":{}}", "not valid JSON"},             /* a lone low surrogate */
+      {"{\"a\\x\":{}}", "not valid JSON (error at byte 3)"}, /* no such escape */
+      {"{\"a\tb\":{}}", "not valid JSON"},                  /* a raw control character */
+      {"{\"__metadata__\":{},}", "not valid JSON"},          /* a trailing comma */
+      {"{\"__metadata__\" {}}", "not valid JSON"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[01],\"data_offsets\":[0,1]}}", "not valid JSON"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1.],\"data_offsets\":[0,1]}}", "not valid JSON"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[2.0],\"data_offsets\":[0,2]}}", "invalid shape entry 2.0"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1e1],\"data_offsets\":[0,10]}}", "invalid shape entry 1e1"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[9007199254740992],\"data_offsets\":[0,1]}}", "invalid shape entry 9.0072e+15"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1.0]}}", "invalid data_offsets"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"dtype\":\"U8\"}}", "tensor 'a' has a duplicate field \"dtype\""},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"x\":tru}}", "not valid JSON"},
+      {"{\"__metadata__\":{\"k\":\"v\"},\"__metadata__\":null}", "duplicate __metadata__"},
+      {"\"text\"", "header is not a JSON object"},
+      {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}\n\r\t \"", "unexpected byte after the header's JSON object at byte 57"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    ct_clear_error();
+    if (st_load(bad[i].json, 10)) fail_msg("loaded: %s", bad[i].json);
+    if (!strstr(ct_last_error(), bad[i].err))
+      fail_msg("%s: got '%s', expected '%s'", bad[i].json, ct_last_error(), bad[i].err);
+  }
   leak_end(mk, __func__, __LINE__);
 }
 
@@ -158,7 +243,9 @@ static void test_npy_descr_nul(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_st_many_metadata_keys),
+      cmocka_unit_test(test_st_big_header_memory),
       cmocka_unit_test(test_st_nul_in_names),
+      cmocka_unit_test(test_st_header_grammar),
       cmocka_unit_test(test_st_data_coverage),
       cmocka_unit_test(test_empty_with_huge_dims),
       cmocka_unit_test(test_npy_descr_nul),

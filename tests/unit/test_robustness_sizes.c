@@ -108,12 +108,45 @@ static void test_fill_values(void **state) {
   leak_end(m, __func__, __LINE__);
 }
 
+static ct_tensor *i64s(int n, const int64_t *v) { return ct_tensor_from(v, CT_INT64, 1, (int64_t[]){n}); }
+
+/* Indices at the ends of int64 and sizes past what fits: errors, no wrap-around (UBSan) */
+static void test_hostile_indices(void **state) {
+  (void)state;
+  live_mark m = leak_begin();
+  ct_tensor *x = ct_zeros(SH(6)), *x2 = ct_reshape(x, 2, (int64_t[]){2, 3});
+  ct_tensor *big = i64s(1, (int64_t[]){INT64_MAX}), *small = i64s(1, (int64_t[]){INT64_MIN});
+  expect_error(ct_index_select(x, 0, big), "index out of range in self");
+  expect_error(ct_index_select(x2, 1, small), "index out of range in self");
+  expect_error(ct_gather(x, 0, big), "index 9223372036854775807 is out of bounds for dimension 0 with size 6");
+  expect_error(ct_gather(x, 0, small), "index -9223372036854775808 is out of bounds for dimension 0 with size 6");
+  expect_error(ct_scatter_value(x, 0, big, 1), "index 9223372036854775807 is out of bounds");
+  expect_error(ct_scatter_add(x, 0, small, ct_ones(SH(1))), "index -9223372036854775808 is out of bounds");
+  expect_error(ct_take(x, big), "out of range: tried to access index 9223372036854775807 on a tensor of 6 elements.");
+  expect_error(ct_take(x, small), "out of range: tried to access index -9223372036854775808 on a tensor of 6 elements.");
+  /* one_hot: the inferred class count max + 1 overflowed at INT64_MAX */
+  expect_error(ct_one_hot(big, -1), "Class values must be smaller than num_classes.");
+  expect_error(ct_one_hot(small, -1), "Class values must be non-negative.");
+  expect_error(ct_one_hot(i64s(2, (int64_t[]){0, 1}), P62), "");
+  expect_error(ct_one_hot(i64s(1, (int64_t[]){0}), -2), "");
+  assert_int_equal(ct_numel(ct_one_hot(i64s(0, NULL), P62)), 0);
+  /* an index the size of memory: its output cannot be made */
+  ct_tensor *huge = ct_expand(ct_zeros(SH(1), .dtype = CT_INT64), SH(P62));
+  expect_error(ct_index_select(x2, 1, huge), "");
+  expect_error(ct_take(x, huge), "");
+  expect_error(ct_gather(ct_expand(ct_zeros(SH(1)), SH(P62)), 0, huge), "");
+  expect_error(ct_masked_select(x, ct_expand(ct_ones(SH(1), .dtype = CT_BOOL), SH(P62, 6))), "");
+  expect_error(ct_index_select(x, 0, ct_tensor_from((int32_t[]){INT32_MIN}, CT_INT32, 1, (int64_t[]){1})), "index out of range in self");
+  leak_end(m, __func__, __LINE__);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_linspace_steps),
       cmocka_unit_test(test_shape_overflow),
       cmocka_unit_test(test_pad_overflow),
       cmocka_unit_test(test_fill_values),
+      cmocka_unit_test(test_hostile_indices),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
