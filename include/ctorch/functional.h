@@ -12,6 +12,17 @@ extern "C" {
 /* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
 #pragma GCC visibility push(default)
 
+/* An int-or-tuple argument of torch.nn.functional (stride=2 or stride=(2, 1), kernel_size,
+ * padding, dilation, output_size ...): CT_INTS(2) or CT_INTS(2, 1). n == 1 applies the one
+ * value to every spatial dim, as PyTorch's _pair/_triple do; n == 0 (a zeroed field) means the
+ * argument was not given, so the function's PyTorch default applies. */
+typedef struct ct_ints {
+  int n;
+  int64_t v[CT_MAX_DIMS];
+} ct_ints;
+#define CT_INTS(...) \
+  ((ct_ints){.n = (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), .v = {__VA_ARGS__}})
+
 /* torch.relu / F.relu: max(t, 0), keeps integer dtypes; bool is an error. */
 ct_tensor *ct_relu(const ct_tensor *t);
 typedef enum ct_gelu_approx { CT_GELU_NONE = 0, CT_GELU_TANH } ct_gelu_approx;
