@@ -13,17 +13,20 @@
 
 /* ---- storage and tensor ------------------------------------------------------------ */
 typedef struct ct_storage {
-  int64_t refcount;
+  _Atomic int64_t refcount; /* atomic: tensors are shared between threads for reading */
   void *data;
   size_t nbytes;
   bool owns;       /* false for ct_from_blob memory */
-  int64_t version; /* PyTorch's version counter: shared by every view of the storage */
+  _Atomic int64_t version; /* PyTorch's version counter: shared by every view of the storage */
 } ct_storage;
 
 typedef struct ct_node ct_node;
 
 struct ct_tensor {
-  int64_t refcount;
+  /* References: the low 32 bits count plain ones (ct_retain, views' base links, saved
+   * tensors, .grad), the high bits scope ones, so releasing a reference nobody holds (a
+   * second ct_release, or ct_release of a scope-owned tensor) is caught (tensor.c). */
+  _Atomic int64_t refcount;
   ct_storage *storage;
   int64_t offset; /* in elements */
   int ndim;
@@ -40,7 +43,21 @@ struct ct_tensor {
   ct_tensor *grad;   /* strong */
   int64_t shape[CT_MAX_DIMS];
   int64_t strides[CT_MAX_DIMS];
+  /* Liveness, past the free-list link at the start: CT__LIVE while the tensor lives. */
+  uint32_t magic;
+  struct ct__tensor_dbg *dbg; /* debug mode: where it was made (tensor.c) */
 };
+#define CT__LIVE 0x7e5a11feu
+/* Stops with a message naming t's shape and where it was made when t was freed (the
+ * common entry paths call it: a stale handle must not read another tensor's data). */
+void ct__dead_tensor(const ct_tensor *t) __attribute__((noreturn, cold));
+static inline void ct__check_live(const ct_tensor *t) {
+  if (t && __builtin_expect(t->magic != CT__LIVE, 0)) ct__dead_tensor(t);
+}
+/* Debug mode on or off (CT_DEBUG=1 in the environment sets it at start-up). */
+void ct__set_debug(bool on);
+/* Apply a ct_set_num_threads made in another thread to this one's OpenMP setting. */
+void ct__sync_threads(void);
 
 /* ---- errors ------------------------------------------------------------------------ */
 /* Record an error (printf format) unless one is already recorded; returns NULL so an op
@@ -264,7 +281,7 @@ typedef struct ct_in_meta {
 #define CT_NODE_MAX_SAVED 6
 
 struct ct_node {
-  int64_t refcount;
+  _Atomic int64_t refcount;
   const char *name;
   ct_backward_fn backward;
   void (*destroy)(ct_node *n); /* frees ctx extras; may be NULL */

@@ -68,8 +68,10 @@ void ct__foreach(int nops, ct_tensor *const *ops, ct_loop_fn fn, void *ctx) {
   const ct_tensor *o = ops[0];
   it.nops = nops;
   it.nd = 0;
-  for (int k = 0; k < nops; k++)
+  for (int k = 0; k < nops; k++) {
+    ct__check_live(ops[k]);
     it.base[k] = (char *)ops[k]->storage->data + ops[k]->offset * esize(ops[k]->dtype);
+  }
   int64_t numel;
   /* The usual small case: one call of the loop, no coalescing, no thread decision. */
   if (all_contiguous(nops, ops, &numel) && numel < 2 * CT_GRAIN) {
@@ -102,6 +104,7 @@ void ct__foreach(int nops, ct_tensor *const *ops, ct_loop_fn fn, void *ctx) {
     for (int k = 0; k < nops; k++) it.st[0][k] = 0;
   }
 #ifdef _OPENMP
+  ct__sync_threads(); /* a ct_set_num_threads made in another thread */
   int nt = numel >= 2 * CT_GRAIN ? omp_get_max_threads() : 1;
   if (nt > 1) {
     int64_t chunks = numel / CT_GRAIN < nt ? numel / CT_GRAIN : nt;
@@ -138,6 +141,7 @@ static int bcast_alias(ct_tensor *dst, const ct_tensor *t, int nd, const int64_t
     dst->shape[i] = shape[i];
     dst->strides[i] = j >= 0 && t->shape[j] == shape[i] ? t->strides[j] : 0;
   }
+  dst->magic = t->magic; /* the alias lives as long as t */
   dst->storage = t->storage;
   dst->offset = t->offset;
   dst->dtype = t->dtype;
