@@ -387,6 +387,7 @@ static inline void ct__cache_drain(ct_cache *c) {
 }
 /* node.c's part of the thread-exit cleanup: its node lists and release queue. */
 void ct__node_thread_exit(void);
+void ct__node_cache_drain(void); /* node.c's free lists, for ct_empty_cache */
 /* false when the list is full: the caller frees p itself */
 static inline bool ct__cache_push(ct_cache *c, void *p) {
   if (c->n >= CT_CACHE_CAP) return false;

@@ -35,8 +35,12 @@ static void release_saved(ct_node *n) {
 #define NODE_CLASSES 4
 static _Thread_local ct_cache g_free_nodes[NODE_CLASSES];
 
-void ct__node_thread_exit(void) {
+void ct__node_cache_drain(void) {
   for (int i = 0; i < NODE_CLASSES; i++) ct__cache_drain(&g_free_nodes[i]);
+}
+
+void ct__node_thread_exit(void) {
+  ct__node_cache_drain();
   free(g_pending);
   g_pending = NULL;
   g_npending = g_cap_pending = 0;

@@ -1,6 +1,7 @@
 /* Tensor and storage lifetime, scopes, queries and element access. */
 #include "../internal.h"
 #include <execinfo.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <math.h>
@@ -74,10 +75,11 @@ static void free_scopes(void);
 /* Big storages (>= 256 KB) freed lately wait for a request of about their size. Without it
  * a loop making a few 4 MB results per step hands the memory back to the OS whenever glibc's
  * trim threshold is crossed and page-faults it in again next step: 27% of a where() step was
- * spent in page faults. At most 8 blocks and 128 MB per thread; off under ASan (see ct_cache). */
+ * spent in page faults. At most 8 blocks and 128 MB per thread (ct_set_cache_limit); off under
+ * ASan (see ct_cache). */
 #define BIG_MIN ((size_t)256 << 10)
 #define BIG_SLOTS (CT_CACHE_CAP ? 8 : 0)
-#define BIG_BYTES ((size_t)128 << 20)
+static _Atomic size_t g_big_limit = (size_t)128 << 20;
 typedef struct {
   ct_storage *blk[8];
   size_t cap[8];
@@ -101,7 +103,9 @@ static ct_storage *big_pop(size_t need) {
 }
 
 static bool big_push(ct_storage *s, size_t cap) {
-  if (g_big.n >= BIG_SLOTS || g_big.bytes + cap > BIG_BYTES) return false;
+  if (g_big.n >= BIG_SLOTS ||
+      g_big.bytes + cap > atomic_load_explicit(&g_big_limit, memory_order_relaxed))
+    return false;
   g_big.blk[g_big.n] = s;
   g_big.cap[g_big.n++] = cap;
   g_big.bytes += cap;
@@ -111,6 +115,40 @@ static bool big_push(ct_storage *s, size_t cap) {
 static void big_drain(void) {
   while (g_big.n > 0) free(g_big.blk[--g_big.n]);
   g_big.bytes = 0;
+}
+
+/* Bytes of one small storage block of class c, as malloc'd. */
+static size_t small_block_bytes(int c) { return sizeof(ct_storage) + 63 + (size_t)c * 64; }
+
+int64_t ct_cached_bytes(void) {
+  size_t n = g_big.bytes + (size_t)g_free_tensors.n * sizeof(ct_tensor);
+  for (int c = 0; c < SMALL_CLASSES; c++) n += (size_t)g_free_storages[c].n * small_block_bytes(c);
+  return (int64_t)n;
+}
+
+void ct_empty_cache(void) {
+  big_drain();
+  ct__cache_drain(&g_free_tensors);
+  for (int i = 0; i < SMALL_CLASSES; i++) ct__cache_drain(&g_free_storages[i]);
+  ct__node_cache_drain();
+  malloc_trim(0); /* and glibc hands its free pages back to the OS */
+}
+
+void ct_set_cache_limit(int64_t bytes) {
+  if (bytes < 0) {
+    ct__err("set_cache_limit expects a non-negative number of bytes, got %lld", (long long)bytes);
+    return;
+  }
+  atomic_store_explicit(&g_big_limit, (size_t)bytes, memory_order_relaxed);
+  while (g_big.n > 0 && g_big.bytes > (size_t)bytes) { /* this thread's cache obeys at once */
+    g_big.n--;
+    g_big.bytes -= g_big.cap[g_big.n];
+    free(g_big.blk[g_big.n]);
+  }
+}
+
+int64_t ct_get_cache_limit(void) {
+  return (int64_t)atomic_load_explicit(&g_big_limit, memory_order_relaxed);
 }
 
 static void thread_exit(void *unused) {
@@ -649,6 +687,43 @@ double ct_item(const ct_tensor *t) {
     return NAN;
   }
   return ct__load(ct__ptr(t), t->dtype); /* the only element sits at the storage offset */
+}
+
+/* An element as int64, exactly; a float that has no int64 value is an error (Python's
+ * int(float('nan')) and c10's checked conversion). */
+static int64_t load_exact_i64(const char *p, ct_dtype dt) {
+  if (!ct_dtype_is_floating(dt)) return ct__load_i64(p, dt);
+  double v = ct__load(p, dt);
+  if (isnan(v)) {
+    ct__err("cannot convert float NaN to integer");
+    return 0;
+  }
+  if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) {
+    ct__err("value cannot be converted to type int64_t without overflow");
+    return 0;
+  }
+  return (int64_t)v;
+}
+
+int64_t ct_item_int64(const ct_tensor *t) {
+  if (!t) return 0;
+  int64_t n = ct_numel(t);
+  if (n != 1) {
+    ct__err("a Tensor with %lld elements cannot be converted to Scalar", (long long)n);
+    return 0;
+  }
+  return load_exact_i64(ct__ptr(t), t->dtype);
+}
+
+int64_t ct_get_int64(const ct_tensor *t, const int64_t *index) {
+  if (!t) return 0;
+  ct__check_live(t);
+  if (t->ndim > 0 && !index) {
+    ct__err("index is NULL");
+    return 0;
+  }
+  char *p = elem_ptr(t, index);
+  return p ? load_exact_i64(p, t->dtype) : 0;
 }
 
 double ct_get(const ct_tensor *t, const int64_t *index) {
