@@ -304,6 +304,7 @@ static void quarantine(ct_tensor *t) {
   memset(t, 0xdb, offsetof(ct_tensor, shape)); /* a stale handle's data pointer is poison */
   t->ndim = nd;
   t->dtype = dt;
+  t->requires_grad = t->retains_grad = t->wrapped_number = t->is_view = false; /* valid bools */
   pthread_mutex_lock(&g_quarantine_lock);
   t->grad = g_quarantine;
   g_quarantine = t;

@@ -35,7 +35,12 @@ static void *mul_scalar_worker(void *arg) {
     ct_tensor *y = ct_mul_scalar(j->w, 2);
     ct_tensor *v = ct_transpose(ct_reshape(j->w, CT_SHAPE(8, 4)), 0, 1); /* views of W */
     if (!y || !v || ct_item(ct_sum(y)) != 64.0 || ct_item(ct_sum(v)) != 32.0) j->bad++;
+    ct_tensor *row = ct_retain(ct_select(v, 0, 1)); /* a reference of this thread's own */
     ct_scope_end();
+    ct_scope_begin();
+    if (!row || ct_item(ct_sum(row)) != 8.0) j->bad++;
+    ct_scope_end();
+    ct_release(row);
   }
   return NULL;
 }
