@@ -35,17 +35,17 @@ struct ct_tensor {
   bool retains_grad;
   bool wrapped_number; /* a Python scalar operand (lowest promotion priority) */
   bool is_view;        /* shares storage with a tensor it was derived from */
+  /* Liveness, past the free-list link at the start: CT__LIVE while the tensor lives. */
+  uint32_t magic;
   ct_tensor *base;     /* views: the tensor owning the storage (strong); NULL otherwise */
   int64_t view_version; /* views: storage version when grad_fn was set (stale -> rebuilt) */
   int output_nr;
   ct_node *grad_fn;  /* strong */
   ct_node *grad_acc; /* AccumulateGrad node of a leaf (strong; it points back weakly) */
   ct_tensor *grad;   /* strong */
+  struct ct__tensor_dbg *dbg; /* debug mode: where it was made (tensor.c) */
   int64_t shape[CT_MAX_DIMS];
   int64_t strides[CT_MAX_DIMS];
-  /* Liveness, past the free-list link at the start: CT__LIVE while the tensor lives. */
-  uint32_t magic;
-  struct ct__tensor_dbg *dbg; /* debug mode: where it was made (tensor.c) */
 };
 #define CT__LIVE 0x7e5a11feu
 /* Stops with a message naming t's shape and where it was made when t was freed (the
@@ -85,6 +85,8 @@ ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
 ct_tensor *ct__finish_opts(ct_tensor *t, ct_tensor_opts o);
 /* Hand a freshly made reference to the innermost scope (or the caller). */
 ct_tensor *ct__own(ct_tensor *t);
+/* t itself with one more reference, held by the innermost scope (or the caller). */
+ct_tensor *ct__share(const ct_tensor *t);
 void ct__contig_strides(int ndim, const int64_t *shape, int64_t *strides);
 int64_t ct__numel_of(int ndim, const int64_t *shape);
 /* Normalise a dim against ndim (allowing ndim==0 as [-1,0]); -1 + error when out of range. */

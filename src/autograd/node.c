@@ -165,7 +165,11 @@ ct_node *ct__node_new(const char *name, ct_backward_fn bw, int n_in, ct_tensor *
 
 void ct__set_history(ct_tensor *out, ct_node *n, int nr) {
   if (!out || !n) return;
-  n->refcount++;
+  /* a node no tensor holds yet is not shared with any thread: no locked add */
+  if (atomic_load_explicit(&n->refcount, memory_order_relaxed) == 0)
+    atomic_store_explicit(&n->refcount, 1, memory_order_relaxed);
+  else
+    atomic_fetch_add_explicit(&n->refcount, 1, memory_order_relaxed);
   if (out->grad_fn) ct__node_decref(out->grad_fn);
   out->grad_fn = n;
   out->output_nr = nr;
@@ -277,8 +281,7 @@ void ct__rebase_history(ct_tensor *t, ct_node *n) {
 ct_tensor *ct__sum_to(const ct_tensor *grad, int ndim, const int64_t *shape) {
   if (!grad) return NULL;
   if (grad->ndim == ndim && !memcmp(grad->shape, shape, sizeof(int64_t) * (size_t)ndim)) {
-    ct__tensor_incref((ct_tensor *)grad);
-    return ct__own((ct_tensor *)grad);
+    return ct__share(grad);
   }
   ct_dims dims = {0};
   int lead = grad->ndim - ndim;

@@ -19,6 +19,7 @@
 typedef struct live_counts {
   _Atomic int64_t tensors, bytes;
   struct live_counts *next;
+  unsigned threads_gen; /* the ct_set_num_threads this thread applied (see threads below) */
 } live_counts;
 static live_counts g_shared_counts;
 static _Atomic(live_counts *) g_counts_head = &g_shared_counts;
@@ -33,8 +34,12 @@ static live_counts *register_counts(void) {
   return g_my_counts = c;
 }
 
+static inline live_counts *my_counts(void) {
+  return g_my_counts ? g_my_counts : register_counts();
+}
+
 static inline void count_live(int64_t tensors, int64_t bytes) {
-  live_counts *c = g_my_counts ? g_my_counts : register_counts();
+  live_counts *c = my_counts();
   if (c == &g_shared_counts) {
     atomic_fetch_add(&c->tensors, tensors);
     atomic_fetch_add(&c->bytes, bytes);
@@ -292,7 +297,7 @@ static ct_tensor *tensor_alloc(void) {
   memset(t, 0, offsetof(ct_tensor, shape));
   atomic_init(&t->refcount, 1);
   t->magic = CT__LIVE;
-  t->dbg = g_debug ? record_origin() : NULL;
+  if (__builtin_expect(g_debug, 0)) t->dbg = record_origin();
   sync_threads();
   count_live(1, 0);
   return t;
@@ -301,7 +306,10 @@ static ct_tensor *tensor_alloc(void) {
 static void quarantine(ct_tensor *t) {
   int nd = t->ndim;
   ct_dtype dt = t->dtype;
+  struct ct__tensor_dbg *dbg = t->dbg;
   memset(t, 0xdb, offsetof(ct_tensor, shape)); /* a stale handle's data pointer is poison */
+  t->magic = CT__DEAD;
+  t->dbg = dbg;
   t->ndim = nd;
   t->dtype = dt;
   t->requires_grad = t->retains_grad = t->wrapped_number = t->is_view = false; /* valid bools */
@@ -440,6 +448,13 @@ ct_tensor *ct__own(ct_tensor *t) {
   return t;
 }
 
+ct_tensor *ct__share(const ct_tensor *t) {
+  ct_tensor *m = (ct_tensor *)t;
+  ref_add(m, g_depth > 0 ? SCOPE_REF : 1); /* one locked add, not an incref and an own */
+  if (g_depth > 0) scope_push(&g_scopes[g_depth - 1], m);
+  return m;
+}
+
 /* ct__own of a tensor just made: no other thread can see it yet, so a plain store. */
 static ct_tensor *own_new(ct_tensor *t) {
   if (g_depth > 0) {
@@ -494,10 +509,12 @@ ct_tensor *ct__op_end(ct_tensor *result) {
 extern void openblas_set_num_threads(int);
 static _Atomic int g_threads;          /* 0: OpenMP's default */
 static _Atomic unsigned g_threads_gen; /* bumped by every ct_set_num_threads */
-static _Thread_local unsigned g_my_threads_gen;
 
+/* The generation this thread applied sits in its live-count block: tensor_alloc reaches that
+ * block anyway, and a second thread-local variable would cost a __tls_get_addr call. */
 static __attribute__((noinline)) void apply_threads(unsigned gen) {
-  g_my_threads_gen = gen;
+  live_counts *c = my_counts();
+  if (c != &g_shared_counts) c->threads_gen = gen; /* the shared fallback applies it each time */
 #ifdef _OPENMP
   omp_set_num_threads(atomic_load_explicit(&g_threads, memory_order_relaxed));
 #endif
@@ -505,7 +522,7 @@ static __attribute__((noinline)) void apply_threads(unsigned gen) {
 
 static inline void sync_threads(void) {
   unsigned gen = atomic_load_explicit(&g_threads_gen, memory_order_acquire);
-  if (__builtin_expect(gen != g_my_threads_gen, 0)) apply_threads(gen);
+  if (__builtin_expect(gen != my_counts()->threads_gen, 0)) apply_threads(gen);
 }
 
 void ct__sync_threads(void) { sync_threads(); }
