@@ -83,7 +83,10 @@ void ct_scope_end(void);
 ct_tensor *ct_keep(ct_tensor *t);
 /* Add a caller-owned reference (dropped with ct_release). Returns t. */
 ct_tensor *ct_retain(ct_tensor *t);
-/* Drop one caller-owned reference. NULL is ignored. */
+/* Drop one caller-owned reference. NULL is ignored. Releasing a tensor twice, or one its
+ * scope owns, prints the tensor's shape and dtype and aborts (run with CT_DEBUG=1 to also see
+ * where it was made, and to catch a tensor used after its scope ended). Tensors may be shared
+ * between threads for reading (docs/design-notes.md, "Threads"). */
 void ct_release(ct_tensor *t);
 /* Live tensor objects (views included); for leak tests. */
 int64_t ct_live_tensors(void);
