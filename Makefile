@@ -1,6 +1,7 @@
 # ctorch: the commands a newcomer and CI run. CMake does the building.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 PY         ?= /usr/bin/python3
@@ -9,7 +10,7 @@ PY         ?= /usr/bin/python3
 DEB_PACKAGES = cmake make gcc pkg-config libopenblas-openmp-dev zlib1g-dev libcjson-dev libcmocka-dev \
                clang libclang-rt-14-dev valgrind python3 binutils
 
-.PHONY: all deps build test test-sanitize demo bench install parity-cases clean
+.PHONY: all deps build test test-sanitize test-tsan demo bench install parity-cases clean
 
 all: build
 
@@ -36,6 +37,17 @@ test-sanitize: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
+# Threads sharing weights for forward and backward, drawing random numbers and making views
+# of one tensor, under ThreadSanitizer; it must report nothing. One OpenMP/OpenBLAS thread:
+# libgomp's pool is not instrumented and would give false reports.
+TSAN_FLAGS = -fsanitize=thread -g -O1
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="$(TSAN_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread >/dev/null
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_sharing
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+	  $(TSAN_BUILD)/tests/test_sharing
+
 # The seeds' tensor and autograd examples, in C, printing what the seeds print.
 demo: deps build
 	@for e in $(BUILD)/example_*; do echo "== $$e"; $$e || exit 1; done
@@ -52,4 +64,4 @@ parity-cases:
 	$(PY) tools/parity/gen.py tests/parity/cases
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

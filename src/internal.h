@@ -13,17 +13,20 @@
 
 /* ---- storage and tensor ------------------------------------------------------------ */
 typedef struct ct_storage {
-  int64_t refcount;
+  _Atomic int64_t refcount; /* atomic: tensors are shared between threads for reading */
   void *data;
   size_t nbytes;
   bool owns;       /* false for ct_from_blob memory */
-  int64_t version; /* PyTorch's version counter: shared by every view of the storage */
+  _Atomic int64_t version; /* PyTorch's version counter: shared by every view of the storage */
 } ct_storage;
 
 typedef struct ct_node ct_node;
 
 struct ct_tensor {
-  int64_t refcount;
+  /* References: the low 32 bits count plain ones (ct_retain, views' base links, saved
+   * tensors, .grad), the high bits scope ones, so releasing a reference nobody holds (a
+   * second ct_release, or ct_release of a scope-owned tensor) is caught (tensor.c). */
+  _Atomic int64_t refcount;
   ct_storage *storage;
   int64_t offset; /* in elements */
   int ndim;
@@ -32,15 +35,29 @@ struct ct_tensor {
   bool retains_grad;
   bool wrapped_number; /* a Python scalar operand (lowest promotion priority) */
   bool is_view;        /* shares storage with a tensor it was derived from */
+  /* Liveness, past the free-list link at the start: CT__LIVE while the tensor lives. */
+  uint32_t magic;
   ct_tensor *base;     /* views: the tensor owning the storage (strong); NULL otherwise */
   int64_t view_version; /* views: storage version when grad_fn was set (stale -> rebuilt) */
   int output_nr;
   ct_node *grad_fn;  /* strong */
   ct_node *grad_acc; /* AccumulateGrad node of a leaf (strong; it points back weakly) */
   ct_tensor *grad;   /* strong */
+  struct ct__tensor_dbg *dbg; /* debug mode: where it was made (tensor.c) */
   int64_t shape[CT_MAX_DIMS];
   int64_t strides[CT_MAX_DIMS];
 };
+#define CT__LIVE 0x7e5a11feu
+/* Stops with a message naming t's shape and where it was made when t was freed (the
+ * common entry paths call it: a stale handle must not read another tensor's data). */
+void ct__dead_tensor(const ct_tensor *t) __attribute__((noreturn, cold));
+static inline void ct__check_live(const ct_tensor *t) {
+  if (t && __builtin_expect(t->magic != CT__LIVE, 0)) ct__dead_tensor(t);
+}
+/* Debug mode on or off (CT_DEBUG=1 in the environment sets it at start-up). */
+void ct__set_debug(bool on);
+/* Apply a ct_set_num_threads made in another thread to this one's OpenMP setting. */
+void ct__sync_threads(void);
 
 /* ---- errors ------------------------------------------------------------------------ */
 /* Record an error (printf format) unless one is already recorded; returns NULL so an op
@@ -72,6 +89,8 @@ ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
 ct_tensor *ct__finish_opts(ct_tensor *t, ct_tensor_opts o);
 /* Hand a freshly made reference to the innermost scope (or the caller). */
 ct_tensor *ct__own(ct_tensor *t);
+/* t itself with one more reference, held by the innermost scope (or the caller). */
+ct_tensor *ct__share(const ct_tensor *t);
 void ct__contig_strides(int ndim, const int64_t *shape, int64_t *strides);
 int64_t ct__numel_of(int ndim, const int64_t *shape);
 /* numel, or -1 when the product of the sizes overflows int64 (any 0 size makes it 0, as in
@@ -293,7 +312,7 @@ typedef struct ct_args_type {
 #define CT_ARGS_TYPE(T, destroy_fn) static const ct_args_type T##_type = {#T, sizeof(T), destroy_fn}
 
 struct ct_node {
-  int64_t refcount;
+  _Atomic int64_t refcount;
   const char *name;
   ct_backward_fn backward;
   int n_in, n_out;
@@ -465,6 +484,7 @@ static inline void ct__cache_drain(ct_cache *c) {
 }
 /* node.c's part of the thread-exit cleanup: its node lists and release queue. */
 void ct__node_thread_exit(void);
+void ct__node_cache_drain(void); /* node.c's free lists, for ct_empty_cache */
 /* false when the list is full: the caller frees p itself */
 static inline bool ct__cache_push(ct_cache *c, void *p) {
   if (c->n >= CT_CACHE_CAP) return false;

@@ -91,12 +91,29 @@ void ct_scope_end(void);
 ct_tensor *ct_keep(ct_tensor *t);
 /* Add a caller-owned reference (dropped with ct_release). Returns t. */
 ct_tensor *ct_retain(ct_tensor *t);
-/* Drop one caller-owned reference. NULL is ignored. */
+/* Drop one caller-owned reference. NULL is ignored. Releasing a tensor twice, or one its
+ * scope owns, prints the tensor's shape and dtype and aborts (run with CT_DEBUG=1 to also see
+ * where it was made, and to catch a tensor used after its scope ended). Tensors may be shared
+ * between threads for reading (docs/design-notes.md, "Threads"). */
 void ct_release(ct_tensor *t);
 /* Live tensor objects (views included); for leak tests. */
 int64_t ct_live_tensors(void);
 /* Bytes of live storage ctorch allocated; for leak tests. */
 int64_t ct_live_bytes(void);
+
+/* ---- allocator caches ---------------------------------------------------------------
+ * Each thread keeps freed tensor structs, small storages, graph nodes and up to 8 big
+ * storages (>= 256 KB) for reuse. */
+/* Like torch.cuda.empty_cache: hand the calling thread's cached blocks (tensor structs, small
+ * and big storages, graph nodes) back to malloc, and malloc's free memory back to the OS.
+ * Other threads' caches stay (each is freed when its thread exits); live tensors are kept. */
+void ct_empty_cache(void);
+/* Bytes the calling thread's tensor and storage caches hold (not live tensors). */
+int64_t ct_cached_bytes(void);
+/* Most bytes of big storages each thread keeps for reuse (default 128 MB; 0 keeps none). The
+ * calling thread's cache is trimmed to it at once, others' as they free. */
+void ct_set_cache_limit(int64_t bytes);
+int64_t ct_get_cache_limit(void);
 
 /* ---- threads ----------------------------------------------------------------------- */
 /* One setting for OpenMP and OpenBLAS, so the two never oversubscribe the cores. */
@@ -151,6 +168,10 @@ void *ct_data_ptr(const ct_tensor *t);
 double ct_item(const ct_tensor *t);
 /* t[index].item(): NaN + message for an out-of-range index. */
 double ct_get(const ct_tensor *t, const int64_t *index);
+/* ct_item / ct_get as exact int64 (2^53 + 1 stays 2^53 + 1; floats truncate toward zero);
+ * errors as theirs, returning 0 (check ct_last_error). */
+int64_t ct_item_int64(const ct_tensor *t);
+int64_t ct_get_int64(const ct_tensor *t, const int64_t *index);
 /* t[index] = value, converted to t's dtype. Like PyTorch's indexed write under autograd: a
  * leaf that requires grad is refused, a tensor with history records CopySlices. 0 or -1. */
 int ct_set(ct_tensor *t, const int64_t *index, double value);

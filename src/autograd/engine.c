@@ -1,8 +1,11 @@
 /* The backward engine: collects the graph reachable from the roots, prunes nodes that
  * lead to no wanted gradient, runs the rest in dependency order (Kahn), accumulates into
  * leaves' .grad (backward) or captures the inputs' gradients (autograd.grad). */
+#define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
 #include "../internal.h"
 #include <math.h>
+
+#include <pthread.h>
 
 /* A node list that lives in its inline array until the graph outgrows it: a small graph's
  * backward then allocates nothing for its bookkeeping. */
@@ -99,8 +102,28 @@ typedef struct {
   int nr;
 } target;
 
+/* The engine keeps its bookkeeping in the nodes (deps, buf, ...), and threads that share a
+ * weight share its AccumulateGrad node, so backward passes run one at a time; the lock also
+ * makes the accumulation into a shared leaf's .grad race-free (PyTorch locks each
+ * AccumulateGrad). Recursive: a custom backward may itself call backward. */
+static pthread_mutex_t g_engine_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+static int run_graph(int n_roots, ct_tensor *const *roots, ct_tensor *const *root_grads,
+                     bool keep_graph, bool create_graph, int n_inputs, ct_tensor *const *inputs,
+                     ct_tensor **captured);
+
 static int run(int n_roots, ct_tensor *const *roots, ct_tensor *const *root_grads, bool keep_graph,
                bool create_graph, int n_inputs, ct_tensor *const *inputs, ct_tensor **captured) {
+  pthread_mutex_lock(&g_engine_lock);
+  int rc = run_graph(n_roots, roots, root_grads, keep_graph, create_graph, n_inputs, inputs,
+                     captured);
+  pthread_mutex_unlock(&g_engine_lock);
+  return rc;
+}
+
+static int run_graph(int n_roots, ct_tensor *const *roots, ct_tensor *const *root_grads,
+                     bool keep_graph, bool create_graph, int n_inputs, ct_tensor *const *inputs,
+                     ct_tensor **captured) {
   node_vec all = {0}, stack = {0}, ready = {0};
   int rc = -1;
   target *targets = NULL;

@@ -1,6 +1,10 @@
 /* Graph nodes: creation with edges to the inputs' histories, saved tensors with version
  * checks, grad mode, in-place bookkeeping and the leaf/grad accessors. */
+#define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
 #include "../internal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
 
 static _Thread_local bool g_grad_enabled = true;
 static _Thread_local uint64_t g_seq;
@@ -31,8 +35,12 @@ static void release_saved(ct_node *n) {
 #define NODE_CLASSES 4
 static _Thread_local ct_cache g_free_nodes[NODE_CLASSES];
 
-void ct__node_thread_exit(void) {
+void ct__node_cache_drain(void) {
   for (int i = 0; i < NODE_CLASSES; i++) ct__cache_drain(&g_free_nodes[i]);
+}
+
+void ct__node_thread_exit(void) {
+  ct__node_cache_drain();
   free(g_pending);
   g_pending = NULL;
   g_npending = g_cap_pending = 0;
@@ -51,11 +59,16 @@ static void node_destroy(ct_node *n) {
 }
 
 void ct__node_incref(ct_node *n) {
-  if (n) n->refcount++;
+  if (n) atomic_fetch_add_explicit(&n->refcount, 1, memory_order_relaxed);
 }
 
 void ct__node_decref(ct_node *n) {
-  if (!n || --n->refcount > 0) return;
+  if (!n) return;
+  /* graphs are shared between threads too: the last reference (a load sees 1) needs no
+   * locked decrement, others do */
+  if (atomic_load_explicit(&n->refcount, memory_order_acquire) != 1 &&
+      atomic_fetch_sub_explicit(&n->refcount, 1, memory_order_acq_rel) != 1)
+    return;
   if (g_npending == g_cap_pending) {
     ct__cache_arm();
     int cap = g_cap_pending ? g_cap_pending * 2 : 256;
@@ -122,20 +135,41 @@ void ct__set_grad_fn_name(ct_tensor *t, const char *name) {
   if (t && t->grad_fn) t->grad_fn->name = name;
 }
 
-/* The AccumulateGrad node of a leaf: the leaf holds it strongly, it points back weakly. */
+
+/* Lazily made autograd state of tensors shared between threads (a leaf's AccumulateGrad, a
+ * view's regenerated grad_fn) is made under this lock; recursive because making one can
+ * need another (a view's node takes its base's edge). */
+static pthread_mutex_t g_lazy_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+/* The AccumulateGrad node of a leaf: the leaf holds it strongly, it points back weakly.
+ * Threads sharing a weight all make their edges to the one node. */
 static ct_node *grad_accumulator(ct_tensor *leaf) {
-  if (!leaf->grad_acc) {
-    ct_node *n = ct__node_alloc("AccumulateGrad", NULL, 0, 1);
-    if (!n) return NULL;
+  ct_node *n = __atomic_load_n(&leaf->grad_acc, __ATOMIC_ACQUIRE);
+  if (n) return n;
+  pthread_mutex_lock(&g_lazy_lock);
+  n = leaf->grad_acc;
+  if (!n && (n = ct__node_alloc("AccumulateGrad", NULL, 0, 1))) {
     n->variable = leaf;
-    leaf->grad_acc = n;
+    __atomic_store_n(&leaf->grad_acc, n, __ATOMIC_RELEASE);
   }
-  return leaf->grad_acc;
+  pthread_mutex_unlock(&g_lazy_lock);
+  return n;
+}
+
+static void refresh_view(ct_tensor *t) {
+  pthread_mutex_lock(&g_lazy_lock);
+  ct__refresh_view(t);
+  pthread_mutex_unlock(&g_lazy_lock);
+}
+
+/* Only a view whose storage changed since its grad_fn was set needs the lock. */
+static inline bool view_stale(const ct_tensor *t) {
+  return t->base && t->grad_fn && t->view_version != t->storage->version;
 }
 
 ct_edge ct__edge_of(ct_tensor *t) {
   if (!t || !t->requires_grad) return (ct_edge){NULL, 0};
-  if (t->base) ct__refresh_view(t);
+  if (view_stale(t)) refresh_view(t);
   if (t->grad_fn) return (ct_edge){t->grad_fn, t->output_nr};
   return (ct_edge){grad_accumulator(t), 0};
 }
@@ -155,6 +189,7 @@ ct_node *ct__node_new(const char *name, ct_backward_fn bw, int n_in, ct_tensor *
   for (int i = 0; i < n_in; i++) {
     ct_tensor *t = inputs[i];
     if (!t) continue;
+    ct__check_live(t);
     n->next[i] = ct__edge_of(t);
     ct__node_incref(n->next[i].fn);
     n->in[i].ndim = t->ndim;
@@ -167,7 +202,11 @@ ct_node *ct__node_new(const char *name, ct_backward_fn bw, int n_in, ct_tensor *
 
 void ct__set_history(ct_tensor *out, ct_node *n, int nr) {
   if (!out || !n) return;
-  n->refcount++;
+  /* a node no tensor holds yet is not shared with any thread: no locked add */
+  if (atomic_load_explicit(&n->refcount, memory_order_relaxed) == 0)
+    atomic_store_explicit(&n->refcount, 1, memory_order_relaxed);
+  else
+    atomic_fetch_add_explicit(&n->refcount, 1, memory_order_relaxed);
   if (out->grad_fn) ct__node_decref(out->grad_fn);
   out->grad_fn = n;
   out->output_nr = nr;
@@ -311,8 +350,7 @@ void ct__rebase_history(ct_tensor *t, ct_node *n) {
 ct_tensor *ct__sum_to(const ct_tensor *grad, int ndim, const int64_t *shape) {
   if (!grad) return NULL;
   if (grad->ndim == ndim && !memcmp(grad->shape, shape, sizeof(int64_t) * (size_t)ndim)) {
-    ct__tensor_incref((ct_tensor *)grad);
-    return ct__own((ct_tensor *)grad);
+    return ct__share(grad);
   }
   ct_dims dims = {0};
   int lead = grad->ndim - ndim;
@@ -350,7 +388,7 @@ bool ct_requires_grad(const ct_tensor *t) { return t && t->requires_grad; }
 bool ct_is_leaf(const ct_tensor *t) { return t && !t->grad_fn; }
 ct_tensor *ct_grad(const ct_tensor *t) { return t ? t->grad : NULL; }
 const char *ct_grad_fn_name(const ct_tensor *t) {
-  if (t && t->base) ct__refresh_view((ct_tensor *)t);
+  if (t && view_stale(t)) refresh_view((ct_tensor *)t);
   return t && t->grad_fn ? t->grad_fn->name : NULL;
 }
 int64_t ct_version(const ct_tensor *t) { return t ? t->storage->version : -1; }

@@ -23,8 +23,7 @@ static ct_tensor *copy_as(const ct_tensor *t, ct_dtype dt, const char *name) {
 ct_tensor *ct_contiguous(const ct_tensor *t) {
   if (!t) return NULL;
   if (ct_is_contiguous(t)) {
-    ct__tensor_incref((ct_tensor *)t);
-    return ct__own((ct_tensor *)t);
+    return ct__share(t);
   }
   return copy_as(t, t->dtype, "CloneBackward0");
 }
@@ -38,8 +37,7 @@ ct_tensor *ct_to(const ct_tensor *t, ct_dtype dtype) {
   if (!t) return NULL;
   if ((int)dtype < 0 || dtype >= CT_NUM_DTYPES) return ct__err("to(): invalid dtype %d", (int)dtype);
   if (t->dtype == dtype) {
-    ct__tensor_incref((ct_tensor *)t);
-    return ct__own((ct_tensor *)t);
+    return ct__share(t);
   }
   return copy_as(t, dtype, "ToCopyBackward0");
 }

@@ -168,9 +168,9 @@ ct_tensor *ct__expand_raw(const ct_tensor *t, int ndim, const int64_t *shape) {
 }
 
 ct_tensor *ct__contig_as(const ct_tensor *t, ct_dtype dt) {
+  ct__check_live(t);
   if (t->dtype == dt && ct_is_contiguous(t)) {
-    ct__tensor_incref((ct_tensor *)t);
-    return ct__own((ct_tensor *)t);
+    return ct__share(t);
   }
   ct_tensor *out = ct__empty(dt, t->ndim, t->shape);
   if (out) ct__copy_into(out, t);

@@ -68,6 +68,7 @@ void ct__foreach(int nops, ct_tensor *const *ops, ct_loop_fn fn, void *ctx) {
   const ct_tensor *o = ops[0];
   it.nops = nops;
   it.nd = 0;
+  ct__check_live(o); /* the written tensor; the kernels below check their inputs */
   for (int k = 0; k < nops; k++)
     it.base[k] = (char *)ops[k]->storage->data + ops[k]->offset * esize(ops[k]->dtype);
   int64_t numel;
@@ -102,6 +103,7 @@ void ct__foreach(int nops, ct_tensor *const *ops, ct_loop_fn fn, void *ctx) {
     for (int k = 0; k < nops; k++) it.st[0][k] = 0;
   }
 #ifdef _OPENMP
+  ct__sync_threads(); /* a ct_set_num_threads made in another thread */
   int nt = numel >= 2 * CT_GRAIN ? omp_get_max_threads() : 1;
   if (nt > 1) {
     int64_t chunks = numel / CT_GRAIN < nt ? numel / CT_GRAIN : nt;
@@ -147,6 +149,8 @@ static int bcast_alias(ct_tensor *dst, const ct_tensor *t, int nd, const int64_t
 
 ct_tensor *ct__binary_kernel(const char *name, const ct_tensor *a, const ct_tensor *b,
                              ct_dtype compute, ct_dtype out, const ct_loop_fn *loops, void *ctx) {
+  ct__check_live(a);
+  ct__check_live(b);
   if (!loops[compute]) return not_impl(name, compute);
   int nd;
   int64_t shape[CT_MAX_DIMS];
@@ -171,6 +175,7 @@ ct_tensor *ct__binary_kernel(const char *name, const ct_tensor *a, const ct_tens
 
 ct_tensor *ct__unary_kernel(const char *name, const ct_tensor *t, ct_dtype compute, ct_dtype out,
                             const ct_loop_fn *loops, void *ctx) {
+  ct__check_live(t);
   if (!loops[compute]) return not_impl(name, compute);
   ct_tensor *res = ct__empty(out, t->ndim, t->shape);
   if (!res) return NULL;
@@ -183,6 +188,7 @@ ct_tensor *ct__unary_kernel(const char *name, const ct_tensor *t, ct_dtype compu
 
 int ct__binary_inplace_kernel(const char *name, ct_tensor *dst, const ct_tensor *b,
                               const ct_loop_fn *loops, void *ctx) {
+  ct__check_live(b);
   if (!loops[dst->dtype]) return not_impl(name, dst->dtype), -1;
   ct_tensor eb;
   if (b->dtype == dst->dtype && !bcast_alias(&eb, b, dst->ndim, dst->shape)) {

@@ -7,7 +7,8 @@
  * into FMA under -mfma), the same fmaf()/fma() is spelled out here; everywhere else
  * contraction is switched off so the compiler cannot round differently from PyTorch.
  * Verified bit for bit against torch 1.13 (tests/unit/test_rng.c).
- * The generators are not locked: share one between threads only with your own lock. */
+ * Each generator has a lock, held for a whole fill as PyTorch does, so threads can share one
+ * (the default generator too); the order of draws between threads is then unspecified. */
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)
@@ -17,6 +18,7 @@
 #include "../internal.h"
 
 #include <math.h>
+#include <pthread.h>
 
 #define MT_N 624
 #define MT_M 397
@@ -28,6 +30,7 @@ struct ct_generator {
   /* Box-Muller makes two normals; normal_distribution<double> keeps the second here. */
   bool has_next_double;
   double next_double;
+  pthread_mutex_t lock; /* held by every fill and seeding */
 };
 
 /* ---- mt19937 (at::mt19937: the standard engine, seeded with the low 32 bits) ---------- */
@@ -72,37 +75,43 @@ uint64_t ct__gen_u64(ct_generator *g) {
 
 /* PyTorch's default_rng_seed_val: the default generator before any manual_seed. */
 #define CT_DEFAULT_SEED 67280421310721ull
-static ct_generator g_default;
-static bool g_default_ready;
+static ct_generator g_default = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static pthread_once_t g_default_once = PTHREAD_ONCE_INIT;
+
+static void default_init(void) { mt_seed(&g_default, CT_DEFAULT_SEED); }
 
 ct_generator *ct__default_generator(void) {
-  if (!g_default_ready) {
-    mt_seed(&g_default, CT_DEFAULT_SEED);
-    g_default_ready = true;
-  }
+  pthread_once(&g_default_once, default_init);
   return &g_default;
 }
 
 static ct_generator *gen_or_default(ct_generator *g) { return g ? g : ct__default_generator(); }
 
-void ct_manual_seed(uint64_t seed) {
-  mt_seed(&g_default, seed);
-  g_default_ready = true;
-}
+static void gen_lock(ct_generator *g) { pthread_mutex_lock(&g->lock); }
+static void gen_unlock(ct_generator *g) { pthread_mutex_unlock(&g->lock); }
+
+void ct_manual_seed(uint64_t seed) { ct_generator_manual_seed(ct__default_generator(), seed); }
 
 ct_generator *ct_generator_new(uint64_t seed) {
   ct_generator *g = malloc(sizeof *g);
   if (!g) return ct__err("ct_generator_new: out of memory");
+  pthread_mutex_init(&g->lock, NULL);
   mt_seed(g, seed);
   return g;
 }
 
 void ct_generator_free(ct_generator *g) {
-  if (g && g != &g_default) free(g);
+  if (g && g != &g_default) {
+    pthread_mutex_destroy(&g->lock);
+    free(g);
+  }
 }
 
 void ct_generator_manual_seed(ct_generator *g, uint64_t seed) {
-  if (g) mt_seed(g, seed);
+  if (!g) return;
+  gen_lock(g);
+  mt_seed(g, seed);
+  gen_unlock(g);
 }
 
 /* ---- scalar distributions ------------------------------------------------------------ */
@@ -314,7 +323,9 @@ static int fill(ct_tensor *t, ct_generator *g, fill_spec s) {
   if (n == 0) return 0;
   if (ct_is_contiguous(t)) {
     s.vector_ok = true;
+    gen_lock(g);
     fill_contig(g, t->dtype, ct__ptr(t), n, &s);
+    gen_unlock(g);
     return 0;
   }
   int nd = t->ndim, perm[CT_MAX_DIMS];
@@ -336,7 +347,9 @@ static int fill(ct_tensor *t, ct_generator *g, fill_spec s) {
   ct_tensor *view = ct__make_view(t, nd, shape, strides, t->offset);
   ct_tensor *buf = ct__empty(t->dtype, nd, shape);
   if (view && buf) {
+    gen_lock(g);
     fill_contig(g, t->dtype, ct__ptr(buf), n, &s);
+    gen_unlock(g);
     ct__copy_into(view, buf);
   }
   ct_scope_end();
@@ -438,6 +451,7 @@ ct_tensor *ct_bernoulli(const ct_tensor *probs, ct_generator *gen) {
                      "request to PyTorch.)");
     }
   }
+  gen_lock(g);
   if (pd) {
     double *o = CT_PTR(r, double);
     for (int64_t i = 0; i < n; i++) o[i] = unit_f64(g) < pd[i];
@@ -445,6 +459,7 @@ ct_tensor *ct_bernoulli(const ct_tensor *probs, ct_generator *gen) {
     float *o = CT_PTR(r, float);
     for (int64_t i = 0; i < n; i++) o[i] = unit_f32(g) < pf[i];
   }
+  gen_unlock(g);
   /* bernoulli(p) is constant in p: a zero gradient, under PyTorch's name */
   ct_node *node = ct__node_new("BernoulliBackward0", zero_backward, 1,
                                (ct_tensor *const[]){(ct_tensor *)probs}, 1);
@@ -543,6 +558,8 @@ ct_tensor *ct_randperm_ex(int64_t n, ct_tensor_opts o) {
   ct_tensor *t = ct__empty(dt, 1, &n);
   if (!t) return NULL;
   ct_generator *g = gen_or_default(o.generator);
+  gen_lock(g);
   switch (dt) { CT_FOR_DTYPES(CT_RANDPERM_CASE) default: break; }
+  gen_unlock(g);
   return ct__finish_opts(t, o);
 }

@@ -46,6 +46,7 @@ static void test_null_core(void **state) {
   NB(ct_is_contiguous(NULL)); NB(ct_is_floating_point(NULL)); NB(ct_shares_storage(NULL, x));
   NB(ct_shares_storage(x, NULL)); NP(ct_data_ptr(NULL)); NULLCALL(isnan(ct_item(NULL)));
   NULLCALL(isnan(ct_get(NULL, idx))); NI(ct_set(NULL, idx, 1)); NI(ct_to_doubles(NULL, buf, 8));
+  NULLCALL(ct_item_int64(NULL) == 0); NULLCALL(ct_get_int64(NULL, idx) == 0);
   assert_int_equal(ct_result_type(NULL, x), CT_FLOAT32); /* NULL is an absent operand there */
   NP(ct_empty_like(NULL)); NP(ct_zeros_like(NULL)); NP(ct_ones_like(NULL)); NP(ct_full_like(NULL, 1));
   NP(ct_rand_like(NULL)); NP(ct_randn_like(NULL)); NP(ct_uniform_(NULL, 0, 1, NULL));
@@ -163,6 +164,18 @@ static void test_core_args(void **state) {
   expect_fail(isnan(ct_get(x, (int64_t[]){0, -4})), "index -4 is out of bounds for dimension 1 with size 3");
   expect_fail(isnan(ct_get(x, (int64_t[]){0, INT64_MIN})), "out of bounds");
   expect_fail(ct_set(x, (int64_t[]){0, 3}, 1) < 0, "out of bounds");
+  expect_fail(ct_item_int64(x) == 0, "a Tensor with 6 elements cannot be converted to Scalar");
+  expect_fail(ct_get_int64(x, (int64_t[]){0, INT64_MIN}) == 0, "out of bounds");
+  assert_true(ct_get_int64(xt, (int64_t[]){-1, -2}) == 2);
+  /* allocator controls: a negative limit is refused and changes nothing; emptying is idempotent */
+  int64_t limit = ct_get_cache_limit();
+  ct_set_cache_limit(-1);
+  assert_non_null(ct_last_error());
+  ct_clear_error();
+  assert_true(ct_get_cache_limit() == limit);
+  ct_empty_cache();
+  ct_empty_cache();
+  assert_true(ct_cached_bytes() >= 0);
   assert_int_equal(ct_set(xt, (int64_t[]){2, 0}, 9), 0);
   assert_true(ct_get(x, (int64_t[]){0, 2}) == 9);
   double buf[6];

@@ -7,8 +7,10 @@
 #include <cmocka.h>
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
 #include <string.h>
 #include "ctorch.h"
+#include "internal.h" /* ct__foreach: to see how many threads a parallel loop gets */
 
 extern int openblas_get_num_threads(void);
 
@@ -50,8 +52,82 @@ static void test_thread_count_does_not_change_results(void **s) {
   assert_null(ct_last_error());
 }
 
+/* How many OpenMP threads ran ct__foreach's chunks of a big loop. */
+static void count_team(char **d, const int64_t *st, int64_t n, void *ctx) {
+  (void)d, (void)st, (void)n;
+  int *most = ctx, k = omp_get_num_threads();
+#pragma omp critical
+  if (k > *most) *most = k;
+}
+
+static int team_size(void) {
+  ct_scope_begin();
+  ct_tensor *t = ct_zeros(CT_SHAPE(1 << 20));
+  int most = 0;
+  ct__foreach(1, (ct_tensor *const[]){t}, count_team, &most);
+  ct_scope_end();
+  return most;
+}
+
+static void *team_in_thread(void *arg) {
+  *(int *)arg = team_size();
+  return NULL;
+}
+
+static void *set_two(void *arg) {
+  (void)arg;
+  ct_set_num_threads(2);
+  return NULL;
+}
+
+static int team_in_new_thread(void) {
+  int n = 0;
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, team_in_thread, &n), 0);
+  pthread_join(th, NULL);
+  return n;
+}
+
+/* The setting was per-thread in OpenMP: one made in the main thread did not reach loops run
+ * by other threads (OMP_NUM_THREADS=2 there), while ct_get_num_threads said it did. */
+static void test_setting_reaches_other_threads(void **s) {
+  (void)s;
+  ct_set_num_threads(1);
+  assert_int_equal(team_in_new_thread(), 1);
+  assert_int_equal(ct_get_num_threads(), 1);
+  pthread_t th; /* and one made in another thread reaches this one */
+  assert_int_equal(pthread_create(&th, NULL, set_two, NULL), 0);
+  pthread_join(th, NULL);
+  assert_int_equal(ct_get_num_threads(), 2);
+  assert_int_equal(team_size(), 2);
+  ct_set_num_threads(1);
+  assert_int_equal(team_size(), 1);
+}
+
+static void *leave_scopes_open(void *arg) {
+  (void)arg;
+  ct_scope_begin();
+  ct_tensor *a = ct_ones(CT_SHAPE(3));
+  ct_scope_begin();
+  ct_add(a, ct_reshape(a, CT_SHAPE(3, 1)));
+  return NULL; /* two scopes never closed */
+}
+
+/* A thread that exits with scopes open releases their tensors (they leaked). */
+static void test_thread_exit_releases_open_scopes(void **s) {
+  (void)s;
+  int64_t live = ct_live_tensors(), bytes = ct_live_bytes();
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, leave_scopes_open, NULL), 0);
+  pthread_join(th, NULL);
+  assert_int_equal(ct_live_tensors(), live);
+  assert_int_equal(ct_live_bytes(), bytes);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_setting_reaches_both_pools),
-                                     cmocka_unit_test(test_thread_count_does_not_change_results)};
+                                     cmocka_unit_test(test_thread_count_does_not_change_results),
+                                     cmocka_unit_test(test_setting_reaches_other_threads),
+                                     cmocka_unit_test(test_thread_exit_releases_open_scopes)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
