@@ -497,6 +497,13 @@ static inline bool ct__cache_push(ct_cache *c, void *p) {
 }
 
 /* Random engine shared by rng.c users. */
+/* Raw fills of t in PyTorch's draw order (rng.c; PyTorch's dtype and range checks, no
+ * autograd): 0, or -1 with an error. ct__bernoulli_draw fills out (contiguous, probs' shape and dtype)
+ * from contiguous probs, refusing a probability outside [0, 1]. */
+int ct__fill_uniform(ct_tensor *t, double from, double to, ct_generator *gen);
+int ct__fill_normal(ct_tensor *t, double mean, double std, ct_generator *gen);
+int ct__fill_bernoulli(ct_tensor *t, double p, ct_generator *gen);
+int ct__bernoulli_draw(const ct_tensor *probs, ct_tensor *out, ct_generator *gen);
 ct_generator *ct__default_generator(void);
 uint32_t ct__gen_u32(ct_generator *g);
 uint64_t ct__gen_u64(ct_generator *g);

@@ -370,19 +370,6 @@ ct_tensor *ct__sum_to_input(ct_node *n, int i, ct_tensor *grad) {
 }
 
 /* ---- public accessors ------------------------------------------------------------------- */
-ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad) {
-  if (!t) return NULL;
-  if (t->grad_fn) {
-    if (requires_grad) return t;
-    return ct__err("you can only change requires_grad flags of leaf variables. If you want to use "
-                   "a computed variable in a subgraph that doesn't require differentiation use "
-                   "var_no_grad = var.detach().");
-  }
-  if (requires_grad && !ct_dtype_is_floating(t->dtype))
-    return ct__err("only Tensors of floating point dtype can require gradients");
-  t->requires_grad = requires_grad;
-  return t;
-}
 
 bool ct_requires_grad(const ct_tensor *t) { return t && t->requires_grad; }
 bool ct_is_leaf(const ct_tensor *t) { return t && !t->grad_fn; }

@@ -356,26 +356,7 @@ static int fill(ct_tensor *t, ct_generator *g, fill_spec s) {
   return view && buf ? 0 : -1;
 }
 
-/* ---- in-place fills ----------------------------------------------------------------- */
-/* d/dself of an in-place random fill: the old values are overwritten, so no gradient. */
-static void zero_backward(ct_node *n, ct_tensor *const *go, ct_tensor **gi) {
-  (void)n;
-  gi[0] = ct_zeros_like(go[0]);
-}
-
-static int inplace_check(ct_tensor *t) {
-  if (ct__check_inplace(t)) return -1;
-  return 0;
-}
-
-/* After the fill: bump the version and, for a non-leaf needing grad, record the fill. */
-static ct_tensor *inplace_done(ct_tensor *t, const char *grad_fn) {
-  ct__bump_version(t);
-  ct_node *node = ct__node_new(grad_fn, zero_backward, 1, &t, 1);
-  if (node) ct__rebase_history(t, node); /* takes the creator's reference */
-  return t;
-}
-
+/* ---- raw fills (no autograd: src/ops/random.c records the in-place ops on top) ----- */
 static bool is_float(ct_dtype dt) { return dt == CT_FLOAT32 || dt == CT_FLOAT64; }
 
 /* from/to must be representable in the tensor's dtype and their span finite. */
@@ -396,13 +377,6 @@ static int check_uniform(ct_dtype dt, double from, double to) {
   return 0;
 }
 
-ct_tensor *ct_uniform_(ct_tensor *t, double from, double to, ct_generator *gen) {
-  if (!t) return NULL;
-  if (inplace_check(t) || check_uniform(t->dtype, from, to)) return NULL;
-  if (fill(t, gen, (fill_spec){.kind = FILL_UNIFORM, .a = from, .b = to})) return NULL;
-  return inplace_done(t, "UniformBackward0");
-}
-
 static int check_normal(ct_dtype dt, double std) {
   if (!(std >= 0.0)) return ct__errs("normal expects std >= 0.0, but found std %g", std);
   if (!is_float(dt))
@@ -410,61 +384,45 @@ static int check_normal(ct_dtype dt, double std) {
   return 0;
 }
 
-ct_tensor *ct_normal_(ct_tensor *t, double mean, double std, ct_generator *gen) {
-  if (!t) return NULL;
-  if (inplace_check(t) || check_normal(t->dtype, std)) return NULL;
-  if (fill(t, gen, (fill_spec){.kind = FILL_NORMAL, .a = mean, .b = std})) return NULL;
-  return inplace_done(t, "NormalBackward0");
+int ct__fill_uniform(ct_tensor *t, double from, double to, ct_generator *gen) {
+  if (check_uniform(t->dtype, from, to)) return -1;
+  return fill(t, gen, (fill_spec){.kind = FILL_UNIFORM, .a = from, .b = to});
 }
 
-ct_tensor *ct_bernoulli_(ct_tensor *t, double p, ct_generator *gen) {
-  if (!t) return NULL;
-  if (!(p >= 0 && p <= 1))
-    return ct__err("bernoulli_ expects p to be in [0, 1], but got p=%g", p);
-  if (inplace_check(t)) return NULL;
-  if (fill(t, gen, (fill_spec){.kind = FILL_BERNOULLI, .a = p})) return NULL;
-  return inplace_done(t, "BernoulliBackward2");
+int ct__fill_normal(ct_tensor *t, double mean, double std, ct_generator *gen) {
+  if (check_normal(t->dtype, std)) return -1;
+  return fill(t, gen, (fill_spec){.kind = FILL_NORMAL, .a = mean, .b = std});
+}
+
+int ct__fill_bernoulli(ct_tensor *t, double p, ct_generator *gen) {
+  return fill(t, gen, (fill_spec){.kind = FILL_BERNOULLI, .a = p});
 }
 
 /* torch.bernoulli(probs): the output is contiguous and TensorIterator follows it, so one
  * draw per element in logical order; float probs draw bernoulli_distribution<float>
  * (24 bits), double probs <double> (53 bits). */
-ct_tensor *ct_bernoulli(const ct_tensor *probs, ct_generator *gen) {
-  if (!probs) return NULL;
-  if (!is_float(probs->dtype))
-    return ct__err("\"bernoulli_tensor_cpu_p_\" not implemented for '%s'",
-                   ct__dtype_short(probs->dtype));
+int ct__bernoulli_draw(const ct_tensor *probs, ct_tensor *out, ct_generator *gen) {
   ct_generator *g = gen_or_default(gen);
-  CT_OP_BEGIN();
-  ct_tensor *pc = ct_contiguous(probs);
-  ct_tensor *r = pc ? ct__empty_like(pc) : NULL;
-  if (!r) return ct__op_end(NULL);
-  int64_t n = ct_numel(pc);
-  const double *pd = pc->dtype == CT_FLOAT64 ? CT_PTR(pc, double) : NULL;
-  const float *pf = pd ? NULL : CT_PTR(pc, float);
+  int64_t n = ct_numel(probs);
+  const double *pd = probs->dtype == CT_FLOAT64 ? CT_PTR(probs, double) : NULL;
+  const float *pf = pd ? NULL : CT_PTR(probs, float);
   for (int64_t i = 0; i < n; i++) {
     double p = pd ? pd[i] : (double)pf[i];
-    if (!(p >= 0 && p <= 1)) {
-      ct_scope_end();
-      return ct__err("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this "
-                     "error message be improved?  If so, please report an enhancement "
-                     "request to PyTorch.)");
-    }
+    if (!(p >= 0 && p <= 1))
+      return ct__errs("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this "
+                      "error message be improved?  If so, please report an enhancement "
+                      "request to PyTorch.)");
   }
   gen_lock(g);
   if (pd) {
-    double *o = CT_PTR(r, double);
+    double *o = CT_PTR(out, double);
     for (int64_t i = 0; i < n; i++) o[i] = unit_f64(g) < pd[i];
   } else {
-    float *o = CT_PTR(r, float);
+    float *o = CT_PTR(out, float);
     for (int64_t i = 0; i < n; i++) o[i] = unit_f32(g) < pf[i];
   }
   gen_unlock(g);
-  /* bernoulli(p) is constant in p: a zero gradient, under PyTorch's name */
-  ct_node *node = ct__node_new("BernoulliBackward0", zero_backward, 1,
-                               (ct_tensor *const[]){(ct_tensor *)probs}, 1);
-  if (node) ct__set_history(r, node, 0);
-  return ct__op_end(r);
+  return 0;
 }
 
 /* ---- creation ------------------------------------------------------------------------ */

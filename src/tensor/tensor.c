@@ -804,3 +804,19 @@ ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *sha
   ct__contig_strides(ndim, shape, t->strides);
   return own_new(t);
 }
+
+/* Tensor.requires_grad_(): a flag of the tensor itself, so the tensor layer sets it (creation
+ * applies .requires_grad through it); only a leaf may turn it off. */
+ct_tensor *ct_requires_grad_(ct_tensor *t, bool requires_grad) {
+  if (!t) return NULL;
+  if (t->grad_fn) {
+    if (requires_grad) return t;
+    return ct__err("you can only change requires_grad flags of leaf variables. If you want to use "
+                   "a computed variable in a subgraph that doesn't require differentiation use "
+                   "var_no_grad = var.detach().");
+  }
+  if (requires_grad && !ct_dtype_is_floating(t->dtype))
+    return ct__err("only Tensors of floating point dtype can require gradients");
+  t->requires_grad = requires_grad;
+  return t;
+}
