@@ -2,7 +2,8 @@
  * its forward ran (a backtrace, symbolised only when something fails), the engine checks
  * each backward's outputs for NaN, and a failing backward reports the node and that
  * trace before its error reaches the caller. */
-#include "../internal.h"
+#include "autograd_impl.h"
+#include "../tensor/strbuf.h"
 #include <execinfo.h>
 #include <stdatomic.h>
 

@@ -4,7 +4,7 @@
  * op's backward on the viewed region of the gradient and passes the rest through. The view
  * itself becomes AsStridedBackward0 of the base. Views taken before the write are rebuilt
  * the same way when next used (ct__refresh_view), as PyTorch regenerates them. */
-#include "../internal.h"
+#include "autograd_impl.h"
 
 /* Where a view sits inside its (contiguous) base: offsets in elements. */
 typedef struct {

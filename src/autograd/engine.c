@@ -2,7 +2,7 @@
  * lead to no wanted gradient, runs the rest in dependency order (Kahn), accumulates into
  * leaves' .grad (backward) or captures the inputs' gradients (autograd.grad). */
 #define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
-#include "../internal.h"
+#include "autograd_impl.h"
 #include <math.h>
 
 #include <pthread.h>

@@ -2,7 +2,7 @@
  * no-grad, its outputs get one node named fn->name whose backward calls the user's
  * backward. That backward runs in the engine's grad mode (create_graph), so when it is
  * written with differentiable ops, higher-order gradients flow through it. */
-#include "../internal.h"
+#include "autograd_impl.h"
 
 struct ct_function_ctx {
   ct_function fn; /* a copy: the caller's struct need not outlive the graph */

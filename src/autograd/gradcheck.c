@@ -3,7 +3,7 @@
  * differences, elementwise |a - n| <= atol + rtol * |n|. gradgradcheck runs gradcheck on
  * the function (inputs, grad_outputs) -> autograd.grad(outputs, inputs, grad_outputs,
  * create_graph=True), so the backward formulas' own derivatives are checked. */
-#include "../internal.h"
+#include "autograd_impl.h"
 #include <math.h>
 
 typedef struct {

@@ -1,7 +1,8 @@
 /* Graph nodes: creation with edges to the inputs' histories, saved tensors with version
  * checks, grad mode, in-place bookkeeping and the leaf/grad accessors. */
 #define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
-#include "../internal.h"
+#include "autograd_impl.h"
+#include "../tensor/overlap.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -407,4 +408,16 @@ int ct_retain_grad(ct_tensor *t) {
   n->retained[t->output_nr] = t; /* weak: cleared when t dies */
   t->retains_grad = true;
   return 0;
+}
+
+void ct__tensor_drop_nodes(ct_tensor *t) {
+  if (t->grad_fn) {
+    ct_node *n = t->grad_fn;
+    if (n->retained && n->retained[t->output_nr] == t) n->retained[t->output_nr] = NULL;
+    ct__node_decref(n);
+  }
+  if (t->grad_acc) {
+    t->grad_acc->variable = NULL;
+    ct__node_decref(t->grad_acc);
+  }
 }

@@ -1,6 +1,6 @@
 /* Raw copies with dtype conversion and the broadcasting helpers. No autograd here: the
  * differentiable copy ops (clone, to, copy_, fill_ ...) are in src/ops/copy.c. */
-#include "../internal.h"
+#include "loops.h"
 
 /* ---- cast loops: one per (to, from) pair, contiguous fast path ----------------------- */
 #define CAST_ONE(TO_E, TT, tn, FROM_E, FT, fnm)                                         \

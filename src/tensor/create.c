@@ -1,6 +1,6 @@
 /* Tensor creation: from C data, constants, ranges, eye and the *_like family. Random
  * creation lives in rng.c. */
-#include "../internal.h"
+#include "loops.h"
 
 #include <math.h>
 

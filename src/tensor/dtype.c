@@ -1,5 +1,5 @@
 /* dtype tables and PyTorch's type promotion (c10/core/ScalarType.h, ResultTypeState). */
-#include "../internal.h"
+#include "loops.h"
 
 #include <float.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /* Error recording: the first message wins until cleared, so a chain of calls can be
  * checked once at its end. Thread-local, like errno. */
-#include "../internal.h"
+#include "loops.h"
 
 static _Thread_local char g_msg[1024];
 static _Thread_local bool g_has;

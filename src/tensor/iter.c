@@ -1,7 +1,7 @@
 /* The elementwise iterator: same-shaped operands (broadcast ones arrive as stride-0
  * views), dims coalesced so contiguous data becomes one long inner loop, big ranges split
  * across OpenMP threads. One call of the typed loop per inner run: no per-element dispatch. */
-#include "../internal.h"
+#include "loops.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif

@@ -3,7 +3,7 @@
  * input that covers part of the output's memory, would give values that depend on the
  * order the kernel visits elements, so both are refused; the very same memory (x.add_(x))
  * is fine, and layouts too hard to decide (not dense) are let through, as PyTorch does. */
-#include "../internal.h"
+#include "overlap.h"
 
 bool ct__non_overlapping_and_dense(const ct_tensor *t) {
   if (t->ndim == 1) return t->shape[0] < 2 || t->strides[0] == 1;

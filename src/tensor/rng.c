@@ -15,7 +15,7 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
-#include "../internal.h"
+#include "loops.h"
 
 #include <math.h>
 #include <pthread.h>

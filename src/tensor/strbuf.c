@@ -1,7 +1,10 @@
 /* The growable string print.c (tensor repr) and safetensors.c (JSON header) build their text
  * in. Appends after a failed allocation are dropped and remembered in oom, so a writer checks
  * once at the end instead of after every piece. */
-#include "../internal.h"
+#include "strbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 #include <stdio.h>
 

@@ -1,5 +1,5 @@
 /* Tensor and storage lifetime, scopes, queries and element access. */
-#include "../internal.h"
+#include "loops.h"
 #include <execinfo.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -344,15 +344,7 @@ static inline void ref_add(ct_tensor *t, int64_t k) {
 void ct__tensor_incref(ct_tensor *t) { ref_add(t, 1); }
 
 static void tensor_destroy(ct_tensor *t) {
-  if (t->grad_fn) {
-    ct_node *n = t->grad_fn;
-    if (n->retained && n->retained[t->output_nr] == t) n->retained[t->output_nr] = NULL;
-    ct__node_decref(n);
-  }
-  if (t->grad_acc) {
-    t->grad_acc->variable = NULL;
-    ct__node_decref(t->grad_acc);
-  }
+  if (t->grad_fn || t->grad_acc) ct__tensor_drop_nodes(t);
   if (t->grad) ct__tensor_decref(t->grad);
   if (t->base) ct__tensor_decref(t->base);
   storage_decref(t->storage);
