@@ -6,14 +6,14 @@
 
 static ct_dtype g_default = CT_FLOAT32;
 
-static const char *const names[CT_NUM_DTYPES] = {
-    "torch.bool", "torch.uint8", "torch.int8", "torch.int16",
-    "torch.int32", "torch.int64", "torch.float32", "torch.float64"};
-static const char *const legacy[CT_NUM_DTYPES] = {
-    "torch.BoolTensor", "torch.ByteTensor", "torch.CharTensor", "torch.ShortTensor",
-    "torch.IntTensor", "torch.LongTensor", "torch.FloatTensor", "torch.DoubleTensor"};
-#define SIZE_ENTRY(E, T, tn) [E] = sizeof(T),
-static const size_t sizes[CT_NUM_DTYPES] = {CT_FOR_DTYPES(SIZE_ENTRY)};
+#define NAME_ENTRY(E, T, tn, name, legacy, cname) [E] = name,
+#define LEGACY_ENTRY(E, T, tn, name, legacy, cname) [E] = legacy,
+#define CNAME_ENTRY(E, T, tn, name, legacy, cname) [E] = cname,
+#define SIZE_ENTRY(E, T, tn, name, legacy, cname) [E] = sizeof(T),
+static const char *const names[CT_NUM_DTYPES] = {CT_FOR_DTYPE_ROWS(NAME_ENTRY)};
+static const char *const legacy[CT_NUM_DTYPES] = {CT_FOR_DTYPE_ROWS(LEGACY_ENTRY)};
+static const char *const cnames[CT_NUM_DTYPES] = {CT_FOR_DTYPE_ROWS(CNAME_ENTRY)};
+static const size_t sizes[CT_NUM_DTYPES] = {CT_FOR_DTYPE_ROWS(SIZE_ENTRY)};
 
 static bool valid(ct_dtype dt) { return (int)dt >= 0 && dt < CT_NUM_DTYPES; }
 const char *ct_dtype_name(ct_dtype dt) { return valid(dt) ? names[dt] : "torch.invalid"; }
@@ -87,16 +87,11 @@ ct_dtype ct_result_type(const ct_tensor *a, const ct_tensor *b) {
   return combine(s.dim, combine(s.zero, s.wrapped));
 }
 
+#define LOAD_CASE(E, T, tn) \
+  case E: return (double)*(const T *)p;
 double ct__load(const void *p, ct_dtype dt) {
   switch (dt) {
-    case CT_BOOL: return *(const bool *)p ? 1.0 : 0.0;
-    case CT_UINT8: return *(const uint8_t *)p;
-    case CT_INT8: return *(const int8_t *)p;
-    case CT_INT16: return *(const int16_t *)p;
-    case CT_INT32: return *(const int32_t *)p;
-    case CT_INT64: return (double)*(const int64_t *)p;
-    case CT_FLOAT32: return *(const float *)p;
-    case CT_FLOAT64: return *(const double *)p;
+    CT_FOR_DTYPES(LOAD_CASE)
     default: return 0;
   }
 }
@@ -111,23 +106,18 @@ int64_t ct__load_i64(const void *p, ct_dtype dt) {
   }
 }
 
+/* bool is v != 0; integers go through int64 (a double past their range wraps as PyTorch's
+ * static_cast of a Python int does); floats convert directly. */
+#define STORE_CASE(E, T, tn) \
+  case E: *(T *)p = E == CT_BOOL ? (T)(v != 0) : ct_dtype_is_floating(E) ? (T)v : (T)(int64_t)v; break;
 void ct__store(void *p, ct_dtype dt, double v) {
   switch (dt) {
-    case CT_BOOL: *(bool *)p = v != 0; break;
-    case CT_UINT8: *(uint8_t *)p = (uint8_t)(int64_t)v; break;
-    case CT_INT8: *(int8_t *)p = (int8_t)(int64_t)v; break;
-    case CT_INT16: *(int16_t *)p = (int16_t)(int64_t)v; break;
-    case CT_INT32: *(int32_t *)p = (int32_t)(int64_t)v; break;
-    case CT_INT64: *(int64_t *)p = (int64_t)v; break;
-    case CT_FLOAT32: *(float *)p = (float)v; break;
-    case CT_FLOAT64: *(double *)p = v; break;
+    CT_FOR_DTYPES(STORE_CASE)
     default: break;
   }
 }
 
 int ct__check_value(double v, ct_dtype dt) {
-  static const char *const names[CT_NUM_DTYPES] = {"bool", "uint8_t", "int8_t", "int16_t",
-                                                   "int", "int64_t", "float", "double"};
   static const double lim[CT_NUM_DTYPES] = {0, 255, 127, 32767, 2147483647.0, 0x1p63, FLT_MAX, 0};
   bool bad = false;
   if (dt == CT_FLOAT32) bad = isfinite(v) && fabs(v) > lim[dt];
@@ -136,7 +126,7 @@ int ct__check_value(double v, ct_dtype dt) {
      * passes c10's check but its int64 conversion is undefined, so it fails here */
     bad = !isfinite(v) || v > lim[dt] || (dt == CT_INT64 && v == lim[dt]) ||
           v < (dt == CT_UINT8 ? -lim[dt] : -lim[dt] - 1);
-  return bad ? ct__errs("value cannot be converted to type %s without overflow", names[dt]) : 0;
+  return bad ? ct__errs("value cannot be converted to type %s without overflow", cnames[dt]) : 0;
 }
 
 bool ct__can_cast(ct_dtype from, ct_dtype to) {
