@@ -408,3 +408,55 @@ fn("basic", "torch.zeros_like", [T(2, 3)])
 fn("dtype", "torch.ones_like", [T(2, 3)], {"dtype": torch.int64})
 fn("basic", "torch.full_like", [T(2, 3), 2.5])
 fn("basic", "Tensor.detach_", [T(3, 4)])
+
+# ---- convolution ---------------------------------------------------------------------------
+# float32 sums of C * K products in another order than oneDNN's: a looser tolerance.
+def conv(label, name, args, kwargs=None):
+    fn(label, name, args, kwargs, dts=("f64",))
+    fn(label, name, args, kwargs, dts=("f32",), rtol=1e-4, atol=1e-5)
+
+
+conv("basic", "F.conv1d", [T(2, 3, 7), T(4, 3, 3)])
+conv("bias_stride", "F.conv1d", [T(2, 3, 9), T(4, 3, 3), T(4)], {"stride": 2, "padding": 1})
+conv("dil_groups", "F.conv1d", [T(2, 4, 9), T(6, 2, 2)], {"dilation": 3, "groups": 2, "padding": 2})
+conv("same_even", "F.conv1d", [T(2, 3, 6), T(2, 3, 4), T(2)], {"padding": "same"})
+conv("same_dil", "F.conv1d", [T(1, 2, 7), T(3, 2, 2)], {"padding": "same", "dilation": 3})
+conv("valid", "F.conv1d", [T(2, 3, 6), T(2, 3, 4)], {"padding": "valid"})
+conv("unbatched", "F.conv1d", [T(3, 6), T(2, 3, 2)])
+conv("basic", "F.conv2d", [T(2, 3, 5, 5), T(4, 3, 3, 3), T(4)])
+conv("pad_stride", "F.conv2d", [T(2, 3, 7, 6), T(4, 3, 3, 2)], {"stride": (2, 1), "padding": (1, 2)})
+conv("dilation", "F.conv2d", [T(1, 2, 8, 7), T(3, 2, 3, 3), T(3)], {"dilation": (2, 3), "padding": 1})
+conv("groups", "F.conv2d", [T(2, 6, 5, 5), T(9, 2, 3, 3), T(9)], {"groups": 3, "stride": 2, "padding": 1})
+conv("depthwise", "F.conv2d", [T(2, 4, 6, 6), T(8, 1, 3, 3)], {"groups": 4, "padding": 1})
+conv("pointwise", "F.conv2d", [T(2, 5, 4, 3), T(6, 5, 1, 1), T(6)])
+conv("pointwise_stride", "F.conv2d", [T(2, 5, 5, 4), T(6, 5, 1, 1)], {"stride": 2})
+conv("same", "F.conv2d", [T(2, 3, 5, 6), T(4, 3, 3, 2), T(4)], {"padding": "same"})
+conv("same_dil", "F.conv2d", [T(1, 2, 6, 6), T(2, 2, 2, 3)], {"padding": "same", "dilation": (3, 2)})
+conv("valid", "F.conv2d", [T(2, 3, 5, 6), T(4, 3, 3, 2)], {"padding": "valid"})
+conv("uneven", "F.conv2d", [T(1, 2, 8, 9), T(2, 2, 3, 2)], {"stride": 3, "padding": (2, 0)})
+conv("unbatched", "F.conv2d", [T(3, 5, 5), T(2, 3, 3, 3), T(2)], {"padding": 1})
+conv("kw", "F.conv2d", [T(1, 4, 5, 5)], {"weight": T(4, 2, 2, 2), "bias": T(4), "groups": 2, "dilation": 2})
+conv("empty_batch", "F.conv2d", [T(0, 3, 5, 5), T(4, 3, 3, 3), T(4)])
+conv("basic", "F.conv3d", [T(2, 2, 4, 5, 4), T(3, 2, 2, 3, 2), T(3)])
+conv("opts", "F.conv3d", [T(1, 4, 5, 5, 6), T(4, 2, 3, 2, 3)],
+     {"stride": (1, 2, 2), "padding": (1, 0, 1), "dilation": (1, 2, 1), "groups": 2})
+conv("same", "F.conv3d", [T(1, 2, 4, 4, 4), T(2, 2, 2, 3, 2)], {"padding": "same"})
+conv("unbatched", "F.conv3d", [T(2, 3, 3, 3), T(2, 2, 2, 2, 2)])
+conv("basic", "F.conv_transpose1d", [T(2, 3, 5), T(3, 4, 3), T(4)])
+conv("opts", "F.conv_transpose1d", [T(2, 4, 5), T(4, 3, 3), T(6)],
+     {"stride": 3, "padding": 1, "output_padding": 2, "groups": 2, "dilation": 2})
+conv("unbatched", "F.conv_transpose1d", [T(3, 4), T(3, 2, 2)], {"stride": 2})
+conv("basic", "F.conv_transpose2d", [T(2, 3, 4, 4), T(3, 2, 3, 3), T(2)])
+conv("stride_op", "F.conv_transpose2d", [T(2, 3, 4, 3), T(3, 2, 3, 2)],
+     {"stride": (2, 3), "padding": (1, 0), "output_padding": (1, 2)})
+conv("dil_op", "F.conv_transpose2d", [T(1, 2, 3, 4), T(2, 3, 2, 3), T(3)],
+     {"dilation": 3, "output_padding": (2, 1), "padding": 1})
+conv("groups", "F.conv_transpose2d", [T(2, 4, 3, 3), T(4, 3, 3, 3), T(6)], {"groups": 2, "stride": 2})
+conv("pointwise", "F.conv_transpose2d", [T(2, 4, 3, 3), T(4, 5, 1, 1)])
+conv("unbatched", "F.conv_transpose2d", [T(3, 4, 4), T(3, 2, 2, 2)], {"stride": 2, "padding": 1})
+conv("basic", "F.conv_transpose3d", [T(1, 2, 3, 3, 2), T(2, 3, 2, 2, 2), T(3)])
+conv("opts", "F.conv_transpose3d", [T(1, 4, 2, 3, 3), T(4, 1, 2, 3, 2)],
+     {"stride": (2, 1, 2), "padding": (0, 1, 1), "output_padding": (1, 0, 1), "groups": 2, "dilation": (1, 2, 1)})
+fn("int", "F.conv2d", [T(2, 3, 4, 4, kind="int", dt="i64"), T(2, 3, 2, 2, kind="int", dt="i64")], dts=None)
+fn("int", "F.conv_transpose1d", [T(1, 2, 4, kind="int", dt="i64"), T(2, 2, 3, kind="int", dt="i64")],
+   {"stride": 2}, dts=None)
