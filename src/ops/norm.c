@@ -108,8 +108,31 @@ static void unit_segs(const norm_layout *L, int64_t u, int64_t *off, int64_t *ns
   }                                                                                               \
   /* dy, x (P, G, Q, S) -> dx; stats: dx = rstd * (dy*w - mean(dy*w) - xhat * mean(dy*w*xhat))  \
    * over the unit; else (eval batch_norm) dx = dy * w * rstd */                                \
+  /* sum(a * d), sum(a * d * (x - m)) over n contiguous elements, a = w[i] (w != NULL) or 1 */  \
+  static void dsums_##tn(const T *d, const T *x, const T *w, int64_t n, double m, double *t1,    \
+                         double *t2) {                                                             \
+    double a1[8] = {0}, a2[8] = {0};                                                              \
+    int64_t i = 0;                                                                                \
+    for (; i + 8 <= n; i += 8)                                                                    \
+      for (int j = 0; j < 8; j++) {                                                               \
+        double v = (double)d[i + j] * (w ? (double)w[i + j] : 1.0);                               \
+        a1[j] += v;                                                                               \
+        a2[j] += v * ((double)x[i + j] - m);                                                      \
+      }                                                                                           \
+    for (; i < n; i++) {                                                                          \
+      double v = (double)d[i] * (w ? (double)w[i] : 1.0);                                         \
+      a1[0] += v;                                                                                 \
+      a2[0] += v * ((double)x[i] - m);                                                            \
+    }                                                                                             \
+    *t1 = *t2 = 0;                                                                                \
+    for (int j = 0; j < 8; j++) *t1 += a1[j], *t2 += a2[j];                                       \
+  }                                                                                               \
+  /* dy, x (P, G, Q, S) -> dx; stats: dx = rstd * (dy*w - mean(dy*w) - xhat * mean(dy*w*xhat))  \
+   * over the unit; else (eval batch_norm) dx = dy * w * rstd. With batch statistics (Q == 1)  \
+   * the unit's sums are db[g] and dw[g]: stored when dw is given. */                           \
   static void bw_input_##tn(const T *dy, const T *x, T *dx, const norm_layout *L,               \
-                            const double *mean, const double *rstd, const T *w, bool stats) {    \
+                            const double *mean, const double *rstd, const T *w, bool stats,      \
+                            double *dw, double *db) {                                            \
     int64_t U = n_units(L), cnt = unit_count(L);                                                  \
     _Pragma("omp parallel for PAR_IF(U, cnt) schedule(static)")                                   \
     for (int64_t u = 0; u < U; u++) {                                                             \
@@ -117,19 +140,38 @@ static void unit_segs(const norm_layout *L, int64_t u, int64_t *off, int64_t *ns
       unit_segs(L, u, &off, &ns, &st);                                                            \
       double s1 = 0, s2 = 0, m = mean[u], r = rstd[u];                                            \
       if (stats)                                                                                  \
-        for (int64_t k = 0; k < ns; k++)                                                          \
+        for (int64_t k = 0; k < ns; k++) {                                                        \
+          if (L->S == 1) { /* a row: w varies along it */                                         \
+            double t1, t2;                                                                        \
+            dsums_##tn(dy + off + k * st, x + off + k * st, w ? w + g * L->Q : NULL, L->Q, m,     \
+                       &t1, &t2);                                                                 \
+            s1 += t1;                                                                             \
+            s2 += t2 * r;                                                                         \
+            continue;                                                                             \
+          }                                                                                       \
           for (int64_t q = 0; q < L->Q; q++) {                                                    \
-            double a = w ? (double)w[g * L->Q + q] : 1.0, t1 = 0, t2 = 0;                         \
+            double a = w ? (double)w[g * L->Q + q] : 1.0, t1, t2;                                 \
             const T *d = dy + off + k * st + q * L->S, *xs = x + off + k * st + q * L->S;         \
-            for (int64_t s = 0; s < L->S; s++) {                                                  \
-              t1 += (double)d[s];                                                                 \
-              t2 += (double)d[s] * ((double)xs[s] - m);                                           \
-            }                                                                                     \
+            dsums_##tn(d, xs, NULL, L->S, m, &t1, &t2);                                           \
             s1 += a * t1;                                                                         \
             s2 += a * t2 * r;                                                                     \
           }                                                                                       \
+        }                                                                                         \
+      if (dw) { /* batch statistics, Q == 1: a is w[g] for the whole unit */                     \
+        double a = w ? (double)w[g] : 1.0;                                                        \
+        db[g] = a ? s1 / a : 0;                                                                   \
+        dw[g] = a ? s2 / a : 0;                                                                   \
+      }                                                                                           \
       double c1 = cnt ? s1 / (double)cnt : 0, c2 = cnt ? s2 / (double)cnt : 0;                    \
-      for (int64_t k = 0; k < ns; k++)                                                            \
+      for (int64_t k = 0; k < ns; k++) {                                                          \
+        if (L->S == 1 && stats) {                                                                 \
+          const T *d = dy + off + k * st, *xs = x + off + k * st, *wr = w ? w + g * L->Q : NULL;  \
+          T *o = dx + off + k * st;                                                               \
+          double c = -r * c1, e = -r * r * c2;                                                    \
+          for (int64_t q = 0; q < L->Q; q++)                                                      \
+            o[q] = (T)((double)d[q] * r * (wr ? (double)wr[q] : 1.0) + ((double)xs[q] - m) * e + c); \
+          continue;                                                                               \
+        }                                                                                         \
         for (int64_t q = 0; q < L->Q; q++) {                                                      \
           double a = w ? (double)w[g * L->Q + q] : 1.0;                                           \
           const T *d = dy + off + k * st + q * L->S, *xs = x + off + k * st + q * L->S;           \
@@ -144,6 +186,7 @@ static void unit_segs(const norm_layout *L, int64_t u, int64_t *off, int64_t *ns
           for (int64_t s = 0; s < L->S; s++)                                                      \
             o[s] = (T)((double)d[s] * f + ((double)xs[s] - m) * e + c);                           \
         }                                                                                         \
+      }                                                                                           \
     }                                                                                             \
   }                                                                                               \
   /* dy, x (P, G, Q, S) -> dw[g,q] = sum_{p,s} dy * xhat, db[g,q] = sum_{p,s} dy (double) */     \
@@ -161,6 +204,17 @@ static void unit_segs(const norm_layout *L, int64_t u, int64_t *off, int64_t *ns
       int me = ct__omp_me();                                                                      \
       /* columns (g, q) split across threads; each walks every p: no shared accumulator */       \
       int64_t lo = GQ * me / nth, hi = GQ * (me + 1) / nth;                                       \
+      if (L->S == 1 && L->G == 1 && !L->batch) { /* layer_norm: rows of Q, one unit per row */    \
+        for (int64_t p = 0; p < L->P; p++) {                                                      \
+          const T *d = dy + p * GQ, *xs = x + p * GQ;                                             \
+          double m = mean[p], r = rstd[p];                                                        \
+          for (int64_t q = lo; q < hi; q++) {                                                     \
+            dw[q] += (double)d[q] * (((double)xs[q] - m) * r);                                    \
+            db[q] += (double)d[q];                                                                \
+          }                                                                                       \
+        }                                                                                         \
+        lo = hi;                                                                                  \
+      }                                                                                           \
       for (int64_t p = 0; p < L->P; p++)                                                          \
         for (int64_t gq = lo; gq < hi; gq++) {                                                    \
           int64_t g = gq / L->Q, u = L->batch ? g : p * L->G + g;                                 \
@@ -254,27 +308,37 @@ static void norm_backward_fused(ct_node *n, const norm_args *a, ct_tensor *g, ct
   ct_tensor *dy = ct__contig_as(g, x->dtype), *xc = ct__contig_as(x, x->dtype);
   ct_tensor *wc = w ? ct__contig_as(w, x->dtype) : NULL;
   const double *mean = CT_PTR(ct__saved(n, 2), double), *rstd = CT_PTR(ct__saved(n, 3), double);
-  bool f32 = x->dtype == CT_FLOAT32;
+  bool f32 = x->dtype == CT_FLOAT32, need_aff = ct__needs_grad(n, 1) || ct__needs_grad(n, 2);
+  int64_t GQ = L->G * L->Q;
+  ct_tensor *acc = need_aff ? ct__empty(CT_FLOAT64, 1, (const int64_t[]){2 * GQ}) : NULL;
+  if (need_aff && !acc) return;
+  double *dw = acc ? CT_PTR(acc, double) : NULL;
+  /* batch statistics with a weight that is nowhere 0: bw_input's sums are dw and db */
+  bool fused_aff = false;
+  if (need_aff && ct__needs_grad(n, 0) && L->batch && a->stats && L->Q == 1) {
+    fused_aff = true;
+    ct_tensor *wd = wc ? ct_to(wc, CT_FLOAT64) : NULL;
+    for (int64_t i = 0; wd && i < GQ; i++) fused_aff = fused_aff && CT_PTR(wd, double)[i] != 0;
+  }
   if (ct__needs_grad(n, 0)) {
     ct_tensor *dx = ct__empty(x->dtype, x->ndim, x->shape);
     if (!dx) return;
+    double *fw = fused_aff ? dw : NULL, *fb = fused_aff ? dw + GQ : NULL;
     if (f32)
       bw_input_f32(CT_PTR(dy, float), CT_PTR(xc, float), CT_PTR(dx, float), L, mean, rstd,
-                   wc ? CT_PTR(wc, float) : NULL, a->stats);
+                   wc ? CT_PTR(wc, float) : NULL, a->stats, fw, fb);
     else
       bw_input_f64(CT_PTR(dy, double), CT_PTR(xc, double), CT_PTR(dx, double), L, mean, rstd,
-                   wc ? CT_PTR(wc, double) : NULL, a->stats);
+                   wc ? CT_PTR(wc, double) : NULL, a->stats, fw, fb);
     gi[0] = dx;
   }
-  if (!ct__needs_grad(n, 1) && !ct__needs_grad(n, 2)) return;
-  int64_t GQ = L->G * L->Q;
-  ct_tensor *acc = ct__empty(CT_FLOAT64, 1, (const int64_t[]){2 * GQ});
-  if (!acc) return;
-  double *dw = CT_PTR(acc, double);
-  if (f32)
-    bw_affine_f32(CT_PTR(dy, float), CT_PTR(xc, float), L, mean, rstd, dw, dw + GQ);
-  else
-    bw_affine_f64(CT_PTR(dy, double), CT_PTR(xc, double), L, mean, rstd, dw, dw + GQ);
+  if (!need_aff) return;
+  if (!fused_aff) {
+    if (f32)
+      bw_affine_f32(CT_PTR(dy, float), CT_PTR(xc, float), L, mean, rstd, dw, dw + GQ);
+    else
+      bw_affine_f64(CT_PTR(dy, double), CT_PTR(xc, double), L, mean, rstd, dw, dw + GQ);
+  }
   if (ct__needs_grad(n, 1))
     gi[1] = ct_reshape(ct_to(ct_narrow(acc, 0, 0, GQ), x->dtype), a->wndim, a->wshape);
   if (ct__needs_grad(n, 2))
