@@ -102,6 +102,129 @@ ct_tensor *ct_conv_transpose3d_ex(const ct_tensor *x, const ct_tensor *w, ct_con
 /* F.conv_transpose3d(x, w, bias=, stride=, padding=, output_padding=, groups=, dilation=). */
 #define ct_conv_transpose3d(x, w, ...) ct_conv_transpose3d_ex(x, w, CT_CONV_TRANSPOSE_OPTS(__VA_ARGS__))
 
+/* ---- normalization, dropout, embedding ---- */
+/* F.batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+ * momentum=0.1, eps=1e-5): input (N, C, *) float32/float64; running stats (C) or NULL, updated
+ * in place when training (unbiased variance; momentum is the factor of the new value:
+ * BatchNorm's momentum=None passes 1 / num_batches_tracked). NativeBatchNormBackward0. */
+typedef struct ct_batch_norm_opts {
+  const ct_tensor *weight, *bias; /* (C) or NULL */
+  bool training;                  /* false */
+  double momentum;                /* 0.1 */
+  double eps;                     /* 1e-5 */
+} ct_batch_norm_opts;
+ct_tensor *ct_batch_norm_ex(const ct_tensor *input, ct_tensor *running_mean, ct_tensor *running_var,
+                            ct_batch_norm_opts o);
+#define ct_batch_norm(input, running_mean, running_var, ...)  \
+  ct_batch_norm_ex(input, running_mean, running_var,          \
+                   CT_OPTS(ct_batch_norm_opts, .momentum = 0.1, .eps = 1e-5, __VA_ARGS__))
+/* F.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5): over the last
+ * normalized_shape.n dims (CT_INTS(768) or CT_INTS(4, 5)). NativeLayerNormBackward0. */
+typedef struct ct_layer_norm_opts {
+  const ct_tensor *weight, *bias; /* normalized_shape or NULL */
+  double eps;                     /* 1e-5 */
+} ct_layer_norm_opts;
+ct_tensor *ct_layer_norm_ex(const ct_tensor *input, ct_ints normalized_shape, ct_layer_norm_opts o);
+#define ct_layer_norm(input, normalized_shape, ...) \
+  ct_layer_norm_ex(input, normalized_shape, CT_OPTS(ct_layer_norm_opts, .eps = 1e-5, __VA_ARGS__))
+/* F.group_norm(input, num_groups, weight=None, bias=None, eps=1e-5): input (N, C, *).
+ * NativeGroupNormBackward0. */
+typedef struct ct_group_norm_opts {
+  const ct_tensor *weight, *bias; /* (C) or NULL */
+  double eps;                     /* 1e-5 */
+} ct_group_norm_opts;
+ct_tensor *ct_group_norm_ex(const ct_tensor *input, int64_t num_groups, ct_group_norm_opts o);
+#define ct_group_norm(input, num_groups, ...) \
+  ct_group_norm_ex(input, num_groups, CT_OPTS(ct_group_norm_opts, .eps = 1e-5, __VA_ARGS__))
+/* F.instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+ * use_input_stats=True, momentum=0.1, eps=1e-5): batch_norm over (1, N*C, *) as PyTorch
+ * composes it; running stats (C) updated in place. */
+typedef struct ct_instance_norm_opts {
+  ct_tensor *running_mean, *running_var; /* (C) or NULL */
+  const ct_tensor *weight, *bias;        /* (C) or NULL */
+  bool use_input_stats;                  /* true */
+  double momentum;                       /* 0.1 */
+  double eps;                            /* 1e-5 */
+} ct_instance_norm_opts;
+ct_tensor *ct_instance_norm_ex(const ct_tensor *input, ct_instance_norm_opts o);
+#define ct_instance_norm(input, ...)                                                    \
+  ct_instance_norm_ex(input, CT_OPTS(ct_instance_norm_opts, .use_input_stats = true,    \
+                                     .momentum = 0.1, .eps = 1e-5, __VA_ARGS__))
+/* F.local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0): input (N, C, *). */
+typedef struct ct_local_response_norm_opts {
+  double alpha, beta, k; /* 1e-4, 0.75, 1.0 */
+} ct_local_response_norm_opts;
+ct_tensor *ct_local_response_norm_ex(const ct_tensor *input, int64_t size, ct_local_response_norm_opts o);
+#define ct_local_response_norm(input, size, ...)                                              \
+  ct_local_response_norm_ex(input, size, CT_OPTS(ct_local_response_norm_opts, .alpha = 1e-4, \
+                                                 .beta = 0.75, .k = 1.0, __VA_ARGS__))
+
+/* F.dropout(input, p=0.5, training=True, inplace=False) and its family: identity when not
+ * training; masks drawn with bernoulli_(1 - p) from the default generator, as PyTorch's CPU
+ * kernel draws them (same seed, same mask). inplace: input is written and returned. */
+typedef struct ct_dropout_opts {
+  double p;      /* 0.5 */
+  bool training; /* true (alpha_dropout, feature_alpha_dropout: false) */
+  bool inplace;  /* false */
+} ct_dropout_opts;
+ct_tensor *ct_dropout_ex(ct_tensor *input, ct_dropout_opts o);
+/* F.dropout1d / 2d / 3d: one draw per channel (N, C) of (N, C, *); dropout1d takes (C, L)
+ * too, dropout3d (C, D, H, W). */
+ct_tensor *ct_dropout1d_ex(ct_tensor *input, ct_dropout_opts o);
+ct_tensor *ct_dropout2d_ex(ct_tensor *input, ct_dropout_opts o);
+ct_tensor *ct_dropout3d_ex(ct_tensor *input, ct_dropout_opts o);
+/* F.alpha_dropout / F.feature_alpha_dropout (training=False by default): keeps SELU's
+ * mean and variance. */
+ct_tensor *ct_alpha_dropout_ex(ct_tensor *input, ct_dropout_opts o);
+ct_tensor *ct_feature_alpha_dropout_ex(ct_tensor *input, ct_dropout_opts o);
+#define CT_DROPOUT_OPTS(...) CT_OPTS(ct_dropout_opts, .p = 0.5, .training = true, __VA_ARGS__)
+#define CT_ALPHA_DROPOUT_OPTS(...) CT_OPTS(ct_dropout_opts, .p = 0.5, .training = false, __VA_ARGS__)
+#define ct_dropout(input, ...) ct_dropout_ex(input, CT_DROPOUT_OPTS(__VA_ARGS__))
+#define ct_dropout1d(input, ...) ct_dropout1d_ex(input, CT_DROPOUT_OPTS(__VA_ARGS__))
+#define ct_dropout2d(input, ...) ct_dropout2d_ex(input, CT_DROPOUT_OPTS(__VA_ARGS__))
+#define ct_dropout3d(input, ...) ct_dropout3d_ex(input, CT_DROPOUT_OPTS(__VA_ARGS__))
+#define ct_alpha_dropout(input, ...) ct_alpha_dropout_ex(input, CT_ALPHA_DROPOUT_OPTS(__VA_ARGS__))
+#define ct_feature_alpha_dropout(input, ...) \
+  ct_feature_alpha_dropout_ex(input, CT_ALPHA_DROPOUT_OPTS(__VA_ARGS__))
+
+/* F.embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+ * scale_grad_by_freq=False, sparse=False): weight (num_embeddings, dim), input int64/int32
+ * indices of any shape; max_norm renorms the rows used, in place, without autograd.
+ * EmbeddingBackward0. Dense gradients only (sparse=true is an error). */
+typedef struct ct_embedding_opts {
+  int64_t padding_idx;     /* CT_NONE */
+  double max_norm;         /* NaN: None */
+  double norm_type;        /* 2.0 */
+  bool scale_grad_by_freq; /* false */
+  bool sparse;             /* false */
+} ct_embedding_opts;
+ct_tensor *ct_embedding_ex(const ct_tensor *input, ct_tensor *weight, ct_embedding_opts o);
+#define ct_embedding(input, weight, ...)                                                        \
+  ct_embedding_ex(input, weight, CT_OPTS(ct_embedding_opts, .padding_idx = CT_NONE,            \
+                                         .max_norm = __builtin_nan(""), .norm_type = 2.0,      \
+                                         __VA_ARGS__))
+typedef enum ct_bag_mode { CT_BAG_SUM = 0, CT_BAG_MEAN, CT_BAG_MAX } ct_bag_mode;
+/* F.embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=
+ * False, mode='mean', sparse=False, per_sample_weights=None, include_last_offset=False,
+ * padding_idx=None): input 1-D with offsets, or 2-D (fixed bags). EmbeddingBagBackward0. */
+typedef struct ct_embedding_bag_opts {
+  const ct_tensor *offsets;            /* NULL */
+  double max_norm;                     /* NaN: None */
+  double norm_type;                    /* 2.0 */
+  bool scale_grad_by_freq;             /* false */
+  ct_bag_mode mode;                    /* CT_BAG_MEAN */
+  bool sparse;                         /* false */
+  const ct_tensor *per_sample_weights; /* NULL; CT_BAG_SUM only */
+  bool include_last_offset;            /* false */
+  int64_t padding_idx;                 /* CT_NONE */
+} ct_embedding_bag_opts;
+ct_tensor *ct_embedding_bag_ex(const ct_tensor *input, ct_tensor *weight, ct_embedding_bag_opts o);
+#define ct_embedding_bag(input, weight, ...)                                                   \
+  ct_embedding_bag_ex(input, weight,                                                           \
+                      CT_OPTS(ct_embedding_bag_opts, .max_norm = __builtin_nan(""),            \
+                              .norm_type = 2.0, .mode = CT_BAG_MEAN, .padding_idx = CT_NONE,   \
+                              __VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

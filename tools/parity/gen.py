@@ -34,8 +34,9 @@ TOL = {torch.float32: (1e-5, 1e-6), torch.float64: (1e-7, 1e-9)}
 class T:
     """A tensor argument. dt None: the case's floating dtype. kind picks the values."""
 
-    def __init__(self, *shape, kind="randn", dt=None, lo=-3, hi=4, data=None):
+    def __init__(self, *shape, kind="randn", dt=None, lo=-3, hi=4, data=None, grad=True):
         self.shape, self.kind, self.dt, self.lo, self.hi, self.data = shape, kind, dt, lo, hi, data
+        self.grad = grad  # False: never requires grad (batch_norm's running stats)
 
     def make(self, g, fdt):
         own = {"bool": torch.bool, "perm": torch.int64}.get(self.kind, fdt)
@@ -105,6 +106,7 @@ def to_json(v, tensors, g, fdt, keys):
     if isinstance(v, T):
         key = "input.%d" % len(keys)
         t = v.make(g, fdt)
+        t.ct_nograd = not v.grad
         keys.append(key)
         tensors[key] = t
         return {"tensor": key}, t
@@ -161,7 +163,8 @@ def run_function(c, fname, fdt):
     inputs = dict(tensors)  # values before the call (in-place ops change them)
     inplace = c.name.endswith("_") and not c.name.endswith("__")
     want_grad = c.grad and not inplace
-    grad_keys = [k for k in keys if want_grad and tensors[k].is_floating_point()]
+    grad_keys = [k for k in keys if want_grad and tensors[k].is_floating_point() and
+                 not tensors[k].ct_nograd]
     live = {k: (t.clone().requires_grad_(k in grad_keys)) for k, t in tensors.items()}
 
     def subst(v):

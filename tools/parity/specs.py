@@ -460,3 +460,74 @@ conv("opts", "F.conv_transpose3d", [T(1, 4, 2, 3, 3), T(4, 1, 2, 3, 2)],
 fn("int", "F.conv2d", [T(2, 3, 4, 4, kind="int", dt="i64"), T(2, 3, 2, 2, kind="int", dt="i64")], dts=None)
 fn("int", "F.conv_transpose1d", [T(1, 2, 4, kind="int", dt="i64"), T(2, 2, 3, kind="int", dt="i64")],
    {"stride": 2}, dts=None)
+# ---- normalization, dropout, embedding (functional.h) --------------------------------------
+NG = dict(grad=False)  # running statistics never require grad
+fn("train", "F.batch_norm", [T(4, 3, 5), None, None], {"training": True})
+fn("train_affine", "F.batch_norm", [T(4, 3, 2, 2), T(3, **NG), T(3, kind="pos", **NG), T(3), T(3)],
+   {"training": True, "momentum": 0.3})
+fn("train_2d", "F.batch_norm", [T(6, 4), T(4, **NG), T(4, kind="pos", **NG)], {"training": True})
+fn("eval", "F.batch_norm", [T(4, 3, 5), T(3, **NG), T(3, kind="pos", **NG)])
+fn("eval_affine", "F.batch_norm", [T(2, 3, 2, 3), T(3, **NG), T(3, kind="pos", **NG), T(3), T(3)],
+   {"eps": 1e-3})
+fn("train_weight_only", "F.batch_norm", [T(3, 2, 4), None, None, T(2)], {"training": True, "eps": 0.1})
+fn("train_3d", "F.batch_norm", [T(2, 2, 2, 3, 2), None, None, None, T(2)], {"training": True})
+fn("last", "F.layer_norm", [T(4, 6), [6]])
+fn("affine", "F.layer_norm", [T(2, 3, 5), (5,), T(5), T(5)])
+fn("multi", "F.layer_norm", [T(2, 3, 4), [3, 4], T(3, 4), T(3, 4)], {"eps": 1e-3})
+fn("weight_only", "F.layer_norm", [T(3, 2, 4), [2, 4]], {"weight": T(2, 4)})
+fn("all", "F.layer_norm", [T(2, 3), [2, 3], None, T(2, 3)])
+fn("basic", "F.group_norm", [T(2, 6, 5), 3])
+fn("affine", "F.group_norm", [T(2, 4, 3, 2), 2, T(4), T(4)])
+fn("one_group", "F.group_norm", [T(3, 4, 5), 1, T(4), None, 1e-3])
+fn("per_channel", "F.group_norm", [T(2, 3, 4), 3], {"weight": T(3)})
+fn("no_spatial", "F.group_norm", [T(3, 4), 2, T(4), T(4)])
+fn("basic", "F.instance_norm", [T(2, 3, 5)])
+fn("affine", "F.instance_norm", [T(2, 3, 2, 3)], {"weight": T(3), "bias": T(3)})
+fn("running", "F.instance_norm", [T(2, 3, 5), T(3, **NG), T(3, kind="pos", **NG)], {"momentum": 0.2})
+fn("eval", "F.instance_norm", [T(2, 3, 4), T(3, **NG), T(3, kind="pos", **NG)],
+   {"use_input_stats": False})
+fn("3d", "F.local_response_norm", [T(2, 5, 4), 3])
+fn("4d", "F.local_response_norm", [T(2, 6, 3, 2), 2], {"alpha": 0.01, "beta": 0.5, "k": 2.0})
+fn("5d", "F.local_response_norm", [T(1, 4, 2, 2, 2), 5, 1e-3])
+for dname in ("dropout", "dropout1d", "dropout2d", "dropout3d"):
+    shape = {"dropout": (3, 4), "dropout1d": (2, 3, 4), "dropout2d": (2, 3, 2, 2),
+             "dropout3d": (2, 2, 2, 2, 2)}[dname]
+    fn("eval", "F." + dname, [T(*shape), 0.3], {"training": False})
+    fn("p0", "F." + dname, [T(*shape), 0.0])
+    fn("p1", "F." + dname, [T(*shape)], {"p": 1.0})
+fn("eval", "F.alpha_dropout", [T(3, 4), 0.3])
+fn("p0", "F.alpha_dropout", [T(3, 4), 0.0, True])
+fn("eval", "F.feature_alpha_dropout", [T(2, 3, 4)], {"p": 0.2})
+fn("p0", "F.feature_alpha_dropout", [T(2, 3, 4), 0.0], {"training": True})
+IDX = dict(dt="i64")
+fn("basic", "F.embedding", [T(2, 3, kind="int", lo=0, hi=5, **IDX), T(5, 4)])
+fn("1d", "F.embedding", [T(6, data=[0, 2, 2, 4, 1, 2], **IDX), T(5, 3)])
+fn("padding", "F.embedding", [T(6, data=[0, 2, 2, 4, 1, 2], **IDX), T(5, 3)], {"padding_idx": 2})
+fn("padding_neg", "F.embedding", [T(2, 2, data=[4, 1, 4, 0], **IDX), T(5, 3)], {"padding_idx": -1})
+fn("freq", "F.embedding", [T(6, data=[0, 2, 2, 4, 2, 1], **IDX), T(5, 3)], {"scale_grad_by_freq": True})
+fn("max_norm", "F.embedding", [T(4, data=[0, 2, 2, 3], **IDX), T(5, 3)], {"max_norm": 1.0})
+fn("max_norm_p1", "F.embedding", [T(3, data=[1, 3, 1], **IDX), T(5, 3)],
+   {"max_norm": 0.5, "norm_type": 1.0})
+fn("int32", "F.embedding", [T(3, data=[1, 0, 1], dt="i32"), T(2, 3)])
+OFF = T(3, data=[0, 2, 2], **IDX)
+for mode in ("sum", "mean", "max"):
+    fn(mode, "F.embedding_bag", [T(7, data=[1, 2, 4, 5, 4, 3, 2], **IDX), T(6, 3), T(3, data=[0, 2, 5], **IDX)],
+       {"mode": mode})
+    fn(mode + "_2d", "F.embedding_bag", [T(3, 2, data=[1, 2, 4, 5, 0, 0], **IDX), T(6, 4)], {"mode": mode})
+    fn(mode + "_empty_bag", "F.embedding_bag", [T(5, data=[1, 2, 4, 5, 3], **IDX), T(6, 2), OFF],
+       {"mode": mode})
+    fn(mode + "_last", "F.embedding_bag", [T(5, data=[1, 2, 4, 5, 3], **IDX), T(6, 2),
+                                           T(3, data=[0, 2, 5], **IDX)],
+       {"mode": mode, "include_last_offset": True})
+    fn(mode + "_pad", "F.embedding_bag", [T(6, data=[1, 2, 2, 5, 2, 0], **IDX), T(6, 3),
+                                          T(3, data=[0, 2, 3], **IDX)], {"mode": mode, "padding_idx": 2})
+fn("psw", "F.embedding_bag", [T(5, data=[1, 2, 4, 5, 3], **IDX), T(6, 2), T(2, data=[0, 3], **IDX)],
+   {"mode": "sum", "per_sample_weights": T(5)})
+fn("psw_2d", "F.embedding_bag", [T(2, 3, data=[1, 2, 4, 5, 3, 3], **IDX), T(6, 2)],
+   {"mode": "sum", "per_sample_weights": T(2, 3)})
+# every index used equally often: PyTorch 1.13's CPU backward scales rows of unequal counts
+# by one shared count (a bug), ctorch by each index's own count as documented
+fn("freq", "F.embedding_bag", [T(6, data=[1, 2, 1, 5, 2, 5], **IDX), T(6, 2), T(2, data=[0, 3], **IDX)],
+   {"mode": "mean", "scale_grad_by_freq": True})
+fn("max_norm", "F.embedding_bag", [T(4, data=[1, 2, 1, 5], **IDX), T(6, 2), T(2, data=[0, 1], **IDX)],
+   {"mode": "sum", "max_norm": 0.8})
