@@ -34,8 +34,9 @@ TOL = {torch.float32: (1e-5, 1e-6), torch.float64: (1e-7, 1e-9)}
 class T:
     """A tensor argument. dt None: the case's floating dtype. kind picks the values."""
 
-    def __init__(self, *shape, kind="randn", dt=None, lo=-3, hi=4, data=None):
+    def __init__(self, *shape, kind="randn", dt=None, lo=-3, hi=4, data=None, grad=True):
         self.shape, self.kind, self.dt, self.lo, self.hi, self.data = shape, kind, dt, lo, hi, data
+        self.grad = grad  # False: never requires grad (fractional_max_pool's _random_samples)
 
     def make(self, g, fdt):
         own = {"bool": torch.bool, "perm": torch.int64}.get(self.kind, fdt)
@@ -100,16 +101,19 @@ def resolve(name):
     return root
 
 
-def to_json(v, tensors, g, fdt, keys):
-    """Replace T markers by {"tensor": key}; returns (json value, python value)."""
+def to_json(v, tensors, g, fdt, keys, nograd=None):
+    """Replace T markers by {"tensor": key}; returns (json value, python value). Keys of
+    T(grad=False) tensors go into nograd."""
     if isinstance(v, T):
         key = "input.%d" % len(keys)
         t = v.make(g, fdt)
         keys.append(key)
+        if not v.grad and nograd is not None:
+            nograd.add(key)
         tensors[key] = t
         return {"tensor": key}, t
     if isinstance(v, (list, tuple)):
-        pairs = [to_json(x, tensors, g, fdt, keys) for x in v]
+        pairs = [to_json(x, tensors, g, fdt, keys, nograd) for x in v]
         py = [p for _, p in pairs]
         return [j for j, _ in pairs], (tuple(py) if isinstance(v, tuple) else py)
     if isinstance(v, torch.dtype):
@@ -153,15 +157,15 @@ def write_safetensors(path, tensors, meta):
 
 def run_function(c, fname, fdt):
     g = torch.Generator().manual_seed(zlib.crc32(fname.encode()))
-    tensors, keys = {}, []
-    jargs, pyargs = to_json(c.args, tensors, g, fdt, keys)
+    tensors, keys, nograd = {}, [], set()
+    jargs, pyargs = to_json(c.args, tensors, g, fdt, keys, nograd)
     jkw, pykw = {}, {}
     for k, v in c.kwargs.items():
-        jkw[k], pykw[k] = to_json(v, tensors, g, fdt, keys)
+        jkw[k], pykw[k] = to_json(v, tensors, g, fdt, keys, nograd)
     inputs = dict(tensors)  # values before the call (in-place ops change them)
     inplace = c.name.endswith("_") and not c.name.endswith("__")
     want_grad = c.grad and not inplace
-    grad_keys = [k for k in keys if want_grad and tensors[k].is_floating_point()]
+    grad_keys = [k for k in keys if want_grad and tensors[k].is_floating_point() and k not in nograd]
     live = {k: (t.clone().requires_grad_(k in grad_keys)) for k, t in tensors.items()}
 
     def subst(v):
