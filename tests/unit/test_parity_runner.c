@@ -17,6 +17,7 @@
 #include "../../tools/parity/dispatch_create.c"
 #include "../../tools/parity/dispatch_index.c"
 #include "../../tools/parity/dispatch_pointwise.c"
+#include "../../tools/parity/dispatch_pool.c"
 #include "../../tools/parity/dispatch_reduce.c"
 #include "../../tools/parity/dispatch_view.c"
 #include "../../tools/parity/dispatch_norm.c"

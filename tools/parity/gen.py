@@ -36,7 +36,7 @@ class T:
 
     def __init__(self, *shape, kind="randn", dt=None, lo=-3, hi=4, data=None, grad=True):
         self.shape, self.kind, self.dt, self.lo, self.hi, self.data = shape, kind, dt, lo, hi, data
-        self.grad = grad  # False: never requires grad (batch_norm's running stats)
+        self.grad = grad  # False: never requires grad (batch_norm's running stats, _random_samples)
 
     def make(self, g, fdt):
         own = {"bool": torch.bool, "perm": torch.int64}.get(self.kind, fdt)
@@ -102,7 +102,8 @@ def resolve(name):
 
 
 def to_json(v, tensors, g, fdt, keys):
-    """Replace T markers by {"tensor": key}; returns (json value, python value)."""
+    """Replace T markers by {"tensor": key}; returns (json value, python value). T(grad=False)
+    tensors are marked ct_nograd: they never require grad."""
     if isinstance(v, T):
         key = "input.%d" % len(keys)
         t = v.make(g, fdt)

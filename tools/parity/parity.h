@@ -47,6 +47,7 @@ extern const parity_handler parity_handlers_index[];
 extern const parity_handler parity_handlers_create[];
 extern const parity_handler parity_handlers_conv[];
 extern const parity_handler parity_handlers_norm[];
+extern const parity_handler parity_handlers_pool[];
 const parity_handler *parity_find(const char *name);
 
 /* ---- argument access (args.c) --------------------------------------------------------

@@ -531,3 +531,70 @@ fn("freq", "F.embedding_bag", [T(6, data=[1, 2, 1, 5, 2, 5], **IDX), T(6, 2), T(
    {"mode": "mean", "scale_grad_by_freq": True})
 fn("max_norm", "F.embedding_bag", [T(4, data=[1, 2, 1, 5], **IDX), T(6, 2), T(2, data=[0, 1], **IDX)],
    {"mode": "sum", "max_norm": 0.8})
+# ---- pooling (include/ctorch/functional.h, "pooling") -------------------------------------------
+def U(*shape):
+    """fractional_max_pool's _random_samples: fixed values in [0, 1)"""
+    n, vals = 1, [0.13, 0.92, 0.47, 0.05, 0.71, 0.38, 0.99, 0.26, 0.58, 0.84, 0.0, 0.63]
+    for d in shape:
+        n *= d
+    return T(*shape, data=[vals[i % len(vals)] for i in range(n)], grad=False)
+
+
+fn("k2", "F.max_pool1d", [T(2, 3, 8), 2])
+fn("unbatched_pad_dil", "F.max_pool1d", [T(3, 9), 3], {"stride": 2, "padding": 1, "dilation": 2})
+fn("ceil_idx", "F.max_pool1d", [T(2, 2, 7), 2], {"ceil_mode": True, "return_indices": True})
+fn("k2", "F.max_pool2d", [T(2, 3, 6, 6), 2])
+fn("k3s2p1", "F.max_pool2d", [T(2, 2, 7, 7), 3, 2, 1])
+fn("ceil_dil", "F.max_pool2d", [T(1, 2, 8, 7), (3, 2)], {"stride": (2, 1), "padding": (1, 0),
+                                                         "dilation": (2, 1), "ceil_mode": True})
+fn("unbatched_idx", "F.max_pool2d", [T(3, 5, 5), 2], {"stride": 1, "return_indices": True})
+fn("ceil_last", "F.max_pool2d", [T(1, 1, 5, 5), 2], {"stride": 2, "padding": 1, "ceil_mode": True})
+fn("ties", "F.max_pool2d", [T(1, 2, 4, 4, kind="int", lo=0, hi=2)], {"kernel_size": 2})
+fn("k2", "F.max_pool3d", [T(1, 2, 4, 4, 4), 2])
+fn("pad_dil_ceil", "F.max_pool3d", [T(1, 2, 5, 6, 5), (2, 3, 2)],
+   {"stride": (2, 1, 2), "padding": (1, 1, 0), "dilation": (1, 2, 1), "ceil_mode": True})
+fn("unbatched_idx", "F.max_pool3d", [T(2, 4, 4, 4), 2], {"return_indices": True})
+fn("basic", "F.max_pool1d_with_indices", [T(2, 2, 8), 3], {"stride": 2, "padding": 1})
+fn("basic", "F.max_pool2d_with_indices", [T(2, 2, 6, 6), 3], {"stride": 2, "padding": 1})
+fn("basic", "F.max_pool3d_with_indices", [T(1, 2, 4, 5, 4), 2], {"stride": 1})
+fn("k2", "F.avg_pool1d", [T(2, 3, 8), 2])
+fn("pad_ceil_nocount", "F.avg_pool1d", [T(3, 7), 3], {"stride": 2, "padding": 1, "ceil_mode": True,
+                                                      "count_include_pad": False})
+fn("k2", "F.avg_pool2d", [T(2, 3, 6, 6), 2])
+fn("pad_count", "F.avg_pool2d", [T(1, 2, 7, 7), 3, 2, 1])
+fn("pad_nocount_ceil", "F.avg_pool2d", [T(1, 2, 7, 6), (3, 2)],
+   {"stride": 2, "padding": (1, 1), "ceil_mode": True, "count_include_pad": False})
+fn("divisor", "F.avg_pool2d", [T(3, 6, 6), 3], {"stride": 2, "padding": 1, "divisor_override": 4})
+fn("k2", "F.avg_pool3d", [T(1, 2, 4, 4, 4), 2])
+fn("pad_ceil", "F.avg_pool3d", [T(1, 2, 5, 5, 6), 3], {"stride": 2, "padding": 1, "ceil_mode": True,
+                                                       "count_include_pad": False})
+fn("divisor_unbatched", "F.avg_pool3d", [T(2, 4, 4, 4), 2], {"divisor_override": 3})
+fn("o3", "F.adaptive_avg_pool1d", [T(2, 3, 8), 3])
+fn("o5_of_7", "F.adaptive_avg_pool2d", [T(2, 2, 7, 7), 5])
+fn("o23", "F.adaptive_avg_pool2d", [T(3, 5, 8), (2, 3)])
+fn("o1_mean", "F.adaptive_avg_pool2d", [T(2, 3, 4, 4), 1])
+fn("o232", "F.adaptive_avg_pool3d", [T(1, 2, 5, 6, 4), (2, 3, 2)])
+fn("o3", "F.adaptive_max_pool1d", [T(2, 3, 8), 3], {"return_indices": True})
+fn("o5_of_7", "F.adaptive_max_pool2d", [T(2, 2, 7, 7), 5])
+fn("o23_idx", "F.adaptive_max_pool2d", [T(3, 5, 8), (2, 3), True])
+fn("o232", "F.adaptive_max_pool3d", [T(1, 2, 5, 6, 4), (2, 3, 2)], {"return_indices": True})
+fn("basic", "F.adaptive_max_pool1d_with_indices", [T(2, 8), 3])
+fn("basic", "F.adaptive_max_pool2d_with_indices", [T(1, 2, 6, 5), (4, 3)])
+fn("basic", "F.adaptive_max_pool3d_with_indices", [T(2, 4, 4, 3), 2])
+fn("p2", "F.lp_pool1d", [T(2, 3, 8, kind="pos"), 2, 3], {"stride": 2})
+fn("p3_ceil", "F.lp_pool2d", [T(1, 2, 7, 7, kind="pos"), 3, (2, 3)], {"ceil_mode": True})
+fn("p2", "F.lp_pool2d", [T(2, 6, 6, kind="pos"), 2.0, 2])
+fn("out4", "F.fractional_max_pool2d", [T(1, 2, 9, 9), 2],
+   {"output_size": 4, "_random_samples": U(1, 2, 2)})
+fn("ratio_idx", "F.fractional_max_pool2d", [T(2, 2, 8, 10), (3, 2)],
+   {"output_ratio": (0.5, 0.7), "return_indices": True, "_random_samples": U(2, 2, 2)})
+fn("out3", "F.fractional_max_pool3d", [T(1, 2, 7, 8, 6), 2],
+   {"output_size": (3, 4, 3), "_random_samples": U(1, 2, 3)})
+fn("basic", "F.fractional_max_pool2d_with_indices", [T(1, 3, 7, 7), 2],
+   {"output_size": (3, 4), "_random_samples": U(1, 3, 2)})
+fn("basic", "F.fractional_max_pool3d_with_indices", [T(1, 1, 6, 6, 6), (2, 3, 2)],
+   {"output_size": 3, "_random_samples": U(1, 1, 3)})
+fn("k2", "F.max_unpool1d", [T(2, 3), T(2, 3, data=[0, 3, 5, 1, 2, 4], dt="i64"), 2])
+fn("k2_size", "F.max_unpool2d", [T(1, 2, 2, 2), T(1, 2, 2, 2, data=[0, 3, 9, 14, 5, 6, 8, 15], dt="i64"), 2],
+   {"output_size": (5, 4)})
+fn("k2", "F.max_unpool3d", [T(1, 1, 2, 2), T(1, 1, 2, 2, data=[0, 7, 9, 31], dt="i64"), 2])
