@@ -3,6 +3,7 @@
 #ifndef CTORCH_BENCH_UTIL_H
 #define CTORCH_BENCH_UTIL_H
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -13,6 +14,25 @@ static inline double bench_now(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+/* BENCH(name, warmup, n, expr): expr (each run in its own scope, so its tensors die) warmup
+ * times, then n timed runs; prints "<name> <ms per run> ms", the line bench/run.sh pairs
+ * with the PyTorch twin's line of the same name. */
+#define BENCH(name, warmup, n, expr)                                       \
+  do {                                                                     \
+    for (int i_ = 0; i_ < (warmup); i_++) {                                \
+      ct_scope_begin();                                                    \
+      expr;                                                                \
+      ct_scope_end();                                                      \
+    }                                                                      \
+    double t0_ = bench_now();                                              \
+    for (int i_ = 0; i_ < (n); i_++) {                                     \
+      ct_scope_begin();                                                    \
+      expr;                                                                \
+      ct_scope_end();                                                      \
+    }                                                                      \
+    printf("%-34s %9.3f ms\n", name, (bench_now() - t0_) / (n) * 1e3);   \
+  } while (0)
 
 /* Standard normal floats (Box-Muller over a 64-bit LCG): the benchmarks need randn-like
  * values (exp of them stays finite) but not PyTorch's exact stream, and this keeps them

@@ -4,21 +4,7 @@
 
 #include "bench_util.h"
 
-#define T(name, n, expr)                                                   \
-  do {                                                                     \
-    for (int i_ = 0; i_ < 5; i_++) {                                       \
-      ct_scope_begin();                                                    \
-      expr;                                                                \
-      ct_scope_end();                                                      \
-    }                                                                      \
-    double t0 = bench_now();                                               \
-    for (int i_ = 0; i_ < n; i_++) {                                       \
-      ct_scope_begin();                                                    \
-      expr;                                                                \
-      ct_scope_end();                                                      \
-    }                                                                      \
-    printf("%-26s %9.3f ms\n", name, (bench_now() - t0) / n * 1e3);       \
-  } while (0)
+#define T(name, n, expr) BENCH(name, 5, n, expr)
 
 int main(void) {
   ct_scope_begin();

@@ -5,21 +5,7 @@
 
 #include "bench_util.h"
 
-#define T(name, n, expr)                                                   \
-  do {                                                                     \
-    for (int i_ = 0; i_ < 3; i_++) {                                       \
-      ct_scope_begin();                                                    \
-      expr;                                                                \
-      ct_scope_end();                                                      \
-    }                                                                      \
-    double t0 = bench_now();                                               \
-    for (int i_ = 0; i_ < n; i_++) {                                       \
-      ct_scope_begin();                                                    \
-      expr;                                                                \
-      ct_scope_end();                                                      \
-    }                                                                      \
-    printf("%-34s %9.3f ms\n", name, (bench_now() - t0) / n * 1e3);       \
-  } while (0)
+#define T(name, n, expr) BENCH(name, 3, n, expr)
 
 int main(void) {
   ct_scope_begin();

@@ -38,6 +38,10 @@ else
   "$py" "$torch_dir/torch_overhead.py" | tee -a "$tmp/torch.txt"
   "$py" "$torch_dir/torch_ref.py" 2 sgemm | tee -a "$tmp/torch.txt"
   "$py" "$root/bench/torch_ops.py" | tee -a "$tmp/torch.txt"   # bench/ops.c's twin (ours)
+  for twin in torch_pool torch_norm; do                     # bench/pool.c's, bench/norm.c's
+    "$py" "$root/bench/$twin.py" | tee -a "$tmp/torch.txt"
+  done
+  "$py" "$torch_dir/torch_ref.py" 2 conv | tee -a "$tmp/torch.txt"   # bench/conv.c's workloads
 fi
 
 # Timing lines read "<name> <value> us|ms [rest]"; rows pair up by name.
