@@ -48,6 +48,15 @@ typedef enum ct_pad_mode {
 ct_tensor *ct_pad(const ct_tensor *t, int npad, const int64_t *pad, ct_pad_mode mode,
                   double value);
 
+/* ---- linear ---- */
+/* F.linear(input, weight, bias=None): input @ weight.T + bias. bias may be NULL (None); a NULL
+ * input or weight returns NULL. grad_fns as 1.13: AddmmBackward0 for 2-D input with bias,
+ * ViewBackward0 for contiguous 3-D input with bias, else the matmul's (+ AddBackward0). */
+ct_tensor *ct_linear(const ct_tensor *input, const ct_tensor *weight, const ct_tensor *bias);
+/* F.bilinear(input1, input2, weight, bias=None): y = x1^T A x2 + b over the last dims. */
+ct_tensor *ct_bilinear(const ct_tensor *input1, const ct_tensor *input2, const ct_tensor *weight,
+                       const ct_tensor *bias);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

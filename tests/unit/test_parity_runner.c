@@ -15,6 +15,7 @@
 #include "../../tools/parity/args.c"
 #include "../../tools/parity/dispatch_create.c"
 #include "../../tools/parity/dispatch_index.c"
+#include "../../tools/parity/dispatch_linear.c"
 #include "../../tools/parity/dispatch_pointwise.c"
 #include "../../tools/parity/dispatch_reduce.c"
 #include "../../tools/parity/dispatch_view.c"

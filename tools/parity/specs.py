@@ -384,6 +384,15 @@ fn("circular", "F.pad", [T(1, 2, 5), (2, 1)], {"mode": "circular"})
 fn("circular2d", "F.pad", [T(1, 1, 3, 4), (1, 2, 1, 1)], {"mode": "circular"})
 fn("int", "F.pad", [T(2, 3, kind="int", dt="i64"), (1, 1), "constant", 7], dts=None)
 
+# ---- F.linear / F.bilinear (src/ops/linear.c) ----------------------------------------------
+fn("2d", "F.linear", [T(3, 4), T(2, 4), T(2)])
+fn("3d", "F.linear", [T(2, 3, 4), T(5, 4), T(5)])
+fn("nobias", "F.linear", [T(3, 4), T(2, 4)])
+fn("1d", "F.linear", [T(4), T(2, 4)], {"bias": T(2)})
+fn("4d", "F.linear", [T(2, 2, 3, 4), T(2, 4), T(2)])
+fn("basic", "F.bilinear", [T(3, 2), T(3, 4), T(5, 2, 4), T(5)])
+fn("nobias", "F.bilinear", [T(2, 3, 2), T(2, 3, 4), T(3, 2, 4)])
+
 # ---- modules (the runner does not build modules yet: reported as skipped) ---------------
 module("basic", "Linear", [4, 3], {}, [(2, 4)])
 module("nobias", "Linear", [4, 3], {"bias": False}, [(2, 4)])
