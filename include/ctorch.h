@@ -6,7 +6,8 @@
  *   functional.h  torch.nn.functional (relu, gelu, softmax, one_hot, pad, ...)
  *   autograd.h    torch.autograd: backward, grad mode, custom functions, gradcheck, anomaly mode
  *   io.h          .npy and safetensors files
- * torch.nn, torch.optim and torch.utils.data get nn.h, optim.h and data.h as they land. */
+ *   nn.h          torch.nn: modules (ct_module), containers, state_dict, hooks, layers
+ * torch.optim and torch.utils.data get optim.h and data.h as they land. */
 #ifndef CTORCH_H
 #define CTORCH_H
 #include "ctorch/core.h"
@@ -15,4 +16,5 @@
 #include "ctorch/functional.h"
 #include "ctorch/autograd.h"
 #include "ctorch/io.h"
+#include "ctorch/nn.h"
 #endif

@@ -22,6 +22,8 @@ NODE_NAME = re.compile(r"[A-Z][A-Za-z0-9]*(Backward\d*|Backwards|Slices|Grad)(_c
 CUSTOM = {
     "CustomFunctionBackward": "the grad_fn of a ct_function that sets no .name (PyTorch names a "
                               "custom Function's node <ClassName>Backward)",
+    "BackwardHookFunctionBackward": "PyTorch's own Python Function behind register_full_backward_hook "
+                                    "(torch.utils.hooks.BackwardHookFunction), named <ClassName>Backward",
 }
 
 

@@ -352,6 +352,15 @@ ct_tensor_pair ct_fractional_max_pool3d_with_indices_ex(const ct_tensor *x, ct_i
 #define ct_fractional_max_pool3d_with_indices(x, kernel_size, ...) \
   ct_fractional_max_pool3d_with_indices_ex(x, kernel_size, CT_FRACTIONAL_MAX_POOL_OPTS(__VA_ARGS__))
 
+/* ---- linear ---- */
+/* F.linear(input, weight, bias=None): input @ weight.T + bias. bias may be NULL (None); a NULL
+ * input or weight returns NULL. grad_fns as 1.13: AddmmBackward0 for 2-D input with bias,
+ * ViewBackward0 for contiguous 3-D input with bias, else the matmul's (+ AddBackward0). */
+ct_tensor *ct_linear(const ct_tensor *input, const ct_tensor *weight, const ct_tensor *bias);
+/* F.bilinear(input1, input2, weight, bias=None): y = x1^T A x2 + b over the last dims. */
+ct_tensor *ct_bilinear(const ct_tensor *input1, const ct_tensor *input2, const ct_tensor *weight,
+                       const ct_tensor *bias);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -16,6 +16,7 @@
 #include "../../tools/parity/dispatch_conv.c"
 #include "../../tools/parity/dispatch_create.c"
 #include "../../tools/parity/dispatch_index.c"
+#include "../../tools/parity/dispatch_linear.c"
 #include "../../tools/parity/dispatch_pointwise.c"
 #include "../../tools/parity/dispatch_pool.c"
 #include "../../tools/parity/dispatch_reduce.c"
@@ -104,8 +105,31 @@ static void test_case_outcomes(void **state) {
                        why),
                    PARITY_SKIP);
   assert_non_null(strstr(why, "torch.frobnicate"));
-  assert_int_equal(run("{\"kind\":\"module\",\"name\":\"Linear\",\"args\":[3,4]}", 0, 0, why),
+  /* module cases: built by name; an unknown layer or keyword is a skip */
+  assert_int_equal(run("{\"kind\":\"module\",\"name\":\"Conv9d\",\"args\":[3,4]}", 0, 0, why),
                    PARITY_SKIP);
+  assert_non_null(strstr(why, "unknown module 'nn.Conv9d'"));
+  assert_int_equal(run("{\"kind\":\"module\",\"name\":\"Linear\",\"args\":[3,4],"
+                       "\"kwargs\":{\"biass\":true}}", 0, 0, why),
+                   PARITY_SKIP);
+  assert_non_null(strstr(why, "unexpected keyword argument 'biass'"));
+  const char *ident = "{\"kind\":\"module\",\"name\":\"Identity\",\"inputs\":[{\"tensor\":\"x\"}],"
+                      "\"training\":false,\"outputs\":[\"%s\"]}";
+  char js[256];
+  snprintf(js, sizeof js, ident, "x");
+  assert_int_equal(run(js, 0, 0, why), PARITY_PASS);
+  snprintf(js, sizeof js, ident, "y");
+  assert_int_equal(run(js, 0, 0, why), PARITY_FAIL);
+  assert_non_null(strstr(why, "values differ"));
+  /* a state that does not fit the module fails with PyTorch's message */
+  assert_int_equal(run("{\"kind\":\"module\",\"name\":\"Linear\",\"args\":[3,4],"
+                       "\"state\":{\"weight\":\"x\"},\"inputs\":[],\"outputs\":[]}", 0, 0, why),
+                   PARITY_FAIL);
+  assert_non_null(strstr(why, "Missing key(s) in state_dict: \"bias\""));
+  /* an output of the wrong shape fails */
+  assert_int_equal(run("{\"kind\":\"module\",\"name\":\"Linear\",\"args\":[3,1],"
+                       "\"inputs\":[{\"tensor\":\"x\"}],\"outputs\":[\"go\"]}", 0, 0, why),
+                   PARITY_FAIL);
   /* malformed cases fail */
   assert_int_equal(run("{not json", 0, 0, why), PARITY_FAIL);
   const char *missing = "{\"kind\":\"function\",\"name\":\"torch.add\",\"args\":[{\"tensor\":\"x\"},"

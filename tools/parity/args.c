@@ -77,6 +77,11 @@ ct_tensor *p_tensor(pcall *c, int pos, const char *kw) {
   return p_tensor_of(c, v, name_of(pos, kw, buf, sizeof buf));
 }
 
+ct_tensor *p_tensor_opt(pcall *c, int pos, const char *kw) {
+  const cJSON *v = p_arg(c, pos, kw);
+  return v && !cJSON_IsNull(v) ? p_tensor_of(c, v, kw) : NULL;
+}
+
 /* A Python number as an operand: integral values act as Python ints (JSON loses 2 vs 2.0,
  * and PyTorch promotes them differently only for integer tensors). */
 static ct_tensor *wrap_number(double v) {

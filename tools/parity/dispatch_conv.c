@@ -14,8 +14,7 @@ static ct_ints conv_ints_arg(pcall *c, int pos, const char *kw) {
 
 /* bias=None or a tensor */
 static const ct_tensor *conv_bias_arg(pcall *c) {
-  const cJSON *b = p_arg(c, 2, "bias");
-  return b && !cJSON_IsNull(b) ? p_tensor_of(c, b, "bias") : NULL;
+  return p_tensor_opt(c, 2, "bias");
 }
 
 typedef ct_tensor *(*conv_fn)(const ct_tensor *, const ct_tensor *, ct_conv_opts);

@@ -5,19 +5,12 @@
 #include "ctorch/functional.h"
 #include "parity.h"
 
-/* An optional tensor argument: NULL when absent or None. */
-static ct_tensor *opt_tensor(pcall *c, int pos, const char *kw) {
-  const cJSON *v = p_arg(c, pos, kw);
-  if (!v || cJSON_IsNull(v)) return NULL;
-  return p_tensor_of(c, v, kw);
-}
-
 /* F.batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
  * momentum=0.1, eps=1e-05) */
 static int h_batch_norm(pcall *c) {
   ct_tensor *x = p_tensor(c, 0, "input");
-  ct_tensor *rm = opt_tensor(c, 1, "running_mean"), *rv = opt_tensor(c, 2, "running_var");
-  ct_batch_norm_opts o = {.weight = opt_tensor(c, 3, "weight"), .bias = opt_tensor(c, 4, "bias"),
+  ct_tensor *rm = p_tensor_opt(c, 1, "running_mean"), *rv = p_tensor_opt(c, 2, "running_var");
+  ct_batch_norm_opts o = {.weight = p_tensor_opt(c, 3, "weight"), .bias = p_tensor_opt(c, 4, "bias"),
                           .training = p_bool(c, 5, "training", false),
                           .momentum = p_num(c, 6, "momentum", 0.1), .eps = p_num(c, 7, "eps", 1e-5)};
   P_CHECK(c);
@@ -30,7 +23,7 @@ static int h_layer_norm(pcall *c) {
   ct_ints ns = {0};
   ns.n = p_ints(c, 1, "normalized_shape", ns.v, CT_MAX_DIMS);
   if (ns.n < 0) p_skip(c, "missing argument 'normalized_shape'");
-  ct_layer_norm_opts o = {.weight = opt_tensor(c, 2, "weight"), .bias = opt_tensor(c, 3, "bias"),
+  ct_layer_norm_opts o = {.weight = p_tensor_opt(c, 2, "weight"), .bias = p_tensor_opt(c, 3, "bias"),
                           .eps = p_num(c, 4, "eps", 1e-5)};
   P_CHECK(c);
   return p_out(c, ct_layer_norm_ex(x, ns, o));
@@ -40,7 +33,7 @@ static int h_layer_norm(pcall *c) {
 static int h_group_norm(pcall *c) {
   ct_tensor *x = p_tensor(c, 0, "input");
   int64_t g = p_int_req(c, 1, "num_groups");
-  ct_group_norm_opts o = {.weight = opt_tensor(c, 2, "weight"), .bias = opt_tensor(c, 3, "bias"),
+  ct_group_norm_opts o = {.weight = p_tensor_opt(c, 2, "weight"), .bias = p_tensor_opt(c, 3, "bias"),
                           .eps = p_num(c, 4, "eps", 1e-5)};
   P_CHECK(c);
   return p_out(c, ct_group_norm_ex(x, g, o));
@@ -51,8 +44,8 @@ static int h_group_norm(pcall *c) {
 static int h_instance_norm(pcall *c) {
   ct_tensor *x = p_tensor(c, 0, "input");
   ct_instance_norm_opts o = {
-      .running_mean = opt_tensor(c, 1, "running_mean"), .running_var = opt_tensor(c, 2, "running_var"),
-      .weight = opt_tensor(c, 3, "weight"), .bias = opt_tensor(c, 4, "bias"),
+      .running_mean = p_tensor_opt(c, 1, "running_mean"), .running_var = p_tensor_opt(c, 2, "running_var"),
+      .weight = p_tensor_opt(c, 3, "weight"), .bias = p_tensor_opt(c, 4, "bias"),
       .use_input_stats = p_bool(c, 5, "use_input_stats", true),
       .momentum = p_num(c, 6, "momentum", 0.1), .eps = p_num(c, 7, "eps", 1e-5)};
   P_CHECK(c);
@@ -104,7 +97,7 @@ static int h_embedding(pcall *c) {
  * padding_idx=None) */
 static int h_embedding_bag(pcall *c) {
   ct_tensor *x = p_tensor(c, 0, "input"), *w = p_tensor(c, 1, "weight");
-  ct_embedding_bag_opts o = {.offsets = opt_tensor(c, 2, "offsets")};
+  ct_embedding_bag_opts o = {.offsets = p_tensor_opt(c, 2, "offsets")};
   const cJSON *mn = p_arg(c, 3, "max_norm");
   o.max_norm = mn && !cJSON_IsNull(mn) ? p_num(c, 3, "max_norm", 0) : NAN;
   o.norm_type = p_num(c, 4, "norm_type", 2.0);
@@ -113,7 +106,7 @@ static int h_embedding_bag(pcall *c) {
   o.mode = !strcmp(mode, "sum") ? CT_BAG_SUM : !strcmp(mode, "max") ? CT_BAG_MAX : CT_BAG_MEAN;
   if (strcmp(mode, "sum") && strcmp(mode, "mean") && strcmp(mode, "max")) o.mode = (ct_bag_mode)99;
   o.sparse = p_bool(c, 7, "sparse", false);
-  o.per_sample_weights = opt_tensor(c, 8, "per_sample_weights");
+  o.per_sample_weights = p_tensor_opt(c, 8, "per_sample_weights");
   o.include_last_offset = p_bool(c, 9, "include_last_offset", false);
   o.padding_idx = p_int_opt(c, 10, "padding_idx");
   P_CHECK(c);

@@ -86,9 +86,15 @@ def fn(label, name, args, kwargs=None, dts=("f32", "f64"), grad=True, rtol=None,
     CASES.append(Case(label, name, list(args), dict(kwargs or {}), dts, grad, rtol, atol))
 
 
-def module(label, cls, args, kwargs, input_shapes, training=True):
-    CASES.append(Case(label, cls, list(args), dict(kwargs), ("f32",), True, None, None,
-                      kind="module", module=input_shapes))
+def module(label, cls, args, kwargs, input_shapes, training=True, dts=("f32", "f64"), grad=True,
+           rtol=None, atol=None):
+    """A module case per dtype: nn.<cls>(*args, **kwargs) (.to(float64) for f64, written as the
+    case's "dtype", an extension of PARITY.md), state_dict loaded, train() or eval(), forward on
+    randn inputs of input_shapes, backward with random grad_outputs."""
+    c = Case(label, cls, list(args), dict(kwargs), dts, grad, rtol, atol, kind="module",
+             module=input_shapes)
+    c.training = training
+    CASES.append(c)
 
 
 # ---- encoding ------------------------------------------------------------------------
@@ -215,43 +221,59 @@ def run_function(c, fname, fdt):
     return case, files
 
 
-def run_module(c, fname):
+def run_module(c, fname, fdt):
     g = torch.Generator().manual_seed(zlib.crc32(fname.encode()))
     torch.manual_seed(zlib.crc32(fname.encode()))
     m = getattr(torch.nn, c.name)(*c.args, **c.kwargs)
-    m.train()
+    if fdt == torch.float64:
+        m = m.to(torch.float64)
+    m.train(c.training)
     files, inputs, live = {}, [], []
     for i, s in enumerate(c.module):
-        x = torch.randn(s, generator=g)
+        x = torch.randn(s, generator=g, dtype=torch.float64).to(fdt)
         files["input.%d" % i] = x
         inputs.append({"tensor": "input.%d" % i})
-        live.append(x.clone().requires_grad_(True))
+        live.append(x.clone().requires_grad_(c.grad))
     state = {}
     for k, v in m.state_dict().items():
         files["state." + k] = v.clone()
         state[k] = "state." + k
     outs = flatten(m(*live))
+    rtol, atol = TOL[fdt]
     case = {"kind": "module", "name": c.name, "args": c.args, "kwargs": c.kwargs,
-            "inputs": inputs, "state": state, "training": True,
-            "requires_grad": ["input.%d" % i for i in range(len(live))],
+            "inputs": inputs, "state": state, "training": c.training,
             "outputs": ["output.%d" % i for i in range(len(outs))],
-            "grad_outputs": ["grad_output.%d" % i for i in range(len(outs))],
-            "rtol": 1e-4, "atol": 1e-5}
-    gos = []
+            "rtol": c.rtol if c.rtol is not None else rtol,
+            "atol": c.atol if c.atol is not None else atol}
+    if fdt == torch.float64:
+        case["dtype"] = "torch.float64"
     for i, o in enumerate(outs):
         files["output.%d" % i] = o.detach().clone()
-        go = torch.randn(o.shape, generator=g)
-        files["grad_output.%d" % i] = go
-        gos.append(go)
-    torch.autograd.backward(outs, gos)
-    grads = {}
-    for i, x in enumerate(live):
-        grads["input.%d" % i] = "grad.input.%d" % i
-        files["grad.input.%d" % i] = x.grad
-    for k, p in m.named_parameters():
-        grads[k] = "grad." + k
-        files["grad." + k] = p.grad
-    case["grads"] = grads
+    after = {}
+    for k, b in m.named_buffers():
+        files["after." + k] = b.detach().clone()
+        after[k] = "after." + k
+    if after:
+        case["state_after"] = after
+    if c.grad:
+        case["requires_grad"] = ["input.%d" % i for i in range(len(live))]
+        case["grad_outputs"] = ["grad_output.%d" % i for i in range(len(outs))]
+        gos = []
+        for i, o in enumerate(outs):
+            go = torch.randn(o.shape, generator=g, dtype=torch.float64).to(o.dtype)
+            files["grad_output.%d" % i] = go
+            gos.append(go)
+        torch.autograd.backward(outs, gos)
+        grads = {}
+        for i, x in enumerate(live):
+            if x.grad is not None:
+                grads["input.%d" % i] = "grad.input.%d" % i
+                files["grad.input.%d" % i] = x.grad
+        for k, p in m.named_parameters():
+            if p.grad is not None:
+                grads[k] = "grad." + k
+                files["grad." + k] = p.grad
+        case["grads"] = grads
     return case, files
 
 
@@ -272,7 +294,7 @@ def main():
                 raise ValueError("duplicate case name " + fname)
             seen.add(fname)
             try:
-                case, files = run_module(c, fname) if c.kind == "module" else \
+                case, files = run_module(c, fname, fdt) if c.kind == "module" else \
                     run_function(c, fname, fdt)
                 write_safetensors(os.path.join(out_dir, fname + ".safetensors"), files, case)
                 n += 1

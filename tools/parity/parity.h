@@ -48,6 +48,7 @@ extern const parity_handler parity_handlers_create[];
 extern const parity_handler parity_handlers_conv[];
 extern const parity_handler parity_handlers_norm[];
 extern const parity_handler parity_handlers_pool[];
+extern const parity_handler parity_handlers_linear[];
 const parity_handler *parity_find(const char *name);
 
 /* ---- argument access (args.c) --------------------------------------------------------
@@ -61,6 +62,8 @@ double p_number(const cJSON *v);
 ct_tensor *p_tensor_of(pcall *c, const cJSON *v, const char *what);
 /* A required tensor. */
 ct_tensor *p_tensor(pcall *c, int pos, const char *kw);
+/* An optional tensor (bias=None ...): NULL when absent or null. */
+ct_tensor *p_tensor_opt(pcall *c, int pos, const char *kw);
 /* A Python number or a tensor as a tensor operand (numbers become wrapped scalars). */
 ct_tensor *p_operand(pcall *c, int pos, const char *kw);
 double p_num(pcall *c, int pos, const char *kw, double def);

@@ -13,7 +13,8 @@
 static const parity_handler *const tables[] = {parity_handlers_view, parity_handlers_pointwise,
                                                parity_handlers_reduce, parity_handlers_index,
                                                parity_handlers_create, parity_handlers_conv,
-                                               parity_handlers_norm, parity_handlers_pool};
+                                               parity_handlers_norm, parity_handlers_pool,
+                                               parity_handlers_linear};
 
 const parity_handler *parity_find(const char *name) {
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
@@ -129,8 +130,10 @@ static void check_unread(pcall *c) {
   }
 }
 
+/* m: a module case, whose "grads" may name parameters ("weight", "0.bias") as well as inputs. */
 static parity_status backward_and_compare(ct_tensor_map *map, const cJSON *cs, pcall *c,
-                                          double rtol, double atol, char *reason, size_t n) {
+                                          ct_module *m, double rtol, double atol, char *reason,
+                                          size_t n) {
   const cJSON *gos = cJSON_GetObjectItemCaseSensitive(cs, "grad_outputs");
   const cJSON *grads = cJSON_GetObjectItemCaseSensitive(cs, "grads");
   if (!cJSON_IsArray(gos)) return PARITY_PASS;
@@ -165,6 +168,10 @@ static parity_status backward_and_compare(ct_tensor_map *map, const cJSON *cs, p
   const cJSON *g;
   cJSON_ArrayForEach(g, grads) {
     ins[k] = ct_tensor_map_get(map, g->string);
+    if (!ins[k] && m) {
+      ins[k] = ct_module_get_parameter(m, g->string);
+      ct_clear_error();
+    }
     if (!ins[k]) {
       say(reason, n, "malformed case: grads names '%s', not in the file", g->string);
       goto done;
@@ -248,7 +255,147 @@ static parity_status run_function(ct_tensor_map *map, const cJSON *cs, const cha
       return PARITY_FAIL;
     }
   }
-  return backward_and_compare(map, cs, &c, rtol, atol, reason, n);
+  return backward_and_compare(map, cs, &c, NULL, rtol, atol, reason, n);
+}
+
+/* ---- module cases ---------------------------------------------------------------------------- */
+/* A JSON argument as a ct_value (tuples flattened after their header); tensors by reference. */
+static int json_value(ct_tensor_map *map, const cJSON *v, const char *key, ct_values *out,
+                      char *reason, size_t n) {
+  ct_value cv = ct_v_none();
+  if (cJSON_IsBool(v)) {
+    cv = ct_v_bool(cJSON_IsTrue(v));
+  } else if (cJSON_IsNumber(v)) {
+    double d = v->valuedouble; /* JSON keeps no int / float kind: integral values are ints */
+    cv = d == (double)(int64_t)d && fabs(d) < 9e15 ? ct_v_int((int64_t)d) : ct_v_float(d);
+  } else if (cJSON_IsString(v)) {
+    cv = ct_v_str(v->valuestring);
+  } else if (cJSON_IsArray(v)) {
+    cv = ct_v_tuple(cJSON_GetArraySize(v));
+  } else if (p_is_tensor(v)) {
+    ct_tensor *t = map_key(map, cJSON_GetObjectItemCaseSensitive(v, "tensor"), reason, n);
+    if (!t) return -1;
+    cv = ct_v_tensor(t);
+  } else if (p_is_number(v)) {
+    cv = ct_v_float(p_number(v));
+  } else if (!cJSON_IsNull(v)) {
+    say(reason, n, "malformed case: unsupported argument value");
+    return -1;
+  }
+  cv.key = key;
+  if (ct_values_push(out, cv) != 0) {
+    say(reason, n, "too many argument values: %s", last_error());
+    return -1;
+  }
+  const cJSON *e;
+  if (cJSON_IsArray(v)) cJSON_ArrayForEach(e, v) if (json_value(map, e, NULL, out, reason, n) != 0) return -1;
+  return 0;
+}
+
+static int json_values(ct_tensor_map *map, const cJSON *args, const cJSON *kwargs, ct_values *out,
+                       char *reason, size_t n) {
+  const cJSON *e;
+  *out = (ct_values){0};
+  cJSON_ArrayForEach(e, args) if (json_value(map, e, NULL, out, reason, n) != 0) return -1;
+  cJSON_ArrayForEach(e, kwargs) if (json_value(map, e, e->string, out, reason, n) != 0) return -1;
+  return 0;
+}
+
+/* Build by name, load "state", set the mode, forward, compare outputs, gradients (inputs and
+ * parameters) and buffers after the forward. "dtype" (an extension): module.to(dtype). */
+static parity_status module_case(ct_tensor_map *map, const cJSON *cs, const char *name,
+                                 ct_module **mp, char *reason, size_t n) {
+  const cJSON *args = cJSON_GetObjectItemCaseSensitive(cs, "args");
+  const cJSON *kwargs = cJSON_GetObjectItemCaseSensitive(cs, "kwargs");
+  ct_values ctor;
+  if (json_values(map, cJSON_IsArray(args) ? args : NULL, cJSON_IsObject(kwargs) ? kwargs : NULL,
+                  &ctor, reason, n) != 0)
+    return PARITY_FAIL;
+  ct_module *m = *mp = ct_nn_create(name, &ctor);
+  if (!m) {
+    const char *e = last_error();
+    bool unsupported = strstr(e, "unknown module") || strstr(e, "unexpected keyword") ||
+                       strstr(e, "ctorch:") || strstr(e, "cannot be built");
+    say(reason, n, "nn.%s: %s", name, e);
+    return unsupported ? PARITY_SKIP : PARITY_FAIL;
+  }
+  const cJSON *dt = cJSON_GetObjectItemCaseSensitive(cs, "dtype");
+  if (cJSON_IsString(dt)) {
+    ct_dtype d = strcmp(dt->valuestring, "torch.float64") == 0 ? CT_FLOAT64 : CT_FLOAT32;
+    if (ct_module_to(m, d) != 0) {
+      say(reason, n, "to(%s) failed: %s", dt->valuestring, last_error());
+      return PARITY_FAIL;
+    }
+  }
+  const cJSON *state = cJSON_GetObjectItemCaseSensitive(cs, "state"), *e;
+  if (cJSON_IsObject(state) && cJSON_GetArraySize(state) > 0) {
+    ct_tensor_map *sd = ct_tensor_map_new();
+    bool ok = sd != NULL;
+    cJSON_ArrayForEach(e, state) {
+      ct_tensor *t = ok ? map_key(map, e, reason, n) : NULL;
+      ok = t && ct_tensor_map_set(sd, e->string, t) == 0;
+    }
+    int rc = ok ? ct_module_load_state_dict(m, sd, true, NULL) : -1;
+    ct_tensor_map_free(sd);
+    if (rc != 0) {
+      if (ok) say(reason, n, "load_state_dict: %s", last_error());
+      return PARITY_FAIL;
+    }
+  }
+  ct_module_train(m, !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cs, "training")));
+  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cs, "requires_grad")) {
+    ct_tensor *t = ct_tensor_map_get(map, cJSON_IsString(e) ? e->valuestring : "");
+    if (t && !ct_requires_grad_(t, true)) {
+      say(reason, n, "requires_grad_ on %s failed: %s", e->valuestring, last_error());
+      return PARITY_FAIL;
+    }
+  }
+  ct_values in, out;
+  if (json_values(map, cJSON_GetObjectItemCaseSensitive(cs, "inputs"), NULL, &in, reason, n) != 0)
+    return PARITY_FAIL;
+  if (ct_module_call(m, &in, &out) != 0) {
+    say(reason, n, "nn.%s forward failed: %s", name, last_error());
+    return PARITY_FAIL;
+  }
+  const cJSON *rt = cJSON_GetObjectItemCaseSensitive(cs, "rtol");
+  const cJSON *at = cJSON_GetObjectItemCaseSensitive(cs, "atol");
+  double rtol = cJSON_IsNumber(rt) ? rt->valuedouble : 1e-5;
+  double atol = cJSON_IsNumber(at) ? at->valuedouble : 1e-8;
+  pcall c = {.map = map};
+  for (int i = 0; i < ct_values_count_tensors(&out) && c.nout < PARITY_MAX_OUT; i++)
+    c.out[c.nout++] = ct_values_tensor(&out, i);
+  const cJSON *outs = cJSON_GetObjectItemCaseSensitive(cs, "outputs");
+  if (cJSON_GetArraySize(outs) != c.nout) {
+    say(reason, n, "%d outputs, expected %d", c.nout, cJSON_GetArraySize(outs));
+    return PARITY_FAIL;
+  }
+  char why[PARITY_MSG];
+  for (int i = 0; i < c.nout; i++) {
+    const cJSON *key = cJSON_GetArrayItem(outs, i);
+    ct_tensor *exp = map_key(map, key, reason, n);
+    if (!exp) return PARITY_FAIL;
+    if (!parity_compare(c.out[i], exp, rtol, atol, why, sizeof why)) {
+      say(reason, n, "%s: %s", key->valuestring, why);
+      return PARITY_FAIL;
+    }
+  }
+  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cs, "state_after")) {
+    ct_tensor *exp = map_key(map, e, reason, n), *got = ct_module_get_buffer(m, e->string);
+    if (!exp) return PARITY_FAIL;
+    if (!parity_compare(got, exp, rtol, atol, why, sizeof why)) {
+      say(reason, n, "buffer %s after forward: %s", e->string, got ? why : last_error());
+      return PARITY_FAIL;
+    }
+  }
+  return backward_and_compare(map, cs, &c, m, rtol, atol, reason, n);
+}
+
+static parity_status run_module(ct_tensor_map *map, const cJSON *cs, const char *name, char *reason,
+                                size_t n) {
+  ct_module *m = NULL;
+  parity_status st = module_case(map, cs, name, &m, reason, n);
+  ct_module_free(m);
+  return st;
 }
 
 parity_status parity_run_case(ct_tensor_map *map, const char *case_json, char *reason, size_t n) {
@@ -266,9 +413,10 @@ parity_status parity_run_case(ct_tensor_map *map, const char *case_json, char *r
     say(reason, n, "malformed case: \"kind\" and \"name\" must be strings");
     st = PARITY_FAIL;
   } else if (strcmp(kind->valuestring, "module") == 0) {
-    say(reason, n, "module %s: module cases are not supported by the runner yet",
-        name->valuestring);
-    st = PARITY_SKIP;
+    ct_clear_error();
+    ct_scope_begin();
+    st = run_module(map, cs, name->valuestring, reason, n);
+    ct_scope_end();
   } else if (strcmp(kind->valuestring, "function") != 0) {
     say(reason, n, "unsupported case kind \"%s\"", kind->valuestring);
     st = PARITY_SKIP;

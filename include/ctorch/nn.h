@@ -1,0 +1,347 @@
+/* torch.nn in C: the Module system (ct_module), containers, state_dict, hooks, printing, the
+ * registry that builds a module from its PyTorch class name, and the layers.
+ *
+ * A module is a struct embedding `ct_module` as its FIRST member, described by a kind (one
+ * static ct_module_kind: PyTorch class name, struct size, forward, extra_repr, ...). It owns
+ * its parameters, buffers and children (registered by name, in order, as PyTorch's
+ * _parameters / _buffers / _modules); forward results belong to the caller's scope like any
+ * op result. Modules are reference counted: ct_nn_linear(...) returns one reference, which
+ * ct_module_free drops; registering a child hands that reference to the parent.
+ *
+ *   typedef struct { ct_module base; ct_module *fc1, *relu; } Net;
+ *   static ct_tensor *net_forward(ct_module *m, ct_tensor *x) {
+ *     Net *self = (Net *)m;
+ *     return ct_forward(self->relu, ct_forward(self->fc1, x));
+ *   }
+ *   static const ct_module_kind net_kind = {"Net", sizeof(Net), .forward1 = net_forward};
+ *   ct_module *m = ct_module_new(&net_kind);
+ *   Net *net = (Net *)m;
+ *   net->fc1 = ct_module_register_module(m, "fc1", ct_nn_linear(4, 3));
+ *
+ * A kind's struct may keep borrowed pointers to its own registered parameters, buffers and
+ * children (as above): ct_module_deepcopy and ct_module_to rewrite them to the new objects. */
+#ifndef CTORCH_NN_H
+#define CTORCH_NN_H
+
+#include "autograd.h"
+#include "functional.h"
+#include "io.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
+/* ---- values: forward's arguments and results ---------------------------------------------
+ * A flat list of values, positional or keyword (key set). A tuple is a CT_V_TUPLE entry whose
+ * n says how many of the following entries (each with its own nesting) belong to it, so
+ * LSTM's (out, (h, c)) is [out, TUPLE(2), h, c]: depth-first, as the parity format flattens. */
+typedef enum ct_value_type {
+  CT_V_NONE = 0,
+  CT_V_TENSOR,
+  CT_V_INT,
+  CT_V_FLOAT,
+  CT_V_BOOL,
+  CT_V_STR,
+  CT_V_TUPLE
+} ct_value_type;
+typedef struct ct_value {
+  ct_value_type type;
+  int n;           /* CT_V_TUPLE: number of elements */
+  const char *key; /* keyword name; NULL for a positional value */
+  union {
+    ct_tensor *t;
+    int64_t i;
+    double f;
+    bool b;
+    const char *s;
+  };
+} ct_value;
+#define CT_VALUES_MAX 32
+typedef struct ct_values {
+  int n;
+  ct_value v[CT_VALUES_MAX];
+} ct_values;
+/* Value builders: a tensor, int, float, bool, string (borrowed), None, a tuple header of n
+ * elements (the elements follow it), and a keyword argument ct_v_kw("need_weights", v). */
+ct_value ct_v_tensor(ct_tensor *t);
+ct_value ct_v_int(int64_t i);
+ct_value ct_v_float(double f);
+ct_value ct_v_bool(bool b);
+ct_value ct_v_str(const char *s);
+ct_value ct_v_none(void);
+ct_value ct_v_tuple(int n);
+ct_value ct_v_kw(const char *key, ct_value v);
+/* A value list literal: CT_VALUES(ct_v_tensor(q), ct_v_kw("need_weights", ct_v_bool(true))). */
+#define CT_VALUES(...)                                                                      \
+  ((ct_values){.n = (int)(sizeof((ct_value[]){__VA_ARGS__}) / sizeof(ct_value)),          \
+               .v = {__VA_ARGS__}})
+/* Append v; 0, or -1 + error when the list is full. */
+int ct_values_push(ct_values *vs, ct_value v);
+/* The argument at position pos, or the keyword key (either may be -1 / NULL): NULL when
+ * absent. Positional entries are those without a key, counted in order. */
+const ct_value *ct_values_get(const ct_values *vs, int pos, const char *key);
+/* The i-th tensor of the list, tuples flattened depth-first (NULL when there is none). */
+ct_tensor *ct_values_tensor(const ct_values *vs, int i);
+/* How many tensors the list holds, tuples flattened. */
+int ct_values_count_tensors(const ct_values *vs);
+
+/* ---- modules ------------------------------------------------------------------------------ */
+typedef struct ct_module ct_module;
+typedef struct ct_module_impl ct_module_impl;
+typedef struct ct_module_kind {
+  const char *name; /* PyTorch's class name, printed and used by the registry: "Linear" */
+  size_t size;      /* sizeof the struct embedding ct_module (0: a bare ct_module) */
+  /* forward(inputs) -> outputs, any number of each (tensors returned in the current scope);
+   * 0 or -1 with an error recorded. */
+  int (*forward)(ct_module *m, const ct_values *in, ct_values *out);
+  /* The one-in, one-out form, used when forward is NULL. */
+  ct_tensor *(*forward1)(ct_module *m, ct_tensor *x);
+  /* Module.extra_repr(): write it into buf (n bytes, NUL-terminated); may be NULL. */
+  void (*extra_repr)(const ct_module *m, char *buf, size_t n);
+  /* reset_parameters(): PyTorch's default initialisation, draw for draw; 0 or -1. */
+  int (*reset_parameters)(ct_module *m);
+  /* Free what the struct owns besides registered tensors and children; may be NULL. */
+  void (*destroy)(ct_module *m);
+  /* After ct_module_deepcopy's byte copy of the struct: duplicate what it owns; 0 or -1. */
+  int (*copy)(ct_module *dst, const ct_module *src);
+  /* Registry: build from PyTorch's constructor arguments (positional and keyword values);
+   * see ct_nn_create. May be NULL for kinds the registry cannot build. */
+  ct_module *(*build)(const ct_values *args);
+} ct_module_kind;
+
+struct ct_module {
+  const ct_module_kind *kind;
+  ct_module_impl *impl; /* private: registered entries, hooks, reference count */
+  bool training;        /* Module.training (read it with ct_module_is_training) */
+};
+
+/* A new module of kind (its struct zeroed, training mode, no entries); free with
+ * ct_module_free. NULL on OOM or a kind whose size is below sizeof(ct_module). */
+ct_module *ct_module_new(const ct_module_kind *kind);
+/* Add a reference (a module shared by two parents, or kept beyond its parent). Returns m. */
+ct_module *ct_module_retain(ct_module *m);
+/* Drop a reference; the last one frees the module, its tensors and its children. */
+void ct_module_free(ct_module *m);
+/* type(m).__name__: the kind's PyTorch class name. */
+const char *ct_module_name(const ct_module *m);
+
+/* nn.Parameter(t): a leaf requiring grad sharing t's data (a new reference in the scope). */
+ct_tensor *ct_parameter(const ct_tensor *t, bool requires_grad);
+/* Module.register_parameter(name, Parameter(t)): t becomes a parameter (t itself when it is
+ * a leaf that requires grad, else nn.Parameter(t)); the module retains it. Returns the
+ * parameter (borrowed from the module), or NULL + PyTorch's error for a bad name. A NULL t
+ * (an earlier failure) returns NULL and registers nothing. */
+ct_tensor *ct_module_register_parameter(ct_module *m, const char *name, ct_tensor *t);
+/* Module.register_buffer(name, t, persistent): retained; persistent ones are in state_dict. */
+ct_tensor *ct_module_register_buffer(ct_module *m, const char *name, ct_tensor *t, bool persistent);
+/* Module.add_module(name, child) / register_module: takes over the caller's reference to
+ * child (also when it fails, then child is freed) and returns child (borrowed), or NULL. A
+ * name already used by a child replaces that child, as PyTorch does. */
+ct_module *ct_module_register_module(ct_module *m, const char *name, ct_module *child);
+/* Lookups by name, dotted for descendants ("features.0.weight"); borrowed; NULL + error
+ * (PyTorch's get_parameter / get_buffer / get_submodule messages) when absent. */
+ct_tensor *ct_module_get_parameter(const ct_module *m, const char *target);
+ct_tensor *ct_module_get_buffer(const ct_module *m, const char *target);
+ct_module *ct_module_get_submodule(const ct_module *m, const char *target);
+/* Replace a parameter's or buffer's tensor (self.weight = Parameter(...)): same rules as
+ * registering; the old one is released. Returns the new one (borrowed). */
+ct_tensor *ct_module_set_tensor(ct_module *m, const char *name, ct_tensor *t);
+
+/* Module(*inputs): forward pre-hooks, forward, forward hooks, backward hooks. 0 or -1.
+ * Tensors in out belong to the caller's scope. */
+int ct_module_call(ct_module *m, const ct_values *in, ct_values *out);
+/* m(x, ...) for tensor inputs and one tensor output: ct_tensor *y = ct_forward(m, x). NULL +
+ * error when m fails or returns other than one tensor. A NULL m or x returns NULL. */
+ct_tensor *ct_forward_ex(ct_module *m, ct_tensor *const *xs, int n);
+#define ct_forward(m, ...) ct_forward_ex(m, CT_TENSORS(__VA_ARGS__))
+
+/* ---- traversal ----------------------------------------------------------------------------- */
+/* A list of (name, module) pairs, borrowed modules; free with ct_module_list_free. */
+typedef struct ct_module_list {
+  int n;
+  char **names;
+  ct_module **modules;
+} ct_module_list;
+void ct_module_list_free(ct_module_list *l);
+/* named_children(): direct children, each module once. */
+ct_module_list ct_module_named_children(const ct_module *m);
+/* named_modules(): m itself ("") then every descendant depth-first with dotted names, each
+ * module once (the first name it is reached by), as PyTorch's memo does. */
+ct_module_list ct_module_named_modules(const ct_module *m);
+/* named_parameters(recurse=): dotted names, a parameter shared under two names listed once.
+ * A new map (retaining the tensors themselves); free with ct_tensor_map_free. */
+ct_tensor_map *ct_module_named_parameters(const ct_module *m, bool recurse);
+/* named_buffers(recurse=): every buffer, persistent or not. */
+ct_tensor_map *ct_module_named_buffers(const ct_module *m, bool recurse);
+/* sum(p.numel() for p in m.parameters() [if p.requires_grad]). */
+int64_t ct_module_num_parameters(const ct_module *m, bool only_trainable);
+/* Module.apply(fn): fn on every child (recursively) then on m. Stops at the first fn
+ * returning nonzero and returns it. */
+int ct_module_apply(ct_module *m, int (*fn)(ct_module *m, void *user), void *user);
+/* Module.train(mode) / eval(): m and every descendant. */
+void ct_module_train(ct_module *m, bool mode);
+void ct_module_eval(ct_module *m);
+bool ct_module_is_training(const ct_module *m);
+/* Module.requires_grad_(flag) on every parameter. */
+void ct_module_requires_grad_(ct_module *m, bool requires_grad);
+/* Module.zero_grad(set_to_none=False) (1.13's default is False: grads are zeroed). */
+void ct_module_zero_grad(ct_module *m, bool set_to_none);
+/* Module.to(dtype): floating parameters and buffers (and their grads) converted; the
+ * module's parameters are new tensors afterwards (param.data = ...). 0 or -1. */
+int ct_module_to(ct_module *m, ct_dtype dtype);
+/* copy.deepcopy(m): new parameters, buffers and children (shared ones stay shared within the
+ * copy), requires_grad and training flags kept. NULL on error. */
+ct_module *ct_module_deepcopy(const ct_module *m);
+
+/* ---- state_dict ------------------------------------------------------------------------------ */
+/* state_dict(): parameters and persistent buffers under dotted names, PyTorch's order; the
+ * values are detached tensors sharing the module's data. Free with ct_tensor_map_free. */
+ct_tensor_map *ct_module_state_dict(const ct_module *m);
+/* load_state_dict's result (_IncompatibleKeys); free the lists with ct_incompatible_keys_free. */
+typedef struct ct_incompatible_keys {
+  int n_missing, n_unexpected;
+  char **missing_keys, **unexpected_keys;
+} ct_incompatible_keys;
+void ct_incompatible_keys_free(ct_incompatible_keys *k);
+/* load_state_dict(sd, strict): copies every entry in (dtype converted, no autograd). Fails
+ * with PyTorch's message ("Error(s) in loading state_dict for Linear:\n\tMissing key(s) in
+ * state_dict: \"bias\". ") on a shape mismatch, or on missing / unexpected keys when strict;
+ * on failure nothing is changed. keys may be NULL. 0 or -1. */
+int ct_module_load_state_dict(ct_module *m, const ct_tensor_map *sd, bool strict,
+                              ct_incompatible_keys *keys);
+/* safetensors.torch.save_file(m.state_dict(), path): the same bytes. 0 or -1. */
+int ct_module_save(const ct_module *m, const char *path);
+/* m.load_state_dict(safetensors.torch.load_file(path), strict). 0 or -1. */
+int ct_module_load(ct_module *m, const char *path, bool strict);
+
+/* ---- printing ------------------------------------------------------------------------------- */
+/* repr(m), exactly as PyTorch prints it; malloc'd (free()), NULL on OOM. */
+char *ct_module_repr(const ct_module *m);
+/* print(m) to stdout. */
+void ct_module_print(const ct_module *m);
+
+/* ---- hooks -------------------------------------------------------------------------------------
+ * Each registration returns a handle; ct_hook_remove(&h) removes the hook (RemovableHandle). */
+typedef struct ct_hook_handle {
+  ct_module *module;
+  int64_t id;
+} ct_hook_handle;
+/* register_forward_pre_hook: may change the inputs in place; 0 or -1 (fails the call). */
+typedef int (*ct_forward_pre_hook)(ct_module *m, ct_values *inputs, void *user);
+/* register_forward_hook: sees the inputs, may change the outputs in place; 0 or -1. */
+typedef int (*ct_forward_hook)(ct_module *m, const ct_values *inputs, ct_values *outputs,
+                               void *user);
+/* register_full_backward_hook: grad_input[i] for each tensor input (NULL: None),
+ * grad_output[j] for each tensor output. May write replacements into new_grad_input (NULL
+ * entries keep grad_input). 0 or -1. */
+typedef int (*ct_backward_hook)(ct_module *m, ct_tensor *const *grad_input, int n_in,
+                                ct_tensor *const *grad_output, int n_out,
+                                ct_tensor **new_grad_input, void *user);
+ct_hook_handle ct_module_register_forward_pre_hook(ct_module *m, ct_forward_pre_hook fn, void *user);
+ct_hook_handle ct_module_register_forward_hook(ct_module *m, ct_forward_hook fn, void *user);
+ct_hook_handle ct_module_register_full_backward_hook(ct_module *m, ct_backward_hook fn, void *user);
+/* handle.remove(): removes the hook (again is harmless). */
+void ct_hook_remove(ct_hook_handle *h);
+
+/* ---- registry --------------------------------------------------------------------------------- */
+/* Build a module from its PyTorch class name and constructor arguments (positional values,
+ * then keyword values with .key set; strings for enums, "torch.float64" for dtype):
+ * ct_nn_create("Linear", &CT_VALUES(ct_v_int(4), ct_v_int(3), ct_v_kw("bias", ct_v_bool(false)))).
+ * NULL + "Linear: unexpected keyword argument 'biass'"-style errors naming layer and key. */
+ct_module *ct_nn_create(const char *name, const ct_values *args);
+/* The kind registered under a PyTorch class name, or NULL. */
+const ct_module_kind *ct_nn_find_kind(const char *name);
+/* Add a user kind (with a build function) to the registry; 0 or -1 (name taken). */
+int ct_nn_register_kind(const ct_module_kind *kind);
+/* A model from JSON text (docs/nn-json-models.md): {"type": "Sequential", "modules": [
+ * {"type": "Linear", "args": [16, 64]}, {"type": "ReLU"}]}. NULL + error naming the layer. */
+ct_module *ct_nn_from_json(const char *json);
+/* The same from a file. */
+ct_module *ct_nn_load_json(const char *path);
+
+/* ---- containers --------------------------------------------------------------------------------- */
+/* nn.Sequential(*modules): takes over the references; children named "0", "1", ... */
+ct_module *ct_nn_sequential_n(ct_module *const *modules, int n);
+#define ct_nn_sequential(...) \
+  ct_nn_sequential_n((ct_module *const[]){NULL, __VA_ARGS__} + 1, CT__NMODS(__VA_ARGS__))
+#define CT__NMODS(...) ((int)(sizeof((ct_module *const[]){NULL, __VA_ARGS__}) / sizeof(ct_module *)) - 1)
+/* nn.ModuleList(modules) */
+ct_module *ct_nn_module_list_n(ct_module *const *modules, int n);
+#define ct_nn_module_list(...) \
+  ct_nn_module_list_n((ct_module *const[]){NULL, __VA_ARGS__} + 1, CT__NMODS(__VA_ARGS__))
+/* nn.ModuleDict() (fill it with ct_module_dict_set). */
+ct_module *ct_nn_module_dict(void);
+/* nn.ParameterList(tensors): each becomes a parameter, named "0", "1", ... */
+ct_module *ct_nn_parameter_list_n(ct_tensor *const *params, int n);
+#define ct_nn_parameter_list(...) \
+  ct_nn_parameter_list_n((ct_tensor *const[]){NULL, __VA_ARGS__} + 1, \
+                         (int)(sizeof((ct_tensor *const[]){NULL, __VA_ARGS__}) / sizeof(ct_tensor *)) - 1)
+/* nn.ParameterDict() (fill it with ct_parameter_dict_set). */
+ct_module *ct_nn_parameter_dict(void);
+/* len(container): children of Sequential / ModuleList / ModuleDict, parameters of
+ * ParameterList / ParameterDict. -1 + error for other modules. */
+int64_t ct_module_len(const ct_module *m);
+/* Sequential.append / ModuleList.append(module): takes over the reference; returns m. */
+ct_module *ct_module_append(ct_module *m, ct_module *child);
+/* Sequential.insert / ModuleList.insert(index, module); returns m. */
+ct_module *ct_module_insert(ct_module *m, int64_t index, ct_module *child);
+/* container[index] (negative from the end): borrowed; NULL + "index 5 is out of range". */
+ct_module *ct_module_at(const ct_module *m, int64_t index);
+/* Sequential[start:stop:step] (CT_NONE for an omitted bound): a new Sequential sharing the
+ * modules, keeping their names as PyTorch does. */
+ct_module *ct_sequential_slice(const ct_module *m, int64_t start, int64_t stop, int64_t step);
+/* ModuleDict[key] = module (takes the reference) / ModuleDict[key] (borrowed). */
+ct_module *ct_module_dict_set(ct_module *m, const char *key, ct_module *child);
+ct_module *ct_module_dict_get(const ct_module *m, const char *key);
+/* ParameterList.append(t) / ParameterList[i] (negative from the end). */
+ct_tensor *ct_parameter_list_append(ct_module *m, ct_tensor *t);
+ct_tensor *ct_parameter_list_at(const ct_module *m, int64_t index);
+/* ParameterDict[key] = t / ParameterDict[key]. */
+ct_tensor *ct_parameter_dict_set(ct_module *m, const char *key, ct_tensor *t);
+ct_tensor *ct_parameter_dict_get(const ct_module *m, const char *key);
+
+/* ---- layers ---------------------------------------------------------------------------------------
+ * Constructors take PyTorch's positional arguments and keyword options with its defaults;
+ * parameters get PyTorch's default initialisation, draw for draw from the default generator. */
+typedef struct ct_nn_linear_opts {
+  bool bias;      /* true */
+  ct_dtype dtype; /* CT_DTYPE_UNSET: the default dtype */
+} ct_nn_linear_opts;
+/* nn.Linear(in_features, out_features, bias=True, dtype=None) */
+ct_module *ct_nn_linear_ex(int64_t in_features, int64_t out_features, ct_nn_linear_opts o);
+#define ct_nn_linear(in, out, ...) \
+  ct_nn_linear_ex(in, out, CT_OPTS(ct_nn_linear_opts, .bias = true, .dtype = CT_DTYPE_UNSET, __VA_ARGS__))
+/* nn.Bilinear(in1_features, in2_features, out_features, bias=True, dtype=None) */
+ct_module *ct_nn_bilinear_ex(int64_t in1_features, int64_t in2_features, int64_t out_features,
+                             ct_nn_linear_opts o);
+#define ct_nn_bilinear(in1, in2, out, ...)                                  \
+  ct_nn_bilinear_ex(in1, in2, out,                                         \
+                    CT_OPTS(ct_nn_linear_opts, .bias = true, .dtype = CT_DTYPE_UNSET, __VA_ARGS__))
+/* nn.Identity() */
+ct_module *ct_nn_identity(void);
+/* nn.Flatten(start_dim=1, end_dim=-1) */
+ct_module *ct_nn_flatten(int64_t start_dim, int64_t end_dim);
+/* nn.Unflatten(dim, unflattened_size) */
+ct_module *ct_nn_unflatten(int64_t dim, int n, const int64_t *sizes);
+/* nn.ReLU(inplace=False) */
+ct_module *ct_nn_relu(bool inplace);
+/* nn.Sigmoid() */
+ct_module *ct_nn_sigmoid(void);
+/* nn.Tanh() */
+ct_module *ct_nn_tanh(void);
+/* nn.GELU(approximate='none') */
+ct_module *ct_nn_gelu(ct_gelu_approx approximate);
+/* nn.SiLU(inplace=False) */
+ct_module *ct_nn_silu(bool inplace);
+/* nn.Softmax(dim=None) (CT_NONE: PyTorch's legacy choice, 0 for 0-, 1- and 3-D input, else 1) */
+ct_module *ct_nn_softmax(int64_t dim);
+/* nn.LogSoftmax(dim=None) */
+ct_module *ct_nn_log_softmax(int64_t dim);
+
+#pragma GCC visibility pop
+#ifdef __cplusplus
+}
+#endif
+#endif
