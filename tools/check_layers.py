@@ -5,6 +5,7 @@
   autograd  src/autograd/  nodes, engine, custom functions: built on tensor
   ops       src/ops/       op families: record on the tape through autograd
   io        src/io/        files and printing: may use everything below
+  nn        src/nn/        modules: the public API, plus the error kit and string buffer
 
 Two checks:
 1. includes: a file in a layer includes only its own layer's and lower layers' internal
@@ -27,7 +28,12 @@ ORDER = ["tensor", "autograd", "ops", "io", "nn", "optim", "data"]
 ALLOWED_HEADERS = {
     "tensor": {"tensor/"},
     "autograd": {"tensor/", "autograd/"},
+    "nn": {"nn/", "tensor/error.h", "tensor/strbuf.h"},
 }
+# nn works through the public API (DESIGN.md): of the internal ct__ functions it may call only
+# these (tensor/error.h and tensor/strbuf.h).
+NN_INTERNALS = {"ct__err", "ct__errs", "ct__has_error", "ct__shape_str", "ct__shape_slot",
+                "ct__sb_putn", "ct__sb_puts", "ct__sb_spaces", "ct__sb_u64", "ct__sb_printf"}
 # tensor -> autograd: the node references a tensor owns (tensor_impl.h says why).
 SANCTIONED = {("tensor", "autograd"): {"ct__tensor_drop_nodes", "ct__node_decref",
                                        "ct__node_thread_exit", "ct__node_cache_drain"}}
@@ -77,6 +83,10 @@ def check_symbols(objects, errors):
         for line in nm(["-u", o]).splitlines():
             sym = line.split()[-1]
             owner = defined.get(sym)
+            if layer == "nn" and sym.startswith("ct__") and owner != "nn" and sym not in NN_INTERNALS:
+                errors.append(f"{os.path.basename(os.path.dirname(o))}/{os.path.basename(o)} "
+                              f"(nn) calls the internal {sym}: nn uses the public API")
+                continue
             if owner is None or owner == layer or ORDER.index(owner) < ORDER.index(layer):
                 continue
             if sym in SANCTIONED.get((layer, owner), set()):

@@ -236,15 +236,15 @@ static const char *legacy_type(ct_dtype dt) {
 /* "  (k): Parameter containing: [torch.float32 of size 3x4]" lines; ParameterList names
  * the dtype, ParameterDict the legacy type name (as 1.13 does). */
 static void params_repr(const ct_module *m, char *buf, size_t n) {
-  nn_str b = {0};
+  ct__strbuf b = {0};
   const nn_list *l = &m->impl->params;
   bool dict = m->kind == &ct__nn_kind_parameter_dict;
   for (int i = 0; i < l->n; i++) {
     const ct_tensor *t = l->e[i].t;
-    nn_printf(&b, "%s  (%s): Parameter containing: [%s of size ", i ? "\n" : "", l->e[i].name,
+    ct__sb_printf(&b, "%s  (%s): Parameter containing: [%s of size ", i ? "\n" : "", l->e[i].name,
               dict ? legacy_type(ct_dtype_of(t)) : ct_dtype_name(ct_dtype_of(t)));
-    for (int d = 0; d < ct_dim(t); d++) nn_printf(&b, "%s%lld", d ? "x" : "", (long long)ct_shape(t)[d]);
-    nn_puts(&b, "]");
+    for (int d = 0; d < ct_dim(t); d++) ct__sb_printf(&b, "%s%lld", d ? "x" : "", (long long)ct_shape(t)[d]);
+    ct__sb_puts(&b, "]");
   }
   snprintf(buf, n, "%s", b.s ? b.s : "");
   free(b.s);

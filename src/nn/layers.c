@@ -210,10 +210,10 @@ static ct_tensor *unflatten_forward(ct_module *m, ct_tensor *x) {
 }
 static void unflatten_repr(const ct_module *m, char *buf, size_t n) {
   const dims_mod *d = (const dims_mod *)m;
-  nn_str b = {0};
-  nn_printf(&b, "dim=%lld, unflattened_size=(", (long long)d->a);
-  for (int i = 0; i < d->n; i++) nn_printf(&b, "%s%lld", i ? ", " : "", (long long)d->sizes[i]);
-  nn_puts(&b, d->n == 1 ? ",)" : ")");
+  ct__strbuf b = {0};
+  ct__sb_printf(&b, "dim=%lld, unflattened_size=(", (long long)d->a);
+  for (int i = 0; i < d->n; i++) ct__sb_printf(&b, "%s%lld", i ? ", " : "", (long long)d->sizes[i]);
+  ct__sb_puts(&b, d->n == 1 ? ",)" : ")");
   snprintf(buf, n, "%s", b.s ? b.s : "");
   free(b.s);
 }

@@ -1,6 +1,6 @@
 /* Shared by src/nn/: the module's private record and small helpers. nn code uses the public
- * API and the error kit only (never src/internal.h's tensor struct), so these few kit
- * functions are declared here instead of including it. */
+ * API plus the error kit and the string buffer only, never src/internal.h's tensor struct
+ * (the ctest layers holds that line). */
 #ifndef CT_NN_INTERNAL_H
 #define CT_NN_INTERNAL_H
 
@@ -10,10 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The error kit (src/tensor/error.c): record a message unless one is recorded; NULL / -1. */
-void *ct__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int ct__errs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-bool ct__has_error(void);
+#include "../tensor/error.h"  /* ct__err: PyTorch-worded messages */
+#include "../tensor/strbuf.h" /* ct__strbuf: printing */
 
 /* One registered tensor (parameter or buffer) or child, in registration order. */
 typedef struct nn_entry {
@@ -66,16 +64,8 @@ void nn_bw_release_all(ct_module *m);
 /* A kind from the built-in table (registry.c), by name; NULL if none. */
 const ct_module_kind *nn_builtin_kind(const char *name);
 
-/* Growable string for printing. */
-typedef struct nn_str {
-  char *s;
-  size_t len, cap;
-  bool oom;
-} nn_str;
-void nn_puts(nn_str *b, const char *s);
-void nn_printf(nn_str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "torch.Size([3, 3])" style list: "[3, 3]" of t's shape. */
-void nn_shape(nn_str *b, const ct_tensor *t);
+void nn_shape(ct__strbuf *b, const ct_tensor *t);
 
 /* Argument reader for registry builders: reads positional pos or keyword key, marks it
  * used; nn_args_done reports anything left unread (unexpected keyword, too many

@@ -62,7 +62,7 @@ static void sl_free(str_list *l) {
 typedef struct load_state {
   const ct_tensor_map *sd;
   str_list missing, unexpected;
-  nn_str errors;             /* "\n\tsize mismatch for ..." in traversal order */
+  ct__strbuf errors;             /* "\n\tsize mismatch for ..." in traversal order */
   int ncopy, capcopy;
   ct_tensor **dst, **src;    /* the copies to make once everything checks */
 } load_state;
@@ -118,11 +118,11 @@ static int load_walk(const ct_module *m, const char *prefix, load_state *ls) {
       if (ct_dim(param) == 0 && ct_dim(in) == 1) in = ct_select(in, 0, 0); /* legacy 1-elem */
       if (!in) return -1;
       if (!same_shape(param, in)) {
-        nn_printf(&ls->errors, "\n\tsize mismatch for %s: copying a param with shape torch.Size(", key);
+        ct__sb_printf(&ls->errors, "\n\tsize mismatch for %s: copying a param with shape torch.Size(", key);
         nn_shape(&ls->errors, in);
-        nn_puts(&ls->errors, ") from checkpoint, the shape in current model is torch.Size(");
+        ct__sb_puts(&ls->errors, ") from checkpoint, the shape in current model is torch.Size(");
         nn_shape(&ls->errors, param);
-        nn_puts(&ls->errors, ").");
+        ct__sb_puts(&ls->errors, ").");
         continue;
       }
       if (add_copy(ls, param, in) != 0) return -1;
@@ -142,10 +142,10 @@ static int load_walk(const ct_module *m, const char *prefix, load_state *ls) {
   return 0;
 }
 
-static void key_list(nn_str *b, const char *what, const str_list *l) {
-  nn_printf(b, "\n\t%s key(s) in state_dict: ", what);
-  for (int i = 0; i < l->n; i++) nn_printf(b, "%s\"%s\"", i ? ", " : "", l->s[i]);
-  nn_puts(b, ". ");
+static void key_list(ct__strbuf *b, const char *what, const str_list *l) {
+  ct__sb_printf(b, "\n\t%s key(s) in state_dict: ", what);
+  for (int i = 0; i < l->n; i++) ct__sb_printf(b, "%s\"%s\"", i ? ", " : "", l->s[i]);
+  ct__sb_puts(b, ". ");
 }
 
 void ct_incompatible_keys_free(ct_incompatible_keys *k) {
@@ -165,10 +165,10 @@ int ct_module_load_state_dict(ct_module *m, const ct_tensor_map *sd, bool strict
   ct_scope_begin();
   int rc = load_walk(m, "", &ls);
   if (rc == 0) {
-    nn_str msg = {0};
+    ct__strbuf msg = {0};
     if (strict && ls.missing.n) key_list(&msg, "Missing", &ls.missing);
     if (strict && ls.unexpected.n) key_list(&msg, "Unexpected", &ls.unexpected);
-    if (ls.errors.len) nn_puts(&msg, ls.errors.s);
+    if (ls.errors.len) ct__sb_puts(&msg, ls.errors.s);
     if (msg.oom || ls.errors.oom) {
       rc = ct__errs("CPU: out of memory");
     } else if (msg.len) {

@@ -3,6 +3,8 @@
  * once at the end instead of after every piece. */
 #include "strbuf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,4 +43,27 @@ void ct__sb_spaces(ct__strbuf *b, int n) {
 void ct__sb_u64(ct__strbuf *b, uint64_t v) {
   char tmp[24];
   ct__sb_putn(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v));
+}
+
+void ct__sb_printf(ct__strbuf *b, const char *fmt, ...) {
+  char small[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n < sizeof small) {
+    ct__sb_putn(b, small, (size_t)n);
+    return;
+  }
+  char *big = malloc((size_t)n + 1); /* rare: a long formatted piece */
+  if (!big) {
+    b->oom = true;
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(big, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  ct__sb_putn(b, big, (size_t)n);
+  free(big);
 }

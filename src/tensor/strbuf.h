@@ -18,5 +18,6 @@ void ct__sb_putn(ct__strbuf *b, const char *s, size_t n);
 void ct__sb_puts(ct__strbuf *b, const char *s);
 void ct__sb_spaces(ct__strbuf *b, int n); /* n spaces; nothing for n <= 0 */
 void ct__sb_u64(ct__strbuf *b, uint64_t v); /* decimal */
+void ct__sb_printf(ct__strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
