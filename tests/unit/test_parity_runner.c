@@ -13,6 +13,7 @@
 
 /* The runner's pieces (everything but main.c), compiled into this test. */
 #include "../../tools/parity/args.c"
+#include "../../tools/parity/dispatch_activation.c"
 #include "../../tools/parity/dispatch_create.c"
 #include "../../tools/parity/dispatch_index.c"
 #include "../../tools/parity/dispatch_pointwise.c"

@@ -45,6 +45,7 @@ extern const parity_handler parity_handlers_pointwise[];
 extern const parity_handler parity_handlers_reduce[];
 extern const parity_handler parity_handlers_index[];
 extern const parity_handler parity_handlers_create[];
+extern const parity_handler parity_handlers_activation[];
 const parity_handler *parity_find(const char *name);
 
 /* ---- argument access (args.c) --------------------------------------------------------
