@@ -16,6 +16,7 @@
 #include "../../tools/parity/dispatch_activation.c"
 #include "../../tools/parity/dispatch_create.c"
 #include "../../tools/parity/dispatch_index.c"
+#include "../../tools/parity/dispatch_nn_init.c"
 #include "../../tools/parity/dispatch_pointwise.c"
 #include "../../tools/parity/dispatch_reduce.c"
 #include "../../tools/parity/dispatch_view.c"

@@ -46,6 +46,7 @@ extern const parity_handler parity_handlers_reduce[];
 extern const parity_handler parity_handlers_index[];
 extern const parity_handler parity_handlers_create[];
 extern const parity_handler parity_handlers_activation[];
+extern const parity_handler parity_handlers_nn_init[];
 const parity_handler *parity_find(const char *name);
 
 /* ---- argument access (args.c) --------------------------------------------------------

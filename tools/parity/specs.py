@@ -464,3 +464,20 @@ for name, args in (("hardtanh_", [-2.0, 3.5]), ("leaky_relu_", [0.2]), ("elu_", 
                    ("celu_", [2.5]), ("selu_", []), ("rrelu_", [0.1, 0.6]),
                    ("threshold_", [0.5, -7.0])):
     fn("basic", "F." + name, [T(3, 4, **ACT_W)] + args)
+
+# ---- torch.nn.init (include/ctorch/nn_init.h): the deterministic ones; the random ones are
+# compared draw for draw in tests/unit/test_nn_init.c ------------------------------------------
+for nl, p in (("linear", None), ("conv2d", None), ("conv_transpose3d", None), ("sigmoid", None),
+              ("tanh", None), ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.2),
+              ("selu", None)):
+    fn(nl + ("_p" if p is not None else ""), "torch.nn.init.calculate_gain", [nl, p], dts=None)
+fn("2d", "torch.nn.init._calculate_fan_in_and_fan_out", [T(3, 5)], dts=None, grad=False)
+fn("conv", "torch.nn.init._calculate_fan_in_and_fan_out", [T(4, 3, 2, 2)], dts=None, grad=False)
+fn("basic", "torch.nn.init.constant_", [T(2, 3), 0.25])
+fn("basic", "torch.nn.init.ones_", [T(2, 3)])
+fn("basic", "torch.nn.init.zeros_", [T(2, 3)])
+fn("square", "torch.nn.init.eye_", [T(3, 3)])
+fn("rect", "torch.nn.init.eye_", [T(2, 4)])
+fn("3d", "torch.nn.init.dirac_", [T(4, 2, 3)])
+fn("groups", "torch.nn.init.dirac_", [T(4, 3, 3, 2), 2])
+fn("5d", "torch.nn.init.dirac_", [T(2, 2, 3, 1, 2)], {"groups": 1})
