@@ -146,6 +146,61 @@ ct_tensor *ct_tanhshrink(const ct_tensor *t);
 /* F.softmin(t, dim): softmax(-t, dim). nn.Softmax2d is ct_softmax(t, -3). */
 ct_tensor *ct_softmin(const ct_tensor *t, int64_t dim);
 
+/* ---- shuffle and distance ---- */
+/* F.pixel_shuffle(t, upscale_factor): (*, C r^2, H, W) -> (*, C, H r, W r). */
+ct_tensor *ct_pixel_shuffle(const ct_tensor *t, int64_t upscale_factor);
+/* F.pixel_unshuffle(t, downscale_factor): (*, C, H r, W r) -> (*, C r^2, H, W). */
+ct_tensor *ct_pixel_unshuffle(const ct_tensor *t, int64_t downscale_factor);
+/* F.channel_shuffle(t, groups) / nn.ChannelShuffle: (N, C, *) with channels regrouped. */
+ct_tensor *ct_channel_shuffle(const ct_tensor *t, int64_t groups);
+/* F.pairwise_distance(x1, x2, p=2., eps=1e-6, keepdim=False): |x1 - x2 + eps|_p on the last dim. */
+typedef struct ct_pairwise_distance_opts {
+  double p, eps;
+  bool keepdim;
+} ct_pairwise_distance_opts;
+#define CT_PAIRWISE_DISTANCE_OPTS(...) \
+  CT_OPTS(ct_pairwise_distance_opts, .p = 2, .eps = 1e-6, __VA_ARGS__)
+ct_tensor *ct_pairwise_distance_ex(const ct_tensor *x1, const ct_tensor *x2,
+                                   ct_pairwise_distance_opts o);
+#define ct_pairwise_distance(x1, x2, ...) \
+  ct_pairwise_distance_ex(x1, x2, CT_PAIRWISE_DISTANCE_OPTS(__VA_ARGS__))
+/* F.cosine_similarity(x1, x2, dim=1, eps=1e-8). */
+typedef struct ct_cosine_similarity_opts {
+  int64_t dim;
+  double eps;
+} ct_cosine_similarity_opts;
+#define CT_COSINE_SIMILARITY_OPTS(...) \
+  CT_OPTS(ct_cosine_similarity_opts, .dim = 1, .eps = 1e-8, __VA_ARGS__)
+ct_tensor *ct_cosine_similarity_ex(const ct_tensor *x1, const ct_tensor *x2,
+                                   ct_cosine_similarity_opts o);
+#define ct_cosine_similarity(x1, x2, ...) \
+  ct_cosine_similarity_ex(x1, x2, CT_COSINE_SIMILARITY_OPTS(__VA_ARGS__))
+/* F.pdist(t, p=2): the p-norm distance of every row pair i < j of a 2-dim t. */
+ct_tensor *ct_pdist(const ct_tensor *t, double p);
+/* F.normalize(t, p=2., dim=1, eps=1e-12): t / max(|t|_p along dim, eps). */
+typedef struct ct_normalize_opts {
+  double p;
+  int64_t dim;
+  double eps;
+} ct_normalize_opts;
+#define CT_NORMALIZE_OPTS(...) \
+  CT_OPTS(ct_normalize_opts, .p = 2, .dim = 1, .eps = 1e-12, __VA_ARGS__)
+ct_tensor *ct_normalize_ex(const ct_tensor *t, ct_normalize_opts o);
+#define ct_normalize(t, ...) ct_normalize_ex(t, CT_NORMALIZE_OPTS(__VA_ARGS__))
+/* F.gumbel_softmax(logits, tau=1, hard=False, dim=-1): PyTorch's exponential draws for the
+ * same seed; generator NULL: the default generator. */
+typedef struct ct_gumbel_softmax_opts {
+  double tau;
+  bool hard;
+  int64_t dim;
+  ct_generator *generator;
+} ct_gumbel_softmax_opts;
+#define CT_GUMBEL_SOFTMAX_OPTS(...) \
+  CT_OPTS(ct_gumbel_softmax_opts, .tau = 1, .dim = -1, __VA_ARGS__)
+ct_tensor *ct_gumbel_softmax_ex(const ct_tensor *logits, ct_gumbel_softmax_opts o);
+#define ct_gumbel_softmax(logits, ...) \
+  ct_gumbel_softmax_ex(logits, CT_GUMBEL_SOFTMAX_OPTS(__VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

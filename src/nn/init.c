@@ -118,7 +118,7 @@ ct_tensor *ct_nn_init_dirac_(ct_tensor *t, int64_t groups) {
   return r;
 }
 
-/* ---- fan-scaled draws ---------------------------------------------------------------------------- */
+/* ---- fan-scaled draws ------------------------------------------------------------------------ */
 ct_tensor *ct_nn_init_xavier_uniform_(ct_tensor *t, double gain) {
   int64_t fi, fo;
   if (ct_nn_init_calculate_fan_in_and_fan_out(t, &fi, &fo)) return NULL;
@@ -174,7 +174,7 @@ ct_tensor *ct_nn_init_kaiming_normal__ex(ct_tensor *t, ct_kaiming_opts o) {
 /* PyTorch's calc_erfinv (ATen/native/Math.h): a rational first guess refined by two Newton
  * steps, in the tensor's own precision; its AVX2 build fuses the Horner steps into FMAs, so
  * they are fused here too (bit for bit with torch 1.13 in float32 and float64) */
-#define ERFINV(T, SQRT, LOG, ERF, EXP, COPYSIGN, FMA)                                                \
+#define ERFINV(T, SQRT, LOG, ERF, EXP, COPYSIGN, FMA)                                              \
   static T erfinv_##T(T y) {                                                                    \
     const T a[4] = {(T)0.886226899, (T)-1.645349621, (T)0.914624893, (T)-0.140543331};          \
     const T b[4] = {(T)-2.118377725, (T)1.442710462, (T)-0.329097515, (T)0.012229801};          \
@@ -241,7 +241,7 @@ ct_tensor *ct_nn_init_trunc_normal__ex(ct_tensor *t, ct_trunc_normal_opts o) {
   return r;
 }
 
-/* ---- orthogonal_ ------------------------------------------------------------------------------ */
+/* ---- orthogonal_ ----------------------------------------------------------------------------- */
 /* a (m, n), m >= n, row-major -> its QR's Q with a positive diagonal in R, in place: modified
  * Gram-Schmidt run twice per column (that Q is unique, so it is the Q of PyTorch's Householder
  * QR after its sign fix q *= sign(diag(r))). */
@@ -283,7 +283,7 @@ ct_tensor *ct_nn_init_orthogonal_(ct_tensor *t, double gain) {
   return r;
 }
 
-/* ---- sparse_ ------------------------------------------------------------------------------------ */
+/* ---- sparse_ --------------------------------------------------------------------------------- */
 ct_tensor *ct_nn_init_sparse_(ct_tensor *t, double sparsity, double std) {
   if (!t) return NULL;
   if (ct_dim(t) != 2) return ct__err("Only tensors with 2 dimensions are supported");

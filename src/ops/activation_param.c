@@ -220,3 +220,37 @@ ct_tensor *ct_glu(const ct_tensor *t, int64_t dim) {
   }
   return ct__op_end(out);
 }
+
+/* ---- gumbel_softmax -------------------------------------------------------------------------- */
+/* empty_like(t).exponential_(): one 53-bit uniform u per element, in order, and -log(1 - u) in
+ * double cast to t's dtype, as PyTorch 1.13's CPU exponential kernel draws them */
+static ct_tensor *exponential_like(const ct_tensor *t, ct_generator *gen) {
+  ct_tensor *e = ct__empty(t->dtype, t->ndim, t->shape);
+  if (!e) return NULL;
+  int64_t n = ct_numel(e);
+  for (int64_t i = 0; i < n; i++) {
+    double u = (double)(ct__gen_u64(gen) & ((1ull << 53) - 1)) * (1.0 / (1ull << 53));
+    double v = -1.0 * log(1.0 - u);
+    if (t->dtype == CT_FLOAT32) CT_PTR(e, float)[i] = (float)v;
+    else CT_PTR(e, double)[i] = v;
+  }
+  return e;
+}
+
+/* y = softmax((logits - log(E)) / tau, dim), E ~ Exp(1); hard: one_hot(argmax y) - y.detach()
+ * + y, the straight-through estimator, as torch.nn.functional.gumbel_softmax writes it */
+ct_tensor *ct_gumbel_softmax_ex(const ct_tensor *logits, ct_gumbel_softmax_opts o) {
+  if (!logits) return NULL;
+  if (!ct_dtype_is_floating(logits->dtype))
+    return ct__err("\"exponential_cpu\" not implemented for '%s'", ct__dtype_short(logits->dtype));
+  if (logits->ndim && ct__wrap_dim(o.dim, logits->ndim) < 0) return NULL;
+  ct_generator *gen = o.generator ? o.generator : ct__default_generator();
+  CT_OP_BEGIN();
+  ct_tensor *e = exponential_like(logits, gen);
+  ct_tensor *gumbels = e ? ct_div_scalar(ct_add(logits, ct_neg(ct_log(e))), o.tau) : NULL;
+  ct_tensor *y = ct_softmax(gumbels, o.dim);
+  if (!o.hard || !y) return ct__op_end(y);
+  ct_tensor *index = ct_max_dim(y, o.dim, true).indices;
+  ct_tensor *y_hard = index ? ct_scatter_value(ct_zeros_like(logits), o.dim, index, 1.0) : NULL;
+  return ct__op_end(ct_add(ct_sub(y_hard, ct_detach(y)), y));
+}

@@ -15,6 +15,7 @@
 #include "../../tools/parity/args.c"
 #include "../../tools/parity/dispatch_activation.c"
 #include "../../tools/parity/dispatch_create.c"
+#include "../../tools/parity/dispatch_distance.c"
 #include "../../tools/parity/dispatch_index.c"
 #include "../../tools/parity/dispatch_nn_init.c"
 #include "../../tools/parity/dispatch_pointwise.c"

@@ -47,6 +47,7 @@ extern const parity_handler parity_handlers_index[];
 extern const parity_handler parity_handlers_create[];
 extern const parity_handler parity_handlers_activation[];
 extern const parity_handler parity_handlers_nn_init[];
+extern const parity_handler parity_handlers_distance[];
 const parity_handler *parity_find(const char *name);
 
 /* ---- argument access (args.c) --------------------------------------------------------
