@@ -78,10 +78,12 @@ ct_tensor *ct_pixel_shuffle(const ct_tensor *t, int64_t upscale_factor) {
   if (r <= 0)
     return ct__err("pixel_shuffle expects a positive upscale_factor, but got %lld", (long long)r);
   int64_t c = t->shape[t->ndim - 3], r2, hr, wr;
-  if (__builtin_mul_overflow(r, r, &r2) || c % r2)
+  /* r^2 beyond int64 wraps as PyTorch's int64 product does (no channel count divides it) */
+  bool big = __builtin_mul_overflow(r, r, &r2);
+  if (big || c % r2)
     return ct__err("pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
                    "square of upscale_factor, but input.size(-3)=%lld is not divisible by %lld",
-                   (long long)c, r2 > 0 ? (long long)r2 : (long long)r * r);
+                   (long long)c, (long long)r2);
   if (__builtin_mul_overflow(t->shape[t->ndim - 2], r, &hr) ||
       __builtin_mul_overflow(t->shape[t->ndim - 1], r, &wr))
     return ct__err("pixel_shuffle: upscale_factor %lld makes the output size overflow",
