@@ -14,6 +14,7 @@
 #include "ctorch/tensor_ops.h"
 #include "ctorch/linalg.h"
 #include "ctorch/functional.h"
+#include "ctorch/nn_init.h"
 #include "ctorch/autograd.h"
 #include "ctorch/io.h"
 #include "ctorch/nn.h"

@@ -262,6 +262,7 @@ AREAS = {
     "include/ctorch/tensor_ops.h": ALL,
     "include/ctorch/linalg.h": ALL,
     "include/ctorch/functional.h": ALL,
+    "include/ctorch/nn_init.h": ALL,
     "include/ctorch/autograd.h": ALL,
     "include/ctorch/io.h": ALL,
     # the Module system: modules are checked against PyTorch by the module parity cases

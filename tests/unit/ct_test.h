@@ -73,6 +73,20 @@ static inline void ct_test_expect_vals(const ct_tensor *t, const double *want, i
   (const double[]){__VA_ARGS__}, (int64_t)(sizeof((const double[]){__VA_ARGS__}) / sizeof(double))
 #define expect_exact(t, ...) ct_test_expect_vals(t, CT_DOUBLES(__VA_ARGS__), 0, 0, #t, __LINE__)
 
+/* same shape, dtype and values (NaN == NaN); both NULL counts as the same (an error) */
+static inline bool ct_test_same(const ct_tensor *a, const ct_tensor *b) {
+  if (!a || !b) return !a && !b;
+  if (ct_dtype_of(a) != ct_dtype_of(b) || ct_dim(a) != ct_dim(b)) return false;
+  for (int i = 0; i < ct_dim(a); i++)
+    if (ct_shape(a)[i] != ct_shape(b)[i]) return false;
+  int64_t n = ct_numel(a);
+  static double x[CT_TEST_MAX_VALUES], y[CT_TEST_MAX_VALUES];
+  if (n > CT_TEST_MAX_VALUES || ct_to_doubles(a, x, n) != n || ct_to_doubles(b, y, n) != n) return false;
+  for (int64_t i = 0; i < n; i++)
+    if (!(x[i] == y[i] || (isnan(x[i]) && isnan(y[i])))) return false;
+  return true;
+}
+
 /* The same check with cmocka's assert_float_equal per element (a float comparison with tol). */
 static inline void ct_test_expect_floats(const ct_tensor *t, const double *want, int64_t n, double tol) {
   static double got[CT_TEST_MAX_VALUES];

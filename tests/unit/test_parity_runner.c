@@ -14,9 +14,12 @@
 /* The runner's pieces (everything but main.c), compiled into this test. */
 #include "../../tools/parity/args.c"
 #include "../../tools/parity/dispatch_conv.c"
+#include "../../tools/parity/dispatch_activation.c"
 #include "../../tools/parity/dispatch_create.c"
+#include "../../tools/parity/dispatch_distance.c"
 #include "../../tools/parity/dispatch_index.c"
 #include "../../tools/parity/dispatch_linear.c"
+#include "../../tools/parity/dispatch_nn_init.c"
 #include "../../tools/parity/dispatch_pointwise.c"
 #include "../../tools/parity/dispatch_pool.c"
 #include "../../tools/parity/dispatch_reduce.c"

@@ -36,7 +36,7 @@ int parity_h_binary(pcall *c) {
   return p_out(c, num ? b->scalar(x, v) : b->fn(x, y));
 }
 
-/* F.relu(input, inplace=False) / F.silu(input, inplace=False) */
+/* F.relu(input, inplace=False) */
 static int h_unary_inplace_kw(pcall *c) {
   p_expect_bool(c, 1, "inplace", false);
   return parity_h_unary(c);
@@ -240,7 +240,6 @@ const parity_handler parity_handlers_pointwise[] = {
     {"torch.round", h_round, &(const p_unary){ct_round}},
     {"Tensor.round", h_round, &(const p_unary){ct_round}},
     {"F.relu", h_unary_inplace_kw, &(const p_unary){ct_relu}},
-    {"F.silu", h_unary_inplace_kw, &(const p_unary){ct_silu}},
     {"F.gelu", h_gelu, NULL},
     I1("neg_", ct_neg_), I1("abs_", ct_abs_), I1("exp_", ct_exp_), I1("log_", ct_log_),
     I1("sqrt_", ct_sqrt_), I1("sin_", ct_sin_), I1("cos_", ct_cos_), I1("tanh_", ct_tanh_),
