@@ -34,20 +34,6 @@ static void want_(int line, const ct_tensor *t, ct_dtype dt, int nd, const int64
 }
 #define want(t, dt, ...) want_(__LINE__, t, dt, __VA_ARGS__)
 
-/* same shape, dtype, values (NaN == NaN); both NULL counts as the same (an error) */
-static bool same_result(const ct_tensor *a, const ct_tensor *b) {
-  if (!a || !b) return !a && !b;
-  if (ct_dtype_of(a) != ct_dtype_of(b) || ct_dim(a) != ct_dim(b)) return false;
-  for (int i = 0; i < ct_dim(a); i++)
-    if (ct_shape(a)[i] != ct_shape(b)[i]) return false;
-  int64_t n = ct_numel(a);
-  static double x[4096], y[4096];
-  if (n > 4096 || ct_to_doubles(a, x, 4096) != n || ct_to_doubles(b, y, 4096) != n) return false;
-  for (int64_t i = 0; i < n; i++)
-    if (!(x[i] == y[i] || (isnan(x[i]) && isnan(y[i])))) return false;
-  return true;
-}
-
 /* ---- input zoo: each case of dtype dt; non-contiguous views hold the same (2,3) values --- */
 enum { Z_CONTIG, Z_TRANSPOSED, Z_STEP2, Z_EXPANDED, Z_NARROW, Z_SCALAR, Z_EMPTY03, Z_EMPTY204, Z_N };
 static const char *ZNAME[Z_N] = {"contig", "transposed", "step2", "expanded", "narrow", "0-dim", "(0,3)", "(2,0,4)"};
@@ -163,7 +149,7 @@ static void test_unary_sweep(void **state) {
         ct_clear_error();
         ct_tensor *c = UNARY[i].f(ct_contiguous(x));
         ct_clear_error();
-        if (UNARY[i].f != (un_fn)ct_t && UNARY[i].f != (un_fn)w_bern && !same_result(r, c))
+        if (UNARY[i].f != (un_fn)ct_t && UNARY[i].f != (un_fn)w_bern && !ct_test_same(r, c))
           fail_msg("%s on %s differs from the contiguous copy", what, ZNAME[z]);
         if (r && UNARY[i].dt[0] != X && UNARY[i].f != (un_fn)ct_nonzero && ct_numel(r) != ct_numel(x))
           fail_msg("%s on %s: %lld elements", what, ZNAME[z], (long long)ct_numel(r));
@@ -240,7 +226,7 @@ static void test_inplace_sweep(void **state) {
             fail_msg("%s: %s", what, ct_last_error());
         } else {
           if (r != x) fail_msg("%s: %s", what, r ? "did not return its argument" : ct_last_error());
-          if (!same_result(x, ct_to(want, (ct_dtype)d))) fail_msg("%s: values differ from out-of-place", what);
+          if (!ct_test_same(x, ct_to(want, (ct_dtype)d))) fail_msg("%s: values differ from out-of-place", what);
         }
         leak_end(m, what, __LINE__);
       }
@@ -302,7 +288,7 @@ static void test_binary_sweep(void **state) {
           ct_clear_error();
           ct_tensor *c = BINARY[i].f(ct_contiguous(a), ct_contiguous(b));
           ct_clear_error();
-          if (!same_result(r, c))
+          if (!ct_test_same(r, c))
             fail_msg("%s on %s,%s differs from contiguous copies", what, ZNAME[za], ZNAME[other[zb]]);
         }
       leak_end(m, what, __LINE__);
@@ -415,7 +401,7 @@ static void test_dim_sweep(void **state) {
             ct_clear_error();
             ct_tensor *c = DIMOPS[i].f(ct_contiguous(x), dims[k], kd);
             ct_clear_error();
-            if (!same_result(r, c))
+            if (!ct_test_same(r, c))
               fail_msg("%s on %s dim %lld differs from the contiguous copy", what, ZNAME[z], (long long)dims[k]);
           }
       }
