@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "ctorch.h"
 #include "ct_test.h"
+#include "ops/conv.h"
 
 #define R(dt, seed, rg, ...) ramp(CT_SHAPE(__VA_ARGS__), dt, seed, rg)
 #define GRADNAME(t) ct_grad_fn_name(t)
@@ -164,6 +165,62 @@ static void test_conv_gradchecks(void **state) {
 }
 
 /* ---- every argument error, PyTorch 1.13's words ---------------------------------------- */
+/* ---- oneDNN (direct and Winograd) against the im2col path --------------------------------- */
+typedef struct {
+  const char *what;
+  conv_case c;
+  int64_t x[5], w[5]; /* shapes, ndim = nsp + 2 */
+} big_case;
+
+/* y = conv(x, w, bias) and the gradients of sum(y * r) for x, w, bias (float32, randn) */
+static void big_run(const big_case *bc, ct_tensor **out) {
+  int nd = bc->c.nsp + 2;
+  ct_manual_seed(7);
+  ct_tensor *x = ct_randn_ex(nd, bc->x, CT_TENSOR_OPTS()), *w = ct_randn_ex(nd, bc->w, CT_TENSOR_OPTS());
+  int64_t nb = bc->c.transposed ? bc->w[1] * bc->c.t.groups : bc->w[0];
+  ct_tensor *b = ct_randn_ex(1, &nb, CT_TENSOR_OPTS());
+  ct_tensor *in[3] = {x, w, b};
+  for (int i = 0; i < 3; i++) ct_requires_grad_(in[i], true);
+  ct_tensor *y;
+  if (run_conv(in, 3, &y, 1, (void *)&bc->c)) fail_msg("%s: %s", bc->what, ct_last_error());
+  ct_tensor *r = ct_randn_like_ex(y, CT_TENSOR_OPTS());
+  out[0] = y;
+  if (ct_autograd_grad(CT_TENSORS(ct_sum(ct_mul(y, r))), CT_TENSORS(x, w, b), NULL, false, -1, false, out + 1))
+    fail_msg("%s: %s", bc->what, ct_last_error());
+}
+
+static void test_conv_onednn_matches_im2col(void **state) {
+  (void)state;
+  /* each above oneDNN's threshold (16+ channels per group, 4M multiply-adds) */
+  const big_case cases[] = {
+      {"3x3 winograd", {2, false, CT_CONV_OPTS(.padding = CT_INTS(1))}, {4, 32, 16, 16}, {32, 32, 3, 3}},
+      {"stride 2 direct", {2, false, CT_CONV_OPTS(.stride = CT_INTS(2), .padding = CT_INTS(1))},
+       {8, 32, 16, 16}, {32, 32, 3, 3}},
+      {"groups dilation", {2, false, CT_CONV_OPTS(.padding = CT_INTS(2), .dilation = CT_INTS(2), .groups = 2)},
+       {4, 64, 12, 12}, {64, 32, 3, 3}},
+      {"conv1d", {1, false, CT_CONV_OPTS(.padding = CT_INTS(2))}, {2, 32, 512}, {32, 32, 5}},
+      {"conv3d", {3, false, CT_CONV_OPTS(.padding = CT_INTS(1))}, {2, 16, 8, 8, 8}, {16, 16, 3, 3, 3}},
+      {"transposed",
+       {2, true, .t = CT_CONV_TRANSPOSE_OPTS(.stride = CT_INTS(2), .padding = CT_INTS(1), .output_padding = CT_INTS(1))},
+       {4, 32, 12, 12}, {32, 32, 3, 3}},
+      {"transposed s1", {2, true, .t = CT_CONV_TRANSPOSE_OPTS(.padding = CT_INTS(1))}, {4, 32, 16, 16}, {32, 32, 3, 3}},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    ct_scope_begin();
+    ct_tensor *fast[4], *exact[4];
+    ct__conv_force_im2col(0);
+    big_run(&cases[k], fast);
+    ct__conv_force_im2col(1);
+    big_run(&cases[k], exact);
+    ct__conv_force_im2col(0);
+    for (int i = 0; i < 4; i++) {
+      double err = ct_item(ct_max(ct_abs(ct_sub(fast[i], exact[i])))), scale = ct_item(ct_max(ct_abs(exact[i])));
+      if (!(err <= 2e-5 * scale)) fail_msg("%s, result %d: max error %g at scale %g", cases[k].what, i, err, scale);
+    }
+    ct_scope_end();
+  }
+}
+
 static void test_conv_errors(void **state) {
   (void)state;
   ct_scope_begin();
@@ -276,6 +333,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conv2d_values_and_grads), cmocka_unit_test(test_conv_transpose1d_values_and_grads),
       cmocka_unit_test(test_conv_same_groups_3d),     cmocka_unit_test(test_conv_double_backward),
-      cmocka_unit_test(test_conv_gradchecks),         cmocka_unit_test(test_conv_errors)};
+      cmocka_unit_test(test_conv_gradchecks),         cmocka_unit_test(test_conv_errors),
+      cmocka_unit_test(test_conv_onednn_matches_im2col)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
