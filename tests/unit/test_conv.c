@@ -101,7 +101,14 @@ static void test_conv_double_backward(void **state) {
   ct_tensor *g[2];
   assert_int_equal(ct_autograd_grad(CT_TENSORS(ct_sum(ct_pow_scalar(y, 2))), CT_TENSORS(x, w), NULL,
                                     true, -1, false, g), 0);
+  /* PyTorch names every gradient taken with create_graph after one node */
+  assert_string_equal(GRADNAME(g[0]), "ConvolutionBackwardBackward0");
   assert_string_equal(GRADNAME(g[1]), "ConvolutionBackwardBackward0");
+  ct_tensor *gg[2];
+  assert_int_equal(ct_autograd_grad(CT_TENSORS(ct_add(ct_sum(g[0]), ct_sum(ct_pow_scalar(g[1], 2)))),
+                                    CT_TENSORS(x, w), NULL, true, 1, false, gg), 0);
+  assert_string_equal(GRADNAME(gg[0]), "AddBackward0");
+  assert_string_equal(GRADNAME(gg[1]), "AddBackward0");
   assert_int_equal(ct_backward(ct_add(ct_sum(g[0]), ct_sum(ct_pow_scalar(g[1], 2)))), 0);
   VALS(ct_grad(x), 1e-9, 1e-6, -1203.445312, 382.59375, 116.84375, 546.34375, -220.5234375,
                                      -725.3359375, 200.7578125, 467.8671875, -574.9296875, 949.9921875,
@@ -111,6 +118,28 @@ static void test_conv_double_backward(void **state) {
                                      -389.9375, 668.6484375, -366.84375, 20.109375, 245.484375,
                                      350.546875, -437.265625, 300.140625, -313.515625, -359.609375,
                                      98.5);
+  ct_scope_end();
+}
+
+/* the same names for a transposed convolution, the bias and a loss linear in y */
+static void test_conv_double_backward_names(void **state) {
+  (void)state;
+  ct_scope_begin();
+  for (int tr = 0; tr < 2; tr++) {
+    ct_tensor *x = R(CT_FLOAT64, 0, true, 1, 2, 3, 3), *w = R(CT_FLOAT64, 1, true, 2, 2, 2, 2),
+              *b = R(CT_FLOAT64, 2, true, 2);
+    ct_tensor *y = tr ? ct_conv_transpose2d(x, w, .bias = b, .padding = CT_INTS(1))
+                      : ct_conv2d(x, w, .bias = b, .padding = CT_INTS(1));
+    ct_tensor *g[3];
+    assert_int_equal(ct_autograd_grad(CT_TENSORS(ct_sum(ct_pow_scalar(y, 2))), CT_TENSORS(x, w, b), NULL,
+                                      true, -1, false, g), 0);
+    for (int i = 0; i < 3; i++) assert_string_equal(GRADNAME(g[i]), "ConvolutionBackwardBackward0");
+    assert_int_equal(ct_autograd_grad(CT_TENSORS(ct_sum(y)), CT_TENSORS(x, w), NULL, true, -1, false, g), 0);
+    for (int i = 0; i < 2; i++) assert_string_equal(GRADNAME(g[i]), "ConvolutionBackwardBackward0");
+    /* without create_graph nothing is recorded */
+    assert_int_equal(ct_autograd_grad(CT_TENSORS(ct_sum(y)), CT_TENSORS(x, w), NULL, false, -1, false, g), 0);
+    assert_null(ct_grad_fn_name(g[0]));
+  }
   ct_scope_end();
 }
 
@@ -334,6 +363,6 @@ int main(void) {
       cmocka_unit_test(test_conv2d_values_and_grads), cmocka_unit_test(test_conv_transpose1d_values_and_grads),
       cmocka_unit_test(test_conv_same_groups_3d),     cmocka_unit_test(test_conv_double_backward),
       cmocka_unit_test(test_conv_gradchecks),         cmocka_unit_test(test_conv_errors),
-      cmocka_unit_test(test_conv_onednn_matches_im2col)};
+      cmocka_unit_test(test_conv_onednn_matches_im2col), cmocka_unit_test(test_conv_double_backward_names)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
