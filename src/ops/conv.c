@@ -34,27 +34,79 @@ static ct_tensor *bias_grad(const ct_tensor *g) {
 /* CONV:  y = conv(x, w) + b     gx = conv^T(gy, w), gw = WGRAD(x, gy), gb = sum(gy)
  * CONVT: y = conv^T(x, w) + b   gx = conv(gy, w),   gw = WGRAD(gy, x), gb = sum(gy)
  * WGRAD: gw = WGRAD(x, gy)      gx = conv^T(gy, ggw), ggy = conv(x, ggw)
- * (<conv^T(y, w), x> = <y, conv(x, w)> = <w, WGRAD(x, y)>: each map is another's adjoint.) */
+ * (<conv^T(y, w), x> = <y, conv(x, w)> = <w, WGRAD(x, y)>: each map is another's adjoint.)
+ * Under create_graph the gradients of CONV and CONVT come out of one node, as in PyTorch:
+ * ConvolutionBackwardBackward0 with edges (gy, x, w) and outputs (gx, gw, gb). */
+static void conv_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi);
+static void conv_double_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi);
+
+/* The gradients of CONV / CONVT (a: the node's arguments) for the inputs `need` asks for,
+ * computed unrecorded and, when recording applies, given one ConvolutionBackwardBackward0. */
+static void conv_grads(const conv_args *a, ct_tensor *gy, ct_tensor *A, ct_tensor *B,
+                       const bool need[3], ct_tensor **gi) {
+  bool rec = ct_set_grad_enabled(false);
+  bool conv = a->kind == CONV;
+  if (need[0]) gi[0] = conv_apply(conv ? CONVT : CONV, gy, B, NULL, &a->g);
+  if (need[1]) gi[1] = conv ? conv_apply(WGRAD, A, gy, NULL, &a->g) : conv_apply(WGRAD, gy, A, NULL, &a->g);
+  if (need[2]) gi[2] = bias_grad(gy);
+  ct_set_grad_enabled(rec);
+  if (!rec || (need[0] && !gi[0]) || (need[1] && !gi[1]) || (need[2] && !gi[2])) return;
+  ct_tensor *const in[3] = {gy, A, B};
+  ct_node *n = ct__node_new("ConvolutionBackwardBackward0", conv_double_backward, 3, in, 3);
+  if (!n) return;
+  conv_args *args = CT_NEW_ARGS(n, conv_args);
+  if (!args || ct__save(n, gy, false) || ct__save(n, A, false) || ct__save(n, B, false)) {
+    ct__node_abandon(n);
+    for (int i = 0; i < 3; i++) gi[i] = NULL; /* the error is recorded: backward fails */
+    return;
+  }
+  *args = *a;
+  for (int i = 0; i < 3; i++)
+    if (gi[i]) ct__set_history(gi[i], n, i);
+}
+
+/* a + b, either may be NULL */
+static ct_tensor *add_opt(ct_tensor *a, ct_tensor *b) { return !a ? b : !b ? a : ct_add(a, b); }
+
+/* ConvolutionBackwardBackward0 of CONV (outputs gx = conv^T(gy, w), gw = WGRAD(x, gy), gb):
+ *   d gy = conv(ggx, w) + conv(x, ggw) + ggb,  d x = conv^T(gy, ggw),  d w = WGRAD(ggx, gy)
+ * and of CONVT (outputs gx = conv(gy, w), gw = WGRAD(gy, x), gb):
+ *   d gy = conv^T(ggx, w) + conv^T(x, ggw) + ggb,  d x = conv(gy, ggw),  d w = WGRAD(gy, ggx)
+ * (ggb broadcast over gy's batch and spatial dims). */
+static void conv_double_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+  const conv_args *a = CT_ARGS(n, conv_args);
+  ct_tensor *gy = ct__saved(n, 0), *A = ct__saved(n, 1), *B = ct__saved(n, 2);
+  if (!gy || !A || !B) return;
+  bool conv = a->kind == CONV;
+  conv_kind fwd = conv ? CONV : CONVT, adj = conv ? CONVT : CONV;
+  if (ct__needs_grad(n, 0)) {
+    ct_tensor *r = NULL;
+    if (g[0]) r = conv_apply(fwd, g[0], B, NULL, &a->g);
+    if (g[1]) r = add_opt(r, conv_apply(fwd, A, g[1], NULL, &a->g));
+    if (g[2]) {
+      int64_t shape[CT_MAX_DIMS] = {1, g[2]->shape[0]};
+      for (int i = 2; i < gy->ndim; i++) shape[i] = 1;
+      ct_tensor *b = ct_reshape(g[2], gy->ndim, shape);
+      r = r ? ct_add(r, b) : ct_expand(b, gy->ndim, gy->shape);
+    }
+    gi[0] = r;
+  }
+  if (ct__needs_grad(n, 1) && g[1]) gi[1] = conv_apply(adj, gy, g[1], NULL, &a->g);
+  if (ct__needs_grad(n, 2) && g[0])
+    gi[2] = conv ? conv_apply(WGRAD, g[0], gy, NULL, &a->g) : conv_apply(WGRAD, gy, g[0], NULL, &a->g);
+}
+
 static void conv_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   const conv_args *a = CT_ARGS(n, conv_args);
   ct_tensor *A = ct__saved(n, 0), *B = ct__saved(n, 1);
   if (!A || !B) return;
-  switch (a->kind) {
-    case CONV:
-      if (ct__needs_grad(n, 0)) gi[0] = conv_apply(CONVT, g[0], B, NULL, &a->g);
-      if (ct__needs_grad(n, 1)) gi[1] = conv_apply(WGRAD, A, g[0], NULL, &a->g);
-      if (ct__needs_grad(n, 2)) gi[2] = bias_grad(g[0]);
-      break;
-    case CONVT:
-      if (ct__needs_grad(n, 0)) gi[0] = conv_apply(CONV, g[0], B, NULL, &a->g);
-      if (ct__needs_grad(n, 1)) gi[1] = conv_apply(WGRAD, g[0], A, NULL, &a->g);
-      if (ct__needs_grad(n, 2)) gi[2] = bias_grad(g[0]);
-      break;
-    case WGRAD:
-      if (ct__needs_grad(n, 0)) gi[0] = conv_apply(CONVT, B, g[0], NULL, &a->g);
-      if (ct__needs_grad(n, 1)) gi[1] = conv_apply(CONV, A, g[0], NULL, &a->g);
-      break;
+  if (a->kind != WGRAD) {
+    bool need[3] = {ct__needs_grad(n, 0), ct__needs_grad(n, 1), ct__needs_grad(n, 2)};
+    conv_grads(a, g[0], A, B, need, gi);
+    return;
   }
+  if (ct__needs_grad(n, 0)) gi[0] = conv_apply(CONVT, B, g[0], NULL, &a->g);
+  if (ct__needs_grad(n, 1)) gi[1] = conv_apply(CONV, A, g[0], NULL, &a->g);
 }
 
 static int64_t vol3(const int64_t *s) { return s[0] * s[1] * s[2]; }

@@ -27,4 +27,19 @@ int ct__conv_bwd_data(bool f64, void *gx, const void *gy, const void *w, const v
 int ct__conv_bwd_weight(bool f64, void *gw, const void *x, const void *gy, int64_t N, int64_t C,
                         int64_t Co, const conv_geom *g);
 
+/* The three maps of a convolution: CONV_MAP_FWD y = conv(x, w) (+ bias per y channel),
+ * CONV_MAP_DATA x = conv^T(y, w) (+ bias per x channel), CONV_MAP_WEIGHT w = dconv/dw(x, y).
+ * io holds the buffers of x, w, y (the map's output among them) and the bias or NULL. */
+typedef enum { CONV_MAP_FWD, CONV_MAP_DATA, CONV_MAP_WEIGHT } conv_map;
+typedef struct {
+  void *x, *w, *y;
+  const void *bias;
+} conv_dnnl_io;
+/* float32 `map` through oneDNN: 0 done, 1 not taken (no oneDNN, a geometry it declines, a
+ * failure, or CT_CONV_IM2COL=1 in the environment): the caller runs the im2col path. */
+int ct__conv_dnnl(conv_map map, const conv_dnnl_io *io, int64_t N, int64_t C, int64_t Co,
+                  const conv_geom *g);
+/* Forces (on != 0) or releases the im2col path for every convolution: tests compare the two. */
+void ct__conv_force_im2col(int on);
+
 #endif

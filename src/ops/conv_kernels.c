@@ -71,17 +71,23 @@ static conv_dims conv_dims_of(int64_t N, int64_t C, int64_t Co, const conv_geom 
 
 int ct__conv_fwd(bool f64, void *y, const void *x, const void *w, const void *bias, int64_t N,
                  int64_t C, int64_t Co, const conv_geom *g) {
+  if (!f64 && !ct__conv_dnnl(CONV_MAP_FWD, &(conv_dnnl_io){(void *)x, (void *)w, y, bias}, N, C, Co, g))
+    return 0;
   return f64 ? conv_fwd_f64(y, x, w, bias, N, C, Co, g) : conv_fwd_f32(y, x, w, bias, N, C, Co, g);
 }
 
 int ct__conv_bwd_data(bool f64, void *gx, const void *gy, const void *w, const void *bias,
                       int64_t N, int64_t C, int64_t Co, const conv_geom *g) {
+  if (!f64 && !ct__conv_dnnl(CONV_MAP_DATA, &(conv_dnnl_io){gx, (void *)w, (void *)gy, bias}, N, C, Co, g))
+    return 0;
   return f64 ? conv_bwd_data_f64(gx, gy, w, bias, N, C, Co, g)
              : conv_bwd_data_f32(gx, gy, w, bias, N, C, Co, g);
 }
 
 int ct__conv_bwd_weight(bool f64, void *gw, const void *x, const void *gy, int64_t N, int64_t C,
                         int64_t Co, const conv_geom *g) {
+  if (!f64 && !ct__conv_dnnl(CONV_MAP_WEIGHT, &(conv_dnnl_io){(void *)x, gw, (void *)gy, NULL}, N, C, Co, g))
+    return 0;
   return f64 ? conv_bwd_weight_f64(gw, x, gy, N, C, Co, g)
              : conv_bwd_weight_f32(gw, x, gy, N, C, Co, g);
 }

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "ctorch.h"
 #include "ct_test.h"
+#include "ops/conv.h"
 
 #define R(dt, seed, rg, ...) ramp(CT_SHAPE(__VA_ARGS__), dt, seed, rg)
 #define GRADNAME(t) ct_grad_fn_name(t)
@@ -100,7 +101,14 @@ static void test_conv_double_backward(void **state) {
   ct_tensor *g[2];
   assert_int_equal(ct_autograd_grad(CT_TENSORS(ct_sum(ct_pow_scalar(y, 2))), CT_TENSORS(x, w), NULL,
                                     true, -1, false, g), 0);
+  /* PyTorch names every gradient taken with create_graph after one node */
+  assert_string_equal(GRADNAME(g[0]), "ConvolutionBackwardBackward0");
   assert_string_equal(GRADNAME(g[1]), "ConvolutionBackwardBackward0");
+  ct_tensor *gg[2];
+  assert_int_equal(ct_autograd_grad(CT_TENSORS(ct_add(ct_sum(g[0]), ct_sum(ct_pow_scalar(g[1], 2)))),
+                                    CT_TENSORS(x, w), NULL, true, 1, false, gg), 0);
+  assert_string_equal(GRADNAME(gg[0]), "AddBackward0");
+  assert_string_equal(GRADNAME(gg[1]), "AddBackward0");
   assert_int_equal(ct_backward(ct_add(ct_sum(g[0]), ct_sum(ct_pow_scalar(g[1], 2)))), 0);
   VALS(ct_grad(x), 1e-9, 1e-6, -1203.445312, 382.59375, 116.84375, 546.34375, -220.5234375,
                                      -725.3359375, 200.7578125, 467.8671875, -574.9296875, 949.9921875,
@@ -110,6 +118,28 @@ static void test_conv_double_backward(void **state) {
                                      -389.9375, 668.6484375, -366.84375, 20.109375, 245.484375,
                                      350.546875, -437.265625, 300.140625, -313.515625, -359.609375,
                                      98.5);
+  ct_scope_end();
+}
+
+/* the same names for a transposed convolution, the bias and a loss linear in y */
+static void test_conv_double_backward_names(void **state) {
+  (void)state;
+  ct_scope_begin();
+  for (int tr = 0; tr < 2; tr++) {
+    ct_tensor *x = R(CT_FLOAT64, 0, true, 1, 2, 3, 3), *w = R(CT_FLOAT64, 1, true, 2, 2, 2, 2),
+              *b = R(CT_FLOAT64, 2, true, 2);
+    ct_tensor *y = tr ? ct_conv_transpose2d(x, w, .bias = b, .padding = CT_INTS(1))
+                      : ct_conv2d(x, w, .bias = b, .padding = CT_INTS(1));
+    ct_tensor *g[3];
+    assert_int_equal(ct_autograd_grad(CT_TENSORS(ct_sum(ct_pow_scalar(y, 2))), CT_TENSORS(x, w, b), NULL,
+                                      true, -1, false, g), 0);
+    for (int i = 0; i < 3; i++) assert_string_equal(GRADNAME(g[i]), "ConvolutionBackwardBackward0");
+    assert_int_equal(ct_autograd_grad(CT_TENSORS(ct_sum(y)), CT_TENSORS(x, w), NULL, true, -1, false, g), 0);
+    for (int i = 0; i < 2; i++) assert_string_equal(GRADNAME(g[i]), "ConvolutionBackwardBackward0");
+    /* without create_graph nothing is recorded */
+    assert_int_equal(ct_autograd_grad(CT_TENSORS(ct_sum(y)), CT_TENSORS(x, w), NULL, false, -1, false, g), 0);
+    assert_null(ct_grad_fn_name(g[0]));
+  }
   ct_scope_end();
 }
 
@@ -164,6 +194,62 @@ static void test_conv_gradchecks(void **state) {
 }
 
 /* ---- every argument error, PyTorch 1.13's words ---------------------------------------- */
+/* ---- oneDNN (direct and Winograd) against the im2col path --------------------------------- */
+typedef struct {
+  const char *what;
+  conv_case c;
+  int64_t x[5], w[5]; /* shapes, ndim = nsp + 2 */
+} big_case;
+
+/* y = conv(x, w, bias) and the gradients of sum(y * r) for x, w, bias (float32, randn) */
+static void big_run(const big_case *bc, ct_tensor **out) {
+  int nd = bc->c.nsp + 2;
+  ct_manual_seed(7);
+  ct_tensor *x = ct_randn_ex(nd, bc->x, CT_TENSOR_OPTS()), *w = ct_randn_ex(nd, bc->w, CT_TENSOR_OPTS());
+  int64_t nb = bc->c.transposed ? bc->w[1] * bc->c.t.groups : bc->w[0];
+  ct_tensor *b = ct_randn_ex(1, &nb, CT_TENSOR_OPTS());
+  ct_tensor *in[3] = {x, w, b};
+  for (int i = 0; i < 3; i++) ct_requires_grad_(in[i], true);
+  ct_tensor *y;
+  if (run_conv(in, 3, &y, 1, (void *)&bc->c)) fail_msg("%s: %s", bc->what, ct_last_error());
+  ct_tensor *r = ct_randn_like_ex(y, CT_TENSOR_OPTS());
+  out[0] = y;
+  if (ct_autograd_grad(CT_TENSORS(ct_sum(ct_mul(y, r))), CT_TENSORS(x, w, b), NULL, false, -1, false, out + 1))
+    fail_msg("%s: %s", bc->what, ct_last_error());
+}
+
+static void test_conv_onednn_matches_im2col(void **state) {
+  (void)state;
+  /* each above oneDNN's threshold (16+ channels per group, 4M multiply-adds) */
+  const big_case cases[] = {
+      {"3x3 winograd", {2, false, CT_CONV_OPTS(.padding = CT_INTS(1))}, {4, 32, 16, 16}, {32, 32, 3, 3}},
+      {"stride 2 direct", {2, false, CT_CONV_OPTS(.stride = CT_INTS(2), .padding = CT_INTS(1))},
+       {8, 32, 16, 16}, {32, 32, 3, 3}},
+      {"groups dilation", {2, false, CT_CONV_OPTS(.padding = CT_INTS(2), .dilation = CT_INTS(2), .groups = 2)},
+       {4, 64, 12, 12}, {64, 32, 3, 3}},
+      {"conv1d", {1, false, CT_CONV_OPTS(.padding = CT_INTS(2))}, {2, 32, 512}, {32, 32, 5}},
+      {"conv3d", {3, false, CT_CONV_OPTS(.padding = CT_INTS(1))}, {2, 16, 8, 8, 8}, {16, 16, 3, 3, 3}},
+      {"transposed",
+       {2, true, .t = CT_CONV_TRANSPOSE_OPTS(.stride = CT_INTS(2), .padding = CT_INTS(1), .output_padding = CT_INTS(1))},
+       {4, 32, 12, 12}, {32, 32, 3, 3}},
+      {"transposed s1", {2, true, .t = CT_CONV_TRANSPOSE_OPTS(.padding = CT_INTS(1))}, {4, 32, 16, 16}, {32, 32, 3, 3}},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    ct_scope_begin();
+    ct_tensor *fast[4], *exact[4];
+    ct__conv_force_im2col(0);
+    big_run(&cases[k], fast);
+    ct__conv_force_im2col(1);
+    big_run(&cases[k], exact);
+    ct__conv_force_im2col(0);
+    for (int i = 0; i < 4; i++) {
+      double err = ct_item(ct_max(ct_abs(ct_sub(fast[i], exact[i])))), scale = ct_item(ct_max(ct_abs(exact[i])));
+      if (!(err <= 2e-5 * scale)) fail_msg("%s, result %d: max error %g at scale %g", cases[k].what, i, err, scale);
+    }
+    ct_scope_end();
+  }
+}
+
 static void test_conv_errors(void **state) {
   (void)state;
   ct_scope_begin();
@@ -276,6 +362,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conv2d_values_and_grads), cmocka_unit_test(test_conv_transpose1d_values_and_grads),
       cmocka_unit_test(test_conv_same_groups_3d),     cmocka_unit_test(test_conv_double_backward),
-      cmocka_unit_test(test_conv_gradchecks),         cmocka_unit_test(test_conv_errors)};
+      cmocka_unit_test(test_conv_gradchecks),         cmocka_unit_test(test_conv_errors),
+      cmocka_unit_test(test_conv_onednn_matches_im2col), cmocka_unit_test(test_conv_double_backward_names)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
