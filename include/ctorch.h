@@ -6,6 +6,7 @@
  *   functional.h  torch.nn.functional (relu, gelu, softmax, one_hot, pad, ...)
  *   autograd.h    torch.autograd: backward, grad mode, custom functions, gradcheck, anomaly mode
  *   io.h          .npy and safetensors files
+ *   nn_init.h     torch.nn.init (ct_nn_init_kaiming_uniform_ ...), draw for draw
  *   nn.h          torch.nn: modules (ct_module), containers, state_dict, hooks, layers
  * torch.optim and torch.utils.data get optim.h and data.h as they land. */
 #ifndef CTORCH_H
