@@ -340,6 +340,202 @@ ct_module *ct_nn_softmax(int64_t dim);
 /* nn.LogSoftmax(dim=None) */
 ct_module *ct_nn_log_softmax(int64_t dim);
 
+/* ---- conv, norm, pool, dropout and embedding layers ------------------------------------------
+ * Int-or-tuple arguments are ct_ints: CT_INTS(3) prints as PyTorch prints an int given as 3,
+ * CT_INTS(3, 2) as the tuple (3, 2); a zeroed ct_ints means the argument was not given. */
+/* Keywords of nn.Conv1d/2d/3d and nn.ConvTranspose1d/2d/3d (output_padding: transposed only;
+ * padding_mode CT_PAD_CONSTANT is 'zeros', the only one ConvTranspose takes). */
+typedef struct ct_nn_conv_opts {
+  ct_ints stride;               /* 1 */
+  ct_ints padding;              /* 0 */
+  ct_padding_kind padding_kind; /* padding='same' / 'valid' (Conv only) */
+  ct_ints dilation;             /* 1 */
+  ct_ints output_padding;       /* 0 */
+  int64_t groups;               /* 1 */
+  bool bias;                    /* true */
+  ct_pad_mode padding_mode;     /* 'zeros' */
+  ct_dtype dtype;               /* CT_DTYPE_UNSET: the default dtype */
+} ct_nn_conv_opts;
+#define CT_NN_CONV_OPTS(...) \
+  CT_OPTS(ct_nn_conv_opts, .groups = 1, .bias = true, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+/* nn.Conv1d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+ * bias=True, padding_mode='zeros', dtype=None): ct_nn_conv2d(3, 16, CT_INTS(3), .padding =
+ * CT_INTS(1)). Forward: one tensor (N, C, *) or (C, *). */
+ct_module *ct_nn_conv1d_ex(int64_t in_channels, int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+ct_module *ct_nn_conv2d_ex(int64_t in_channels, int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+ct_module *ct_nn_conv3d_ex(int64_t in_channels, int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+/* nn.ConvTranspose1d/2d/3d(in_channels, out_channels, kernel_size, stride=1, padding=0,
+ * output_padding=0, groups=1, bias=True, dilation=1, padding_mode='zeros', dtype=None).
+ * Forward: (input) or (input, output_size) with output_size a tuple value or keyword. */
+ct_module *ct_nn_conv_transpose1d_ex(int64_t in_channels, int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+ct_module *ct_nn_conv_transpose2d_ex(int64_t in_channels, int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+ct_module *ct_nn_conv_transpose3d_ex(int64_t in_channels, int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+#define ct_nn_conv1d(in, out, k, ...) ct_nn_conv1d_ex(in, out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+#define ct_nn_conv2d(in, out, k, ...) ct_nn_conv2d_ex(in, out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+#define ct_nn_conv3d(in, out, k, ...) ct_nn_conv3d_ex(in, out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+#define ct_nn_conv_transpose1d(in, out, k, ...) \
+  ct_nn_conv_transpose1d_ex(in, out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+#define ct_nn_conv_transpose2d(in, out, k, ...) \
+  ct_nn_conv_transpose2d_ex(in, out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+#define ct_nn_conv_transpose3d(in, out, k, ...) \
+  ct_nn_conv_transpose3d_ex(in, out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+
+/* Keywords of the batch and instance norms. */
+typedef struct ct_nn_norm_opts {
+  double eps;               /* 1e-5 */
+  double momentum;          /* 0.1; NaN: None (BatchNorm: cumulative moving average) */
+  bool affine;              /* BatchNorm: true; InstanceNorm: false */
+  bool track_running_stats; /* BatchNorm: true; InstanceNorm: false */
+  ct_dtype dtype;
+} ct_nn_norm_opts;
+#define CT_NN_BATCH_NORM_OPTS(...)                                                       \
+  CT_OPTS(ct_nn_norm_opts, .eps = 1e-5, .momentum = 0.1, .affine = true,                \
+          .track_running_stats = true, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+#define CT_NN_INSTANCE_NORM_OPTS(...) \
+  CT_OPTS(ct_nn_norm_opts, .eps = 1e-5, .momentum = 0.1, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+/* nn.BatchNorm1d/2d/3d(num_features, eps=1e-5, momentum=0.1, affine=True,
+ * track_running_stats=True, dtype=None): weight, bias, running_mean, running_var,
+ * num_batches_tracked (int64, counted in training). nn.SyncBatchNorm: the same over any
+ * (N, C, *) input, in this one process. */
+ct_module *ct_nn_batch_norm1d_ex(int64_t num_features, ct_nn_norm_opts o);
+ct_module *ct_nn_batch_norm2d_ex(int64_t num_features, ct_nn_norm_opts o);
+ct_module *ct_nn_batch_norm3d_ex(int64_t num_features, ct_nn_norm_opts o);
+ct_module *ct_nn_sync_batch_norm_ex(int64_t num_features, ct_nn_norm_opts o);
+#define ct_nn_batch_norm1d(n, ...) ct_nn_batch_norm1d_ex(n, CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+#define ct_nn_batch_norm2d(n, ...) ct_nn_batch_norm2d_ex(n, CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+#define ct_nn_batch_norm3d(n, ...) ct_nn_batch_norm3d_ex(n, CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+#define ct_nn_sync_batch_norm(n, ...) ct_nn_sync_batch_norm_ex(n, CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+/* SyncBatchNorm.convert_sync_batchnorm(m): every BatchNorm*d in m (m itself included) becomes
+ * a SyncBatchNorm sharing its parameters and buffers. Takes over the caller's reference to m
+ * and returns the converted module's (m itself unless m is a BatchNorm); NULL on error. */
+ct_module *ct_nn_convert_sync_batchnorm(ct_module *m);
+/* nn.InstanceNorm1d/2d/3d(num_features, eps=1e-5, momentum=0.1, affine=False,
+ * track_running_stats=False, dtype=None). */
+ct_module *ct_nn_instance_norm1d_ex(int64_t num_features, ct_nn_norm_opts o);
+ct_module *ct_nn_instance_norm2d_ex(int64_t num_features, ct_nn_norm_opts o);
+ct_module *ct_nn_instance_norm3d_ex(int64_t num_features, ct_nn_norm_opts o);
+#define ct_nn_instance_norm1d(n, ...) ct_nn_instance_norm1d_ex(n, CT_NN_INSTANCE_NORM_OPTS(__VA_ARGS__))
+#define ct_nn_instance_norm2d(n, ...) ct_nn_instance_norm2d_ex(n, CT_NN_INSTANCE_NORM_OPTS(__VA_ARGS__))
+#define ct_nn_instance_norm3d(n, ...) ct_nn_instance_norm3d_ex(n, CT_NN_INSTANCE_NORM_OPTS(__VA_ARGS__))
+/* nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, dtype=None) */
+typedef struct ct_nn_group_norm_opts {
+  double eps;  /* 1e-5 */
+  bool affine; /* true (LayerNorm: elementwise_affine) */
+  ct_dtype dtype;
+} ct_nn_group_norm_opts;
+#define CT_NN_GROUP_NORM_OPTS(...) \
+  CT_OPTS(ct_nn_group_norm_opts, .eps = 1e-5, .affine = true, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+ct_module *ct_nn_group_norm_ex(int64_t num_groups, int64_t num_channels, ct_nn_group_norm_opts o);
+#define ct_nn_group_norm(g, c, ...) ct_nn_group_norm_ex(g, c, CT_NN_GROUP_NORM_OPTS(__VA_ARGS__))
+/* nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, dtype=None):
+ * ct_nn_layer_norm(CT_INTS(4, 5), .affine = false). */
+ct_module *ct_nn_layer_norm_ex(ct_ints normalized_shape, ct_nn_group_norm_opts o);
+#define ct_nn_layer_norm(shape, ...) ct_nn_layer_norm_ex(shape, CT_NN_GROUP_NORM_OPTS(__VA_ARGS__))
+/* nn.LocalResponseNorm(size, alpha=1e-4, beta=0.75, k=1.0) */
+ct_module *ct_nn_local_response_norm_ex(int64_t size, ct_local_response_norm_opts o);
+#define ct_nn_local_response_norm(size, ...)                                                 \
+  ct_nn_local_response_norm_ex(size, CT_OPTS(ct_local_response_norm_opts, .alpha = 1e-4,    \
+                                             .beta = 0.75, .k = 1.0, __VA_ARGS__))
+
+/* Keywords of the pooling modules (each takes those its PyTorch class takes). */
+typedef struct ct_nn_pool_opts {
+  ct_ints stride;           /* None: kernel_size */
+  ct_ints padding;          /* 0 */
+  ct_ints dilation;         /* 1 (MaxPool) */
+  bool return_indices;      /* MaxPool, AdaptiveMaxPool, FractionalMaxPool: two outputs */
+  bool ceil_mode;           /* false */
+  bool count_include_pad;   /* AvgPool: true */
+  int64_t divisor_override; /* AvgPool2d/3d: CT_NONE */
+  ct_ints output_size;      /* FractionalMaxPool (or output_ratio) */
+  double output_ratio[3];   /* FractionalMaxPool: 0 = not given; a zero [j > 0] repeats [0] */
+} ct_nn_pool_opts;
+#define CT_NN_POOL_OPTS(...) \
+  CT_OPTS(ct_nn_pool_opts, .count_include_pad = true, .divisor_override = CT_NONE, __VA_ARGS__)
+/* nn.MaxPool1d/2d/3d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+ * ceil_mode=False) */
+ct_module *ct_nn_max_pool1d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+ct_module *ct_nn_max_pool2d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+ct_module *ct_nn_max_pool3d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+/* nn.MaxUnpool1d/2d/3d(kernel_size, stride=None, padding=0); forward(input, indices,
+ * output_size=None). */
+ct_module *ct_nn_max_unpool1d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+ct_module *ct_nn_max_unpool2d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+ct_module *ct_nn_max_unpool3d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+/* nn.AvgPool1d/2d/3d(kernel_size, stride=None, padding=0, ceil_mode=False,
+ * count_include_pad=True, divisor_override=None (2d/3d)) */
+ct_module *ct_nn_avg_pool1d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+ct_module *ct_nn_avg_pool2d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+ct_module *ct_nn_avg_pool3d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+/* nn.FractionalMaxPool2d/3d(kernel_size, output_size=None, output_ratio=None,
+ * return_indices=False): windows drawn from the default generator at each forward. */
+ct_module *ct_nn_fractional_max_pool2d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+ct_module *ct_nn_fractional_max_pool3d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
+/* nn.LPPool1d/2d(norm_type, kernel_size, stride=None, ceil_mode=False) */
+ct_module *ct_nn_lp_pool1d_ex(double norm_type, ct_ints kernel_size, ct_nn_pool_opts o);
+ct_module *ct_nn_lp_pool2d_ex(double norm_type, ct_ints kernel_size, ct_nn_pool_opts o);
+#define ct_nn_max_pool1d(k, ...) ct_nn_max_pool1d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_max_pool2d(k, ...) ct_nn_max_pool2d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_max_pool3d(k, ...) ct_nn_max_pool3d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_max_unpool1d(k, ...) ct_nn_max_unpool1d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_max_unpool2d(k, ...) ct_nn_max_unpool2d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_max_unpool3d(k, ...) ct_nn_max_unpool3d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_avg_pool1d(k, ...) ct_nn_avg_pool1d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_avg_pool2d(k, ...) ct_nn_avg_pool2d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_avg_pool3d(k, ...) ct_nn_avg_pool3d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_fractional_max_pool2d(k, ...) ct_nn_fractional_max_pool2d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_fractional_max_pool3d(k, ...) ct_nn_fractional_max_pool3d_ex(k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_lp_pool1d(p, k, ...) ct_nn_lp_pool1d_ex(p, k, CT_NN_POOL_OPTS(__VA_ARGS__))
+#define ct_nn_lp_pool2d(p, k, ...) ct_nn_lp_pool2d_ex(p, k, CT_NN_POOL_OPTS(__VA_ARGS__))
+/* nn.AdaptiveAvgPool1d/2d/3d(output_size) (a CT_NONE entry keeps that input size) and
+ * nn.AdaptiveMaxPool1d/2d/3d(output_size, return_indices=False). */
+ct_module *ct_nn_adaptive_avg_pool1d(ct_ints output_size);
+ct_module *ct_nn_adaptive_avg_pool2d(ct_ints output_size);
+ct_module *ct_nn_adaptive_avg_pool3d(ct_ints output_size);
+ct_module *ct_nn_adaptive_max_pool1d(ct_ints output_size, bool return_indices);
+ct_module *ct_nn_adaptive_max_pool2d(ct_ints output_size, bool return_indices);
+ct_module *ct_nn_adaptive_max_pool3d(ct_ints output_size, bool return_indices);
+
+/* nn.Dropout / Dropout1d / Dropout2d / Dropout3d / AlphaDropout / FeatureAlphaDropout(p=0.5,
+ * inplace=False): identity in eval. p outside [0, 1]: PyTorch's ValueError, NULL. */
+ct_module *ct_nn_dropout(double p, bool inplace);
+ct_module *ct_nn_dropout1d(double p, bool inplace);
+ct_module *ct_nn_dropout2d(double p, bool inplace);
+ct_module *ct_nn_dropout3d(double p, bool inplace);
+ct_module *ct_nn_alpha_dropout(double p, bool inplace);
+ct_module *ct_nn_feature_alpha_dropout(double p, bool inplace);
+
+/* Keywords of nn.Embedding / nn.EmbeddingBag (and their from_pretrained). */
+typedef struct ct_nn_embedding_opts {
+  int64_t padding_idx;      /* CT_NONE */
+  double max_norm;          /* NaN: None */
+  double norm_type;         /* 2.0 */
+  bool scale_grad_by_freq;  /* false */
+  bool sparse;              /* false (sparse gradients are not supported) */
+  ct_bag_mode mode;         /* EmbeddingBag: CT_BAG_MEAN */
+  bool include_last_offset; /* EmbeddingBag: false */
+  ct_dtype dtype;
+} ct_nn_embedding_opts;
+#define CT_NN_EMBEDDING_OPTS(...)                                                       \
+  CT_OPTS(ct_nn_embedding_opts, .padding_idx = CT_NONE, .max_norm = __builtin_nan(""), \
+          .norm_type = 2.0, .mode = CT_BAG_MEAN, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+/* nn.Embedding(num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+ * scale_grad_by_freq=False, sparse=False, dtype=None): weight ~ N(0, 1), padding row zeroed. */
+ct_module *ct_nn_embedding_ex(int64_t num_embeddings, int64_t embedding_dim, ct_nn_embedding_opts o);
+#define ct_nn_embedding(num, dim, ...) ct_nn_embedding_ex(num, dim, CT_NN_EMBEDDING_OPTS(__VA_ARGS__))
+/* nn.Embedding.from_pretrained(embeddings, freeze=True, ...): the weight shares embeddings'
+ * data; freeze: it does not require grad. */
+ct_module *ct_nn_embedding_from_pretrained_ex(const ct_tensor *embeddings, bool freeze, ct_nn_embedding_opts o);
+#define ct_nn_embedding_from_pretrained(emb, freeze, ...) \
+  ct_nn_embedding_from_pretrained_ex(emb, freeze, CT_NN_EMBEDDING_OPTS(__VA_ARGS__))
+/* nn.EmbeddingBag(num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
+ * scale_grad_by_freq=False, mode='mean', sparse=False, include_last_offset=False,
+ * padding_idx=None, dtype=None); forward(input, offsets=None, per_sample_weights=None). */
+ct_module *ct_nn_embedding_bag_ex(int64_t num_embeddings, int64_t embedding_dim, ct_nn_embedding_opts o);
+#define ct_nn_embedding_bag(num, dim, ...) ct_nn_embedding_bag_ex(num, dim, CT_NN_EMBEDDING_OPTS(__VA_ARGS__))
+ct_module *ct_nn_embedding_bag_from_pretrained_ex(const ct_tensor *embeddings, bool freeze, ct_nn_embedding_opts o);
+#define ct_nn_embedding_bag_from_pretrained(emb, freeze, ...) \
+  ct_nn_embedding_bag_from_pretrained_ex(emb, freeze, CT_NN_EMBEDDING_OPTS(__VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -8,7 +8,7 @@
 
 /* ---- init helpers (nn.init's kaiming_uniform_ / uniform_ as Linear uses them) ---------- */
 /* _calculate_fan_in_and_fan_out(t)[0]: size(1) * receptive field; -1 + error below 2-D. */
-static int64_t fan_in_of(const ct_tensor *t) {
+int64_t nn_fan_in(const ct_tensor *t) {
   if (ct_dim(t) < 2) {
     ct__err("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
     return -1;
@@ -18,23 +18,23 @@ static int64_t fan_in_of(const ct_tensor *t) {
   return f;
 }
 
-static int uniform_init(ct_tensor *t, double bound) {
+int nn_uniform_init(ct_tensor *t, double bound) {
   ct_tensor *r = NULL;
   CT_NO_GRAD { r = ct_uniform_(t, -bound, bound, NULL); }
   return r ? 0 : -1;
 }
 
 /* kaiming_uniform_(t, a, mode='fan_in', nonlinearity='leaky_relu'), Python's arithmetic. */
-static int kaiming_uniform(ct_tensor *t, double a) {
+int nn_kaiming_uniform(ct_tensor *t, double a) {
   if (ct_numel(t) == 0) return 0; /* PyTorch warns "Initializing zero-element tensors is a no-op" */
-  int64_t fan = fan_in_of(t);
+  int64_t fan = nn_fan_in(t);
   if (fan < 0) return -1;
   double gain = sqrt(2.0 / (1 + pow(a, 2)));
   double std = gain / sqrt((double)fan);
-  return uniform_init(t, sqrt(3.0) * std);
+  return nn_uniform_init(t, sqrt(3.0) * std);
 }
 
-static ct_tensor *new_param(ct_module *m, const char *name, int ndim, const int64_t *shape,
+ct_tensor *nn_new_param(ct_module *m, const char *name, int ndim, const int64_t *shape,
                             ct_dtype dtype) {
   ct_scope_begin();
   ct_tensor *p = ct_module_register_parameter(m, name, ct_empty_ex(ndim, shape, (ct_tensor_opts){.dtype = dtype}));
@@ -51,10 +51,10 @@ typedef struct linear {
 
 static int linear_reset(ct_module *m) {
   linear *l = (linear *)m;
-  if (kaiming_uniform(l->weight, sqrt(5.0)) != 0) return -1;
+  if (nn_kaiming_uniform(l->weight, sqrt(5.0)) != 0) return -1;
   if (!l->bias) return 0;
-  int64_t fan = fan_in_of(l->weight);
-  return uniform_init(l->bias, fan > 0 ? 1 / sqrt((double)fan) : 0);
+  int64_t fan = nn_fan_in(l->weight);
+  return nn_uniform_init(l->bias, fan > 0 ? 1 / sqrt((double)fan) : 0);
 }
 
 static ct_tensor *linear_forward(ct_module *m, ct_tensor *x) {
@@ -79,8 +79,8 @@ ct_module *ct_nn_linear_ex(int64_t in_features, int64_t out_features, ct_nn_line
   linear *l = (linear *)m;
   l->in1 = in_features;
   l->out = out_features;
-  l->weight = new_param(m, "weight", 2, (int64_t[]){out_features, in_features}, o.dtype);
-  if (l->weight && o.bias) l->bias = new_param(m, "bias", 1, (int64_t[]){out_features}, o.dtype);
+  l->weight = nn_new_param(m, "weight", 2, (int64_t[]){out_features, in_features}, o.dtype);
+  if (l->weight && o.bias) l->bias = nn_new_param(m, "bias", 1, (int64_t[]){out_features}, o.dtype);
   if (!l->weight || (o.bias && !l->bias) || linear_reset(m) != 0) {
     ct_module_free(m);
     return NULL;
@@ -103,8 +103,8 @@ static ct_module *build_linear(const ct_values *args) {
 static int bilinear_reset(ct_module *m) {
   linear *l = (linear *)m;
   double bound = 1 / sqrt((double)ct_size(l->weight, 1));
-  if (uniform_init(l->weight, bound) != 0) return -1;
-  return l->bias ? uniform_init(l->bias, bound) : 0;
+  if (nn_uniform_init(l->weight, bound) != 0) return -1;
+  return l->bias ? nn_uniform_init(l->bias, bound) : 0;
 }
 
 static int bilinear_forward(ct_module *m, const ct_values *in, ct_values *out) {
@@ -136,8 +136,8 @@ ct_module *ct_nn_bilinear_ex(int64_t in1_features, int64_t in2_features, int64_t
   l->in1 = in1_features;
   l->in2 = in2_features;
   l->out = out_features;
-  l->weight = new_param(m, "weight", 3, (int64_t[]){out_features, in1_features, in2_features}, o.dtype);
-  if (l->weight && o.bias) l->bias = new_param(m, "bias", 1, (int64_t[]){out_features}, o.dtype);
+  l->weight = nn_new_param(m, "weight", 3, (int64_t[]){out_features, in1_features, in2_features}, o.dtype);
+  if (l->weight && o.bias) l->bias = nn_new_param(m, "bias", 1, (int64_t[]){out_features}, o.dtype);
   if (!l->weight || (o.bias && !l->bias) || bilinear_reset(m) != 0) {
     ct_module_free(m);
     return NULL;

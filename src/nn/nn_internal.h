@@ -67,6 +67,9 @@ const ct_module_kind *nn_builtin_kind(const char *name);
 /* "torch.Size([3, 3])" style list: "[3, 3]" of t's shape. */
 void nn_shape(ct__strbuf *b, const ct_tensor *t);
 
+/* How many entries value i of vs spans (a tuple: itself and its elements, nested). */
+int nn_value_span(const ct_values *vs, int i);
+
 /* Argument reader for registry builders: reads positional pos or keyword key, marks it
  * used; nn_args_done reports anything left unread (unexpected keyword, too many
  * positionals) naming the class. A wrong type records an error and returns def. */
@@ -91,11 +94,48 @@ void nn_arg_device(nn_args *a, int pos, const char *key);
 /* 0, or -1 + error when something was unread or bad. */
 int nn_args_done(nn_args *a);
 
+/* Shared by the layers (layers.c): nn.init's _calculate_fan_in_and_fan_out(t)[0] (-1 + error
+ * below 2-D), uniform_(-bound, bound), kaiming_uniform_(a) with Python's arithmetic, and a new
+ * uninitialised parameter registered under name (NULL on error). */
+int64_t nn_fan_in(const ct_tensor *t);
+int nn_uniform_init(ct_tensor *t, double bound);
+int nn_kaiming_uniform(ct_tensor *t, double a);
+ct_tensor *nn_new_param(ct_module *m, const char *name, int ndim, const int64_t *shape, ct_dtype dtype);
+
+/* Python's repr of values in extra_repr (layer_util.c): a float as repr(float) ("1e-05",
+ * "0.1", "1.0"), an int-or-tuple as given (n == 1: "3"; else "(3, 2)"; CT_NONE: "None"), or
+ * forced to an nd-tuple as _pair / _triple store it ("(3,)", "(3, 3)"). */
+void nn_py_float(ct__strbuf *b, double v);
+void nn_py_ints(ct__strbuf *b, const ct_ints *v);
+void nn_py_tuple(ct__strbuf *b, const ct_ints *v, int nd);
+/* Expand an int-or-tuple to nd entries (n == 0: def); -1 + error naming the argument. */
+int nn_expand(const ct_ints *v, int nd, int64_t def, int64_t *out, const char *cls, const char *what);
+/* The builders' int-or-tuple argument as a ct_ints (n = 0 when absent). */
+ct_ints nn_arg_ct_ints(nn_args *a, int pos, const char *key);
+/* Copy the string buffer into extra_repr's buf and free it. */
+void nn_repr_out(ct__strbuf *b, char *buf, size_t n);
+
 /* The layers' kinds (layers.c) and containers' (containers.c), for the registry's table. */
 extern const ct_module_kind ct__nn_kind_linear, ct__nn_kind_bilinear, ct__nn_kind_identity,
     ct__nn_kind_flatten, ct__nn_kind_unflatten, ct__nn_kind_relu, ct__nn_kind_sigmoid,
     ct__nn_kind_tanh, ct__nn_kind_gelu, ct__nn_kind_silu, ct__nn_kind_softmax,
     ct__nn_kind_log_softmax, ct__nn_kind_sequential, ct__nn_kind_module_list,
     ct__nn_kind_module_dict, ct__nn_kind_parameter_list, ct__nn_kind_parameter_dict;
+/* conv.c, norm.c, pool.c, sparse.c (dropout and embedding) */
+extern const ct_module_kind ct__nn_kind_conv1d, ct__nn_kind_conv2d, ct__nn_kind_conv3d,
+    ct__nn_kind_conv_transpose1d, ct__nn_kind_conv_transpose2d, ct__nn_kind_conv_transpose3d,
+    ct__nn_kind_batch_norm1d, ct__nn_kind_batch_norm2d, ct__nn_kind_batch_norm3d,
+    ct__nn_kind_sync_batch_norm, ct__nn_kind_instance_norm1d, ct__nn_kind_instance_norm2d,
+    ct__nn_kind_instance_norm3d, ct__nn_kind_group_norm, ct__nn_kind_layer_norm,
+    ct__nn_kind_local_response_norm, ct__nn_kind_max_pool1d, ct__nn_kind_max_pool2d,
+    ct__nn_kind_max_pool3d, ct__nn_kind_max_unpool1d, ct__nn_kind_max_unpool2d,
+    ct__nn_kind_max_unpool3d, ct__nn_kind_avg_pool1d, ct__nn_kind_avg_pool2d,
+    ct__nn_kind_avg_pool3d, ct__nn_kind_adaptive_avg_pool1d, ct__nn_kind_adaptive_avg_pool2d,
+    ct__nn_kind_adaptive_avg_pool3d, ct__nn_kind_adaptive_max_pool1d,
+    ct__nn_kind_adaptive_max_pool2d, ct__nn_kind_adaptive_max_pool3d, ct__nn_kind_lp_pool1d,
+    ct__nn_kind_lp_pool2d, ct__nn_kind_fractional_max_pool2d, ct__nn_kind_fractional_max_pool3d,
+    ct__nn_kind_dropout, ct__nn_kind_dropout1d, ct__nn_kind_dropout2d, ct__nn_kind_dropout3d,
+    ct__nn_kind_alpha_dropout, ct__nn_kind_feature_alpha_dropout, ct__nn_kind_embedding,
+    ct__nn_kind_embedding_bag;
 
 #endif

@@ -14,8 +14,24 @@ static const ct_module_kind *const builtin[] = {
     &ct__nn_kind_silu,       &ct__nn_kind_softmax,       &ct__nn_kind_log_softmax,
     &ct__nn_kind_sequential, &ct__nn_kind_module_list,   &ct__nn_kind_module_dict,
     &ct__nn_kind_parameter_list, &ct__nn_kind_parameter_dict,
+    /* conv, norm, pool, dropout, embedding layers */
+    &ct__nn_kind_conv1d, &ct__nn_kind_conv2d, &ct__nn_kind_conv3d,
+    &ct__nn_kind_conv_transpose1d, &ct__nn_kind_conv_transpose2d, &ct__nn_kind_conv_transpose3d,
+    &ct__nn_kind_batch_norm1d, &ct__nn_kind_batch_norm2d, &ct__nn_kind_batch_norm3d,
+    &ct__nn_kind_sync_batch_norm, &ct__nn_kind_instance_norm1d, &ct__nn_kind_instance_norm2d,
+    &ct__nn_kind_instance_norm3d, &ct__nn_kind_group_norm, &ct__nn_kind_layer_norm,
+    &ct__nn_kind_local_response_norm, &ct__nn_kind_max_pool1d, &ct__nn_kind_max_pool2d,
+    &ct__nn_kind_max_pool3d, &ct__nn_kind_max_unpool1d, &ct__nn_kind_max_unpool2d,
+    &ct__nn_kind_max_unpool3d, &ct__nn_kind_avg_pool1d, &ct__nn_kind_avg_pool2d,
+    &ct__nn_kind_avg_pool3d, &ct__nn_kind_adaptive_avg_pool1d, &ct__nn_kind_adaptive_avg_pool2d,
+    &ct__nn_kind_adaptive_avg_pool3d, &ct__nn_kind_adaptive_max_pool1d,
+    &ct__nn_kind_adaptive_max_pool2d, &ct__nn_kind_adaptive_max_pool3d, &ct__nn_kind_lp_pool1d,
+    &ct__nn_kind_lp_pool2d, &ct__nn_kind_fractional_max_pool2d, &ct__nn_kind_fractional_max_pool3d,
+    &ct__nn_kind_dropout, &ct__nn_kind_dropout1d, &ct__nn_kind_dropout2d, &ct__nn_kind_dropout3d,
+    &ct__nn_kind_alpha_dropout, &ct__nn_kind_feature_alpha_dropout, &ct__nn_kind_embedding,
+    &ct__nn_kind_embedding_bag,
 };
-#define NN_NUM_BUILTIN 17
+#define NN_NUM_BUILTIN (17 + 43)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 
@@ -58,6 +74,15 @@ ct_module *ct_nn_create(const char *name, const ct_values *args) {
 }
 
 /* ---- the builders' argument reader ------------------------------------------------------ */
+/* A constructor's arguments are read at the top level: a tuple (kernel_size=(3, 3)) is one
+ * argument, its elements are not positionals. */
+int nn_value_span(const ct_values *vs, int i) {
+  int end = i + 1;
+  for (int k = 0; vs->v[i].type == CT_V_TUPLE && k < vs->v[i].n && end < vs->n; k++)
+    end += nn_value_span(vs, end);
+  return end - i;
+}
+
 void nn_args_init(nn_args *a, const ct_values *v, const char *cls) {
   *a = (nn_args){.v = v, .cls = cls};
 }
@@ -66,7 +91,7 @@ const ct_value *nn_arg(nn_args *a, int pos, const char *key) {
   const ct_value *found = NULL;
   int p = 0;
   if (pos >= 0 && pos + 1 > a->npos_max) a->npos_max = pos + 1;
-  for (int i = 0; i < a->v->n; i++) {
+  for (int i = 0; i < a->v->n; i += nn_value_span(a->v, i)) { /* top-level values only */
     const ct_value *v = &a->v->v[i];
     bool hit = v->key ? (key && strcmp(v->key, key) == 0) : (pos >= 0 && p++ == pos);
     if (!hit) continue;
@@ -179,18 +204,17 @@ void nn_arg_device(nn_args *a, int pos, const char *key) {
 
 int nn_args_done(nn_args *a) {
   if (a->bad) return -1;
-  int p = 0;
-  for (int i = 0; i < a->v->n; i++) {
+  int p = 0, bad = -1;
+  for (int i = 0; i < a->v->n; i += nn_value_span(a->v, i)) { /* a tuple counts as one */
     const ct_value *v = &a->v->v[i];
-    bool inner = false; /* an element of an unread tuple: reported with the tuple */
-    for (int j = 0; j < i && !inner; j++)
-      inner = a->v->v[j].type == CT_V_TUPLE && i <= j + a->v->v[j].n && !a->used[j];
-    if (!v->key && !inner) p++;
-    if (a->used[i] || inner) continue;
+    if (!v->key) p++;
+    if (a->used[i] || bad >= 0) continue;
     if (v->key) return ct__errs("%s.__init__() got an unexpected keyword argument '%s'", a->cls, v->key);
+    bad = i;
+  }
+  if (bad >= 0)
     return ct__errs("%s.__init__() takes %d positional arguments but %d were given", a->cls,
                     a->npos_max, p);
-  }
   return 0;
 }
 

@@ -90,7 +90,10 @@ def module(label, cls, args, kwargs, input_shapes, training=True, dts=("f32", "f
            rtol=None, atol=None):
     """A module case per dtype: nn.<cls>(*args, **kwargs) (.to(float64) for f64, written as the
     case's "dtype", an extension of PARITY.md), state_dict loaded, train() or eval(), forward on
-    randn inputs of input_shapes, backward with random grad_outputs."""
+    randn inputs of input_shapes (a shape tuple; a T for indices and offsets; a list for a
+    literal argument such as output_size), backward with random grad_outputs. The case's
+    "seed" (an extension) seeds the default generator before the constructor, so dropout
+    masks and fractional pooling windows are PyTorch's."""
     c = Case(label, cls, list(args), dict(kwargs), dts, grad, rtol, atol, kind="module",
              module=input_shapes)
     c.training = training
@@ -228,12 +231,22 @@ def run_module(c, fname, fdt):
     if fdt == torch.float64:
         m = m.to(torch.float64)
     m.train(c.training)
-    files, inputs, live = {}, [], []
+    files, inputs, live, grad_in = {}, [], [], []
     for i, s in enumerate(c.module):
-        x = torch.randn(s, generator=g, dtype=torch.float64).to(fdt)
+        if isinstance(s, list):  # a literal forward argument (output_size=[h, w])
+            inputs.append(s)
+            live.append(s)
+            continue
+        if isinstance(s, T):  # indices, offsets, ...: T's own kind and dtype
+            x = s.make(g, fdt)
+        else:
+            x = torch.randn(s, generator=g, dtype=torch.float64).to(fdt)
         files["input.%d" % i] = x
         inputs.append({"tensor": "input.%d" % i})
-        live.append(x.clone().requires_grad_(c.grad))
+        rg = c.grad and x.is_floating_point() and not (isinstance(s, T) and not s.grad)
+        live.append(x.clone().requires_grad_(rg))
+        if rg:
+            grad_in.append(i)
     state = {}
     for k, v in m.state_dict().items():
         files["state." + k] = v.clone()
@@ -242,6 +255,7 @@ def run_module(c, fname, fdt):
     rtol, atol = TOL[fdt]
     case = {"kind": "module", "name": c.name, "args": c.args, "kwargs": c.kwargs,
             "inputs": inputs, "state": state, "training": c.training,
+            "seed": zlib.crc32(fname.encode()),  # torch.manual_seed before the constructor
             "outputs": ["output.%d" % i for i in range(len(outs))],
             "rtol": c.rtol if c.rtol is not None else rtol,
             "atol": c.atol if c.atol is not None else atol}
@@ -255,18 +269,20 @@ def run_module(c, fname, fdt):
         after[k] = "after." + k
     if after:
         case["state_after"] = after
-    if c.grad:
-        case["requires_grad"] = ["input.%d" % i for i in range(len(live))]
+    diff = [o for o in outs if o.requires_grad]
+    if c.grad and diff:
+        case["requires_grad"] = ["input.%d" % i for i in grad_in]
         case["grad_outputs"] = ["grad_output.%d" % i for i in range(len(outs))]
         gos = []
         for i, o in enumerate(outs):
-            go = torch.randn(o.shape, generator=g, dtype=torch.float64).to(o.dtype)
+            go = torch.randn(o.shape, generator=g, dtype=torch.float64).to(o.dtype) \
+                if o.is_floating_point() else torch.zeros_like(o)
             files["grad_output.%d" % i] = go
             gos.append(go)
-        torch.autograd.backward(outs, gos)
+        torch.autograd.backward(diff, [gos[i] for i, o in enumerate(outs) if o.requires_grad])
         grads = {}
         for i, x in enumerate(live):
-            if x.grad is not None:
+            if isinstance(x, torch.Tensor) and x.grad is not None:
                 grads["input.%d" % i] = "grad.input.%d" % i
                 files["grad.input.%d" % i] = x.grad
         for k, p in m.named_parameters():

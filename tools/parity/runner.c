@@ -303,7 +303,8 @@ static int json_values(ct_tensor_map *map, const cJSON *args, const cJSON *kwarg
 }
 
 /* Build by name, load "state", set the mode, forward, compare outputs, gradients (inputs and
- * parameters) and buffers after the forward. "dtype" (an extension): module.to(dtype). */
+ * parameters) and buffers after the forward. "dtype" (an extension): module.to(dtype); "seed"
+ * (an extension): torch.manual_seed(seed) before the constructor. */
 static parity_status module_case(ct_tensor_map *map, const cJSON *cs, const char *name,
                                  ct_module **mp, char *reason, size_t n) {
   const cJSON *args = cJSON_GetObjectItemCaseSensitive(cs, "args");
@@ -312,6 +313,8 @@ static parity_status module_case(ct_tensor_map *map, const cJSON *cs, const char
   if (json_values(map, cJSON_IsArray(args) ? args : NULL, cJSON_IsObject(kwargs) ? kwargs : NULL,
                   &ctor, reason, n) != 0)
     return PARITY_FAIL;
+  const cJSON *seed = cJSON_GetObjectItemCaseSensitive(cs, "seed"); /* an extension: */
+  if (cJSON_IsNumber(seed)) ct_manual_seed((uint64_t)seed->valuedouble); /* masks as PyTorch's */
   ct_module *m = *mp = ct_nn_create(name, &ctor);
   if (!m) {
     const char *e = last_error();

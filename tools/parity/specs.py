@@ -723,3 +723,103 @@ fn("basic", "F.normalize", [T(3, 4)])
 fn("p1_dim0", "F.normalize", [T(3, 4)], {"p": 1.0, "dim": 0})
 fn("pinf", "F.normalize", [T(2, 3, 4), INF, -1, 0.5])
 fn("eps", "F.normalize", [T(3, 4)], {"eps": 10.0})
+
+# ---- conv, norm, pool, dropout, embedding modules (train and eval) -------------------------------
+I64 = dict(kind="int", dt="i64", grad=False)
+module("basic", "Conv1d", [2, 4, 3], {}, [(2, 2, 7)])
+module("opts", "Conv1d", [4, 2, 2], {"stride": 2, "padding": 1, "dilation": 2, "groups": 2,
+                                     "bias": False}, [(1, 4, 9)], training=False)
+for mode in ["reflect", "replicate", "circular"]:
+    module(mode, "Conv1d", [2, 3, 3], {"padding": 2, "padding_mode": mode}, [(2, 2, 6)])
+    module(mode, "Conv2d", [2, 2, (3, 2)], {"padding": (1, 2), "padding_mode": mode}, [(1, 2, 4, 5)])
+    module(mode + "_same", "Conv2d", [2, 2, 4], {"padding": "same", "padding_mode": mode}, [(1, 2, 5, 5)])
+module("basic", "Conv2d", [3, 4, 3], {}, [(2, 3, 5, 5)])
+module("same", "Conv2d", [2, 2, (3, 4)], {"padding": "same", "dilation": (1, 2)}, [(1, 2, 6, 7)])
+module("valid", "Conv2d", [2, 4, 2], {"padding": "valid", "stride": (2, 1), "groups": 2}, [(2, 2, 5, 4)],
+       training=False)
+module("unbatched", "Conv2d", [2, 3, 2], {"bias": False}, [(2, 4, 4)])
+module("basic", "Conv3d", [2, 2, 2], {"stride": (1, 2, 1), "padding": 1}, [(1, 2, 3, 4, 3)])
+module("reflect", "Conv3d", [1, 2, 3], {"padding": 1, "padding_mode": "reflect"}, [(1, 1, 3, 3, 3)])
+module("basic", "ConvTranspose1d", [2, 3, 3], {"stride": 2, "output_padding": 1}, [(2, 2, 4)])
+module("outsize", "ConvTranspose1d", [2, 2, 3], {"stride": 3, "groups": 2}, [(1, 2, 3), [9]])
+module("basic", "ConvTranspose2d", [2, 4, 3], {"stride": 2, "padding": 1, "dilation": (1, 2),
+                                               "groups": 2, "bias": False}, [(1, 2, 3, 3)])
+module("outsize", "ConvTranspose2d", [3, 2, 2], {"stride": 2}, [(2, 3, 3, 3), [2, 2, 7, 6]],
+       training=False)
+module("basic", "ConvTranspose3d", [2, 2, 2], {"stride": 2}, [(1, 2, 2, 2, 2)])
+for label, kw in [("default", {}), ("nomom", {"momentum": None}), ("noaffine", {"affine": False}),
+                  ("notrack", {"track_running_stats": False}), ("eps", {"eps": 1e-3, "momentum": 0.3})]:
+    module(label, "BatchNorm1d", [3], kw, [(4, 3)])
+    module(label + "_eval", "BatchNorm2d", [2], kw, [(2, 2, 3, 3)], training=False)
+module("3d", "BatchNorm1d", [2], {}, [(3, 2, 4)])
+module("basic", "BatchNorm2d", [3], {}, [(2, 3, 2, 3)])
+module("basic", "BatchNorm3d", [2], {"momentum": None}, [(2, 2, 2, 2, 2)])
+module("eval", "BatchNorm3d", [2], {}, [(2, 2, 2, 1, 2)], training=False)
+module("basic", "InstanceNorm1d", [3], {}, [(2, 3, 5)])
+module("unbatched", "InstanceNorm1d", [3], {"affine": True}, [(3, 5)])
+module("track", "InstanceNorm2d", [2], {"track_running_stats": True, "affine": True}, [(2, 2, 3, 3)])
+module("track_eval", "InstanceNorm2d", [2], {"track_running_stats": True}, [(2, 2, 3, 3)], training=False)
+module("basic", "InstanceNorm3d", [2], {"affine": True}, [(1, 2, 2, 3, 2)])
+module("basic", "GroupNorm", [2, 4], {}, [(2, 4, 3)])
+module("noaffine", "GroupNorm", [3, 3], {"affine": False, "eps": 1e-3}, [(2, 3, 2, 2)], training=False)
+module("basic", "LayerNorm", [4], {}, [(3, 4)])
+module("2d", "LayerNorm", [[3, 4]], {"elementwise_affine": False, "eps": 1e-6}, [(2, 3, 4)])
+module("basic", "LocalResponseNorm", [3], {}, [(2, 5, 4)])
+module("opts", "LocalResponseNorm", [2], {"alpha": 0.01, "beta": 0.5, "k": 2.0}, [(1, 4, 3, 3)])
+module("basic", "MaxPool1d", [3], {"stride": 2, "padding": 1}, [(2, 3, 8)])
+module("indices", "MaxPool1d", [2], {"return_indices": True, "ceil_mode": True}, [(2, 7)])
+module("basic", "MaxPool2d", [2], {}, [(2, 2, 4, 4)])
+module("opts", "MaxPool2d", [(3, 2)], {"stride": 1, "padding": 1, "dilation": (1, 2),
+                                       "return_indices": True}, [(1, 2, 5, 6)], training=False)
+module("basic", "MaxPool3d", [2], {"ceil_mode": True}, [(1, 2, 3, 4, 5)])
+
+
+def _idx(*shape_and_data):
+    """Valid unpool indices: F.max_poolNd(torch.randn(in, generator=Generator().manual_seed(7)),
+    2, return_indices=True)[1], written out (specs.py must load without torch)."""
+    *shape, data = shape_and_data
+    return T(*shape, data=data, dt="i64", grad=False)
+
+
+module("basic", "MaxUnpool1d", [2], {}, [(2, 2, 3), _idx(2, 2, 3, [1, 2, 5, 0, 2, 5, 1, 3, 5, 1, 2, 5])])
+module("size", "MaxUnpool1d", [2], {}, [(1, 2, 3), _idx(1, 2, 3, [1, 2, 4, 0, 3, 5]), [7]])
+module("basic", "MaxUnpool2d", [2], {}, [(1, 2, 2, 3), _idx(1, 2, 2, 3, [1, 8, 5, 18, 15, 22, 0, 9, 11, 18, 21, 17])])
+module("basic", "MaxUnpool3d", [2], {}, [(1, 1, 2, 2, 1), _idx(1, 1, 2, 2, 1, [8, 15, 18, 22])])
+module("basic", "AvgPool1d", [3], {"stride": 2, "padding": 1}, [(2, 3, 7)])
+module("basic", "AvgPool2d", [2], {"ceil_mode": True, "count_include_pad": False, "padding": 1},
+       [(1, 2, 5, 5)])
+module("div", "AvgPool2d", [(2, 3)], {"divisor_override": 4}, [(2, 2, 4, 6)], training=False)
+module("basic", "AvgPool3d", [2], {"stride": 1}, [(1, 2, 3, 3, 3)])
+module("basic", "AdaptiveAvgPool1d", [3], {}, [(2, 3, 7)])
+module("basic", "AdaptiveAvgPool2d", [(None, 3)], {}, [(1, 2, 5, 7)])
+module("basic", "AdaptiveAvgPool3d", [2], {}, [(1, 2, 3, 4, 5)])
+module("basic", "AdaptiveMaxPool1d", [3], {"return_indices": True}, [(2, 3, 7)])
+module("basic", "AdaptiveMaxPool2d", [(2, 3)], {}, [(1, 2, 5, 7)])
+module("basic", "AdaptiveMaxPool3d", [2], {"return_indices": True}, [(1, 2, 3, 4, 5)])
+module("basic", "LPPool1d", [2, 3], {"stride": 2}, [(2, 3, 8)])
+module("basic", "LPPool2d", [3.0, 2], {"ceil_mode": True}, [(1, 2, 5, 5)])
+module("size", "FractionalMaxPool2d", [2], {"output_size": 3}, [(2, 2, 6, 6)])
+module("ratio", "FractionalMaxPool2d", [(2, 3)], {"output_ratio": 0.5, "return_indices": True},
+       [(1, 2, 8, 9)])
+module("basic", "FractionalMaxPool3d", [2], {"output_size": (2, 3, 2)}, [(1, 2, 5, 5, 4)])
+for cls, shape in [("Dropout", (4, 6)), ("Dropout1d", (2, 4, 5)), ("Dropout2d", (2, 4, 3, 3)),
+                   ("Dropout3d", (1, 4, 2, 2, 2)), ("AlphaDropout", (4, 6)),
+                   ("FeatureAlphaDropout", (2, 4, 3, 3))]:
+    module("train", cls, [0.4], {}, [shape])
+    module("eval", cls, [], {"p": 0.3}, [shape], training=False)
+module("p0", "Dropout", [0.0], {}, [(3, 3)])
+module("p1", "Dropout", [1.0], {}, [(3, 3)])
+module("basic", "Embedding", [10, 3], {}, [T(2, 4, lo=0, hi=10, **I64)])
+module("pad", "Embedding", [6, 2], {"padding_idx": -1}, [T(7, data=[5, 0, 5, 2, 1, 5, 4], dt="i64", grad=False)])
+module("maxnorm", "Embedding", [8, 3], {"max_norm": 1.0, "norm_type": 1.5}, [T(5, lo=0, hi=8, **I64)])
+module("freq", "Embedding", [5, 2], {"scale_grad_by_freq": True}, [T(3, 3, lo=0, hi=5, **I64)],
+       training=False)
+module("mean", "EmbeddingBag", [10, 3], {}, [T(2, 4, lo=0, hi=10, **I64)])
+module("sum", "EmbeddingBag", [10, 3], {"mode": "sum"},
+       [T(7, lo=0, hi=10, **I64), T(3, data=[0, 2, 2], dt="i64", grad=False)])
+module("max", "EmbeddingBag", [6, 2], {"mode": "max", "include_last_offset": True},
+       [T(6, lo=0, hi=6, **I64), T(4, data=[0, 2, 5, 6], dt="i64", grad=False)])
+module("pad", "EmbeddingBag", [6, 2], {"padding_idx": 2}, [T(2, 3, data=[2, 1, 2, 2, 2, 2], dt="i64", grad=False)],
+       training=False)
+module("psw", "EmbeddingBag", [6, 2], {"mode": "sum"},
+       [T(5, lo=0, hi=6, **I64), T(2, data=[0, 3], dt="i64", grad=False), (5,)])
