@@ -49,6 +49,7 @@ extern const parity_handler parity_handlers_conv[];
 extern const parity_handler parity_handlers_norm[];
 extern const parity_handler parity_handlers_pool[];
 extern const parity_handler parity_handlers_linear[];
+extern const parity_handler parity_handlers_resample[];
 const parity_handler *parity_find(const char *name);
 
 /* ---- argument access (args.c) --------------------------------------------------------
