@@ -514,6 +514,82 @@ ct_tensor *ct_gumbel_softmax_ex(const ct_tensor *logits, ct_gumbel_softmax_opts 
 #define ct_gumbel_softmax(logits, ...) \
   ct_gumbel_softmax_ex(logits, CT_GUMBEL_SOFTMAX_OPTS(__VA_ARGS__))
 
+/* ---- resampling ---- */
+/* F.interpolate's mode= (PyTorch's strings: 'nearest', 'linear', 'bilinear', 'bicubic',
+ * 'trilinear', 'area', 'nearest-exact'). */
+typedef enum ct_interp_mode {
+  CT_INTERP_NEAREST = 0,
+  CT_INTERP_LINEAR,
+  CT_INTERP_BILINEAR,
+  CT_INTERP_BICUBIC,
+  CT_INTERP_TRILINEAR,
+  CT_INTERP_AREA,
+  CT_INTERP_NEAREST_EXACT
+} ct_interp_mode;
+/* A float-or-tuple argument (scale_factor=2.0 or (2.0, 1.5)): CT_FLOATS(2.0) or
+ * CT_FLOATS(2.0, 1.5); n == 0 (a zeroed field) means None. */
+typedef struct ct_floats {
+  int n;
+  double v[CT_MAX_DIMS];
+} ct_floats;
+#define CT_FLOATS(...) \
+  ((ct_floats){.n = (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)), .v = {__VA_ARGS__}})
+/* Keywords of F.interpolate: size=None, scale_factor=None, mode='nearest', align_corners=None,
+ * recompute_scale_factor=None, antialias=False. The two optional bools are -1 for None, 0 or
+ * 1; antialias=True is not implemented (an error). */
+typedef struct ct_interpolate_opts {
+  ct_ints size;           /* n == 0: None; one value applies to every spatial dim */
+  ct_floats scale_factor; /* n == 0: None */
+  ct_interp_mode mode;    /* CT_INTERP_NEAREST */
+  int align_corners;      /* -1: None (False for the interpolating modes) */
+  int recompute_scale_factor; /* -1: None */
+  bool antialias;         /* false */
+} ct_interpolate_opts;
+/* F.interpolate(input (N, C, *spatial) with 1-3 spatial dims, ...): float32 / float64 (nearest
+ * also uint8). grad_fn Upsample{Nearest,NearestExact,Linear,Bilinear,Bicubic,Trilinear}{1,2,3}D
+ * Backward1 as PyTorch 1.13 names them; mode 'area' is adaptive_avg_pool. Double backward works
+ * (the backward is linear in the gradient; its gradient is the forward again). */
+ct_tensor *ct_interpolate_ex(const ct_tensor *input, ct_interpolate_opts o);
+#define CT_INTERPOLATE_OPTS(...) \
+  CT_OPTS(ct_interpolate_opts, .align_corners = -1, .recompute_scale_factor = -1, __VA_ARGS__)
+/* ct_interpolate(x, .scale_factor = CT_FLOATS(2), .mode = CT_INTERP_BILINEAR, .align_corners = 1) */
+#define ct_interpolate(input, ...) ct_interpolate_ex(input, CT_INTERPOLATE_OPTS(__VA_ARGS__))
+
+typedef enum ct_grid_mode { CT_GRID_BILINEAR = 0, CT_GRID_NEAREST, CT_GRID_BICUBIC } ct_grid_mode;
+typedef enum ct_grid_padding { CT_GRID_ZEROS = 0, CT_GRID_BORDER, CT_GRID_REFLECTION } ct_grid_padding;
+/* Keywords of F.grid_sample: mode='bilinear', padding_mode='zeros', align_corners=None (False). */
+typedef struct ct_grid_sample_opts {
+  ct_grid_mode mode;
+  ct_grid_padding padding_mode;
+  bool align_corners;
+} ct_grid_sample_opts;
+/* F.grid_sample(input (N, C, H, W), grid (N, Ho, Wo, 2)) or 5-D (input (N, C, D, H, W), grid
+ * (N, Do, Ho, Wo, 3); bilinear / nearest only): float32 / float64, gradients for input and grid
+ * (GridSampler2DBackward0 / GridSampler3DBackward0; no double backward, as in PyTorch). */
+ct_tensor *ct_grid_sample_ex(const ct_tensor *input, const ct_tensor *grid, ct_grid_sample_opts o);
+#define ct_grid_sample(input, grid, ...) \
+  ct_grid_sample_ex(input, grid, CT_OPTS(ct_grid_sample_opts, __VA_ARGS__))
+/* F.affine_grid(theta (N, 2, 3) or (N, 3, 4), size (N, C, H, W) or (N, C, D, H, W),
+ * align_corners=False): the sampling grid (N, H, W, 2) / (N, D, H, W, 3);
+ * AffineGridGeneratorBackward0. */
+ct_tensor *ct_affine_grid(const ct_tensor *theta, ct_ints size, bool align_corners);
+
+/* Keywords of F.unfold / F.fold: dilation=1, padding=0, stride=1 (int-or-pair). */
+typedef struct ct_fold_opts {
+  ct_ints dilation, padding, stride;
+} ct_fold_opts;
+/* F.unfold(input (N, C, H, W) or (C, H, W), kernel_size, ...): the sliding blocks as columns,
+ * (N, C * kh * kw, L) (im2col; Im2ColBackward0). The name is F.unfold's, not Tensor.unfold's. */
+ct_tensor *ct_unfold_ex(const ct_tensor *input, ct_ints kernel_size, ct_fold_opts o);
+/* F.fold(input (N, C * kh * kw, L) or (C * kh * kw, L), output_size, kernel_size, ...): sums
+ * the columns back into (N, C, *output_size) (col2im; Col2ImBackward0). */
+ct_tensor *ct_fold_ex(const ct_tensor *input, ct_ints output_size, ct_ints kernel_size,
+                      ct_fold_opts o);
+#define ct_unfold(input, kernel_size, ...) \
+  ct_unfold_ex(input, kernel_size, CT_OPTS(ct_fold_opts, __VA_ARGS__))
+#define ct_fold(input, output_size, kernel_size, ...) \
+  ct_fold_ex(input, output_size, kernel_size, CT_OPTS(ct_fold_opts, __VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -25,6 +25,7 @@
 #include "../../tools/parity/dispatch_reduce.c"
 #include "../../tools/parity/dispatch_view.c"
 #include "../../tools/parity/dispatch_norm.c"
+#include "../../tools/parity/dispatch_resample.c"
 #include "../../tools/parity/runner.c"
 
 static bool cmp(ct_tensor *a, ct_tensor *b, double rtol, double atol, char *why) {

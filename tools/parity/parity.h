@@ -52,6 +52,7 @@ extern const parity_handler parity_handlers_linear[];
 extern const parity_handler parity_handlers_activation[];
 extern const parity_handler parity_handlers_nn_init[];
 extern const parity_handler parity_handlers_distance[];
+extern const parity_handler parity_handlers_resample[];
 const parity_handler *parity_find(const char *name);
 
 /* ---- argument access (args.c) --------------------------------------------------------

@@ -15,7 +15,8 @@ static const parity_handler *const tables[] = {parity_handlers_view, parity_hand
                                                parity_handlers_create, parity_handlers_conv,
                                                parity_handlers_norm, parity_handlers_pool,
                                                parity_handlers_linear, parity_handlers_activation,
-                                               parity_handlers_nn_init, parity_handlers_distance};
+                                               parity_handlers_nn_init, parity_handlers_distance,
+                                               parity_handlers_resample};
 
 const parity_handler *parity_find(const char *name) {
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)

@@ -823,3 +823,65 @@ module("pad", "EmbeddingBag", [6, 2], {"padding_idx": 2}, [T(2, 3, data=[2, 1, 2
        training=False)
 module("psw", "EmbeddingBag", [6, 2], {"mode": "sum"},
        [T(5, lo=0, hi=6, **I64), T(2, data=[0, 3], dt="i64", grad=False), (5,)])
+
+# ---- resampling (include/ctorch/functional.h, "resampling") ------------------------------------
+def fn_cubic(label, name, args, kwargs):
+    """bicubic float32: PyTorch's build contracts the weight polynomials into FMAs, so its
+    float32 weights differ from the plain formula's by a few ulps (float64 is checked tightly)"""
+    fn(label, name, args, kwargs, dts=("f32",), rtol=1e-4, atol=1e-5)
+    fn(label, name, args, kwargs, dts=("f64",))
+
+
+# F.interpolate: every mode x (size | scale_factor | scale_factor + recompute) x align_corners,
+# up and down, odd sizes
+INTERP = {"nearest": (2, 1), "nearest-exact": (2, 1), "area": (2, 1), "linear": (3, 3),
+          "bilinear": (4, 4), "bicubic": (4, 4), "trilinear": (5, 5)}
+for mode, (lo, hi) in INTERP.items():
+    m = mode.replace("-", "_")
+    for nd in range(max(lo, 3), hi + 1):
+        nsp = nd - 2
+        shape = {1: (2, 3, 7), 2: (2, 2, 5, 4), 3: (1, 2, 3, 4, 5)}[nsp]
+        aligns = (None,) if mode in ("nearest", "nearest-exact", "area") else (False, True)
+        fc = fn_cubic if mode == "bicubic" else fn
+        for ac in aligns:
+            sfx = "_" + m + ("" if ac is None else ("_ac" if ac else "_noac"))
+            kw = {} if ac is None else {"align_corners": ac}
+            fc("%dd_size_up%s" % (nsp, sfx), "F.interpolate", [T(*shape)],
+               dict(kw, size=[s + 3 for s in shape[2:]][0] if nsp == 1 else [s + 3 for s in shape[2:]], mode=mode))
+            fc("%dd_size_down%s" % (nsp, sfx), "F.interpolate", [T(*shape)],
+               dict(kw, size=[max(1, s - 2) for s in shape[2:]], mode=mode))
+            fc("%dd_scale%s" % (nsp, sfx), "F.interpolate", [T(*shape)],
+               dict(kw, scale_factor=1.7, mode=mode))
+            fc("%dd_scale_tuple_recompute%s" % (nsp, sfx), "F.interpolate", [T(*shape)],
+               dict(kw, scale_factor=tuple([2.5, 0.6, 1.3][:nsp]), mode=mode, recompute_scale_factor=True))
+            fc("%dd_scale_down%s" % (nsp, sfx), "F.interpolate", [T(*shape)],
+               dict(kw, scale_factor=0.45, mode=mode, recompute_scale_factor=False))
+fn("x2_fast", "F.interpolate", [T(1, 3, 4, 5)], {"scale_factor": 2})
+fn("same_size", "F.interpolate", [T(1, 2, 4, 5)], {"size": (4, 5), "mode": "bilinear"})
+fn_cubic("one_ac", "F.interpolate", [T(1, 2, 4, 5)], {"size": (1, 3), "mode": "bicubic", "align_corners": True})
+fn("one_noac", "F.interpolate", [T(1, 2, 4, 5)], {"size": (1, 1), "mode": "bilinear"})
+fn("third", "F.interpolate", [T(1, 1, 9, 9)], {"scale_factor": 1 / 3, "mode": "nearest-exact"})
+fn("u8", "F.interpolate", [T(1, 2, 3, 4, kind="int", lo=0, hi=250, dt="u8")], {"scale_factor": 1.5}, dts=None)
+fn("empty_batch", "F.interpolate", [T(0, 2, 3, 4)], {"size": 5, "mode": "bilinear"})
+# F.grid_sample: modes x paddings x align_corners, 2-D and 3-D
+for mode in ("bilinear", "nearest", "bicubic"):
+    for pad in ("zeros", "border", "reflection"):
+        for ac in (False, True):
+            lab = "%s_%s_%s" % (mode, pad, "ac" if ac else "noac")
+            (fn_cubic if mode == "bicubic" else fn)("2d_" + lab, "F.grid_sample", [T(2, 2, 4, 5), T(2, 3, 4, 2, kind="wide")],
+               {"mode": mode, "padding_mode": pad, "align_corners": ac})
+            if mode != "bicubic":
+                fn("3d_" + lab, "F.grid_sample", [T(1, 2, 3, 4, 3), T(1, 2, 3, 2, 3, kind="wide")],
+                   {"mode": mode, "padding_mode": pad, "align_corners": ac})
+fn("inside", "F.grid_sample", [T(1, 3, 5, 5), T(1, 4, 4, 2, kind="unit")], {"align_corners": False})
+fn("2d", "F.affine_grid", [T(2, 2, 3), (2, 3, 4, 5)], {"align_corners": False})
+fn("2d_ac", "F.affine_grid", [T(1, 2, 3), (1, 1, 3, 1)], {"align_corners": True})
+fn("3d", "F.affine_grid", [T(2, 3, 4), (2, 1, 2, 3, 4)], {"align_corners": False})
+fn("3d_ac", "F.affine_grid", [T(1, 3, 4), (1, 1, 3, 2, 2)], {"align_corners": True})
+fn("k2", "F.unfold", [T(2, 3, 4, 5), 2])
+fn("all_opts", "F.unfold", [T(1, 2, 7, 6), (3, 2)], {"dilation": (2, 1), "padding": (1, 2), "stride": (2, 3)})
+fn("unbatched", "F.unfold", [T(2, 5, 5), 3], {"padding": 1, "stride": 2})
+fn("k2", "F.fold", [T(2, 12, 12), (4, 5), 2])
+fn("all_opts", "F.fold", [T(1, 12, 9), (7, 6), (3, 2)],
+   {"dilation": (2, 1), "padding": (1, 2), "stride": (2, 3)})
+fn("unbatched", "F.fold", [T(18, 9), 5, 3], {"padding": 1, "stride": 2})

@@ -1,0 +1,353 @@
+/* The resampling family (functional.h "resampling"): F.interpolate in every mode, grid_sample,
+ * affine_grid, unfold and fold. Values against PyTorch 1.13 (numbers from /usr/bin/python3 +
+ * torch on the ramp inputs of ct_test.h), grad_fn names, every error message, float64
+ * gradcheck + gradgradcheck (grid_sample: gradcheck only; PyTorch has no double backward). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include "ctorch.h"
+#include "ct_test.h"
+
+#define SH(...) CT_SHAPE(__VA_ARGS__)
+/* within 1e-12 of PyTorch's float64 numbers */
+#define expect_close(t, ...) ct_test_expect_vals(t, CT_DOUBLES(__VA_ARGS__), 1e-12, 1e-12, #t, __LINE__)
+
+static void expect_grad_fn(const ct_tensor *t, const char *name) {
+  assert_non_null(t);
+  assert_non_null(ct_grad_fn_name(t));
+  assert_string_equal(ct_grad_fn_name(t), name);
+}
+
+static void test_interpolate_values(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *x = ramp(SH(1, 1, 2, 3), CT_FLOAT64, 1, false);
+  expect_close(ct_interpolate(x, .size = CT_INTS(3, 4)), -1.0, -1.0, 0.75, -0.25, -1.0, -1.0, 0.75,
+               -0.25, -1.25, -1.25, 0.5, -0.5);
+  expect_close(ct_interpolate(x, .size = CT_INTS(3, 4), .mode = CT_INTERP_NEAREST_EXACT), -1.0, 0.75,
+               0.75, -0.25, -1.25, 0.5, 0.5, -0.5, -1.25, 0.5, 0.5, -0.5);
+  expect_close(ct_interpolate(x, .size = CT_INTS(3, 4), .mode = CT_INTERP_BILINEAR), -1.0, 0.09375,
+               0.375, -0.25, -1.125, -0.03125, 0.25, -0.375, -1.25, -0.15625, 0.125, -0.5);
+  expect_close(ct_interpolate(x, .scale_factor = CT_FLOATS(1.5), .mode = CT_INTERP_BILINEAR,
+                              .align_corners = 1),
+               -1.0, 0.16666666666666663, 0.41666666666666674, -0.25, -1.125, 0.0416666666666666,
+               0.29166666666666674, -0.375, -1.25, -0.0833333333333334, 0.16666666666666674, -0.5);
+  expect_close(ct_interpolate(x, .size = CT_INTS(3, 4), .mode = CT_INTERP_BICUBIC),
+               -1.1039089626736114, 0.2509494357638889, 0.603610568576389, -0.3000759548611112,
+               -1.2506103515625, 0.10424804687500003, 0.45690917968750006, -0.44677734375,
+               -1.3973117404513893, -0.04245334201388895, 0.3102077907986111, -0.593478732638889);
+  expect_close(ct_interpolate(ramp(SH(1, 2, 3), CT_FLOAT64, 2, false), .scale_factor = CT_FLOATS(1.5),
+                              .mode = CT_INTERP_LINEAR),
+               -0.75, 0.125, 0.8333333333333335, 0.16666666666666674, -1.0, -0.125, 0.5833333333333335,
+               -0.08333333333333326);
+  expect_close(ct_interpolate(ramp(SH(1, 1, 2, 2, 2), CT_FLOAT64, 3, false), .size = CT_INTS(3, 2, 3),
+                              .mode = CT_INTERP_TRILINEAR),
+               -0.5, 0.375, 1.25, 0.25, -0.25, -0.75, 0.25, 0.4375, 0.625, -0.375, -0.1875, 0.0, 1.0,
+               0.5, 0.0, -1.0, -0.125, 0.75);
+  ct_tensor *a = ct_interpolate(ramp(SH(1, 1, 4, 5), CT_FLOAT64, 4, false), .size = CT_INTS(2, 3),
+                                .mode = CT_INTERP_AREA);
+  expect_close(a, -0.5, -0.16666666666666666, -0.0625, 0.5, -0.08333333333333333, 0.25);
+  /* uint8 nearest, empty batch */
+  ct_tensor *u = ct_to(ct_arange(0, 6, 1, .dtype = CT_INT64), CT_UINT8);
+  ct_tensor *yu = ct_interpolate(ct_view(u, 3, (int64_t[]){1, 1, 6}), .size = CT_INTS(3));
+  assert_int_equal(ct_dtype_of(yu), CT_UINT8);
+  expect_exact(yu, 0, 2, 4);
+  ct_tensor *e = ct_interpolate(ct_zeros(SH(0, 2, 3, 3)), .size = CT_INTS(5), .mode = CT_INTERP_BILINEAR);
+  assert_int_equal(ct_shape(e)[2], 5);
+  assert_int_equal(ct_numel(e), 0);
+  ct_scope_end();
+}
+
+static void test_interpolate_grad_fn(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *x1 = ramp(SH(1, 1, 3), CT_FLOAT64, 1, true), *x2 = ramp(SH(1, 1, 3, 3), CT_FLOAT64, 1, true),
+            *x3 = ramp(SH(1, 1, 2, 2, 2), CT_FLOAT64, 1, true);
+  expect_grad_fn(ct_interpolate(x1, .size = CT_INTS(5)), "UpsampleNearest1DBackward1");
+  expect_grad_fn(ct_interpolate(x2, .size = CT_INTS(5)), "UpsampleNearest2DBackward1");
+  expect_grad_fn(ct_interpolate(x3, .size = CT_INTS(5)), "UpsampleNearest3DBackward1");
+  expect_grad_fn(ct_interpolate(x2, .size = CT_INTS(5), .mode = CT_INTERP_NEAREST_EXACT),
+                 "UpsampleNearestExact2DBackward1");
+  expect_grad_fn(ct_interpolate(x1, .size = CT_INTS(5), .mode = CT_INTERP_LINEAR), "UpsampleLinear1DBackward1");
+  expect_grad_fn(ct_interpolate(x2, .size = CT_INTS(5), .mode = CT_INTERP_BILINEAR),
+                 "UpsampleBilinear2DBackward1");
+  expect_grad_fn(ct_interpolate(x3, .size = CT_INTS(5), .mode = CT_INTERP_TRILINEAR),
+                 "UpsampleTrilinear3DBackward1");
+  expect_grad_fn(ct_interpolate(x2, .size = CT_INTS(5), .mode = CT_INTERP_AREA), "AdaptiveAvgPool2DBackward0");
+  ct_tensor *y = ct_interpolate(x2, .size = CT_INTS(5), .mode = CT_INTERP_BICUBIC);
+  expect_grad_fn(y, "UpsampleBicubic2DBackward1");
+  /* the gradient of a non-constant loss, kept differentiable: the backward's own node */
+  ct_tensor *w = ramp(SH(1, 1, 5, 5), CT_FLOAT64, 4, true);
+  ct_tensor *loss = ct_sum(ct_mul(y, w)), *gx = NULL;
+  assert_int_equal(ct_autograd_grad(&loss, 1, &x2, 1, NULL, true, -1, false, &gx), 0);
+  expect_grad_fn(gx, "UpsampleBicubic2DBackwardBackward1");
+  ct_tensor *u = ct_unfold(x2, CT_INTS(2));
+  expect_grad_fn(u, "Im2ColBackward0");
+  expect_grad_fn(ct_fold(u, CT_INTS(3, 3), CT_INTS(2)), "Col2ImBackward0");
+  ct_tensor *th = ramp(SH(1, 2, 3), CT_FLOAT64, 2, true);
+  ct_tensor *g = ct_affine_grid(th, CT_INTS(1, 1, 3, 3), false);
+  expect_grad_fn(g, "AffineGridGeneratorBackward0");
+  expect_grad_fn(ct_grid_sample(x2, g), "GridSampler2DBackward0");
+  expect_grad_fn(ct_grid_sample(x3, ramp(SH(1, 2, 2, 2, 3), CT_FLOAT64, 3, true)), "GridSampler3DBackward0");
+  ct_scope_end();
+}
+
+static void test_grid_values(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *x = ramp(SH(1, 1, 3, 3), CT_FLOAT64, 5, false);
+  ct_tensor *g = ct_mul_scalar(ramp(SH(1, 2, 2, 2), CT_FLOAT64, 6, false), 0.9);
+  expect_close(ct_grid_sample(x, g), -0.4042578124999998, 0.3250000000000002, -0.3209374999999999,
+               -0.20703125000000003);
+  ct_tensor *g2 = ct_mul_scalar(g, 2);
+  expect_close(ct_grid_sample(x, g2, .mode = CT_GRID_NEAREST, .padding_mode = CT_GRID_BORDER), 0.75, 0.5,
+               -0.5, 0.0);
+  expect_close(ct_grid_sample(x, g2, .mode = CT_GRID_BICUBIC, .padding_mode = CT_GRID_REFLECTION,
+                              .align_corners = true),
+               -0.3142095292968751, -0.9960000000000006, 0.48949312500000025, -0.5794543457031247);
+  expect_close(ct_affine_grid(ramp(SH(1, 2, 3), CT_FLOAT64, 7, false), CT_INTS(1, 1, 2, 3), false),
+               1.1666666666666667, 1.2083333333333333, 1.5, 1.375, 1.8333333333333333, 1.5416666666666665,
+               0.6666666666666667, 0.45833333333333337, 1.0, 0.625, 1.3333333333333333, 0.7916666666666666);
+  ct_scope_end();
+}
+
+static void test_fold_values(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *u = ct_unfold(ramp(SH(1, 1, 3, 3), CT_FLOAT64, 8, false), CT_INTS(2), .padding = CT_INTS(1),
+                           .stride = CT_INTS(2));
+  assert_int_equal(ct_shape(u)[1], 4);
+  assert_int_equal(ct_shape(u)[2], 4);
+  expect_close(u, 0.0, 0.0, 0.0, -0.5, 0.0, 0.0, 0.5, 1.25, 0.0, -0.25, 0.0, -0.75, 0.75, -1.25, 0.25, 1.0);
+  expect_close(ct_fold(ramp(SH(1, 4, 4), CT_FLOAT64, 9, false), CT_INTS(3, 3), CT_INTS(2),
+                       .padding = CT_INTS(1), .stride = CT_INTS(2)),
+               0.0, 0.25, -1.0, 0.5, 0.75, -0.5, 0.75, 1.0, -0.25);
+  /* unbatched */
+  ct_tensor *v = ct_unfold(ct_zeros(SH(2, 4, 4)), CT_INTS(3));
+  assert_int_equal(ct_dim(v), 2);
+  assert_int_equal(ct_shape(v)[0], 18);
+  ct_tensor *f = ct_fold(ct_zeros(SH(18, 4)), CT_INTS(4), CT_INTS(3));
+  assert_int_equal(ct_dim(f), 3);
+  assert_int_equal(ct_shape(f)[0], 2);
+  ct_scope_end();
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *x = ct_zeros(SH(1, 2, 3, 3));
+  expect_error(ct_interpolate(x, .size = CT_INTS(4), .align_corners = 1),
+               "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear");
+  expect_error(ct_interpolate(x, .size = CT_INTS(4), .mode = CT_INTERP_AREA, .align_corners = 0),
+               "align_corners option can only be set with the interpolating modes");
+  expect_error(ct_interpolate(x, .size = CT_INTS(4), .scale_factor = CT_FLOATS(2)),
+               "only one of size or scale_factor should be defined");
+  expect_error(ct_interpolate(x), "either size or scale_factor should be defined");
+  expect_error(ct_interpolate(ct_zeros(SH(3, 3)), .size = CT_INTS(4)),
+               "Input Error: Only 3D, 4D and 5D input Tensors supported (got 2D) for the modes: nearest | "
+               "linear | bilinear | bicubic | trilinear | area | nearest-exact (got nearest)");
+  expect_error(ct_interpolate(ct_zeros(SH(1, 1, 1, 1, 1, 3)), .size = CT_INTS(4)),
+               "Only 3D, 4D and 5D input Tensors supported (got 6D)");
+  expect_error(ct_interpolate(x, .size = CT_INTS(4, 4, 4)),
+               "Input and output must have the same number of spatial dimensions, but got input with spatial "
+               "dimensions of [3, 3] and output size of (4, 4, 4). Please provide input tensor in (N, C, d1, d2, "
+               "...,dK) format and output size in (o1, o2, ...,oK) format.");
+  expect_error(ct_interpolate(x, .scale_factor = CT_FLOATS(2, 2, 2)),
+               "Input and scale_factor must have the same number of spatial dimensions, but got input with "
+               "spatial dimensions of [3, 3] and scale_factor of shape (2.0, 2.0, 2.0). Please provide input "
+               "tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.");
+  expect_error(ct_interpolate(x, .size = CT_INTS(4), .recompute_scale_factor = 1),
+               "recompute_scale_factor is not meaningful with an explicit size.");
+  expect_error(ct_interpolate(x, .size = CT_INTS(0, 4)),
+               "Input and output sizes should be greater than 0, but got input (H: 3, W: 3) output (H: 0, W: 4)");
+  expect_error(ct_interpolate(x, .scale_factor = CT_FLOATS(-1.0)),
+               "Input and output sizes should be greater than 0, but got input (H: 3, W: 3) output (H: -3, W: -3)");
+  expect_error(ct_interpolate(ct_zeros(SH(1, 2, 3)), .size = CT_INTS(0), .mode = CT_INTERP_LINEAR),
+               "Input and output sizes should be greater than 0, but got input (W: 3) and output (W: 0)");
+  expect_error(ct_interpolate(ct_zeros(SH(1, 2, 3, 3, 3)), .size = CT_INTS(0, 1, 1)),
+               "Input and output sizes should be greater than 0, but got input (D: 3, H: 3, W: 3) output (D: 0, "
+               "H: 1, W: 1)");
+  expect_error(ct_interpolate(ct_zeros(SH(1, 0, 3, 3)), .size = CT_INTS(4), .mode = CT_INTERP_BILINEAR),
+               "Non-empty 4D data tensor expected but got a tensor with sizes [1, 0, 3, 3]");
+  expect_error(ct_interpolate(ct_zeros(SH(1, 2, 3)), .size = CT_INTS(4), .mode = CT_INTERP_BILINEAR),
+               "Got 3D input, but bilinear mode needs 4D input");
+  expect_error(ct_interpolate(x, .size = CT_INTS(4), .mode = CT_INTERP_LINEAR),
+               "Got 4D input, but linear mode needs 3D input");
+  expect_error(ct_interpolate(x, .size = CT_INTS(4), .mode = CT_INTERP_TRILINEAR),
+               "Got 4D input, but trilinear mode needs 5D input");
+  expect_error(ct_interpolate(ct_zeros(SH(1, 2, 3)), .size = CT_INTS(4), .mode = CT_INTERP_BICUBIC),
+               "Only 3D, 4D and 5D input Tensors supported (got 3D) for the modes: nearest | linear | bilinear | "
+               "bicubic | trilinear | area | nearest-exact (got bicubic)");
+  expect_error(ct_interpolate(x, .size = CT_INTS(4), .mode = CT_INTERP_BILINEAR, .antialias = true),
+               "antialias=True is not implemented");
+  expect_error(ct_interpolate(x, .size = CT_INTS(4), .antialias = true),
+               "Anti-alias option is only supported for bilinear and bicubic modes");
+  ct_tensor *xl = ct_zeros(SH(1, 2, 3, 3), .dtype = CT_INT64);
+  expect_error(ct_interpolate(xl, .size = CT_INTS(4)), "\"compute_indices_weights_nearest\" not implemented for 'Long'");
+  expect_error(ct_interpolate(xl, .size = CT_INTS(4), .mode = CT_INTERP_BILINEAR),
+               "\"compute_indices_weights_linear\" not implemented for 'Long'");
+  expect_error(ct_interpolate(ct_to(xl, CT_UINT8), .size = CT_INTS(4), .mode = CT_INTERP_BICUBIC),
+               "\"compute_indices_weights_cubic\" not implemented for 'Byte'");
+  /* unfold / fold */
+  ct_tensor *y = ct_zeros(SH(1, 2, 4, 4));
+  expect_error(ct_unfold(y, CT_INTS(2, 2, 2)), "It is expected kernel_size equals to 2, but got size 3");
+  expect_error(ct_unfold(y, CT_INTS(0)), "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0");
+  expect_error(ct_unfold(y, CT_INTS(2), .dilation = CT_INTS(0)),
+               "dilation should be greater than zero, but got dilation_height: 0 dilation_width: 0");
+  expect_error(ct_unfold(y, CT_INTS(2), .padding = CT_INTS(-1)),
+               "padding should be non-negative, but got pad_height: -1 pad_width: -1");
+  expect_error(ct_unfold(y, CT_INTS(2), .stride = CT_INTS(0)),
+               "stride should be greater than zero, but got stride_height: 0 stride_width: 0");
+  expect_error(ct_unfold(y, CT_INTS(5)),
+               "Given input with spatial size (4, 4), kernel_size=(5, 5), dilation=(1, 1), padding=(0, 0), "
+               "calculated shape of the array of sliding blocks as (0, 0), but its components must be at least one.");
+  expect_error(ct_unfold(ct_zeros(SH(1, 0, 4, 4)), CT_INTS(2)),
+               "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for "
+               "input, but got: [1, 0, 4, 4]");
+  expect_error(ct_unfold(ct_zeros(SH(1, 2, 4, 4), .dtype = CT_INT64), CT_INTS(2)),
+               "\"im2col_out_cpu\" not implemented for 'Long'");
+  expect_error(ct_fold(ct_zeros(SH(1, 7, 9)), CT_INTS(4), CT_INTS(2), .stride = CT_INTS(1)),
+               "Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
+               "input.size(1)=7 and kernel_size=(2, 2).");
+  expect_error(ct_fold(ct_zeros(SH(1, 8, 0)), CT_INTS(4), CT_INTS(2)),
+               "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions "
+               "for input, but got: [1, 8, 0]");
+  expect_error(ct_fold(ct_zeros(SH(1, 8, 1)), CT_INTS(1), CT_INTS(2)),
+               "Given output_size=(1, 1), kernel_size=(2, 2), dilation=(1, 1), padding=(0, 0), stride=(1, 1), "
+               "expected size of input's dimension 2 to match the calculated number of sliding blocks 0 * 0 = 0, "
+               "but got input.size(2)=1.");
+  expect_error(ct_fold(ct_zeros(SH(1, 8, 9)), CT_INTS(4, 4, 4), CT_INTS(2)),
+               "It is expected output_size equals to 2, but got size 3");
+  expect_error(ct_fold(ct_zeros(SH(1, 8, 9), .dtype = CT_INT64), CT_INTS(4), CT_INTS(2), .stride = CT_INTS(1)),
+               "\"col2im_out_cpu\" not implemented for 'Long'");
+  /* grid_sample / affine_grid */
+  ct_tensor *g = ct_zeros(SH(1, 3, 3, 2));
+  expect_error(ct_grid_sample(ct_zeros(SH(1, 2, 3, 3), .dtype = CT_FLOAT64), g),
+               "expected scalar type Double but found Float");
+  expect_error(ct_grid_sample(x, ct_zeros(SH(1, 3, 3, 1))),
+               "grid_sampler(): expected grid to have size 2 in last dimension, but got grid with sizes [1, 3, 3, 1]");
+  expect_error(ct_grid_sample(x, ct_zeros(SH(2, 3, 3, 2))),
+               "grid_sampler(): expected grid and input to have same batch size, but got input with sizes "
+               "[1, 2, 3, 3] and grid with sizes [2, 3, 3, 2]");
+  expect_error(ct_grid_sample(x, ct_zeros(SH(1, 3, 3, 3, 2))),
+               "grid_sampler(): expected 4D input and grid with same number of dimensions, but got input with "
+               "sizes [1, 2, 3, 3] and grid with sizes [1, 3, 3, 3, 2]");
+  expect_error(ct_grid_sample(ct_zeros(SH(1, 2, 3, 3, 3)), ct_zeros(SH(1, 3, 3, 3, 3)), .mode = CT_GRID_BICUBIC),
+               "grid_sampler(): bicubic interpolation only supports 4D input");
+  expect_error(ct_grid_sample(ct_zeros(SH(1, 2, 0, 3)), g),
+               "grid_sampler(): expected input to have non-empty spatial dimensions, but input has sizes "
+               "[1, 2, 0, 3] with dimension 2 being empty");
+  expect_error(ct_grid_sample(ct_zeros(SH(1, 2, 3, 3), .dtype = CT_INT64), ct_zeros(SH(1, 3, 3, 2), .dtype = CT_INT64)),
+               "grid_sampler_2d_cpu not implemented for Long");
+  ct_tensor *th = ct_zeros(SH(1, 2, 3));
+  expect_error(ct_affine_grid(ct_zeros(SH(1, 2, 3), .dtype = CT_INT64), CT_INTS(1, 1, 3, 3), false),
+               "Expected theta to have floating point type, but got torch.int64");
+  expect_error(ct_affine_grid(th, CT_INTS(1, 1, 3, 3, 3), false),
+               "Expected a batch of 3D affine matrices of shape Nx3x4 for size (1, 1, 3, 3, 3). Got torch.Size([1, 2, 3]).");
+  expect_error(ct_affine_grid(th, CT_INTS(1, 1, 3), false),
+               "affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, respectively. Got size (1, 1, 3).");
+  expect_error(ct_affine_grid(th, CT_INTS(1, 1, 0, 3), false), "Expected non-zero, positive output size. Got (1, 1, 0, 3)");
+  expect_error(ct_affine_grid(th, CT_INTS(2, 1, 3, 3), false),
+               "Expected size for first two dimensions of batch2 tensor to be: [2, 3] but got: [1, 3].");
+  ct_scope_end();
+}
+
+/* ---- gradcheck ------------------------------------------------------------------------ */
+typedef ct_tensor *(*op1)(const ct_tensor *);
+static int run1(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
+  (void)n_in, (void)n_out;
+  out[0] = (*(op1 *)u)(in[0]);
+  return out[0] ? 0 : -1;
+}
+static ct_tensor *near1(const ct_tensor *x) { return ct_interpolate(x, .scale_factor = CT_FLOATS(1.7)); }
+static ct_tensor *nearx2(const ct_tensor *x) {
+  return ct_interpolate(x, .size = CT_INTS(2, 5), .mode = CT_INTERP_NEAREST_EXACT);
+}
+static ct_tensor *near3(const ct_tensor *x) { return ct_interpolate(x, .size = CT_INTS(3, 2, 4)); }
+static ct_tensor *lin1(const ct_tensor *x) {
+  return ct_interpolate(x, .size = CT_INTS(7), .mode = CT_INTERP_LINEAR, .align_corners = 1);
+}
+static ct_tensor *bilin(const ct_tensor *x) {
+  return ct_interpolate(x, .scale_factor = CT_FLOATS(1.5, 0.7), .mode = CT_INTERP_BILINEAR);
+}
+static ct_tensor *bicub(const ct_tensor *x) {
+  return ct_interpolate(x, .size = CT_INTS(4, 6), .mode = CT_INTERP_BICUBIC);
+}
+static ct_tensor *trilin(const ct_tensor *x) {
+  return ct_interpolate(x, .size = CT_INTS(3, 3, 2), .mode = CT_INTERP_TRILINEAR, .align_corners = 1);
+}
+static ct_tensor *area(const ct_tensor *x) { return ct_interpolate(x, .size = CT_INTS(2, 3), .mode = CT_INTERP_AREA); }
+static ct_tensor *unf(const ct_tensor *x) {
+  return ct_unfold(x, CT_INTS(2, 3), .padding = CT_INTS(1), .stride = CT_INTS(2, 1), .dilation = CT_INTS(1, 2));
+}
+static ct_tensor *fld(const ct_tensor *x) {
+  return ct_fold(x, CT_INTS(4, 3), CT_INTS(2), .padding = CT_INTS(1), .stride = CT_INTS(2));
+}
+static ct_tensor *aff(const ct_tensor *t) { return ct_affine_grid(t, CT_INTS(2, 1, 3, 4), false); }
+
+static void grads(op1 f, int nd, const int64_t *shape, int seed, const char *what) {
+  ct_scope_begin();
+  ct_tensor *x = ramp(nd, shape, CT_FLOAT64, seed, true);
+  check_grads(run1, &x, 1, &f, what);
+  ct_scope_end();
+}
+
+static void test_gradcheck(void **state) {
+  (void)state;
+  grads(near1, 3, (int64_t[]){1, 2, 4}, 1, "nearest 1d");
+  grads(nearx2, 4, (int64_t[]){1, 2, 3, 3}, 2, "nearest-exact 2d");
+  grads(near3, 5, (int64_t[]){1, 1, 2, 3, 2}, 3, "nearest 3d");
+  grads(lin1, 3, (int64_t[]){2, 1, 4}, 4, "linear");
+  grads(bilin, 4, (int64_t[]){1, 2, 3, 4}, 5, "bilinear");
+  grads(bicub, 4, (int64_t[]){1, 1, 3, 4}, 6, "bicubic");
+  grads(trilin, 5, (int64_t[]){1, 1, 2, 2, 3}, 7, "trilinear");
+  grads(area, 4, (int64_t[]){1, 1, 4, 5}, 8, "area");
+  grads(unf, 4, (int64_t[]){1, 2, 3, 4}, 9, "unfold");
+  grads(fld, 3, (int64_t[]){1, 8, 6}, 10, "fold");
+  grads(aff, 3, (int64_t[]){2, 2, 3}, 11, "affine_grid");
+}
+
+typedef struct {
+  ct_grid_sample_opts o;
+} gs_case;
+static int run_gs(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
+  (void)n_in, (void)n_out;
+  out[0] = ct_grid_sample_ex(in[0], in[1], ((const gs_case *)u)->o);
+  return out[0] ? 0 : -1;
+}
+
+/* first-order only: PyTorch has no double backward for grid_sampler either */
+static void test_grid_sample_gradcheck(void **state) {
+  (void)state;
+  for (int mode = 0; mode < 3; mode++)
+    for (int pad = 0; pad < 3; pad++)
+      for (int ac = 0; ac < 2; ac++)
+        for (int nsp = 2; nsp <= 3; nsp++) {
+          if (nsp == 3 && mode == CT_GRID_BICUBIC) continue;
+          ct_scope_begin();
+          ct_tensor *x = nsp == 2 ? ramp(SH(1, 2, 3, 4), CT_FLOAT64, 1, true)
+                                  : ramp(SH(1, 2, 2, 3, 3), CT_FLOAT64, 1, true);
+          /* grid points off the integer lattice, where the sampler is differentiable */
+          ct_tensor *g0 = nsp == 2 ? ramp(SH(1, 2, 3, 2), CT_FLOAT64, 2, false)
+                                   : ramp(SH(1, 2, 2, 1, 3), CT_FLOAT64, 2, false);
+          ct_tensor *g = ct_detach(ct_add_scalar(ct_mul_scalar(g0, 0.77), 0.031));
+          ct_requires_grad_(g, true);
+          gs_case c = {{(ct_grid_mode)mode, (ct_grid_padding)pad, ac}};
+          if (!ct_gradcheck(run_gs, CT_TENSORS(x, g), .user = &c))
+            fail_msg("grid_sample gradcheck failed: mode %d padding %d align %d nsp %d", mode, pad, ac, nsp);
+          ct_scope_end();
+        }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_interpolate_values), cmocka_unit_test(test_interpolate_grad_fn),
+      cmocka_unit_test(test_grid_values),        cmocka_unit_test(test_fold_values),
+      cmocka_unit_test(test_errors),             cmocka_unit_test(test_gradcheck),
+      cmocka_unit_test(test_grid_sample_gradcheck),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
