@@ -535,6 +535,105 @@ ct_module *ct_nn_embedding_bag_ex(int64_t num_embeddings, int64_t embedding_dim,
 ct_module *ct_nn_embedding_bag_from_pretrained_ex(const ct_tensor *embeddings, bool freeze, ct_nn_embedding_opts o);
 #define ct_nn_embedding_bag_from_pretrained(emb, freeze, ...) \
   ct_nn_embedding_bag_from_pretrained_ex(emb, freeze, CT_NN_EMBEDDING_OPTS(__VA_ARGS__))
+/* ---- activation, shuffle, distance and padding modules ----
+ * Over the F.<name> functions; `inplace` (where PyTorch's module has it) makes forward write
+ * into its input and return it. Printed as PyTorch prints them: numbers of the C
+ * constructors print as Python floats ("alpha=1.0"), except where PyTorch's default is an int
+ * (Softplus(beta=1, threshold=20)); the registry keeps what it was given. */
+/* nn.ReLU6(inplace=False) */
+ct_module *ct_nn_relu6(bool inplace);
+/* nn.RReLU(lower=1/8, upper=1/3, inplace=False): random slopes in train mode, PyTorch's draws */
+typedef struct ct_nn_rrelu_opts {
+  double lower, upper;
+  bool inplace;
+} ct_nn_rrelu_opts;
+ct_module *ct_nn_rrelu_ex(ct_nn_rrelu_opts o);
+#define ct_nn_rrelu(...) \
+  ct_nn_rrelu_ex(CT_OPTS(ct_nn_rrelu_opts, .lower = 1.0 / 8, .upper = 1.0 / 3, __VA_ARGS__))
+/* nn.LeakyReLU(negative_slope=0.01, inplace=False) */
+typedef struct ct_nn_leaky_relu_opts {
+  double negative_slope;
+  bool inplace;
+} ct_nn_leaky_relu_opts;
+ct_module *ct_nn_leaky_relu_ex(ct_nn_leaky_relu_opts o);
+#define ct_nn_leaky_relu(...) \
+  ct_nn_leaky_relu_ex(CT_OPTS(ct_nn_leaky_relu_opts, .negative_slope = 0.01, __VA_ARGS__))
+/* nn.PReLU(num_parameters=1, init=0.25, dtype=None): a "weight" parameter of num_parameters
+ * slopes, filled with init */
+typedef struct ct_nn_prelu_opts {
+  int64_t num_parameters;
+  double init;
+  ct_dtype dtype;
+} ct_nn_prelu_opts;
+ct_module *ct_nn_prelu_ex(ct_nn_prelu_opts o);
+#define ct_nn_prelu(...)                                                                   \
+  ct_nn_prelu_ex(CT_OPTS(ct_nn_prelu_opts, .num_parameters = 1, .init = 0.25,              \
+                         .dtype = CT_DTYPE_UNSET, __VA_ARGS__))
+/* nn.ELU(alpha=1.0, inplace=False) and nn.CELU(alpha=1.0, inplace=False) */
+typedef struct ct_nn_elu_opts {
+  double alpha;
+  bool inplace;
+} ct_nn_elu_opts;
+ct_module *ct_nn_elu_ex(ct_nn_elu_opts o);
+ct_module *ct_nn_celu_ex(ct_nn_elu_opts o);
+#define ct_nn_elu(...) ct_nn_elu_ex(CT_OPTS(ct_nn_elu_opts, .alpha = 1.0, __VA_ARGS__))
+#define ct_nn_celu(...) ct_nn_celu_ex(CT_OPTS(ct_nn_elu_opts, .alpha = 1.0, __VA_ARGS__))
+/* nn.SELU(inplace=False), nn.Mish(inplace=False), nn.Hardsigmoid(inplace=False),
+ * nn.Hardswish(inplace=False) */
+ct_module *ct_nn_selu(bool inplace);
+ct_module *ct_nn_mish(bool inplace);
+ct_module *ct_nn_hardsigmoid(bool inplace);
+ct_module *ct_nn_hardswish(bool inplace);
+/* nn.Hardtanh(min_val=-1.0, max_val=1.0, inplace=False); max_val must exceed min_val */
+typedef struct ct_nn_hardtanh_opts {
+  double min_val, max_val;
+  bool inplace;
+} ct_nn_hardtanh_opts;
+ct_module *ct_nn_hardtanh_ex(ct_nn_hardtanh_opts o);
+#define ct_nn_hardtanh(...) \
+  ct_nn_hardtanh_ex(CT_OPTS(ct_nn_hardtanh_opts, .min_val = -1.0, .max_val = 1.0, __VA_ARGS__))
+/* nn.Softplus(beta=1, threshold=20) */
+ct_module *ct_nn_softplus_ex(ct_softplus_opts o);
+#define ct_nn_softplus(...) ct_nn_softplus_ex(CT_SOFTPLUS_OPTS(__VA_ARGS__))
+/* nn.Softsign(), nn.Tanhshrink(), nn.LogSigmoid(), nn.Softmax2d() (softmax over dim -3 of a
+ * 3-D or 4-D input) */
+ct_module *ct_nn_softsign(void);
+ct_module *ct_nn_tanhshrink(void);
+ct_module *ct_nn_logsigmoid(void);
+ct_module *ct_nn_softmax2d(void);
+/* nn.Softshrink(lambd=0.5), nn.Hardshrink(lambd=0.5) */
+ct_module *ct_nn_softshrink(double lambd);
+ct_module *ct_nn_hardshrink(double lambd);
+/* nn.Threshold(threshold, value, inplace=False) */
+ct_module *ct_nn_threshold(double threshold, double value, bool inplace);
+/* nn.GLU(dim=-1) */
+ct_module *ct_nn_glu(int64_t dim);
+/* nn.Softmin(dim=None) (CT_NONE: Softmax's legacy choice of dim) */
+ct_module *ct_nn_softmin(int64_t dim);
+/* nn.PixelShuffle(upscale_factor), nn.PixelUnshuffle(downscale_factor), nn.ChannelShuffle(groups) */
+ct_module *ct_nn_pixel_shuffle(int64_t upscale_factor);
+ct_module *ct_nn_pixel_unshuffle(int64_t downscale_factor);
+ct_module *ct_nn_channel_shuffle(int64_t groups);
+/* nn.PairwiseDistance(p=2., eps=1e-6, keepdim=False): forward(x1, x2) (ct_forward(m, x1, x2)) */
+ct_module *ct_nn_pairwise_distance_ex(ct_pairwise_distance_opts o);
+#define ct_nn_pairwise_distance(...) ct_nn_pairwise_distance_ex(CT_PAIRWISE_DISTANCE_OPTS(__VA_ARGS__))
+/* nn.CosineSimilarity(dim=1, eps=1e-8): forward(x1, x2) */
+ct_module *ct_nn_cosine_similarity_ex(ct_cosine_similarity_opts o);
+#define ct_nn_cosine_similarity(...) \
+  ct_nn_cosine_similarity_ex(CT_COSINE_SIMILARITY_OPTS(__VA_ARGS__))
+/* The padding modules over F.pad: padding is an int (CT_INTS(2): the same on every side of the
+ * last 1, 2 or 3 dims) or the (left, right, top, bottom, front, back) tuple. */
+ct_module *ct_nn_constant_pad1d(ct_ints padding, double value);
+ct_module *ct_nn_constant_pad2d(ct_ints padding, double value);
+ct_module *ct_nn_constant_pad3d(ct_ints padding, double value);
+ct_module *ct_nn_reflection_pad1d(ct_ints padding);
+ct_module *ct_nn_reflection_pad2d(ct_ints padding);
+ct_module *ct_nn_reflection_pad3d(ct_ints padding);
+ct_module *ct_nn_replication_pad1d(ct_ints padding);
+ct_module *ct_nn_replication_pad2d(ct_ints padding);
+ct_module *ct_nn_replication_pad3d(ct_ints padding);
+/* nn.ZeroPad2d(padding): ConstantPad2d(padding, 0.) */
+ct_module *ct_nn_zero_pad2d(ct_ints padding);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

@@ -326,10 +326,9 @@ ct_module *ct_nn_gelu(ct_gelu_approx approximate) {
 }
 
 /* _get_softmax_dim: dim=None picks 0 for 0-, 1- and 3-D input, else 1 (PyTorch warns). */
+int64_t nn_softmax_dim(int nd) { return nd == 0 || nd == 1 || nd == 3 ? 0 : 1; }
 static int64_t softmax_dim(const dims_mod *d, const ct_tensor *x) {
-  if (d->a != CT_NONE) return d->a;
-  int nd = ct_dim(x);
-  return nd == 0 || nd == 1 || nd == 3 ? 0 : 1;
+  return d->a != CT_NONE ? d->a : nn_softmax_dim(ct_dim(x));
 }
 static ct_tensor *softmax_forward(ct_module *m, ct_tensor *x) {
   return ct_softmax(x, softmax_dim((dims_mod *)m, x));

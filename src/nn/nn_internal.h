@@ -138,4 +138,23 @@ extern const ct_module_kind ct__nn_kind_conv1d, ct__nn_kind_conv2d, ct__nn_kind_
     ct__nn_kind_alpha_dropout, ct__nn_kind_feature_alpha_dropout, ct__nn_kind_embedding,
     ct__nn_kind_embedding_bag;
 
+/* nn-act: activation.c, reshape_layers.c and utils.c */
+extern const ct_module_kind ct__nn_kind_relu6, ct__nn_kind_rrelu, ct__nn_kind_leaky_relu,
+    ct__nn_kind_prelu, ct__nn_kind_elu, ct__nn_kind_celu, ct__nn_kind_selu, ct__nn_kind_mish,
+    ct__nn_kind_hardtanh, ct__nn_kind_hardsigmoid, ct__nn_kind_hardswish, ct__nn_kind_softplus,
+    ct__nn_kind_softsign, ct__nn_kind_softshrink, ct__nn_kind_hardshrink, ct__nn_kind_tanhshrink,
+    ct__nn_kind_threshold, ct__nn_kind_logsigmoid, ct__nn_kind_glu, ct__nn_kind_softmin,
+    ct__nn_kind_softmax2d, ct__nn_kind_pixel_shuffle, ct__nn_kind_pixel_unshuffle,
+    ct__nn_kind_channel_shuffle, ct__nn_kind_pairwise_distance, ct__nn_kind_cosine_similarity,
+    ct__nn_kind_constant_pad1d, ct__nn_kind_constant_pad2d, ct__nn_kind_constant_pad3d,
+    ct__nn_kind_reflection_pad1d, ct__nn_kind_reflection_pad2d, ct__nn_kind_reflection_pad3d,
+    ct__nn_kind_replication_pad1d, ct__nn_kind_replication_pad2d, ct__nn_kind_replication_pad3d,
+    ct__nn_kind_zero_pad2d;
+/* _get_softmax_dim: the dim Softmax / Softmin / LogSoftmax use for dim=None on nd dims. */
+int64_t nn_softmax_dim(int nd);
+/* A number as the constructor got it: an int ("%lld") or repr(float). */
+void nn_num_repr(ct__strbuf *b, double x, bool is_int);
+/* A float argument that remembers whether it was given as an int (def_int when absent). */
+double nn_arg_num(nn_args *a, int pos, const char *key, double def, bool def_int, bool *is_int);
+
 #endif

@@ -30,8 +30,21 @@ static const ct_module_kind *const builtin[] = {
     &ct__nn_kind_dropout, &ct__nn_kind_dropout1d, &ct__nn_kind_dropout2d, &ct__nn_kind_dropout3d,
     &ct__nn_kind_alpha_dropout, &ct__nn_kind_feature_alpha_dropout, &ct__nn_kind_embedding,
     &ct__nn_kind_embedding_bag,
+    /* nn-act: activations, shuffles, distances, padding */
+    &ct__nn_kind_relu6, &ct__nn_kind_rrelu, &ct__nn_kind_leaky_relu, &ct__nn_kind_prelu,
+    &ct__nn_kind_elu, &ct__nn_kind_celu, &ct__nn_kind_selu, &ct__nn_kind_mish,
+    &ct__nn_kind_hardtanh, &ct__nn_kind_hardsigmoid, &ct__nn_kind_hardswish,
+    &ct__nn_kind_softplus, &ct__nn_kind_softsign, &ct__nn_kind_softshrink,
+    &ct__nn_kind_hardshrink, &ct__nn_kind_tanhshrink, &ct__nn_kind_threshold,
+    &ct__nn_kind_logsigmoid, &ct__nn_kind_glu, &ct__nn_kind_softmin, &ct__nn_kind_softmax2d,
+    &ct__nn_kind_pixel_shuffle, &ct__nn_kind_pixel_unshuffle, &ct__nn_kind_channel_shuffle,
+    &ct__nn_kind_pairwise_distance, &ct__nn_kind_cosine_similarity,
+    &ct__nn_kind_constant_pad1d, &ct__nn_kind_constant_pad2d, &ct__nn_kind_constant_pad3d,
+    &ct__nn_kind_reflection_pad1d, &ct__nn_kind_reflection_pad2d, &ct__nn_kind_reflection_pad3d,
+    &ct__nn_kind_replication_pad1d, &ct__nn_kind_replication_pad2d,
+    &ct__nn_kind_replication_pad3d, &ct__nn_kind_zero_pad2d,
 };
-#define NN_NUM_BUILTIN (17 + 43)
+#define NN_NUM_BUILTIN (17 + 43 + 36)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 
