@@ -635,6 +635,38 @@ ct_module *ct_nn_replication_pad3d(ct_ints padding);
 /* nn.ZeroPad2d(padding): ConstantPad2d(padding, 0.) */
 ct_module *ct_nn_zero_pad2d(ct_ints padding);
 
+/* ---- nn.utils ----
+ * weight_norm / spectral_norm replace the parameter `name` by parameters (and buffers) from
+ * which a forward pre-hook recomputes it before every forward, as PyTorch's hooks do; the
+ * module's kind reads the computed tensor through its usual pointer (linear->weight). Each
+ * returns m, or NULL + PyTorch's message with m unchanged. */
+/* torch.nn.utils.parameters_to_vector(params): one 1-D tensor (CatBackward0). */
+ct_tensor *ct_nn_utils_parameters_to_vector(ct_tensor *const *params, int n);
+/* torch.nn.utils.vector_to_parameters(vec, params): the values copied into the parameters in
+ * order (no grad); 0 or -1 (vec too short: nothing changed). */
+int ct_nn_utils_vector_to_parameters(const ct_tensor *vec, ct_tensor *const *params, int n);
+/* torch.nn.utils.weight_norm(m, name='weight', dim=0): parameters name_g (norm_except_dim)
+ * and name_v; dim CT_NONE (or -1): one norm over the whole tensor. NULL name: "weight". */
+ct_module *ct_nn_utils_weight_norm(ct_module *m, const char *name, int64_t dim);
+/* torch.nn.utils.remove_weight_norm(m, name='weight'): name becomes a parameter again. */
+ct_module *ct_nn_utils_remove_weight_norm(ct_module *m, const char *name);
+/* torch.nn.utils.spectral_norm(m, name='weight', n_power_iterations=1, eps=1e-12, dim=None):
+ * parameter name_orig, buffers name_u / name_v (PyTorch's normal_ draws, normalized); in train
+ * mode each forward runs the power iteration on them. dim CT_NONE: 1 for ConvTranspose*, else 0. */
+typedef struct ct_nn_utils_spectral_norm_opts {
+  const char *name;
+  int64_t n_power_iterations;
+  double eps;
+  int64_t dim;
+} ct_nn_utils_spectral_norm_opts;
+ct_module *ct_nn_utils_spectral_norm_ex(ct_module *m, ct_nn_utils_spectral_norm_opts o);
+#define ct_nn_utils_spectral_norm(m, ...)                                                    \
+  ct_nn_utils_spectral_norm_ex(m, CT_OPTS(ct_nn_utils_spectral_norm_opts, .name = "weight", \
+                                          .n_power_iterations = 1, .eps = 1e-12,             \
+                                          .dim = CT_NONE, __VA_ARGS__))
+/* torch.nn.utils.remove_spectral_norm(m, name='weight') */
+ct_module *ct_nn_utils_remove_spectral_norm(ct_module *m, const char *name);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -26,8 +26,20 @@ static ct_hook_handle add_hook(ct_module *m, nn_hook_type type, void (*fn)(void)
     im->caphooks = c;
   }
   int64_t id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
-  im->hooks[im->nhooks++] = (nn_hook){id, type, fn, user};
+  im->hooks[im->nhooks++] = (nn_hook){.id = id, .type = type, .fn = fn, .user = user};
   return (ct_hook_handle){m, id};
+}
+
+ct_hook_handle nn_add_owned_pre_hook(ct_module *m, ct_forward_pre_hook fn, void *user,
+                                     void (*user_free)(void *), void *(*user_copy)(const void *)) {
+  ct_hook_handle h = add_hook(m, NN_HOOK_PRE, (void (*)(void))fn, user);
+  if (!h.module) {
+    user_free(user);
+    return h;
+  }
+  m->impl->hooks[m->impl->nhooks - 1].user_free = user_free;
+  m->impl->hooks[m->impl->nhooks - 1].user_copy = user_copy;
+  return h;
 }
 
 ct_hook_handle ct_module_register_forward_pre_hook(ct_module *m, ct_forward_pre_hook fn, void *user) {
@@ -47,6 +59,7 @@ void ct_hook_remove(ct_hook_handle *h) {
   ct_module_impl *im = h->module->impl;
   for (int i = 0; i < im->nhooks; i++)
     if (im->hooks[i].id == h->id) {
+      if (im->hooks[i].user_free) im->hooks[i].user_free(im->hooks[i].user);
       memmove(&im->hooks[i], &im->hooks[i + 1], sizeof *im->hooks * (size_t)(im->nhooks - i - 1));
       im->nhooks--;
       break;

@@ -136,6 +136,8 @@ void ct_module_free(ct_module *m) {
   free(im->params.e);
   free(im->buffers.e);
   free(im->children.e);
+  for (int i = 0; i < im->nhooks; i++)
+    if (im->hooks[i].user_free) im->hooks[i].user_free(im->hooks[i].user);
   free(im->hooks);
   free(im);
   free(m);

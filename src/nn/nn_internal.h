@@ -34,6 +34,10 @@ typedef struct nn_hook {
   nn_hook_type type;
   void (*fn)(void); /* one of the three hook types, by type */
   void *user;
+  /* user data the hook owns (nn.utils' weight_norm / spectral_norm state): freed when the
+   * hook goes, duplicated by deepcopy; NULL for the public hooks */
+  void (*user_free)(void *user);
+  void *(*user_copy)(const void *user);
 } nn_hook;
 
 typedef struct nn_bw_pending nn_bw_pending;
@@ -60,6 +64,10 @@ nn_bw *nn_bw_begin(ct_module *m, ct_values *args);
 int nn_bw_end(nn_bw *b, ct_values *out);
 /* Release the grad_outputs still waiting (ct_module_free). */
 void nn_bw_release_all(ct_module *m);
+/* A forward pre-hook owning user (freed with user_free when removed or when m is freed;
+ * user_copy duplicates it for ct_module_deepcopy). On failure user is freed. */
+ct_hook_handle nn_add_owned_pre_hook(ct_module *m, ct_forward_pre_hook fn, void *user,
+                                     void (*user_free)(void *), void *(*user_copy)(const void *));
 
 /* A kind from the built-in table (registry.c), by name; NULL if none. */
 const ct_module_kind *nn_builtin_kind(const char *name);

@@ -317,6 +317,13 @@ static ct_module *copy_walk(const ct_module *src, memo *mm) {
     if (ok) {
       memcpy(di->hooks, si->hooks, sizeof *di->hooks * (size_t)si->nhooks);
       di->nhooks = di->caphooks = si->nhooks;
+      /* owned user data gets its own copy; after a failed one, the rest own nothing */
+      for (int i = 0; i < di->nhooks; i++) {
+        if (!di->hooks[i].user_copy) continue;
+        di->hooks[i].user = ok ? di->hooks[i].user_copy(si->hooks[i].user) : NULL;
+        ok = ok && di->hooks[i].user;
+        if (!di->hooks[i].user) di->hooks[i].user_free = NULL;
+      }
     }
   }
   if (ok) remap_private(dst, mm);

@@ -143,8 +143,62 @@ static void test_distances(void **state) {
   leak_end(lm, "distances", __LINE__);
 }
 
+/* nn.utils: NULLs, modules without the parameter, odd weight ranks, empty weights, dtype
+ * changes and deep copies around the hooks. */
+static void test_utils(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_module *l = ct_nn_linear(3, 2);
+  ct_tensor *w = ct_module_get_parameter(l, "weight");
+  QUIET(ct_nn_utils_parameters_to_vector(NULL, 2) == NULL);
+  QUIET(ct_nn_utils_parameters_to_vector((ct_tensor *[]){w, NULL}, 2) == NULL);
+  QUIET(ct_nn_utils_vector_to_parameters(NULL, &w, 1) != 0);
+  QUIET(ct_nn_utils_vector_to_parameters(w, (ct_tensor *[]){NULL}, 1) != 0);
+  QUIET(ct_nn_utils_weight_norm(NULL, "weight", 0) == NULL);
+  QUIET(ct_nn_utils_remove_weight_norm(NULL, "weight") == NULL);
+  QUIET(ct_nn_utils_spectral_norm(NULL) == NULL);
+  QUIET(ct_nn_utils_remove_spectral_norm(NULL, NULL) == NULL);
+  /* a module without the parameter; a too-long name */
+  ct_module *relu = ct_nn_relu(false);
+  expect_error(ct_nn_utils_weight_norm(relu, "weight", 0), "'ReLU' object has no attribute 'weight'");
+  expect_error(ct_nn_utils_spectral_norm(relu), "has no parameter 'weight'");
+  char longname[300];
+  memset(longname, 'w', sizeof longname - 1);
+  longname[sizeof longname - 1] = 0;
+  expect_error(ct_nn_utils_weight_norm(l, longname, 0), "name too long");
+  /* a 1-D weight (PReLU) and a 3-D one (Bilinear) under both */
+  ct_module *pr = ct_nn_utils_spectral_norm(ct_nn_utils_weight_norm(ct_nn_prelu(.num_parameters = 3), NULL, 0),
+                                            .name = "weight_v");
+  assert_non_null(pr);
+  assert_non_null(ct_forward(pr, ct_ones(CT_SHAPE(2, 3))));
+  ct_module *bl = ct_nn_utils_spectral_norm(ct_nn_bilinear(2, 3, 4), .dim = 2);
+  assert_non_null(bl);
+  assert_non_null(ct_forward(bl, ct_ones(CT_SHAPE(1, 2)), ct_ones(CT_SHAPE(1, 3))));
+  ct_module *l2 = ct_nn_linear(2, 2);
+  expect_error(ct_nn_utils_spectral_norm(l2, .dim = 5), ""); /* permute's message; l2 unchanged */
+  assert_non_null(ct_module_get_parameter(l2, "weight"));
+  ct_module_free(l2);
+  /* an empty weight: no crash (NaN or empty values, as PyTorch) */
+  ct_module *e = ct_nn_utils_weight_norm(ct_nn_linear(0, 2), NULL, 0);
+  assert_non_null(e);
+  assert_int_equal(ct_numel(ct_forward(e, ct_empty(CT_SHAPE(3, 0)))), 6);
+  /* to(float64) after weight_norm: the next forward recomputes in float64 */
+  ct_module *d = ct_nn_utils_weight_norm(ct_nn_linear(3, 2), NULL, 0);
+  assert_int_equal(ct_module_to(d, CT_FLOAT64), 0);
+  ct_tensor *y = ct_forward(d, ct_ones(CT_SHAPE(1, 3), .dtype = CT_FLOAT64));
+  assert_non_null(y);
+  assert_int_equal(ct_dtype_of(y), CT_FLOAT64);
+  ct_module *c = ct_module_deepcopy(d);
+  ct_module_free(d); /* the copy's hook owns its own state */
+  assert_non_null(ct_forward(c, ct_ones(CT_SHAPE(1, 3), .dtype = CT_FLOAT64)));
+  assert_non_null(ct_nn_utils_remove_weight_norm(c, NULL));
+  ct_module *all[] = {l, relu, pr, bl, e, c};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) ct_module_free(all[i]);
+  leak_end(lm, "utils", __LINE__);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_inputs), cmocka_unit_test(test_hostile),
-                                     cmocka_unit_test(test_distances)};
+                                     cmocka_unit_test(test_distances), cmocka_unit_test(test_utils)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
