@@ -1,5 +1,5 @@
 /* Seed 004, sections 2.2.5, 3.1 and 3.2: the seed's models as user-defined modules in C.
- * MNISTClassifier, DynamicMLP, MLPWithBN and BasicCNN as the seed writes them; ResNet-18 in
+ * MNISTClassifier, DynamicMLP, MLPWithBN and BasicCNN (example_basic_cnn.h) as the seed writes them; ResNet-18 in
  * torchvision's layout (BasicBlock, downsample = Sequential(conv1x1, bn), kaiming_normal_
  * fan_out init for the convolutions) built by resnet18(). Each model is printed as print(model)
  * prints it, then run on a seeded input; examples/pytorch/example_nn_models.py prints the same
@@ -20,9 +20,7 @@
 #include <string.h>
 
 #include "ctorch.h"
-
-/* x.view(x.size(0), -1) */
-static ct_tensor *flatten_batch(ct_tensor *x) { return ct_view(x, CT_SHAPE(ct_size(x, 0), -1)); }
+#include "example_basic_cnn.h"
 
 /* print(model); parameter count; y = forward(x); print(y.shape); print(y[0]) */
 static void show(ct_module *model, ct_module *forward, ct_tensor *x) {
@@ -106,41 +104,6 @@ static ct_module *mlp_with_bn(int64_t input_dim, const int64_t *hidden_dims, int
     prev_dim = hidden_dims[i];
   }
   ((DynamicMLP *)m)->network = ct_module_register_module(m, "network", layers);
-  return m;
-}
-
-/* ---- BasicCNN ------------------------------------------------------------------------------ */
-typedef struct {
-  ct_module base;
-  ct_module *features, *classifier;
-} BasicCNN;
-
-static ct_tensor *basic_cnn_forward(ct_module *m, ct_tensor *x) {
-  BasicCNN *self = (BasicCNN *)m;
-  x = ct_forward(self->features, x);
-  x = flatten_batch(x);
-  return ct_forward(self->classifier, x);
-}
-
-static const ct_module_kind BasicCNN_kind = {
-    .name = "BasicCNN", .size = sizeof(BasicCNN), .forward1 = basic_cnn_forward};
-
-/* Conv2d(cin, cout, kernel_size=3, padding=1), BatchNorm2d(cout), ReLU(inplace=True) */
-#define CONV_BN_RELU(cin, cout) \
-  ct_nn_conv2d(cin, cout, CT_INTS(3), .padding = CT_INTS(1)), ct_nn_batch_norm2d(cout), ct_nn_relu(true)
-
-static ct_module *basic_cnn(int64_t in_channels, int64_t num_classes) {
-  ct_module *m = ct_module_new(&BasicCNN_kind);
-  BasicCNN *self = (BasicCNN *)m;
-  self->features = ct_module_register_module(
-      m, "features",
-      ct_nn_sequential(CONV_BN_RELU(in_channels, 32), ct_nn_max_pool2d(CT_INTS(2), .stride = CT_INTS(2)),
-                       CONV_BN_RELU(32, 64), ct_nn_max_pool2d(CT_INTS(2), .stride = CT_INTS(2)),
-                       CONV_BN_RELU(64, 128)));
-  self->classifier = ct_module_register_module(
-      m, "classifier",
-      ct_nn_sequential(ct_nn_linear(128 * 8 * 8, 256), ct_nn_relu(false), ct_nn_dropout(0.5, false),
-                       ct_nn_linear(256, num_classes)));
   return m;
 }
 
