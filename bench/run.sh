@@ -42,19 +42,20 @@ else
     "$py" "$root/bench/$twin.py" | tee -a "$tmp/torch.txt"
   done
   "$py" "$torch_dir/torch_ref.py" 2 conv | tee -a "$tmp/torch.txt"   # bench/conv.c's workloads
+  "$py" "$torch_dir/torch_ref.py" 2 basic-cnn resnet18 | tee -a "$tmp/torch.txt"   # bench/cnn.c's
 fi
 
-# Timing lines read "<name> <value> us|ms [rest]"; rows pair up by name.
+# Timing lines read "<name> <value> us|ms|ms/step [rest]"; rows pair up by name.
 echo
 awk -v note="$torch_note" '
   function parse(line, side,    n, f, i, name) {
     n = split(line, f, " ")
     for (i = 2; i < n; i++)
-      if (f[i] ~ /^[0-9.]+$/ && (f[i + 1] == "us" || f[i + 1] == "ms")) {
+      if (f[i] ~ /^[0-9.]+$/ && (f[i + 1] == "us" || f[i + 1] ~ /^ms(\/step)?$/)) {
         name = f[1]
         for (k = 2; k < i; k++) name = name " " f[k]
         if (!(name in seen)) { seen[name] = 1; order[++rows] = name }
-        val[side, name] = f[i] * (f[i + 1] == "ms" ? 1000 : 1)
+        val[side, name] = f[i] * (f[i + 1] == "us" ? 1 : 1000)
         txt[side, name] = f[i] " " f[i + 1]
         return
       }

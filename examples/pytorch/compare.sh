@@ -4,16 +4,19 @@
 build=${1:-build}
 py=${2:-/usr/bin/python3}
 dir=$(dirname "$0")
+# ctest's examples_vs_pytorch: 77 = skipped when there is no torch to compare with
+"$py" -c "import torch" 2>/dev/null || { echo "skip: $py cannot import torch"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 status=0
 for twin in "$dir"/example_*.py; do
   name=$(basename "$twin" .py)
   if [ ! -x "$build/$name" ]; then echo "skip  $name (not built)"; continue; fi
-  if "$py" "$twin" >"/tmp/ctorch_$name.py.out" 2>&1 && "$build/$name" >"/tmp/ctorch_$name.c.out" 2>&1 &&
-     diff -u "/tmp/ctorch_$name.py.out" "/tmp/ctorch_$name.c.out"; then
+  if "$py" "$twin" >"$tmp/$name.py.out" 2>&1 && "$build/$name" >"$tmp/$name.c.out" 2>&1 &&
+     diff -u "$tmp/$name.py.out" "$tmp/$name.c.out"; then
     echo "same  $name"
   else
     echo "DIFF  $name"; status=1
   fi
-  rm -f "/tmp/ctorch_$name.py.out" "/tmp/ctorch_$name.c.out"
 done
 exit $status
