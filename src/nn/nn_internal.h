@@ -138,4 +138,8 @@ extern const ct_module_kind ct__nn_kind_conv1d, ct__nn_kind_conv2d, ct__nn_kind_
     ct__nn_kind_alpha_dropout, ct__nn_kind_feature_alpha_dropout, ct__nn_kind_embedding,
     ct__nn_kind_embedding_bag;
 
+/* resample.c */
+extern const ct_module_kind ct__nn_kind_upsample, ct__nn_kind_upsampling_nearest2d,
+    ct__nn_kind_upsampling_bilinear2d, ct__nn_kind_unfold, ct__nn_kind_fold;
+
 #endif

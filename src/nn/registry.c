@@ -30,8 +30,11 @@ static const ct_module_kind *const builtin[] = {
     &ct__nn_kind_dropout, &ct__nn_kind_dropout1d, &ct__nn_kind_dropout2d, &ct__nn_kind_dropout3d,
     &ct__nn_kind_alpha_dropout, &ct__nn_kind_feature_alpha_dropout, &ct__nn_kind_embedding,
     &ct__nn_kind_embedding_bag,
+    /* resampling layers */
+    &ct__nn_kind_upsample, &ct__nn_kind_upsampling_nearest2d, &ct__nn_kind_upsampling_bilinear2d,
+    &ct__nn_kind_unfold, &ct__nn_kind_fold,
 };
-#define NN_NUM_BUILTIN (17 + 43)
+#define NN_NUM_BUILTIN (17 + 43 + 5)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 

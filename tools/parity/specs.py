@@ -885,3 +885,23 @@ fn("k2", "F.fold", [T(2, 12, 12), (4, 5), 2])
 fn("all_opts", "F.fold", [T(1, 12, 9), (7, 6), (3, 2)],
    {"dilation": (2, 1), "padding": (1, 2), "stride": (2, 3)})
 fn("unbatched", "F.fold", [T(18, 9), 5, 3], {"padding": 1, "stride": 2})
+# the resampling layers: Upsample in every mode (size / scale_factor / recompute, align_corners),
+# UpsamplingNearest2d / UpsamplingBilinear2d, Unfold / Fold with every option, unbatched forms
+module("scale2", "Upsample", [], {"scale_factor": 2}, [(1, 2, 3, 4)])
+module("size_bilinear_ac", "Upsample", [], {"size": (5, 7), "mode": "bilinear", "align_corners": True}, [(2, 2, 3, 4)])
+module("linear", "Upsample", [], {"scale_factor": 1.5, "mode": "linear"}, [(2, 3, 5)])
+module("trilinear", "Upsample", [(3, 4, 2)], {"mode": "trilinear"}, [(1, 2, 2, 3, 2)], training=False)
+module("bicubic_recompute", "Upsample", [None, (1.5, 2.0), "bicubic", False, True], {}, [(1, 2, 4, 4)],
+       dts=("f64",))
+module("nearest_exact", "Upsample", [], {"scale_factor": 0.5, "mode": "nearest-exact"}, [(1, 2, 6, 6)])
+module("area", "Upsample", [], {"size": 3, "mode": "area"}, [(1, 2, 7)])
+module("scale", "UpsamplingNearest2d", [], {"scale_factor": 2}, [(1, 2, 3, 3)])
+module("size", "UpsamplingNearest2d", [(4, 5)], {}, [(2, 1, 3, 2)])
+module("scale", "UpsamplingBilinear2d", [], {"scale_factor": 2}, [(1, 2, 3, 3)])
+module("size", "UpsamplingBilinear2d", [], {"size": (4, 5)}, [(2, 1, 3, 2)], training=False)
+module("basic", "Unfold", [2], {}, [(2, 3, 4, 4)])
+module("opts", "Unfold", [(2, 3)], {"dilation": 2, "padding": (1, 0), "stride": 2}, [(1, 2, 6, 7)])
+module("unbatched", "Unfold", [3], {"padding": 1}, [(2, 4, 4)])
+module("basic", "Fold", [(4, 4), 2], {}, [(2, 12, 9)])
+module("opts", "Fold", [(5, 6), (2, 3)], {"dilation": (1, 2), "padding": 1, "stride": (2, 1)}, [(1, 12, 12)])
+module("unbatched", "Fold", [3, 2], {}, [(8, 4)], training=False)
