@@ -667,6 +667,35 @@ ct_module *ct_nn_utils_spectral_norm_ex(ct_module *m, ct_nn_utils_spectral_norm_
 /* torch.nn.utils.remove_spectral_norm(m, name='weight') */
 ct_module *ct_nn_utils_remove_spectral_norm(ct_module *m, const char *name);
 
+/* ---- resampling layers ------------------------------------------------------------------------ */
+/* Keywords of nn.Upsample: size=None, scale_factor=None, mode='nearest', align_corners=None,
+ * recompute_scale_factor=None (the two optional bools: -1 for None, 0 or 1). A scalar
+ * scale_factor of 0 is None, as PyTorch's `float(scale_factor) if scale_factor else None`. */
+typedef struct ct_nn_upsample_opts {
+  ct_ints size;           /* n == 0: None */
+  ct_floats scale_factor; /* n == 0: None */
+  ct_interp_mode mode;    /* CT_INTERP_NEAREST */
+  int align_corners;      /* -1: None */
+  int recompute_scale_factor; /* -1: None */
+} ct_nn_upsample_opts;
+#define CT_NN_UPSAMPLE_OPTS(...) \
+  CT_OPTS(ct_nn_upsample_opts, .align_corners = -1, .recompute_scale_factor = -1, __VA_ARGS__)
+/* nn.Upsample(...): F.interpolate with the stored arguments at each forward (its checks and
+ * messages then): ct_nn_upsample(.scale_factor = CT_FLOATS(2), .mode = CT_INTERP_BILINEAR). */
+ct_module *ct_nn_upsample_ex(ct_nn_upsample_opts o);
+#define ct_nn_upsample(...) ct_nn_upsample_ex(CT_NN_UPSAMPLE_OPTS(__VA_ARGS__))
+/* nn.UpsamplingNearest2d(size=None, scale_factor=None) (mode='nearest') and
+ * nn.UpsamplingBilinear2d(size=None, scale_factor=None) (mode='bilinear', align_corners=True);
+ * a zeroed argument is None. */
+ct_module *ct_nn_upsampling_nearest2d(ct_ints size, ct_floats scale_factor);
+ct_module *ct_nn_upsampling_bilinear2d(ct_ints size, ct_floats scale_factor);
+/* nn.Unfold(kernel_size, dilation=1, padding=0, stride=1) and nn.Fold(output_size,
+ * kernel_size, dilation=1, padding=0, stride=1): F.unfold / F.fold at each forward. */
+ct_module *ct_nn_unfold_ex(ct_ints kernel_size, ct_fold_opts o);
+ct_module *ct_nn_fold_ex(ct_ints output_size, ct_ints kernel_size, ct_fold_opts o);
+#define ct_nn_unfold(k, ...) ct_nn_unfold_ex(k, CT_OPTS(ct_fold_opts, __VA_ARGS__))
+#define ct_nn_fold(os, k, ...) ct_nn_fold_ex(os, k, CT_OPTS(ct_fold_opts, __VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

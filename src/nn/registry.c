@@ -43,8 +43,11 @@ static const ct_module_kind *const builtin[] = {
     &ct__nn_kind_reflection_pad1d, &ct__nn_kind_reflection_pad2d, &ct__nn_kind_reflection_pad3d,
     &ct__nn_kind_replication_pad1d, &ct__nn_kind_replication_pad2d,
     &ct__nn_kind_replication_pad3d, &ct__nn_kind_zero_pad2d,
+    /* resampling layers */
+    &ct__nn_kind_upsample, &ct__nn_kind_upsampling_nearest2d, &ct__nn_kind_upsampling_bilinear2d,
+    &ct__nn_kind_unfold, &ct__nn_kind_fold,
 };
-#define NN_NUM_BUILTIN (17 + 43 + 36)
+#define NN_NUM_BUILTIN (17 + 43 + 36 + 5)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 

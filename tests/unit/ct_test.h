@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- tensor builders ------------------------------------------------------------------- */
@@ -154,5 +155,17 @@ static inline void leak_end(live_mark m, const char *what, int line) {
     fail_msg("line %d (%s): leaked %lld tensors, %lld bytes", line, what,
              (long long)(ct_live_tensors() - m.t), (long long)(ct_live_bytes() - m.b));
 }
+
+#ifdef CTORCH_NN_H
+/* repr(m) is want exactly (PyTorch's print); m is freed. A NULL m (a failed constructor) fails. */
+static inline void ct_test_expect_repr(ct_module *m, const char *want, int line) {
+  if (!m) fail_msg("line %d: constructor failed: %s", line, ct_last_error());
+  char *s = ct_module_repr(m);
+  if (!s) fail_msg("repr failed: %s", ct_last_error());
+  if (strcmp(s, want) != 0) fail_msg("line %d: repr:\n%s\nPyTorch:\n%s", line, s, want);
+  free(s);
+  ct_module_free(m);
+}
+#endif
 
 #endif

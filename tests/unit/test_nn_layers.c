@@ -25,14 +25,7 @@ static ct_tensor *tf_ex(int nd, const int64_t *shape, const double *v, ct_dtype 
 #define expect_list(t, rtol, atol, ...) \
   ct_test_expect_vals(t, CT_DOUBLES(__VA_ARGS__), rtol, atol, #t, __LINE__)
 
-static void expect_repr(ct_module *m, const char *want, int line) {
-  if (!m) fail_msg("line %d: constructor failed: %s", line, ct_last_error());
-  char *s = ct_module_repr(m);
-  if (!s) fail_msg("repr failed: %s", ct_last_error());
-  if (strcmp(s, want) != 0) fail_msg("line %d: repr:\n%s\nPyTorch:\n%s", line, s, want);
-  free(s);
-  ct_module_free(m);
-}
+#define expect_repr ct_test_expect_repr
 
 static void test_repr(void **state) {
   (void)state;

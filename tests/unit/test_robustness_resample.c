@@ -112,11 +112,65 @@ static void test_views_and_empty(void **state) {
   leak_end(m, "views and empty", __LINE__);
 }
 
+/* The layers (nn.h "resampling layers"): hostile constructor arguments build nothing or fail
+ * at forward with a message; a NULL input gives NULL without a message; a wrong rank, an empty
+ * and a non-contiguous input go through F's checks and kernels; nothing leaks. */
+static void test_modules(void **state) {
+  (void)state;
+  live_mark m = leak_begin();
+  const int64_t huge = (int64_t)1 << 62;
+  ct_module *bad[] = {
+      ct_nn_upsample(.mode = (ct_interp_mode)-1),
+      ct_nn_upsample(.scale_factor = (ct_floats){.n = 1000}),
+      ct_nn_upsampling_bilinear2d((ct_ints){.n = -3}, (ct_floats){0}),
+      ct_nn_unfold((ct_ints){.n = 1000}),
+      ct_nn_fold(CT_INTS(2), (ct_ints){0}),
+      ct_nn_fold(CT_INTS(2), CT_INTS(1), .padding = (ct_ints){.n = -1}),
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    if (bad[i]) fail_msg("row %d: built a module from hostile arguments", (int)i);
+  ct_clear_error();
+  ct_module *mods[] = {
+      ct_nn_upsample(.scale_factor = CT_FLOATS(2)),
+      ct_nn_upsample(.size = CT_INTS(3), .mode = CT_INTERP_BICUBIC, .align_corners = 1),
+      ct_nn_upsampling_nearest2d(CT_INTS(5, 3), (ct_floats){0}),
+      ct_nn_upsampling_bilinear2d((ct_ints){0}, CT_FLOATS(1.5)),
+      ct_nn_unfold(CT_INTS(2), .padding = CT_INTS(1)),
+      ct_nn_fold(CT_INTS(4, 3), CT_INTS(1)),
+  };
+  ct_tensor *x4 = ct_randn(SH(2, 3, 4, 3)), *x3 = ct_randn(SH(2, 3, 12));
+  for (size_t i = 0; i < sizeof mods / sizeof *mods; i++) {
+    assert_non_null(mods[i]);
+    bool fold = i == sizeof mods / sizeof *mods - 1; /* Fold takes (N, C * k, L) */
+    ct_tensor *x = fold ? x3 : x4;
+    ct_tensor *xt = ct_transpose(ct_contiguous(ct_transpose(x, 1, 2)), 1, 2);
+    assert_null(ct_forward(mods[i], NULL));
+    assert_null(ct_last_error());
+    expect_error(ct_forward(mods[i], ct_zeros(SH(5))), "");
+    ct_tensor *y = ct_forward(mods[i], x), *yt = ct_forward(mods[i], xt);
+    if (!y) fail_msg("module %d: %s", (int)i, ct_last_error());
+    expect_same(y, yt);
+    ct_tensor *e = ct_forward(mods[i], fold ? ct_zeros(SH(0, 3, 12)) : ct_zeros(SH(0, 3, 4, 3)));
+    if (!e) fail_msg("module %d on an empty batch: %s", (int)i, ct_last_error());
+    assert_int_equal(ct_numel(e), 0);
+    ct_module_free(mods[i]);
+  }
+  /* hostile sizes stored in the module fail at forward */
+  ct_module *h[] = {ct_nn_upsample(.size = CT_INTS(huge)), ct_nn_upsample(.scale_factor = CT_FLOATS(1e300)),
+                    ct_nn_unfold(CT_INTS(huge)), ct_nn_fold(CT_INTS(huge), CT_INTS(1))};
+  for (size_t i = 0; i < sizeof h / sizeof *h; i++) {
+    expect_error(ct_forward(h[i], ct_zeros(SH(1, 1, 4, 4))), "");
+    ct_module_free(h[i]);
+  }
+  leak_end(m, "modules", __LINE__);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_null),
       cmocka_unit_test(test_bad_inputs),
       cmocka_unit_test(test_views_and_empty),
+      cmocka_unit_test(test_modules),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
