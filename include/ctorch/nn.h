@@ -230,7 +230,9 @@ typedef struct ct_hook_handle {
 } ct_hook_handle;
 /* register_forward_pre_hook: may change the inputs in place; 0 or -1 (fails the call). */
 typedef int (*ct_forward_pre_hook)(ct_module *m, ct_values *inputs, void *user);
-/* register_forward_hook: sees the inputs, may change the outputs in place; 0 or -1. */
+/* register_forward_hook: sees the inputs, may change the outputs in place; 0 or -1. The
+ * tensors it sees belong to the module call's own scope, which ends when the call returns: a
+ * hook that keeps one (a feature map, say) must ct_retain it and ct_release it later. */
 typedef int (*ct_forward_hook)(ct_module *m, const ct_values *inputs, ct_values *outputs,
                                void *user);
 /* register_full_backward_hook: grad_input[i] for each tensor input (NULL: None),
