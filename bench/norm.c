@@ -1,4 +1,4 @@
-/* BatchNorm2d and LayerNorm forward (+ backward) beside the same calls in PyTorch
+/* BatchNorm2d, LayerNorm and GroupNorm forward (+ backward) beside the same calls in PyTorch
  * (bench/torch_norm.py, 2 threads): the issue's "BatchNorm2d, LayerNorm forward+backward on
  * typical shapes". Each line: name, ms per call. */
 #include <stdio.h>
@@ -35,6 +35,12 @@ int main(void) {
   T("layer_norm 32x128x768 fwd+bwd", 20,
     ct_backward(ct_layer_norm(h, CT_INTS(768), .weight = lw, .bias = lb), .gradient = gh);
     ct_set_grad(h, NULL); ct_set_grad(lw, NULL); ct_set_grad(lb, NULL));
+  /* GroupNorm(32, 64) on the BatchNorm input */
+  T("group_norm32 32x64x32x32 fwd", 30,
+    ct_set_grad_enabled(false); ct_group_norm(x, 32, .weight = w, .bias = b); ct_set_grad_enabled(true));
+  T("group_norm32 32x64x32x32 fwd+bwd", 20,
+    ct_backward(ct_group_norm(x, 32, .weight = w, .bias = b), .gradient = go);
+    ct_set_grad(x, NULL); ct_set_grad(w, NULL); ct_set_grad(b, NULL));
   ct_scope_end();
   return 0;
 }

@@ -1,4 +1,4 @@
-# PyTorch side of bench/norm.c: BatchNorm2d and LayerNorm forward (+ backward), 2 threads.
+# PyTorch side of bench/norm.c: BatchNorm2d, LayerNorm and GroupNorm forward (+ backward), 2 threads.
 import time, torch
 import torch.nn.functional as F
 torch.set_num_threads(2)
@@ -24,3 +24,9 @@ def ln_bwd():
     F.layer_norm(h, (768,), lw, lb).backward(gh); h.grad = lw.grad = lb.grad = None
 print(f"{'layer_norm 32x128x768 fwd':<34} {t(ln_fwd, 30):9.3f} ms")
 print(f"{'layer_norm 32x128x768 fwd+bwd':<34} {t(ln_bwd, 20):9.3f} ms")
+def gn_fwd():
+    with torch.no_grad(): F.group_norm(x, 32, w, b)
+def gn_bwd():
+    F.group_norm(x, 32, w, b).backward(go); x.grad = w.grad = b.grad = None
+print(f"{'group_norm32 32x64x32x32 fwd':<34} {t(gn_fwd, 30):9.3f} ms")
+print(f"{'group_norm32 32x64x32x32 fwd+bwd':<34} {t(gn_bwd, 20):9.3f} ms")

@@ -16,6 +16,7 @@
  * differentiable ops (statistics recomputed from x) under create_graph, so double backward
  * and gradgradcheck work. */
 #include "../internal.h"
+#include "../tensor/cpu.h"
 #include "ctorch/functional.h"
 #include <math.h>
 
@@ -41,44 +42,279 @@ static void unit_segs(const norm_layout *L, int64_t u, int64_t *off, int64_t *ns
   if (L->batch) *nseg = L->P, *stride = L->G * len;
 }
 
+/* ---- moments -----------------------------------------------------------------------------
+ * x[0, n) -> *s1 = sum(x - k), *s2 = sum((x - k)^2). Statistics take two of them over a unit
+ * that is mostly in cache by the second: k = 0 gives a first mean m0, k = m0 (rounded to the
+ * dtype) gives mean = k + s1/n and var = s2/n - (s1/n)^2 without cancellation.
+ * float64: 8 double lanes (vectorisable without reassociating one accumulator).
+ * float32: 16 float lanes (one AVX-512 register, two AVX2 ones) flushed into double every
+ * NORM_BLOCK elements and reduced in a fixed order, so the AVX-512 copy of each float32 body
+ * (picked by ct__cpu_level()) and the build target's copy give the same bits. */
+#define NL 16
+#define NORM_BLOCK 1024
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NORM_V4 1
+#endif
+
+static void moments_f64(const double *x, int64_t n, double k, double *s1, double *s2) {
+  double a1[8] = {0}, a2[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) {
+      double d = x[i + j] - k;
+      a1[j] += d;
+      a2[j] += d * d;
+    }
+  for (int j = 0; i + j < n; j++) {
+    double d = x[i + j] - k;
+    a1[j] += d;
+    a2[j] += d * d;
+  }
+  *s1 = ((a1[0] + a1[4]) + (a1[1] + a1[5])) + ((a1[2] + a1[6]) + (a1[3] + a1[7]));
+  *s2 = ((a2[0] + a2[4]) + (a2[1] + a2[5])) + ((a2[2] + a2[6]) + (a2[3] + a2[7]));
+}
+
+/* 16 float lanes as one GNU vector: one zmm under AVX-512, two ymm under AVX2, the same
+ * lane-wise arithmetic either way. Loads and stores through memcpy (unaligned). */
+typedef float v16f __attribute__((vector_size(64)));
+#define AI static inline __attribute__((always_inline))
+/* every function taking or returning v16f is inlined: no call passes one, whatever the ABI */
+#pragma GCC diagnostic ignored "-Wpsabi"
+AI v16f ld16(const float *p) {
+  v16f v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+AI void st16(float *p, v16f v) { memcpy(p, &v, sizeof v); }
+/* lanes + t[0, nt) (a tail of fewer than 16 already folded in by the caller), pairwise */
+AI float hsum16(v16f v) {
+  float t[NL];
+  memcpy(t, &v, sizeof t);
+  for (int w = NL / 2; w > 0; w /= 2)
+    for (int j = 0; j < w; j++) t[j] += t[j + w];
+  return t[0];
+}
+
+AI void moments_f32_body(const float *x, int64_t n, float k, double *s1, double *s2) {
+  double d1 = 0, d2 = 0;
+  for (int64_t b = 0; b < n; b += NORM_BLOCK) {
+    int64_t e = n - b < NORM_BLOCK ? n : b + NORM_BLOCK, i = b;
+    v16f a1 = {0}, a2 = {0}, b1 = {0}, b2 = {0};
+    for (; i + 2 * NL <= e; i += 2 * NL) { /* two chains: the adds' latency overlaps */
+      v16f d = ld16(x + i) - k, f = ld16(x + i + NL) - k;
+      a1 += d;
+      a2 += d * d;
+      b1 += f;
+      b2 += f * f;
+    }
+    if (i + NL <= e) {
+      v16f d = ld16(x + i) - k;
+      a1 += d;
+      a2 += d * d;
+      i += NL;
+    }
+    a1 += b1;
+    a2 += b2;
+    for (int j = 0; i + j < e; j++) {
+      float d = x[i + j] - k;
+      a1[j] += d;
+      a2[j] += d * d;
+    }
+    d1 += hsum16(a1);
+    d2 += hsum16(a2);
+  }
+  *s1 = d1;
+  *s2 = d2;
+}
+
+/* mean and biased variance of x[0, n), n > 0, from the two moments passes above */
+AI void mean_var_f32_body(const float *x, int64_t n, double *mean, double *var) {
+  double s1, s2;
+  moments_f32_body(x, n, 0, &s1, &s2);
+  float k = (float)(s1 / (double)n);
+  moments_f32_body(x, n, k, &s1, &s2);
+  double d = s1 / (double)n, v = s2 / (double)n - d * d;
+  *mean = (double)k + d;
+  *var = v > 0 ? v : 0;
+}
+
+/* y = (x - m) * r * w + b over a row of n; hw / hb: w / b given (constants once inlined) */
+AI void ln_apply_f32_spec(const float *x, float *y, int64_t n, float m, float r, const float *w,
+                          const float *b, bool hw, bool hb) {
+  int64_t i = 0;
+  for (; i + NL <= n; i += NL) {
+    v16f t = (ld16(x + i) - m) * r;
+    if (hw) t *= ld16(w + i);
+    if (hb) t += ld16(b + i);
+    st16(y + i, t);
+  }
+  for (; i < n; i++) {
+    float t = (x[i] - m) * r;
+    if (hw) t *= w[i];
+    if (hb) t += b[i];
+    y[i] = t;
+  }
+}
+
+/* layer_norm forward of one row of n > 0: statistics while the row is in L1, then y */
+AI void ln_fwd_row_f32_body(const float *x, float *y, int64_t n, const float *w, const float *b,
+                            double eps, double *mean, double *rstd) {
+  double m, v;
+  mean_var_f32_body(x, n, &m, &v);
+  double r = 1 / sqrt(v + eps);
+  *mean = m;
+  *rstd = r;
+  float mf = (float)m, rf = (float)r;
+  if (w && b)
+    ln_apply_f32_spec(x, y, n, mf, rf, w, b, true, true);
+  else if (w)
+    ln_apply_f32_spec(x, y, n, mf, rf, w, b, true, false);
+  else if (b)
+    ln_apply_f32_spec(x, y, n, mf, rf, w, b, false, true);
+  else
+    ln_apply_f32_spec(x, y, n, mf, rf, w, b, false, false);
+}
+
+/* layer_norm backward of one row of n > 0, with v = dy * w (w NULL: 1) and xm = x - m:
+ *   dx = r * v - r * mean(v) - xm * r^3 * mean(v * xm)        (when dx is given)
+ *   dwp += dy * xm * r, dbp += dy                              (when hp: dwp, dbp given)
+ * The sums in float lanes flushed into double every NORM_BLOCK elements. */
+AI void ln_bwd_row_f32_spec(const float *dy, const float *x, const float *w, int64_t n, float m,
+                            float r, float *dx, float *dwp, float *dbp, bool hw, bool hp) {
+  double s1 = 0, s2 = 0;
+  for (int64_t b = 0; b < n; b += NORM_BLOCK) {
+    int64_t e = n - b < NORM_BLOCK ? n : b + NORM_BLOCK, i = b;
+    v16f a1 = {0}, a2 = {0};
+    for (; i + NL <= e; i += NL) {
+      v16f d = ld16(dy + i), xm = ld16(x + i) - m, v = hw ? d * ld16(w + i) : d;
+      a1 += v;
+      a2 += v * xm;
+      if (hp) {
+        st16(dwp + i, ld16(dwp + i) + d * xm * r);
+        st16(dbp + i, ld16(dbp + i) + d);
+      }
+    }
+    for (int j = 0; i + j < e; j++) {
+      float d = dy[i + j], xm = x[i + j] - m, v = hw ? d * w[i + j] : d;
+      a1[j] += v;
+      a2[j] += v * xm;
+      if (hp) {
+        dwp[i + j] += d * xm * r;
+        dbp[i + j] += d;
+      }
+    }
+    s1 += hsum16(a1);
+    s2 += hsum16(a2);
+  }
+  if (!dx) return;
+  float c = (float)(-(double)r * s1 / (double)n);
+  float e = (float)(-(double)r * (double)r * (double)r * s2 / (double)n);
+  int64_t i = 0;
+  for (; i + NL <= n; i += NL) {
+    v16f d = ld16(dy + i), v = hw ? d * ld16(w + i) : d;
+    st16(dx + i, v * r + ((ld16(x + i) - m) * e + c));
+  }
+  for (; i < n; i++) {
+    float v = hw ? dy[i] * w[i] : dy[i];
+    dx[i] = v * r + ((x[i] - m) * e + c);
+  }
+}
+AI void ln_bwd_row_f32_body(const float *dy, const float *x, const float *w, int64_t n, float m,
+                            float r, float *dx, float *dwp, float *dbp) {
+  if (w && dwp)
+    ln_bwd_row_f32_spec(dy, x, w, n, m, r, dx, dwp, dbp, true, true);
+  else if (w)
+    ln_bwd_row_f32_spec(dy, x, w, n, m, r, dx, dwp, dbp, true, false);
+  else if (dwp)
+    ln_bwd_row_f32_spec(dy, x, w, n, m, r, dx, dwp, dbp, false, true);
+  else
+    ln_bwd_row_f32_spec(dy, x, w, n, m, r, dx, dwp, dbp, false, false);
+}
+
+/* sum(dy), sum(dy * (x - m)) over n contiguous elements (group_norm's channel rows) */
+AI void dsums_row_f32_body(const float *dy, const float *x, int64_t n, float m, double *t1,
+                           double *t2) {
+  double s1 = 0, s2 = 0;
+  for (int64_t b = 0; b < n; b += NORM_BLOCK) {
+    int64_t e = n - b < NORM_BLOCK ? n : b + NORM_BLOCK, i = b;
+    v16f a1 = {0}, a2 = {0};
+    for (; i + NL <= e; i += NL) {
+      v16f d = ld16(dy + i);
+      a1 += d;
+      a2 += d * (ld16(x + i) - m);
+    }
+    for (int j = 0; i + j < e; j++) {
+      a1[j] += dy[i + j];
+      a2[j] += dy[i + j] * (x[i + j] - m);
+    }
+    s1 += hsum16(a1);
+    s2 += hsum16(a2);
+  }
+  *t1 = s1;
+  *t2 = s2;
+}
+
+/* dx = dy * f + ((x - m) * e + c) over n contiguous elements */
+AI void dx_row_f32_body(const float *dy, const float *x, float *dx, int64_t n, float f, float m,
+                        float e, float c) {
+  int64_t i = 0;
+  for (; i + NL <= n; i += NL) st16(dx + i, ld16(dy + i) * f + ((ld16(x + i) - m) * e + c));
+  for (; i < n; i++) dx[i] = dy[i] * f + ((x[i] - m) * e + c);
+}
+
+/* Each body twice: for the build target (v3) and for AVX-512 (v4). */
+#ifdef NORM_V4
+#define NORM_TWICE(ret, name, params, args)                                                      \
+  static ret name##_v3 params { return name##_body args; }                                      \
+  __attribute__((target("avx512f"))) static ret name##_v4 params { return name##_body args; }   \
+  static ret(*name##_pick(void)) params { return ct__cpu_level() >= CT_CPU_AVX512 ? name##_v4 : name##_v3; }
+#else
+#define NORM_TWICE(ret, name, params, args)                                                      \
+  static ret name##_v3 params { return name##_body args; }                                      \
+  static ret(*name##_pick(void)) params { return name##_v3; }
+#endif
+NORM_TWICE(void, moments_f32, (const float *x, int64_t n, float k, double *s1, double *s2),
+           (x, n, k, s1, s2))
+NORM_TWICE(void, ln_fwd_row_f32, (const float *x, float *y, int64_t n, const float *w,
+                                  const float *b, double eps, double *mean, double *rstd),
+           (x, y, n, w, b, eps, mean, rstd))
+NORM_TWICE(void, dsums_row_f32, (const float *dy, const float *x, int64_t n, float m, double *t1,
+                                 double *t2), (dy, x, n, m, t1, t2))
+NORM_TWICE(void, dx_row_f32, (const float *dy, const float *x, float *dx, int64_t n, float f,
+                              float m, float e, float c), (dy, x, dx, n, f, m, e, c))
+NORM_TWICE(void, ln_bwd_row_f32, (const float *dy, const float *x, const float *w, int64_t n,
+                                  float m, float r, float *dx, float *dwp, float *dbp),
+           (dy, x, w, n, m, r, dx, dwp, dbp))
+
+static void moments_f32(const float *x, int64_t n, double k, double *s1, double *s2) {
+  moments_f32_pick()(x, n, (float)k, s1, s2);
+}
+
 #define PAR_IF(units, per) if ((units) > 1 && (units) * (per) >= CT_GRAIN)
 
-/* ---- kernels, per dtype ---------------------------------------------------------------
- * Sums use 8 double lanes: vectorisable without reassociating a single accumulator, and
- * PyTorch also accumulates float statistics in double on the CPU. */
+/* ---- kernels, per dtype --------------------------------------------------------------- */
 #define NORM_KERNELS(T, tn)                                                                       \
-  static double sum_##tn(const T *x, int64_t n) {                                                 \
-    double acc[8] = {0};                                                                          \
-    int64_t i = 0;                                                                                \
-    for (; i + 8 <= n; i += 8)                                                                    \
-      for (int j = 0; j < 8; j++) acc[j] += (double)x[i + j];                                     \
-    for (; i < n; i++) acc[0] += (double)x[i];                                                    \
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));     \
-  }                                                                                               \
-  static double sqdev_##tn(const T *x, int64_t n, double m) {                                     \
-    double acc[8] = {0};                                                                          \
-    int64_t i = 0;                                                                                \
-    for (; i + 8 <= n; i += 8)                                                                    \
-      for (int j = 0; j < 8; j++) {                                                               \
-        double d = (double)x[i + j] - m;                                                          \
-        acc[j] += d * d;                                                                          \
-      }                                                                                           \
-    for (; i < n; i++) acc[0] += ((double)x[i] - m) * ((double)x[i] - m);                         \
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));     \
-  }                                                                                               \
-  /* x (P, G, Q, S) -> mean[u], var[u] (biased), two passes */                                   \
+  /* x (P, G, Q, S) -> mean[u], var[u] (biased): the two moments passes per unit */             \
   static void stats_##tn(const T *x, const norm_layout *L, double *mean, double *var) {           \
     int64_t U = n_units(L), len = L->Q * L->S, cnt = unit_count(L);                               \
     _Pragma("omp parallel for PAR_IF(U, cnt) schedule(static)")                                   \
     for (int64_t u = 0; u < U; u++) {                                                             \
       int64_t off, ns, st;                                                                        \
       unit_segs(L, u, &off, &ns, &st);                                                            \
-      double s = 0, v = 0;                                                                        \
-      for (int64_t k = 0; k < ns; k++) s += sum_##tn(x + off + k * st, len);                      \
-      double m = cnt ? s / (double)cnt : NAN;                                                     \
-      for (int64_t k = 0; k < ns; k++) v += sqdev_##tn(x + off + k * st, len, m);                 \
-      mean[u] = m;                                                                                \
-      var[u] = cnt ? v / (double)cnt : NAN;                                                       \
+      double s = 0, s1, s2, d1 = 0, d2 = 0;                                                       \
+      for (int64_t k = 0; k < ns; k++) {                                                          \
+        moments_##tn(x + off + k * st, len, 0, &s1, &s2);                                         \
+        s += s1;                                                                                  \
+      }                                                                                           \
+      double m0 = (double)(T)(cnt ? s / (double)cnt : 0);                                         \
+      for (int64_t k = 0; k < ns; k++) {                                                          \
+        moments_##tn(x + off + k * st, len, m0, &s1, &s2);                                        \
+        d1 += s1;                                                                                 \
+        d2 += s2;                                                                                 \
+      }                                                                                           \
+      double d = cnt ? d1 / (double)cnt : NAN, v = cnt ? d2 / (double)cnt - d * d : NAN;          \
+      mean[u] = m0 + d;                                                                           \
+      var[u] = v > 0 || v != v ? v : 0;                                                           \
     }                                                                                             \
   }                                                                                               \
   /* y = (x - mean[u]) * rstd[u] * w[g,q] + b[g,q]; x, y (P, G, Q, S) */                         \
@@ -245,6 +481,128 @@ static inline int ct__omp_me(void) { return 0; }
 NORM_KERNELS(float, f32)
 NORM_KERNELS(double, f64)
 
+/* ---- layer_norm, float32 --------------------------------------------------------------
+ * Rows of D > 0 contiguous elements, one unit each: every pass over a row runs while it is
+ * in L1, so x, dy are read from memory once and y, dx written once. */
+static bool ln_rows(const norm_layout *L) {
+  return !L->batch && L->G == 1 && L->S == 1 && L->Q > 0;
+}
+
+/* Threads for M rows of D: none for work too small to pay for a parallel region. */
+static int ln_threads(int64_t M, int64_t D) {
+  int nt = 1;
+#ifdef _OPENMP
+  nt = M > 1 && M * D >= CT_GRAIN && !omp_in_parallel() ? omp_get_max_threads() : 1;
+  if (nt > M) nt = (int)M;
+#endif
+  return nt < 1 ? 1 : nt;
+}
+
+/* x, y (M, D) -> y, mean[M], rstd[M] */
+static void ln_fwd_f32(const float *x, float *y, int64_t M, int64_t D, const float *w,
+                       const float *b, double eps, double *mean, double *rstd) {
+  void (*row)(const float *, float *, int64_t, const float *, const float *, double, double *,
+              double *) = ln_fwd_row_f32_pick();
+  int nt = ln_threads(M, D);
+  (void)nt;
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t i = 0; i < M; i++) row(x + i * D, y + i * D, D, w, b, eps, mean + i, rstd + i);
+}
+
+/* Rows a thread accumulates dw, db over in float before adding them into its double sums. */
+#define LN_FLUSH_ROWS 64
+
+/* dy, x (M, D) -> dx (M, D) when dx is given; dwdb[0, D) = sum_rows dy * xhat and
+ * dwdb[D, 2D) = sum_rows dy when dwdb is given. Each thread takes a fixed block of rows and
+ * keeps its own partial sums (float over LN_FLUSH_ROWS rows, then double); the partials are
+ * added in thread order: the same bits on every run with the same thread count.
+ * -1 (error set) when the partials cannot be allocated. */
+static int ln_bwd_f32(const float *dy, const float *x, const float *w, int64_t M, int64_t D,
+                      const double *mean, const double *rstd, float *dx, double *dwdb) {
+  void (*row)(const float *, const float *, const float *, int64_t, float, float, float *,
+              float *, float *) = ln_bwd_row_f32_pick();
+  int nt = ln_threads(M, D);
+  float *fp = NULL;
+  double *dp = NULL;
+  if (dwdb) {
+    int64_t np = 2 * D * nt;
+    ct_tensor *ft = ct__empty(CT_FLOAT32, 1, &np), *dt = ct__empty(CT_FLOAT64, 1, &np);
+    if (!ft || !dt) return -1;
+    fp = CT_PTR(ft, float);
+    dp = CT_PTR(dt, double);
+    memset(dp, 0, sizeof(double) * (size_t)np);
+  }
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int k = 0; k < nt; k++) {
+    int64_t lo = M * k / nt, hi = M * (k + 1) / nt;
+    float *fw = fp ? fp + 2 * D * k : NULL, *fb = fw ? fw + D : NULL;
+    double *pw = dp ? dp + 2 * D * k : NULL;
+    for (int64_t r0 = lo; r0 < hi; r0 += LN_FLUSH_ROWS) {
+      int64_t r1 = hi - r0 < LN_FLUSH_ROWS ? hi : r0 + LN_FLUSH_ROWS;
+      if (fw) memset(fw, 0, sizeof(float) * 2 * (size_t)D);
+      for (int64_t i = r0; i < r1; i++)
+        row(dy + i * D, x + i * D, w, D, (float)mean[i], (float)rstd[i], dx ? dx + i * D : NULL,
+            fw, fb);
+      for (int64_t j = 0; pw && j < 2 * D; j++) pw[j] += (double)fw[j];
+    }
+  }
+  if (dwdb) {
+    for (int64_t j = 0; j < 2 * D; j++) {
+      double t = 0;
+      for (int k = 0; k < nt; k++) t += dp[2 * D * k + j];
+      dwdb[j] = t;
+    }
+  }
+  return 0;
+}
+
+/* ---- group_norm backward, float32 -------------------------------------------------------
+ * dy, x (P, G, Q, S) -> dx (when given) and dwdb = [dw (G*Q), db (G*Q)] (when given). Per unit
+ * (p, g) and channel q the row sums t1 = sum_s dy, t2 = sum_s dy * (x - m) go to tq (P*G*Q
+ * pairs), from which the unit's dx coefficients follow, and dw, db are summed over p in a
+ * fixed order: the same bits at any thread count. */
+static int gn_bwd_f32(const float *dy, const float *x, const float *w, const norm_layout *L,
+                      const double *mean, const double *rstd, float *dx, double *dwdb) {
+  int64_t U = L->P * L->G, Q = L->Q, S = L->S, G = L->G, GQ = G * Q, ntq = 2 * U * Q;
+  ct_tensor *tt = ct__empty(CT_FLOAT64, 1, &ntq);
+  if (!tt) return -1;
+  double *tq = CT_PTR(tt, double);
+  void (*sums)(const float *, const float *, int64_t, float, double *, double *) =
+      dsums_row_f32_pick();
+  void (*dxrow)(const float *, const float *, float *, int64_t, float, float, float, float) =
+      dx_row_f32_pick();
+#pragma omp parallel for PAR_IF(U, Q * S) schedule(static)
+  for (int64_t u = 0; u < U; u++) {
+    int64_t g = u % G, o = u * Q * S;
+    double r = rstd[u], s1 = 0, s2 = 0, cnt = (double)(Q * S);
+    float m = (float)mean[u];
+    for (int64_t q = 0; q < Q; q++) {
+      double *t = tq + 2 * (u * Q + q), a = w ? (double)w[g * Q + q] : 1.0;
+      sums(dy + o + q * S, x + o + q * S, S, m, t, t + 1);
+      s1 += a * t[0];
+      s2 += a * t[1];
+    }
+    if (!dx) continue;
+    /* dx = r*a*dy - r*mean(a*dy) - (x - m) * r^3 * mean(a*dy*(x - m)) */
+    float c = (float)(-r * s1 / cnt), e = (float)(-r * r * r * s2 / cnt);
+    for (int64_t q = 0; q < Q; q++) {
+      float f = (float)(r * (w ? (double)w[g * Q + q] : 1.0));
+      dxrow(dy + o + q * S, x + o + q * S, dx + o + q * S, S, f, m, e, c);
+    }
+  }
+  for (int64_t gq = 0; dwdb && gq < GQ; gq++) {
+    double dw = 0, db = 0;
+    for (int64_t p = 0; p < L->P; p++) {
+      const double *t = tq + 2 * (p * GQ + gq);
+      dw += t[1] * rstd[p * G + gq / Q];
+      db += t[0];
+    }
+    dwdb[gq] = dw;
+    dwdb[GQ + gq] = db;
+  }
+  return 0;
+}
+
 /* ---- the primitive ---------------------------------------------------------------------- */
 typedef struct norm_args {
   norm_layout L;
@@ -301,6 +659,15 @@ static void norm_backward_ops(ct_node *n, const norm_args *a, ct_tensor *g, ct_t
   if (ct__needs_grad(n, 2)) gi[2] = ct_reshape(ct_sum(g4, .dim = CT_DIMS(0, 3)), a->wndim, a->wshape);
 }
 
+/* gi[1] (dw), gi[2] (db) from acc = [dw, db] (2 * G*Q doubles) */
+static void affine_grads(ct_node *n, const norm_args *a, ct_tensor *acc, ct_dtype dt, ct_tensor **gi) {
+  int64_t GQ = a->L.G * a->L.Q;
+  if (ct__needs_grad(n, 1))
+    gi[1] = ct_reshape(ct_to(ct_narrow(acc, 0, 0, GQ), dt), a->wndim, a->wshape);
+  if (ct__needs_grad(n, 2))
+    gi[2] = ct_reshape(ct_to(ct_narrow(acc, 0, GQ, GQ), dt), a->wndim, a->wshape);
+}
+
 /* The same values from the fused kernels (no graph). */
 static void norm_backward_fused(ct_node *n, const norm_args *a, ct_tensor *g, ct_tensor *x,
                                 ct_tensor *w, ct_tensor **gi) {
@@ -313,6 +680,19 @@ static void norm_backward_fused(ct_node *n, const norm_args *a, ct_tensor *g, ct
   ct_tensor *acc = need_aff ? ct__empty(CT_FLOAT64, 1, (const int64_t[]){2 * GQ}) : NULL;
   if (need_aff && !acc) return;
   double *dw = acc ? CT_PTR(acc, double) : NULL;
+  bool ln = f32 && a->stats && ln_rows(L), gn = f32 && a->stats && !L->batch && L->S >= NL;
+  if (ln || gn) { /* layer_norm, group_norm: dx, dw and db from one reading of the sums */
+    ct_tensor *dx = ct__needs_grad(n, 0) ? ct__empty(x->dtype, x->ndim, x->shape) : NULL;
+    const float *pw = wc ? CT_PTR(wc, float) : NULL;
+    float *pdx = dx ? CT_PTR(dx, float) : NULL;
+    if (ct__needs_grad(n, 0) && !dx) return;
+    if (ln ? ln_bwd_f32(CT_PTR(dy, float), CT_PTR(xc, float), pw, L->P, L->Q, mean, rstd, pdx, dw)
+           : gn_bwd_f32(CT_PTR(dy, float), CT_PTR(xc, float), pw, L, mean, rstd, pdx, dw))
+      return;
+    gi[0] = dx;
+    if (need_aff) affine_grads(n, a, acc, x->dtype, gi);
+    return;
+  }
   /* batch statistics with a weight that is nowhere 0: bw_input's sums are dw and db */
   bool fused_aff = false;
   if (need_aff && ct__needs_grad(n, 0) && L->batch && a->stats && L->Q == 1) {
@@ -339,10 +719,7 @@ static void norm_backward_fused(ct_node *n, const norm_args *a, ct_tensor *g, ct
     else
       bw_affine_f64(CT_PTR(dy, double), CT_PTR(xc, double), L, mean, rstd, dw, dw + GQ);
   }
-  if (ct__needs_grad(n, 1))
-    gi[1] = ct_reshape(ct_to(ct_narrow(acc, 0, 0, GQ), x->dtype), a->wndim, a->wshape);
-  if (ct__needs_grad(n, 2))
-    gi[2] = ct_reshape(ct_to(ct_narrow(acc, 0, GQ, GQ), x->dtype), a->wndim, a->wshape);
+  affine_grads(n, a, acc, x->dtype, gi);
 }
 
 static void norm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
@@ -390,8 +767,11 @@ static ct_tensor *norm_forward(const norm_call *c) {
   ct_tensor *y = ct__empty(x->dtype, x->ndim, x->shape);
   if (!xc || !mean || !rstd || !y || (c->w && !wc) || (c->b && !bc)) return ct__op_end(NULL);
   double *m = CT_PTR(mean, double), *r = CT_PTR(rstd, double);
-  bool f32 = x->dtype == CT_FLOAT32;
-  if (c->stats) {
+  bool f32 = x->dtype == CT_FLOAT32, ln = f32 && c->stats && ln_rows(L);
+  if (ln) /* layer_norm: statistics and y per row in one pass */
+    ln_fwd_f32(CT_PTR(xc, float), CT_PTR(y, float), L->P, L->Q, wc ? CT_PTR(wc, float) : NULL,
+               bc ? CT_PTR(bc, float) : NULL, c->eps, m, r);
+  else if (c->stats) {
     if (f32)
       stats_f32(CT_PTR(xc, float), L, m, r);
     else
@@ -411,7 +791,9 @@ static ct_tensor *norm_forward(const norm_call *c) {
       r[u] = 1 / sqrt(CT_PTR(rv, double)[u] + c->eps);
     }
   }
-  if (f32)
+  if (ln)
+    ; /* y written above */
+  else if (f32)
     apply_f32(CT_PTR(xc, float), CT_PTR(y, float), L, m, r, wc ? CT_PTR(wc, float) : NULL,
               bc ? CT_PTR(bc, float) : NULL);
   else

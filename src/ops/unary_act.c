@@ -89,10 +89,11 @@ static ct_tensor *fused(const char *name, ct_tensor *g, ct_tensor *s, const ct_l
 }
 
 /* ---- backward formulas --------------------------------------------------------------------- */
-/* out = max(x, 0): gx = g where out > 0 (threshold_backward) */
+/* out = max(x, 0): gx = g where not out <= 0 (threshold_backward) */
 static void relu_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *y = ct__saved(n, 0);
-  gi[0] = ct_where(ct_gt_scalar(y, 0), g[0], ct_scalar_tensor(0, g[0]->dtype));
+  /* threshold_backward's mask, out <= 0 ? 0 : g: a NaN output passes its gradient on */
+  gi[0] = ct_where(ct_le_scalar(y, 0), ct_scalar_tensor(0, g[0]->dtype), g[0]);
 }
 /* out = 1 / (1 + exp(-x)): gx = g * out * (1 - out) */
 static void sigmoid_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {

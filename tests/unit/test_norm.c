@@ -12,6 +12,7 @@
 #include <string.h>
 #include "ctorch.h"
 #include "ct_test.h"
+#include "tensor/cpu.h"
 
 static const double X[24] = {
     0, 0.8414709848, 0.9092974268, 0.1411200081, -0.7568024953, -0.9589242747, -0.2794154982,
@@ -278,9 +279,84 @@ static void test_fused_matches_graph(void **state) {
   ct_scope_end();
 }
 
+/* The float32 row kernels of layer_norm and group_norm (rows past the 1024-element flush
+ * block, with a tail, more rows than one flush of the weight sums, channel rows with a tail):
+ * forward and fused backward against float64 within float32 tolerance, an offset of 1000
+ * kept from cancelling the variance, NaN spreading to its row only, and the same bits at the
+ * AVX2 and AVX-512 levels and on a second run. */
+static ct_tensor *fast_case(int k, ct_tensor *x, ct_tensor *w, ct_tensor *b) {
+  switch (k) {
+  case 0: return ct_layer_norm(x, CT_INTS(1037), .weight = w, .bias = b);
+  case 1: return ct_layer_norm(x, CT_INTS(40), .weight = w);
+  case 2: return ct_layer_norm(x, CT_INTS(3, 17), .bias = b);
+  case 3: return ct_group_norm(x, 3, .weight = w, .bias = b);
+  default: return ct_group_norm(x, 2);
+  }
+}
+static const int64_t FAST_X[5][3] = {{5, 1037, 0}, {150, 40, 0}, {4, 3, 17}, {3, 6, 37}, {2, 4, 1100}};
+static const int64_t FAST_W[5][2] = {{1037, 0}, {40, 0}, {3, 17}, {6, 0}, {4, 0}};
+
+/* y and the grads of x, w, b in float32 (fused backward) into out[0..3] */
+static void fast_run(int k, ct_tensor *x64, ct_tensor *w64, ct_tensor *b64, ct_tensor *go64,
+                     ct_dtype dt, ct_tensor **out) {
+  /* fresh leaves each run (ct_to to the same dtype is the tensor itself) */
+  ct_tensor *x = ct_requires_grad_(ct_detach(ct_to(x64, dt)), true);
+  ct_tensor *w = ct_requires_grad_(ct_detach(ct_to(w64, dt)), true);
+  ct_tensor *b = ct_requires_grad_(ct_detach(ct_to(b64, dt)), true);
+  out[0] = fast_case(k, x, w, b);
+  assert_non_null(out[0]);
+  assert_int_equal(ct_backward(out[0], .gradient = ct_to(go64, dt)), 0);
+  out[1] = ct_grad(x);
+  out[2] = ct_grad(w);
+  out[3] = ct_grad(b);
+}
+
+static void test_fast_paths(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_cpu_level was = ct__cpu_level();
+  ct_manual_seed(11);
+  for (int k = 0; k < 5; k++) {
+    int nd = FAST_X[k][2] ? 3 : 2, nwd = FAST_W[k][1] ? 2 : 1;
+    /* float32 values (the reference sees the same inputs) */
+    ct_tensor *x = ct_to(ct_add_scalar(ct_randn(nd, FAST_X[k]), k == 0 ? 1000 : 0), CT_FLOAT64);
+    ct_tensor *go = ct_to(ct_randn(nd, FAST_X[k]), CT_FLOAT64);
+    ct_tensor *w = ct_to(ct_randn(nwd, FAST_W[k]), CT_FLOAT64), *b = ct_to(ct_randn(nwd, FAST_W[k]), CT_FLOAT64);
+    ct_tensor *ref[4], *got[4], *again[4];
+    fast_run(k, x, w, b, go, CT_FLOAT64, ref);
+    ct__cpu_set_level(CT_CPU_AVX512);
+    fast_run(k, x, w, b, go, CT_FLOAT32, got);
+    fast_run(k, x, w, b, go, CT_FLOAT32, again);
+    for (int i = 0; i < 4; i++) {
+      if (!ref[i]) { /* w or b unused by this case */
+        assert_null(got[i]);
+        continue;
+      }
+      /* grads of w, b sum over many rows: relative to their size */
+      double tol = i < 2 ? 2e-4 : 2e-4 * (1 + ct_item(ct_amax(ct_abs(ref[i]))));
+      if (!ct_allclose(ct_to(got[i], CT_FLOAT64), ref[i], 1e-4, tol))
+        fail_msg("fast path case %d output %d differs from float64 by %g", k, i, ct_item(ct_amax(ct_abs(ct_sub(ct_to(got[i], CT_FLOAT64), ref[i])))));
+      assert_true(ct_equal(got[i], again[i]));
+    }
+    ct__cpu_set_level(CT_CPU_AVX2);
+    fast_run(k, x, w, b, go, CT_FLOAT32, again);
+    for (int i = 0; i < 4; i++)
+      if (got[i] && !ct_equal(got[i], again[i])) fail_msg("case %d output %d: AVX2 != AVX-512", k, i);
+    ct__cpu_set_level(was);
+  }
+  /* a NaN makes its own row NaN and leaves the others alone */
+  ct_tensor *x = ct_randn(CT_SHAPE(3, 50));
+  ((float *)ct_data_ptr(x))[60] = NAN;
+  ct_tensor *y = ct_layer_norm(x, CT_INTS(50));
+  assert_true(ct_item(ct_sum(ct_isnan(ct_select(y, 0, 1)))) == 50);
+  assert_true(ct_item(ct_sum(ct_isnan(y))) == 50);
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_values), cmocka_unit_test(test_dropout),
                                      cmocka_unit_test(test_errors), cmocka_unit_test(test_gradchecks),
-                                     cmocka_unit_test(test_fused_matches_graph)};
+                                     cmocka_unit_test(test_fused_matches_graph),
+                                     cmocka_unit_test(test_fast_paths)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,48 @@ static void test_avg_pool_values(void **state) {
   ct_scope_end();
 }
 
+/* values (as doubles) of the given shape in dtype dt, requiring grad */
+static ct_tensor *leaf(const double *v, int64_t n, int nd, const int64_t *shape, ct_dtype dt) {
+  (void)n;
+  return ct_requires_grad_(ct_to(ct_tensor_from(v, CT_FLOAT64, nd, shape), dt), true);
+}
+
+/* lp_pool at inputs whose power is NaN (negative x, non-integer p) or whose pooled power is
+ * negative (odd p): PyTorch 1.13's composition makes y NaN and spreads NaN to every input of
+ * the window in the gradient, through relu's backward (threshold_backward passes the
+ * gradient where the output is NaN) and abs's (NaN * sign(NaN) = NaN). */
+static void test_lp_pool_nan(void **state) {
+  (void)state;
+  ct_scope_begin();
+  for (int f = 0; f < 2; f++) {
+    ct_dtype dt = f ? CT_FLOAT64 : CT_FLOAT32;
+    ct_tensor *a = leaf(CT_DOUBLES(-2, 3), SH(1, 2), dt);
+    ct_tensor *y = ct_lp_pool1d(a, 1.5, CT_INTS(2));
+    expect_close(y, NAN);
+    assert_int_equal(ct_backward(ct_sum(y)), 0);
+    expect_close(ct_grad(a), NAN, NAN);
+    ct_tensor *b = leaf(CT_DOUBLES(-2, 1, 3, -4), SH(1, 4), dt);
+    y = ct_lp_pool1d(b, 3, CT_INTS(2));
+    expect_close(y, NAN, NAN);
+    assert_int_equal(ct_backward(ct_sum(y)), 0);
+    expect_close(ct_grad(b), NAN, NAN, NAN, NAN);
+    ct_tensor *c = leaf(CT_DOUBLES(-2, 3, 1, 4), SH(1, 2, 2), dt);
+    assert_int_equal(ct_backward(ct_sum(ct_lp_pool2d(c, 1.5, CT_INTS(2)))), 0);
+    expect_close(ct_grad(c), NAN, NAN, NAN, NAN);
+  }
+  /* positive inputs keep their finite values and gradients (PyTorch's numbers) */
+  ct_tensor *d = leaf(CT_DOUBLES(2, 1, 3, 4), SH(1, 4), CT_FLOAT64);
+  ct_tensor *y = ct_lp_pool1d(d, 1.5, CT_INTS(2));
+  expect_close(y, 2.4472608147714756, 5.584250376480029);
+  assert_int_equal(ct_backward(ct_sum(y)), 0);
+  expect_close(ct_grad(d), 0.9040134034531215, 0.6392340078652324, 0.7329564758289748, 0.846345237248276);
+  /* the root: relu's gradient at a NaN output is the incoming gradient, as PyTorch's */
+  ct_tensor *r = leaf(CT_DOUBLES(NAN, -1, 0, 2), SH(4), CT_FLOAT64);
+  assert_int_equal(ct_backward(ct_relu(r), .gradient = ct_detach(leaf(CT_DOUBLES(5, 6, 7, 8), SH(4), CT_FLOAT64))), 0);
+  expect_close(ct_grad(r), 5, 0, 0, 8);
+  ct_scope_end();
+}
+
 static void test_fractional_unpool_values(void **state) {
   (void)state;
   ct_scope_begin();
@@ -375,7 +417,7 @@ static void test_gradcheck(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_max_pool_values),  cmocka_unit_test(test_avg_pool_values),
-      cmocka_unit_test(test_fractional_unpool_values), cmocka_unit_test(test_with_indices_agree),
+      cmocka_unit_test(test_fractional_unpool_values), cmocka_unit_test(test_lp_pool_nan), cmocka_unit_test(test_with_indices_agree),
       cmocka_unit_test(test_grad_fn_names),
       cmocka_unit_test(test_errors),           cmocka_unit_test(test_gradcheck),
   };

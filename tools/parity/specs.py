@@ -140,6 +140,7 @@ for u in ("neg", "abs", "sign", "square", "exp", "sqrt", "sigmoid", "floor", "re
 fn("0d", "torch.exp", [T()])
 fn("empty", "torch.exp", [T(0, 3)])
 fn("basic", "F.relu", [T(3, 4)])
+fn("nan", "F.relu", [T(4, data=[NAN, -1.0, 0.0, 2.0])])  # a NaN output passes its gradient
 fn("basic", "F.gelu", [T(3, 4)])
 fn("none", "F.gelu", [T(3, 4)], {"approximate": "none"})
 fn("tanh", "F.gelu", [T(3, 4)], {"approximate": "tanh"})
@@ -613,6 +614,10 @@ fn("basic", "F.adaptive_max_pool3d_with_indices", [T(2, 4, 4, 3), 2])
 fn("p2", "F.lp_pool1d", [T(2, 3, 8, kind="pos"), 2, 3], {"stride": 2})
 fn("p3_ceil", "F.lp_pool2d", [T(1, 2, 7, 7, kind="pos"), 3, (2, 3)], {"ceil_mode": True})
 fn("p2", "F.lp_pool2d", [T(2, 6, 6, kind="pos"), 2.0, 2])
+# negative inputs: x^p NaN (p = 1.5) or a negative pooled power (p = 3): NaN values and gradients
+fn("neg_nan", "F.lp_pool1d", [T(1, 2, data=[-2.0, 3.0]), 1.5, 2])
+fn("neg_odd", "F.lp_pool1d", [T(1, 4, data=[-2.0, 1.0, 3.0, -4.0]), 3, 2])
+fn("neg_nan", "F.lp_pool2d", [T(1, 2, 2, data=[-2.0, 3.0, 1.0, 4.0]), 1.5, 2])
 fn("out4", "F.fractional_max_pool2d", [T(1, 2, 9, 9), 2],
    {"output_size": 4, "_random_samples": U(1, 2, 2)})
 fn("ratio_idx", "F.fractional_max_pool2d", [T(2, 2, 8, 10), (3, 2)],
