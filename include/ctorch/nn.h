@@ -448,6 +448,8 @@ typedef struct ct_nn_pool_opts {
   int64_t divisor_override; /* AvgPool2d/3d: CT_NONE */
   ct_ints output_size;      /* FractionalMaxPool (or output_ratio) */
   double output_ratio[3];   /* FractionalMaxPool: 0 = not given; a zero [j > 0] repeats [0] */
+  const ct_tensor *random_samples; /* FractionalMaxPool's _random_samples: NULL, or (N, C, 2|3)
+                                    * in [0, 1) for every forward (registered as a buffer) */
 } ct_nn_pool_opts;
 #define CT_NN_POOL_OPTS(...) \
   CT_OPTS(ct_nn_pool_opts, .count_include_pad = true, .divisor_override = CT_NONE, __VA_ARGS__)
@@ -467,7 +469,8 @@ ct_module *ct_nn_avg_pool1d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
 ct_module *ct_nn_avg_pool2d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
 ct_module *ct_nn_avg_pool3d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
 /* nn.FractionalMaxPool2d/3d(kernel_size, output_size=None, output_ratio=None,
- * return_indices=False): windows drawn from the default generator at each forward. */
+ * return_indices=False, _random_samples=None): windows drawn from the default generator at
+ * each forward, or placed by random_samples. */
 ct_module *ct_nn_fractional_max_pool2d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
 ct_module *ct_nn_fractional_max_pool3d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
 /* nn.LPPool1d/2d(norm_type, kernel_size, stride=None, ceil_mode=False) */
