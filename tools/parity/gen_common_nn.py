@@ -104,7 +104,8 @@ def to_json(v, files, key):
         return v
     if isinstance(v, torch.dtype):
         return str(v)
-    raise Unsupported("constructor argument %r (%s) has no JSON form" % (v, type(v).__name__))
+    raise Unsupported("constructor argument %s (%s) has no JSON form"
+                      % (getattr(v, "__name__", "?"), type(v).__name__))
 
 
 def long_equivalent(size, g):
@@ -227,6 +228,10 @@ def main():
             try:
                 case, files = build_case(case_name, cls, args, kwargs, entry, training,
                                          long_tensor)
+                odd = sorted({str(t.dtype) for t in files.values()
+                              if t.dtype not in gen.ST_DTYPES})
+                if odd:
+                    raise Unsupported("%s tensors have no case dtype" % ", ".join(odd))
                 gen.write_safetensors(path, files, case)
             except (Unsupported, ValueError) as e:  # ValueError: the file would pass 64 KB
                 why = str(e).replace(path, os.path.basename(path))
