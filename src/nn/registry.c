@@ -30,8 +30,11 @@ static const ct_module_kind *const builtin[] = {
     &ct__nn_kind_dropout, &ct__nn_kind_dropout1d, &ct__nn_kind_dropout2d, &ct__nn_kind_dropout3d,
     &ct__nn_kind_alpha_dropout, &ct__nn_kind_feature_alpha_dropout, &ct__nn_kind_embedding,
     &ct__nn_kind_embedding_bag,
+    /* the Lazy layers */
+    &ct__nn_kind_lazy_linear, &ct__nn_kind_lazy_conv1d, &ct__nn_kind_lazy_conv2d,
+    &ct__nn_kind_lazy_conv3d,
 };
-#define NN_NUM_BUILTIN (17 + 43)
+#define NN_NUM_BUILTIN (17 + 43 + 4)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 

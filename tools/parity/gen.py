@@ -262,6 +262,8 @@ def module_case(m, head, live, grad_in, files, g, seed, training, rtol, atol, f6
     and parameter gradients. Returns (case, files)."""
     state = {}
     for k, v in m.state_dict().items():
+        if torch.nn.parameter.is_lazy(v):  # a Lazy layer's: it has no value before the forward
+            continue
         files["state." + k] = v.clone()
         state[k] = "state." + k
     outs = flatten(m(*live))

@@ -823,3 +823,17 @@ module("pad", "EmbeddingBag", [6, 2], {"padding_idx": 2}, [T(2, 3, data=[2, 1, 2
        training=False)
 module("psw", "EmbeddingBag", [6, 2], {"mode": "sum"},
        [T(5, lo=0, hi=6, **I64), T(2, data=[0, 3], dt="i64", grad=False), (5,)])
+
+# ---- Lazy layers: no state to load (uninitialized until the forward), so the case checks that
+# the first forward initialises the parameters draw for draw from the seeded generator, in the
+# dtype the module was moved to ------------------------------------------------------------------
+module("basic", "LazyLinear", [3], {}, [(2, 4)])
+module("nobias", "LazyLinear", [2], {"bias": False}, [(3, 2, 5)])
+module("groups", "LazyConv1d", [4, 2], {"groups": 2, "bias": False}, [(2, 6, 5)])
+module("unbatched", "LazyConv1d", [3, 3], {"padding": 1, "stride": 2}, [(2, 7)])
+module("basic", "LazyConv2d", [4, 3], {"stride": 2, "padding": 1}, [(1, 2, 5, 5)])
+module("same_reflect", "LazyConv2d", [2, (3, 2)], {"padding": "same", "padding_mode": "reflect",
+                                                   "dilation": 2}, [(2, 3, 6, 5)])
+module("circular", "LazyConv3d", [2, (1, 2, 1)], {"padding": "same", "padding_mode": "circular"},
+       [(1, 2, 3, 3, 3)])
+module("eval", "LazyConv3d", [2, 2], {}, [(2, 2, 3, 3, 3)], training=False)
