@@ -59,9 +59,11 @@ bench: deps build
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
-# Regenerate the parity fixtures with Debian's PyTorch (apt-get install python3-torch).
-parity-cases:
+# Regenerate the parity fixtures with Debian's PyTorch (apt-get install python3-torch); the
+# conformance cases from PyTorch's own module tests ask the built library which layers it has.
+parity-cases: build
 	$(PY) tools/parity/gen.py tests/parity/cases
+	$(PY) tools/parity/gen_common_nn.py tests/parity/cases/common_nn --lib $(BUILD)/libctorch.so
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -315,6 +315,13 @@ typedef struct ct_nn_linear_opts {
 ct_module *ct_nn_linear_ex(int64_t in_features, int64_t out_features, ct_nn_linear_opts o);
 #define ct_nn_linear(in, out, ...) \
   ct_nn_linear_ex(in, out, CT_OPTS(ct_nn_linear_opts, .bias = true, .dtype = CT_DTYPE_UNSET, __VA_ARGS__))
+/* nn.LazyLinear(out_features, bias=True, dtype=None): in_features and the parameters' shapes
+ * come from the first forward (input.shape[-1]), which initialises them as Linear does and
+ * turns the module into a Linear; before it, weight and bias are (0,) placeholders (PyTorch's
+ * UninitializedParameter) and it prints as LazyLinear(in_features=0, ...). */
+ct_module *ct_nn_lazy_linear_ex(int64_t out_features, ct_nn_linear_opts o);
+#define ct_nn_lazy_linear(out, ...) \
+  ct_nn_lazy_linear_ex(out, CT_OPTS(ct_nn_linear_opts, .bias = true, .dtype = CT_DTYPE_UNSET, __VA_ARGS__))
 /* nn.Bilinear(in1_features, in2_features, out_features, bias=True, dtype=None) */
 ct_module *ct_nn_bilinear_ex(int64_t in1_features, int64_t in2_features, int64_t out_features,
                              ct_nn_linear_opts o);
@@ -375,6 +382,16 @@ ct_module *ct_nn_conv_transpose3d_ex(int64_t in_channels, int64_t out_channels, 
 #define ct_nn_conv1d(in, out, k, ...) ct_nn_conv1d_ex(in, out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
 #define ct_nn_conv2d(in, out, k, ...) ct_nn_conv2d_ex(in, out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
 #define ct_nn_conv3d(in, out, k, ...) ct_nn_conv3d_ex(in, out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+/* nn.LazyConv1d/2d/3d(out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+ * bias=True, padding_mode='zeros', dtype=None): in_channels from the first forward (size(1),
+ * or size(0) unbatched), which initialises the parameters as Conv*d does and turns the module
+ * into a Conv*d; before it, (0,) placeholder parameters, printed as LazyConv2d(0, out, ...). */
+ct_module *ct_nn_lazy_conv1d_ex(int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+ct_module *ct_nn_lazy_conv2d_ex(int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+ct_module *ct_nn_lazy_conv3d_ex(int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+#define ct_nn_lazy_conv1d(out, k, ...) ct_nn_lazy_conv1d_ex(out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+#define ct_nn_lazy_conv2d(out, k, ...) ct_nn_lazy_conv2d_ex(out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+#define ct_nn_lazy_conv3d(out, k, ...) ct_nn_lazy_conv3d_ex(out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
 #define ct_nn_conv_transpose1d(in, out, k, ...) \
   ct_nn_conv_transpose1d_ex(in, out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
 #define ct_nn_conv_transpose2d(in, out, k, ...) \
@@ -450,6 +467,8 @@ typedef struct ct_nn_pool_opts {
   int64_t divisor_override; /* AvgPool2d/3d: CT_NONE */
   ct_ints output_size;      /* FractionalMaxPool (or output_ratio) */
   double output_ratio[3];   /* FractionalMaxPool: 0 = not given; a zero [j > 0] repeats [0] */
+  const ct_tensor *random_samples; /* FractionalMaxPool's _random_samples: NULL, or (N, C, 2|3)
+                                    * in [0, 1) for every forward (registered as a buffer) */
 } ct_nn_pool_opts;
 #define CT_NN_POOL_OPTS(...) \
   CT_OPTS(ct_nn_pool_opts, .count_include_pad = true, .divisor_override = CT_NONE, __VA_ARGS__)
@@ -469,7 +488,8 @@ ct_module *ct_nn_avg_pool1d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
 ct_module *ct_nn_avg_pool2d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
 ct_module *ct_nn_avg_pool3d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
 /* nn.FractionalMaxPool2d/3d(kernel_size, output_size=None, output_ratio=None,
- * return_indices=False): windows drawn from the default generator at each forward. */
+ * return_indices=False, _random_samples=None): windows drawn from the default generator at
+ * each forward, or placed by random_samples. */
 ct_module *ct_nn_fractional_max_pool2d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
 ct_module *ct_nn_fractional_max_pool3d_ex(ct_ints kernel_size, ct_nn_pool_opts o);
 /* nn.LPPool1d/2d(norm_type, kernel_size, stride=None, ceil_mode=False) */

@@ -241,26 +241,83 @@ ct_module *ct_nn_conv_transpose1d_ex(int64_t in, int64_t out, ct_ints k, ct_nn_c
 ct_module *ct_nn_conv_transpose2d_ex(int64_t in, int64_t out, ct_ints k, ct_nn_conv_opts o) { return conv_new(2, true, in, out, k, o); }
 ct_module *ct_nn_conv_transpose3d_ex(int64_t in, int64_t out, ct_ints k, ct_nn_conv_opts o) { return conv_new(3, true, in, out, k, o); }
 
-/* The class name's digit: Conv2d / ConvTranspose3d. */
+/* LazyConv1d/2d/3d: in_channels from the first input (_get_in_channels), then the parameters'
+ * shapes, reset_parameters, and the class becomes Conv*d (lazy.c). */
+static ct_tensor *lazy_conv_forward(ct_module *m, ct_tensor *x) {
+  conv_mod *c = (conv_mod *)m;
+  if (!x) return NULL;
+  int nd = c->nd, xd = ct_dim(x);
+  if (xd != nd + 1 && xd != nd + 2) {
+    ct__strbuf b = {0};
+    nn_shape(&b, x);
+    ct__err("Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: "
+            "torch.Size(%s)", nd + 1, nd + 2, m->kind->name, b.s ? b.s : "?");
+    free(b.s);
+    return NULL;
+  }
+  c->in = ct_size(x, xd == nd + 2 ? 1 : 0); /* kept when the check below fails, as PyTorch */
+  if (c->in % c->groups != 0) return ct__err("in_channels must be divisible by groups");
+  int64_t shape[5] = {c->out, c->in / c->groups};
+  memcpy(shape + 2, c->k, sizeof *shape * (size_t)nd);
+  if (nn_lazy_materialize(m, &c->weight, nd + 2, shape, &c->bias, c->out) != 0 || conv_reset(m) != 0)
+    return NULL;
+  m->kind = conv_kinds[0][nd - 1];
+  return conv_forward(m, x);
+}
+
+#define LAZY_CONV_KIND(var, fn, cls)                                                     \
+  static ct_module *fn(const ct_values *args) { return build_conv_common(args, false, cls); } \
+  const ct_module_kind var = {.name = cls, .size = sizeof(conv_mod),                      \
+                              .forward1 = lazy_conv_forward, .extra_repr = conv_repr,   \
+                              .build = fn}
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv1d, build_lazy_conv1d, "LazyConv1d");
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv2d, build_lazy_conv2d, "LazyConv2d");
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv3d, build_lazy_conv3d, "LazyConv3d");
+
+/* _LazyConvXdMixin's __init__: _ConvNd's checks with in_channels = out_channels = 0 and no
+ * bias (nothing drawn), then out_channels and (0,) placeholder parameters. */
+static ct_module *lazy_conv_new(int nd, int64_t out, ct_ints kernel, ct_nn_conv_opts o) {
+  static const ct_module_kind *const kinds[] = {&ct__nn_kind_lazy_conv1d, &ct__nn_kind_lazy_conv2d,
+                                                &ct__nn_kind_lazy_conv3d};
+  bool bias = o.bias;
+  o.bias = false;
+  ct_module *m = conv_new(nd, false, 0, 0, kernel, o);
+  if (!m) return NULL;
+  conv_mod *c = (conv_mod *)m;
+  m->kind = kinds[nd - 1];
+  c->out = out;
+  if (nn_lazy_placeholders(m, &c->weight, &c->bias, bias, o.dtype) != 0) {
+    ct_module_free(m);
+    return NULL;
+  }
+  return m;
+}
+ct_module *ct_nn_lazy_conv1d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(1, out, k, o); }
+ct_module *ct_nn_lazy_conv2d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(2, out, k, o); }
+ct_module *ct_nn_lazy_conv3d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(3, out, k, o); }
+
+/* The class name's digit: Conv2d / ConvTranspose3d / LazyConv1d. */
 static int nd_of(const char *cls) { return cls[strlen(cls) - 2] - '0'; }
 
 /* Conv*d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
- * bias=True, padding_mode='zeros', device=None, dtype=None); padding may be 'same' / 'valid'. */
+ * bias=True, padding_mode='zeros', device=None, dtype=None); padding may be 'same' / 'valid'.
+ * LazyConv*d: the same without in_channels (every position one lower). */
 static ct_module *build_conv_common(const ct_values *args, bool transposed, const char *cls) {
   nn_args a;
   nn_args_init(&a, args, cls);
   ct_nn_conv_opts o = CT_NN_CONV_OPTS();
-  int64_t in = nn_arg_int(&a, 0, "in_channels", 0, true);
-  int64_t out = nn_arg_int(&a, 1, "out_channels", 0, true);
-  ct_ints k = nn_arg_ct_ints(&a, 2, "kernel_size");
+  int sh = strncmp(cls, "Lazy", 4) == 0;
+  int64_t in = sh ? 0 : nn_arg_int(&a, 0, "in_channels", 0, true);
+  int64_t out = nn_arg_int(&a, 1 - sh, "out_channels", 0, true);
+  ct_ints k = nn_arg_ct_ints(&a, 2 - sh, "kernel_size");
   if (k.n == 0 && !a.bad) {
     a.bad = true;
     ct__err("%s.__init__() missing 1 required positional argument: 'kernel_size'", cls);
   }
-  o.stride = nn_arg_ct_ints(&a, 3, "stride");
-  const ct_value *pv = ct_values_get(args, -1, "padding");
+  o.stride = nn_arg_ct_ints(&a, 3 - sh, "stride");
+  const ct_value *pv = nn_arg(&a, 4 - sh, "padding"); /* a string by keyword or position */
   if (!transposed && pv && pv->type == CT_V_STR) {
-    const char *s = nn_arg_str(&a, -1, "padding", "valid");
+    const char *s = pv->s;
     if (strcmp(s, "same") == 0) {
       o.padding_kind = CT_PADDING_SAME;
     } else if (strcmp(s, "valid") == 0) {
@@ -270,7 +327,7 @@ static ct_module *build_conv_common(const ct_values *args, bool transposed, cons
       ct__err("Invalid padding string '%s', should be one of {'same', 'valid'}", s);
     }
   } else {
-    o.padding = nn_arg_ct_ints(&a, 4, "padding");
+    o.padding = nn_arg_ct_ints(&a, 4 - sh, "padding");
   }
   if (transposed) {
     o.output_padding = nn_arg_ct_ints(&a, 5, "output_padding");
@@ -278,13 +335,13 @@ static ct_module *build_conv_common(const ct_values *args, bool transposed, cons
     o.bias = nn_arg_bool(&a, 7, "bias", true);
     o.dilation = nn_arg_ct_ints(&a, 8, "dilation");
   } else {
-    o.dilation = nn_arg_ct_ints(&a, 5, "dilation");
-    o.groups = nn_arg_int(&a, 6, "groups", 1, false);
-    o.bias = nn_arg_bool(&a, 7, "bias", true);
+    o.dilation = nn_arg_ct_ints(&a, 5 - sh, "dilation");
+    o.groups = nn_arg_int(&a, 6 - sh, "groups", 1, false);
+    o.bias = nn_arg_bool(&a, 7 - sh, "bias", true);
   }
-  const char *mode = nn_arg_str(&a, transposed ? 9 : 8, "padding_mode", "zeros");
-  nn_arg_device(&a, transposed ? 10 : 9, "device");
-  o.dtype = nn_arg_dtype(&a, transposed ? 11 : 10, "dtype");
+  const char *mode = nn_arg_str(&a, (transposed ? 9 : 8) - sh, "padding_mode", "zeros");
+  nn_arg_device(&a, (transposed ? 10 : 9) - sh, "device");
+  o.dtype = nn_arg_dtype(&a, (transposed ? 11 : 10) - sh, "dtype");
   if (nn_args_done(&a) != 0) return NULL;
   int pm = -1;
   for (int i = 0; i < 4; i++)
@@ -294,5 +351,6 @@ static ct_module *build_conv_common(const ct_values *args, bool transposed, cons
     return ct__err("padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, "
                    "but got padding_mode='%s'", mode);
   o.padding_mode = (ct_pad_mode)pm;
+  if (sh) return lazy_conv_new(nd_of(cls), out, k, o);
   return conv_new(nd_of(cls), transposed, in, out, k, o);
 }

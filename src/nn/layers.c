@@ -100,6 +100,49 @@ static ct_module *build_linear(const ct_values *args) {
   return ct_nn_linear(in, out, .bias = bias, .dtype = dt);
 }
 
+/* LazyLinear(out_features, bias=True): in_features 0 until the first forward sets it to
+ * input.shape[-1] (lazy.c); reset_parameters does nothing before. */
+static ct_tensor *lazy_linear_forward(ct_module *m, ct_tensor *x) {
+  linear *l = (linear *)m;
+  if (!x) return NULL;
+  if (ct_dim(x) == 0) return ct__err("tuple index out of range"); /* input.shape[-1] */
+  int64_t in = ct_shape(x)[ct_dim(x) - 1];
+  if (nn_lazy_materialize(m, &l->weight, 2, (int64_t[]){l->out, in}, &l->bias, l->out) != 0)
+    return NULL;
+  l->in1 = in;
+  if (linear_reset(m) != 0) return NULL;
+  m->kind = &ct__nn_kind_linear;
+  return linear_forward(m, x);
+}
+
+static ct_module *build_lazy_linear(const ct_values *args);
+const ct_module_kind ct__nn_kind_lazy_linear = {
+    .name = "LazyLinear", .size = sizeof(linear), .forward1 = lazy_linear_forward,
+    .extra_repr = linear_repr, .build = build_lazy_linear};
+
+ct_module *ct_nn_lazy_linear_ex(int64_t out_features, ct_nn_linear_opts o) {
+  ct_module *m = ct_module_new(&ct__nn_kind_lazy_linear);
+  if (!m) return NULL;
+  linear *l = (linear *)m;
+  l->out = out_features;
+  if (nn_lazy_placeholders(m, &l->weight, &l->bias, o.bias, o.dtype) != 0) {
+    ct_module_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+static ct_module *build_lazy_linear(const ct_values *args) {
+  nn_args a;
+  nn_args_init(&a, args, "LazyLinear");
+  int64_t out = nn_arg_int(&a, 0, "out_features", 0, true);
+  bool bias = nn_arg_bool(&a, 1, "bias", true);
+  nn_arg_device(&a, 2, "device");
+  ct_dtype dt = nn_arg_dtype(&a, 3, "dtype");
+  if (nn_args_done(&a) != 0) return NULL;
+  return ct_nn_lazy_linear(out, .bias = bias, .dtype = dt);
+}
+
 static int bilinear_reset(ct_module *m) {
   linear *l = (linear *)m;
   double bound = 1 / sqrt((double)ct_size(l->weight, 1));

@@ -109,6 +109,14 @@ int64_t nn_fan_in(const ct_tensor *t);
 int nn_uniform_init(ct_tensor *t, double bound);
 int nn_kaiming_uniform(ct_tensor *t, double a);
 ct_tensor *nn_new_param(ct_module *m, const char *name, int ndim, const int64_t *shape, ct_dtype dtype);
+/* The Lazy layers (lazy.c): register (0,) placeholder parameters "weight" and, with_bias,
+ * "bias" (PyTorch's UninitializedParameter); at the first forward, materialise them as
+ * weight (nd dims of shape) and bias (out), keeping each placeholder's dtype and
+ * requires_grad. The pointers follow the registered tensors; 0, or -1 + error. */
+int nn_lazy_placeholders(ct_module *m, ct_tensor **weight, ct_tensor **bias, bool with_bias,
+                         ct_dtype dtype);
+int nn_lazy_materialize(ct_module *m, ct_tensor **weight, int nd, const int64_t *shape,
+                        ct_tensor **bias, int64_t out);
 
 /* Python's repr of values in extra_repr (layer_util.c): a float as repr(float) ("1e-05",
  * "0.1", "1.0"), an int-or-tuple as given (n == 1: "3"; else "(3, 2)"; CT_NONE: "None"), or
@@ -129,6 +137,9 @@ extern const ct_module_kind ct__nn_kind_linear, ct__nn_kind_bilinear, ct__nn_kin
     ct__nn_kind_tanh, ct__nn_kind_gelu, ct__nn_kind_silu, ct__nn_kind_softmax,
     ct__nn_kind_log_softmax, ct__nn_kind_sequential, ct__nn_kind_module_list,
     ct__nn_kind_module_dict, ct__nn_kind_parameter_list, ct__nn_kind_parameter_dict;
+/* the Lazy layers (layers.c, conv.c) */
+extern const ct_module_kind ct__nn_kind_lazy_linear, ct__nn_kind_lazy_conv1d,
+    ct__nn_kind_lazy_conv2d, ct__nn_kind_lazy_conv3d;
 /* conv.c, norm.c, pool.c, sparse.c (dropout and embedding) */
 extern const ct_module_kind ct__nn_kind_conv1d, ct__nn_kind_conv2d, ct__nn_kind_conv3d,
     ct__nn_kind_conv_transpose1d, ct__nn_kind_conv_transpose2d, ct__nn_kind_conv_transpose3d,

@@ -13,6 +13,7 @@ typedef struct pool_mod {
   bool return_indices, ceil_mode, count_include_pad;
   int64_t divisor;
   double norm_type, ratio[3];
+  bool samples; /* FractionalMaxPool: a _random_samples buffer was given */
 } pool_mod;
 
 typedef enum { P_MAX, P_UNPOOL, P_AVG, P_AMAX, P_AAVG, P_LP, P_FRAC } pool_type;
@@ -172,6 +173,7 @@ static int pool_forward(ct_module *m, const ct_values *in, ct_values *out) {
     }
     case P_FRAC: {
       ct_fractional_max_pool_opts o = {.output_size = p->output_size};
+      if (p->samples && !(o.random_samples = ct_module_get_buffer(m, "_random_samples"))) return -1;
       memcpy(o.output_ratio, p->ratio, sizeof o.output_ratio);
       return push_pair(out, frac_fns[i - 1](x, p->kernel, o), p->return_indices);
     }
@@ -194,6 +196,12 @@ static ct_module *pool_new(const ct_module_kind *kind, ct_ints kernel, ct_nn_poo
   p->divisor = o.divisor_override;
   p->output_size = o.output_size;
   memcpy(p->ratio, o.output_ratio, sizeof p->ratio);
+  /* FractionalMaxPool: register_buffer('_random_samples', _random_samples), when given */
+  p->samples = o.random_samples && type_of(m) == P_FRAC;
+  if (p->samples && !ct_module_register_buffer(m, "_random_samples", (ct_tensor *)o.random_samples, true)) {
+    ct_module_free(m);
+    return NULL;
+  }
   return m;
 }
 
@@ -303,9 +311,11 @@ static ct_module *build_pool(const ct_values *args, const ct_module_kind *kind) 
       }
       o.return_indices = nn_arg_bool(&a, 3, "return_indices", false);
       const ct_value *rs = nn_arg(&a, 4, "_random_samples");
-      if (rs && rs->type != CT_V_NONE && !a.bad) {
+      if (rs && rs->type == CT_V_TENSOR) {
+        o.random_samples = rs->t;
+      } else if (rs && rs->type != CT_V_NONE && !a.bad) {
         a.bad = true;
-        ct__err("%s: ctorch: _random_samples is not supported by the module", kind->name);
+        ct__err("%s: argument '_random_samples' must be a Tensor or None", kind->name);
       }
       break;
     }

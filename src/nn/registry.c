@@ -46,8 +46,11 @@ static const ct_module_kind *const builtin[] = {
     /* resampling layers */
     &ct__nn_kind_upsample, &ct__nn_kind_upsampling_nearest2d, &ct__nn_kind_upsampling_bilinear2d,
     &ct__nn_kind_unfold, &ct__nn_kind_fold,
+    /* the Lazy layers */
+    &ct__nn_kind_lazy_linear, &ct__nn_kind_lazy_conv1d, &ct__nn_kind_lazy_conv2d,
+    &ct__nn_kind_lazy_conv3d,
 };
-#define NN_NUM_BUILTIN (17 + 43 + 36 + 5)
+#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 

@@ -209,13 +209,10 @@ ct_module *ct_nn_embedding_bag_from_pretrained_ex(const ct_tensor *emb, bool fre
   return from_pretrained(&ct__nn_kind_embedding_bag, emb, freeze, o);
 }
 
-/* max_norm=None reads as NaN. */
+/* max_norm=None (by keyword or position) reads as NaN. */
 static double opt_float(nn_args *a, int pos, const char *key, double def) {
-  const ct_value *v = ct_values_get(a->v, -1, key);
-  if (v && v->type == CT_V_NONE) {
-    nn_arg(a, -1, key);
-    return NAN;
-  }
+  const ct_value *v = nn_arg(a, pos, key);
+  if (v && v->type == CT_V_NONE) return NAN;
   return nn_arg_float(a, pos, key, def);
 }
 

@@ -863,6 +863,15 @@ ct_tensor *ct_batch_norm_ex(const ct_tensor *input, ct_tensor *running_mean,
   if (o.training && N * S == 1)
     return ct__err("Expected more than 1 value per channel when training, got input size %s",
                    torch_size(input));
+  if (ct_numel(input) == 0) {
+    /* As at::batch_norm: no statistics of nothing (the running stats stay as they are) and
+     * a result still on the weight and bias graph: input.clone() * weight[0] + bias[0]. */
+    CT_OP_BEGIN();
+    ct_tensor *out = ct_clone(input);
+    if (o.weight) out = ct_mul(out, ct_select(o.weight, 0, 0));
+    if (o.bias) out = ct_add(out, ct_select(o.bias, 0, 0));
+    return ct__op_end(out);
+  }
   if (check_numel(running_mean, "running_mean", C) || check_numel(running_var, "running_var", C) ||
       check_numel(o.weight, "weight", C) || check_numel(o.bias, "bias", C))
     return NULL;

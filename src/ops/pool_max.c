@@ -399,7 +399,9 @@ static ct_tensor_pair frac_nd(int nsp, const ct_tensor *x, ct_ints kernel,
   else if (rs->dtype != x->dtype)
     rs = ct__err("expected scalar type %s but found %s", ct__dtype_short(x->dtype),
                  ct__dtype_short(rs->dtype));
-  else if (rs->ndim != 3 || rs->shape[0] != N || rs->shape[1] != c.C || rs->shape[2] < nsp)
+  /* more rows than the batch are unused: PyTorch reads only the first N (the unbatched
+   * FractionalMaxPool3d tests of its common_nn pass (2, C, 3) for one sample) */
+  else if (rs->ndim != 3 || rs->shape[0] < N || rs->shape[1] != c.C || rs->shape[2] < nsp)
     rs = ct__err("fractional_max_pool%dd: _random_samples must have shape (%lld, %lld, %d), "
                  "got %s", nsp, (long long)N, (long long)c.C, nsp, SHP(0, rs->ndim, rs->shape));
   c.samples = rs ? ct__contig_as(rs, rs->dtype) : NULL;

@@ -130,6 +130,17 @@ static void test_case_outcomes(void **state) {
                        "\"state\":{\"weight\":\"x\"},\"inputs\":[],\"outputs\":[]}", 0, 0, why),
                    PARITY_FAIL);
   assert_non_null(strstr(why, "Missing key(s) in state_dict: \"bias\""));
+  /* a forward that ctorch refuses as a limitation ("ctorch: ... not supported") is a skip;
+   * any other forward error fails */
+  assert_int_equal(run("{\"kind\":\"module\",\"name\":\"Embedding\",\"args\":[4,3],"
+                       "\"kwargs\":{\"sparse\":true},\"inputs\":[{\"tensor\":\"x\"}],"
+                       "\"outputs\":[\"out\"]}", 0, 0, why),
+                   PARITY_SKIP);
+  assert_non_null(strstr(why, "sparse gradients are not supported"));
+  assert_int_equal(run("{\"kind\":\"module\",\"name\":\"Linear\",\"args\":[2,1],"
+                       "\"inputs\":[{\"tensor\":\"x\"}],\"outputs\":[\"out\"]}", 0, 0, why),
+                   PARITY_FAIL);
+  assert_non_null(strstr(why, "nn.Linear forward failed"));
   /* an output of the wrong shape fails */
   assert_int_equal(run("{\"kind\":\"module\",\"name\":\"Linear\",\"args\":[3,1],"
                        "\"inputs\":[{\"tensor\":\"x\"}],\"outputs\":[\"go\"]}", 0, 0, why),

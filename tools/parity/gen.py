@@ -247,19 +247,29 @@ def run_module(c, fname, fdt):
         live.append(x.clone().requires_grad_(rg))
         if rg:
             grad_in.append(i)
+    rtol, atol = TOL[fdt]
+    head = {"kind": "module", "name": c.name, "args": c.args, "kwargs": c.kwargs,
+            "inputs": inputs}
+    return module_case(m, head, live, grad_in, files, g, zlib.crc32(fname.encode()), c.training,
+                       c.rtol if c.rtol is not None else rtol,
+                       c.atol if c.atol is not None else atol, fdt == torch.float64, c.grad)
+
+
+def module_case(m, head, live, grad_in, files, g, seed, training, rtol, atol, f64, want_grad):
+    """A module case once m is built (seed: torch.manual_seed before its constructor) and its
+    forward arguments made (live; grad_in: which require grad): state, forward, outputs,
+    buffers after, and with want_grad a backward with grad_outputs drawn from g and the input
+    and parameter gradients. Returns (case, files)."""
     state = {}
     for k, v in m.state_dict().items():
+        if torch.nn.parameter.is_lazy(v):  # a Lazy layer's: it has no value before the forward
+            continue
         files["state." + k] = v.clone()
         state[k] = "state." + k
     outs = flatten(m(*live))
-    rtol, atol = TOL[fdt]
-    case = {"kind": "module", "name": c.name, "args": c.args, "kwargs": c.kwargs,
-            "inputs": inputs, "state": state, "training": c.training,
-            "seed": zlib.crc32(fname.encode()),  # torch.manual_seed before the constructor
-            "outputs": ["output.%d" % i for i in range(len(outs))],
-            "rtol": c.rtol if c.rtol is not None else rtol,
-            "atol": c.atol if c.atol is not None else atol}
-    if fdt == torch.float64:
+    case = dict(head, state=state, training=training, seed=seed,
+                outputs=["output.%d" % i for i in range(len(outs))], rtol=rtol, atol=atol)
+    if f64:
         case["dtype"] = "torch.float64"
     for i, o in enumerate(outs):
         files["output.%d" % i] = o.detach().clone()
@@ -270,7 +280,7 @@ def run_module(c, fname, fdt):
     if after:
         case["state_after"] = after
     diff = [o for o in outs if o.requires_grad]
-    if c.grad and diff:
+    if want_grad and diff:
         case["requires_grad"] = ["input.%d" % i for i in grad_in]
         case["grad_outputs"] = ["grad_output.%d" % i for i in range(len(outs))]
         gos = []
@@ -288,7 +298,8 @@ def run_module(c, fname, fdt):
         for k, p in m.named_parameters():
             if p.grad is not None:
                 grads[k] = "grad." + k
-                files["grad." + k] = p.grad
+                # a sparse gradient (Embedding(sparse=True)) is compared as its dense value
+                files["grad." + k] = p.grad.to_dense() if p.grad.is_sparse else p.grad
         case["grads"] = grads
     return case, files
 

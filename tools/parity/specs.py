@@ -985,3 +985,16 @@ module("unbatched", "Unfold", [3], {"padding": 1}, [(2, 4, 4)])
 module("basic", "Fold", [(4, 4), 2], {}, [(2, 12, 9)])
 module("opts", "Fold", [(5, 6), (2, 3)], {"dilation": (1, 2), "padding": 1, "stride": (2, 1)}, [(1, 12, 12)])
 module("unbatched", "Fold", [3, 2], {}, [(8, 4)], training=False)
+# ---- Lazy layers: no state to load (uninitialized until the forward), so the case checks that
+# the first forward initialises the parameters draw for draw from the seeded generator, in the
+# dtype the module was moved to ------------------------------------------------------------------
+module("basic", "LazyLinear", [3], {}, [(2, 4)])
+module("nobias", "LazyLinear", [2], {"bias": False}, [(3, 2, 5)])
+module("groups", "LazyConv1d", [4, 2], {"groups": 2, "bias": False}, [(2, 6, 5)])
+module("unbatched", "LazyConv1d", [3, 3], {"padding": 1, "stride": 2}, [(2, 7)])
+module("basic", "LazyConv2d", [4, 3], {"stride": 2, "padding": 1}, [(1, 2, 5, 5)])
+module("same_reflect", "LazyConv2d", [2, (3, 2)], {"padding": "same", "padding_mode": "reflect",
+                                                   "dilation": 2}, [(2, 3, 6, 5)])
+module("circular", "LazyConv3d", [2, (1, 2, 1)], {"padding": "same", "padding_mode": "circular"},
+       [(1, 2, 3, 3, 3)])
+module("eval", "LazyConv3d", [2, 2], {}, [(2, 2, 3, 3, 3)], training=False)

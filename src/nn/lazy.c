@@ -1,0 +1,38 @@
+/* What the Lazy layers (LazyLinear in layers.c, LazyConv1d/2d/3d in conv.c) share. A lazy
+ * layer is its plain layer with in_features / in_channels 0 and (0,) placeholder parameters
+ * (PyTorch's UninitializedParameter is an empty tensor of the dtype the module has been moved
+ * to); its first forward reads the input size, materialises the parameters, runs
+ * reset_parameters (Linear's / _ConvNd's draws, in that order) and turns the module into the
+ * plain layer (cls_to_become), so it prints as one. */
+#include "nn_internal.h"
+
+int nn_lazy_placeholders(ct_module *m, ct_tensor **weight, ct_tensor **bias, bool with_bias,
+                         ct_dtype dtype) {
+  *weight = nn_new_param(m, "weight", 1, (int64_t[]){0}, dtype);
+  if (*weight && with_bias) *bias = nn_new_param(m, "bias", 1, (int64_t[]){0}, dtype);
+  return *weight && (!with_bias || *bias) ? 0 : -1;
+}
+
+/* UninitializedParameter.materialize(shape): a new uninitialised parameter `name` of shape with
+ * the placeholder's dtype and requires_grad, registered in its place (releasing it). */
+static ct_tensor *materialize(ct_module *m, const char *name, const ct_tensor *placeholder,
+                              int nd, const int64_t *shape) {
+  bool rg = ct_requires_grad(placeholder);
+  ct_scope_begin();
+  ct_tensor *p = nn_new_param(m, name, nd, shape, ct_dtype_of(placeholder));
+  if (p && !rg && !ct_requires_grad_(p, false)) p = NULL;
+  ct_scope_end();
+  return p;
+}
+
+int nn_lazy_materialize(ct_module *m, ct_tensor **weight, int nd, const int64_t *shape,
+                        ct_tensor **bias, int64_t out) {
+  ct_tensor *w = materialize(m, "weight", *weight, nd, shape);
+  if (!w) return -1;
+  *weight = w; /* the placeholder is gone: never leave a pointer to it */
+  if (!*bias) return 0;
+  ct_tensor *b = materialize(m, "bias", *bias, 1, &out);
+  if (!b) return -1;
+  *bias = b;
+  return 0;
+}
