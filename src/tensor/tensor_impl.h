@@ -16,7 +16,9 @@
 
 /* ---- storage and tensor ------------------------------------------------------------ */
 typedef struct ct_storage {
-  _Atomic int64_t refcount; /* atomic: tensors are shared between threads for reading */
+  /* atomic: tensors are shared between threads for reading. Held by each tensor without
+   * a base (views reach their storage through the base's reference). */
+  _Atomic int64_t refcount;
   void *data;
   size_t nbytes;
   bool owns;       /* false for ct_from_blob memory */
@@ -40,7 +42,8 @@ struct ct_tensor {
   bool is_view;        /* shares storage with a tensor it was derived from */
   /* Liveness, past the free-list link at the start: CT__LIVE while the tensor lives. */
   uint32_t magic;
-  ct_tensor *base;     /* views: the tensor owning the storage (strong); NULL otherwise */
+  ct_tensor *base;     /* views: the tensor owning the storage (strong; it keeps the
+                        * storage, the view holds no storage reference); NULL otherwise */
   int64_t view_version; /* views: storage version when grad_fn was set (stale -> rebuilt) */
   int output_nr;
   ct_node *grad_fn;  /* strong */
@@ -69,12 +72,21 @@ ct_tensor *ct__empty_like(const ct_tensor *t);
 /* New tensor struct viewing base's storage (shape/strides/offset given). */
 ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
                          const int64_t *strides, int64_t offset);
+/* A new tensor struct over t's storage, shape and strides with no base link (so it holds a
+ * storage reference of its own): detach(), a node's saved output. is_view stays true. */
+ct_tensor *ct__alias(const ct_tensor *t);
 /* Apply ct_tensor_opts.requires_grad to a new tensor. */
 ct_tensor *ct__finish_opts(ct_tensor *t, ct_tensor_opts o);
 /* Hand a freshly made reference to the innermost scope (or the caller). */
 ct_tensor *ct__own(ct_tensor *t);
 /* t itself with one more reference, held by the innermost scope (or the caller). */
 ct_tensor *ct__share(const ct_tensor *t);
+/* t's reference held by the innermost scope (its newest, among the last 16 entries) moved
+ * to the caller as a plain one, to drop with ct__tensor_decref: for a result that must
+ * outlive the scope it was made in (the engine's gradients), without the locked add and
+ * subtract of a retain and the scope's release. t not there: the caller gets a new
+ * reference and the scope keeps its own. */
+ct_tensor *ct__scope_take(ct_tensor *t);
 void ct__contig_strides(int ndim, const int64_t *shape, int64_t *strides);
 int64_t ct__numel_of(int ndim, const int64_t *shape);
 /* numel, or -1 when the product of the sizes overflows int64 (any 0 size makes it 0, as in
