@@ -258,9 +258,11 @@ static int save_into(ct_saved *s, const ct_tensor *t, bool is_output) {
   s->is_output = is_output;
   s->output_nr = t->output_nr;
   if (is_output) { /* a history-free alias: the output's grad_fn is this node */
-    ct_tensor *alias = ct__alias(t); /* a base link to the output would close a cycle */
+    ct_tensor *alias = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
     if (!alias) return -1;
     alias->is_view = t->is_view;
+    ct__tensor_decref(alias->base); /* a base link to the output would close a cycle */
+    alias->base = NULL;
     ct__tensor_incref(alias);
     s->t = alias;
   } else {

@@ -44,8 +44,12 @@ ct_tensor *ct_to(const ct_tensor *t, ct_dtype dtype) {
 
 ct_tensor *ct_detach(const ct_tensor *t) {
   if (!t) return NULL;
-  /* shares storage, but is no autograd view: in-place on it never reaches t's graph */
-  return ct__alias(t);
+  ct_tensor *v = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
+  if (v) { /* shares storage, but is no autograd view: in-place on it never reaches t's graph */
+    ct__tensor_decref(v->base);
+    v->base = NULL;
+  }
+  return v;
 }
 
 ct_tensor *ct_detach_(ct_tensor *t) {

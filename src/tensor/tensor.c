@@ -359,8 +359,8 @@ void ct__tensor_incref(ct_tensor *t) { ref_add(t, 1); }
 static void tensor_destroy(ct_tensor *t) {
   if (t->grad_fn || t->grad_acc) ct__tensor_drop_nodes(t);
   if (t->grad) ct__tensor_decref(t->grad);
-  if (t->base) ct__tensor_decref(t->base); /* a view's storage is its base's */
-  else storage_decref(t->storage);
+  if (t->base) ct__tensor_decref(t->base);
+  storage_decref(t->storage);
   tensor_free(t);
 }
 
@@ -655,9 +655,8 @@ ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
   if (ct__check_numel(ndim, shape)) return NULL; /* expand((2^32, 2^32)) */
   ct_tensor *t = tensor_alloc();
   if (!t) return NULL;
-  /* No storage reference: the base link keeps the storage (no tensor's storage ever
-   * changes), and the locked add and subtract of one were a tenth of a tiny backward. */
   t->storage = base->storage;
+  atomic_fetch_add_explicit(&base->storage->refcount, 1, memory_order_relaxed);
   t->dtype = base->dtype;
   t->ndim = ndim;
   t->offset = offset;
@@ -669,15 +668,6 @@ ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
     t->strides[i] = strides[i];
   }
   return own_new(t);
-}
-
-ct_tensor *ct__alias(const ct_tensor *t) {
-  ct_tensor *a = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
-  if (!a) return NULL;
-  atomic_fetch_add_explicit(&a->storage->refcount, 1, memory_order_relaxed);
-  ct__tensor_decref(a->base);
-  a->base = NULL;
-  return a;
 }
 
 /* ---- queries ------------------------------------------------------------------------------ */

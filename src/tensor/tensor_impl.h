@@ -16,9 +16,7 @@
 
 /* ---- storage and tensor ------------------------------------------------------------ */
 typedef struct ct_storage {
-  /* atomic: tensors are shared between threads for reading. Held by each tensor without
-   * a base (views reach their storage through the base's reference). */
-  _Atomic int64_t refcount;
+  _Atomic int64_t refcount; /* atomic: tensors are shared between threads for reading */
   void *data;
   size_t nbytes;
   bool owns;       /* false for ct_from_blob memory */
@@ -42,8 +40,7 @@ struct ct_tensor {
   bool is_view;        /* shares storage with a tensor it was derived from */
   /* Liveness, past the free-list link at the start: CT__LIVE while the tensor lives. */
   uint32_t magic;
-  ct_tensor *base;     /* views: the tensor owning the storage (strong; it keeps the
-                        * storage, the view holds no storage reference); NULL otherwise */
+  ct_tensor *base;     /* views: the tensor owning the storage (strong); NULL otherwise */
   int64_t view_version; /* views: storage version when grad_fn was set (stale -> rebuilt) */
   int output_nr;
   ct_node *grad_fn;  /* strong */
@@ -72,9 +69,6 @@ ct_tensor *ct__empty_like(const ct_tensor *t);
 /* New tensor struct viewing base's storage (shape/strides/offset given). */
 ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
                          const int64_t *strides, int64_t offset);
-/* A new tensor struct over t's storage, shape and strides with no base link (so it holds a
- * storage reference of its own): detach(), a node's saved output. is_view stays true. */
-ct_tensor *ct__alias(const ct_tensor *t);
 /* Apply ct_tensor_opts.requires_grad to a new tensor. */
 ct_tensor *ct__finish_opts(ct_tensor *t, ct_tensor_opts o);
 /* Hand a freshly made reference to the innermost scope (or the caller). */
