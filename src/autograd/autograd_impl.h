@@ -53,6 +53,9 @@ struct ct_node {
   int n_in, n_out;
   uint64_t seq;
   bool released; /* saved tensors freed by a backward without retain_graph */
+  /* Held by the thread (its token) running this node in a backward pass while another pass
+   * may too (ct__node_lock); 0 when free. */
+  _Atomic uintptr_t lock;
   ct_edge *next;     /* n_in */
   ct_in_meta *in;    /* n_in: shapes/dtypes of the inputs */
   ct_tensor **retained; /* n_out weak pointers (retain_grad) or NULL */
@@ -61,10 +64,6 @@ struct ct_node {
   ct_saved *saved; /* saved_inline, or a heap array once more are saved */
   ct_saved saved_inline[CT_NODE_SAVED_INLINE];
   struct ct_anomaly_meta *anomaly; /* anomaly mode: where the forward ran (anomaly.c) */
-  /* Engine scratch. */
-  int deps;
-  bool needed, visited;
-  ct_tensor **buf; /* n_out incoming gradients while running */
   /* The op's arguments (CT_NEW_ARGS / CT_ARGS); last, so allocation need not clear them. */
   const ct_args_type *args_type; /* NULL: none */
   void *args;                    /* args_inline or the heap */
@@ -126,6 +125,11 @@ typedef struct ct_anomaly_meta ct_anomaly_meta;
 void ct__anomaly_record(ct_node *n);
 void ct__anomaly_report(const ct_node *n);
 void ct__anomaly_thread_exit(void);
+/* Exclude other threads' backward passes from n (PyTorch's per-node mutex): spins, then
+ * yields. Recursive: true when this call took the lock, false when this thread held it
+ * already (a custom backward running a backward of its own); pass that to ct__node_unlock. */
+bool ct__node_lock(ct_node *n);
+void ct__node_unlock(ct_node *n, bool took);
 /* Drop the node reference held by the creator after attaching it. */
 void ct__node_decref(ct_node *n);
 void ct__node_incref(ct_node *n);

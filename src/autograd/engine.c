@@ -1,71 +1,216 @@
 /* The backward engine: collects the graph reachable from the roots, prunes nodes that
  * lead to no wanted gradient, runs the rest in dependency order (Kahn), accumulates into
  * leaves' .grad (backward) or captures the inputs' gradients (autograd.grad). */
-#define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
 #include "autograd_impl.h"
 #include <math.h>
 
-#include <pthread.h>
 
-/* A node list that lives in its inline array until the graph outgrows it: a small graph's
- * backward then allocates nothing for its bookkeeping. */
-#define VEC_INLINE 32
+/* One backward pass's view of the graph. Its bookkeeping (dependency counts, which nodes lead
+ * to a wanted gradient, the gradients waiting for each node) lives here and not in the nodes,
+ * so passes in several threads may run through shared nodes at once: a weight's
+ * AccumulateGrad, or a whole graph kept with retain_graph. (It used to live in the nodes,
+ * under one engine lock that ran every backward of the process one at a time.) Nodes are
+ * found by address in a small open-addressing table; a small graph's pass allocates nothing. */
+#define TASK_INLINE 32
 typedef struct {
-  ct_node **v;
-  int n, cap;
-  ct_node *small[VEC_INLINE];
-} node_vec;
+  ct_node *node;
+  int deps;   /* incoming edges from nodes not yet run */
+  int child;  /* its n_in input edges: task.child[child + i], a position or -1 */
+  int slot;   /* its n_out incoming gradients: task.buf[slot + k] */
+  bool needed, queued;
+} task_node;
 
-static int vec_push(node_vec *s, ct_node *n) {
-  if (!s->v) {
-    s->v = s->small;
-    s->cap = VEC_INLINE;
+typedef struct {
+  task_node *nodes;
+  int n, cap;
+  int *index; /* node address -> position + 1; 0: empty. mask + 1 entries, a power of 2 */
+  unsigned mask;
+  int *child;
+  int n_child, cap_child;
+  ct_tensor **buf; /* plain references, owned by the pass */
+  int *ready;
+  int n_ready;
+  task_node nodes_small[TASK_INLINE];
+  int index_small[2 * TASK_INLINE], child_small[2 * TASK_INLINE], ready_small[TASK_INLINE];
+  ct_tensor *buf_small[2 * TASK_INLINE];
+} graph_task;
+
+static void task_init(graph_task *g) {
+  g->nodes = g->nodes_small;
+  g->cap = TASK_INLINE;
+  g->n = g->n_child = 0;
+  g->index = g->index_small;
+  g->mask = 2 * TASK_INLINE - 1;
+  memset(g->index, 0, sizeof g->index_small);
+  g->child = g->child_small;
+  g->cap_child = 2 * TASK_INLINE;
+  g->buf = NULL;
+  g->ready = g->ready_small;
+  g->n_ready = 0;
+}
+
+static void task_free(graph_task *g) {
+  if (g->nodes != g->nodes_small) free(g->nodes);
+  if (g->index != g->index_small) free(g->index);
+  if (g->child != g->child_small) free(g->child);
+  if (g->buf != g->buf_small) free(g->buf);
+  if (g->ready != g->ready_small) free(g->ready);
+}
+
+static inline unsigned task_hash(const ct_node *n) {
+  return (unsigned)(((uintptr_t)n * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+static int task_find(const graph_task *g, const ct_node *n) {
+  for (unsigned h = task_hash(n) & g->mask;; h = (h + 1) & g->mask) {
+    int e = g->index[h];
+    if (!e) return -1;
+    if (g->nodes[e - 1].node == n) return e - 1;
   }
-  if (s->n == s->cap) {
-    int cap = s->cap * 2;
-    ct_node **nv = s->v == s->small ? malloc(sizeof(ct_node *) * (size_t)cap)
-                                    : realloc(s->v, sizeof(ct_node *) * (size_t)cap);
-    if (!nv) return ct__errs("CPU: out of memory");
-    if (s->v == s->small) memcpy(nv, s->small, sizeof s->small);
-    s->v = nv;
-    s->cap = cap;
-  }
-  s->v[s->n++] = n;
+}
+
+static void task_index(graph_task *g, int pos) {
+  unsigned h = task_hash(g->nodes[pos].node) & g->mask;
+  while (g->index[h]) h = (h + 1) & g->mask;
+  g->index[h] = pos + 1;
+}
+
+/* Grow a buffer that starts in the task's inline array: 0, or -1 out of memory. */
+static int grow(void **p, const void *small, int *cap, size_t elem) {
+  int c = *cap * 2;
+  void *q = *p == small ? malloc(elem * (size_t)c) : realloc(*p, elem * (size_t)c);
+  if (!q) return ct__errs("CPU: out of memory");
+  if (*p == small) memcpy(q, small, elem * (size_t)*cap);
+  *p = q;
+  *cap = c;
   return 0;
 }
 
-static void vec_free(node_vec *s) {
-  if (s->v != s->small) free(s->v);
+/* n's position, adding it (and growing the table at half full) when new: -1 out of memory. */
+static int task_add(graph_task *g, ct_node *n) {
+  int k = task_find(g, n);
+  if (k >= 0) return k;
+  if (g->n == g->cap && grow((void **)&g->nodes, g->nodes_small, &g->cap, sizeof(task_node)))
+    return -1;
+  if ((unsigned)(g->n + 1) * 2 > g->mask + 1) {
+    unsigned size = (g->mask + 1) * 2;
+    int *ix = calloc(size, sizeof(int));
+    if (!ix) return ct__errs("CPU: out of memory");
+    if (g->index != g->index_small) free(g->index);
+    g->index = ix;
+    g->mask = size - 1;
+    for (int i = 0; i < g->n; i++) task_index(g, i);
+  }
+  k = g->n++;
+  g->nodes[k] = (task_node){.node = n};
+  task_index(g, k);
+  return k;
 }
 
-/* Add g into *slot (a strong reference): differentiable when grad mode is on. */
+static int task_queue(graph_task *g, int k) {
+  if (g->n_ready == TASK_INLINE && g->ready == g->ready_small) {
+    int *r = malloc(sizeof(int) * (size_t)g->cap);
+    if (!r) return ct__errs("CPU: out of memory");
+    memcpy(r, g->ready_small, sizeof g->ready_small);
+    g->ready = r;
+  } /* at most every node is ready at once: g->cap entries suffice */
+  g->ready[g->n_ready++] = k;
+  g->nodes[k].queued = true;
+  return 0;
+}
+
+/* Collect the graph reachable from the roots (breadth first: the node list is the queue) and
+ * count each node's incoming edges. */
+static int task_collect(graph_task *g, int n_roots, const ct_edge *redges) {
+  for (int i = 0; i < n_roots; i++)
+    if (task_add(g, redges[i].fn) < 0) return -1;
+  for (int k = 0; k < g->n; k++) {
+    ct_node *n = g->nodes[k].node;
+    while (g->n_child + n->n_in > g->cap_child)
+      if (grow((void **)&g->child, g->child_small, &g->cap_child, sizeof(int))) return -1;
+    int first = g->n_child;
+    g->nodes[k].child = first;
+    g->n_child += n->n_in;
+    for (int i = 0; i < n->n_in; i++) {
+      ct_node *c = n->next[i].fn;
+      int j = c ? task_add(g, c) : -1;
+      if (c && j < 0) return -1;
+      if (j >= 0) g->nodes[j].deps++;
+      g->child[first + i] = j;
+    }
+  }
+  return 0;
+}
+
+/* Gradient slots, n_out per node, and which nodes are wanted: with targets (autograd.grad)
+ * those, else (backward) every leaf accumulator and retained output; then every node with an
+ * input edge to a wanted one. */
+static int task_plan(graph_task *g, int n_inputs, const int *target_pos) {
+  int nslots = 0;
+  for (int k = 0; k < g->n; k++) {
+    task_node *t = &g->nodes[k];
+    t->slot = nslots;
+    nslots += t->node->n_out;
+    t->needed = n_inputs == 0 && (!t->node->backward || t->node->retained);
+  }
+  g->buf = nslots <= 2 * TASK_INLINE ? g->buf_small : malloc(sizeof(ct_tensor *) * (size_t)nslots);
+  if (!g->buf) return ct__errs("CPU: out of memory");
+  memset(g->buf, 0, sizeof(ct_tensor *) * (size_t)nslots);
+  for (int i = 0; i < n_inputs; i++)
+    if (target_pos[i] >= 0) g->nodes[target_pos[i]].needed = true;
+  /* Graphs are DAGs; a few passes over the list reach the fixed point. */
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int k = g->n - 1; k >= 0; k--) {
+      task_node *t = &g->nodes[k];
+      if (t->needed) continue;
+      for (int i = 0; i < t->node->n_in; i++) {
+        int j = g->child[t->child + i];
+        if (j >= 0 && g->nodes[j].needed) {
+          t->needed = changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/* Add g, a plain reference handed over by the caller, into *slot (one the pass owns). */
 static int accumulate(ct_tensor **slot, ct_tensor *g) {
   if (!*slot) {
-    ct__tensor_incref(g);
     *slot = g;
     return 0;
   }
   ct_tensor *sum = ct_add(*slot, g);
+  ct__tensor_decref(g);
   if (!sum) return -1;
-  ct__tensor_incref(sum);
   ct__tensor_decref(*slot);
-  *slot = sum;
+  *slot = ct__scope_take(sum);
   return 0;
 }
 
-/* Store into a tensor's .grad as PyTorch's AccumulateGrad does: the first gradient is
- * stolen when nobody else can see it, else copied (under create_graph by a differentiable
- * copy_, so .grad's grad_fn is CopyBackwards); later ones are added, out of place with a
- * graph under create_graph, in place otherwise. */
-static int accumulate_grad(ct_tensor *v, ct_tensor *g, bool create_graph) {
+/* Store *slot into a tensor's .grad as PyTorch's AccumulateGrad does: the first gradient is
+ * moved out of the pass's slot when nobody else can see it (and `steal`: the node does
+ * nothing else with it; a retained output's node still runs its backward), else copied (under create_graph
+ * by a differentiable copy_, so .grad's grad_fn is CopyBackwards); later ones are added, out
+ * of place with a graph under create_graph, in place otherwise. The caller holds the lock of
+ * the node that owns v's gradient. */
+static int accumulate_grad(ct_tensor *v, ct_tensor **slot, bool steal, bool create_graph) {
+  ct_tensor *g = *slot;
   if (g->dtype != v->dtype) g = ct_to(g, v->dtype);
   if (!g) return -1;
   if (!v->grad) {
-    /* private: only the engine's buffer holds it, no views, no history. Anything shared
-     * is copied so later in-place accumulation into .grad cannot change another tensor. */
-    bool private_ = g->refcount == 1 && g->storage->refcount == 1 && !g->grad_fn &&
-                    ct_is_contiguous(g) && g->storage->owns;
-    ct_tensor *c = create_graph ? ct_copy_(ct_empty_like(g), g) : private_ ? g : ct_clone(g);
+    /* private: only the pass's slot holds it, no views, no history. Anything shared is
+     * copied so later in-place accumulation into .grad cannot change another tensor. */
+    if (!create_graph && g == *slot && g->refcount == 1 &&
+        g->storage->refcount == 1 && !g->grad_fn && ct_is_contiguous(g) && g->storage->owns) {
+      if (steal) *slot = NULL;
+      else ct__tensor_incref(g);
+      v->grad = g;
+      return 0;
+    }
+    ct_tensor *c = create_graph ? ct_copy_(ct_empty_like(g), g) : ct_clone(g);
     if (!c) return -1;
     ct__tensor_incref(c);
     v->grad = c;
@@ -97,46 +242,53 @@ static int check_nan(const ct_node *n, ct_tensor *const *gin) {
   return 0;
 }
 
-typedef struct {
-  ct_node *node;
-  int nr;
-} target;
+/* A node whose run must exclude other passes through it (PyTorch locks these nodes' mutex):
+ * an AccumulateGrad (its leaf's .grad), a node with retained outputs (their .grad), and a
+ * node whose saved state a pass without retain_graph frees while another may be reading it.
+ * A node that saved nothing runs unlocked. */
+static bool needs_lock(const ct_node *n) {
+  return !n->backward || n->n_saved > 0 || n->retained || (n->args_type && n->args_type->destroy);
+}
 
-/* The engine keeps its bookkeeping in the nodes (deps, buf, ...), and threads that share a
- * weight share its AccumulateGrad node, so backward passes run one at a time; the lock also
- * makes the accumulation into a shared leaf's .grad race-free (PyTorch locks each
- * AccumulateGrad). Recursive: a custom backward may itself call backward. */
-static pthread_mutex_t g_engine_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
-
-static int run_graph(int n_roots, ct_tensor *const *roots, ct_tensor *const *root_grads,
-                     bool keep_graph, bool create_graph, int n_inputs, ct_tensor *const *inputs,
-                     ct_tensor **captured);
-
-static int run(int n_roots, ct_tensor *const *roots, ct_tensor *const *root_grads, bool keep_graph,
-               bool create_graph, int n_inputs, ct_tensor *const *inputs, ct_tensor **captured) {
-  pthread_mutex_lock(&g_engine_lock);
-  int rc = run_graph(n_roots, roots, root_grads, keep_graph, create_graph, n_inputs, inputs,
-                     captured);
-  pthread_mutex_unlock(&g_engine_lock);
-  return rc;
+/* Run node k's backward: its input gradients go into the children's slots. */
+static int run_backward(graph_task *g, int k, bool anomaly) {
+  ct_node *n = g->nodes[k].node;
+  ct_tensor **b = g->buf + g->nodes[k].slot;
+  ct_tensor *gin_small[8] = {0};
+  ct_tensor **gin = n->n_in <= 8 ? gin_small : calloc((size_t)n->n_in, sizeof(ct_tensor *));
+  if (!gin) return ct__errs("CPU: out of memory");
+  ct_scope_begin();
+  if (anomaly) ct__error_defer_begin();
+  n->backward(n, b, gin);
+  int bad = ct__has_error() || (anomaly && check_nan(n, gin));
+  if (anomaly) {
+    if (bad) ct__anomaly_report(n);
+    ct__error_defer_end();
+  }
+  for (int i = 0; i < n->n_in && !bad; i++) {
+    int c = g->child[g->nodes[k].child + i];
+    if (c >= 0 && gin[i] && g->nodes[c].needed &&
+        accumulate(&g->buf[g->nodes[c].slot + n->next[i].nr], ct__scope_take(gin[i])))
+      bad = 1;
+  }
+  ct_scope_end();
+  if (gin != gin_small) free(gin);
+  return bad ? -1 : 0;
 }
 
 static int run_graph(int n_roots, ct_tensor *const *roots, ct_tensor *const *root_grads,
                      bool keep_graph, bool create_graph, int n_inputs, ct_tensor *const *inputs,
                      ct_tensor **captured) {
-  node_vec all = {0}, stack = {0}, ready = {0};
+  graph_task g;
+  task_init(&g);
   int rc = -1;
-  target *targets = NULL;
-  /* Gradient slots of every node (n->buf) are slices of one block; small graphs use the
-   * stack one, as do the root edges of a plain backward. */
-  ct_tensor *slots_small[64], **slots = NULL;
-  ct_edge redges_small[4];
+  int *target_pos = NULL, *target_nr = NULL;
+  ct_edge redges_small[4], *tedges = NULL;
   bool prev_mode = ct_set_grad_enabled(create_graph);
   ct_scope_begin();
 
   /* Root edges and their seed gradients. */
-  ct_edge *redges = n_roots <= 4 ? memset(redges_small, 0, sizeof redges_small)
-                                 : calloc((size_t)n_roots, sizeof(ct_edge));
+  ct_edge *redges = n_roots <= 4 ? redges_small : calloc((size_t)n_roots, sizeof(ct_edge));
   if (!redges) {
     ct__err("CPU: out of memory");
     goto done;
@@ -152,176 +304,104 @@ static int run_graph(int n_roots, ct_tensor *const *roots, ct_tensor *const *roo
     if (!redges[i].fn) goto done;
   }
   if (n_inputs > 0) {
-    targets = calloc((size_t)n_inputs, sizeof(target));
-    if (!targets) goto done;
+    tedges = calloc((size_t)n_inputs, sizeof(ct_edge) + 2 * sizeof(int));
+    if (!tedges) goto done;
+    target_pos = (int *)(tedges + n_inputs);
+    target_nr = target_pos + n_inputs;
     for (int i = 0; i < n_inputs; i++) {
       if (!inputs[i]) goto done;
       if (!inputs[i]->requires_grad) {
         ct__err("One of the differentiated Tensors does not require grad");
         goto done;
       }
-      ct_edge e = ct__edge_of(inputs[i]);
-      targets[i] = (target){e.fn, e.nr};
+      tedges[i] = ct__edge_of(inputs[i]);
     }
   }
-
-  /* Collect the graph (iterative DFS) and count each node's incoming edges. */
-  for (int i = 0; i < n_roots; i++) {
-    ct_node *n = redges[i].fn;
-    if (!n->visited) {
-      n->visited = true;
-      if (vec_push(&all, n) || vec_push(&stack, n)) goto done;
-    }
+  if (task_collect(&g, n_roots, redges)) goto done;
+  for (int i = 0; i < n_inputs; i++) { /* -1: not in the graph, its gradient stays NULL */
+    target_pos[i] = tedges[i].fn ? task_find(&g, tedges[i].fn) : -1;
+    target_nr[i] = tedges[i].nr;
   }
-  while (stack.n > 0) {
-    ct_node *n = stack.v[--stack.n];
-    for (int i = 0; i < n->n_in; i++) {
-      ct_node *c = n->next[i].fn;
-      if (!c) continue;
-      c->deps++;
-      if (!c->visited) {
-        c->visited = true;
-        if (vec_push(&all, c) || vec_push(&stack, c)) goto done;
-      }
-    }
-  }
-  /* Wanted: targets, or (backward) every leaf accumulator and retained output. */
-  size_t nslots = 0;
-  for (int k = 0; k < all.n; k++)
-    if (!all.v[k]->buf) nslots += (size_t)all.v[k]->n_out;
-  slots = nslots <= 64 ? memset(slots_small, 0, sizeof slots_small)
-                       : calloc(nslots, sizeof(ct_tensor *));
-  if (!slots) {
-    ct__err("CPU: out of memory");
-    goto done;
-  }
-  nslots = 0;
-  for (int k = 0; k < all.n; k++) {
-    ct_node *n = all.v[k];
-    n->needed = n_inputs == 0 && (n->variable || n->retained);
-    if (n->n_out > 0 && !n->buf) {
-      n->buf = slots + nslots;
-      nslots += (size_t)n->n_out;
-    }
-  }
-  for (int i = 0; i < n_inputs; i++) targets[i].node->needed = true;
-  /* Propagate "needed" up: a node is needed when any input edge leads to a needed node.
-   * Iterate to a fixed point over the collected list (graphs are DAGs; a few passes). */
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (int k = all.n - 1; k >= 0; k--) {
-      ct_node *n = all.v[k];
-      if (n->needed) continue;
-      for (int i = 0; i < n->n_in; i++)
-        if (n->next[i].fn && n->next[i].fn->needed) {
-          n->needed = changed = true;
-          break;
-        }
-    }
-  }
+  if (task_plan(&g, n_inputs, target_pos)) goto done;
 
   /* Seed the roots. */
   for (int i = 0; i < n_roots; i++) {
     ct_tensor *r = roots[i];
-    ct_tensor *g = root_grads ? root_grads[i] : NULL;
-    if (!g) {
+    ct_tensor *gr = root_grads ? root_grads[i] : NULL;
+    if (!gr) {
       if (ct__numel_of(r->ndim, r->shape) != 1) {
         ct__err("grad can be implicitly created only for scalar outputs");
         goto done;
       }
-      g = ct_ones_like(r);
-    } else if (g->ndim != r->ndim || memcmp(g->shape, r->shape, sizeof(int64_t) * (size_t)r->ndim)) {
+      gr = ct_ones_like(r);
+    } else if (gr->ndim != r->ndim || memcmp(gr->shape, r->shape, sizeof(int64_t) * (size_t)r->ndim)) {
       char a[256], b[256];
       ct__err("Mismatch in shape: grad_output[%d] has a shape of torch.Size(%s) and output[%d] has "
               "a shape of torch.Size(%s).",
-              i, ct__shape_str(g->ndim, g->shape, a, sizeof a), i,
+              i, ct__shape_str(gr->ndim, gr->shape, a, sizeof a), i,
               ct__shape_str(r->ndim, r->shape, b, sizeof b));
       goto done;
     }
-    if (!g || accumulate(&redges[i].fn->buf[redges[i].nr], g)) goto done;
+    int k = task_find(&g, redges[i].fn);
+    if (!gr || accumulate(&g.buf[g.nodes[k].slot + redges[i].nr], ct__scope_take(gr))) goto done;
   }
   for (int i = 0; i < n_roots; i++) {
-    ct_node *n = redges[i].fn;
-    if (n->deps == 0 && n->visited) {
-      n->visited = false; /* reuse the flag as "queued" */
-      if (vec_push(&ready, n)) goto done;
-    }
+    int k = task_find(&g, redges[i].fn);
+    if (g.nodes[k].deps == 0 && !g.nodes[k].queued && task_queue(&g, k)) goto done;
   }
 
-  while (ready.n > 0) {
-    ct_node *n = ready.v[--ready.n];
-    if (n->needed) {
+  bool anomaly = ct_is_anomaly_enabled();
+  while (g.n_ready > 0) {
+    int k = g.ready[--g.n_ready];
+    task_node *t = &g.nodes[k];
+    ct_node *n = t->node;
+    ct_tensor **b = g.buf + t->slot;
+    if (t->needed) {
       for (int i = 0; i < n_inputs; i++)
-        if (targets[i].node == n && n->buf[targets[i].nr] && !captured[i]) {
-          captured[i] = n->buf[targets[i].nr];
+        if (target_pos[i] == k && b[target_nr[i]] && !captured[i]) {
+          captured[i] = b[target_nr[i]];
           ct__tensor_incref(captured[i]);
         }
+      bool took = needs_lock(n) && ct__node_lock(n);
+      int bad = 0;
       if (n->retained)
-        for (int k = 0; k < n->n_out; k++)
-          if (n->retained[k] && n->buf[k] && accumulate_grad(n->retained[k], n->buf[k], create_graph))
-            goto done;
-      if (n->variable) {
-        if (n_inputs == 0 && n->buf[0] && accumulate_grad(n->variable, n->buf[0], create_graph))
-          goto done;
-      } else if (n->backward) {
+        for (int j = 0; j < n->n_out && !bad; j++)
+          if (n->retained[j] && b[j]) bad = accumulate_grad(n->retained[j], &b[j], false, create_graph);
+      if (!bad && !n->backward) { /* AccumulateGrad: its leaf, unless the leaf has died */
+        ct_tensor *v = n->variable;
+        if (n_inputs == 0 && v && b[0]) bad = accumulate_grad(v, &b[0], true, create_graph);
+      } else if (!bad) {
         bool any = false;
-        for (int k = 0; k < n->n_out; k++) any |= n->buf[k] != NULL;
-        if (any) {
-          ct_tensor *gin_small[8] = {0};
-          ct_tensor **gin = n->n_in <= 8 ? gin_small : calloc((size_t)n->n_in, sizeof(ct_tensor *));
-          if (!gin) goto done;
-          ct_scope_begin();
-          bool anomaly = ct_is_anomaly_enabled();
-          if (anomaly) ct__error_defer_begin();
-          n->backward(n, n->buf, gin);
-          int bad = ct__has_error() || (anomaly && check_nan(n, gin));
-          if (anomaly) {
-            if (bad) ct__anomaly_report(n);
-            ct__error_defer_end();
-          }
-          for (int i = 0; i < n->n_in && !bad; i++) {
-            ct_node *c = n->next[i].fn;
-            if (c && gin[i] && c->needed && accumulate(&c->buf[n->next[i].nr], gin[i])) bad = 1;
-          }
-          ct_scope_end();
-          if (gin != gin_small) free(gin);
-          if (bad) goto done;
-        }
+        for (int j = 0; j < n->n_out; j++) any |= b[j] != NULL;
+        if (any) bad = run_backward(&g, k, anomaly);
+        if (!keep_graph && n->n_saved > 0) ct__release_saved(n); /* under n's lock */
       }
+      ct__node_unlock(n, took);
+      if (bad) goto done;
     }
-    for (int k = 0; k < n->n_out; k++) {
-      ct__tensor_decref(n->buf[k]);
-      n->buf[k] = NULL;
+    for (int j = 0; j < n->n_out; j++) {
+      ct__tensor_decref(b[j]);
+      b[j] = NULL;
     }
-    if (!keep_graph && n->needed && !n->variable) ct__release_saved(n);
     for (int i = 0; i < n->n_in; i++) {
-      ct_node *c = n->next[i].fn;
-      if (c && --c->deps == 0 && vec_push(&ready, c)) goto done;
+      int c = g.child[g.nodes[k].child + i];
+      if (c >= 0 && --g.nodes[c].deps == 0 && task_queue(&g, c)) goto done;
     }
   }
   rc = 0;
 
 done:
-  for (int k = 0; k < all.n; k++) { /* reset engine scratch */
-    ct_node *n = all.v[k];
-    if (n->buf) {
-      for (int j = 0; j < n->n_out; j++) ct__tensor_decref(n->buf[j]);
-      n->buf = NULL;
-    }
-    n->deps = 0;
-    n->visited = n->needed = false;
-  }
+  if (g.buf) /* gradients of nodes an error left unrun */
+    for (int k = 0; k < g.n; k++)
+      for (int j = 0; j < g.nodes[k].node->n_out; j++) ct__tensor_decref(g.buf[g.nodes[k].slot + j]);
   if (rc != 0 && captured)
     for (int i = 0; i < n_inputs; i++) {
       ct__tensor_decref(captured[i]);
       captured[i] = NULL;
     }
-  vec_free(&all);
-  vec_free(&stack);
-  vec_free(&ready);
-  if (slots != slots_small) free(slots);
+  task_free(&g);
   if (redges != redges_small) free(redges);
-  free(targets);
+  free(tedges);
   ct_scope_end();
   ct_set_grad_enabled(prev_mode);
   return rc;
@@ -330,7 +410,7 @@ done:
 int ct_backward_ex(ct_tensor *t, ct_backward_opts o) {
   if (!t) return -1;
   ct_tensor *g[1] = {o.gradient};
-  return run(1, &t, g, o.retain_graph || o.create_graph, o.create_graph, 0, NULL, NULL);
+  return run_graph(1, &t, g, o.retain_graph || o.create_graph, o.create_graph, 0, NULL, NULL);
 }
 
 int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *inputs, int n_in,
@@ -340,7 +420,7 @@ int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *inp
   if (n_out < 1 || n_in < 1) return ct__errs("grad requires at least one output and one input");
   for (int i = 0; i < n_in; i++) result[i] = NULL;
   bool keep = retain_graph < 0 ? create_graph : retain_graph != 0;
-  if (run(n_out, outputs, grad_outputs, keep, create_graph, n_in, inputs, result)) return -1;
+  if (run_graph(n_out, outputs, grad_outputs, keep, create_graph, n_in, inputs, result)) return -1;
   int rc = 0;
   for (int i = 0; i < n_in; i++)
     if (!result[i] && !allow_unused)

@@ -5,6 +5,7 @@
 #include "../tensor/overlap.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 static _Thread_local bool g_grad_enabled = true;
@@ -57,6 +58,29 @@ static void node_destroy(ct_node *n) {
   free(n->anomaly);
   free(n->retained);
   if (n->n_in >= NODE_CLASSES || !ct__cache_push(&g_free_nodes[n->n_in], n)) free(n);
+}
+
+/* ---- a node's lock (see ct__node_lock) ------------------------------------------------
+ * A word in the node rather than a mutex: nodes are made by the million and most never need
+ * it; uncontended it is one compare-and-swap and a store. Held for a node's backward or a
+ * gradient accumulation, so a waiter spins a little, then yields. */
+static _Thread_local char g_lock_token; /* its address names this thread */
+
+bool ct__node_lock(ct_node *n) {
+  uintptr_t me = (uintptr_t)&g_lock_token;
+  for (int spins = 0;; spins++) {
+    uintptr_t cur = 0;
+    if (atomic_compare_exchange_weak_explicit(&n->lock, &cur, me, memory_order_acquire,
+                                              memory_order_relaxed))
+      return true;
+    if (cur == me) return false;
+    if (spins < 100) __builtin_ia32_pause();
+    else sched_yield();
+  }
+}
+
+void ct__node_unlock(ct_node *n, bool took) {
+  if (took) atomic_store_explicit(&n->lock, 0, memory_order_release);
 }
 
 void ct__node_incref(ct_node *n) {
@@ -411,13 +435,21 @@ int ct_retain_grad(ct_tensor *t) {
 }
 
 void ct__tensor_drop_nodes(ct_tensor *t) {
+  /* The weak links back to t are cleared under the node's lock: a backward pass in another
+   * thread may be accumulating into t's .grad through them. */
   if (t->grad_fn) {
     ct_node *n = t->grad_fn;
-    if (n->retained && n->retained[t->output_nr] == t) n->retained[t->output_nr] = NULL;
+    if (n->retained) {
+      bool took = ct__node_lock(n);
+      if (n->retained[t->output_nr] == t) n->retained[t->output_nr] = NULL;
+      ct__node_unlock(n, took);
+    }
     ct__node_decref(n);
   }
   if (t->grad_acc) {
+    bool took = ct__node_lock(t->grad_acc);
     t->grad_acc->variable = NULL;
+    ct__node_unlock(t->grad_acc, took);
     ct__node_decref(t->grad_acc);
   }
 }

@@ -75,6 +75,12 @@ ct_tensor *ct__finish_opts(ct_tensor *t, ct_tensor_opts o);
 ct_tensor *ct__own(ct_tensor *t);
 /* t itself with one more reference, held by the innermost scope (or the caller). */
 ct_tensor *ct__share(const ct_tensor *t);
+/* t's reference held by the innermost scope (its newest, among the last 16 entries) moved
+ * to the caller as a plain one, to drop with ct__tensor_decref: for a result that must
+ * outlive the scope it was made in (the engine's gradients), without the locked add and
+ * subtract of a retain and the scope's release. t not there: the caller gets a new
+ * reference and the scope keeps its own. */
+ct_tensor *ct__scope_take(ct_tensor *t);
 void ct__contig_strides(int ndim, const int64_t *shape, int64_t *strides);
 int64_t ct__numel_of(int ndim, const int64_t *shape);
 /* numel, or -1 when the product of the sizes overflows int64 (any 0 size makes it 0, as in
