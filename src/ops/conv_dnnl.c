@@ -234,8 +234,6 @@ done:
   return rc;
 }
 
-#endif
-
 /* Winograd over the batch split in contiguous shares, one single-threaded primitive per
  * thread; the weight gradient is summed from per-thread buffers in thread order (the result
  * does not depend on timing). 0, or 1 when oneDNN declines any share. */
@@ -294,3 +292,5 @@ int ct__conv_dnnl(conv_map map, const conv_dnnl_io *io, int64_t N, int64_t C, in
   if (winograd_shape(g) && !run_winograd_split(map, io, &z, g)) return 0;
   return run(map, io, &z, dnnl_convolution_direct, g);
 }
+
+#endif /* CT_HAVE_DNNL */
