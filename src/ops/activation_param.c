@@ -119,6 +119,7 @@ ct_tensor *ct_rrelu__ex(ct_tensor *t, ct_rrelu_opts o) {
 /* The weight as it multiplies x: (C) -> (C, 1, ..., 1) against x's dim 1 when it has C > 1
  * entries; a single weight broadcasts as it is. */
 static ct_tensor *prelu_weight(const ct_tensor *x, const ct_tensor *w) {
+  if (x->ndim == 0) return ct_reshape(w, 0, NULL); /* a 0-dim input stays 0-dim */
   if (ct_numel(w) == 1 || x->ndim < 2) return (ct_tensor *)w;
   int64_t shape[CT_MAX_DIMS];
   shape[0] = ct_numel(w);

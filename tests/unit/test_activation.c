@@ -252,6 +252,16 @@ static void test_prelu_glu(void **state) {
   expect_vals(g, GLU0, 8, 1e-12, 0);
   assert_int_equal(ct_backward(g, .gradient = ct_reshape(ramp_grad(8), 2, (int64_t[]){2, 4})), 0);
   expect_vals(ct_grad(x2), GLU0_GX, NX, 1e-12, 1e-14);
+  /* a 0-dim input stays 0-dim (common_nn's PReLU_scalar): prelu(-2, [0.25]) = -0.5, gw = -2 */
+  ct_tensor *s = ct_scalar_tensor(-2, CT_FLOAT64), *w1 = vec(1, (double[]){0.25}, true);
+  ct_requires_grad_(s, true);
+  ct_tensor *ys = ct_prelu(s, w1);
+  assert_int_equal(ct_dim(ys), 0);
+  expect_vals(ys, ((double[]){-0.5}), 1, 0, 0);
+  assert_int_equal(ct_backward(ys), 0);
+  expect_vals(ct_grad(s), ((double[]){0.25}), 1, 0, 0);
+  expect_vals(ct_grad(w1), ((double[]){-2}), 1, 0, 0);
+  assert_int_equal(ct_dim(ct_grad(w1)), 1);
   ct_scope_end();
 }
 
