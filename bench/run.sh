@@ -38,7 +38,7 @@ else
   "$py" "$torch_dir/torch_overhead.py" | tee -a "$tmp/torch.txt"
   "$py" "$torch_dir/torch_ref.py" 2 sgemm | tee -a "$tmp/torch.txt"
   "$py" "$root/bench/torch_ops.py" | tee -a "$tmp/torch.txt"   # bench/ops.c's twin (ours)
-  for twin in torch_pool torch_norm; do                     # bench/pool.c's, bench/norm.c's
+  for twin in torch_pool torch_norm torch_linear torch_resample; do  # bench/pool.c's, norm.c's, linear.c's, resample.c's
     "$py" "$root/bench/$twin.py" | tee -a "$tmp/torch.txt"
   done
   "$py" "$torch_dir/torch_ref.py" 2 conv | tee -a "$tmp/torch.txt"   # bench/conv.c's workloads

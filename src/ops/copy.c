@@ -114,6 +114,19 @@ static ct_tensor *dedup_expanded(const ct_tensor *t) {
   return expanded ? ct__make_view(t, t->ndim, shp, t->strides, t->offset) : NULL;
 }
 
+/* t[...] = value: a contiguous zero fill (zero_grad's every step) is one memset, as zero bits
+ * are 0 in every dtype; anything else is the broadcast copy of a 0-dim value */
+static void fill_into(ct_tensor *t, double value) {
+  if (value == 0 && !signbit(value) && ct_is_contiguous(t)) {
+    memset(ct__ptr(t), 0, (size_t)ct_numel(t) * ct_dtype_size(t->dtype));
+    return;
+  }
+  CT_OP_BEGIN();
+  ct_tensor *v = ct_scalar_tensor(value, t->dtype);
+  if (v) ct__copy_into(t, v);
+  ct_scope_end();
+}
+
 static ct_tensor *fill_named(ct_tensor *t, double value, const char *name) {
   if (!t || ct__check_value(value, t->dtype)) return NULL;
   if (!t->requires_grad) { /* PyTorch fills an expanded tensor: every alias gets the value */
@@ -129,10 +142,7 @@ static ct_tensor *fill_named(ct_tensor *t, double value, const char *name) {
   if (ct__check_inplace(t)) return NULL;
   /* A tensor with history keeps requiring grad, with a node that sends it zero gradient. */
   ct_node *n = ct__node_new(name, fill_backward, 1, &t, 1);
-  CT_OP_BEGIN();
-  ct_tensor *v = ct_scalar_tensor(value, t->dtype);
-  if (v) ct__copy_into(t, v);
-  ct_scope_end();
+  fill_into(t, value);
   ct__bump_version(t);
   if (n) ct__rebase_history(t, n);
   return t;

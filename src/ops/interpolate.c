@@ -246,6 +246,92 @@ INTERP_FWD(double, fwd_f64)
 INTERP_BACK(float, back_f32)
 INTERP_BACK(double, back_f64)
 
+/* ---- 1-D and 2-D fast paths --------------------------------------------------------------
+ * The same sums in the same order as INTERP_FWD / INTERP_BACK (so the same bits), with the
+ * tap counts compile-time constants (one function per count, so that OpenMP's outlined body
+ * sees them too), the weights converted to T once per call rather than at every read, and an
+ * output row's KH source rows looked up once: the generic loops spent most of their time on
+ * those. Used when there is no depth (D = OD = 1). */
+#define INTERP_FAST_ROWS(T, TN)                                                                  \
+  /* one output row r = (plane, oh): x (planes, H, W) -> y (planes, OH, OW) */                   \
+  static inline __attribute__((always_inline)) void fwd_row_##TN(                                \
+      const T *restrict x, T *restrict y, int64_t r, const taps *tp, const T *restrict wh,       \
+      const T *restrict ww, const int KH, const int KW) {                                        \
+    const int64_t H = tp->in[1], W = tp->in[2], OH = tp->out[1], OW = tp->out[2];               \
+    const int64_t oh = r % OH, *iw = tp->idx[2];                                                 \
+    const T *xr[4];                                                                              \
+    for (int b = 0; b < KH; b++) xr[b] = x + (r / OH) * H * W + tp->idx[1][oh * KH + b] * W;     \
+    const T *whr = wh + oh * KH;                                                                 \
+    T *yr = y + r * OW;                                                                          \
+    for (int64_t ow = 0; ow < OW; ow++) {                                                        \
+      T sb = 0;                                                                                  \
+      for (int b = 0; b < KH; b++) {                                                             \
+        T sc = 0;                                                                                \
+        for (int c = 0; c < KW; c++) sc += xr[b][iw[ow * KW + c]] * ww[ow * KW + c];             \
+        sb += sc * whr[b];                                                                       \
+      }                                                                                          \
+      T acc = 0;                                                                                 \
+      acc += sb; /* the depth tap's weight is 1 */                                               \
+      yr[ow] = acc;                                                                              \
+    }                                                                                            \
+  }                                                                                              \
+  /* one plane p: g (planes, OH, OW) -> gx (planes, H, W), zeroed first */                        \
+  static inline __attribute__((always_inline)) void back_plane_##TN(                             \
+      const T *restrict g, T *restrict gx, int64_t p, const taps *tp, const T *restrict wh,      \
+      const T *restrict ww, const int KH, const int KW) {                                        \
+    const int64_t H = tp->in[1], W = tp->in[2], OH = tp->out[1], OW = tp->out[2];               \
+    const int64_t *iw = tp->idx[2];                                                              \
+    T *gp = gx + p * H * W;                                                                      \
+    memset(gp, 0, sizeof(T) * (size_t)(H * W));                                                  \
+    for (int64_t oh = 0; oh < OH; oh++)                                                          \
+      for (int b = 0; b < KH; b++) {                                                             \
+        T *gr = gp + tp->idx[1][oh * KH + b] * W;                                                \
+        const T wb = wh[oh * KH + b];                                                            \
+        const T *gyr = g + (p * OH + oh) * OW;                                                   \
+        for (int64_t ow = 0; ow < OW; ow++) {                                                    \
+          const T v = gyr[ow] * wb;                                                              \
+          for (int c = 0; c < KW; c++) gr[iw[ow * KW + c]] += v * ww[ow * KW + c];               \
+        }                                                                                        \
+      }                                                                                          \
+  }
+/* the forward over rows and the backward over planes for KH x KW taps */
+#define INTERP_FAST_K(T, TN, KH, KW)                                                             \
+  static void fast_##TN##_##KH##KW(bool back, const T *in, T *out, int64_t planes,               \
+                                   const taps *tp, const T *wh, const T *ww) {                   \
+    const int64_t rows = planes * tp->out[1], work = rows * tp->out[2] * KH * KW;                \
+    if (back) {                                                                                  \
+      _Pragma("omp parallel for if (planes > 1 && work >= CT_GRAIN)")                            \
+      for (int64_t p = 0; p < planes; p++) back_plane_##TN(in, out, p, tp, wh, ww, KH, KW);       \
+    } else {                                                                                     \
+      _Pragma("omp parallel for if (rows > 1 && work >= CT_GRAIN)")                              \
+      for (int64_t r = 0; r < rows; r++) fwd_row_##TN(in, out, r, tp, wh, ww, KH, KW);           \
+    }                                                                                            \
+  }
+/* nearest 1-D/2-D (1x1), linear (1x2), bilinear (2x2), bicubic (4x4); false for other taps */
+#define INTERP_FAST(T, TN)                                                                       \
+  INTERP_FAST_ROWS(T, TN)                                                                        \
+  INTERP_FAST_K(T, TN, 1, 1)                                                                     \
+  INTERP_FAST_K(T, TN, 1, 2)                                                                     \
+  INTERP_FAST_K(T, TN, 2, 2)                                                                     \
+  INTERP_FAST_K(T, TN, 4, 4)                                                                     \
+  static bool fast_##TN(bool back, const T *in, T *out, int64_t planes, const taps *tp) {        \
+    const int kh = tp->k[1], kw = tp->k[2];                                                      \
+    void (*fn)(bool, const T *, T *, int64_t, const taps *, const T *, const T *) =              \
+        kh == 1 && kw == 1 ? fast_##TN##_11 : kh == 1 && kw == 2 ? fast_##TN##_12                \
+        : kh == 2 && kw == 2 ? fast_##TN##_22 : kh == 4 && kw == 4 ? fast_##TN##_44 : NULL;      \
+    if (tp->in[0] != 1 || tp->out[0] != 1 || !fn) return false;                                  \
+    T *wh = malloc(sizeof(T) * (size_t)(tp->out[1] * kh + tp->out[2] * kw));                     \
+    if (!wh) return false; /* the generic loops need no memory */                                \
+    T *ww = wh + tp->out[1] * kh;                                                                \
+    for (int64_t i = 0; i < tp->out[1] * kh; i++) wh[i] = (T)tp->w[1][i];                        \
+    for (int64_t i = 0; i < tp->out[2] * kw; i++) ww[i] = (T)tp->w[2][i];                        \
+    fn(back, in, out, planes, tp, wh, ww);                                                       \
+    free(wh);                                                                                    \
+    return true;                                                                                 \
+  }
+INTERP_FAST(float, f32)
+INTERP_FAST(double, f64)
+
 /* nearest on uint8 (PyTorch allows it): a gather of single bytes, forward only */
 static void fwd_u8(const uint8_t *restrict x, uint8_t *restrict y, int64_t planes, const taps *tp) {
   const int64_t D = tp->in[0], H = tp->in[1], W = tp->in[2];
@@ -303,8 +389,13 @@ static ct_tensor *interp_fwd(const ct_tensor *x, const interp_args *a, const int
   CT_OP_BEGIN();
   ct_tensor *xc = ct__contig_as(x, x->dtype), *y = xc ? ct__empty(x->dtype, nd, shape) : NULL;
   int64_t planes = ct__numel_of(nd - nsp, x->shape);
-  if (y && x->dtype == CT_FLOAT32) fwd_f32(CT_PTR(xc, float), CT_PTR(y, float), planes, &tp);
-  else if (y && x->dtype == CT_FLOAT64) fwd_f64(CT_PTR(xc, double), CT_PTR(y, double), planes, &tp);
+  if (y && x->dtype == CT_FLOAT32) {
+    if (!fast_f32(false, CT_PTR(xc, float), CT_PTR(y, float), planes, &tp))
+      fwd_f32(CT_PTR(xc, float), CT_PTR(y, float), planes, &tp);
+  } else if (y && x->dtype == CT_FLOAT64) {
+    if (!fast_f64(false, CT_PTR(xc, double), CT_PTR(y, double), planes, &tp))
+      fwd_f64(CT_PTR(xc, double), CT_PTR(y, double), planes, &tp);
+  }
   else if (y) fwd_u8(CT_PTR(xc, uint8_t), CT_PTR(y, uint8_t), planes, &tp);
   free(tp.mem);
   return ct__op_end(y && ct_dtype_is_floating(x->dtype) ? record(y, x, a, false) : y);
@@ -320,8 +411,12 @@ static ct_tensor *interp_back(const ct_tensor *g, const interp_args *a, int ndim
   CT_OP_BEGIN();
   ct_tensor *gc = ct__contig_as(g, g->dtype), *gx = gc ? ct__empty(g->dtype, ndim, in_shape) : NULL;
   int64_t planes = ct__numel_of(ndim - a->nsp, in_shape);
-  if (gx && g->dtype == CT_FLOAT32) back_f32(CT_PTR(gc, float), CT_PTR(gx, float), planes, &tp);
-  else if (gx) back_f64(CT_PTR(gc, double), CT_PTR(gx, double), planes, &tp);
+  if (gx && g->dtype == CT_FLOAT32) {
+    if (!fast_f32(true, CT_PTR(gc, float), CT_PTR(gx, float), planes, &tp))
+      back_f32(CT_PTR(gc, float), CT_PTR(gx, float), planes, &tp);
+  } else if (gx && !fast_f64(true, CT_PTR(gc, double), CT_PTR(gx, double), planes, &tp)) {
+    back_f64(CT_PTR(gc, double), CT_PTR(gx, double), planes, &tp);
+  }
   free(tp.mem);
   return ct__op_end(gx ? record(gx, g, a, true) : NULL);
 }

@@ -141,10 +141,32 @@ static void *dtype_mismatch(ct_dtype want, ct_dtype got) {
 }
 
 /* ---- backward formulas ---------------------------------------------------------------------- */
+/* Is the (r x c) matrix t stored column-major (a transposed contiguous matrix, as the weight
+ * W.t() that F.linear multiplies by)? Its gradient is then made column-major too, as
+ * PyTorch's mm_mat1_backward / mm_mat2_backward do: the transposed product of the other
+ * order, so that W's gradient arrives contiguous and accumulates without a strided pass. */
+static bool col_major(const ct_tensor *t) {
+  return t->shape[0] > 1 && t->strides[0] == 1 && t->strides[1] == t->shape[0];
+}
+typedef struct {
+  bool m1_cm, m2_cm; /* col_major(m1), col_major(m2) at the forward */
+} mm_args;
+CT_ARGS_TYPE(mm_args, NULL);
+
+/* g (n,p), m2 (k,p) -> g @ m2^T (n,k), or (m2 @ g^T)^T when m1 was column-major */
+static ct_tensor *mat1_grad(ct_tensor *g, ct_tensor *m2, bool m1_cm) {
+  return m1_cm ? ct_t(ct_mm(m2, ct_t(g))) : ct_mm(g, ct_t(m2));
+}
+/* m1 (n,k), g (n,p) -> m1^T @ g (k,p), or (g^T @ m1)^T when m2 was column-major */
+static ct_tensor *mat2_grad(ct_tensor *m1, ct_tensor *g, bool m2_cm) {
+  return m2_cm ? ct_t(ct_mm(ct_t(g), m1)) : ct_mm(ct_t(m1), g);
+}
+
 /* out = a @ b: ga = g @ b^T, gb = a^T @ g (saved [0] = a, [1] = b, each only when needed) */
 static void mm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  if (ct__needs_grad(n, 0)) gi[0] = ct_mm(g[0], ct_t(ct__saved(n, 1)));
-  if (ct__needs_grad(n, 1)) gi[1] = ct_mm(ct_t(ct__saved(n, 0)), g[0]);
+  const mm_args *a = CT_ARGS(n, mm_args);
+  if (ct__needs_grad(n, 0)) gi[0] = mat1_grad(g[0], ct__saved(n, 1), a->m1_cm);
+  if (ct__needs_grad(n, 1)) gi[1] = mat2_grad(ct__saved(n, 0), g[0], a->m2_cm);
 }
 
 /* out = bmm(a, b): ga = bmm(g, b^T), gb = bmm(a^T, g) over the last two dims */
@@ -155,6 +177,7 @@ static void bmm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 
 typedef struct {
   double beta, alpha;
+  bool m1_cm, m2_cm;
 } addmm_args;
 CT_ARGS_TYPE(addmm_args, NULL);
 
@@ -166,8 +189,8 @@ static void addmm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   if (ct__needs_grad(n, 0))
     gi[0] = ct__sum_to_input(n, 0, beta == 1 ? g[0] : ct_mul_scalar(g[0], beta));
   ct_tensor *ga = alpha == 1 ? g[0] : ct_mul_scalar(g[0], alpha);
-  if (ct__needs_grad(n, 1)) gi[1] = ct_mm(ga, ct_t(ct__saved(n, 2)));
-  if (ct__needs_grad(n, 2)) gi[2] = ct_mm(ct_t(ct__saved(n, 1)), ga);
+  if (ct__needs_grad(n, 1)) gi[1] = mat1_grad(ga, ct__saved(n, 2), a->m1_cm);
+  if (ct__needs_grad(n, 2)) gi[2] = mat2_grad(ct__saved(n, 1), ga, a->m2_cm);
 }
 
 /* out = dot(a, b): ga = g * b, gb = g * a (g is 0-dim) */
@@ -210,7 +233,10 @@ ct_tensor *ct_mm(const ct_tensor *a, const ct_tensor *b) {
   ct_tensor *out = ct__empty(a->dtype, 2, (int64_t[]){a->shape[0], b->shape[1]});
   if (!out) return NULL;
   matmul_into(out, a, b, 1, 0);
-  return record2(out, "MmBackward0", mm_backward, a, b);
+  out = record2(out, "MmBackward0", mm_backward, a, b);
+  if (out && out->grad_fn) /* the node record2 just made */
+    *CT_NEW_ARGS(out->grad_fn, mm_args) = (mm_args){.m1_cm = col_major(a), .m2_cm = col_major(b)};
+  return out;
 }
 
 /* a (B,n,k), b (B,k,p) -> (B,n,p) */
@@ -313,7 +339,8 @@ ct_tensor *ct_addmm(const ct_tensor *input, const ct_tensor *m1, const ct_tensor
                               (ct_tensor *const[]){(ct_tensor *)input, (ct_tensor *)m1,
                                                    (ct_tensor *)m2}, 1);
     if (n) {
-      *CT_NEW_ARGS(n, addmm_args) = (addmm_args){.beta = beta, .alpha = alpha};
+      *CT_NEW_ARGS(n, addmm_args) = (addmm_args){.beta = beta, .alpha = alpha, .m1_cm = col_major(m1),
+                                                     .m2_cm = col_major(m2)};
       ct__save(n, NULL, false);
       ct__save(n, ct__needs_grad(n, 2) ? m1 : NULL, false);
       ct__save(n, ct__needs_grad(n, 1) ? m2 : NULL, false);

@@ -59,6 +59,7 @@ CT_UNARY_LOOP(gelu_tanh_loop, double, double, f64, GELU_TANH(x, tanh))
 CT_LOOP_TABLE_FLOAT(gelu_tanh_loop);
 
 /* ---- fused backward loops: gx (shape of g), g = a, saved = b -> gx ----------------------- */
+CT_BINARY_FLOAT(relu_bw_loop, b <= 0 ? 0 : a)
 CT_BINARY_FLOAT(sigmoid_bw_loop, a * b * (1 - b))
 CT_BINARY_FLOAT(tanh_bw_loop, a * (1 - b * b))
 CT_BINARY_FLOAT(silu_bw_loop, a * (1 / (1 + exp(-b))) * (1 + b * (1 - 1 / (1 + exp(-b)))))
@@ -89,11 +90,11 @@ static ct_tensor *fused(const char *name, ct_tensor *g, ct_tensor *s, const ct_l
 }
 
 /* ---- backward formulas --------------------------------------------------------------------- */
-/* out = max(x, 0): gx = g where not out <= 0 (threshold_backward) */
+/* out = max(x, 0): gx = out <= 0 ? 0 : g (threshold_backward(g, out, 0): a NaN out passes g) */
 static void relu_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *y = ct__saved(n, 0);
-  /* threshold_backward's mask, out <= 0 ? 0 : g: a NaN output passes its gradient on */
-  gi[0] = ct_where(ct_le_scalar(y, 0), ct_scalar_tensor(0, g[0]->dtype), g[0]);
+  gi[0] = !ct_is_grad_enabled() ? fused("threshold_backward", g[0], y, relu_bw_loop)
+                                : ct_where(ct_le_scalar(y, 0), ct_scalar_tensor(0, g[0]->dtype), g[0]);
 }
 /* out = 1 / (1 + exp(-x)): gx = g * out * (1 - out) */
 static void sigmoid_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
