@@ -110,6 +110,12 @@ int nn_uniform_init(ct_tensor *t, double bound);
 int nn_kaiming_uniform(ct_tensor *t, double a);
 ct_tensor *nn_new_param(ct_module *m, const char *name, int ndim, const int64_t *shape, ct_dtype dtype);
 
+/* For nn.utils.fuse_conv_bn_eval (utils.c): a Conv / ConvTranspose module's weight and bias
+ * replaced by w and b (registered as parameters, the kind's pointers moved to them), -1 + error
+ * for another kind; a norm layer's eps (NaN for another kind). */
+int nn_conv_set_params(ct_module *m, ct_tensor *w, ct_tensor *b);
+double nn_norm_eps(const ct_module *m);
+
 /* Python's repr of values in extra_repr (layer_util.c): a float as repr(float) ("1e-05",
  * "0.1", "1.0"), an int-or-tuple as given (n == 1: "3"; else "(3, 2)"; CT_NONE: "None"), or
  * forced to an nd-tuple as _pair / _triple store it ("(3,)", "(3, 3)"). */
