@@ -1,4 +1,4 @@
-/* Seed 000's tour of torch.nn layers (the non-recurrent ones; Unfold/Fold, the recurrent and
+/* Seed 000's tour of torch.nn layers (the non-recurrent ones, Unfold/Fold included; the recurrent and
  * attention layers and the losses come later): each snippet's printed results, seeded with
  * torch.manual_seed(0) at the start, and each layer printed as print(layer) prints it.
  * Prints what examples/pytorch/example_layer_tour.py prints. */
@@ -64,6 +64,25 @@ static void parameters_tour(void) {
   ct_module_print(g);
   print_size(ct_parameter_dict_get(params, "gate")); /* torch.Size([8]) */
   ct_module_free(g);
+}
+
+/* nn.Unfold: sliding 3x3 windows as columns (im2col); nn.Fold: the inverse, summing the overlaps */
+static void fold_tour(void) {
+  ct_module *unfold = ct_nn_unfold(CT_INTS(3), .stride = CT_INTS(1), .padding = CT_INTS(1));
+  ct_tensor *x = ct_randn(CT_SHAPE(1, 3, 8, 8));
+  ct_tensor *out = ct_forward(unfold, x);
+  ct_module_print(unfold);
+  print_size(out); /* torch.Size([1, 27, 64]) */
+  ct_module *fold = ct_nn_fold(CT_INTS(8, 8), CT_INTS(3), .stride = CT_INTS(1), .padding = CT_INTS(1));
+  ct_tensor *restored = ct_forward(fold, out);
+  ct_module_print(fold);
+  print_size(restored); /* torch.Size([1, 3, 8, 8]) */
+  ct_print(ct_slice(ct_select(ct_select(ct_select(restored, 0, 0), 0, 0), 0, 0), 0, 0, 4, 1));
+  /* each pixel comes back times the number of windows covering it */
+  ct_tensor *count = ct_forward(fold, ct_forward(unfold, ct_ones_like(x)));
+  printf("%s\n", py_bool(ct_allclose(restored, ct_mul(x, count), 1e-5, 1e-8)));
+  ct_module_free(unfold);
+  ct_module_free(fold);
 }
 
 static void containers_tour(void) {
@@ -159,6 +178,7 @@ int main(void) {
   ct_module_free(dropout3d);
 
   parameters_tour();
+  fold_tour();
   containers_tour();
   ct_scope_end();
   return 0;

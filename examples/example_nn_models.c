@@ -1,7 +1,9 @@
 /* Seed 004, sections 2.2.5, 3.1 and 3.2: the seed's models as user-defined modules in C.
  * MNISTClassifier, DynamicMLP, MLPWithBN and BasicCNN (example_basic_cnn.h) as the seed writes them; ResNet-18 in
  * torchvision's layout (BasicBlock, downsample = Sequential(conv1x1, bn), kaiming_normal_
- * fan_out init for the convolutions) built by resnet18(). Each model is printed as print(model)
+ * fan_out init for the convolutions) built by resnet18(), and the seed's own ResNet-18 of 3.2.3
+ * (ResidualBlock: convolutions with bias, a `shortcut` branch; default init), whose conv1 + bn1
+ * are then folded by nn.utils.fuse_conv_bn_eval. Each model is printed as print(model)
  * prints it, then run on a seeded input; examples/pytorch/example_nn_models.py prints the same
  * lines (the training-mode dropout masks included: they are PyTorch's draws).
  *
@@ -220,6 +222,95 @@ static ct_module *resnet(const int layers[4], int64_t num_classes) {
 
 static ct_module *resnet18(int64_t num_classes) { return resnet((const int[]){2, 2, 2, 2}, num_classes); }
 
+/* ---- the seed's own ResNet (3.2.3) -------------------------------------------------------------
+ *   class ResidualBlock(nn.Module):                         def forward(self, x):
+ *       def __init__(self, in_channels, out_channels, stride=1):   identity = self.shortcut(x)
+ *           self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1)
+ *           self.bn1 = nn.BatchNorm2d(out_channels)                 out = F.relu(self.bn1(self.conv1(x)))
+ *           self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1)
+ *           self.bn2 = nn.BatchNorm2d(out_channels)                 out = self.bn2(self.conv2(out))
+ *           self.shortcut = nn.Sequential()                         out += identity
+ *           if stride != 1 or in_channels != out_channels:          return F.relu(out)
+ *               self.shortcut = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride),
+ *                                             nn.BatchNorm2d(out_channels))
+ * ResNet as above but conv1 = nn.Conv2d(3, 64, 7, 2, 3) (with bias), F.relu instead of a ReLU
+ * module, no init loop; _make_layer lets each block build its own shortcut. */
+typedef struct {
+  ct_module base;
+  ct_module *conv1, *bn1, *conv2, *bn2, *shortcut;
+} ResidualBlock;
+
+static ct_tensor *residual_block_forward(ct_module *m, ct_tensor *x) {
+  ResidualBlock *self = (ResidualBlock *)m;
+  ct_tensor *identity = ct_forward(self->shortcut, x);
+  ct_tensor *out = ct_relu(ct_forward(self->bn1, ct_forward(self->conv1, x)));
+  out = ct_forward(self->bn2, ct_forward(self->conv2, out));
+  out = ct_add_(out, identity);
+  return ct_relu(out);
+}
+
+static const ct_module_kind ResidualBlock_kind = {
+    .name = "ResidualBlock", .size = sizeof(ResidualBlock), .forward1 = residual_block_forward};
+
+static ct_module *residual_block(int64_t in, int64_t out, int64_t stride) {
+  ct_module *m = ct_module_new(&ResidualBlock_kind);
+  ResidualBlock *self = (ResidualBlock *)m;
+  self->conv1 = ct_module_register_module(
+      m, "conv1", ct_nn_conv2d(in, out, CT_INTS(3), .stride = CT_INTS(stride), .padding = CT_INTS(1)));
+  self->bn1 = ct_module_register_module(m, "bn1", ct_nn_batch_norm2d(out));
+  self->conv2 = ct_module_register_module(m, "conv2", ct_nn_conv2d(out, out, CT_INTS(3), .padding = CT_INTS(1)));
+  self->bn2 = ct_module_register_module(m, "bn2", ct_nn_batch_norm2d(out));
+  ct_module *shortcut = stride != 1 || in != out
+                            ? ct_nn_sequential(ct_nn_conv2d(in, out, CT_INTS(1), .stride = CT_INTS(stride)),
+                                               ct_nn_batch_norm2d(out))
+                            : ct_nn_sequential();
+  self->shortcut = ct_module_register_module(m, "shortcut", shortcut);
+  return m;
+}
+
+typedef struct {
+  ct_module base;
+  int64_t in_channels;
+  ct_module *conv1, *bn1, *maxpool, *layer[4], *avgpool, *fc;
+} SeedResNet;
+
+static ct_tensor *seed_resnet_forward(ct_module *m, ct_tensor *x) {
+  SeedResNet *self = (SeedResNet *)m;
+  x = ct_relu(ct_forward(self->bn1, ct_forward(self->conv1, x)));
+  x = ct_forward(self->maxpool, x);
+  for (int i = 0; i < 4; i++) x = ct_forward(self->layer[i], x);
+  x = ct_forward(self->avgpool, x);
+  x = ct_view(x, 2, (int64_t[]){ct_size(x, 0), -1});
+  return ct_forward(self->fc, x);
+}
+
+/* the same class name as torchvision's: Python prints type(m).__name__ */
+static const ct_module_kind SeedResNet_kind = {.name = "ResNet", .size = sizeof(SeedResNet),
+                                               .forward1 = seed_resnet_forward};
+
+static ct_module *seed_make_layer(SeedResNet *self, int64_t out, int blocks, int64_t stride) {
+  ct_module *layers = ct_nn_sequential(residual_block(self->in_channels, out, stride));
+  self->in_channels = out;
+  for (int i = 1; i < blocks; i++) ct_module_append(layers, residual_block(out, out, 1));
+  return layers;
+}
+
+static ct_module *seed_resnet18(int64_t num_classes) {
+  static const char *names[4] = {"layer1", "layer2", "layer3", "layer4"};
+  ct_module *m = ct_module_new(&SeedResNet_kind);
+  SeedResNet *self = (SeedResNet *)m;
+  self->in_channels = 64;
+  self->conv1 = ct_module_register_module(
+      m, "conv1", ct_nn_conv2d(3, 64, CT_INTS(7), .stride = CT_INTS(2), .padding = CT_INTS(3)));
+  self->bn1 = ct_module_register_module(m, "bn1", ct_nn_batch_norm2d(64));
+  self->maxpool = ct_module_register_module(
+      m, "maxpool", ct_nn_max_pool2d(CT_INTS(3), .stride = CT_INTS(2), .padding = CT_INTS(1)));
+  for (int i = 0; i < 4; i++) self->layer[i] = ct_module_register_module(m, names[i], seed_make_layer(self, 64 << i, 2, i ? 2 : 1));
+  self->avgpool = ct_module_register_module(m, "avgpool", ct_nn_adaptive_avg_pool2d(CT_INTS(1, 1)));
+  self->fc = ct_module_register_module(m, "fc", ct_nn_linear(512, num_classes));
+  return m;
+}
+
 int main(void) {
   ct_set_error_mode(CT_ERRORS_ABORT); /* a script: stop at the first error, as Python would */
   ct_scope_begin();
@@ -253,7 +344,25 @@ int main(void) {
   ct_print(ct_detach(ct_select(y, 0, 1)));
   ct_print(ct_slice(ct_module_get_buffer(net, "layer4.0.downsample.1.running_var"), 0, 0, 4, 1));
 
+  ct_manual_seed(0);
+  ct_module *seed_net = seed_resnet18(10);
+  ct_forward(seed_net, ct_randn(CT_SHAPE(4, 3, 32, 32))); /* one training step's running statistics */
+  ct_module_eval(seed_net);
+  CT_NO_GRAD {
+    show(seed_net, seed_net, ct_randn(CT_SHAPE(2, 3, 64, 64)));
+    /* conv1 + bn1 folded into one convolution for inference: the same output */
+    ct_tensor *x = ct_randn(CT_SHAPE(1, 3, 16, 16));
+    SeedResNet *sr = (SeedResNet *)seed_net;
+    ct_module *fused = ct_nn_utils_fuse_conv_bn_eval(sr->conv1, sr->bn1, false);
+    ct_module_print(fused);
+    bool same = ct_allclose(ct_forward(fused, x), ct_forward(sr->bn1, ct_forward(sr->conv1, x)), 1e-4, 1e-5);
+    printf("%s\n", same ? "True" : "False");
+    ct_module_free(fused);
+  }
+  ct_print(ct_slice(ct_module_get_buffer(seed_net, "layer2.0.shortcut.1.running_mean"), 0, 0, 4, 1));
+
   ct_scope_end();
+  ct_module_free(seed_net);
   ct_module_free(model);
   ct_module_free(mlp);
   ct_module_free(bn);

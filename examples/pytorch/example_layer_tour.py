@@ -1,4 +1,4 @@
-# Seed 000's tour of torch.nn layers (the non-recurrent ones; Unfold/Fold, the recurrent and
+# Seed 000's tour of torch.nn layers (the non-recurrent ones, Unfold/Fold included; the recurrent and
 # attention layers and the losses come later): each snippet's printed results, with
 # torch.manual_seed(0) at the start so the random values are reproducible, and each layer
 # printed as print(layer) prints it. examples/example_layer_tour.c prints the same.
@@ -159,6 +159,20 @@ class GatedLayer(nn.Module):
 g = GatedLayer()
 print(g)
 print(g.params["gate"].shape)  # torch.Size([8])
+
+# nn.Unfold: sliding 3x3 windows as columns (im2col); nn.Fold: the inverse, summing the overlaps
+unfold = nn.Unfold(kernel_size=3, stride=1, padding=1)
+x = torch.randn(1, 3, 8, 8)
+out = unfold(x)
+print(unfold)
+print(out.shape)  # torch.Size([1, 27, 64])
+fold = nn.Fold(output_size=(8, 8), kernel_size=3, stride=1, padding=1)
+restored = fold(out)
+print(fold)
+print(restored.shape)  # torch.Size([1, 3, 8, 8])
+print(restored[0, 0, 0, :4])
+# each pixel comes back times the number of windows covering it
+print(torch.allclose(restored, x * fold(unfold(torch.ones_like(x)))))
 
 model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Dropout(0.2), nn.Linear(64, 10))
 print(model)

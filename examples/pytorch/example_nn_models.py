@@ -142,6 +142,60 @@ def resnet18(num_classes=10):
     return ResNet(BasicBlock, [2, 2, 2, 2], num_classes)
 
 
+def seed_resnet18(num_classes=10):
+    """Seed 004's own ResNet (3.2.3): convolutions with bias, a `shortcut` branch (an empty
+    Sequential when the shape is kept), F.relu in forward, PyTorch's default init."""
+    class ResidualBlock(nn.Module):
+        def __init__(self, in_channels, out_channels, stride=1):
+            super().__init__()
+            self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1)
+            self.bn1 = nn.BatchNorm2d(out_channels)
+            self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1)
+            self.bn2 = nn.BatchNorm2d(out_channels)
+            self.shortcut = nn.Sequential()
+            if stride != 1 or in_channels != out_channels:
+                self.shortcut = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride),
+                                              nn.BatchNorm2d(out_channels))
+
+        def forward(self, x):
+            identity = self.shortcut(x)
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            out += identity
+            return F.relu(out)
+
+    class ResNet(nn.Module):
+        def __init__(self, block, layers, num_classes=10):
+            super().__init__()
+            self.in_channels = 64
+            self.conv1 = nn.Conv2d(3, 64, 7, 2, 3)
+            self.bn1 = nn.BatchNorm2d(64)
+            self.maxpool = nn.MaxPool2d(3, 2, 1)
+            self.layer1 = self._make_layer(block, 64, layers[0], stride=1)
+            self.layer2 = self._make_layer(block, 128, layers[1], stride=2)
+            self.layer3 = self._make_layer(block, 256, layers[2], stride=2)
+            self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(512, num_classes)
+
+        def _make_layer(self, block, out_channels, blocks, stride=1):
+            layers = [block(self.in_channels, out_channels, stride)]
+            self.in_channels = out_channels
+            for _ in range(1, blocks):
+                layers.append(block(out_channels, out_channels))
+            return nn.Sequential(*layers)
+
+        def forward(self, x):
+            x = F.relu(self.bn1(self.conv1(x)))
+            x = self.maxpool(x)
+            x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+            x = self.avgpool(x)
+            x = x.view(x.size(0), -1)
+            return self.fc(x)
+
+    return ResNet(ResidualBlock, [2, 2, 2, 2], num_classes)
+
+
 def show(model, x, forward=None):
     print(model)
     print(f"parameters: {sum(p.numel() for p in model.parameters())}")
@@ -178,3 +232,17 @@ net.train()
 y = net(torch.randn(2, 3, 64, 64))
 print(y[1].detach())
 print(net.layer4[0].downsample[1].running_var[:4])
+
+torch.manual_seed(0)
+seed_net = seed_resnet18()
+seed_net.train()
+seed_net(torch.randn(4, 3, 32, 32))  # one training step's statistics in the running buffers
+seed_net.eval()
+with torch.no_grad():
+    show(seed_net, torch.randn(2, 3, 64, 64))
+    # conv1 + bn1 folded into one convolution for inference: the same output
+    x = torch.randn(1, 3, 16, 16)
+    fused = torch.nn.utils.fuse_conv_bn_eval(seed_net.conv1, seed_net.bn1)
+    print(fused)
+    print(torch.allclose(fused(x), seed_net.bn1(seed_net.conv1(x)), rtol=1e-4, atol=1e-5))
+print(seed_net.layer2[0].shortcut[1].running_mean[:4])

@@ -689,6 +689,20 @@ ct_module *ct_nn_utils_spectral_norm_ex(ct_module *m, ct_nn_utils_spectral_norm_
 /* torch.nn.utils.remove_spectral_norm(m, name='weight') */
 ct_module *ct_nn_utils_remove_spectral_norm(ct_module *m, const char *name);
 
+/* torch.nn.utils.fuse_conv_bn_eval(conv, bn, transpose=False): a deep copy of conv (either
+ * Conv or ConvTranspose) with bn's running stats and affine parameters folded into its weight
+ * and bias (a conv without bias gets one); both modules must be in eval mode ("Fusion only for
+ * eval!"). transpose: bn's channels are the weight's dim 1 (a ConvTranspose). The caller owns
+ * the new module (ct_module_free); NULL + error. */
+ct_module *ct_nn_utils_fuse_conv_bn_eval(const ct_module *conv, const ct_module *bn, bool transpose);
+/* torch.nn.utils.fuse_conv_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b,
+ * transpose=False): *fused_w, *fused_b new leaf parameters (requires_grad) in the caller's
+ * scope; conv_b, bn_w, bn_b may be NULL (None). 0, or -1 + error with both NULL. */
+int ct_nn_utils_fuse_conv_bn_weights(const ct_tensor *conv_w, const ct_tensor *conv_b, const ct_tensor *bn_rm,
+                                     const ct_tensor *bn_rv, double bn_eps, const ct_tensor *bn_w,
+                                     const ct_tensor *bn_b, bool transpose, ct_tensor **fused_w,
+                                     ct_tensor **fused_b);
+
 /* ---- resampling layers ------------------------------------------------------------------------ */
 /* Keywords of nn.Upsample: size=None, scale_factor=None, mode='nearest', align_corners=None,
  * recompute_scale_factor=None (the two optional bools: -1 for None, 0 or 1). A scalar

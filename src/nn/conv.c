@@ -354,3 +354,14 @@ static ct_module *build_conv_common(const ct_values *args, bool transposed, cons
   if (sh) return lazy_conv_new(nd_of(cls), out, k, o);
   return conv_new(nd_of(cls), transposed, in, out, k, o);
 }
+
+int nn_conv_set_params(ct_module *m, ct_tensor *w, ct_tensor *b) {
+  bool conv = false;
+  for (int t = 0; t < 2; t++)
+    for (int d = 0; d < 3; d++) conv |= m->kind == conv_kinds[t][d];
+  if (!conv) return ct__errs("'%s' is not a Conv or ConvTranspose module", ct_module_name(m));
+  conv_mod *c = (conv_mod *)m;
+  c->weight = ct_module_register_parameter(m, "weight", w);
+  c->bias = c->weight ? ct_module_register_parameter(m, "bias", b) : NULL;
+  return c->bias ? 0 : -1;
+}

@@ -118,6 +118,12 @@ int nn_lazy_placeholders(ct_module *m, ct_tensor **weight, ct_tensor **bias, boo
 int nn_lazy_materialize(ct_module *m, ct_tensor **weight, int nd, const int64_t *shape,
                         ct_tensor **bias, int64_t out);
 
+/* For nn.utils.fuse_conv_bn_eval (utils.c): a Conv / ConvTranspose module's weight and bias
+ * replaced by w and b (registered as parameters, the kind's pointers moved to them), -1 + error
+ * for another kind; a norm layer's eps (NaN for another kind). */
+int nn_conv_set_params(ct_module *m, ct_tensor *w, ct_tensor *b);
+double nn_norm_eps(const ct_module *m);
+
 /* Python's repr of values in extra_repr (layer_util.c): a float as repr(float) ("1e-05",
  * "0.1", "1.0"), an int-or-tuple as given (n == 1: "3"; else "(3, 2)"; CT_NONE: "None"), or
  * forced to an nd-tuple as _pair / _triple store it ("(3,)", "(3, 3)"). */

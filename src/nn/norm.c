@@ -374,3 +374,8 @@ static ct_module *build_lrn(const ct_values *args) {
                                    .k = nn_arg_float(&a, 3, "k", 1.0)};
   return nn_args_done(&a) == 0 ? ct_nn_local_response_norm_ex(size, o) : NULL;
 }
+
+double nn_norm_eps(const ct_module *m) {
+  bool norm = m->kind->size == sizeof(norm_mod) && m->kind->reset_parameters == norm_reset;
+  return norm ? ((const norm_mod *)m)->eps : NAN;
+}

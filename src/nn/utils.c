@@ -1,5 +1,6 @@
 /* torch.nn.utils: parameters_to_vector / vector_to_parameters, weight_norm /
- * remove_weight_norm, spectral_norm / remove_spectral_norm, as PyTorch 1.13 writes them.
+ * remove_weight_norm, spectral_norm / remove_spectral_norm, fuse_conv_bn_eval /
+ * fuse_conv_bn_weights, as PyTorch 1.13 writes them.
  *
  * weight_norm and spectral_norm turn a parameter ("weight") into a tensor computed before every
  * forward by a forward pre-hook, as PyTorch's WeightNorm / SpectralNorm hooks do. The computed
@@ -363,4 +364,71 @@ ct_module *ct_nn_utils_remove_weight_norm(ct_module *m, const char *name) {
 
 ct_module *ct_nn_utils_remove_spectral_norm(ct_module *m, const char *name) {
   return remove_norm(m, name, NORM_SPECTRAL);
+}
+
+/* ---- fuse_conv_bn_eval / fuse_conv_bn_weights ------------------------------------------------- */
+/* The BatchNorm folded into the convolution (fusion.py):
+ *   w' = w * (bn_w * rsqrt(rv + eps)).reshape(transpose ? [1, -1, 1...] : [-1, 1, 1...])
+ *   b' = (b - rm) * rsqrt(rv + eps) * bn_w + bn_b
+ * b, bn_w, bn_b absent: zeros / ones / zeros like rm. Both results are new leaf parameters
+ * (nn.Parameter detaches), in the caller's scope. */
+int ct_nn_utils_fuse_conv_bn_weights(const ct_tensor *conv_w, const ct_tensor *conv_b, const ct_tensor *bn_rm,
+                                     const ct_tensor *bn_rv, double bn_eps, const ct_tensor *bn_w,
+                                     const ct_tensor *bn_b, bool transpose, ct_tensor **fused_w,
+                                     ct_tensor **fused_b) {
+  if (!fused_w || !fused_b) return -1;
+  *fused_w = *fused_b = NULL;
+  if (!conv_w || !bn_rm || !bn_rv) return -1;
+  if (ct_dim(conv_w) < 2)
+    return ct__errs("fuse_conv_bn_weights: conv_w must have at least 2 dims, got %d", ct_dim(conv_w));
+  int64_t shape[CT_MAX_DIMS];
+  for (int i = 0; i < ct_dim(conv_w); i++) shape[i] = 1;
+  shape[transpose ? 1 : 0] = -1;
+  ct_tensor *w = NULL, *b = NULL;
+  ct_scope_begin();
+  CT_NO_GRAD {
+    ct_tensor *scale = ct_rsqrt(ct_add_scalar(bn_rv, bn_eps));
+    ct_tensor *g = bn_w ? ct_mul(bn_w, scale) : scale;
+    w = ct_mul(conv_w, ct_reshape(g, ct_dim(conv_w), shape));
+    ct_tensor *centered = conv_b ? ct_sub(conv_b, bn_rm) : ct_neg(bn_rm);
+    b = ct_mul(centered, scale);
+    if (b && bn_w) b = ct_mul(b, bn_w);
+    if (b && bn_b) b = ct_add(b, bn_b);
+  }
+  w = w && b ? ct_keep(ct_parameter(w, true)) : NULL;
+  b = w ? ct_keep(ct_parameter(b, true)) : NULL;
+  ct_scope_end();
+  *fused_w = w;
+  *fused_b = b;
+  return w && b ? 0 : -1;
+}
+
+ct_module *ct_nn_utils_fuse_conv_bn_eval(const ct_module *conv, const ct_module *bn, bool transpose) {
+  if (!conv || !bn) return NULL;
+  if (conv->training || bn->training) return ct__err("Fusion only for eval!");
+  const ct_module_kind *const convs[] = {&ct__nn_kind_conv1d, &ct__nn_kind_conv2d, &ct__nn_kind_conv3d,
+                                         &ct__nn_kind_conv_transpose1d, &ct__nn_kind_conv_transpose2d,
+                                         &ct__nn_kind_conv_transpose3d};
+  bool is_conv = false;
+  for (size_t i = 0; i < sizeof convs / sizeof *convs; i++) is_conv |= conv->kind == convs[i];
+  if (!is_conv) return ct__err("fuse_conv_bn_eval: '%s' is not a Conv or ConvTranspose module", ct_module_name(conv));
+  double eps = nn_norm_eps(bn);
+  if (isnan(eps)) return ct__err("fuse_conv_bn_eval: '%s' is not a BatchNorm module", ct_module_name(bn));
+  const ct_tensor *rm = member((ct_module *)bn, "running_mean", "", false);
+  const ct_tensor *rv = member((ct_module *)bn, "running_var", "", false);
+  if (!rm || !rv) return ct__err("zeros_like(): argument 'input' (position 1) must be Tensor, not NoneType");
+  ct_module *fused = ct_module_deepcopy(conv);
+  if (!fused) return NULL;
+  ct_scope_begin();
+  ct_tensor *w, *b;
+  int rc = ct_nn_utils_fuse_conv_bn_weights(member(fused, "weight", "", true), member(fused, "bias", "", true), rm, rv, eps,
+                                            member((ct_module *)bn, "weight", "", true),
+                                            member((ct_module *)bn, "bias", "", true), transpose, &w, &b);
+  rc = rc == 0 ? nn_conv_set_params(fused, w, b) : -1;
+  ct_scope_end();
+  if (rc != 0) {
+    ct_module_free(fused);
+    return NULL;
+  }
+  return fused;
 }

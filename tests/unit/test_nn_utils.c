@@ -194,8 +194,115 @@ static void test_vectors(void **state) {
   leak_end(lm, "vectors", __LINE__);
 }
 
+/* Set a 1-D parameter or buffer of m to vals (float32). */
+static void set_vals(ct_module *m, const char *name, const float *vals, int64_t n) {
+  ct_tensor *t = ct_module_get_parameter(m, name);
+  if (!t) { /* a buffer: get_parameter's message cleared */
+    ct_clear_error();
+    t = ct_module_get_buffer(m, name);
+  }
+  assert_non_null(t);
+  CT_NO_GRAD { assert_non_null(ct_copy_(t, ct_tensor_from(vals, CT_FLOAT32, 1, &n))); }
+}
+
+/* torch.manual_seed(0); conv = nn.Conv2d(2, 3, 2, bias=False); bn = nn.BatchNorm2d(3, eps=1e-3)
+ * with running_mean [.5, -.25, 1], running_var [.5, 2, 1.5], weight [1.5, -.5, 2],
+ * bias [.25, 0, -1]; both eval(); f = fuse_conv_bn_eval(conv, bn); f(ramp((1, 2, 3, 3), 1)).
+ * torch.manual_seed(1); ct = nn.ConvTranspose2d(3, 2, 2); bn2 = nn.BatchNorm2d(2) with
+ * running_mean [.25, -.5], running_var [.75, 1.25], weight [-1, .5], bias [.5, .125];
+ * g = fuse_conv_bn_eval(ct, bn2, transpose=True); g(ramp((1, 3, 2, 2), 3)). */
+static void test_fuse_conv_bn(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_manual_seed(0);
+  ct_module *conv = ct_nn_conv2d(2, 3, CT_INTS(2), .bias = false), *bn = ct_nn_batch_norm2d(3, .eps = 1e-3);
+  set_vals(bn, "running_mean", (float[]){0.5f, -0.25f, 1.0f}, 3);
+  set_vals(bn, "running_var", (float[]){0.5f, 2.0f, 1.5f}, 3);
+  set_vals(bn, "weight", (float[]){1.5f, -0.5f, 2.0f}, 3);
+  set_vals(bn, "bias", (float[]){0.25f, 0.0f, -1.0f}, 3);
+  expect_fail(ct_nn_utils_fuse_conv_bn_eval(conv, bn, false) == NULL, "Fusion only for eval!");
+  ct_module_eval(conv);
+  expect_fail(ct_nn_utils_fuse_conv_bn_eval(conv, bn, false) == NULL, "Fusion only for eval!");
+  ct_module_eval(bn);
+  ct_module *f = ct_nn_utils_fuse_conv_bn_eval(conv, bn, false);
+  assert_non_null(f);
+  assert_false(ct_module_is_training(f));
+  expect_param_names(f, (const char *[]){"weight", "bias"}, 2);
+  expect_param_names(conv, (const char *[]){"weight"}, 1); /* conv itself is unchanged */
+  ct_tensor *w = ct_module_get_parameter(f, "weight"), *b = ct_module_get_parameter(f, "bias");
+  assert_true(ct_is_leaf(w) && ct_requires_grad(w) && ct_is_leaf(b) && ct_requires_grad(b));
+  expect_list(w, 1e-5, 1e-7, -0.0056095081, 0.40193093, -0.61666745, -0.55140311, -0.28857732, 0.2009172,
+              -0.014845046, 0.5940733, 0.011090234, -0.033068307, 0.037767194, 0.024564533, 0.11938873,
+              0.082764573, 0.051515013, -0.0046292893, 0.22817083, 0.34630787, -0.39127904, -0.25133082,
+              0.20963362, 0.47926494, -0.1187792, 0.43189403);
+  expect_list(b, 1e-6, 0, -0.80960107, -0.088366263, -2.6324492);
+  ct_tensor *x = RAMP(1, 1, 2, 3, 3);
+  ct_tensor *y = ct_forward(f, x);
+  expect_list(y, 1e-5, 1e-5, -0.45563996, -1.8867207, -2.0814302, -0.18297386, -2.1457672e-06, -0.1550369,
+              0.031509474, -0.24011561, -2.22488, -3.6073098, -3.534368, -2.6530716);
+  /* the same as bn(conv(x)) */
+  assert_true(ct_allclose(y, ct_forward(bn, ct_forward(conv, x)), 1e-5, 1e-5));
+  ct_module_free(f);
+
+  ct_manual_seed(1);
+  ct_module *ct = ct_nn_conv_transpose2d(3, 2, CT_INTS(2)), *bn2 = ct_nn_batch_norm2d(2);
+  set_vals(bn2, "running_mean", (float[]){0.25f, -0.5f}, 2);
+  set_vals(bn2, "running_var", (float[]){0.75f, 1.25f}, 2);
+  set_vals(bn2, "weight", (float[]){-1.0f, 0.5f}, 2);
+  set_vals(bn2, "bias", (float[]){0.5f, 0.125f}, 2);
+  ct_module_eval(ct);
+  ct_module_eval(bn2);
+  ct_module *g = ct_nn_utils_fuse_conv_bn_eval(ct, bn2, true);
+  assert_non_null(g);
+  assert_string_equal(ct_module_name(g), "ConvTranspose2d");
+  expect_list(ct_module_get_parameter(g, "weight"), 1e-5, 1e-7, -0.21035391, 0.18019071, 0.079143099,
+              -0.19161779, -0.14885364, 0.094823249, -0.032527898, 0.08043915, -0.056753069, 0.049987283,
+              -0.11323137, -0.020139484, 0.057747412, -0.061616898, -0.011527842, -0.014234515, -0.059172727,
+              0.0016308686, -0.3568747, -0.127042, -0.058882363, -0.0954943, -0.026502255, -0.068200678);
+  expect_list(ct_module_get_parameter(g, "bias"), 1e-6, 0, 0.91949493, 0.35617661);
+  expect_list(ct_forward(g, RAMP(3, 1, 3, 2, 2)), 1e-5, 1e-6, 0.98271197, 0.69000268, 1.1426947, 0.83048892,
+              1.71261, 0.74030721, 0.8740747, 0.86236548, 1.1116247, 0.50307143, 0.15855756, 0.59407353,
+              0.24313629, 0.53320813, 0.47239342, 0.34632134, 0.38542175, 0.31927171);
+  /* transpose=False on the ConvTranspose: bn's 2 channels against the weight's dim 0 (3) */
+  expect_fail(ct_nn_utils_fuse_conv_bn_eval(ct, bn2, false) == NULL, "must match the size of tensor");
+  ct_module_free(g);
+
+  /* BatchNorm2d(3, affine=False): bn_w / bn_b None (ones / zeros); conv with bias */
+  ct_module *bn3 = ct_nn_batch_norm2d(3, .affine = false);
+  set_vals(bn3, "running_mean", (float[]){0.5f, -0.25f, 1.0f}, 3);
+  set_vals(bn3, "running_var", (float[]){0.5f, 2.0f, 1.5f}, 3);
+  ct_manual_seed(0);
+  ct_module *c3 = ct_nn_conv2d(2, 3, CT_INTS(2));
+  ct_module_eval(bn3);
+  ct_module_eval(c3);
+  ct_module *h = ct_nn_utils_fuse_conv_bn_eval(c3, bn3, false);
+  expect_list(ct_module_get_parameter(h, "bias"), 1e-6, 0, -0.78769058, 0.20322971, -0.55510628);
+  /* track_running_stats=False: running_mean is None */
+  ct_module *bn4 = ct_nn_batch_norm2d(3, .track_running_stats = false);
+  ct_module_eval(bn4);
+  expect_fail(ct_nn_utils_fuse_conv_bn_eval(c3, bn4, false) == NULL,
+              "zeros_like(): argument 'input' (position 1) must be Tensor, not NoneType");
+  /* fuse_conv_bn_weights alone: conv_b, bn_w, bn_b None; rsqrt([3, 0] + 1) = [.5, 1] */
+  ct_tensor *fw, *fb;
+  ct_tensor *rm = ct_tensor_from((float[]){1, 2}, CT_FLOAT32, CT_SHAPE(2)),
+            *rv = ct_tensor_from((float[]){3, 0}, CT_FLOAT32, CT_SHAPE(2));
+  assert_int_equal(ct_nn_utils_fuse_conv_bn_weights(ct_ones(CT_SHAPE(2, 1, 1)), NULL, rm, rv, 1.0, NULL, NULL, false,
+                                                    &fw, &fb), 0);
+  expect_exact(fw, 0.5, 1);
+  expect_exact(fb, -0.5, -2);
+  assert_int_equal(ct_nn_utils_fuse_conv_bn_weights(ct_ones(CT_SHAPE(1, 2, 1)), NULL, rm, rv, 1.0, NULL, NULL, true,
+                                                    &fw, &fb), 0);
+  expect_exact(fw, 0.5, 1);
+  expect_fail(ct_nn_utils_fuse_conv_bn_weights(ct_ones(CT_SHAPE(2)), NULL, rm, rv, 1.0, NULL, NULL, false, &fw, &fb),
+              "conv_w must have at least 2 dims, got 1");
+  assert_null(fw);
+  ct_module *all[] = {conv, bn, ct, bn2, bn3, c3, h, bn4};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) ct_module_free(all[i]);
+  leak_end(lm, "fuse", __LINE__);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_weight_norm), cmocka_unit_test(test_spectral_norm),
-                                     cmocka_unit_test(test_vectors)};
+                                     cmocka_unit_test(test_vectors), cmocka_unit_test(test_fuse_conv_bn)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,7 +192,33 @@ static void test_utils(void **state) {
   ct_module_free(d); /* the copy's hook owns its own state */
   assert_non_null(ct_forward(c, ct_ones(CT_SHAPE(1, 3), .dtype = CT_FLOAT64)));
   assert_non_null(ct_nn_utils_remove_weight_norm(c, NULL));
-  ct_module *all[] = {l, relu, pr, bl, e, c};
+  /* fuse_conv_bn_eval / fuse_conv_bn_weights: NULLs, wrong kinds, empty channels,
+   * non-contiguous and mismatched tensors */
+  ct_module *cv = ct_nn_conv1d(0, 0, CT_INTS(1)), *bnm = ct_nn_batch_norm1d(0);
+  ct_module_eval(cv);
+  ct_module_eval(bnm);
+  ct_module_eval(l);
+  ct_module_eval(relu);
+  QUIET(ct_nn_utils_fuse_conv_bn_eval(NULL, bnm, false) == NULL);
+  QUIET(ct_nn_utils_fuse_conv_bn_eval(cv, NULL, false) == NULL);
+  expect_error(ct_nn_utils_fuse_conv_bn_eval(l, bnm, false), "'Linear' is not a Conv or ConvTranspose module");
+  expect_error(ct_nn_utils_fuse_conv_bn_eval(cv, relu, false), "'ReLU' is not a BatchNorm module");
+  ct_module *fe = ct_nn_utils_fuse_conv_bn_eval(cv, bnm, false);
+  assert_non_null(fe);
+  assert_int_equal(ct_numel(ct_module_get_parameter(fe, "weight")), 0);
+  assert_int_equal(ct_numel(ct_module_get_parameter(fe, "bias")), 0);
+  ct_module_free(fe);
+  ct_tensor *fw = NULL, *fb = NULL, *rm = ct_zeros(CT_SHAPE(3)), *rv = ct_ones(CT_SHAPE(3));
+  QUIET(ct_nn_utils_fuse_conv_bn_weights(NULL, NULL, rm, rv, 1e-5, NULL, NULL, false, &fw, &fb) != 0);
+  QUIET(ct_nn_utils_fuse_conv_bn_weights(ct_ones(CT_SHAPE(3, 2)), NULL, NULL, rv, 1e-5, NULL, NULL, false, &fw, &fb) != 0);
+  QUIET(ct_nn_utils_fuse_conv_bn_weights(ct_ones(CT_SHAPE(3, 2)), NULL, rm, rv, 1e-5, NULL, NULL, false, NULL, &fb) != 0);
+  ct_tensor *wt = ct_transpose(ct_ones(CT_SHAPE(2, 3, 4)), 0, 1); /* (3, 2, 4), non-contiguous */
+  assert_int_equal(ct_nn_utils_fuse_conv_bn_weights(wt, NULL, rm, rv, 0.0, NULL, NULL, false, &fw, &fb), 0);
+  assert_int_equal(ct_numel(fw), 24);
+  expect_fail(ct_nn_utils_fuse_conv_bn_weights(ct_ones(CT_SHAPE(4, 2)), NULL, rm, rv, 1e-5, NULL, NULL, false, &fw, &fb) != 0,
+              "must match the size of tensor");
+  assert_true(fw == NULL && fb == NULL);
+  ct_module *all[] = {l, relu, pr, bl, e, c, cv, bnm};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) ct_module_free(all[i]);
   leak_end(lm, "utils", __LINE__);
 }
