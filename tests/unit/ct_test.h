@@ -74,6 +74,16 @@ static inline void ct_test_expect_vals(const ct_tensor *t, const double *want, i
   (const double[]){__VA_ARGS__}, (int64_t)(sizeof((const double[]){__VA_ARGS__}) / sizeof(double))
 #define expect_exact(t, ...) ct_test_expect_vals(t, CT_DOUBLES(__VA_ARGS__), 0, 0, #t, __LINE__)
 
+/* One entry of PyTorch's dtype table: the call's result r has dtype want_dt, or, want_dt == -2,
+ * the call failed with a message (PyTorch raises). Clears the error. */
+static inline void ct_test_expect_result_dtype(const char *what, const ct_tensor *r, int want_dt) {
+  if (want_dt == -2 && (r || !ct_last_error())) fail_msg("%s: PyTorch rejects it", what);
+  if (want_dt != -2 && (!r || (int)ct_dtype_of(r) != want_dt))
+    fail_msg("%s: got %s (%s), PyTorch gives %s", what, r ? ct_dtype_name(ct_dtype_of(r)) : "error",
+             ct_last_error() ? ct_last_error() : "", ct_dtype_name((ct_dtype)want_dt));
+  ct_clear_error();
+}
+
 /* same shape, dtype and values (NaN == NaN); both NULL counts as the same (an error) */
 static inline bool ct_test_same(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return !a && !b;
