@@ -11,22 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The runner's pieces (everything but main.c), compiled into this test. */
-#include "../../tools/parity/args.c"
-#include "../../tools/parity/dispatch_conv.c"
-#include "../../tools/parity/dispatch_activation.c"
-#include "../../tools/parity/dispatch_create.c"
-#include "../../tools/parity/dispatch_distance.c"
-#include "../../tools/parity/dispatch_index.c"
-#include "../../tools/parity/dispatch_linear.c"
-#include "../../tools/parity/dispatch_nn_init.c"
-#include "../../tools/parity/dispatch_pointwise.c"
-#include "../../tools/parity/dispatch_pool.c"
-#include "../../tools/parity/dispatch_reduce.c"
-#include "../../tools/parity/dispatch_view.c"
-#include "../../tools/parity/dispatch_norm.c"
-#include "../../tools/parity/dispatch_resample.c"
-#include "../../tools/parity/runner.c"
+/* The runner's pieces (everything but main.c) are linked in (tests/CMakeLists.txt). */
+#include "parity.h"
 
 static bool cmp(ct_tensor *a, ct_tensor *b, double rtol, double atol, char *why) {
   return parity_compare(a, b, rtol, atol, why, 256);

@@ -146,3 +146,4 @@ const parity_handler parity_handlers_activation[] = {
     {"F.softmin", h_softmin, NULL},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_activation)

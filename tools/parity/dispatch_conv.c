@@ -61,3 +61,4 @@ const parity_handler parity_handlers_conv[] = {
     {"F.conv_transpose3d", h_conv_t, &(const conv_t_fn){ct_conv_transpose3d_ex}},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_conv)

@@ -114,3 +114,4 @@ const parity_handler parity_handlers_create[] = {
     {"Tensor.detach_", h_detach_, NULL},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_create)

@@ -64,3 +64,4 @@ const parity_handler parity_handlers_distance[] = {
     {"F.normalize", h_normalize, NULL},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_distance)

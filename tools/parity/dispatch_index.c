@@ -172,3 +172,4 @@ const parity_handler parity_handlers_index[] = {
     {"F.pad", h_pad, NULL},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_index)

@@ -22,3 +22,4 @@ const parity_handler parity_handlers_linear[] = {
     {"F.bilinear", h_bilinear, NULL},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_linear)

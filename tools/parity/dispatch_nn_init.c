@@ -60,3 +60,4 @@ const parity_handler parity_handlers_nn_init[] = {
     {"torch.nn.init.dirac_", h_fill, "dirac"},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_nn_init)

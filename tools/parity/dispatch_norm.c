@@ -129,3 +129,4 @@ const parity_handler parity_handlers_norm[] = {
     {"F.embedding_bag", h_embedding_bag, NULL},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_norm)

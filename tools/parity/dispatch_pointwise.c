@@ -277,3 +277,4 @@ const parity_handler parity_handlers_pointwise[] = {
     {"torch.allclose", h_allclose, NULL}, {"Tensor.allclose", h_allclose, NULL},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_pointwise)

@@ -149,3 +149,4 @@ const parity_handler parity_handlers_pool[] = {
     {"F.fractional_max_pool3d_with_indices", h_fractional, K(3, true)},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_pool)

@@ -161,3 +161,4 @@ const parity_handler parity_handlers_reduce[] = {
     SM("Tensor.softmax", ct_softmax, false), SM("Tensor.log_softmax", ct_log_softmax, false),
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_reduce)

@@ -102,3 +102,4 @@ const parity_handler parity_handlers_resample[] = {
     {"F.fold", rs_fold, NULL},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_resample)

@@ -209,3 +209,4 @@ const parity_handler parity_handlers_view[] = {
     {"Tensor.zero_", h_zero_, NULL},
     {NULL, NULL, NULL},
 };
+PARITY_TABLE(parity_handlers_view)

@@ -39,20 +39,12 @@ typedef struct parity_handler {
   const void *data; /* per-entry data (the ctorch function to call) */
 } parity_handler;
 
-/* Handler tables, each ended by {NULL}. */
-extern const parity_handler parity_handlers_view[];
-extern const parity_handler parity_handlers_pointwise[];
-extern const parity_handler parity_handlers_reduce[];
-extern const parity_handler parity_handlers_index[];
-extern const parity_handler parity_handlers_create[];
-extern const parity_handler parity_handlers_conv[];
-extern const parity_handler parity_handlers_norm[];
-extern const parity_handler parity_handlers_pool[];
-extern const parity_handler parity_handlers_linear[];
-extern const parity_handler parity_handlers_activation[];
-extern const parity_handler parity_handlers_nn_init[];
-extern const parity_handler parity_handlers_distance[];
-extern const parity_handler parity_handlers_resample[];
+/* Handler tables, each ended by {NULL}. Each dispatch_*.c registers its own with
+ * PARITY_TABLE(table) after it, at load time, so a new op family adds one file and touches no
+ * central list (the runner and its test link every dispatch object). */
+void parity_register(const parity_handler *table);
+#define PARITY_TABLE(table) \
+  __attribute__((constructor)) static void parity_register_##table(void) { parity_register(table); }
 const parity_handler *parity_find(const char *name);
 
 /* ---- argument access (args.c) --------------------------------------------------------

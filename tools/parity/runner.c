@@ -10,16 +10,21 @@
 
 #include "parity.h"
 
-static const parity_handler *const tables[] = {parity_handlers_view, parity_handlers_pointwise,
-                                               parity_handlers_reduce, parity_handlers_index,
-                                               parity_handlers_create, parity_handlers_conv,
-                                               parity_handlers_norm, parity_handlers_pool,
-                                               parity_handlers_linear, parity_handlers_activation,
-                                               parity_handlers_nn_init, parity_handlers_distance,
-                                               parity_handlers_resample};
+/* The registered handler tables (PARITY_TABLE in each dispatch_*.c). */
+enum { MAX_TABLES = 64 };
+static const parity_handler *tables[MAX_TABLES];
+static int n_tables;
+
+void parity_register(const parity_handler *table) {
+  if (n_tables == MAX_TABLES) {
+    fprintf(stderr, "ct-parity: more than %d handler tables; raise MAX_TABLES\n", MAX_TABLES);
+    abort();
+  }
+  tables[n_tables++] = table;
+}
 
 const parity_handler *parity_find(const char *name) {
-  for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+  for (int t = 0; t < n_tables; t++)
     for (const parity_handler *h = tables[t]; h->name; h++)
       if (strcmp(h->name, name) == 0) return h;
   return NULL;
