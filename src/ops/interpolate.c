@@ -9,6 +9,7 @@
  * A^T (a scatter-add through the same taps), and the backward's own gradient is A again, so
  * both are primitives of one pair and double (and further) backward works. */
 #include "../internal.h"
+#include "pool.h"
 #include "ctorch/functional.h"
 
 #include <math.h>
@@ -347,11 +348,6 @@ static void fwd_u8(const uint8_t *restrict x, uint8_t *restrict y, int64_t plane
 static ct_tensor *interp_fwd(const ct_tensor *x, const interp_args *a, const int64_t *out3);
 static ct_tensor *interp_back(const ct_tensor *g, const interp_args *a, int ndim, const int64_t *in_shape);
 
-/* the trailing nsp sizes of shape, padded in front with 1s to (D, H, W) */
-static void spatial3(int ndim, const int64_t *shape, int nsp, int64_t *s3) {
-  for (int j = 0; j < 3; j++) s3[j] = j < 3 - nsp ? 1 : shape[ndim - 3 + j];
-}
-
 /* y = A x: gx = A^T g */
 static void interp_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   gi[0] = interp_back(g[0], CT_ARGS(n, interp_args), n->in[0].ndim, n->in[0].shape);
@@ -361,7 +357,7 @@ static void interp_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 static void interp_back_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   const interp_args *a = CT_ARGS(n, interp_args);
   int64_t out3[3];
-  spatial3(n->in[0].ndim, n->in[0].shape, a->nsp, out3);
+  ct__spatial3(n->in[0].ndim, n->in[0].shape, a->nsp, out3);
   gi[0] = interp_fwd(g[0], a, out3);
 }
 
@@ -380,10 +376,7 @@ static ct_tensor *record(ct_tensor *out, const ct_tensor *in, const interp_args 
 static ct_tensor *interp_fwd(const ct_tensor *x, const interp_args *a, const int64_t *out3) {
   int nd = x->ndim, nsp = a->nsp;
   int64_t shape[CT_MAX_DIMS], in3[3];
-  memcpy(shape, x->shape, sizeof shape);
-  memcpy(shape + nd - nsp, out3 + 3 - nsp, sizeof(int64_t) * (size_t)nsp);
-  spatial3(nd, x->shape, nsp, in3);
-  if (ct__check_shape(nd, shape)) return NULL;
+  if (ct__resampled_shape(x, nsp, out3, shape, in3)) return NULL;
   taps tp;
   if (taps_build(&tp, a, x->dtype == CT_FLOAT32, in3, out3)) return NULL;
   CT_OP_BEGIN();
@@ -404,8 +397,8 @@ static ct_tensor *interp_fwd(const ct_tensor *x, const interp_args *a, const int
 /* g (N, C, out) -> gx (in_shape) */
 static ct_tensor *interp_back(const ct_tensor *g, const interp_args *a, int ndim, const int64_t *in_shape) {
   int64_t in3[3], out3[3];
-  spatial3(ndim, in_shape, a->nsp, in3);
-  spatial3(g->ndim, g->shape, a->nsp, out3);
+  ct__spatial3(ndim, in_shape, a->nsp, in3);
+  ct__spatial3(g->ndim, g->shape, a->nsp, out3);
   taps tp;
   if (taps_build(&tp, a, g->dtype == CT_FLOAT32, in3, out3)) return NULL;
   CT_OP_BEGIN();

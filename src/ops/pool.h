@@ -77,4 +77,20 @@ int ct__pool_check_float(const char *kernel, const ct_tensor *x);
 /* "(3x2x2)" into buf: planes then sizes */
 const char *ct__pool_sizes_str(char *buf, size_t n, int64_t planes, int nsp, const int64_t *s);
 
+/* The trailing nsp sizes of shape, padded in front with 1s to (D, H, W). */
+static inline void ct__spatial3(int ndim, const int64_t *shape, int nsp, int64_t *s3) {
+  for (int j = 0; j < 3; j++) s3[j] = j < 3 - nsp ? 1 : shape[ndim - 3 + j];
+}
+
+/* A resampling op's output shape: x's shape with its last nsp sizes taken from out3 (the
+ * (D, H, W) of the output), and x's own (D, H, W) in in3. 0, or -1 with PyTorch's error
+ * when the shape cannot exist. Shared by the average pools and interpolate. */
+static inline int ct__resampled_shape(const ct_tensor *x, int nsp, const int64_t *out3,
+                                      int64_t *shape, int64_t *in3) {
+  memcpy(shape, x->shape, sizeof(int64_t) * CT_MAX_DIMS);
+  memcpy(shape + x->ndim - nsp, out3 + 3 - nsp, sizeof(int64_t) * (size_t)nsp);
+  ct__spatial3(x->ndim, x->shape, nsp, in3);
+  return ct__check_shape(x->ndim, shape);
+}
+
 #endif

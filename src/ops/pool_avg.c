@@ -26,11 +26,6 @@ static const char *const g_names[2][2][2] = {
     {{"AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool3DBackward0"},
      {"AdaptiveAvgPool2DBackwardBackward0", "AdaptiveAvgPool3DBackwardBackward0"}}};
 
-/* the trailing three sizes of a (lead..., spatial nsp) shape, (1, H, W) for 2d */
-static void spatial3(int ndim, const int64_t *shape, int nsp, int64_t *s3) {
-  for (int j = 0; j < 3; j++) s3[j] = j < 3 - nsp ? 1 : shape[ndim - 3 + j];
-}
-
 static int avg_win(pool_win *w, const avg_args *a, const int64_t *in3, const int64_t *out3) {
   if (ct__pool_win_alloc(w, in3, out3, true)) return -1;
   for (int j = 0; j < 3; j++) {
@@ -49,7 +44,7 @@ static void avg_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 static void avg_back_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   const avg_args *a = CT_ARGS(n, avg_args);
   int64_t out3[3];
-  spatial3(n->in[0].ndim, n->in[0].shape, a->nsp, out3);
+  ct__spatial3(n->in[0].ndim, n->in[0].shape, a->nsp, out3);
   gi[0] = avg_fwd(g[0], a, out3);
 }
 
@@ -68,10 +63,7 @@ static ct_tensor *record(ct_tensor *out, const ct_tensor *in, const avg_args *a,
 static ct_tensor *avg_fwd(const ct_tensor *x, const avg_args *a, const int64_t *out3) {
   int nd = x->ndim, nsp = a->nsp;
   int64_t shape[CT_MAX_DIMS], in3[3];
-  memcpy(shape, x->shape, sizeof shape);
-  memcpy(shape + nd - nsp, out3 + 3 - nsp, sizeof(int64_t) * (size_t)nsp);
-  spatial3(nd, x->shape, nsp, in3);
-  if (ct__check_shape(nd, shape)) return NULL;
+  if (ct__resampled_shape(x, nsp, out3, shape, in3)) return NULL;
   pool_win w;
   if (avg_win(&w, a, in3, out3)) return NULL;
   CT_OP_BEGIN();
@@ -84,8 +76,8 @@ static ct_tensor *avg_fwd(const ct_tensor *x, const avg_args *a, const int64_t *
 /* g (lead..., out) -> gx (in_shape) */
 static ct_tensor *avg_back(const ct_tensor *g, const avg_args *a, int ndim, const int64_t *in_shape) {
   int64_t in3[3], out3[3];
-  spatial3(ndim, in_shape, a->nsp, in3);
-  spatial3(g->ndim, g->shape, a->nsp, out3);
+  ct__spatial3(ndim, in_shape, a->nsp, in3);
+  ct__spatial3(g->ndim, g->shape, a->nsp, out3);
   pool_win w;
   if (avg_win(&w, a, in3, out3)) return NULL;
   CT_OP_BEGIN();
