@@ -590,6 +590,16 @@ ct_tensor *ct_fold_ex(const ct_tensor *input, ct_ints output_size, ct_ints kerne
 #define ct_fold(input, output_size, kernel_size, ...) \
   ct_fold_ex(input, output_size, kernel_size, CT_OPTS(ct_fold_opts, __VA_ARGS__))
 
+/* ---- losses: the shared reduction= keyword ---- */
+/* reduction= of every loss: 'mean' (PyTorch's default, so a zeroed options field means it),
+ * 'sum', 'none'; 'batchmean' is F.kl_div's only. */
+typedef enum ct_reduction {
+  CT_REDUCTION_MEAN = 0,
+  CT_REDUCTION_SUM,
+  CT_REDUCTION_NONE,
+  CT_REDUCTION_BATCHMEAN
+} ct_reduction;
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

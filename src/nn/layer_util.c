@@ -104,3 +104,28 @@ void nn_repr_out(ct__strbuf *b, char *buf, size_t n) {
   snprintf(buf, n, "%s", b->s ? b->s : "");
   free(b->s);
 }
+
+/* _Loss.__init__(size_average=None, reduce=None, reduction='mean'): either legacy flag given
+ * wins through _Reduction.legacy_get_string (None counts as True: both -> 'mean', reduce
+ * alone -> 'sum', else 'none'); otherwise the reduction string. */
+ct_reduction nn_arg_reduction(nn_args *a, int pos_size_average, int pos_reduce, int pos_reduction,
+                              bool allow_batchmean) {
+  const ct_value *sa = nn_arg(a, pos_size_average, "size_average");
+  const ct_value *rd = nn_arg(a, pos_reduce, "reduce");
+  const char *s = nn_arg_str(a, pos_reduction, "reduction", "mean");
+  bool sa_given = sa && sa->type != CT_V_NONE, rd_given = rd && rd->type != CT_V_NONE;
+  if (sa_given || rd_given) {
+    bool size_average = !sa_given || sa->type != CT_V_BOOL || sa->b;
+    bool reduce = !rd_given || rd->type != CT_V_BOOL || rd->b;
+    if (size_average && reduce) return CT_REDUCTION_MEAN;
+    return reduce ? CT_REDUCTION_SUM : CT_REDUCTION_NONE;
+  }
+  static const char *const names[] = {"mean", "sum", "none", "batchmean"}; /* ct_reduction's order */
+  for (int r = CT_REDUCTION_MEAN; r <= CT_REDUCTION_BATCHMEAN; r++)
+    if (strcmp(s, names[r]) == 0 &&
+        (r != CT_REDUCTION_BATCHMEAN || allow_batchmean))
+      return (ct_reduction)r;
+  if (!a->bad) ct__err("%s is not a valid value for reduction", s);
+  a->bad = true;
+  return CT_REDUCTION_MEAN;
+}

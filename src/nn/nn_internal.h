@@ -134,6 +134,11 @@ void nn_py_tuple(ct__strbuf *b, const ct_ints *v, int nd);
 int nn_expand(const ct_ints *v, int nd, int64_t def, int64_t *out, const char *cls, const char *what);
 /* The builders' int-or-tuple argument as a ct_ints (n = 0 when absent). */
 ct_ints nn_arg_ct_ints(nn_args *a, int pos, const char *key);
+/* The losses' reduction (layer_util.c): size_average / reduce (legacy, at their positions; -1:
+ * keyword only) or reduction='mean' | 'sum' | 'none' (| 'batchmean' when allowed, KLDivLoss);
+ * an unknown name records PyTorch's "X is not a valid value for reduction". */
+ct_reduction nn_arg_reduction(nn_args *a, int pos_size_average, int pos_reduce, int pos_reduction,
+                              bool allow_batchmean);
 /* Copy the string buffer into extra_repr's buf and free it. */
 void nn_repr_out(ct__strbuf *b, char *buf, size_t n);
 
