@@ -1,0 +1,97 @@
+/* torch.optim in C: optimizers with param groups, their state and its save / load, the LR
+ * schedulers, and gradient clipping.
+ *
+ * An optimizer holds param groups; each group is a list of parameters (retained) and its
+ * options, PyTorch's param_groups[g] dict: "lr", "momentum", "betas" (a pair), ... . A group
+ * added later takes the optimizer's defaults for the options it does not give, as in PyTorch.
+ * step() runs under no-grad and updates the parameters in place (their version counters move
+ * as in PyTorch); a parameter whose .grad is None is skipped.
+ *
+ *   ct_optim *o = ct_optim_sgd(params, n, .lr = 0.01, .momentum = 0.9);
+ *   ct_optim_add_param_group(o, head, nh, &CT_VALUES(ct_v_kw("lr", ct_v_float(1e-3))));
+ *   for (...) { ct_optim_zero_grad(o, true); ct_backward(loss(...)); ct_optim_step(o); }
+ *   ct_optim_free(o);
+ *
+ * Every optimizer is also built by its PyTorch class name and keywords (the parity cases, the
+ * command line, JSON): ct_optim_create("Adam", params, n, &CT_VALUES(ct_v_kw("lr", ...))). */
+#ifndef CTORCH_OPTIM_H
+#define CTORCH_OPTIM_H
+
+#include "nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Exported from libctorch.so, which is built with -fvisibility=hidden (CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
+typedef struct ct_optim ct_optim;
+
+/* ---- building ------------------------------------------------------------------------------ */
+/* torch.optim.<name>(params, **kwargs): name is PyTorch's class name ("SGD", "Adam", ...),
+ * kwargs its keywords (ct_values with keys; a pair such as betas is a 2-tuple; NULL: none).
+ * The parameters are retained (the optimizer releases them when freed). NULL + PyTorch's
+ * message on an unknown name or keyword, an invalid value ("Invalid learning rate: -1.0"), an
+ * empty list ("optimizer got an empty parameter list"), a parameter given twice, or one that
+ * is not a leaf ("can't optimize a non-leaf Tensor"). */
+ct_optim *ct_optim_create(const char *name, ct_tensor *const *params, int n, const ct_values *kwargs);
+/* optimizer.add_param_group({'params': params, **options}): the options not given take the
+ * optimizer's defaults. 0, or -1 + PyTorch's message ("some parameters appear in more than
+ * one parameter group") with nothing changed. */
+int ct_optim_add_param_group(ct_optim *o, ct_tensor *const *params, int n, const ct_values *options);
+/* Frees the optimizer, its state, and releases its parameters; NULL is ignored. */
+void ct_optim_free(ct_optim *o);
+/* The class name ("Adam"). */
+const char *ct_optim_name(const ct_optim *o);
+
+/* ---- stepping ------------------------------------------------------------------------------ */
+/* optimizer.step(): 0 or -1 (+ error; parameters unchanged on a validation error). */
+int ct_optim_step(ct_optim *o);
+/* optimizer.step(closure): the closure re-evaluates the model (zero_grad, forward, backward)
+ * and returns the loss (a tensor in the current scope, or NULL to fail the step). LBFGS calls
+ * it several times; the others once, before updating. Returns the first loss the closure gave
+ * (in the current scope), NULL on error. */
+typedef ct_tensor *(*ct_optim_closure)(void *user);
+ct_tensor *ct_optim_step_closure(ct_optim *o, ct_optim_closure closure, void *user);
+/* optimizer.zero_grad(set_to_none): PyTorch 1.13's default is set_to_none=False. 0 or -1. */
+int ct_optim_zero_grad(ct_optim *o, bool set_to_none);
+
+/* ---- param groups: optimizer.param_groups[g][key] ------------------------------------------- */
+int ct_optim_num_groups(const ct_optim *o);
+/* len(param_groups[g]['params']) and its i-th parameter (borrowed); -1 / NULL out of range. */
+int ct_optim_group_size(const ct_optim *o, int g);
+ct_tensor *ct_optim_group_param(const ct_optim *o, int g, int i);
+/* param_groups[g][key] as a number (bool: 0 / 1; a pair: its first element); NaN + error when
+ * the group has no such numeric option. */
+double ct_optim_get(const ct_optim *o, int g, const char *key);
+/* Element idx of a pair option (betas[1]); NaN + error when absent or idx out of range. */
+double ct_optim_get_at(const ct_optim *o, int g, const char *key, int idx);
+/* Whether param_groups[g] has key. */
+bool ct_optim_has(const ct_optim *o, int g, const char *key);
+/* param_groups[g][key] = v (a new key is added: the schedulers' "initial_lr"); 0 or -1. */
+int ct_optim_set(ct_optim *o, int g, const char *key, double v);
+/* param_groups[g][key][idx] = v for a pair option (OneCycleLR cycling betas[0]); 0 or -1. */
+int ct_optim_set_at(ct_optim *o, int g, const char *key, int idx, double v);
+
+/* ---- state --------------------------------------------------------------------------------- */
+/* optimizer.state[param][key] (borrowed; "exp_avg", "momentum_buffer", "step" ...): NULL when
+ * absent (no error recorded). */
+ct_tensor *ct_optim_state(const ct_optim *o, const ct_tensor *param, const char *key);
+/* optimizer.state_dict() as a tensor map: tensors under "state.<i>.<key>" (i: the parameter's
+ * index counted across groups, as PyTorch numbers them), the param_groups (options and
+ * parameter indices) as JSON in the metadata key "param_groups", non-tensor state as metadata.
+ * Free it with ct_tensor_map_free; NULL on error. */
+ct_tensor_map *ct_optim_state_dict(const ct_optim *o);
+/* optimizer.load_state_dict(sd): PyTorch's checks ("loaded state dict contains a parameter
+ * group that doesn't match the size of optimizer's group", ...), nothing changed on failure;
+ * state tensors are copied (cast to each parameter's dtype as PyTorch does). 0 or -1. */
+int ct_optim_load_state_dict(ct_optim *o, const ct_tensor_map *sd);
+/* The state_dict to / from a safetensors file (the metadata carries the groups). 0 or -1. */
+int ct_optim_save(const ct_optim *o, const char *path);
+int ct_optim_load(ct_optim *o, const char *path);
+
+#pragma GCC visibility pop
+#ifdef __cplusplus
+}
+#endif
+#endif
