@@ -6,6 +6,8 @@
  * the same way when next used (ct__refresh_view), as PyTorch regenerates them. */
 #include "autograd_impl.h"
 
+#include <stdatomic.h>
+
 /* Where a view sits inside its (contiguous) base: offsets in elements. */
 typedef struct {
   int ndim, base_ndim;
@@ -124,7 +126,7 @@ static int attach_view_node(ct_tensor *view, const geom_t *g) {
     ct__node_decref(a);
     return -1;
   }
-  a->refcount = 0; /* ct__set_history takes the reference */
+  atomic_store_explicit(&a->refcount, 0, memory_order_relaxed); /* ct__set_history takes it */
   ct__set_history(view, a, 0);
   return 0;
 }
@@ -153,7 +155,7 @@ int ct__copy_slices(ct_tensor *view, ct_node *fn) {
     ct__node_incref(c->next[i].fn);
     c->in[i] = fn->in[i];
   }
-  c->refcount = 0;
+  atomic_store_explicit(&c->refcount, 0, memory_order_relaxed); /* not shared yet */
   ct__set_history(base, c, 0);
   return attach_view_node(view, &g);
 }

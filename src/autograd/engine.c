@@ -203,7 +203,7 @@ static int accumulate_grad(ct_tensor *v, ct_tensor **slot, bool steal, bool crea
   if (!v->grad) {
     /* private: only the pass's slot holds it, no views, no history. Anything shared is
      * copied so later in-place accumulation into .grad cannot change another tensor. */
-    if (!create_graph && g == *slot && g->refcount == 1 &&
+    if (!create_graph && g == *slot && g->refcount == 1 && !g->base &&
         g->storage->refcount == 1 && !g->grad_fn && ct_is_contiguous(g) && g->storage->owns) {
       if (steal) *slot = NULL;
       else ct__tensor_incref(g);

@@ -121,7 +121,7 @@ ct_node *ct__node_alloc(const char *name, ct_backward_fn bw, int n_in, int n_out
   if (!n) return ct__err("CPU: out of memory");
   n->saved = n->saved_inline;
   n->cap_saved = CT_NODE_SAVED_INLINE;
-  n->refcount = 1;
+  atomic_store_explicit(&n->refcount, 1, memory_order_relaxed); /* not shared yet: no xchg */
   n->name = name;
   n->backward = bw;
   n->n_in = n_in;
@@ -221,7 +221,9 @@ ct_node *ct__node_new(const char *name, ct_backward_fn bw, int n_in, ct_tensor *
     n->in[i].dtype = t->dtype;
     memcpy(n->in[i].shape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
   }
-  n->refcount = 0; /* the first ct__set_history takes the creator's reference */
+  /* the first ct__set_history takes the creator's reference. A plain `= 0` on an _Atomic is
+   * a seq_cst store (xchg, a full barrier) on a node no other thread can see yet. */
+  atomic_store_explicit(&n->refcount, 0, memory_order_relaxed);
   return n;
 }
 
@@ -258,11 +260,10 @@ static int save_into(ct_saved *s, const ct_tensor *t, bool is_output) {
   s->is_output = is_output;
   s->output_nr = t->output_nr;
   if (is_output) { /* a history-free alias: the output's grad_fn is this node */
-    ct_tensor *alias = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
+    /* no base link: one to the output would close a cycle */
+    ct_tensor *alias = ct__alias(t);
     if (!alias) return -1;
     alias->is_view = t->is_view;
-    ct__tensor_decref(alias->base); /* a base link to the output would close a cycle */
-    alias->base = NULL;
     ct__tensor_incref(alias);
     s->t = alias;
   } else {
@@ -364,7 +365,13 @@ int ct__check_inplace(ct_tensor *t) {
   return ct__assert_no_internal_overlap(t);
 }
 
-void ct__bump_version(ct_tensor *t) { t->storage->version++; }
+/* A load and a store, not a locked increment: writing a storage from two threads at once is
+ * a race in PyTorch too, so only one thread bumps a given counter at a time; readers on other
+ * threads still see a whole value (the field is atomic). */
+void ct__bump_version(ct_tensor *t) {
+  _Atomic int64_t *v = &t->storage->version;
+  atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + 1, memory_order_release);
+}
 
 void ct__rebase_history(ct_tensor *t, ct_node *n) {
   if (t->base && ct__copy_slices(t, n) == 0) return; /* the base's history changes too */

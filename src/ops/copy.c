@@ -44,12 +44,8 @@ ct_tensor *ct_to(const ct_tensor *t, ct_dtype dtype) {
 
 ct_tensor *ct_detach(const ct_tensor *t) {
   if (!t) return NULL;
-  ct_tensor *v = ct__make_view(t, t->ndim, t->shape, t->strides, t->offset);
-  if (v) { /* shares storage, but is no autograd view: in-place on it never reaches t's graph */
-    ct__tensor_decref(v->base);
-    v->base = NULL;
-  }
-  return v;
+  /* shares storage, but is no autograd view: in-place on it never reaches t's graph */
+  return ct__alias(t);
 }
 
 ct_tensor *ct_detach_(ct_tensor *t) {
@@ -167,6 +163,6 @@ int ct_set(ct_tensor *t, const int64_t *index, double value) {
     return r ? 0 : -1;
   }
   ct__store(p, t->dtype, value);
-  t->storage->version++;
+  ct__bump_version(t);
   return 0;
 }

@@ -359,8 +359,8 @@ void ct__tensor_incref(ct_tensor *t) { ref_add(t, 1); }
 static void tensor_destroy(ct_tensor *t) {
   if (t->grad_fn || t->grad_acc) ct__tensor_drop_nodes(t);
   if (t->grad) ct__tensor_decref(t->grad);
-  if (t->base) ct__tensor_decref(t->base);
-  storage_decref(t->storage);
+  if (t->base) ct__tensor_decref(t->base); /* which holds the storage */
+  else storage_decref(t->storage);
   tensor_free(t);
 }
 
@@ -655,8 +655,7 @@ ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
   if (ct__check_numel(ndim, shape)) return NULL; /* expand((2^32, 2^32)) */
   ct_tensor *t = tensor_alloc();
   if (!t) return NULL;
-  t->storage = base->storage;
-  atomic_fetch_add_explicit(&base->storage->refcount, 1, memory_order_relaxed);
+  t->storage = base->storage; /* held through t->base */
   t->dtype = base->dtype;
   t->ndim = ndim;
   t->offset = offset;
@@ -668,6 +667,23 @@ ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
     t->strides[i] = strides[i];
   }
   return own_new(t);
+}
+
+ct_tensor *ct__alias(const ct_tensor *t) {
+  ct__check_live(t);
+  ct_tensor *a = tensor_alloc();
+  if (!a) return NULL;
+  a->storage = t->storage;
+  atomic_fetch_add_explicit(&t->storage->refcount, 1, memory_order_relaxed);
+  a->dtype = t->dtype;
+  a->ndim = t->ndim;
+  a->offset = t->offset;
+  a->is_view = true;
+  for (int i = 0; i < t->ndim; i++) {
+    a->shape[i] = t->shape[i];
+    a->strides[i] = t->strides[i];
+  }
+  return own_new(a);
 }
 
 /* ---- queries ------------------------------------------------------------------------------ */

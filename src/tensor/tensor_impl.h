@@ -30,6 +30,8 @@ struct ct_tensor {
    * tensors, .grad), the high bits scope ones, so releasing a reference nobody holds (a
    * second ct_release, or ct_release of a scope-owned tensor) is caught (tensor.c). */
   _Atomic int64_t refcount;
+  /* Held (counted) only by a tensor without a base: a view's base keeps the storage alive,
+   * which saves a view two locked operations on the storage's count (tiny ops make views). */
   ct_storage *storage;
   int64_t offset; /* in elements */
   int ndim;
@@ -66,9 +68,12 @@ void ct__sync_threads(void);
 /* New contiguous tensor, uninitialised, registered in the innermost scope. */
 ct_tensor *ct__empty(ct_dtype dt, int ndim, const int64_t *shape);
 ct_tensor *ct__empty_like(const ct_tensor *t);
-/* New tensor struct viewing base's storage (shape/strides/offset given). */
+/* New tensor struct viewing base's storage (shape/strides/offset given); it holds base. */
 ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
                          const int64_t *strides, int64_t offset);
+/* New tensor struct sharing t's storage, shape, strides and offset but with no base link
+ * (detach(), a saved output's alias): it holds the storage itself. */
+ct_tensor *ct__alias(const ct_tensor *t);
 /* Apply ct_tensor_opts.requires_grad to a new tensor. */
 ct_tensor *ct__finish_opts(ct_tensor *t, ct_tensor_opts o);
 /* Hand a freshly made reference to the innermost scope (or the caller). */
