@@ -434,8 +434,9 @@ static void test_adaptive_log_softmax(void **state) {
               "0D or 1D target tensor expected, multi-target not supported");
   expect_fail(ct_nn_adaptive_log_softmax_forward(m, x, ct_zeros(SH(6))).output == NULL,
               "gather(): Expected dtype int64 for index");
-  expect_error(ct_nn_adaptive_log_softmax_log_prob(ct_nn_identity(), x),
-               "expected an AdaptiveLogSoftmaxWithLoss module, got Identity");
+  ct_module *id = ct_nn_identity();
+  expect_error(ct_nn_adaptive_log_softmax_log_prob(id, x), "expected an AdaptiveLogSoftmaxWithLoss module, got Identity");
+  ct_module_free(id);
   ct_test_expect_repr(m, ASM_REPR, __LINE__);
   static const char CUT[] = "cutoffs should be a sequence of unique, positive integers sorted in an "
                             "increasing order, where each value is between 1 and n_classes-1";
