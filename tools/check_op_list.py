@@ -180,10 +180,14 @@ def spec_names():
     gen.module = lambda label, cls, *a, **k: names.add("nn." + cls)
     saved = {m: sys.modules.get(m) for m in ("torch", "gen")}
     sys.modules.update(torch=_Anything(), gen=gen)
+    sys.path.insert(0, os.path.join(ROOT, "tools/parity"))  # specs.py imports specs_*.py files
     try:
         path = os.path.join(ROOT, "tools/parity/specs.py")
         exec(compile(read("tools/parity/specs.py"), path, "exec"), {"__name__": "specs"})
     finally:
+        sys.path.remove(os.path.join(ROOT, "tools/parity"))
+        for m in [m for m in sys.modules if m.startswith("specs_")]:
+            del sys.modules[m]
         for m, v in saved.items():
             if v is None:
                 sys.modules.pop(m, None)

@@ -600,6 +600,99 @@ typedef enum ct_reduction {
   CT_REDUCTION_BATCHMEAN
 } ct_reduction;
 
+/* ---- losses: margin ---- */
+/* F.margin_ranking_loss(input1, input2, target, margin=0, reduction='mean'):
+ * max(0, -target * (input1 - input2) + margin); the three of the same rank (broadcast). */
+typedef struct ct_margin_ranking_loss_opts {
+  double margin;          /* 0 */
+  ct_reduction reduction; /* CT_REDUCTION_MEAN */
+} ct_margin_ranking_loss_opts;
+ct_tensor *ct_margin_ranking_loss_ex(const ct_tensor *input1, const ct_tensor *input2,
+                                     const ct_tensor *target, ct_margin_ranking_loss_opts o);
+#define ct_margin_ranking_loss(x1, x2, target, ...) \
+  ct_margin_ranking_loss_ex(x1, x2, target, CT_OPTS(ct_margin_ranking_loss_opts, __VA_ARGS__))
+/* F.hinge_embedding_loss(input, target, margin=1.0, reduction='mean'): input where target is
+ * 1, max(0, margin - input) where it is -1 (both terms where it is neither). */
+typedef struct ct_hinge_embedding_loss_opts {
+  double margin;          /* 1.0 */
+  ct_reduction reduction; /* CT_REDUCTION_MEAN */
+} ct_hinge_embedding_loss_opts;
+ct_tensor *ct_hinge_embedding_loss_ex(const ct_tensor *input, const ct_tensor *target,
+                                      ct_hinge_embedding_loss_opts o);
+#define CT_HINGE_EMBEDDING_LOSS_OPTS(...) CT_OPTS(ct_hinge_embedding_loss_opts, .margin = 1.0, __VA_ARGS__)
+#define ct_hinge_embedding_loss(input, target, ...) \
+  ct_hinge_embedding_loss_ex(input, target, CT_HINGE_EMBEDDING_LOSS_OPTS(__VA_ARGS__))
+/* F.cosine_embedding_loss(input1, input2, target, margin=0, reduction='mean'): 1 - cos where
+ * target is 1, max(0, cos - margin) where it is -1; (N, D) inputs with (N,) target or (D,)
+ * inputs with a 0-dim target. */
+typedef struct ct_cosine_embedding_loss_opts {
+  double margin;          /* 0 */
+  ct_reduction reduction; /* CT_REDUCTION_MEAN */
+} ct_cosine_embedding_loss_opts;
+ct_tensor *ct_cosine_embedding_loss_ex(const ct_tensor *input1, const ct_tensor *input2,
+                                       const ct_tensor *target, ct_cosine_embedding_loss_opts o);
+#define ct_cosine_embedding_loss(x1, x2, target, ...) \
+  ct_cosine_embedding_loss_ex(x1, x2, target, CT_OPTS(ct_cosine_embedding_loss_opts, __VA_ARGS__))
+/* F.triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+ * reduction='mean'): max(0, margin + d(a, p) - d(a, n)), d = F.pairwise_distance(., ., p, eps)
+ * (swap: d(a, n) replaced by min(d(a, n), d(p, n))). */
+typedef struct ct_triplet_margin_loss_opts {
+  double margin, p, eps;  /* 1.0, 2, 1e-6 */
+  bool swap;              /* false */
+  ct_reduction reduction; /* CT_REDUCTION_MEAN */
+} ct_triplet_margin_loss_opts;
+ct_tensor *ct_triplet_margin_loss_ex(const ct_tensor *anchor, const ct_tensor *positive,
+                                     const ct_tensor *negative, ct_triplet_margin_loss_opts o);
+#define CT_TRIPLET_MARGIN_LOSS_OPTS(...) \
+  CT_OPTS(ct_triplet_margin_loss_opts, .margin = 1.0, .p = 2, .eps = 1e-6, __VA_ARGS__)
+#define ct_triplet_margin_loss(a, pos, neg, ...) \
+  ct_triplet_margin_loss_ex(a, pos, neg, CT_TRIPLET_MARGIN_LOSS_OPTS(__VA_ARGS__))
+/* distance_function= of F.triplet_margin_with_distance_loss / nn.TripletMarginWithDistanceLoss:
+ * a new tensor (in the current scope) of distances between x1 and x2, or NULL + error; user is
+ * the options' distance_user. Differentiable ops in it carry the gradients. */
+typedef ct_tensor *(*ct_distance_fn)(const ct_tensor *x1, const ct_tensor *x2, void *user);
+/* F.triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+ * margin=1.0, swap=False, reduction='mean'): clamp(d(a, p) - d(a, n) + margin, min=0) with
+ * d the callback (NULL: F.pairwise_distance). */
+typedef struct ct_triplet_margin_with_distance_loss_opts {
+  ct_distance_fn distance_function; /* NULL: pairwise_distance */
+  void *distance_user;              /* passed to distance_function */
+  double margin;                    /* 1.0 */
+  bool swap;                        /* false */
+  ct_reduction reduction;           /* CT_REDUCTION_MEAN */
+} ct_triplet_margin_with_distance_loss_opts;
+ct_tensor *ct_triplet_margin_with_distance_loss_ex(const ct_tensor *anchor, const ct_tensor *positive,
+                                                   const ct_tensor *negative,
+                                                   ct_triplet_margin_with_distance_loss_opts o);
+#define CT_TRIPLET_MARGIN_WITH_DISTANCE_LOSS_OPTS(...) \
+  CT_OPTS(ct_triplet_margin_with_distance_loss_opts, .margin = 1.0, __VA_ARGS__)
+#define ct_triplet_margin_with_distance_loss(a, pos, neg, ...) \
+  ct_triplet_margin_with_distance_loss_ex(a, pos, neg, CT_TRIPLET_MARGIN_WITH_DISTANCE_LOSS_OPTS(__VA_ARGS__))
+/* F.multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction='mean'):
+ * sum over j != y of weight[y] * max(0, margin - x[y] + x[j])^p / C per row of the (N, C) or
+ * (C,) input, int64 class targets; p is 1 or 2. MultiMarginLossBackward0. */
+typedef struct ct_multi_margin_loss_opts {
+  int64_t p;                /* 1 */
+  double margin;            /* 1.0 */
+  const ct_tensor *weight;  /* NULL: None; else (C,) of the input's dtype */
+  ct_reduction reduction;   /* CT_REDUCTION_MEAN */
+} ct_multi_margin_loss_opts;
+ct_tensor *ct_multi_margin_loss_ex(const ct_tensor *input, const ct_tensor *target,
+                                   ct_multi_margin_loss_opts o);
+#define CT_MULTI_MARGIN_LOSS_OPTS(...) CT_OPTS(ct_multi_margin_loss_opts, .p = 1, .margin = 1.0, __VA_ARGS__)
+#define ct_multi_margin_loss(input, target, ...) \
+  ct_multi_margin_loss_ex(input, target, CT_MULTI_MARGIN_LOSS_OPTS(__VA_ARGS__))
+/* F.multilabel_margin_loss(input, target, reduction='mean'): per row, the sum over target
+ * classes j (the int64 target row up to its first -1) and non-target classes k of
+ * max(0, 1 - (x[j] - x[k])) / C. MultilabelMarginLossBackward0. */
+typedef struct ct_multilabel_margin_loss_opts {
+  ct_reduction reduction; /* CT_REDUCTION_MEAN */
+} ct_multilabel_margin_loss_opts;
+ct_tensor *ct_multilabel_margin_loss_ex(const ct_tensor *input, const ct_tensor *target,
+                                        ct_multilabel_margin_loss_opts o);
+#define ct_multilabel_margin_loss(input, target, ...) \
+  ct_multilabel_margin_loss_ex(input, target, CT_OPTS(ct_multilabel_margin_loss_opts, __VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

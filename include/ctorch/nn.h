@@ -732,6 +732,73 @@ ct_module *ct_nn_fold_ex(ct_ints output_size, ct_ints kernel_size, ct_fold_opts 
 #define ct_nn_unfold(k, ...) ct_nn_unfold_ex(k, CT_OPTS(ct_fold_opts, __VA_ARGS__))
 #define ct_nn_fold(os, k, ...) ct_nn_fold_ex(os, k, CT_OPTS(ct_fold_opts, __VA_ARGS__))
 
+/* ---- losses: margin ---- */
+/* The margin losses as modules: forward(input1, input2, target) / forward(input, target) /
+ * forward(anchor, positive, negative) through ct_forward(m, ...), the F.* function with the
+ * stored options. Constructors take the functional options (defaults as PyTorch's); the
+ * registry builders read size_average / reduce / reduction at PyTorch's positions. */
+/* nn.MarginRankingLoss(margin=0.0, reduction='mean') */
+ct_module *ct_nn_margin_ranking_loss_ex(ct_margin_ranking_loss_opts o);
+#define ct_nn_margin_ranking_loss(...) \
+  ct_nn_margin_ranking_loss_ex(CT_OPTS(ct_margin_ranking_loss_opts, __VA_ARGS__))
+/* nn.HingeEmbeddingLoss(margin=1.0, reduction='mean') */
+ct_module *ct_nn_hinge_embedding_loss_ex(ct_hinge_embedding_loss_opts o);
+#define ct_nn_hinge_embedding_loss(...) ct_nn_hinge_embedding_loss_ex(CT_HINGE_EMBEDDING_LOSS_OPTS(__VA_ARGS__))
+/* nn.CosineEmbeddingLoss(margin=0.0, reduction='mean') */
+ct_module *ct_nn_cosine_embedding_loss_ex(ct_cosine_embedding_loss_opts o);
+#define ct_nn_cosine_embedding_loss(...) \
+  ct_nn_cosine_embedding_loss_ex(CT_OPTS(ct_cosine_embedding_loss_opts, __VA_ARGS__))
+/* nn.TripletMarginLoss(margin=1.0, p=2.0, eps=1e-6, swap=False, reduction='mean') */
+ct_module *ct_nn_triplet_margin_loss_ex(ct_triplet_margin_loss_opts o);
+#define ct_nn_triplet_margin_loss(...) ct_nn_triplet_margin_loss_ex(CT_TRIPLET_MARGIN_LOSS_OPTS(__VA_ARGS__))
+/* nn.TripletMarginWithDistanceLoss(*, distance_function=None, margin=1.0, swap=False,
+ * reduction='mean'): without a callback the distance is a child nn.PairwiseDistance() named
+ * distance_function (printed as PyTorch prints it); with one, the callback and its user data
+ * (kept as given, not owned). */
+ct_module *ct_nn_triplet_margin_with_distance_loss_ex(ct_triplet_margin_with_distance_loss_opts o);
+#define ct_nn_triplet_margin_with_distance_loss(...) \
+  ct_nn_triplet_margin_with_distance_loss_ex(CT_TRIPLET_MARGIN_WITH_DISTANCE_LOSS_OPTS(__VA_ARGS__))
+/* nn.MultiMarginLoss(p=1, margin=1.0, weight=None, reduction='mean'): weight (retained) is the
+ * buffer "weight" (in state_dict, moved by ct_module_to); p other than 1 or 2 is refused. */
+ct_module *ct_nn_multi_margin_loss_ex(ct_multi_margin_loss_opts o);
+#define ct_nn_multi_margin_loss(...) ct_nn_multi_margin_loss_ex(CT_MULTI_MARGIN_LOSS_OPTS(__VA_ARGS__))
+/* nn.MultiLabelMarginLoss(reduction='mean') */
+ct_module *ct_nn_multilabel_margin_loss_ex(ct_multilabel_margin_loss_opts o);
+#define ct_nn_multilabel_margin_loss(...) \
+  ct_nn_multilabel_margin_loss_ex(CT_OPTS(ct_multilabel_margin_loss_opts, __VA_ARGS__))
+
+/* nn.AdaptiveLogSoftmaxWithLoss(in_features, n_classes, cutoffs, div_value=4.0,
+ * head_bias=False, dtype=None): children head = Linear(in_features, cutoffs[0] + n_clusters,
+ * bias=head_bias) and tail = ModuleList of Sequential(Linear(in_features, hsz, bias=False),
+ * Linear(hsz, osz, bias=False)) per cluster, hsz = in_features // div_value ** (i + 1),
+ * initialised draw for draw as PyTorch's; cutoffs (at most CT_MAX_DIMS) sorted, unique, in
+ * [1, n_classes - 1] or PyTorch's ValueError message. */
+typedef struct ct_nn_adaptive_log_softmax_opts {
+  double div_value; /* 4.0 */
+  bool head_bias;   /* false */
+  ct_dtype dtype;   /* CT_DTYPE_UNSET: the default dtype */
+} ct_nn_adaptive_log_softmax_opts;
+#define CT_NN_ADAPTIVE_LOG_SOFTMAX_OPTS(...) \
+  CT_OPTS(ct_nn_adaptive_log_softmax_opts, .div_value = 4.0, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+ct_module *ct_nn_adaptive_log_softmax_with_loss_ex(int64_t in_features, int64_t n_classes, ct_ints cutoffs,
+                                                   ct_nn_adaptive_log_softmax_opts o);
+#define ct_nn_adaptive_log_softmax_with_loss(in_features, n_classes, cutoffs, ...) \
+  ct_nn_adaptive_log_softmax_with_loss_ex(in_features, n_classes, cutoffs,      \
+                                          CT_NN_ADAPTIVE_LOG_SOFTMAX_OPTS(__VA_ARGS__))
+/* Its forward's _ASMoutput(output, loss): output (N,) (0-dim for an unbatched input) the
+ * log-probability of each target, loss = (-output).mean(). Both NULL on error. */
+typedef struct ct_asm_output {
+  ct_tensor *output, *loss;
+} ct_asm_output;
+/* AdaptiveLogSoftmaxWithLoss(input, target): through ct_module_call (hooks run), so its two
+ * outputs are also what ct_module_call gives; (N, in_features) with (N,) int64 targets or
+ * (in_features,) with a 0-dim one. */
+ct_asm_output ct_nn_adaptive_log_softmax_forward(ct_module *m, const ct_tensor *input, const ct_tensor *target);
+/* .log_prob(input): (N, n_classes) log-probabilities of every class. */
+ct_tensor *ct_nn_adaptive_log_softmax_log_prob(ct_module *m, const ct_tensor *input);
+/* .predict(input): (N,) int64, the most probable class of each row. */
+ct_tensor *ct_nn_adaptive_log_softmax_predict(ct_module *m, const ct_tensor *input);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

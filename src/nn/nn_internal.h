@@ -186,6 +186,11 @@ int64_t nn_softmax_dim(int nd);
 void nn_num_repr(ct__strbuf *b, double x, bool is_int);
 /* A float argument that remembers whether it was given as an int (def_int when absent). */
 double nn_arg_num(nn_args *a, int pos, const char *key, double def, bool def_int, bool *is_int);
+/* losses: margin (loss_margin.c, loss_adaptive.c) */
+extern const ct_module_kind ct__nn_kind_margin_ranking_loss, ct__nn_kind_hinge_embedding_loss,
+    ct__nn_kind_cosine_embedding_loss, ct__nn_kind_triplet_margin_loss,
+    ct__nn_kind_triplet_margin_with_distance_loss, ct__nn_kind_multi_margin_loss,
+    ct__nn_kind_multilabel_margin_loss, ct__nn_kind_adaptive_log_softmax_with_loss;
 /* resample.c */
 extern const ct_module_kind ct__nn_kind_upsample, ct__nn_kind_upsampling_nearest2d,
     ct__nn_kind_upsampling_bilinear2d, ct__nn_kind_unfold, ct__nn_kind_fold;

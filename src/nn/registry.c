@@ -49,8 +49,13 @@ static const ct_module_kind *const builtin[] = {
     /* the Lazy layers */
     &ct__nn_kind_lazy_linear, &ct__nn_kind_lazy_conv1d, &ct__nn_kind_lazy_conv2d,
     &ct__nn_kind_lazy_conv3d,
+    /* losses: margin */
+    &ct__nn_kind_margin_ranking_loss, &ct__nn_kind_hinge_embedding_loss,
+    &ct__nn_kind_cosine_embedding_loss, &ct__nn_kind_triplet_margin_loss,
+    &ct__nn_kind_triplet_margin_with_distance_loss, &ct__nn_kind_multi_margin_loss,
+    &ct__nn_kind_multilabel_margin_loss, &ct__nn_kind_adaptive_log_softmax_with_loss,
 };
-#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4)
+#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 
