@@ -129,31 +129,67 @@ static inline float log_1_2f(float u) {
   return f + r + (float)e * 0.693359375f;
 }
 /* binary_cross_entropy_with_logits in float32 (the 1M-element training case): forward
- * l = w ((1 - y) x + (1 + (pw - 1) y) (log(1 + exp(-|x|)) + max(-x, 0))), summed in double. */
+ * l = w ((1 - y) x + (1 + (pw - 1) y) (log(1 + exp(-|x|)) + max(-x, 0))), summed in double;
+ * backward gx = w ((pw y + 1 - y) sigmoid(x) - pw y) g. One loop per presence of w / pw
+ * (HW, HP compile-time): a conditional load of an absent array would vectorise into masked
+ * loads from NULL, which fault-assist on every vector. */
+/* element i's loss and input derivative */
+static inline float bcel_loss(float xi, float yi, float wi, float pwi, bool hw, bool hp) {
+  float m = xi < 0 ? -xi : 0.0f, lw = hp ? 1.0f + (pwi - 1.0f) * yi : 1.0f;
+  float l = (1.0f - yi) * xi + lw * (log_1_2f(1.0f + ct__expf(-fabsf(xi))) + m);
+  return hw ? l * wi : l;
+}
+static inline float bcel_dx(float xi, float yi, float wi, float pwi, bool hw, bool hp) {
+  float s = 1.0f / (1.0f + ct__expf(-xi)), t = hp ? pwi * yi : yi;
+  float v = hp ? (t + 1.0f - yi) * s - t : s - yi;
+  return hw ? v * wi : v;
+}
+#define BCEL_LOOPS(sfx, HW, HP)                                                                 \
+  static double bcel_fwd_##sfx(int64_t n, const float *x, const float *y, const float *w,      \
+                               const float *pw, float *out) {                                   \
+    double acc = 0;                                                                             \
+    if (out) {                                                                                  \
+      _Pragma("omp parallel for simd reduction(+ : acc) if (n >= CT_GRAIN) schedule(static)")  \
+      for (int64_t i = 0; i < n; i++) {                                                         \
+        float l = bcel_loss(x[i], y[i], HW ? w[i] : 1, HP ? pw[i] : 1, HW, HP);                 \
+        out[i] = l;                                                                             \
+        acc += l;                                                                               \
+      }                                                                                         \
+    } else {                                                                                    \
+      _Pragma("omp parallel for simd reduction(+ : acc) if (n >= CT_GRAIN) schedule(static)")  \
+      for (int64_t i = 0; i < n; i++)                                                           \
+        acc += bcel_loss(x[i], y[i], HW ? w[i] : 1, HP ? pw[i] : 1, HW, HP);                    \
+    }                                                                                           \
+    return acc;                                                                                 \
+  }                                                                                             \
+  static void bcel_bwd_##sfx(int64_t n, const float *x, const float *y, const float *w,         \
+                             const float *pw, const float *g, float gs, float *gx) {            \
+    if (g) {                                                                                    \
+      _Pragma("omp parallel for simd if (n >= CT_GRAIN) schedule(static)")                      \
+      for (int64_t i = 0; i < n; i++)                                                           \
+        gx[i] = bcel_dx(x[i], y[i], HW ? w[i] : 1, HP ? pw[i] : 1, HW, HP) * g[i];              \
+    } else {                                                                                    \
+      _Pragma("omp parallel for simd if (n >= CT_GRAIN) schedule(static)")                      \
+      for (int64_t i = 0; i < n; i++)                                                           \
+        gx[i] = bcel_dx(x[i], y[i], HW ? w[i] : 1, HP ? pw[i] : 1, HW, HP) * gs;                \
+    }                                                                                           \
+  }
+BCEL_LOOPS(plain, 0, 0)
+BCEL_LOOPS(w, 1, 0)
+BCEL_LOOPS(pw, 0, 1)
+BCEL_LOOPS(wpw, 1, 1)
+typedef double (*bcel_fwd_fn)(int64_t, const float *, const float *, const float *, const float *, float *);
+typedef void (*bcel_bwd_fn)(int64_t, const float *, const float *, const float *, const float *,
+                            const float *, float, float *);
 static double bcel_fwd_f32(int64_t n, const float *x, const float *y, const float *w,
                            const float *pw, float *out) {
-  double acc = 0;
-#pragma omp parallel for simd reduction(+ : acc) if (n >= CT_GRAIN) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    float xi = x[i], yi = y[i], m = xi < 0 ? -xi : 0.0f;
-    float lw = pw ? 1.0f + (pw[i] - 1.0f) * yi : 1.0f;
-    float l = (1.0f - yi) * xi + lw * (log_1_2f(1.0f + ct__expf(-fabsf(xi))) + m);
-    if (w) l *= w[i];
-    if (out) out[i] = l;
-    acc += l;
-  }
-  return acc;
+  static const bcel_fwd_fn f[4] = {bcel_fwd_plain, bcel_fwd_w, bcel_fwd_pw, bcel_fwd_wpw};
+  return f[(w != NULL) + 2 * (pw != NULL)](n, x, y, w, pw, out);
 }
-/* its input gradient: gx = w ((pw y + 1 - y) sigmoid(x) - pw y) g */
 static void bcel_bwd_f32(int64_t n, const float *x, const float *y, const float *w,
                          const float *pw, const float *g, float gs, float *gx) {
-#pragma omp parallel for simd if (n >= CT_GRAIN) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    float s = 1.0f / (1.0f + ct__expf(-x[i])), t = pw ? pw[i] * y[i] : y[i];
-    float v = pw ? (t + 1.0f - y[i]) * s - t : s - y[i];
-    if (w) v *= w[i];
-    gx[i] = v * (g ? g[i] : gs);
-  }
+  static const bcel_bwd_fn f[4] = {bcel_bwd_plain, bcel_bwd_w, bcel_bwd_pw, bcel_bwd_wpw};
+  f[(w != NULL) + 2 * (pw != NULL)](n, x, y, w, pw, g, gs, gx);
 }
 
 /* ---- the primitive ------------------------------------------------------------------------- */
