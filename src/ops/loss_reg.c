@@ -75,34 +75,73 @@ static inline double f_dy(const ploss_args *a, double x, double y, double w, dou
 }
 
 /* ---- kernels over contiguous data: x, y, w, pw of n elements (w / pw may be NULL) ---------- */
-/* Forward: out[i] = loss_i (out NULL: only the sum); returns sum_i loss_i. */
-#define FWD_LOOP(T, sfx)                                                                        \
-  static double fwd_##sfx(const ploss_args *a, int64_t n, const T *x, const T *y, const T *w,   \
-                          const T *pw, T *out) {                                                \
+/* One loop per kind K (a constant: f_loss's switch folds, and w / pw, which only the BCE kinds
+ * read, are never loaded by the others) and per presence of out / g / gx / gy: a conditional
+ * access to an absent (NULL) array would vectorise into masked accesses, each fault-assisted. */
+#define W_AT(i) (w ? w[i] : 1)
+#define PW_AT(i) (pw ? pw[i] : 1)
+#define PFOR _Pragma("omp parallel for simd if (n >= CT_GRAIN) schedule(static)")
+#define PFOR_SUM _Pragma("omp parallel for simd reduction(+ : acc) if (n >= CT_GRAIN) schedule(static)")
+#define KIND_LOOPS(T, sfx, K)                                                                   \
+  /* forward: out[i] = loss_i (out NULL: only the sum); returns sum_i loss_i */                 \
+  static double fwd_##sfx##_##K(const ploss_args *a0, int64_t n, const T *x, const T *y,       \
+                                const T *w, const T *pw, T *out) {                              \
+    ploss_args a = *a0;                                                                         \
+    a.kind = K;                                                                                 \
     double acc = 0;                                                                             \
-    _Pragma("omp parallel for reduction(+ : acc) if (n >= CT_GRAIN) schedule(static)")         \
-    for (int64_t i = 0; i < n; i++) {                                                           \
-      double l = f_loss(a, x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1);                           \
-      if (out) out[i] = (T)l;                                                                   \
-      acc += l;                                                                                 \
+    if (out) {                                                                                  \
+      PFOR_SUM for (int64_t i = 0; i < n; i++) {                                                \
+        double l = f_loss(&a, x[i], y[i], W_AT(i), PW_AT(i));                                   \
+        out[i] = (T)l;                                                                          \
+        acc += l;                                                                               \
+      }                                                                                         \
+    } else {                                                                                    \
+      PFOR_SUM for (int64_t i = 0; i < n; i++) acc += f_loss(&a, x[i], y[i], W_AT(i), PW_AT(i)); \
     }                                                                                           \
     return acc;                                                                                 \
+  }                                                                                             \
+  /* backward: gx[i] = dloss/dx * (g ? g[i] : gs), gy likewise (either may be NULL) */          \
+  static void bwd_##sfx##_##K(const ploss_args *a0, int64_t n, const T *x, const T *y,         \
+                              const T *w, const T *pw, const T *g, double gs, T *gx, T *gy) {   \
+    ploss_args a = *a0;                                                                         \
+    a.kind = K;                                                                                 \
+    if (g) {                                                                                    \
+      if (gx) PFOR for (int64_t i = 0; i < n; i++)                                              \
+        gx[i] = (T)(f_dx(&a, x[i], y[i], W_AT(i), PW_AT(i)) * g[i]);                            \
+      if (gy) PFOR for (int64_t i = 0; i < n; i++)                                              \
+        gy[i] = (T)(f_dy(&a, x[i], y[i], W_AT(i), PW_AT(i)) * g[i]);                            \
+    } else {                                                                                    \
+      if (gx) PFOR for (int64_t i = 0; i < n; i++)                                              \
+        gx[i] = (T)(f_dx(&a, x[i], y[i], W_AT(i), PW_AT(i)) * gs);                              \
+      if (gy) PFOR for (int64_t i = 0; i < n; i++)                                              \
+        gy[i] = (T)(f_dy(&a, x[i], y[i], W_AT(i), PW_AT(i)) * gs);                              \
+    }                                                                                           \
   }
-/* Backward: gx[i] = dloss/dx * (g ? g[i] : gs), gy likewise (either may be NULL). */
-#define BWD_LOOP(T, sfx)                                                                         \
-  static void bwd_##sfx(const ploss_args *a, int64_t n, const T *x, const T *y, const T *w,      \
-                        const T *pw, const T *g, double gs, T *gx, T *gy) {                      \
-    _Pragma("omp parallel for if (n >= CT_GRAIN) schedule(static)")                              \
-    for (int64_t i = 0; i < n; i++) {                                                            \
-      double wi = w ? w[i] : 1, pi = pw ? pw[i] : 1, gi = g ? g[i] : gs;                         \
-      if (gx) gx[i] = (T)(f_dx(a, x[i], y[i], wi, pi) * gi);                                     \
-      if (gy) gy[i] = (T)(f_dy(a, x[i], y[i], wi, pi) * gi);                                     \
-    }                                                                                            \
+#define TYPE_LOOPS(T, sfx)                                                                      \
+  KIND_LOOPS(T, sfx, K_MSE)                                                                     \
+  KIND_LOOPS(T, sfx, K_SMOOTH_L1)                                                               \
+  KIND_LOOPS(T, sfx, K_HUBER)                                                                   \
+  KIND_LOOPS(T, sfx, K_SOFT_MARGIN)                                                             \
+  KIND_LOOPS(T, sfx, K_BCE)                                                                     \
+  KIND_LOOPS(T, sfx, K_BCE_LOGITS)                                                              \
+  static double fwd_##sfx(const ploss_args *a, int64_t n, const T *x, const T *y, const T *w,   \
+                          const T *pw, T *out) {                                                \
+    static double (*const f[])(const ploss_args *, int64_t, const T *, const T *, const T *,    \
+                               const T *, T *) = {                                              \
+        fwd_##sfx##_K_MSE,         fwd_##sfx##_K_SMOOTH_L1, fwd_##sfx##_K_HUBER,                \
+        fwd_##sfx##_K_SOFT_MARGIN, fwd_##sfx##_K_BCE,       fwd_##sfx##_K_BCE_LOGITS};          \
+    return f[a->kind](a, n, x, y, w, pw, out);                                                  \
+  }                                                                                             \
+  static void bwd_##sfx(const ploss_args *a, int64_t n, const T *x, const T *y, const T *w,     \
+                        const T *pw, const T *g, double gs, T *gx, T *gy) {                     \
+    static void (*const f[])(const ploss_args *, int64_t, const T *, const T *, const T *,      \
+                             const T *, const T *, double, T *, T *) = {                        \
+        bwd_##sfx##_K_MSE,         bwd_##sfx##_K_SMOOTH_L1, bwd_##sfx##_K_HUBER,                \
+        bwd_##sfx##_K_SOFT_MARGIN, bwd_##sfx##_K_BCE,       bwd_##sfx##_K_BCE_LOGITS};          \
+    f[a->kind](a, n, x, y, w, pw, g, gs, gx, gy);                                               \
   }
-FWD_LOOP(float, f32)
-FWD_LOOP(double, f64)
-BWD_LOOP(float, f32)
-BWD_LOOP(double, f64)
+TYPE_LOOPS(float, f32)
+TYPE_LOOPS(double, f64)
 
 /* float32 log for u in [1, 2] (1 + exp(-|x|)), vectorisable: u = 2^e m with m in
  * [sqrt(1/2), sqrt(2)), log(m) by Cephes' logf polynomial in f = m - 1. Within 2 ulp. */
