@@ -43,6 +43,7 @@ else
   done
   "$py" "$torch_dir/torch_ref.py" 2 conv | tee -a "$tmp/torch.txt"   # bench/conv.c's workloads
   "$py" "$torch_dir/torch_ref.py" 2 basic-cnn resnet18 | tee -a "$tmp/torch.txt"   # bench/cnn.c's
+  "$py" "$torch_dir/torch_ref.py" 2 loss-bce | tee -a "$tmp/torch.txt"   # bench/loss_bce.c's
 fi
 
 # Timing lines read "<name> <value> us|ms|ms/step [rest]"; rows pair up by name.

@@ -692,6 +692,130 @@ ct_tensor *ct_multilabel_margin_loss_ex(const ct_tensor *input, const ct_tensor 
                                         ct_multilabel_margin_loss_opts o);
 #define ct_multilabel_margin_loss(input, target, ...) \
   ct_multilabel_margin_loss_ex(input, target, CT_OPTS(ct_multilabel_margin_loss_opts, __VA_ARGS__))
+/* ---- losses: regression and binary ---- */
+/* The elementwise losses of torch.nn.functional (PyTorch 1.13). Each takes reduction= (mean,
+ * sum, none; ct_reduction above) and PyTorch's other keywords; the legacy size_average /
+ * reduce flags are the module builders' (nn_arg_reduction). l1 / mse / smooth_l1 / huber
+ * broadcast input and target and, when their sizes differ, warn on stderr as PyTorch does
+ * ("UserWarning: Using a target size (...) that is different to the input size (...). This
+ * will likely lead to incorrect results due to broadcasting. ..."), once per function. */
+typedef struct ct_l1_loss_opts {
+  ct_reduction reduction;
+} ct_l1_loss_opts;
+/* F.l1_loss(input, target, reduction='mean'): |input - target| (composed: AbsBackward0). */
+ct_tensor *ct_l1_loss_ex(const ct_tensor *input, const ct_tensor *target, ct_l1_loss_opts o);
+#define ct_l1_loss(input, target, ...) \
+  ct_l1_loss_ex(input, target, CT_OPTS(ct_l1_loss_opts, __VA_ARGS__))
+typedef struct ct_mse_loss_opts {
+  ct_reduction reduction;
+} ct_mse_loss_opts;
+/* F.mse_loss(input, target, reduction='mean'): (input - target)^2 (MseLossBackward0). */
+ct_tensor *ct_mse_loss_ex(const ct_tensor *input, const ct_tensor *target, ct_mse_loss_opts o);
+#define ct_mse_loss(input, target, ...) \
+  ct_mse_loss_ex(input, target, CT_OPTS(ct_mse_loss_opts, __VA_ARGS__))
+typedef struct ct_smooth_l1_loss_opts {
+  ct_reduction reduction;
+  double beta;
+} ct_smooth_l1_loss_opts;
+/* F.smooth_l1_loss(input, target, reduction='mean', beta=1.0): d = |input - target|,
+ * d < beta ? 0.5 d^2 / beta : d - 0.5 beta; beta = 0 is l1 (SmoothL1LossBackward0). A negative
+ * beta is PyTorch's "smooth_l1_loss does not support negative values for beta.". */
+ct_tensor *ct_smooth_l1_loss_ex(const ct_tensor *input, const ct_tensor *target,
+                                ct_smooth_l1_loss_opts o);
+#define CT_SMOOTH_L1_LOSS_OPTS(...) CT_OPTS(ct_smooth_l1_loss_opts, .beta = 1, __VA_ARGS__)
+#define ct_smooth_l1_loss(input, target, ...) \
+  ct_smooth_l1_loss_ex(input, target, CT_SMOOTH_L1_LOSS_OPTS(__VA_ARGS__))
+typedef struct ct_huber_loss_opts {
+  ct_reduction reduction;
+  double delta;
+} ct_huber_loss_opts;
+/* F.huber_loss(input, target, reduction='mean', delta=1.0): d < delta ? 0.5 d^2 :
+ * delta (d - 0.5 delta) (HuberLossBackward0); delta must be positive. */
+ct_tensor *ct_huber_loss_ex(const ct_tensor *input, const ct_tensor *target, ct_huber_loss_opts o);
+#define CT_HUBER_LOSS_OPTS(...) CT_OPTS(ct_huber_loss_opts, .delta = 1, __VA_ARGS__)
+#define ct_huber_loss(input, target, ...) ct_huber_loss_ex(input, target, CT_HUBER_LOSS_OPTS(__VA_ARGS__))
+typedef struct ct_soft_margin_loss_opts {
+  ct_reduction reduction;
+} ct_soft_margin_loss_opts;
+/* F.soft_margin_loss(input, target, reduction='mean'): log(1 + exp(-target input))
+ * (SoftMarginLossBackward0; not differentiable in target, as in PyTorch). */
+ct_tensor *ct_soft_margin_loss_ex(const ct_tensor *input, const ct_tensor *target,
+                                  ct_soft_margin_loss_opts o);
+#define ct_soft_margin_loss(input, target, ...) \
+  ct_soft_margin_loss_ex(input, target, CT_OPTS(ct_soft_margin_loss_opts, __VA_ARGS__))
+typedef struct ct_binary_cross_entropy_opts {
+  const ct_tensor *weight; /* broadcast to the target's shape; not differentiable */
+  ct_reduction reduction;
+} ct_binary_cross_entropy_opts;
+/* F.binary_cross_entropy(input, target, weight=None, reduction='mean'): input in [0, 1],
+ * -w (t max(log x, -100) + (1 - t) max(log(1 - x), -100)) (BinaryCrossEntropyBackward0);
+ * target must have input's size and dtype. */
+ct_tensor *ct_binary_cross_entropy_ex(const ct_tensor *input, const ct_tensor *target,
+                                      ct_binary_cross_entropy_opts o);
+#define ct_binary_cross_entropy(input, target, ...) \
+  ct_binary_cross_entropy_ex(input, target, CT_OPTS(ct_binary_cross_entropy_opts, __VA_ARGS__))
+typedef struct ct_binary_cross_entropy_with_logits_opts {
+  const ct_tensor *weight; /* broadcast to the loss; not differentiable */
+  ct_reduction reduction;
+  const ct_tensor *pos_weight; /* per class (the last dim), broadcast; not differentiable */
+} ct_binary_cross_entropy_with_logits_opts;
+/* F.binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean',
+ * pos_weight=None): w ((1 - t) x + (1 + (pw - 1) t) log(1 + exp(-x))) in the stable form,
+ * forward and backward each one fused pass (BinaryCrossEntropyWithLogitsBackward0). */
+ct_tensor *ct_binary_cross_entropy_with_logits_ex(const ct_tensor *input, const ct_tensor *target,
+                                                  ct_binary_cross_entropy_with_logits_opts o);
+#define ct_binary_cross_entropy_with_logits(input, target, ...) \
+  ct_binary_cross_entropy_with_logits_ex(                       \
+      input, target, CT_OPTS(ct_binary_cross_entropy_with_logits_opts, __VA_ARGS__))
+typedef struct ct_kl_div_opts {
+  ct_reduction reduction; /* also CT_REDUCTION_BATCHMEAN: the sum over the batch size */
+  bool log_target;
+} ct_kl_div_opts;
+/* F.kl_div(input, target, reduction='mean', log_target=False): input is log-probabilities;
+ * target (log_target: exp(t) (t - x)) xlogy(t, t) - t x. 'mean' prints PyTorch's warning
+ * ("reduction: 'mean' divides the total loss by both the batch size and the support size.
+ * ..."), once. */
+ct_tensor *ct_kl_div_ex(const ct_tensor *input, const ct_tensor *target, ct_kl_div_opts o);
+#define ct_kl_div(input, target, ...) ct_kl_div_ex(input, target, CT_OPTS(ct_kl_div_opts, __VA_ARGS__))
+typedef struct ct_poisson_nll_loss_opts {
+  bool log_input, full;
+  double eps;
+  ct_reduction reduction;
+} ct_poisson_nll_loss_opts;
+/* F.poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction='mean'):
+ * exp(x) - t x (log_input) or x - t log(x + eps); full adds the Stirling term
+ * t log t - t + 0.5 log(2 pi t) where t > 1. */
+ct_tensor *ct_poisson_nll_loss_ex(const ct_tensor *input, const ct_tensor *target,
+                                  ct_poisson_nll_loss_opts o);
+#define CT_POISSON_NLL_LOSS_OPTS(...) \
+  CT_OPTS(ct_poisson_nll_loss_opts, .log_input = true, .eps = 1e-8, __VA_ARGS__)
+#define ct_poisson_nll_loss(input, target, ...) \
+  ct_poisson_nll_loss_ex(input, target, CT_POISSON_NLL_LOSS_OPTS(__VA_ARGS__))
+typedef struct ct_gaussian_nll_loss_opts {
+  bool full;
+  double eps;
+  ct_reduction reduction;
+} ct_gaussian_nll_loss_opts;
+/* F.gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'):
+ * 0.5 (log v + (x - t)^2 / v) (+ 0.5 log(2 pi) with full), v = var clamped at eps (the clamp
+ * passes var's gradient straight through, as PyTorch's no-grad clamp_ does). var is input's
+ * shape (heteroscedastic), or input's without the last dim, or with it 1 (homoscedastic). */
+ct_tensor *ct_gaussian_nll_loss_ex(const ct_tensor *input, const ct_tensor *target,
+                                   const ct_tensor *var, ct_gaussian_nll_loss_opts o);
+#define CT_GAUSSIAN_NLL_LOSS_OPTS(...) CT_OPTS(ct_gaussian_nll_loss_opts, .eps = 1e-6, __VA_ARGS__)
+#define ct_gaussian_nll_loss(input, target, var, ...) \
+  ct_gaussian_nll_loss_ex(input, target, var, CT_GAUSSIAN_NLL_LOSS_OPTS(__VA_ARGS__))
+typedef struct ct_multilabel_soft_margin_loss_opts {
+  const ct_tensor *weight; /* per class, broadcast */
+  ct_reduction reduction;
+} ct_multilabel_soft_margin_loss_opts;
+/* F.multilabel_soft_margin_loss(input, target, weight=None, reduction='mean'): input (N, C)
+ * (or (C)), -(t logsigmoid(x) + (1 - t) logsigmoid(-x)) w averaged over the classes. */
+ct_tensor *ct_multilabel_soft_margin_loss_ex(const ct_tensor *input, const ct_tensor *target,
+                                             ct_multilabel_soft_margin_loss_opts o);
+#define ct_multilabel_soft_margin_loss(input, target, ...) \
+  ct_multilabel_soft_margin_loss_ex(                      \
+      input, target, CT_OPTS(ct_multilabel_soft_margin_loss_opts, __VA_ARGS__))
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

@@ -798,6 +798,36 @@ ct_asm_output ct_nn_adaptive_log_softmax_forward(ct_module *m, const ct_tensor *
 ct_tensor *ct_nn_adaptive_log_softmax_log_prob(ct_module *m, const ct_tensor *input);
 /* .predict(input): (N,) int64, the most probable class of each row. */
 ct_tensor *ct_nn_adaptive_log_softmax_predict(ct_module *m, const ct_tensor *input);
+/* ---- losses: regression and binary ---- */
+/* The loss modules over the functions of functional.h's "losses: regression and binary" block,
+ * with the same options: forward(input, target) (GaussianNLLLoss: (input, target, var)),
+ * ct_forward(m, x, y). Printed as PyTorch prints them (no extra_repr). A weight / pos_weight
+ * given is registered as a buffer of PyTorch's name ("weight", "pos_weight"), so it is in
+ * state_dict and moves with ct_module_to. */
+ct_module *ct_nn_l1_loss_ex(ct_l1_loss_opts o);
+#define ct_nn_l1_loss(...) ct_nn_l1_loss_ex(CT_OPTS(ct_l1_loss_opts, __VA_ARGS__))
+ct_module *ct_nn_mse_loss_ex(ct_mse_loss_opts o);
+#define ct_nn_mse_loss(...) ct_nn_mse_loss_ex(CT_OPTS(ct_mse_loss_opts, __VA_ARGS__))
+ct_module *ct_nn_smooth_l1_loss_ex(ct_smooth_l1_loss_opts o);
+#define ct_nn_smooth_l1_loss(...) ct_nn_smooth_l1_loss_ex(CT_SMOOTH_L1_LOSS_OPTS(__VA_ARGS__))
+ct_module *ct_nn_huber_loss_ex(ct_huber_loss_opts o);
+#define ct_nn_huber_loss(...) ct_nn_huber_loss_ex(CT_HUBER_LOSS_OPTS(__VA_ARGS__))
+ct_module *ct_nn_soft_margin_loss_ex(ct_soft_margin_loss_opts o);
+#define ct_nn_soft_margin_loss(...) ct_nn_soft_margin_loss_ex(CT_OPTS(ct_soft_margin_loss_opts, __VA_ARGS__))
+ct_module *ct_nn_bce_loss_ex(ct_binary_cross_entropy_opts o);
+#define ct_nn_bce_loss(...) ct_nn_bce_loss_ex(CT_OPTS(ct_binary_cross_entropy_opts, __VA_ARGS__))
+ct_module *ct_nn_bce_with_logits_loss_ex(ct_binary_cross_entropy_with_logits_opts o);
+#define ct_nn_bce_with_logits_loss(...) \
+  ct_nn_bce_with_logits_loss_ex(CT_OPTS(ct_binary_cross_entropy_with_logits_opts, __VA_ARGS__))
+ct_module *ct_nn_kl_div_loss_ex(ct_kl_div_opts o);
+#define ct_nn_kl_div_loss(...) ct_nn_kl_div_loss_ex(CT_OPTS(ct_kl_div_opts, __VA_ARGS__))
+ct_module *ct_nn_poisson_nll_loss_ex(ct_poisson_nll_loss_opts o);
+#define ct_nn_poisson_nll_loss(...) ct_nn_poisson_nll_loss_ex(CT_POISSON_NLL_LOSS_OPTS(__VA_ARGS__))
+ct_module *ct_nn_gaussian_nll_loss_ex(ct_gaussian_nll_loss_opts o);
+#define ct_nn_gaussian_nll_loss(...) ct_nn_gaussian_nll_loss_ex(CT_GAUSSIAN_NLL_LOSS_OPTS(__VA_ARGS__))
+ct_module *ct_nn_multilabel_soft_margin_loss_ex(ct_multilabel_soft_margin_loss_opts o);
+#define ct_nn_multilabel_soft_margin_loss(...) \
+  ct_nn_multilabel_soft_margin_loss_ex(CT_OPTS(ct_multilabel_soft_margin_loss_opts, __VA_ARGS__))
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

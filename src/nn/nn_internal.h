@@ -195,4 +195,10 @@ extern const ct_module_kind ct__nn_kind_margin_ranking_loss, ct__nn_kind_hinge_e
 extern const ct_module_kind ct__nn_kind_upsample, ct__nn_kind_upsampling_nearest2d,
     ct__nn_kind_upsampling_bilinear2d, ct__nn_kind_unfold, ct__nn_kind_fold;
 
+/* losses: regression and binary (loss_reg.c) */
+extern const ct_module_kind ct__nn_kind_l1_loss, ct__nn_kind_mse_loss, ct__nn_kind_smooth_l1_loss,
+    ct__nn_kind_huber_loss, ct__nn_kind_soft_margin_loss, ct__nn_kind_bce_loss,
+    ct__nn_kind_bce_with_logits_loss, ct__nn_kind_kl_div_loss, ct__nn_kind_poisson_nll_loss,
+    ct__nn_kind_gaussian_nll_loss, ct__nn_kind_multilabel_soft_margin_loss;
+
 #endif

@@ -54,8 +54,13 @@ static const ct_module_kind *const builtin[] = {
     &ct__nn_kind_cosine_embedding_loss, &ct__nn_kind_triplet_margin_loss,
     &ct__nn_kind_triplet_margin_with_distance_loss, &ct__nn_kind_multi_margin_loss,
     &ct__nn_kind_multilabel_margin_loss, &ct__nn_kind_adaptive_log_softmax_with_loss,
+    /* losses: regression and binary */
+    &ct__nn_kind_l1_loss, &ct__nn_kind_mse_loss, &ct__nn_kind_smooth_l1_loss,
+    &ct__nn_kind_huber_loss, &ct__nn_kind_soft_margin_loss, &ct__nn_kind_bce_loss,
+    &ct__nn_kind_bce_with_logits_loss, &ct__nn_kind_kl_div_loss, &ct__nn_kind_poisson_nll_loss,
+    &ct__nn_kind_gaussian_nll_loss, &ct__nn_kind_multilabel_soft_margin_loss,
 };
-#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8)
+#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 
