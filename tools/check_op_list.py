@@ -180,6 +180,7 @@ def spec_names():
     gen.module = lambda label, cls, *a, **k: names.add("nn." + cls)
     saved = {m: sys.modules.get(m) for m in ("torch", "gen")}
     sys.modules.update(torch=_Anything(), gen=gen)
+    sys.path.insert(0, os.path.join(ROOT, "tools/parity"))  # specs_<family>.py imported by specs.py
     try:
         path = os.path.join(ROOT, "tools/parity/specs.py")
         exec(compile(read("tools/parity/specs.py"), path, "exec"), {"__name__": "specs"})

@@ -190,4 +190,7 @@ double nn_arg_num(nn_args *a, int pos, const char *key, double def, bool def_int
 extern const ct_module_kind ct__nn_kind_upsample, ct__nn_kind_upsampling_nearest2d,
     ct__nn_kind_upsampling_bilinear2d, ct__nn_kind_unfold, ct__nn_kind_fold;
 
+/* losses: classification (loss_class.c) */
+extern const ct_module_kind ct__nn_kind_cross_entropy_loss, ct__nn_kind_nll_loss, ct__nn_kind_ctc_loss;
+
 #endif

@@ -49,8 +49,10 @@ static const ct_module_kind *const builtin[] = {
     /* the Lazy layers */
     &ct__nn_kind_lazy_linear, &ct__nn_kind_lazy_conv1d, &ct__nn_kind_lazy_conv2d,
     &ct__nn_kind_lazy_conv3d,
+    /* losses: classification */
+    &ct__nn_kind_cross_entropy_loss, &ct__nn_kind_nll_loss, &ct__nn_kind_ctc_loss,
 };
-#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4)
+#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 3)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 
