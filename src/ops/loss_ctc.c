@@ -1,17 +1,21 @@
 /* F.ctc_loss (Graves et al. 2006): the per-sample negative log-likelihood of the targets
  * under every alignment, by the forward (alpha) recursion over the extended target
  * l' = (blank, l1, blank, l2, ..., blank) of length 2 S + 1; its gradient by the backward
- * (beta) recursion, as eq. (16) of the paper and as PyTorch's CPU kernel computes it
- * (LossCTC.cpp): primitive CtcLossBackward0 on the per-sample losses, then PyTorch's
- * composition (where for zero_infinity, division by the target lengths and mean, or sum). The
- * recursions run in double; samples run in parallel. */
+ * (beta) recursion, eq. (16) of the paper. Primitive CtcLossBackward0 on the per-sample losses,
+ * then PyTorch's composition (where for zero_infinity, division by the target lengths and
+ * mean, or sum).
+ *
+ * PyTorch's CPU kernel runs the recursions in log space (three exp and a log per cell); here
+ * they run on probabilities rescaled at every frame (the paper's section 4.2), in double:
+ * alpha_t / C_t with nll = -sum log C_t, so a cell costs a few multiply-adds and nothing
+ * underflows that matters. Samples run in parallel. */
 #include "loss.h"
 #include "reduce.h"
 #include <math.h>
 
 /* Node arguments: sizes and per-sample input lengths, target lengths and target offsets. */
 typedef struct {
-  int64_t T, N, C, S, blank; /* S: the longest target, log_alpha is (N, T, 2 S + 1) */
+  int64_t T, N, C, S, blank; /* S: the longest target, alpha is (N, T, 2 S + 1) */
   bool zero_inf;
   int64_t v[]; /* il[N], tl[N], off[N] */
 } ctc_args;
@@ -22,92 +26,104 @@ static inline int64_t prime(const int64_t *tg, int64_t off, int64_t s, int64_t b
   return s % 2 == 0 ? blank : tg[off + s / 2];
 }
 
-/* log(exp(a) + exp(b) + exp(c)), -inf when all are -inf */
-static inline double lse3(double a, double b, double c) {
-  double m = a > b ? a : b;
-  m = c > m ? c : m;
-  if (m == -INFINITY) return -INFINITY;
-  return log(exp(a - m) + exp(b - m) + exp(c - m)) + m;
+/* Divide row (n) by its sum; returns the sum (0: the row is all 0 and left so). */
+static inline double rescale(double *row, int64_t n) {
+  double z = 0;
+  for (int64_t s = 0; s < n; s++) z += row[s];
+  if (z > 0)
+    for (int64_t s = 0; s < n; s++) row[s] /= z;
+  return z;
 }
 
-/* lp (T, N, C) sample b -> la (T, 2 S + 1) of it and its nll. */
+/* lp (T, N, C) sample b -> al (T, W): alpha_t rescaled to sum 1 per frame; returns the nll
+ * (inf when no alignment exists). */
 #define CTC_ALPHA(TY, tn)                                                                     \
   static double ctc_alpha_##tn(const TY *lp, const int64_t *tg, const ctc_args *a, int64_t b,  \
-                               double *la) {                                                  \
+                               double *al, double *pe) {                                      \
     int64_t W = 2 * a->S + 1, il = a->v[b], tl = a->v[a->N + b], off = a->v[2 * a->N + b];     \
     int64_t NC = a->N * a->C, L = 2 * tl + 1;                                                 \
-    for (int64_t i = 0; i < a->T * W; i++) la[i] = -INFINITY;                                 \
+    for (int64_t i = 0; i < a->T * W; i++) al[i] = 0;                                         \
     if (il == 0) return tl == 0 ? 0 : INFINITY; /* no frame: only the empty target fits */   \
     const TY *l0 = lp + b * a->C;                                                             \
-    la[0] = (double)l0[a->blank];                                                             \
-    if (tl > 0) la[1] = (double)l0[prime(tg, off, 1, a->blank)];                              \
-    for (int64_t t = 1; t < il; t++) {                                                        \
+    al[0] = exp((double)l0[a->blank]);                                                        \
+    if (tl > 0) al[1] = exp((double)l0[prime(tg, off, 1, a->blank)]);                         \
+    double z = rescale(al, L), logp = log(z);                                                 \
+    for (int64_t t = 1; t < il && z > 0; t++) {                                               \
       const TY *lt = lp + t * NC + b * a->C;                                                  \
-      const double *prev = la + (t - 1) * W;                                                  \
-      double *cur = la + t * W;                                                               \
+      const double *prev = al + (t - 1) * W;                                                  \
+      double *cur = al + t * W;                                                               \
+      for (int64_t c = 0; c < a->C; c++) pe[c] = exp((double)lt[c]);                          \
       for (int64_t s = 0; s < L; s++) {                                                       \
         int64_t c = prime(tg, off, s, a->blank);                                              \
-        double a2 = s > 0 ? prev[s - 1] : -INFINITY;                                          \
-        double a3 = s > 1 && prime(tg, off, s - 2, a->blank) != c ? prev[s - 2] : -INFINITY; \
-        cur[s] = lse3(prev[s], a2, a3) + (double)lt[c];                                       \
+        double v = prev[s] + (s > 0 ? prev[s - 1] : 0);                                       \
+        if (s > 1 && prime(tg, off, s - 2, a->blank) != c) v += prev[s - 2];                  \
+        cur[s] = v * pe[c];                                                                   \
       }                                                                                       \
+      z = rescale(cur, L);                                                                    \
+      logp += log(z);                                                                         \
     }                                                                                         \
-    const double *last = la + (il - 1) * W;                                                   \
-    return -lse3(last[L - 1], tl > 0 ? last[L - 2] : -INFINITY, -INFINITY);                   \
+    if (!(z > 0)) return INFINITY;                                                            \
+    const double *last = al + (il - 1) * W;                                                   \
+    return -(logp + log(last[L - 1] + (tl > 0 ? last[L - 2] : 0)));                           \
   }
 CTC_ALPHA(float, f32)
 CTC_ALPHA(double, f64)
 
-/* Sample b's gradient: beta from the end, lcab[t][c] = logsumexp of alpha * beta over the s
- * with l'[s] = c, then grad[t][c] = (exp(lp) - exp(lcab + nll - lp)) * gr (PyTorch's formula,
- * which assumes lp is a log_softmax output); frames past the input length, and every frame
- * when zero_infinity meets an infinite loss, get 0. lb, lcab: scratch (T, W) and (T, C). */
+/* Sample b's gradient, PyTorch's formula grad[t][c] = (exp(lp) - exp(lcab + nll - lp)) * gr,
+ * where exp(lcab + nll - lp) is the occupation probability of label c at frame t:
+ * gamma_t(s) = alpha_t(s) beta_t(s) / p_t(l'[s]) normalised over s (both recursions include
+ * p_t), summed over the s with l'[s] = c. The formula assumes lp is a log_softmax output (it is
+ * the gradient with respect to the logits). Frames past the input length get 0; so does every
+ * frame when zero_infinity meets an infinite loss, which otherwise gives nan as in PyTorch.
+ * scratch: 2 W + 2 C doubles. */
 #define CTC_GRAD(TY, tn)                                                                      \
   static void ctc_grad_##tn(const TY *lp, const int64_t *tg, const ctc_args *a, int64_t b,    \
-                            const double *la, double nll, double gr, double *lb, double *lcab, \
+                            const double *al, double nll, double gr, double *scratch,          \
                             TY *grad) {                                                       \
     int64_t W = 2 * a->S + 1, il = a->v[b], tl = a->v[a->N + b], off = a->v[2 * a->N + b];     \
     int64_t NC = a->N * a->C, C = a->C, L = 2 * tl + 1;                                       \
-    if (il == 0 || (a->zero_inf && nll == INFINITY)) {                                        \
-      for (int64_t t = 0; t < a->T; t++)                                                      \
-        for (int64_t c = 0; c < C; c++) grad[t * NC + b * C + c] = 0;                         \
-      return;                                                                                 \
-    }                                                                                         \
-    for (int64_t i = 0; i < a->T * C; i++) lcab[i] = -INFINITY;                               \
+    bool dead = il == 0 || (a->zero_inf && nll == INFINITY);                                  \
+    for (int64_t t = 0; t < a->T; t++)                                                        \
+      for (int64_t c = 0; c < C; c++)                                                         \
+        grad[t * NC + b * C + c] = t < il && !dead && nll == INFINITY ? (TY)NAN : 0;          \
+    if (dead || nll == INFINITY) return;                                                      \
+    double *beta = scratch, *next = scratch + W, *occ = scratch + 2 * W, *pe = occ + C;       \
     for (int64_t t = il - 1; t >= 0; t--) {                                                   \
       const TY *lt = lp + t * NC + b * C;                                                     \
-      double *cur = lb + t * W, *ab = lcab + t * C;                                           \
-      const double *next = lb + (t + 1) * W, *al = la + t * W;                                \
-      for (int64_t s = L - 1; s >= 0; s--) {                                                  \
+      for (int64_t c = 0; c < C; c++) pe[c] = exp((double)lt[c]);                             \
+      for (int64_t s = 0; s < L; s++) {                                                       \
         int64_t c = prime(tg, off, s, a->blank);                                              \
+        double v;                                                                             \
         if (t == il - 1) {                                                                    \
-          cur[s] = s >= L - 2 ? (double)lt[c] : -INFINITY;                                    \
+          v = s >= L - 2 ? 1 : 0;                                                             \
         } else {                                                                              \
-          double b2 = s < L - 1 ? next[s + 1] : -INFINITY;                                    \
-          double b3 = s < L - 2 && prime(tg, off, s + 2, a->blank) != c ? next[s + 2]         \
-                                                                         : -INFINITY;        \
-          cur[s] = lse3(next[s], b2, b3) + (double)lt[c];                                     \
+          v = next[s] + (s < L - 1 ? next[s + 1] : 0);                                        \
+          if (s < L - 2 && prime(tg, off, s + 2, a->blank) != c) v += next[s + 2];            \
         }                                                                                     \
-        double v = al[s] + cur[s];                                                            \
-        if (v != -INFINITY) ab[c] = ab[c] == -INFINITY ? v : lse3(ab[c], v, -INFINITY);       \
+        beta[s] = v * pe[c];                                                                  \
       }                                                                                       \
+      rescale(beta, L);                                                                       \
+      for (int64_t c = 0; c < C; c++) occ[c] = 0;                                             \
+      const double *at = al + t * W;                                                          \
+      double z = 0;                                                                           \
+      for (int64_t s = 0; s < L; s++) { /* alpha beta / p = alpha * (beta before * p) / p */  \
+        int64_t c = prime(tg, off, s, a->blank);                                              \
+        double g = pe[c] > 0 ? at[s] * beta[s] / pe[c] : 0;                                   \
+        occ[c] += g;                                                                          \
+        z += g;                                                                               \
+      }                                                                                       \
+      TY *gt = grad + t * NC + b * C;                                                         \
+      for (int64_t c = 0; c < C; c++)                                                         \
+        gt[c] = (TY)((pe[c] - occ[c] / z) * gr);                                              \
+      double *sw = beta;                                                                      \
+      beta = next, next = sw;                                                                 \
     }                                                                                         \
-    for (int64_t t = 0; t < a->T; t++)                                                        \
-      for (int64_t c = 0; c < C; c++) {                                                       \
-        TY *g = grad + t * NC + b * C + c;                                                    \
-        if (t >= il) {                                                                        \
-          *g = 0;                                                                             \
-          continue;                                                                           \
-        }                                                                                     \
-        double l = (double)lp[t * NC + b * C + c];                                            \
-        *g = (TY)((exp(l) - exp(lcab[t * C + c] + nll - l)) * gr);                            \
-      }                                                                                       \
   }
 CTC_GRAD(float, f32)
 CTC_GRAD(double, f64)
 
 /* nll (N) = ctc(log_probs): grad = per-sample formula above times g[b]. saved: log_probs,
- * targets (int64, contiguous), log_alpha (N, T, W), nll. No double backward (PyTorch has
+ * targets (int64, contiguous), alpha (N, T, W, rescaled per frame), nll. No double backward (PyTorch has
  * none: its _ctc_loss_backward is not differentiable). */
 static void ctc_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   const ctc_args *a = CT_ARGS(n, ctc_args);
@@ -118,7 +134,7 @@ static void ctc_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   ct_tensor *nd = ct__contig_as(nll, CT_FLOAT64);
   ct_tensor *grad = ct__empty(lp->dtype, lp->ndim, lp->shape);
   int64_t W = 2 * a->S + 1;
-  double *scratch = malloc(sizeof(double) * (size_t)(a->N * a->T * (W + a->C) + 1));
+  double *scratch = malloc(sizeof(double) * (size_t)(a->N * (2 * W + 2 * a->C) + 1));
   if (!lpc || !gd || !nd || !grad || !scratch) {
     free(scratch);
     if (lpc && gd && nd && grad) ct__err("out of memory");
@@ -128,12 +144,12 @@ static void ctc_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   const int64_t *tv = CT_PTR(tg, int64_t);
 #pragma omp parallel for if (a->N > 1 && a->T * W * a->N >= 4096) schedule(static)
   for (int64_t b = 0; b < a->N; b++) {
-    double *lb = scratch + b * a->T * (W + a->C), *lcab = lb + a->T * W;
+    double *sb = scratch + b * (2 * W + 2 * a->C);
     if (lp->dtype == CT_FLOAT32)
-      ctc_grad_f32(CT_PTR(lpc, float), tv, a, b, lav + b * a->T * W, nv[b], gv[b], lb, lcab,
+      ctc_grad_f32(CT_PTR(lpc, float), tv, a, b, lav + b * a->T * W, nv[b], gv[b], sb,
                    CT_PTR(grad, float));
     else
-      ctc_grad_f64(CT_PTR(lpc, double), tv, a, b, lav + b * a->T * W, nv[b], gv[b], lb, lcab,
+      ctc_grad_f64(CT_PTR(lpc, double), tv, a, b, lav + b * a->T * W, nv[b], gv[b], sb,
                    CT_PTR(grad, double));
   }
   free(scratch);
@@ -208,7 +224,7 @@ static ct_tensor *ctc_core(const ct_tensor *lp, const ct_tensor *targets, const 
         return ct__err("ctorch: ctc_loss: target %lld is out of the label range [0, %lld)", (long long)c, (long long)C);
       }
     }
-  double *nll = malloc(sizeof(double) * (size_t)(N ? N : 1));
+  double *nll = malloc(sizeof(double) * (size_t)(N * (C + 1) + 1));
   if (!nll) {
     free(a);
     return ct__err("out of memory");
@@ -216,8 +232,9 @@ static ct_tensor *ctc_core(const ct_tensor *lp, const ct_tensor *targets, const 
 #pragma omp parallel for if (N > 1 && T * W * N >= 4096) schedule(static)
   for (int64_t b = 0; b < N; b++) {
     double *lab = CT_PTR(la, double) + b * T * W;
-    nll[b] = lp->dtype == CT_FLOAT32 ? ctc_alpha_f32(CT_PTR(lpc, float), tv, a, b, lab)
-                                     : ctc_alpha_f64(CT_PTR(lpc, double), tv, a, b, lab);
+    double *pe = nll + N + b * C; /* exp of one frame */
+    nll[b] = lp->dtype == CT_FLOAT32 ? ctc_alpha_f32(CT_PTR(lpc, float), tv, a, b, lab, pe)
+                                     : ctc_alpha_f64(CT_PTR(lpc, double), tv, a, b, lab, pe);
   }
   for (int64_t b = 0; b < N; b++) ct__store(CT_PTR(out, char) + b * ct_dtype_size(lp->dtype), lp->dtype, nll[b]);
   free(nll);
