@@ -35,6 +35,21 @@ static inline double rescale(double *row, int64_t n) {
   return z;
 }
 
+/* pe[c] = exp(lt[c] - m) for the labels of l' (blank and the targets), m their largest log-prob
+ * (returned): a frame whose labels all lie far below 0 (log-probs of -800) does not underflow. */
+#define CTC_FRAME(TY, tn)                                                                     \
+  static double frame_exp_##tn(const TY *lt, const int64_t *tg, int64_t off, int64_t tl,       \
+                               int64_t blank, double *pe) {                                   \
+    double m = (double)lt[blank];                                                             \
+    for (int64_t k = 0; k < tl; k++) m = (double)lt[tg[off + k]] > m ? (double)lt[tg[off + k]] : m; \
+    if (!isfinite(m)) m = 0;                                                                  \
+    pe[blank] = exp((double)lt[blank] - m);                                                   \
+    for (int64_t k = 0; k < tl; k++) pe[tg[off + k]] = exp((double)lt[tg[off + k]] - m);      \
+    return m;                                                                                 \
+  }
+CTC_FRAME(float, f32)
+CTC_FRAME(double, f64)
+
 /* lp (T, N, C) sample b -> al (T, W): alpha_t rescaled to sum 1 per frame; returns the nll
  * (inf when no alignment exists). */
 #define CTC_ALPHA(TY, tn)                                                                     \
@@ -45,14 +60,15 @@ static inline double rescale(double *row, int64_t n) {
     for (int64_t i = 0; i < a->T * W; i++) al[i] = 0;                                         \
     if (il == 0) return tl == 0 ? 0 : INFINITY; /* no frame: only the empty target fits */   \
     const TY *l0 = lp + b * a->C;                                                             \
-    al[0] = exp((double)l0[a->blank]);                                                        \
-    if (tl > 0) al[1] = exp((double)l0[prime(tg, off, 1, a->blank)]);                         \
-    double z = rescale(al, L), logp = log(z);                                                 \
+    double m = frame_exp_##tn(l0, tg, off, tl, a->blank, pe);                                 \
+    al[0] = pe[a->blank];                                                                     \
+    if (tl > 0) al[1] = pe[prime(tg, off, 1, a->blank)];                                      \
+    double z = rescale(al, L), logp = m + log(z);                                             \
     for (int64_t t = 1; t < il && z > 0; t++) {                                               \
       const TY *lt = lp + t * NC + b * a->C;                                                  \
       const double *prev = al + (t - 1) * W;                                                  \
       double *cur = al + t * W;                                                               \
-      for (int64_t c = 0; c < a->C; c++) pe[c] = exp((double)lt[c]);                          \
+      m = frame_exp_##tn(lt, tg, off, tl, a->blank, pe);                                      \
       for (int64_t s = 0; s < L; s++) {                                                       \
         int64_t c = prime(tg, off, s, a->blank);                                              \
         double v = prev[s] + (s > 0 ? prev[s - 1] : 0);                                       \
@@ -60,7 +76,7 @@ static inline double rescale(double *row, int64_t n) {
         cur[s] = v * pe[c];                                                                   \
       }                                                                                       \
       z = rescale(cur, L);                                                                    \
-      logp += log(z);                                                                         \
+      logp += m + log(z);                                                                     \
     }                                                                                         \
     if (!(z > 0)) return INFINITY;                                                            \
     const double *last = al + (il - 1) * W;                                                   \
@@ -90,7 +106,7 @@ CTC_ALPHA(double, f64)
     double *beta = scratch, *next = scratch + W, *occ = scratch + 2 * W, *pe = occ + C;       \
     for (int64_t t = il - 1; t >= 0; t--) {                                                   \
       const TY *lt = lp + t * NC + b * C;                                                     \
-      for (int64_t c = 0; c < C; c++) pe[c] = exp((double)lt[c]);                             \
+      frame_exp_##tn(lt, tg, off, tl, a->blank, pe);                                          \
       for (int64_t s = 0; s < L; s++) {                                                       \
         int64_t c = prime(tg, off, s, a->blank);                                              \
         double v;                                                                             \
@@ -114,7 +130,7 @@ CTC_ALPHA(double, f64)
       }                                                                                       \
       TY *gt = grad + t * NC + b * C;                                                         \
       for (int64_t c = 0; c < C; c++)                                                         \
-        gt[c] = (TY)((pe[c] - occ[c] / z) * gr);                                              \
+        gt[c] = (TY)((exp((double)lt[c]) - occ[c] / z) * gr);                                 \
       double *sw = beta;                                                                      \
       beta = next, next = sw;                                                                 \
     }                                                                                         \

@@ -163,6 +163,18 @@ static void test_values(void **state) {
     assert_int_equal(ct_dtype_of(y), CT_FLOAT32);
     check_fwd_bwd(x, y, CTC_SUM_F32, 1, CTC_SUM_F32_G, 40, 1e-5);
   }
+  { /* ctc_loss on labels with log-probs of -800 / -900 (exp underflows double): finite, as in
+     * PyTorch's log-space kernel (regression: the rescaled recursion once gave inf) */
+    double v[12];
+    for (int i = 0; i < 12; i++) v[i] = i % 3 == 0 ? -800 : i % 3 == 1 ? -900 : 0;
+    ct_tensor *lp = ct_requires_grad_(ct_tensor_from(v, CT_FLOAT64, 3, (int64_t[]){4, 1, 3}), true);
+    int64_t il1[] = {4}, tl1[] = {1};
+    ct_tensor *y = ct_ctc_loss_lengths(lp, IDX(CT_SHAPE(1, 1), 1), 1, il1, 1, tl1, .reduction = CT_REDUCTION_SUM);
+    static const double g[] = {-0.7499999999996118, -0.2499999999999138, 1.0, -0.7499999999996118,
+                               -0.2499999999999138, 1.0, -0.7499999999996118, -0.2499999999999138, 1.0,
+                               -0.7499999999996118, -0.2499999999999138, 1.0};
+    check_fwd_bwd(lp, y, (const double[]){3298.6137056388798}, 1, g, 12, 1e-9);
+  }
   { /* float32 fused cross_entropy on large logits stays finite and matches float64 */
     double v[] = {1000, 0, -1000, 50, 51, 49};
     ct_tensor *a = ct_tensor_from(v, CT_FLOAT64, 2, (int64_t[]){2, 3});
