@@ -191,7 +191,7 @@ static int ctc_check(const ct_tensor *lp, const ct_tensor *tg, int64_t blank, in
   int64_t pos = 0, mx = 0;
   for (int64_t b = 0; b < N; b++) {
     if (tl[b] < 0) return ct__errs("ctorch: ctc_loss: target_lengths must be non-negative, got %lld", (long long)tl[b]);
-    pos += tl[b];
+    if (__builtin_add_overflow(pos, tl[b], &pos)) pos = INT64_MAX; /* no target is that long */
     mx = tl[b] > mx ? tl[b] : mx;
   }
   if (tg->ndim == 1 && tg->shape[0] != pos)

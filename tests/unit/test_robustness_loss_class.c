@@ -133,6 +133,10 @@ static void test_hostile(void **state) {
   expect_error(ct_ctc_loss_lengths(lp, tg, 2, il, 2, tlneg), "target_lengths must be non-negative");
   expect_error(ct_ctc_loss_lengths(lp, tg, 2, ilbig, 2, tl), "Expected input_lengths to have value at most 4");
   expect_error(ct_ctc_loss_lengths(lp, tg, 2, il, 2, tlbig), "Expected tensor to have size at least");
+  /* concatenated targets: the lengths' sum overflows int64 (no wrap-around, UBSan-clean) */
+  int64_t tlsum[] = {INT64_MAX, 1};
+  expect_error(ct_ctc_loss_lengths(lp, ct_ones(SH(3), .dtype = CT_INT64), 2, il, 2, tlsum),
+               "Expected tensor to have size 9223372036854775807 at dimension 0, but got size 3");
   expect_error(ct_ctc_loss_lengths(lp, ct_full(SH(2, 2), -5, .dtype = CT_INT64), 2, il, 2, tl),
                "target -5 is out of the label range");
   expect_error(ct_ctc_loss_lengths(lp, tg, 2, il, 2, tl, .blank = INT64_MAX), "blank must be in label range");
