@@ -13,6 +13,11 @@
 #include "reduce.h"
 #include <math.h>
 
+/* Cells (frames x extended-target positions x samples) above which samples run in parallel:
+ * a cell is a few ns, so smaller batches (T50 N16 S30: 49K cells, about a millisecond) lose
+ * more to waking and joining threads than they gain, on a busy machine most of all. */
+#define CTC_PAR_CELLS (1 << 20)
+
 /* Node arguments: sizes and per-sample input lengths, target lengths and target offsets. */
 typedef struct {
   int64_t T, N, C, S, blank; /* S: the longest target, alpha is (N, T, 2 S + 1) */
@@ -158,7 +163,7 @@ static void ctc_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   }
   const double *gv = CT_PTR(gd, double), *nv = CT_PTR(nd, double), *lav = CT_PTR(la, double);
   const int64_t *tv = CT_PTR(tg, int64_t);
-#pragma omp parallel for if (a->N > 1 && a->T * W * a->N >= 4096) schedule(static)
+#pragma omp parallel for if (a->N > 1 && a->T * W * a->N >= CTC_PAR_CELLS) schedule(static)
   for (int64_t b = 0; b < a->N; b++) {
     double *sb = scratch + b * (2 * W + 2 * a->C);
     if (lp->dtype == CT_FLOAT32)
@@ -245,7 +250,7 @@ static ct_tensor *ctc_core(const ct_tensor *lp, const ct_tensor *targets, const 
     free(a);
     return ct__err("out of memory");
   }
-#pragma omp parallel for if (N > 1 && T * W * N >= 4096) schedule(static)
+#pragma omp parallel for if (N > 1 && T * W * N >= CTC_PAR_CELLS) schedule(static)
   for (int64_t b = 0; b < N; b++) {
     double *lab = CT_PTR(la, double) + b * T * W;
     double *pe = nll + N + b * C; /* exp of one frame */
