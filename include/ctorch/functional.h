@@ -816,6 +816,73 @@ ct_tensor *ct_multilabel_soft_margin_loss_ex(const ct_tensor *input, const ct_te
 #define ct_multilabel_soft_margin_loss(input, target, ...) \
   ct_multilabel_soft_margin_loss_ex(                      \
       input, target, CT_OPTS(ct_multilabel_soft_margin_loss_opts, __VA_ARGS__))
+/* ---- losses: classification (cross_entropy, nll_loss, ctc_loss) ---- */
+/* Keywords of F.nll_loss: weight=None (C,) of the input's dtype, ignore_index=-100,
+ * reduction='mean' (the legacy size_average / reduce live on the modules). */
+typedef struct ct_nll_loss_opts {
+  const ct_tensor *weight;
+  int64_t ignore_index;
+  ct_reduction reduction;
+} ct_nll_loss_opts;
+/* F.nll_loss(input, target, ...): input (C,), (N, C) or (N, C, d1, ...) log-probabilities,
+ * target int64 class indices () / (N,) / (N, d1, ...). 'mean' divides by the summed weights of
+ * the targets not ignored. NllLossBackward0 (1-D / 2-D input) or NllLoss2DBackward0 (more dims;
+ * 'none' on 3-D and >4-D ends in ViewBackward0, as PyTorch); double backward works, weight gets
+ * no gradient (PyTorch: not implemented). */
+ct_tensor *ct_nll_loss_ex(const ct_tensor *input, const ct_tensor *target, ct_nll_loss_opts o);
+#define ct_nll_loss(input, target, ...) \
+  ct_nll_loss_ex(input, target, CT_OPTS(ct_nll_loss_opts, .ignore_index = -100, __VA_ARGS__))
+
+/* Keywords of F.cross_entropy: weight=None, ignore_index=-100, reduction='mean',
+ * label_smoothing=0.0. */
+typedef struct ct_cross_entropy_opts {
+  const ct_tensor *weight;
+  int64_t ignore_index;
+  ct_reduction reduction;
+  double label_smoothing;
+} ct_cross_entropy_opts;
+/* F.cross_entropy(input, target, ...): input logits (C,), (N, C) or (N, C, d1, ...); target
+ * int64 class indices shaped like nll_loss's, or class probabilities shaped like input.
+ * Class indices without label smoothing run fused (log_softmax and nll in one pass forward and
+ * backward, grad_fn NllLossBackward0 / NllLoss2DBackward0 as PyTorch's log_softmax + nll_loss);
+ * under create_graph its backward is composed from differentiable ops, so double backward
+ * works. Label smoothing and probabilities compose as PyTorch does (AddBackward0,
+ * DivBackward1 / NegBackward0 / SumBackward0). */
+ct_tensor *ct_cross_entropy_ex(const ct_tensor *input, const ct_tensor *target,
+                               ct_cross_entropy_opts o);
+#define ct_cross_entropy(input, target, ...)                                               \
+  ct_cross_entropy_ex(input, target,                                                       \
+                      CT_OPTS(ct_cross_entropy_opts, .ignore_index = -100, __VA_ARGS__))
+
+/* Keywords of F.ctc_loss: blank=0, reduction='mean', zero_infinity=False. */
+typedef struct ct_ctc_loss_opts {
+  int64_t blank;
+  ct_reduction reduction;
+  bool zero_infinity;
+} ct_ctc_loss_opts;
+/* F.ctc_loss(log_probs, targets, input_lengths, target_lengths, ...): log_probs (T, N, C) or
+ * unbatched (T, C), float32 / float64; targets padded (N, S) or concatenated (sum of
+ * target_lengths,) (unbatched: (S,)); the lengths integer tensors of N values (0-D or (1,)
+ * unbatched). 'mean' divides each loss by its target length (at least 1), then averages;
+ * zero_infinity replaces infinite losses (and their gradients) by 0. CtcLossBackward0 (no
+ * double backward, as PyTorch); its gradient is PyTorch's, which assumes log_probs came from
+ * log_softmax. */
+ct_tensor *ct_ctc_loss_ex(const ct_tensor *log_probs, const ct_tensor *targets,
+                          const ct_tensor *input_lengths, const ct_tensor *target_lengths,
+                          ct_ctc_loss_opts o);
+#define ct_ctc_loss(log_probs, targets, input_lengths, target_lengths, ...)                   \
+  ct_ctc_loss_ex(log_probs, targets, input_lengths, target_lengths,                         \
+                 CT_OPTS(ct_ctc_loss_opts, __VA_ARGS__))
+/* F.ctc_loss with the lengths as int lists (Python's list / tuple form): n_input values of
+ * input_lengths, n_target of target_lengths. */
+ct_tensor *ct_ctc_loss_lengths_ex(const ct_tensor *log_probs, const ct_tensor *targets,
+                                  int64_t n_input, const int64_t *input_lengths,
+                                  int64_t n_target, const int64_t *target_lengths,
+                                  ct_ctc_loss_opts o);
+#define ct_ctc_loss_lengths(log_probs, targets, n_input, input_lengths, n_target,             \
+                            target_lengths, ...)                                           \
+  ct_ctc_loss_lengths_ex(log_probs, targets, n_input, input_lengths, n_target, target_lengths, \
+                         CT_OPTS(ct_ctc_loss_opts, __VA_ARGS__))
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

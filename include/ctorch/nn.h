@@ -828,6 +828,23 @@ ct_module *ct_nn_gaussian_nll_loss_ex(ct_gaussian_nll_loss_opts o);
 ct_module *ct_nn_multilabel_soft_margin_loss_ex(ct_multilabel_soft_margin_loss_opts o);
 #define ct_nn_multilabel_soft_margin_loss(...) \
   ct_nn_multilabel_soft_margin_loss_ex(CT_OPTS(ct_multilabel_soft_margin_loss_opts, __VA_ARGS__))
+/* ---- losses: classification (CrossEntropyLoss, NLLLoss, CTCLoss) ---- */
+/* nn.CrossEntropyLoss(weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0):
+ * forward(input, target) (ct_forward(m, input, target)) is F.cross_entropy; weight is the
+ * buffer "weight". The registry also takes the legacy size_average / reduce. */
+ct_module *ct_nn_cross_entropy_loss_ex(ct_cross_entropy_opts o);
+#define ct_nn_cross_entropy_loss(...) \
+  ct_nn_cross_entropy_loss_ex(CT_OPTS(ct_cross_entropy_opts, .ignore_index = -100, __VA_ARGS__))
+/* nn.NLLLoss(weight=None, ignore_index=-100, reduction='mean'): forward(input, target) is
+ * F.nll_loss; weight is the buffer "weight". */
+ct_module *ct_nn_nll_loss_ex(ct_nll_loss_opts o);
+#define ct_nn_nll_loss(...) \
+  ct_nn_nll_loss_ex(CT_OPTS(ct_nll_loss_opts, .ignore_index = -100, __VA_ARGS__))
+/* nn.CTCLoss(blank=0, reduction='mean', zero_infinity=False): forward(log_probs, targets,
+ * input_lengths, target_lengths) is F.ctc_loss; the lengths as tensors (ct_forward with four
+ * tensors) or as int tuples through ct_module_call. */
+ct_module *ct_nn_ctc_loss_ex(ct_ctc_loss_opts o);
+#define ct_nn_ctc_loss(...) ct_nn_ctc_loss_ex(CT_OPTS(ct_ctc_loss_opts, __VA_ARGS__))
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

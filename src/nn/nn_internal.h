@@ -200,5 +200,7 @@ extern const ct_module_kind ct__nn_kind_l1_loss, ct__nn_kind_mse_loss, ct__nn_ki
     ct__nn_kind_huber_loss, ct__nn_kind_soft_margin_loss, ct__nn_kind_bce_loss,
     ct__nn_kind_bce_with_logits_loss, ct__nn_kind_kl_div_loss, ct__nn_kind_poisson_nll_loss,
     ct__nn_kind_gaussian_nll_loss, ct__nn_kind_multilabel_soft_margin_loss;
+/* losses: classification (loss_class.c) */
+extern const ct_module_kind ct__nn_kind_cross_entropy_loss, ct__nn_kind_nll_loss, ct__nn_kind_ctc_loss;
 
 #endif

@@ -59,8 +59,10 @@ static const ct_module_kind *const builtin[] = {
     &ct__nn_kind_huber_loss, &ct__nn_kind_soft_margin_loss, &ct__nn_kind_bce_loss,
     &ct__nn_kind_bce_with_logits_loss, &ct__nn_kind_kl_div_loss, &ct__nn_kind_poisson_nll_loss,
     &ct__nn_kind_gaussian_nll_loss, &ct__nn_kind_multilabel_soft_margin_loss,
+    /* losses: classification */
+    &ct__nn_kind_cross_entropy_loss, &ct__nn_kind_nll_loss, &ct__nn_kind_ctc_loss,
 };
-#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11)
+#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11 + 3)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 

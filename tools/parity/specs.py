@@ -1000,3 +1000,4 @@ module("circular", "LazyConv3d", [2, (1, 2, 1)], {"padding": "same", "padding_mo
 module("eval", "LazyConv3d", [2, 2], {}, [(2, 2, 3, 3, 3)], training=False)
 from specs_loss_margin import *  # noqa: F401,F403  (the margin losses: tools/parity/specs_loss_margin.py)
 import specs_loss_reg  # noqa: E402,F401  (losses: regression and binary)
+import specs_loss_class  # noqa: E402,F401  (the classification losses)
