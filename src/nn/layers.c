@@ -88,6 +88,15 @@ ct_module *ct_nn_linear_ex(int64_t in_features, int64_t out_features, ct_nn_line
   return m;
 }
 
+/* fused_linear.weight, fused_linear.bias = w, b (fuse_linear_bn_eval): both (re)registered */
+int nn_linear_set_params(ct_module *m, ct_tensor *w, ct_tensor *b) {
+  if (m->kind != &ct__nn_kind_linear) return ct__errs("'%s' is not a Linear module", ct_module_name(m));
+  linear *l = (linear *)m;
+  l->weight = ct_module_register_parameter(m, "weight", w);
+  l->bias = l->weight ? ct_module_register_parameter(m, "bias", b) : NULL;
+  return l->bias ? 0 : -1;
+}
+
 static ct_module *build_linear(const ct_values *args) {
   nn_args a;
   nn_args_init(&a, args, "Linear");

@@ -122,6 +122,8 @@ int nn_lazy_materialize(ct_module *m, ct_tensor **weight, int nd, const int64_t 
  * replaced by w and b (registered as parameters, the kind's pointers moved to them), -1 + error
  * for another kind; a norm layer's eps (NaN for another kind). */
 int nn_conv_set_params(ct_module *m, ct_tensor *w, ct_tensor *b);
+/* the same for a Linear (layers.c) */
+int nn_linear_set_params(ct_module *m, ct_tensor *w, ct_tensor *b);
 double nn_norm_eps(const ct_module *m);
 
 /* Python's repr of values in extra_repr (layer_util.c): a float as repr(float) ("1e-05",

@@ -372,6 +372,17 @@ ct_module *ct_nn_utils_remove_spectral_norm(ct_module *m, const char *name) {
  *   b' = (b - rm) * rsqrt(rv + eps) * bn_w + bn_b
  * b, bn_w, bn_b absent: zeros / ones / zeros like rm. Both results are new leaf parameters
  * (nn.Parameter detaches), in the caller's scope. */
+/* The end of a fuse_*_weights: w and b (NULL: failed) become leaf parameters kept out of the
+ * scope the caller opened, which this closes. */
+static int fused_params(ct_tensor *w, ct_tensor *b, ct_tensor **fused_w, ct_tensor **fused_b) {
+  w = w && b ? ct_keep(ct_parameter(w, true)) : NULL;
+  b = w ? ct_keep(ct_parameter(b, true)) : NULL;
+  ct_scope_end();
+  *fused_w = w;
+  *fused_b = b;
+  return w && b ? 0 : -1;
+}
+
 int ct_nn_utils_fuse_conv_bn_weights(const ct_tensor *conv_w, const ct_tensor *conv_b, const ct_tensor *bn_rm,
                                      const ct_tensor *bn_rv, double bn_eps, const ct_tensor *bn_w,
                                      const ct_tensor *bn_b, bool transpose, ct_tensor **fused_w,
@@ -395,12 +406,7 @@ int ct_nn_utils_fuse_conv_bn_weights(const ct_tensor *conv_w, const ct_tensor *c
     if (b && bn_w) b = ct_mul(b, bn_w);
     if (b && bn_b) b = ct_add(b, bn_b);
   }
-  w = w && b ? ct_keep(ct_parameter(w, true)) : NULL;
-  b = w ? ct_keep(ct_parameter(b, true)) : NULL;
-  ct_scope_end();
-  *fused_w = w;
-  *fused_b = b;
-  return w && b ? 0 : -1;
+  return fused_params(w, b, fused_w, fused_b);
 }
 
 ct_module *ct_nn_utils_fuse_conv_bn_eval(const ct_module *conv, const ct_module *bn, bool transpose) {
@@ -425,6 +431,57 @@ ct_module *ct_nn_utils_fuse_conv_bn_eval(const ct_module *conv, const ct_module 
                                             member((ct_module *)bn, "weight", "", true),
                                             member((ct_module *)bn, "bias", "", true), transpose, &w, &b);
   rc = rc == 0 ? nn_conv_set_params(fused, w, b) : -1;
+  ct_scope_end();
+  if (rc != 0) {
+    ct_module_free(fused);
+    return NULL;
+  }
+  return fused;
+}
+
+/* ---- fuse_linear_bn_eval / fuse_linear_bn_weights --------------------------------------------- */
+/* The BatchNorm1d that follows a Linear folded into it (fusion.py):
+ *   scale = bn_w * rsqrt(rv + eps);  w' = w * scale.unsqueeze(-1);  b' = (b - rm) * scale + bn_b
+ * b absent: zeros like rm. bn_w / bn_b absent (affine=False) fail as PyTorch's arithmetic on
+ * None does. Both results are new leaf parameters, in the caller's scope. */
+int ct_nn_utils_fuse_linear_bn_weights(const ct_tensor *linear_w, const ct_tensor *linear_b,
+                                       const ct_tensor *bn_rm, const ct_tensor *bn_rv, double bn_eps,
+                                       const ct_tensor *bn_w, const ct_tensor *bn_b,
+                                       ct_tensor **fused_w, ct_tensor **fused_b) {
+  if (!fused_w || !fused_b) return -1;
+  *fused_w = *fused_b = NULL;
+  if (!linear_w || !bn_rm || !bn_rv) return -1;
+  if (!bn_w) return ct__errs("unsupported operand type(s) for *: 'NoneType' and 'Tensor'");
+  if (!bn_b) return ct__errs("unsupported operand type(s) for +: 'Tensor' and 'NoneType'");
+  ct_tensor *w = NULL, *b = NULL;
+  ct_scope_begin();
+  CT_NO_GRAD {
+    ct_tensor *scale = ct_mul(bn_w, ct_rsqrt(ct_add_scalar(bn_rv, bn_eps)));
+    w = ct_mul(linear_w, ct_unsqueeze(scale, -1));
+    ct_tensor *centered = linear_b ? ct_sub(linear_b, bn_rm) : ct_neg(bn_rm);
+    b = w ? ct_add(ct_mul(centered, scale), bn_b) : NULL;
+  }
+  return fused_params(w, b, fused_w, fused_b);
+}
+
+ct_module *ct_nn_utils_fuse_linear_bn_eval(const ct_module *linear, const ct_module *bn) {
+  if (!linear || !bn) return NULL;
+  if (linear->training || bn->training) return ct__err("Fusion only for eval!");
+  if (linear->kind != &ct__nn_kind_linear)
+    return ct__err("fuse_linear_bn_eval: '%s' is not a Linear module", ct_module_name(linear));
+  double eps = nn_norm_eps(bn);
+  if (isnan(eps)) return ct__err("fuse_linear_bn_eval: '%s' is not a BatchNorm module", ct_module_name(bn));
+  const ct_tensor *rm = member((ct_module *)bn, "running_mean", "", false);
+  const ct_tensor *rv = member((ct_module *)bn, "running_var", "", false);
+  if (!rm || !rv) return ct__err("unsupported operand type(s) for +: 'NoneType' and 'float'");
+  ct_module *fused = ct_module_deepcopy(linear);
+  if (!fused) return NULL;
+  ct_scope_begin();
+  ct_tensor *w, *b;
+  int rc = ct_nn_utils_fuse_linear_bn_weights(member(fused, "weight", "", true), member(fused, "bias", "", true),
+                                              rm, rv, eps, member((ct_module *)bn, "weight", "", true),
+                                              member((ct_module *)bn, "bias", "", true), &w, &b);
+  rc = rc == 0 ? nn_linear_set_params(fused, w, b) : -1;
   ct_scope_end();
   if (rc != 0) {
     ct_module_free(fused);

@@ -301,8 +301,67 @@ static void test_fuse_conv_bn(void **state) {
   leak_end(lm, "fuse", __LINE__);
 }
 
+/* torch.manual_seed(0); l = nn.Linear(3, 2, bias=False); bn = nn.BatchNorm1d(2, eps=1e-3) with
+ * running_mean [.5, -.25], running_var [.5, 2], weight [1.5, -.5], bias [.25, -1]; both eval();
+ * f = fuse_linear_bn_eval(l, bn); f(arange(6.).reshape(2, 3) / 4 - .5) */
+static void test_fuse_linear_bn(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_manual_seed(0);
+  ct_module *l = ct_nn_linear(3, 2, .bias = false), *bn = ct_nn_batch_norm1d(2, .eps = 1e-3);
+  set_vals(bn, "running_mean", (float[]){0.5f, -0.25f}, 2);
+  set_vals(bn, "running_var", (float[]){0.5f, 2.0f}, 2);
+  set_vals(bn, "weight", (float[]){1.5f, -0.5f}, 2);
+  set_vals(bn, "bias", (float[]){0.25f, -1.0f}, 2);
+  expect_fail(ct_nn_utils_fuse_linear_bn_eval(l, bn) == NULL, "Fusion only for eval!");
+  ct_module_eval(l);
+  ct_module_eval(bn);
+  expect_fail(ct_nn_utils_fuse_linear_bn_eval(bn, bn) == NULL, "'BatchNorm1d' is not a Linear module");
+  ct_module *relu = ct_nn_relu(false);
+  ct_module_eval(relu);
+  expect_fail(ct_nn_utils_fuse_linear_bn_eval(l, relu) == NULL, "'ReLU' is not a BatchNorm module");
+  ct_module *f = ct_nn_utils_fuse_linear_bn_eval(l, bn);
+  assert_non_null(f);
+  char *r = ct_module_repr(f);
+  assert_string_equal(r, "Linear(in_features=3, out_features=2, bias=True)");
+  free(r);
+  expect_param_names(f, (const char *[]){"weight", "bias"}, 2);
+  expect_param_names(l, (const char *[]){"weight"}, 1); /* l itself is unchanged */
+  ct_tensor *w = ct_module_get_parameter(f, "weight"), *b = ct_module_get_parameter(f, "bias");
+  assert_true(ct_is_leaf(w) && ct_requires_grad(w) && ct_is_leaf(b) && ct_requires_grad(b));
+  expect_list(w, 1e-5, 1e-7, -0.009160288609564304, 0.6563504934310913, -1.0070137977600098,
+              0.15018539130687714, 0.07859966158866882, -0.05472371727228165);
+  expect_list(b, 1e-6, 0, -0.8096010684967041, -1.0883662700653076);
+  float xv[] = {-0.5f, -0.25f, 0.0f, 0.25f, 0.5f, 0.75f};
+  ct_tensor *x = ct_tensor_from(xv, CT_FLOAT32, 2, (int64_t[]){2, 3});
+  ct_tensor *y = ct_forward(f, x);
+  expect_list(y, 1e-5, 1e-6, -0.9691085815429688, -1.183108925819397, -1.238976240158081, -1.0525628328323364);
+  assert_true(ct_allclose(y, ct_forward(bn, ct_forward(l, x)), 1e-5, 1e-5));
+  ct_module_free(f);
+  /* the weights form: NULL bias is zeros; affine=False's None weight is PyTorch's TypeError */
+  ct_tensor *fw, *fb, *rm = ct_module_get_buffer(bn, "running_mean"), *rv = ct_module_get_buffer(bn, "running_var");
+  expect_fail(ct_nn_utils_fuse_linear_bn_weights(ct_module_get_parameter(l, "weight"), NULL, rm, rv, 1e-3, NULL,
+                                                 NULL, &fw, &fb) != 0,
+              "unsupported operand type(s) for *: 'NoneType' and 'Tensor'");
+  assert_true(fw == NULL && fb == NULL);
+  assert_int_equal(ct_nn_utils_fuse_linear_bn_weights(ct_module_get_parameter(l, "weight"), NULL, rm, rv, 1e-3,
+                                                      ct_module_get_parameter(bn, "weight"),
+                                                      ct_module_get_parameter(bn, "bias"), &fw, &fb), 0);
+  expect_list(fb, 1e-6, 0, -0.8096010684967041, -1.0883662700653076);
+  /* out_features 3 against 2 channels: the broadcast error */
+  expect_fail(ct_nn_utils_fuse_linear_bn_weights(ct_ones(CT_SHAPE(3, 2)), NULL, rm, rv, 1e-3,
+                                                 ct_module_get_parameter(bn, "weight"),
+                                                 ct_module_get_parameter(bn, "bias"), &fw, &fb) != 0,
+              "must match the size of tensor");
+  ct_module_free(l);
+  ct_module_free(bn);
+  ct_module_free(relu);
+  leak_end(lm, "fuse_linear_bn", __LINE__);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_weight_norm), cmocka_unit_test(test_spectral_norm),
-                                     cmocka_unit_test(test_vectors), cmocka_unit_test(test_fuse_conv_bn)};
+                                     cmocka_unit_test(test_vectors), cmocka_unit_test(test_fuse_conv_bn),
+                                     cmocka_unit_test(test_fuse_linear_bn)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
