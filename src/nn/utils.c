@@ -166,12 +166,55 @@ static ct_tensor *norm_except_dim(const ct_tensor *v, int64_t dim) {
   return ct_norm(v, .dim = others, .keepdim = true);
 }
 
-/* _weight_norm(v, g, dim) on CPU: v * (g / norm_except_dim(v, 2, dim)). */
+/* _weight_norm_interface(v, g, dim) as one node, WeightNormInterfaceBackward0:
+ *   w = v * (g / norm),  norm = norm_except_dim(v, 2, dim)
+ * Its backward (PyTorch's weight_norm backward), from differentiable ops on the saved v and g
+ * so that double backward works: with s = sum over every dim but dim of (grad_w * v),
+ *   grad_g = s / norm,   grad_v = (g / norm) * (grad_w - v * (s / norm^2)). */
+/* the dim of the apply in flight on this thread (a Function's forward takes tensors only) */
+static _Thread_local int64_t wn_dim;
+
+static int wn_forward(ct_function_ctx *ctx, ct_tensor *const *in, int n_in, ct_tensor **out, int n_out) {
+  (void)n_in, (void)n_out;
+  int64_t *dim = ct_ctx_alloc(ctx, sizeof *dim);
+  if (!dim) return -1;
+  *dim = wn_dim;
+  if (ct_ctx_save_for_backward(ctx, in[0]) || ct_ctx_save_for_backward(ctx, in[1])) return -1;
+  out[0] = ct_mul(in[0], ct_div(in[1], norm_except_dim(in[0], *dim)));
+  return out[0] ? 0 : -1;
+}
+
+static int wn_backward(ct_function_ctx *ctx, ct_tensor *const *gw, int n_out, ct_tensor **gi, int n_in) {
+  (void)n_out, (void)n_in;
+  const int64_t *dim = ct_ctx_data(ctx);
+  ct_tensor *v = ct_ctx_saved(ctx, 0), *g = ct_ctx_saved(ctx, 1);
+  ct_tensor *norm = v && g ? norm_except_dim(v, *dim) : NULL;
+  if (!norm) return -1;
+  ct_dims others = {0};
+  for (int d = 0; d < ct_dim(v); d++)
+    if (d != *dim) others.d[others.n++] = d;
+  ct_tensor *s = ct_sum(ct_mul(gw[0], v), .dim = others, .keepdim = true);
+  gi[0] = ct_mul(ct_div(g, norm), ct_sub(gw[0], ct_mul(v, ct_div(s, ct_mul(norm, norm)))));
+  gi[1] = ct_div(s, norm);
+  return gi[0] && gi[1] ? 0 : -1;
+}
+
+static const ct_function weight_norm_interface = {"WeightNormInterfaceBackward0", wn_forward, wn_backward, 1};
+
+/* _weight_norm(v, g, dim) on CPU: the fused interface for dim 0 or the last dim, else
+ * v * (g / norm_except_dim(v, 2, dim)) (MulBackward0), as PyTorch 1.13 picks. */
+static ct_tensor *weight_norm(ct_tensor *v, ct_tensor *g, int64_t dim) {
+  if (ct_dim(v) == 0 || (dim != 0 && dim != ct_dim(v) - 1)) return ct_mul(v, ct_div(g, norm_except_dim(v, dim)));
+  ct_tensor *w = NULL;
+  wn_dim = dim;
+  return ct_function_apply(&weight_norm_interface, (ct_tensor *const[]){v, g}, 2, &w) == 0 ? w : NULL;
+}
+
 static int weight_norm_hook(ct_module *m, ct_values *inputs, void *user) {
   (void)inputs;
   norm_state *s = user;
   ct_tensor *g = member(m, s->name, "_g", true), *v = member(m, s->name, "_v", true);
-  ct_tensor *w = g && v ? ct_mul(v, ct_div(g, norm_except_dim(v, s->dim))) : NULL;
+  ct_tensor *w = g && v ? weight_norm(v, g, s->dim) : NULL;
   if (!w) return g && v ? -1 : ct__errs("weight_norm: '%s_g' / '%s_v' are gone", s->name, s->name);
   set_weight(m, s, w);
   return 0;

@@ -359,9 +359,73 @@ static void test_fuse_linear_bn(void **state) {
   leak_end(lm, "fuse_linear_bn", __LINE__);
 }
 
+/* A module holding one parameter "weight" of any shape: forward(x) = x * weight, and the
+ * grad_fn name of the weight it read (weight_norm's recomputed one). */
+typedef struct holder {
+  ct_module base;
+  ct_tensor *weight;
+} holder;
+static const char *g_weight_fn;
+static ct_tensor *holder_forward(ct_module *m, ct_tensor *x) {
+  g_weight_fn = ct_grad_fn_name(((holder *)m)->weight);
+  return ct_mul(x, ((holder *)m)->weight);
+}
+static const ct_module_kind holder_kind = {.name = "Holder", .size = sizeof(holder), .forward1 = holder_forward};
+static ct_module *holder_new(ct_tensor *w, int64_t dim) {
+  ct_module *m = ct_module_new(&holder_kind);
+  ((holder *)m)->weight = ct_module_register_parameter(m, "weight", w);
+  return ct_nn_utils_weight_norm(m, "weight", dim);
+}
+
+/* weight_norm(dim = *user) on a Holder whose weight_g, weight_v are set to the inputs: the
+ * computed weight (forward of ones) */
+static int wn_weight(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *user) {
+  (void)n_in, (void)n_out;
+  ct_module *m = holder_new(ct_zeros_like(in[1]), *(const int64_t *)user);
+  bool ok = m && ct_module_set_tensor(m, "weight_g", in[0]) && ct_module_set_tensor(m, "weight_v", in[1]);
+  out[0] = ok ? ct_forward(m, ct_ones_like(in[1])) : NULL;
+  ct_module_free(m);
+  return out[0] ? 0 : -1;
+}
+
+static void test_weight_norm_interface(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_manual_seed(0);
+  /* (3, 4): dims 0 and 1 fused, None not; (3, 2, 2): dim 2 fused, dim 1 not */
+  struct { int64_t dim; int nd; const char *name; } cases[] = {
+      {0, 2, "WeightNormInterfaceBackward0"}, {1, 2, "WeightNormInterfaceBackward0"},
+      {CT_NONE, 2, "MulBackward0"}, {2, 3, "WeightNormInterfaceBackward0"}, {1, 3, "MulBackward0"}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    ct_tensor *w = cases[i].nd == 2 ? ct_randn(CT_SHAPE(3, 4)) : ct_randn(CT_SHAPE(3, 2, 2));
+    ct_module *m = holder_new(w, cases[i].dim);
+    assert_non_null(m);
+    g_weight_fn = NULL;
+    ct_tensor *y = ct_forward(m, ct_ones_like(w));
+    assert_string_equal(g_weight_fn, cases[i].name);
+    /* the same weight as v * (g / norm) */
+    assert_true(ct_allclose(y, w, 1e-5, 1e-6));
+    ct_module_free(m);
+  }
+  for (int i = 0; i < 4; i++) {
+    int64_t dim = cases[i].dim;
+    ct_tensor *v = cases[i].nd == 2 ? ct_randn(CT_SHAPE(3, 4), .dtype = CT_FLOAT64, .requires_grad = true)
+                                    : ct_randn(CT_SHAPE(3, 2, 2), .dtype = CT_FLOAT64, .requires_grad = true);
+    ct_module *m = holder_new(ct_detach(v), dim);
+    ct_tensor *g = ct_add_scalar(ct_detach(ct_module_get_parameter(m, "weight_g")), 0.5);
+    ct_requires_grad_(g, true);
+    ct_module_free(m);
+    assert_true(ct_gradcheck(wn_weight, CT_TENSORS(g, v), .user = &dim));
+    assert_true(ct_gradgradcheck(wn_weight, CT_TENSORS(g, v), .user = &dim));
+  }
+  leak_end(lm, "weight_norm_interface", __LINE__);
+}
+
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_weight_norm), cmocka_unit_test(test_spectral_norm),
                                      cmocka_unit_test(test_vectors), cmocka_unit_test(test_fuse_conv_bn),
-                                     cmocka_unit_test(test_fuse_linear_bn)};
+                                     cmocka_unit_test(test_fuse_linear_bn),
+                                     cmocka_unit_test(test_weight_norm_interface)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
