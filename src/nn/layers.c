@@ -116,10 +116,12 @@ static ct_tensor *lazy_linear_forward(ct_module *m, ct_tensor *x) {
   if (!x) return NULL;
   if (ct_dim(x) == 0) return ct__err("tuple index out of range"); /* input.shape[-1] */
   int64_t in = ct_shape(x)[ct_dim(x) - 1];
-  if (nn_lazy_materialize(m, &l->weight, 2, (int64_t[]){l->out, in}, &l->bias, l->out) != 0)
-    return NULL;
-  l->in1 = in;
-  if (linear_reset(m) != 0) return NULL;
+  if (nn_lazy_placeholder(l->weight)) { /* not materialised by load_state_dict */
+    if (nn_lazy_materialize(m, &l->weight, 2, (int64_t[]){l->out, in}, &l->bias, l->out) != 0)
+      return NULL;
+    l->in1 = in;
+    if (linear_reset(m) != 0) return NULL;
+  }
   m->kind = &ct__nn_kind_linear;
   return linear_forward(m, x);
 }

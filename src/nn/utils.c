@@ -64,7 +64,7 @@ int ct_nn_utils_vector_to_parameters(const ct_tensor *vec, ct_tensor *const *par
 
 /* ---- the computed weight ------------------------------------------------------------------- */
 /* Point every word of m's private part holding from at to (the kinds' borrowed pointers). */
-static void repoint(ct_module *m, const void *from, void *to) {
+void nn_repoint(ct_module *m, const void *from, void *to) {
   size_t size = m->kind->size ? m->kind->size : sizeof(ct_module);
   for (size_t off = sizeof(ct_module); off + sizeof(void *) <= size; off += sizeof(void *)) {
     void **w = (void **)((char *)m + off);
@@ -119,7 +119,7 @@ static ct_tensor *member(ct_module *m, const char *name, const char *suffix, boo
 /* Replace the computed weight by w (in the current scope): the state keeps a reference. */
 static void set_weight(ct_module *m, norm_state *s, ct_tensor *w) {
   ct_retain(w);
-  repoint(m, s->w, w);
+  nn_repoint(m, s->w, w);
   ct_release(s->w);
   s->w = w;
 }
@@ -250,7 +250,7 @@ ct_module *ct_nn_utils_weight_norm(ct_module *m, const char *name, int64_t dim) 
     if (!ok) { /* undo: the parameter back where it was registered (at the end) */
       drop_entry(m, name, "_g", true);
       drop_entry(m, name, "_v", true);
-      repoint(m, s->w, weight);
+      nn_repoint(m, s->w, weight);
       ct_module_register_parameter(m, name, weight);
     }
   }
@@ -352,12 +352,12 @@ ct_module *ct_nn_utils_spectral_norm_ex(ct_module *m, ct_nn_utils_spectral_norm_
     ok = ok && ct_module_register_buffer(m, key, v, true);
     /* setattr(module, name, weight.data) until the first forward */
     s->w = ct_retain(data);
-    repoint(m, weight, data);
+    nn_repoint(m, weight, data);
     if (!ok) {
       drop_entry(m, name, "_orig", true);
       drop_entry(m, name, "_u", false);
       drop_entry(m, name, "_v", false);
-      repoint(m, data, weight);
+      nn_repoint(m, data, weight);
       ct_module_register_parameter(m, name, weight);
     }
     ct_release(weight);
@@ -393,7 +393,7 @@ static ct_module *remove_norm(ct_module *m, const char *name, norm_type type) {
     if (type == NORM_SPECTRAL) drop_entry(m, name, "_v", false);
     ok = ct_module_register_parameter(m, name, p) != NULL;
     if (ok) {
-      repoint(m, s->w, p);
+      nn_repoint(m, s->w, p);
       ct_hook_remove(&(ct_hook_handle){m, m->impl->hooks[h].id});
     }
   }
