@@ -536,7 +536,7 @@ typedef struct ct_floats {
   ((ct_floats){.n = (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)), .v = {__VA_ARGS__}})
 /* Keywords of F.interpolate: size=None, scale_factor=None, mode='nearest', align_corners=None,
  * recompute_scale_factor=None, antialias=False. The two optional bools are -1 for None, 0 or
- * 1; antialias=True is not implemented (an error). */
+ * 1; antialias=True: bilinear / bicubic on 4-D input only (PyTorch's _upsample_*2d_aa). */
 typedef struct ct_interpolate_opts {
   ct_ints size;           /* n == 0: None; one value applies to every spatial dim */
   ct_floats scale_factor; /* n == 0: None */

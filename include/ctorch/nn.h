@@ -702,6 +702,17 @@ int ct_nn_utils_fuse_conv_bn_weights(const ct_tensor *conv_w, const ct_tensor *c
                                      const ct_tensor *bn_rv, double bn_eps, const ct_tensor *bn_w,
                                      const ct_tensor *bn_b, bool transpose, ct_tensor **fused_w,
                                      ct_tensor **fused_b);
+/* torch.nn.utils.fuse_linear_bn_eval(linear, bn): a deep copy of the Linear with the
+ * BatchNorm's running stats and affine parameters folded into its weight and bias (a Linear
+ * without bias gets one); both in eval mode. The caller owns it; NULL + error. */
+ct_module *ct_nn_utils_fuse_linear_bn_eval(const ct_module *linear, const ct_module *bn);
+/* torch.nn.utils.fuse_linear_bn_weights(linear_w, linear_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b):
+ * *fused_w, *fused_b new leaf parameters in the caller's scope; linear_b may be NULL (None),
+ * bn_w / bn_b may not (PyTorch's TypeError). 0, or -1 + error with both NULL. */
+int ct_nn_utils_fuse_linear_bn_weights(const ct_tensor *linear_w, const ct_tensor *linear_b,
+                                       const ct_tensor *bn_rm, const ct_tensor *bn_rv, double bn_eps,
+                                       const ct_tensor *bn_w, const ct_tensor *bn_b,
+                                       ct_tensor **fused_w, ct_tensor **fused_b);
 
 /* ---- resampling layers ------------------------------------------------------------------------ */
 /* Keywords of nn.Upsample: size=None, scale_factor=None, mode='nearest', align_corners=None,

@@ -255,6 +255,10 @@ static ct_tensor *lazy_conv_forward(ct_module *m, ct_tensor *x) {
     free(b.s);
     return NULL;
   }
+  if (!nn_lazy_placeholder(c->weight)) { /* materialised by load_state_dict: in_channels stays 0 */
+    m->kind = conv_kinds[0][nd - 1];
+    return conv_forward(m, x);
+  }
   c->in = ct_size(x, xd == nd + 2 ? 1 : 0); /* kept when the check below fails, as PyTorch */
   if (c->in % c->groups != 0) return ct__err("in_channels must be divisible by groups");
   int64_t shape[5] = {c->out, c->in / c->groups};

@@ -88,6 +88,15 @@ ct_module *ct_nn_linear_ex(int64_t in_features, int64_t out_features, ct_nn_line
   return m;
 }
 
+/* fused_linear.weight, fused_linear.bias = w, b (fuse_linear_bn_eval): both (re)registered */
+int nn_linear_set_params(ct_module *m, ct_tensor *w, ct_tensor *b) {
+  if (m->kind != &ct__nn_kind_linear) return ct__errs("'%s' is not a Linear module", ct_module_name(m));
+  linear *l = (linear *)m;
+  l->weight = ct_module_register_parameter(m, "weight", w);
+  l->bias = l->weight ? ct_module_register_parameter(m, "bias", b) : NULL;
+  return l->bias ? 0 : -1;
+}
+
 static ct_module *build_linear(const ct_values *args) {
   nn_args a;
   nn_args_init(&a, args, "Linear");
@@ -107,10 +116,12 @@ static ct_tensor *lazy_linear_forward(ct_module *m, ct_tensor *x) {
   if (!x) return NULL;
   if (ct_dim(x) == 0) return ct__err("tuple index out of range"); /* input.shape[-1] */
   int64_t in = ct_shape(x)[ct_dim(x) - 1];
-  if (nn_lazy_materialize(m, &l->weight, 2, (int64_t[]){l->out, in}, &l->bias, l->out) != 0)
-    return NULL;
-  l->in1 = in;
-  if (linear_reset(m) != 0) return NULL;
+  if (nn_lazy_placeholder(l->weight)) { /* not materialised by load_state_dict */
+    if (nn_lazy_materialize(m, &l->weight, 2, (int64_t[]){l->out, in}, &l->bias, l->out) != 0)
+      return NULL;
+    l->in1 = in;
+    if (linear_reset(m) != 0) return NULL;
+  }
   m->kind = &ct__nn_kind_linear;
   return linear_forward(m, x);
 }

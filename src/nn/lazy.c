@@ -36,3 +36,23 @@ int nn_lazy_materialize(ct_module *m, ct_tensor **weight, int nd, const int64_t 
   *bias = b;
   return 0;
 }
+
+bool nn_is_lazy(const ct_module *m) {
+  const ct_module_kind *const lazy[] = {&ct__nn_kind_lazy_linear, &ct__nn_kind_lazy_conv1d,
+                                        &ct__nn_kind_lazy_conv2d, &ct__nn_kind_lazy_conv3d};
+  for (size_t i = 0; i < sizeof lazy / sizeof *lazy; i++)
+    if (m->kind == lazy[i]) return true;
+  return false;
+}
+
+bool nn_lazy_placeholder(const ct_tensor *t) { return ct_dim(t) == 1 && ct_shape(t)[0] == 0; }
+
+/* param.materialize(input_param.shape) of _lazy_load_hook: the module stays Lazy (its
+ * in_features / in_channels stay 0, as PyTorch leaves them) until its first forward, which
+ * then only changes the class. */
+ct_tensor *nn_lazy_materialize_named(ct_module *m, const char *name, ct_tensor *placeholder, int nd,
+                                     const int64_t *shape) {
+  ct_tensor *p = materialize(m, name, placeholder, nd, shape);
+  if (p) nn_repoint(m, placeholder, p);
+  return p;
+}

@@ -117,11 +117,23 @@ int nn_lazy_placeholders(ct_module *m, ct_tensor **weight, ct_tensor **bias, boo
                          ct_dtype dtype);
 int nn_lazy_materialize(ct_module *m, ct_tensor **weight, int nd, const int64_t *shape,
                         ct_tensor **bias, int64_t out);
+/* load_state_dict into a Lazy layer (LazyModuleMixin._lazy_load_hook): is m a Lazy layer
+ * not yet materialised, is t a (0,) placeholder, and materialise the placeholder registered
+ * as parameter `name` to shape (the kind's pointer follows); the new tensor or NULL. */
+bool nn_is_lazy(const ct_module *m);
+bool nn_lazy_placeholder(const ct_tensor *t);
+ct_tensor *nn_lazy_materialize_named(ct_module *m, const char *name, ct_tensor *placeholder, int nd,
+                                     const int64_t *shape);
+/* Point every word of m's private part holding from at to (utils.c; the kinds' borrowed
+ * pointers to a registered tensor that was replaced). */
+void nn_repoint(ct_module *m, const void *from, void *to);
 
 /* For nn.utils.fuse_conv_bn_eval (utils.c): a Conv / ConvTranspose module's weight and bias
  * replaced by w and b (registered as parameters, the kind's pointers moved to them), -1 + error
  * for another kind; a norm layer's eps (NaN for another kind). */
 int nn_conv_set_params(ct_module *m, ct_tensor *w, ct_tensor *b);
+/* the same for a Linear (layers.c) */
+int nn_linear_set_params(ct_module *m, ct_tensor *w, ct_tensor *b);
 double nn_norm_eps(const ct_module *m);
 
 /* Python's repr of values in extra_repr (layer_util.c): a float as repr(float) ("1e-05",

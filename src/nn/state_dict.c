@@ -65,6 +65,8 @@ typedef struct load_state {
   ct__strbuf errors;             /* "\n\tsize mismatch for ..." in traversal order */
   int ncopy, capcopy;
   ct_tensor **dst, **src;    /* the copies to make once everything checks */
+  int nlazy;
+  struct lazy_load { ct_module *m; char name[256]; int copy; } *lazy; /* placeholders to materialise first */
 } load_state;
 
 static int add_copy(load_state *ls, ct_tensor *dst, ct_tensor *src) {
@@ -117,7 +119,16 @@ static int load_walk(const ct_module *m, const char *prefix, load_state *ls) {
       }
       if (ct_dim(param) == 0 && ct_dim(in) == 1) in = ct_select(in, 0, 0); /* legacy 1-elem */
       if (!in) return -1;
-      if (!same_shape(param, in)) {
+      /* a Lazy layer's placeholder takes the loaded shape (_lazy_load_hook) */
+      bool lazy = nn_is_lazy(m) && nn_lazy_placeholder(param) && !nn_lazy_placeholder(in);
+      if (lazy) {
+        struct lazy_load *l = realloc(ls->lazy, sizeof *l * (size_t)(ls->nlazy + 1));
+        if (!l) return ct__errs("CPU: out of memory");
+        ls->lazy = l;
+        l[ls->nlazy] = (struct lazy_load){.m = (ct_module *)m, .copy = ls->ncopy};
+        snprintf(l[ls->nlazy++].name, sizeof l->name, "%s", lists[k]->e[i].name);
+      }
+      if (!lazy && !same_shape(param, in)) {
         ct__sb_printf(&ls->errors, "\n\tsize mismatch for %s: copying a param with shape torch.Size(", key);
         nn_shape(&ls->errors, in);
         ct__sb_puts(&ls->errors, ") from checkpoint, the shape in current model is torch.Size(");
@@ -176,7 +187,13 @@ int ct_module_load_state_dict(ct_module *m, const ct_tensor_map *sd, bool strict
     }
     free(msg.s);
   }
-  /* every check passed: now copy (nothing was changed before this point) */
+  /* every check passed: now materialise and copy (nothing was changed before this point) */
+  for (int i = 0; rc == 0 && i < ls.nlazy; i++) {
+    const struct lazy_load *l = &ls.lazy[i];
+    const ct_tensor *in = ls.src[l->copy];
+    ls.dst[l->copy] = nn_lazy_materialize_named(l->m, l->name, ls.dst[l->copy], ct_dim(in), ct_shape(in));
+    if (!ls.dst[l->copy]) rc = -1;
+  }
   CT_NO_GRAD {
     for (int i = 0; rc == 0 && i < ls.ncopy; i++)
       if (!ct_copy_(ls.dst[i], ls.src[i])) rc = -1;
@@ -194,6 +211,7 @@ int ct_module_load_state_dict(ct_module *m, const ct_tensor_map *sd, bool strict
   free(ls.errors.s);
   free(ls.dst);
   free(ls.src);
+  free(ls.lazy);
   return rc;
 }
 

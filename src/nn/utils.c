@@ -64,7 +64,7 @@ int ct_nn_utils_vector_to_parameters(const ct_tensor *vec, ct_tensor *const *par
 
 /* ---- the computed weight ------------------------------------------------------------------- */
 /* Point every word of m's private part holding from at to (the kinds' borrowed pointers). */
-static void repoint(ct_module *m, const void *from, void *to) {
+void nn_repoint(ct_module *m, const void *from, void *to) {
   size_t size = m->kind->size ? m->kind->size : sizeof(ct_module);
   for (size_t off = sizeof(ct_module); off + sizeof(void *) <= size; off += sizeof(void *)) {
     void **w = (void **)((char *)m + off);
@@ -119,7 +119,7 @@ static ct_tensor *member(ct_module *m, const char *name, const char *suffix, boo
 /* Replace the computed weight by w (in the current scope): the state keeps a reference. */
 static void set_weight(ct_module *m, norm_state *s, ct_tensor *w) {
   ct_retain(w);
-  repoint(m, s->w, w);
+  nn_repoint(m, s->w, w);
   ct_release(s->w);
   s->w = w;
 }
@@ -166,12 +166,55 @@ static ct_tensor *norm_except_dim(const ct_tensor *v, int64_t dim) {
   return ct_norm(v, .dim = others, .keepdim = true);
 }
 
-/* _weight_norm(v, g, dim) on CPU: v * (g / norm_except_dim(v, 2, dim)). */
+/* _weight_norm_interface(v, g, dim) as one node, WeightNormInterfaceBackward0:
+ *   w = v * (g / norm),  norm = norm_except_dim(v, 2, dim)
+ * Its backward (PyTorch's weight_norm backward), from differentiable ops on the saved v and g
+ * so that double backward works: with s = sum over every dim but dim of (grad_w * v),
+ *   grad_g = s / norm,   grad_v = (g / norm) * (grad_w - v * (s / norm^2)). */
+/* the dim of the apply in flight on this thread (a Function's forward takes tensors only) */
+static _Thread_local int64_t wn_dim;
+
+static int wn_forward(ct_function_ctx *ctx, ct_tensor *const *in, int n_in, ct_tensor **out, int n_out) {
+  (void)n_in, (void)n_out;
+  int64_t *dim = ct_ctx_alloc(ctx, sizeof *dim);
+  if (!dim) return -1;
+  *dim = wn_dim;
+  if (ct_ctx_save_for_backward(ctx, in[0]) || ct_ctx_save_for_backward(ctx, in[1])) return -1;
+  out[0] = ct_mul(in[0], ct_div(in[1], norm_except_dim(in[0], *dim)));
+  return out[0] ? 0 : -1;
+}
+
+static int wn_backward(ct_function_ctx *ctx, ct_tensor *const *gw, int n_out, ct_tensor **gi, int n_in) {
+  (void)n_out, (void)n_in;
+  const int64_t *dim = ct_ctx_data(ctx);
+  ct_tensor *v = ct_ctx_saved(ctx, 0), *g = ct_ctx_saved(ctx, 1);
+  ct_tensor *norm = v && g ? norm_except_dim(v, *dim) : NULL;
+  if (!norm) return -1;
+  ct_dims others = {0};
+  for (int d = 0; d < ct_dim(v); d++)
+    if (d != *dim) others.d[others.n++] = d;
+  ct_tensor *s = ct_sum(ct_mul(gw[0], v), .dim = others, .keepdim = true);
+  gi[0] = ct_mul(ct_div(g, norm), ct_sub(gw[0], ct_mul(v, ct_div(s, ct_mul(norm, norm)))));
+  gi[1] = ct_div(s, norm);
+  return gi[0] && gi[1] ? 0 : -1;
+}
+
+static const ct_function weight_norm_interface = {"WeightNormInterfaceBackward0", wn_forward, wn_backward, 1};
+
+/* _weight_norm(v, g, dim) on CPU: the fused interface for dim 0 or the last dim, else
+ * v * (g / norm_except_dim(v, 2, dim)) (MulBackward0), as PyTorch 1.13 picks. */
+static ct_tensor *weight_norm(ct_tensor *v, ct_tensor *g, int64_t dim) {
+  if (ct_dim(v) == 0 || (dim != 0 && dim != ct_dim(v) - 1)) return ct_mul(v, ct_div(g, norm_except_dim(v, dim)));
+  ct_tensor *w = NULL;
+  wn_dim = dim;
+  return ct_function_apply(&weight_norm_interface, (ct_tensor *const[]){v, g}, 2, &w) == 0 ? w : NULL;
+}
+
 static int weight_norm_hook(ct_module *m, ct_values *inputs, void *user) {
   (void)inputs;
   norm_state *s = user;
   ct_tensor *g = member(m, s->name, "_g", true), *v = member(m, s->name, "_v", true);
-  ct_tensor *w = g && v ? ct_mul(v, ct_div(g, norm_except_dim(v, s->dim))) : NULL;
+  ct_tensor *w = g && v ? weight_norm(v, g, s->dim) : NULL;
   if (!w) return g && v ? -1 : ct__errs("weight_norm: '%s_g' / '%s_v' are gone", s->name, s->name);
   set_weight(m, s, w);
   return 0;
@@ -207,7 +250,7 @@ ct_module *ct_nn_utils_weight_norm(ct_module *m, const char *name, int64_t dim) 
     if (!ok) { /* undo: the parameter back where it was registered (at the end) */
       drop_entry(m, name, "_g", true);
       drop_entry(m, name, "_v", true);
-      repoint(m, s->w, weight);
+      nn_repoint(m, s->w, weight);
       ct_module_register_parameter(m, name, weight);
     }
   }
@@ -309,12 +352,12 @@ ct_module *ct_nn_utils_spectral_norm_ex(ct_module *m, ct_nn_utils_spectral_norm_
     ok = ok && ct_module_register_buffer(m, key, v, true);
     /* setattr(module, name, weight.data) until the first forward */
     s->w = ct_retain(data);
-    repoint(m, weight, data);
+    nn_repoint(m, weight, data);
     if (!ok) {
       drop_entry(m, name, "_orig", true);
       drop_entry(m, name, "_u", false);
       drop_entry(m, name, "_v", false);
-      repoint(m, data, weight);
+      nn_repoint(m, data, weight);
       ct_module_register_parameter(m, name, weight);
     }
     ct_release(weight);
@@ -350,7 +393,7 @@ static ct_module *remove_norm(ct_module *m, const char *name, norm_type type) {
     if (type == NORM_SPECTRAL) drop_entry(m, name, "_v", false);
     ok = ct_module_register_parameter(m, name, p) != NULL;
     if (ok) {
-      repoint(m, s->w, p);
+      nn_repoint(m, s->w, p);
       ct_hook_remove(&(ct_hook_handle){m, m->impl->hooks[h].id});
     }
   }
@@ -372,6 +415,17 @@ ct_module *ct_nn_utils_remove_spectral_norm(ct_module *m, const char *name) {
  *   b' = (b - rm) * rsqrt(rv + eps) * bn_w + bn_b
  * b, bn_w, bn_b absent: zeros / ones / zeros like rm. Both results are new leaf parameters
  * (nn.Parameter detaches), in the caller's scope. */
+/* The end of a fuse_*_weights: w and b (NULL: failed) become leaf parameters kept out of the
+ * scope the caller opened, which this closes. */
+static int fused_params(ct_tensor *w, ct_tensor *b, ct_tensor **fused_w, ct_tensor **fused_b) {
+  w = w && b ? ct_keep(ct_parameter(w, true)) : NULL;
+  b = w ? ct_keep(ct_parameter(b, true)) : NULL;
+  ct_scope_end();
+  *fused_w = w;
+  *fused_b = b;
+  return w && b ? 0 : -1;
+}
+
 int ct_nn_utils_fuse_conv_bn_weights(const ct_tensor *conv_w, const ct_tensor *conv_b, const ct_tensor *bn_rm,
                                      const ct_tensor *bn_rv, double bn_eps, const ct_tensor *bn_w,
                                      const ct_tensor *bn_b, bool transpose, ct_tensor **fused_w,
@@ -395,12 +449,7 @@ int ct_nn_utils_fuse_conv_bn_weights(const ct_tensor *conv_w, const ct_tensor *c
     if (b && bn_w) b = ct_mul(b, bn_w);
     if (b && bn_b) b = ct_add(b, bn_b);
   }
-  w = w && b ? ct_keep(ct_parameter(w, true)) : NULL;
-  b = w ? ct_keep(ct_parameter(b, true)) : NULL;
-  ct_scope_end();
-  *fused_w = w;
-  *fused_b = b;
-  return w && b ? 0 : -1;
+  return fused_params(w, b, fused_w, fused_b);
 }
 
 ct_module *ct_nn_utils_fuse_conv_bn_eval(const ct_module *conv, const ct_module *bn, bool transpose) {
@@ -425,6 +474,57 @@ ct_module *ct_nn_utils_fuse_conv_bn_eval(const ct_module *conv, const ct_module 
                                             member((ct_module *)bn, "weight", "", true),
                                             member((ct_module *)bn, "bias", "", true), transpose, &w, &b);
   rc = rc == 0 ? nn_conv_set_params(fused, w, b) : -1;
+  ct_scope_end();
+  if (rc != 0) {
+    ct_module_free(fused);
+    return NULL;
+  }
+  return fused;
+}
+
+/* ---- fuse_linear_bn_eval / fuse_linear_bn_weights --------------------------------------------- */
+/* The BatchNorm1d that follows a Linear folded into it (fusion.py):
+ *   scale = bn_w * rsqrt(rv + eps);  w' = w * scale.unsqueeze(-1);  b' = (b - rm) * scale + bn_b
+ * b absent: zeros like rm. bn_w / bn_b absent (affine=False) fail as PyTorch's arithmetic on
+ * None does. Both results are new leaf parameters, in the caller's scope. */
+int ct_nn_utils_fuse_linear_bn_weights(const ct_tensor *linear_w, const ct_tensor *linear_b,
+                                       const ct_tensor *bn_rm, const ct_tensor *bn_rv, double bn_eps,
+                                       const ct_tensor *bn_w, const ct_tensor *bn_b,
+                                       ct_tensor **fused_w, ct_tensor **fused_b) {
+  if (!fused_w || !fused_b) return -1;
+  *fused_w = *fused_b = NULL;
+  if (!linear_w || !bn_rm || !bn_rv) return -1;
+  if (!bn_w) return ct__errs("unsupported operand type(s) for *: 'NoneType' and 'Tensor'");
+  if (!bn_b) return ct__errs("unsupported operand type(s) for +: 'Tensor' and 'NoneType'");
+  ct_tensor *w = NULL, *b = NULL;
+  ct_scope_begin();
+  CT_NO_GRAD {
+    ct_tensor *scale = ct_mul(bn_w, ct_rsqrt(ct_add_scalar(bn_rv, bn_eps)));
+    w = ct_mul(linear_w, ct_unsqueeze(scale, -1));
+    ct_tensor *centered = linear_b ? ct_sub(linear_b, bn_rm) : ct_neg(bn_rm);
+    b = w ? ct_add(ct_mul(centered, scale), bn_b) : NULL;
+  }
+  return fused_params(w, b, fused_w, fused_b);
+}
+
+ct_module *ct_nn_utils_fuse_linear_bn_eval(const ct_module *linear, const ct_module *bn) {
+  if (!linear || !bn) return NULL;
+  if (linear->training || bn->training) return ct__err("Fusion only for eval!");
+  if (linear->kind != &ct__nn_kind_linear)
+    return ct__err("fuse_linear_bn_eval: '%s' is not a Linear module", ct_module_name(linear));
+  double eps = nn_norm_eps(bn);
+  if (isnan(eps)) return ct__err("fuse_linear_bn_eval: '%s' is not a BatchNorm module", ct_module_name(bn));
+  const ct_tensor *rm = member((ct_module *)bn, "running_mean", "", false);
+  const ct_tensor *rv = member((ct_module *)bn, "running_var", "", false);
+  if (!rm || !rv) return ct__err("unsupported operand type(s) for +: 'NoneType' and 'float'");
+  ct_module *fused = ct_module_deepcopy(linear);
+  if (!fused) return NULL;
+  ct_scope_begin();
+  ct_tensor *w, *b;
+  int rc = ct_nn_utils_fuse_linear_bn_weights(member(fused, "weight", "", true), member(fused, "bias", "", true),
+                                              rm, rv, eps, member((ct_module *)bn, "weight", "", true),
+                                              member((ct_module *)bn, "bias", "", true), &w, &b);
+  rc = rc == 0 ? nn_linear_set_params(fused, w, b) : -1;
   ct_scope_end();
   if (rc != 0) {
     ct_module_free(fused);

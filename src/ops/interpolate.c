@@ -3,7 +3,8 @@
  * grad_fn names.
  *
  * Every mode but area is separable: along spatial dim j, output o reads K input positions
- * idx[j][o*K + t] with weights w[j][o*K + t] (K = 1 nearest, 2 linear, 4 cubic), and the
+ * idx[j][o*K + t] with weights w[j][o*K + t] (K = 1 nearest, 2 linear, 4 cubic; antialias:
+ * the filter's widest support along that dim, shorter taps padded with weight 0), and the
  * N-d result is the tensor product, y = sum_a wd_a * (sum_b wh_b * (sum_c ww_c * x)), summed
  * in that order as PyTorch's CPU kernel does. The forward is a linear map A, its backward is
  * A^T (a scatter-add through the same taps), and the backward's own gradient is A again, so
@@ -12,10 +13,11 @@
 #include "pool.h"
 #include "ctorch/functional.h"
 
+#include <limits.h>
 #include <math.h>
 
-/* which tap rule: the grad_fn name follows the mode and the rank */
-typedef enum { K_NEAREST, K_NEAREST_EXACT, K_LINEAR, K_CUBIC } interp_kind;
+/* which tap rule: the grad_fn name follows the mode and the rank (K_AA_*: antialias=True) */
+typedef enum { K_NEAREST, K_NEAREST_EXACT, K_LINEAR, K_CUBIC, K_AA_LINEAR, K_AA_CUBIC } interp_kind;
 
 typedef struct {
   int nsp;            /* spatial dims, 1-3 */
@@ -26,7 +28,7 @@ typedef struct {
 } interp_args;
 CT_ARGS_TYPE(interp_args, NULL);
 
-static const char *const g_names[4][3][2] = {
+static const char *const g_names[6][3][2] = {
     {{"UpsampleNearest1DBackward1", "UpsampleNearest1DBackwardBackward1"},
      {"UpsampleNearest2DBackward1", "UpsampleNearest2DBackwardBackward1"},
      {"UpsampleNearest3DBackward1", "UpsampleNearest3DBackwardBackward1"}},
@@ -36,7 +38,9 @@ static const char *const g_names[4][3][2] = {
     {{"UpsampleLinear1DBackward1", "UpsampleLinear1DBackwardBackward1"},
      {"UpsampleBilinear2DBackward1", "UpsampleBilinear2DBackwardBackward1"},
      {"UpsampleTrilinear3DBackward1", "UpsampleTrilinear3DBackwardBackward1"}},
-    {{NULL, NULL}, {"UpsampleBicubic2DBackward1", "UpsampleBicubic2DBackwardBackward1"}, {NULL, NULL}}};
+    {{NULL, NULL}, {"UpsampleBicubic2DBackward1", "UpsampleBicubic2DBackwardBackward1"}, {NULL, NULL}},
+    {{NULL, NULL}, {"UpsampleBilinear2DAaBackward1", "UpsampleBilinear2DAaBackwardBackward1"}, {NULL, NULL}},
+    {{NULL, NULL}, {"UpsampleBicubic2DAaBackward1", "UpsampleBicubic2DAaBackwardBackward1"}, {NULL, NULL}}};
 
 /* ---- taps ------------------------------------------------------------------------------ */
 typedef struct {
@@ -138,14 +142,83 @@ static void taps_cubic(bool f32, int64_t in, int64_t out, bool align, bool has, 
   }
 }
 
+/* antialias=True (PIL's resampling, _upsample_*_aa): output o averages the inputs within
+ * `support` of its centre scale * (o + 0.5) under a filter widened by the scale when
+ * downsampling, weights normalised to sum 1. The triangle filter (bilinear) and the cubic
+ * with a = -0.5 (bicubic), in the tensor's dtype as aa_filter<scalar_t> computes them. */
+#define AA_FILTER(T, cubic, x0)                                                           \
+  ({                                                                                      \
+    T x_ = (x0) < 0 ? -(x0) : (x0), a_ = (T)-0.5, r_ = 0;                                 \
+    if (!(cubic)) r_ = x_ < 1 ? 1 - x_ : 0;                                               \
+    else if (x_ < 1) r_ = ((a_ + 2) * x_ - (a_ + 3)) * x_ * x_ + 1;                       \
+    else if (x_ < 2) r_ = (((x_ - 5) * x_ + 8) * x_ - 4) * a_;                            \
+    r_;                                                                                   \
+  })
+
+/* _compute_indices_min_size_weights_aa's support: the filter's half width, times the scale
+ * when downsampling */
+static double aa_support(bool f32, bool cubic, double scale) {
+  double half = cubic ? 2.0 : 1.0;
+  return scale >= 1.0 ? (f32 ? (double)((float)half * (float)scale) : half * scale) : half;
+}
+
+/* The number of taps of a dim: one (identity) when in == out, as PyTorch skips that pass;
+ * else ceil(support) * 2 + 1 */
+static int aa_taps(bool f32, bool cubic, const interp_args *a, int s, int64_t in, int64_t out) {
+  if (in == out) return 1;
+  double scale = pixel_scale(f32, a->align_corners, a->has_scale, a->scales[s], in, out);
+  double half = ceil(aa_support(f32, cubic, scale));
+  return half < (double)(1 << 20) ? (int)half * 2 + 1 : INT_MAX; /* INT_MAX: refused by the caller */
+}
+
+/* _compute_weights_aa for every output: taps past xsize get weight 0 at xmin (a real tap,
+ * so a NaN input spreads exactly as in PyTorch's shorter loop) */
+#define AA_WEIGHTS(T)                                                                            \
+  for (int64_t o = 0; o < out; o++) {                                                            \
+    T sc = (T)scale, center = (T)((double)sc * ((double)o + 0.5)), sup = (T)support;             \
+    T inv = sc >= (T)1 ? (T)1 / sc : (T)1, total = 0, wt[k];                                     \
+    int64_t xmin = (int64_t)((double)center - (double)sup + 0.5);                                \
+    if (xmin < 0) xmin = 0;                                                                      \
+    int64_t xmax = (int64_t)((double)center + (double)sup + 0.5);                                \
+    int64_t xsize = (xmax < in ? xmax : in) - xmin;                                              \
+    if (xsize > k) xsize = k;                                                                    \
+    for (int64_t j = 0; j < xsize; j++) {                                                        \
+      T arg = (T)((double)((T)(j + xmin) - center) + 0.5), u = (T)((double)arg * (double)inv);   \
+      wt[j] = AA_FILTER(T, cubic, u);                                                            \
+      total += wt[j];                                                                            \
+    }                                                                                            \
+    for (int64_t j = 0; j < k; j++) {                                                            \
+      idx[o * k + j] = j < xsize ? xmin + j : xmin;                                              \
+      w[o * k + j] = j < xsize ? (double)(total != 0 ? wt[j] / total : wt[j]) : 0;               \
+    }                                                                                            \
+  }
+
+static void taps_aa(bool f32, bool cubic, int64_t in, int64_t out, int k, const interp_args *a, int s,
+                    int64_t *idx, double *w) {
+  if (k == 1) { /* in == out: the identity */
+    for (int64_t o = 0; o < out; o++) idx[o] = o, w[o] = 1;
+    return;
+  }
+  double scale = pixel_scale(f32, a->align_corners, a->has_scale, a->scales[s], in, out);
+  double support = aa_support(f32, cubic, scale);
+  if (f32) {
+    AA_WEIGHTS(float)
+  } else {
+    AA_WEIGHTS(double)
+  }
+}
+
 /* Taps of the spatial sizes in (padded to (D, H, W)) -> out; -1 + "out of memory". */
 static int taps_build(taps *tp, const interp_args *a, bool f32, const int64_t *in3, const int64_t *out3) {
   int K = a->kind == K_LINEAR ? 2 : a->kind == K_CUBIC ? 4 : 1;
+  bool aa = a->kind >= K_AA_LINEAR, cubic = a->kind == K_AA_CUBIC;
   size_t total = 0;
   for (int j = 0; j < 3; j++) {
     tp->in[j] = in3[j], tp->out[j] = out3[j];
-    tp->k[j] = j < 3 - a->nsp ? 1 : K;
     if (out3[j] > ((int64_t)1 << 40)) return ct__errs("out of memory"); /* no wrap below */
+    int s = j - (3 - a->nsp);
+    tp->k[j] = s < 0 ? 1 : aa ? aa_taps(f32, cubic, a, s, in3[j], out3[j]) : K;
+    if (tp->k[j] == INT_MAX) return ct__errs("out of memory"); /* a hostile scale's support */
     total += (size_t)out3[j] * (size_t)tp->k[j];
   }
   tp->mem = malloc(total * (sizeof(int64_t) + sizeof(double)) + 1);
@@ -172,6 +245,10 @@ static int taps_build(taps *tp, const interp_args *a, bool f32, const int64_t *i
       break;
     case K_CUBIC:
       taps_cubic(f32, in3[j], out3[j], a->align_corners, has, sc, tp->idx[j], tp->w[j]);
+      break;
+    case K_AA_LINEAR:
+    case K_AA_CUBIC:
+      taps_aa(f32, cubic, in3[j], out3[j], tp->k[j], a, s, tp->idx[j], tp->w[j]);
       break;
     }
   }
@@ -493,11 +570,8 @@ static int check_call(const ct_tensor *x, ct_interpolate_opts o, int dim) {
     return ct__errs("either size or scale_factor should be defined");
   if (o.recompute_scale_factor > 0 && o.size.n)
     return ct__errs("recompute_scale_factor is not meaningful with an explicit size.");
-  if (o.antialias) {
-    if (!((o.mode == CT_INTERP_BILINEAR || o.mode == CT_INTERP_BICUBIC) && x->ndim == 4))
-      return ct__errs("Anti-alias option is only supported for bilinear and bicubic modes");
-    return ct__errs("interpolate: antialias=True is not implemented in ctorch");
-  }
+  if (o.antialias && !((o.mode == CT_INTERP_BILINEAR || o.mode == CT_INTERP_BICUBIC) && x->ndim == 4))
+    return ct__errs("Anti-alias option is only supported for bilinear and bicubic modes");
   return 0;
 }
 
@@ -547,10 +621,12 @@ ct_tensor *ct_interpolate_ex(const ct_tensor *x, ct_interpolate_opts o) {
   }
   a.kind = o.mode == CT_INTERP_NEAREST ? K_NEAREST : o.mode == CT_INTERP_NEAREST_EXACT ? K_NEAREST_EXACT
            : o.mode == CT_INTERP_BICUBIC ? K_CUBIC : K_LINEAR;
+  if (o.antialias) a.kind = a.kind == K_CUBIC ? K_AA_CUBIC : K_AA_LINEAR;
   if (check_sizes(x, dim, out)) return NULL;
   if (!ct_dtype_is_floating(x->dtype) && !(a.kind <= K_NEAREST_EXACT && x->dtype == CT_UINT8))
     return ct__err("\"%s\" not implemented for '%s'",
                    a.kind <= K_NEAREST_EXACT ? "compute_indices_weights_nearest"
+                   : a.kind >= K_AA_LINEAR ? "compute_indices_weights_aa"
                    : a.kind == K_LINEAR ? "compute_indices_weights_linear" : "compute_indices_weights_cubic",
                    ct__dtype_short(x->dtype));
   int64_t out3[3] = {1, 1, 1};

@@ -141,6 +141,59 @@ static void test_lazy_conv3d_and_2d(void **state) {
 
 /* The first forward's errors, PyTorch's words; the module stays lazy (and keeps the
  * in_channels it read before the groups check, as PyTorch's does). */
+/* load_state_dict before the first forward materialises the placeholders to the loaded
+ * shapes (LazyModuleMixin._lazy_load_hook); the module stays Lazy with in_features 0 until
+ * its forward, which then only changes the class:
+ *   src = nn.Linear(4, 3); m = nn.LazyLinear(3); m.load_state_dict(src.state_dict())
+ *   -> LazyLinear(in_features=0, ...), m.weight.shape (3, 4); m(x) -> Linear(in_features=0, ...)
+ *   c = nn.LazyConv2d(5, 3); c.load_state_dict(nn.Conv2d(2, 5, 3).state_dict()); c(x)
+ *   -> Conv2d(0, 5, kernel_size=(3, 3), stride=(1, 1)) */
+static void test_lazy_load_state_dict(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_manual_seed(0);
+  ct_module *src = ct_nn_linear(4, 3), *m = ct_nn_lazy_linear(3);
+  ct_tensor_map *sd = ct_module_state_dict(src);
+  assert_int_equal(ct_module_load_state_dict(m, sd, true, NULL), 0);
+  expect_repr(m, "LazyLinear(in_features=0, out_features=3, bias=True)");
+  ct_tensor *w = ct_module_get_parameter(m, "weight");
+  assert_int_equal(ct_dim(w), 2);
+  assert_true(ct_equal(w, ct_module_get_parameter(src, "weight")));
+  assert_true(ct_equal(ct_module_get_parameter(m, "bias"), ct_module_get_parameter(src, "bias")));
+  assert_true(ct_is_leaf(w) && ct_requires_grad(w));
+  ct_tensor *x = ct_ones(CT_SHAPE(2, 4));
+  assert_true(ct_equal(ct_forward(m, x), ct_forward(src, x))); /* no reset at the forward */
+  expect_repr(m, "Linear(in_features=0, out_features=3, bias=True)");
+  ct_module_free(m);
+  /* nothing changes when the load fails (strict, a missing key): still a placeholder */
+  m = ct_nn_lazy_linear(3);
+  ct_tensor_map *partial = ct_tensor_map_new();
+  ct_tensor_map_set(partial, "weight", ct_ones(CT_SHAPE(5, 4)));
+  expect_fail(ct_module_load_state_dict(m, partial, true, NULL) != 0, "Missing key(s) in state_dict: \"bias\"");
+  assert_int_equal(ct_numel(ct_module_get_parameter(m, "weight")), 0);
+  /* any shape is taken, as PyTorch does */
+  ct_tensor_map_set(partial, "bias", ct_ones(CT_SHAPE(5)));
+  assert_int_equal(ct_module_load_state_dict(m, partial, true, NULL), 0);
+  assert_int_equal(ct_shape(ct_module_get_parameter(m, "weight"))[0], 5);
+  assert_int_equal(ct_shape(ct_forward(m, x))[1], 5);
+  ct_module_free(m);
+  ct_tensor_map_free(partial);
+  /* LazyConv2d */
+  ct_module *conv = ct_nn_conv2d(2, 5, CT_INTS(3)), *c = ct_nn_lazy_conv2d(5, CT_INTS(3));
+  ct_tensor_map *csd = ct_module_state_dict(conv);
+  assert_int_equal(ct_module_load_state_dict(c, csd, true, NULL), 0);
+  expect_repr(c, "LazyConv2d(0, 5, kernel_size=(3, 3), stride=(1, 1))");
+  ct_tensor *xc = ct_ones(CT_SHAPE(1, 2, 5, 5));
+  assert_true(ct_equal(ct_forward(c, xc), ct_forward(conv, xc)));
+  expect_repr(c, "Conv2d(0, 5, kernel_size=(3, 3), stride=(1, 1))");
+  ct_module_free(c);
+  ct_module_free(conv);
+  ct_tensor_map_free(csd);
+  ct_tensor_map_free(sd);
+  ct_module_free(src);
+  leak_end(lm, "lazy load_state_dict", __LINE__);
+}
+
 static void test_lazy_errors(void **state) {
   (void)state;
   int64_t live = ct_live_tensors();
@@ -182,6 +235,7 @@ int main(void) {
       cmocka_unit_test(test_lazy_conv1d_f64_unbatched),
       cmocka_unit_test(test_lazy_conv3d_and_2d),
       cmocka_unit_test(test_lazy_errors),
+      cmocka_unit_test(test_lazy_load_state_dict),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

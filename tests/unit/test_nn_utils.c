@@ -301,8 +301,131 @@ static void test_fuse_conv_bn(void **state) {
   leak_end(lm, "fuse", __LINE__);
 }
 
+/* torch.manual_seed(0); l = nn.Linear(3, 2, bias=False); bn = nn.BatchNorm1d(2, eps=1e-3) with
+ * running_mean [.5, -.25], running_var [.5, 2], weight [1.5, -.5], bias [.25, -1]; both eval();
+ * f = fuse_linear_bn_eval(l, bn); f(arange(6.).reshape(2, 3) / 4 - .5) */
+static void test_fuse_linear_bn(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_manual_seed(0);
+  ct_module *l = ct_nn_linear(3, 2, .bias = false), *bn = ct_nn_batch_norm1d(2, .eps = 1e-3);
+  set_vals(bn, "running_mean", (float[]){0.5f, -0.25f}, 2);
+  set_vals(bn, "running_var", (float[]){0.5f, 2.0f}, 2);
+  set_vals(bn, "weight", (float[]){1.5f, -0.5f}, 2);
+  set_vals(bn, "bias", (float[]){0.25f, -1.0f}, 2);
+  expect_fail(ct_nn_utils_fuse_linear_bn_eval(l, bn) == NULL, "Fusion only for eval!");
+  ct_module_eval(l);
+  ct_module_eval(bn);
+  expect_fail(ct_nn_utils_fuse_linear_bn_eval(bn, bn) == NULL, "'BatchNorm1d' is not a Linear module");
+  ct_module *relu = ct_nn_relu(false);
+  ct_module_eval(relu);
+  expect_fail(ct_nn_utils_fuse_linear_bn_eval(l, relu) == NULL, "'ReLU' is not a BatchNorm module");
+  ct_module *f = ct_nn_utils_fuse_linear_bn_eval(l, bn);
+  assert_non_null(f);
+  char *r = ct_module_repr(f);
+  assert_string_equal(r, "Linear(in_features=3, out_features=2, bias=True)");
+  free(r);
+  expect_param_names(f, (const char *[]){"weight", "bias"}, 2);
+  expect_param_names(l, (const char *[]){"weight"}, 1); /* l itself is unchanged */
+  ct_tensor *w = ct_module_get_parameter(f, "weight"), *b = ct_module_get_parameter(f, "bias");
+  assert_true(ct_is_leaf(w) && ct_requires_grad(w) && ct_is_leaf(b) && ct_requires_grad(b));
+  expect_list(w, 1e-5, 1e-7, -0.009160288609564304, 0.6563504934310913, -1.0070137977600098,
+              0.15018539130687714, 0.07859966158866882, -0.05472371727228165);
+  expect_list(b, 1e-6, 0, -0.8096010684967041, -1.0883662700653076);
+  float xv[] = {-0.5f, -0.25f, 0.0f, 0.25f, 0.5f, 0.75f};
+  ct_tensor *x = ct_tensor_from(xv, CT_FLOAT32, 2, (int64_t[]){2, 3});
+  ct_tensor *y = ct_forward(f, x);
+  expect_list(y, 1e-5, 1e-6, -0.9691085815429688, -1.183108925819397, -1.238976240158081, -1.0525628328323364);
+  assert_true(ct_allclose(y, ct_forward(bn, ct_forward(l, x)), 1e-5, 1e-5));
+  ct_module_free(f);
+  /* the weights form: NULL bias is zeros; affine=False's None weight is PyTorch's TypeError */
+  ct_tensor *fw, *fb, *rm = ct_module_get_buffer(bn, "running_mean"), *rv = ct_module_get_buffer(bn, "running_var");
+  expect_fail(ct_nn_utils_fuse_linear_bn_weights(ct_module_get_parameter(l, "weight"), NULL, rm, rv, 1e-3, NULL,
+                                                 NULL, &fw, &fb) != 0,
+              "unsupported operand type(s) for *: 'NoneType' and 'Tensor'");
+  assert_true(fw == NULL && fb == NULL);
+  assert_int_equal(ct_nn_utils_fuse_linear_bn_weights(ct_module_get_parameter(l, "weight"), NULL, rm, rv, 1e-3,
+                                                      ct_module_get_parameter(bn, "weight"),
+                                                      ct_module_get_parameter(bn, "bias"), &fw, &fb), 0);
+  expect_list(fb, 1e-6, 0, -0.8096010684967041, -1.0883662700653076);
+  /* out_features 3 against 2 channels: the broadcast error */
+  expect_fail(ct_nn_utils_fuse_linear_bn_weights(ct_ones(CT_SHAPE(3, 2)), NULL, rm, rv, 1e-3,
+                                                 ct_module_get_parameter(bn, "weight"),
+                                                 ct_module_get_parameter(bn, "bias"), &fw, &fb) != 0,
+              "must match the size of tensor");
+  ct_module_free(l);
+  ct_module_free(bn);
+  ct_module_free(relu);
+  leak_end(lm, "fuse_linear_bn", __LINE__);
+}
+
+/* A module holding one parameter "weight" of any shape: forward(x) = x * weight, and the
+ * grad_fn name of the weight it read (weight_norm's recomputed one). */
+typedef struct holder {
+  ct_module base;
+  ct_tensor *weight;
+} holder;
+static const char *g_weight_fn;
+static ct_tensor *holder_forward(ct_module *m, ct_tensor *x) {
+  g_weight_fn = ct_grad_fn_name(((holder *)m)->weight);
+  return ct_mul(x, ((holder *)m)->weight);
+}
+static const ct_module_kind holder_kind = {.name = "Holder", .size = sizeof(holder), .forward1 = holder_forward};
+static ct_module *holder_new(ct_tensor *w, int64_t dim) {
+  ct_module *m = ct_module_new(&holder_kind);
+  ((holder *)m)->weight = ct_module_register_parameter(m, "weight", w);
+  return ct_nn_utils_weight_norm(m, "weight", dim);
+}
+
+/* weight_norm(dim = *user) on a Holder whose weight_g, weight_v are set to the inputs: the
+ * computed weight (forward of ones) */
+static int wn_weight(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *user) {
+  (void)n_in, (void)n_out;
+  ct_module *m = holder_new(ct_zeros_like(in[1]), *(const int64_t *)user);
+  bool ok = m && ct_module_set_tensor(m, "weight_g", in[0]) && ct_module_set_tensor(m, "weight_v", in[1]);
+  out[0] = ok ? ct_forward(m, ct_ones_like(in[1])) : NULL;
+  ct_module_free(m);
+  return out[0] ? 0 : -1;
+}
+
+static void test_weight_norm_interface(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_manual_seed(0);
+  /* (3, 4): dims 0 and 1 fused, None not; (3, 2, 2): dim 2 fused, dim 1 not */
+  struct { int64_t dim; int nd; const char *name; } cases[] = {
+      {0, 2, "WeightNormInterfaceBackward0"}, {1, 2, "WeightNormInterfaceBackward0"},
+      {CT_NONE, 2, "MulBackward0"}, {2, 3, "WeightNormInterfaceBackward0"}, {1, 3, "MulBackward0"}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    ct_tensor *w = cases[i].nd == 2 ? ct_randn(CT_SHAPE(3, 4)) : ct_randn(CT_SHAPE(3, 2, 2));
+    ct_module *m = holder_new(w, cases[i].dim);
+    assert_non_null(m);
+    g_weight_fn = NULL;
+    ct_tensor *y = ct_forward(m, ct_ones_like(w));
+    assert_string_equal(g_weight_fn, cases[i].name);
+    /* the same weight as v * (g / norm) */
+    assert_true(ct_allclose(y, w, 1e-5, 1e-6));
+    ct_module_free(m);
+  }
+  for (int i = 0; i < 4; i++) {
+    int64_t dim = cases[i].dim;
+    ct_tensor *v = cases[i].nd == 2 ? ct_randn(CT_SHAPE(3, 4), .dtype = CT_FLOAT64, .requires_grad = true)
+                                    : ct_randn(CT_SHAPE(3, 2, 2), .dtype = CT_FLOAT64, .requires_grad = true);
+    ct_module *m = holder_new(ct_detach(v), dim);
+    ct_tensor *g = ct_add_scalar(ct_detach(ct_module_get_parameter(m, "weight_g")), 0.5);
+    ct_requires_grad_(g, true);
+    ct_module_free(m);
+    assert_true(ct_gradcheck(wn_weight, CT_TENSORS(g, v), .user = &dim));
+    assert_true(ct_gradgradcheck(wn_weight, CT_TENSORS(g, v), .user = &dim));
+  }
+  leak_end(lm, "weight_norm_interface", __LINE__);
+}
+
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_weight_norm), cmocka_unit_test(test_spectral_norm),
-                                     cmocka_unit_test(test_vectors), cmocka_unit_test(test_fuse_conv_bn)};
+                                     cmocka_unit_test(test_vectors), cmocka_unit_test(test_fuse_conv_bn),
+                                     cmocka_unit_test(test_fuse_linear_bn),
+                                     cmocka_unit_test(test_weight_norm_interface)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

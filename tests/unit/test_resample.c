@@ -61,6 +61,36 @@ static void test_interpolate_values(void **state) {
   ct_scope_end();
 }
 
+/* antialias=True: x = ramp((1, 1, 4, 5), 1) float64;
+ * F.interpolate(x, size=(2, 3), mode='bilinear', antialias=True) (downsampling),
+ * size=(3, 7) bicubic (down in H, up in W), scale_factor=(0.6, 0.5) bicubic,
+ * size=(3, 2) bilinear align_corners=True; xf = ramp((1, 2, 5, 6), 2) float32 requires_grad,
+ * y = interpolate(xf, size=(2, 4), mode='bicubic', antialias=True),
+ * (y * ramp((1, 2, 2, 4), 3)).sum().backward() */
+static void test_interpolate_antialias(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *x = ramp(SH(1, 1, 4, 5), CT_FLOAT64, 1, false);
+  expect_close(ct_interpolate(x, .size = CT_INTS(2, 3), .mode = CT_INTERP_BILINEAR, .antialias = true),
+               -0.06122448979591828, 0.019841269841269833, -0.11734693877551003, -0.11734693877551014, 0.369047619047619, -0.45408163265306134);
+  expect_close(ct_interpolate(x, .size = CT_INTS(3, 7), .mode = CT_INTERP_BICUBIC, .antialias = true),
+               -1.0161404989891358, 0.23916212909728246, 0.890408696986477, -0.15503432494279176, -1.0858106891007473, -0.3814490006782577, 0.8633945035657955, -0.2718446601941748, -0.06509695290858737, 0.27223032069970843, 0.5000000000000001, -0.2744169096209914, -0.4013157894736841, -0.10315533980582509, 0.4724511786007865, -0.3693560349144574, -0.34594805558706015, 1.1550343249427917, 0.5369768698587644, -0.42118257826911076, -1.0697051831774462);
+  expect_close(ct_interpolate(x, .scale_factor = CT_FLOATS(0.6, 0.5), .mode = CT_INTERP_BICUBIC, .antialias = true),
+               0.10951078210492438, -0.252384331535623, -0.06168733699833009, 0.1186644713980773);
+  expect_close(ct_interpolate(x, .size = CT_INTS(3, 2), .mode = CT_INTERP_BILINEAR, .align_corners = 1,
+                              .antialias = true),
+               -0.04398148148148151, 0.020833333333333353, -0.02160493827160494, -0.2962962962962962, 0.16666666666666666, -0.27777777777777785);
+  /* the same size: the identity, as PyTorch skips both passes */
+  assert_true(ct_equal(ct_interpolate(x, .size = CT_INTS(4, 5), .mode = CT_INTERP_BICUBIC, .antialias = true), x));
+  ct_tensor *xf = ramp(SH(1, 2, 5, 6), CT_FLOAT32, 2, true);
+  ct_tensor *y = ct_interpolate(xf, .size = CT_INTS(2, 4), .mode = CT_INTERP_BICUBIC, .antialias = true);
+  expect_grad_fn(y, "UpsampleBicubic2DAaBackward1");
+  ct_test_expect_vals(y, CT_DOUBLES(-0.1052587702870369, -0.017731525003910065, 0.31201767921447754, -0.3332889974117279, 0.0364040732383728, 0.15385866165161133, -0.08277382701635361, -0.15723204612731934, 0.15723200142383575, 0.08277381956577301, -0.15385866165161133, -0.03640410304069519, 0.33328893780708313, -0.3120177090167999, 0.01773153990507126, 0.10525879263877869), 1e-5, 1e-6, "y", __LINE__);
+  assert_int_equal(ct_backward(ct_sum(ct_mul(y, ramp(SH(1, 2, 2, 4), CT_FLOAT32, 3, false)))), 0);
+  ct_test_expect_vals(ct_grad(xf), CT_DOUBLES(-0.1508444845676422, 0.07603338360786438, 0.2899789810180664, 0.12423007190227509, -0.08559196442365646, -0.19049471616744995, -0.13696977496147156, 0.11999170482158661, 0.33831432461738586, 0.10488083958625793, -0.1076342985033989, -0.19281136989593506, 0.06699097156524658, 0.16585874557495117, 0.1650928258895874, -0.08621116727590561, -0.07919315993785858, 0.006874419748783112, 0.26142412424087524, 0.1881369799375534, -0.03160852938890457, -0.2650420367717743, -0.03948899731040001, 0.20558251440525055, 0.2392130047082901, 0.14275270700454712, -0.07220324128866196, -0.23795215785503387, -0.01887260377407074, 0.19956281781196594, -0.06558278948068619, -0.22200703620910645, -0.24999606609344482, 0.0929381474852562, 0.011035588569939137, -0.14177638292312622, -0.02459908090531826, -0.22483226656913757, -0.2972911596298218, 0.07838518917560577, 0.02012692019343376, -0.12419863045215607, 0.16606254875659943, 0.0075204866006970406, -0.1643652319908142, -0.06479950994253159, 0.03469507396221161, 0.0807398110628128, 0.3331064283847809, 0.2388036698102951, -0.008062904700636864, -0.19876828789710999, 0.04432880878448486, 0.27419525384902954, 0.2846377193927765, 0.23192736506462097, 0.03318009898066521, -0.17841589450836182, 0.03473106026649475, 0.24828115105628967), 1e-5, 1e-6, "xf.grad", __LINE__);
+  ct_scope_end();
+}
+
 static void test_interpolate_grad_fn(void **state) {
   (void)state;
   ct_scope_begin();
@@ -181,8 +211,8 @@ static void test_errors(void **state) {
   expect_error(ct_interpolate(ct_zeros(SH(1, 2, 3)), .size = CT_INTS(4), .mode = CT_INTERP_BICUBIC),
                "Only 3D, 4D and 5D input Tensors supported (got 3D) for the modes: nearest | linear | bilinear | "
                "bicubic | trilinear | area | nearest-exact (got bicubic)");
-  expect_error(ct_interpolate(x, .size = CT_INTS(4), .mode = CT_INTERP_BILINEAR, .antialias = true),
-               "antialias=True is not implemented");
+  expect_error(ct_interpolate(x, .size = CT_INTS(4), .mode = CT_INTERP_TRILINEAR, .antialias = true),
+               "Anti-alias option is only supported for bilinear and bicubic modes");
   expect_error(ct_interpolate(x, .size = CT_INTS(4), .antialias = true),
                "Anti-alias option is only supported for bilinear and bicubic modes");
   ct_tensor *xl = ct_zeros(SH(1, 2, 3, 3), .dtype = CT_INT64);
@@ -191,6 +221,10 @@ static void test_errors(void **state) {
                "\"compute_indices_weights_linear\" not implemented for 'Long'");
   expect_error(ct_interpolate(ct_to(xl, CT_UINT8), .size = CT_INTS(4), .mode = CT_INTERP_BICUBIC),
                "\"compute_indices_weights_cubic\" not implemented for 'Byte'");
+  expect_error(ct_interpolate(xl, .size = CT_INTS(2), .mode = CT_INTERP_BILINEAR, .antialias = true),
+               "\"compute_indices_weights_aa\" not implemented for 'Long'");
+  expect_error(ct_interpolate(ct_to(xl, CT_UINT8), .size = CT_INTS(2), .mode = CT_INTERP_BICUBIC, .antialias = true),
+               "\"compute_indices_weights_aa\" not implemented for 'Byte'");
   /* unfold / fold */
   ct_tensor *y = ct_zeros(SH(1, 2, 4, 4));
   expect_error(ct_unfold(y, CT_INTS(2, 2, 2)), "It is expected kernel_size equals to 2, but got size 3");
@@ -276,6 +310,12 @@ static ct_tensor *bilin(const ct_tensor *x) {
 static ct_tensor *bicub(const ct_tensor *x) {
   return ct_interpolate(x, .size = CT_INTS(4, 6), .mode = CT_INTERP_BICUBIC);
 }
+static ct_tensor *bilin_aa(const ct_tensor *x) {
+  return ct_interpolate(x, .scale_factor = CT_FLOATS(0.4, 1.5), .mode = CT_INTERP_BILINEAR, .antialias = true);
+}
+static ct_tensor *bicub_aa(const ct_tensor *x) {
+  return ct_interpolate(x, .size = CT_INTS(2, 7), .mode = CT_INTERP_BICUBIC, .antialias = true);
+}
 static ct_tensor *trilin(const ct_tensor *x) {
   return ct_interpolate(x, .size = CT_INTS(3, 3, 2), .mode = CT_INTERP_TRILINEAR, .align_corners = 1);
 }
@@ -303,6 +343,8 @@ static void test_gradcheck(void **state) {
   grads(lin1, 3, (int64_t[]){2, 1, 4}, 4, "linear");
   grads(bilin, 4, (int64_t[]){1, 2, 3, 4}, 5, "bilinear");
   grads(bicub, 4, (int64_t[]){1, 1, 3, 4}, 6, "bicubic");
+  grads(bilin_aa, 4, (int64_t[]){1, 2, 5, 4}, 12, "bilinear antialias");
+  grads(bicub_aa, 4, (int64_t[]){1, 1, 6, 5}, 13, "bicubic antialias");
   grads(trilin, 5, (int64_t[]){1, 1, 2, 2, 3}, 7, "trilinear");
   grads(area, 4, (int64_t[]){1, 1, 4, 5}, 8, "area");
   grads(unf, 4, (int64_t[]){1, 2, 3, 4}, 9, "unfold");
@@ -345,6 +387,7 @@ static void test_grid_sample_gradcheck(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_interpolate_values), cmocka_unit_test(test_interpolate_grad_fn),
+      cmocka_unit_test(test_interpolate_antialias),
       cmocka_unit_test(test_grid_values),        cmocka_unit_test(test_fold_values),
       cmocka_unit_test(test_errors),             cmocka_unit_test(test_gradcheck),
       cmocka_unit_test(test_grid_sample_gradcheck),

@@ -218,6 +218,25 @@ static void test_utils(void **state) {
   expect_fail(ct_nn_utils_fuse_conv_bn_weights(ct_ones(CT_SHAPE(4, 2)), NULL, rm, rv, 1e-5, NULL, NULL, false, &fw, &fb) != 0,
               "must match the size of tensor");
   assert_true(fw == NULL && fb == NULL);
+  /* fuse_linear_bn_eval / fuse_linear_bn_weights: NULLs, wrong kinds, empty features */
+  ct_module *l0 = ct_nn_linear(0, 0);
+  ct_module_eval(l0);
+  QUIET(ct_nn_utils_fuse_linear_bn_eval(NULL, bnm) == NULL);
+  QUIET(ct_nn_utils_fuse_linear_bn_eval(l0, NULL) == NULL);
+  expect_error(ct_nn_utils_fuse_linear_bn_eval(cv, bnm), "'Conv1d' is not a Linear module");
+  expect_error(ct_nn_utils_fuse_linear_bn_eval(l0, relu), "'ReLU' is not a BatchNorm module");
+  fe = ct_nn_utils_fuse_linear_bn_eval(l0, bnm);
+  assert_non_null(fe);
+  assert_int_equal(ct_numel(ct_module_get_parameter(fe, "bias")), 0);
+  ct_module_free(fe);
+  ct_module_free(l0);
+  ct_tensor *ones3 = ct_ones(CT_SHAPE(3));
+  QUIET(ct_nn_utils_fuse_linear_bn_weights(NULL, NULL, rm, rv, 1e-5, ones3, rm, &fw, &fb) != 0);
+  QUIET(ct_nn_utils_fuse_linear_bn_weights(ct_ones(CT_SHAPE(3, 2)), NULL, NULL, rv, 1e-5, ones3, rm, &fw, &fb) != 0);
+  QUIET(ct_nn_utils_fuse_linear_bn_weights(ct_ones(CT_SHAPE(3, 2)), NULL, rm, rv, 1e-5, ones3, rm, NULL, &fb) != 0);
+  assert_int_equal(ct_nn_utils_fuse_linear_bn_weights(ct_t(ct_ones(CT_SHAPE(2, 3))), NULL, rm, rv, 0.0, ones3, rm,
+                                                      &fw, &fb), 0); /* non-contiguous (3, 2) */
+  assert_int_equal(ct_numel(fw), 6);
   ct_module *all[] = {l, relu, pr, bl, e, c, cv, bnm};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) ct_module_free(all[i]);
   leak_end(lm, "utils", __LINE__);

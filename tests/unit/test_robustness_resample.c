@@ -53,6 +53,10 @@ static void test_bad_inputs(void **state) {
   expect_error(ct_interpolate(x, .scale_factor = CT_FLOATS(NAN)), "");
   expect_error(ct_interpolate(x, .size = CT_INTS(2), .mode = (ct_interp_mode)99), "");
   expect_error(ct_interpolate(x, .size = CT_INTS(huge, huge), .mode = CT_INTERP_AREA), "");
+  /* antialias: a filter 2^21 inputs wide is refused before anything is allocated for it */
+  ct_tensor *wide = ct_expand(ct_zeros(SH(1, 1, 1, 1)), 4, (int64_t[]){1, 1, 1, (int64_t)1 << 21});
+  expect_error(ct_interpolate(wide, .size = CT_INTS(1, 1), .mode = CT_INTERP_BILINEAR, .antialias = true),
+               "out of memory");
   expect_error(ct_unfold(x, CT_INTS(huge)), "");
   expect_error(ct_unfold(x, CT_INTS(2), .dilation = CT_INTS(huge)), "");
   expect_error(ct_unfold(x, CT_INTS(2), .padding = CT_INTS(huge)), "integer out of range");
@@ -85,6 +89,9 @@ static void test_views_and_empty(void **state) {
     expect_same(ct_interpolate(x, .size = CT_INTS(7, 4), .mode = (ct_interp_mode)mode),
                 ct_interpolate(xt, .size = CT_INTS(7, 4), .mode = (ct_interp_mode)mode));
   }
+  for (int mode = CT_INTERP_BILINEAR; mode <= CT_INTERP_BICUBIC; mode++)
+    expect_same(ct_interpolate(x, .size = CT_INTS(3, 2), .mode = (ct_interp_mode)mode, .antialias = true),
+                ct_interpolate(xt, .size = CT_INTS(3, 2), .mode = (ct_interp_mode)mode, .antialias = true));
   ct_tensor *g = ct_sub_scalar(ct_mul_scalar(ct_rand(SH(2, 4, 3, 2)), 2.4), 1.2);
   ct_tensor *gt = ct_transpose(ct_contiguous(ct_transpose(g, 1, 2)), 1, 2);
   expect_same(ct_grid_sample(x, g), ct_grid_sample(xt, gt));

@@ -861,6 +861,18 @@ for mode, (lo, hi) in INTERP.items():
                dict(kw, scale_factor=tuple([2.5, 0.6, 1.3][:nsp]), mode=mode, recompute_scale_factor=True))
             fc("%dd_scale_down%s" % (nsp, sfx), "F.interpolate", [T(*shape)],
                dict(kw, scale_factor=0.45, mode=mode, recompute_scale_factor=False))
+# antialias=True (bilinear / bicubic, 2-D): down, up, mixed, scale factors, align_corners; the
+# float32 weights are within ulps of PyTorch's (fn_cubic's tolerance)
+for mode in ("bilinear", "bicubic"):
+    for ac in (False, True):
+        sfx = "_aa_%s_%s" % (mode, "ac" if ac else "noac")
+        kw = {"mode": mode, "antialias": True, "align_corners": ac}
+        fn_cubic("2d_size_down" + sfx, "F.interpolate", [T(2, 2, 9, 8)], dict(kw, size=(3, 5)))
+        fn_cubic("2d_size_up" + sfx, "F.interpolate", [T(1, 2, 3, 4)], dict(kw, size=(7, 6)))
+        fn_cubic("2d_size_mixed" + sfx, "F.interpolate", [T(1, 3, 10, 4)], dict(kw, size=(4, 9)))
+        fn_cubic("2d_scale_down" + sfx, "F.interpolate", [T(1, 2, 11, 7)], dict(kw, scale_factor=0.3))
+        fn_cubic("2d_scale_tuple_recompute" + sfx, "F.interpolate", [T(1, 1, 8, 9)],
+                 dict(kw, scale_factor=(0.45, 1.6), recompute_scale_factor=True))
 fn("x2_fast", "F.interpolate", [T(1, 3, 4, 5)], {"scale_factor": 2})
 fn("same_size", "F.interpolate", [T(1, 2, 4, 5)], {"size": (4, 5), "mode": "bilinear"})
 fn_cubic("one_ac", "F.interpolate", [T(1, 2, 4, 5)], {"size": (1, 3), "mode": "bicubic", "align_corners": True})
