@@ -272,6 +272,9 @@ AREAS = {
     # the Module system: modules are checked against PyTorch by the module parity cases
     # (kind "module", built through the registry), not by a dispatch entry per function
     "include/ctorch/nn.h": ["src", "unit", "robustness", "guide"],
+    # torch.utils.data: orders and splits are compared with PyTorch's in the unit tests
+    # (test_data.c, the same seeds); no tensor op to replay as a parity case
+    "include/ctorch/data.h": ["src", "unit", "robustness", "guide"],
 }
 
 

@@ -72,6 +72,11 @@ typedef struct ct_generator ct_generator;
 const char *ct_last_error(void);
 /* Forget the recorded error. */
 void ct_clear_error(void);
+/* Record an error from user code (a dataset's get callback, a collate function, a custom
+ * Function) as ctorch records its own: printf-style; returns -1 so a callback can
+ * `return ct_set_error("item %d is broken", i);`. Like ctorch's, only the first error since
+ * ct_clear_error is kept. */
+int ct_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* What happens on error: return NULL and keep the message (default), or print and abort. */
 typedef enum ct_error_mode { CT_ERRORS_RETURN = 0, CT_ERRORS_ABORT = 1 } ct_error_mode;
 /* torch has no twin: choose return-NULL (default) or print-and-abort. */

@@ -64,6 +64,14 @@ int ct__errs(const char *fmt, ...) {
   return -1;
 }
 
+int ct_set_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  record(fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
 const char *ct__shape_slot(int slot, int ndim, const int64_t *shape) {
   static _Thread_local char bufs[4][256];
   return ct__shape_str(ndim, shape, bufs[slot & 3], sizeof bufs[0]);

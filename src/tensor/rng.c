@@ -90,6 +90,14 @@ static ct_generator *gen_or_default(ct_generator *g) { return g ? g : ct__defaul
 static void gen_lock(ct_generator *g) { pthread_mutex_lock(&g->lock); }
 static void gen_unlock(ct_generator *g) { pthread_mutex_unlock(&g->lock); }
 
+int64_t ct__random_int64(ct_generator *g) {
+  g = gen_or_default(g);
+  gen_lock(g);
+  uint64_t r = ct__gen_u64(g);
+  gen_unlock(g);
+  return (int64_t)(r % ((uint64_t)INT64_MAX + 1)); /* random_'s [0, max(int64)] */
+}
+
 void ct_manual_seed(uint64_t seed) { ct_generator_manual_seed(ct__default_generator(), seed); }
 
 ct_generator *ct_generator_new(uint64_t seed) {

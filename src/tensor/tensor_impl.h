@@ -201,5 +201,8 @@ int ct__bernoulli_draw(const ct_tensor *probs, ct_tensor *out, ct_generator *gen
 ct_generator *ct__default_generator(void);
 uint32_t ct__gen_u32(ct_generator *g);
 uint64_t ct__gen_u64(ct_generator *g);
+/* torch.empty((), dtype=torch.int64).random_(generator=g).item() (NULL: the default
+ * generator), taking the generator's lock: the DataLoader's seed draws. */
+int64_t ct__random_int64(ct_generator *g);
 
 #endif
