@@ -323,6 +323,103 @@ static void test_adam_errors(void **state) {
   leak_end(lm, "adam errors", __LINE__);
 }
 
+/* A run of 10 steps against 5 steps, save, a new optimizer (and parameter copies), load, 5
+ * steps: bit for bit the same, for SGD with momentum and Adam with amsgrad, in two groups. */
+static ct_optim *make(const char *name, ct_tensor *a, ct_tensor *b) {
+  ct_optim *o = strcmp(name, "SGD") == 0 ? ct_optim_sgd(&a, 1, .lr = 0.1, .momentum = 0.9)
+                                         : ct_optim_adam(&a, 1, .lr = 0.01, .amsgrad = true);
+  assert_non_null(o);
+  assert_int_equal(ct_optim_add_param_group(o, &b, 1, &CT_VALUES(KW("lr", F(0.05)))), 0);
+  return o;
+}
+
+static void steps(ct_optim *o, ct_tensor *a, ct_tensor *b, int from, int to) {
+  for (int s = from; s < to; s++) {
+    ct_manual_seed((uint64_t)s);
+    assert_int_equal(ct_set_grad(a, ct_randn(CT_SHAPE(4, 3))), 0);
+    assert_int_equal(ct_set_grad(b, s % 3 == 1 ? NULL : ct_randn(CT_SHAPE(5))), 0);
+    assert_int_equal(ct_optim_step(o), 0);
+  }
+}
+
+static void test_save_resume(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  const char *path = "test_optim_core_resume.safetensors";
+  for (int k = 0; k < 2; k++) {
+    const char *name = k ? "Adam" : "SGD";
+    ct_manual_seed(100);
+    ct_tensor *a0 = ct_randn(CT_SHAPE(4, 3)), *b0 = ct_randn(CT_SHAPE(5));
+    ct_tensor *a = ct_requires_grad_(ct_clone(a0), true), *b = ct_requires_grad_(ct_clone(b0), true);
+    ct_optim *o = make(name, a, b);
+    steps(o, a, b, 0, 10);
+    ct_tensor *ra = ct_requires_grad_(ct_clone(a0), true), *rb = ct_requires_grad_(ct_clone(b0), true);
+    ct_optim *r = make(name, ra, rb);
+    steps(r, ra, rb, 0, 5);
+    assert_int_equal(ct_optim_set(r, 1, "lr", 0.025), 0); /* group options travel too */
+    assert_int_equal(ct_optim_save(r, path), 0);
+    ct_tensor *ca = ct_requires_grad_(ct_clone(ct_detach(ra)), true);
+    ct_tensor *cb = ct_requires_grad_(ct_clone(ct_detach(rb)), true);
+    ct_optim_free(r);
+    r = make(name, ca, cb);
+    assert_int_equal(ct_optim_load(r, path), 0);
+    assert_true(ct_optim_get(r, 1, "lr") == 0.025);
+    assert_int_equal(ct_optim_set(r, 1, "lr", 0.05), 0);
+    steps(r, ca, cb, 5, 10);
+    assert_int_equal(memcmp(ct_data_ptr(ca), ct_data_ptr(a), 12 * sizeof(float)), 0);
+    assert_int_equal(memcmp(ct_data_ptr(cb), ct_data_ptr(b), 5 * sizeof(float)), 0);
+    ct_optim_free(o);
+    ct_optim_free(r);
+  }
+  remove(path);
+  leak_end(lm, "resume", __LINE__);
+}
+
+/* The layout: state by parameter index, param_groups JSON with "params" index lists; PyTorch's
+ * load errors with nothing changed. */
+static void test_state_dict_layout_and_errors(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_tensor *a = param64(2, (double[]){1, 2}), *b = param64(3, (double[]){1, 2, 3});
+  ct_optim *o = ct_optim_adam(&a, 1, .lr = 0.5);
+  assert_int_equal(ct_optim_add_param_group(o, &b, 1, NULL), 0);
+  set_grad(b, 3, (double[]){1, 1, 1});
+  assert_int_equal(ct_optim_step(o), 0);
+  ct_tensor_map *sd = ct_optim_state_dict(o);
+  assert_non_null(sd);
+  assert_null(ct_tensor_map_get(sd, "state.0.exp_avg")); /* a had no grad: no state */
+  assert_non_null(ct_tensor_map_get(sd, "state.1.exp_avg"));
+  expect_list(ct_tensor_map_get(sd, "state.1.step"), 0, 0, 1);
+  const char *pg = ct_tensor_map_meta(sd, "param_groups");
+  assert_non_null(strstr(pg, "\"betas\": [0.90000000000000002, 0.999"));
+  assert_non_null(strstr(pg, "\"params\": [0]}, {"));
+  assert_non_null(strstr(pg, "\"params\": [1]}]"));
+  assert_non_null(strstr(pg, "\"foreach\": null"));
+  /* one group only: a different number of groups */
+  ct_tensor *c = param64(2, (double[]){0, 0});
+  ct_optim *one = ct_optim_adam(&c, 1);
+  expect_fail(ct_optim_load_state_dict(one, sd), "loaded state dict has a different number of parameter groups");
+  /* two groups of other sizes: another model */
+  ct_tensor *d = param64(3, (double[]){0, 0, 0}), *e = param64(1, (double[]){0});
+  assert_int_equal(ct_optim_add_param_group(one, CT_TENSORS(d, e), NULL), 0);
+  expect_fail(ct_optim_load_state_dict(one, sd),
+              "loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+  ct_optim_free(one);
+  /* same group sizes, other shapes */
+  ct_tensor *f = param64(1, (double[]){0}), *h = param64(2, (double[]){0, 0});
+  ct_optim *other = ct_optim_adam(&f, 1, .lr = 0.1);
+  assert_int_equal(ct_optim_add_param_group(other, &h, 1, NULL), 0);
+  expect_fail(ct_optim_load_state_dict(other, sd), "another model");
+  assert_true(ct_optim_get(other, 0, "lr") == 0.1); /* nothing changed */
+  assert_null(ct_optim_state(other, h, "exp_avg"));
+  ct_tensor_map_set_meta(sd, "param_groups", "[{\"lr\": ");
+  expect_fail(ct_optim_load_state_dict(o, sd), "malformed");
+  ct_tensor_map_free(sd);
+  ct_optim_free(other);
+  ct_optim_free(o);
+  leak_end(lm, "layout", __LINE__);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sgd_momentum_values),
@@ -334,6 +431,8 @@ int main(void) {
       cmocka_unit_test(test_fused_equals_reference),
       cmocka_unit_test(test_adam_values),
       cmocka_unit_test(test_adam_errors),
+      cmocka_unit_test(test_save_resume),
+      cmocka_unit_test(test_state_dict_layout_and_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
