@@ -9,7 +9,7 @@
  *   nn_init.h     torch.nn.init (ct_nn_init_kaiming_uniform_ ...), draw for draw
  *   nn.h          torch.nn: modules (ct_module), containers, state_dict, hooks, layers
  *   data.h        torch.utils.data: datasets, DataLoader, the IDX (MNIST) reader
- * torch.optim gets optim.h as it lands. */
+ *   optim.h       torch.optim: optimizers, param groups, their state; gradient clipping */
 #ifndef CTORCH_H
 #define CTORCH_H
 #include "ctorch/core.h"
@@ -21,4 +21,5 @@
 #include "ctorch/io.h"
 #include "ctorch/nn.h"
 #include "ctorch/data.h"
+#include "ctorch/optim.h"
 #endif
