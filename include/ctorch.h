@@ -8,7 +8,8 @@
  *   io.h          .npy and safetensors files
  *   nn_init.h     torch.nn.init (ct_nn_init_kaiming_uniform_ ...), draw for draw
  *   nn.h          torch.nn: modules (ct_module), containers, state_dict, hooks, layers
- * torch.optim and torch.utils.data get optim.h and data.h as they land. */
+ *   optim.h       torch.optim: optimizers, param groups, their state; gradient clipping
+ * torch.utils.data gets data.h as it lands. */
 #ifndef CTORCH_H
 #define CTORCH_H
 #include "ctorch/core.h"
@@ -19,4 +20,5 @@
 #include "ctorch/autograd.h"
 #include "ctorch/io.h"
 #include "ctorch/nn.h"
+#include "ctorch/optim.h"
 #endif

@@ -6,6 +6,7 @@
   ops       src/ops/       op families: record on the tape through autograd
   io        src/io/        files and printing: may use everything below
   nn        src/nn/        modules: the public API, plus the error kit and string buffer
+  optim     src/optim/     optimizers: the same rule as nn
 
 Two checks:
 1. includes: a file in a layer includes only its own layer's and lower layers' internal
@@ -29,9 +30,10 @@ ALLOWED_HEADERS = {
     "tensor": {"tensor/"},
     "autograd": {"tensor/", "autograd/"},
     "nn": {"nn/", "tensor/error.h", "tensor/strbuf.h"},
+    "optim": {"optim/", "tensor/error.h", "tensor/strbuf.h"},
 }
-# nn works through the public API (DESIGN.md): of the internal ct__ functions it may call only
-# these (tensor/error.h and tensor/strbuf.h).
+# nn and optim work through the public API (DESIGN.md): of the internal ct__ functions they may
+# call only these (tensor/error.h and tensor/strbuf.h).
 NN_INTERNALS = {"ct__err", "ct__errs", "ct__has_error", "ct__shape_str", "ct__shape_slot",
                 "ct__sb_putn", "ct__sb_puts", "ct__sb_spaces", "ct__sb_u64", "ct__sb_printf"}
 # tensor -> autograd: the node references a tensor owns (tensor_impl.h says why).
@@ -83,9 +85,10 @@ def check_symbols(objects, errors):
         for line in nm(["-u", o]).splitlines():
             sym = line.split()[-1]
             owner = defined.get(sym)
-            if layer == "nn" and sym.startswith("ct__") and owner != "nn" and sym not in NN_INTERNALS:
+            if layer in ("nn", "optim") and sym.startswith("ct__") and owner != layer and \
+                    sym not in NN_INTERNALS:
                 errors.append(f"{os.path.basename(os.path.dirname(o))}/{os.path.basename(o)} "
-                              f"(nn) calls the internal {sym}: nn uses the public API")
+                              f"({layer}) calls the internal {sym}: {layer} uses the public API")
                 continue
             if owner is None or owner == layer or ORDER.index(owner) < ORDER.index(layer):
                 continue

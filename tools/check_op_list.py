@@ -178,12 +178,19 @@ def spec_names():
     gen.T = _Anything()
     gen.fn = lambda label, name, *a, **k: names.add(name)
     gen.module = lambda label, cls, *a, **k: names.add("nn." + cls)
-    saved = {m: sys.modules.get(m) for m in ("torch", "gen")}
+    gen.optim = lambda label, cls, *a, **k: names.add("optim." + cls)
+    # specs.py imports the specs_*.py files beside it (those import gen: the stub above)
+    specs = [m for m in sys.modules if m.startswith("specs_")]
+    saved = {m: sys.modules.get(m) for m in ["torch", "gen"] + specs}
     sys.modules.update(torch=_Anything(), gen=gen)
+    sys.path.insert(0, os.path.join(ROOT, "tools/parity"))
     try:
         path = os.path.join(ROOT, "tools/parity/specs.py")
         exec(compile(read("tools/parity/specs.py"), path, "exec"), {"__name__": "specs"})
     finally:
+        sys.path.remove(os.path.join(ROOT, "tools/parity"))
+        for m in [m for m in sys.modules if m.startswith("specs_")]:
+            saved.setdefault(m, None)
         for m, v in saved.items():
             if v is None:
                 sys.modules.pop(m, None)
@@ -268,6 +275,9 @@ AREAS = {
     # the Module system: modules are checked against PyTorch by the module parity cases
     # (kind "module", built through the registry), not by a dispatch entry per function
     "include/ctorch/nn.h": ["src", "unit", "robustness", "guide"],
+    # optimizers are checked against PyTorch by the "optimizer" parity cases (built by class
+    # name), not by a dispatch entry per function
+    "include/ctorch/optim.h": ["src", "unit", "robustness", "guide"],
 }
 
 

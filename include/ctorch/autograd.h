@@ -28,6 +28,9 @@ const char *ct_grad_fn_name(const ct_tensor *t);
 int ct_retain_grad(ct_tensor *t);
 /* Tensor._version */
 int64_t ct_version(const ct_tensor *t);
+/* torch.autograd.graph.increment_version(t): marks t modified in place, for code that writes
+ * its data directly (the fused optimizer kernels); NULL is ignored. */
+void ct_increment_version(ct_tensor *t);
 
 typedef struct ct_backward_opts {
   ct_tensor *gradient; /* NULL: implicit 1 for a scalar output */

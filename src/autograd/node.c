@@ -404,6 +404,9 @@ const char *ct_grad_fn_name(const ct_tensor *t) {
   return t && t->grad_fn ? t->grad_fn->name : NULL;
 }
 int64_t ct_version(const ct_tensor *t) { return t ? t->storage->version : -1; }
+void ct_increment_version(ct_tensor *t) {
+  if (t) ct__bump_version(t);
+}
 
 int ct_set_grad(ct_tensor *t, ct_tensor *g) {
   if (!t) return -1;

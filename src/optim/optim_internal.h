@@ -69,4 +69,14 @@ int optim_state_set(ct_optim *o, const ct_tensor *p, const char *key, ct_tensor 
 /* The kind behind an optimizer. */
 const optim_kind *optim_kind_of(const ct_optim *o);
 
+/* ---- added by optim-core ---- */
+/* The readers above also take g = -1: the optimizer's defaults (validate runs on them first). */
+/* Records "<prefix>: <value>" with the value as Python prints it (an int as "-1", a float as
+ * "-1.0" or "1e-05", a pair element idx alone) and returns -1: PyTorch's constructor checks,
+ * e.g. optim_invalid(o, g, "Invalid learning rate", "lr", 0) -> "Invalid learning rate: -1.0". */
+int optim_invalid(const ct_optim *o, int g, const char *prefix, const char *key, int idx);
+/* Whether the fused single-pass kernels may run (default yes; CT_OPTIM_FUSED=0 in the
+ * environment selects the reference path composed of tensor ops, read at every step). */
+bool optim_fused_enabled(void);
+
 #endif

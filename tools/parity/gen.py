@@ -3,7 +3,8 @@
 NAME.safetensors per case (inputs, expected outputs, expected gradients, and the case JSON in
 __metadata__["case"]) in the format of docs PARITY.md.
 
-    /usr/bin/python3 tools/parity/gen.py [OUT_DIR]      (default tests/parity/cases)
+    /usr/bin/python3 tools/parity/gen.py [OUT_DIR [PREFIX]]   (default tests/parity/cases;
+                                    PREFIX: write only the cases whose file name starts with it)
 
 Fixed seeds (one per case, from its name) so regenerating gives identical files."""
 import json
@@ -97,6 +98,17 @@ def module(label, cls, args, kwargs, input_shapes, training=True, dts=("f32", "f
     c = Case(label, cls, list(args), dict(kwargs), dts, grad, rtol, atol, kind="module",
              module=input_shapes)
     c.training = training
+    CASES.append(c)
+
+
+def optim(label, cls, kwargs, shapes, groups=None, steps=6, none=(), dts=("f32", "f64"),
+          rtol=None, atol=None):
+    """An optimizer case per dtype ("kind": "optimizer", PARITY.md): torch.optim.<cls> over
+    randn parameters of shapes, in param groups (a list of dicts whose "params" are indices
+    into shapes; None: one group of all), then `steps` steps, each setting every .grad to
+    randn except the (step, param) pairs in none (.grad None: the parameter is skipped)."""
+    c = Case(label, cls, [], dict(kwargs), dts, False, rtol, atol, kind="optimizer")
+    c.shapes, c.groups, c.steps, c.none = shapes, groups, steps, set(none)
     CASES.append(c)
 
 
@@ -304,25 +316,68 @@ def module_case(m, head, live, grad_in, files, g, seed, training, rtol, atol, f6
     return case, files
 
 
+def run_optim(c, fname, fdt):
+    g = torch.Generator().manual_seed(zlib.crc32(fname.encode()))
+    files, live = {}, []
+    for i, s in enumerate(c.shapes):
+        x = torch.randn(s, generator=g, dtype=torch.float64).to(fdt)
+        files["param.%d" % i] = x
+        live.append(x.clone().requires_grad_(True))
+    if c.groups is None:
+        opt = getattr(torch.optim, c.name)(live, **c.kwargs)
+    else:
+        opt = getattr(torch.optim, c.name)(
+            [dict(gr, params=[live[i] for i in gr["params"]]) for gr in c.groups], **c.kwargs)
+    grads, expected = [], []
+    for s in range(c.steps):
+        row = []
+        for i, p in enumerate(live):
+            if (s, i) in c.none:
+                p.grad = None
+                row.append(None)
+                continue
+            gr = torch.randn(p.shape, generator=g, dtype=torch.float64).to(fdt)
+            files["grad.%d.%d" % (s, i)] = gr
+            p.grad = gr.clone()
+            row.append("grad.%d.%d" % (s, i))
+        grads.append(row)
+        opt.step()
+        for i, p in enumerate(live):
+            files["after.%d.%d" % (s, i)] = p.detach().clone()
+        expected.append(["after.%d.%d" % (s, i) for i in range(len(live))])
+    rtol, atol = TOL[fdt]
+    case = {"kind": "optimizer", "name": c.name, "kwargs": c.kwargs,
+            "params": ["param.%d" % i for i in range(len(live))], "grads": grads,
+            "expected": expected, "rtol": c.rtol if c.rtol is not None else rtol,
+            "atol": c.atol if c.atol is not None else atol}
+    if c.groups is not None:
+        case["groups"] = c.groups
+    return case, files
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "parity", "cases")
     os.makedirs(out_dir, exist_ok=True)
     torch.set_default_dtype(torch.float32)
     import specs  # noqa: F401  (fills CASES through fn() / module())
+    only = sys.argv[2] if len(sys.argv) > 2 else ""
     seen, n, failed = set(), 0, 0
     for c in CASES:
         variants = [(d, DT_NAMES[d]) for d in c.dts] if c.dts else [("", None)]
         for suffix, fdt in variants:
-            fname = c.name.replace("Tensor.", "Tensor-").replace("torch.ops.aten.", "aten-")
+            fname = ("optim-" if c.kind == "optimizer" else "") + c.name
+            fname = fname.replace("Tensor.", "Tensor-").replace("torch.ops.aten.", "aten-")
             fname = "%s.%s%s" % (fname, c.label, "." + suffix if suffix else "")
             fname = fname.replace("torch.", "").replace("F.", "F-")
             if fname in seen:
                 raise ValueError("duplicate case name " + fname)
             seen.add(fname)
+            if not fname.startswith(only):
+                continue
             try:
-                case, files = run_module(c, fname, fdt) if c.kind == "module" else \
-                    run_function(c, fname, fdt)
+                run = {"module": run_module, "optimizer": run_optim}.get(c.kind, run_function)
+                case, files = run(c, fname, fdt)
                 write_safetensors(os.path.join(out_dir, fname + ".safetensors"), files, case)
                 n += 1
             except Exception as e:  # a spec PyTorch rejects is a bug in the spec: report it

@@ -128,6 +128,16 @@ parity_status parity_run_file(const char *path, char *reason, size_t n);
 /* Runs one case already loaded (map holds its tensors; case_json the "case" document). */
 parity_status parity_run_case(ct_tensor_map *map, const char *case_json, char *reason, size_t n);
 
+/* snprintf into a reason buffer. */
+void parity_say(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* JSON arguments (a list) and keywords (an object) as a ct_values list, tuples flattened after
+ * their header, tensors by their key in map. 0, or -1 with the reason written. */
+int parity_json_values(ct_tensor_map *map, const cJSON *args, const cJSON *kwargs, ct_values *out,
+                       char *reason, size_t n);
+/* An "optimizer" case (optim_case.c), cs its JSON; runs inside the caller's scope. */
+parity_status parity_run_optimizer(ct_tensor_map *map, const cJSON *cs, const char *name, char *reason,
+                                   size_t n);
+
 typedef struct parity_totals {
   int passed, failed, skipped;
 } parity_totals;

@@ -30,8 +30,8 @@ const parity_handler *parity_find(const char *name) {
   return NULL;
 }
 
-static void say(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *buf, size_t n, const char *fmt, ...) {
+#define say parity_say
+void parity_say(char *buf, size_t n, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, n, fmt, ap);
@@ -308,6 +308,11 @@ static int json_values(ct_tensor_map *map, const cJSON *args, const cJSON *kwarg
   return 0;
 }
 
+int parity_json_values(ct_tensor_map *map, const cJSON *args, const cJSON *kwargs, ct_values *out,
+                       char *reason, size_t n) {
+  return json_values(map, args, kwargs, out, reason, n);
+}
+
 /* Build by name, load "state", set the mode, forward, compare outputs, gradients (inputs and
  * parameters) and buffers after the forward. "dtype" (an extension): module.to(dtype); "seed"
  * (an extension): torch.manual_seed(seed) before the constructor. */
@@ -427,6 +432,11 @@ parity_status parity_run_case(ct_tensor_map *map, const char *case_json, char *r
     ct_clear_error();
     ct_scope_begin();
     st = run_module(map, cs, name->valuestring, reason, n);
+    ct_scope_end();
+  } else if (strcmp(kind->valuestring, "optimizer") == 0) {
+    ct_clear_error();
+    ct_scope_begin();
+    st = parity_run_optimizer(map, cs, name->valuestring, reason, n);
     ct_scope_end();
   } else if (strcmp(kind->valuestring, "function") != 0) {
     say(reason, n, "unsupported case kind \"%s\"", kind->valuestring);

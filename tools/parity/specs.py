@@ -998,3 +998,4 @@ module("same_reflect", "LazyConv2d", [2, (3, 2)], {"padding": "same", "padding_m
 module("circular", "LazyConv3d", [2, (1, 2, 1)], {"padding": "same", "padding_mode": "circular"},
        [(1, 2, 3, 3, 3)])
 module("eval", "LazyConv3d", [2, 2], {}, [(2, 2, 3, 3, 3)], training=False)
+from specs_optim_core import *  # noqa: F401,F403  (optimizer cases: optim-core)
