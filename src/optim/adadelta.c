@@ -7,15 +7,21 @@
 #include "more_util.h"
 
 static const optim_option adadelta_options[] = {
-    {"lr", OPTIM_NUM, {1.0}, NULL},         {"rho", OPTIM_NUM, {0.9}, NULL},     {"eps", OPTIM_NUM, {1e-6}, NULL},
-    {"weight_decay", OPTIM_NUM, {0}, NULL}, {"foreach", OPTIM_BOOL, {0}, NULL}, {"maximize", OPTIM_BOOL, {0}, NULL},
+    {"lr", OPTIM_NUM, {1.0}, NULL},
+    {"rho", OPTIM_NUM, {0.9}, NULL},
+    {"eps", OPTIM_NUM, {1e-6}, NULL},
+    {"weight_decay", OPTIM_NUM, {0}, NULL},
+    {"foreach", OPTIM_BOOL, {0}, NULL},
+    {"maximize", OPTIM_BOOL, {0}, NULL},
 };
 
 static int adadelta_validate(const ct_optim *o, int g) {
   double lr = optim_num(o, g, "lr"), rho = optim_num(o, g, "rho"), eps = optim_num(o, g, "eps");
   double wd = optim_num(o, g, "weight_decay");
-  if (om_check(0.0 <= lr, "learning rate", lr) || om_check(0.0 <= rho && rho <= 1.0, "rho value", rho) ||
-      om_check(0.0 <= eps, "epsilon value", eps) || om_check(0.0 <= wd, "weight_decay value", wd))
+  if (om_check(o, g, 0.0 <= lr, "Invalid learning rate", "lr", 0) ||
+      om_check(o, g, 0.0 <= rho && rho <= 1.0, "Invalid rho value", "rho", 0) ||
+      om_check(o, g, 0.0 <= eps, "Invalid epsilon value", "eps", 0) ||
+      om_check(o, g, 0.0 <= wd, "Invalid weight_decay value", "weight_decay", 0))
     return -1;
   return 0;
 }

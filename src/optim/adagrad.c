@@ -20,10 +20,11 @@ static const optim_option adagrad_options[] = {
 static int adagrad_validate(const ct_optim *o, int g) {
   double lr = optim_num(o, g, "lr"), lrd = optim_num(o, g, "lr_decay"), wd = optim_num(o, g, "weight_decay");
   double iav = optim_num(o, g, "initial_accumulator_value"), eps = optim_num(o, g, "eps");
-  if (om_check(0.0 <= lr, "learning rate", lr) || om_check(0.0 <= lrd, "lr_decay value", lrd) ||
-      om_check(0.0 <= wd, "weight_decay value", wd) ||
-      om_check(0.0 <= iav, "initial_accumulator_value value", iav) ||
-      om_check(0.0 <= eps, "epsilon value", eps))
+  if (om_check(o, g, 0.0 <= lr, "Invalid learning rate", "lr", 0) ||
+      om_check(o, g, 0.0 <= lrd, "Invalid lr_decay value", "lr_decay", 0) ||
+      om_check(o, g, 0.0 <= wd, "Invalid weight_decay value", "weight_decay", 0) ||
+      om_check(o, g, 0.0 <= iav, "Invalid initial_accumulator_value value", "initial_accumulator_value", 0) ||
+      om_check(o, g, 0.0 <= eps, "Invalid epsilon value", "eps", 0))
     return -1;
   return 0;
 }
@@ -39,7 +40,8 @@ static int adagrad_param(ct_optim *o, ct_tensor *p, const void *ctx) {
   ct_tensor *sum = om_state_full(o, p, "sum", a->iav);
   if (!step_t || !sum) return -1;
   double step = om_step_inc(step_t);
-  if (isnan(step)) return -1;
+  if (isnan(step))
+    return -1;
   ct_tensor *grad = om_grad(p, a->maximize, a->wd);
   double clr = a->lr / (1 + (step - 1) * a->lr_decay);
   om_addcmul_(sum, grad, grad, 1);

@@ -7,18 +7,23 @@
 #include "more_util.h"
 
 static const optim_option adamax_options[] = {
-    {"lr", OPTIM_NUM, {2e-3}, NULL},        {"betas", OPTIM_PAIR, {0.9, 0.999}, NULL}, {"eps", OPTIM_NUM, {1e-8}, NULL},
-    {"weight_decay", OPTIM_NUM, {0}, NULL}, {"foreach", OPTIM_BOOL, {0}, NULL},        {"maximize", OPTIM_BOOL, {0}, NULL},
+    {"lr", OPTIM_NUM, {2e-3}, NULL},
+    {"betas", OPTIM_PAIR, {0.9, 0.999}, NULL},
+    {"eps", OPTIM_NUM, {1e-8}, NULL},
+    {"weight_decay", OPTIM_NUM, {0}, NULL},
+    {"foreach", OPTIM_BOOL, {0}, NULL},
+    {"maximize", OPTIM_BOOL, {0}, NULL},
 };
 
 /* Adam's family checks, in Adamax / NAdam / RAdam's order: lr, eps, betas, weight_decay. */
 int om_check_adam_family(const ct_optim *o, int g) {
   double lr = optim_num(o, g, "lr"), eps = optim_num(o, g, "eps"), wd = optim_num(o, g, "weight_decay");
   double b0 = optim_pair(o, g, "betas", 0), b1 = optim_pair(o, g, "betas", 1);
-  if (om_check(0.0 <= lr, "learning rate", lr) || om_check(0.0 <= eps, "epsilon value", eps) ||
-      om_check(0.0 <= b0 && b0 < 1.0, "beta parameter at index 0", b0) ||
-      om_check(0.0 <= b1 && b1 < 1.0, "beta parameter at index 1", b1) ||
-      om_check(0.0 <= wd, "weight_decay value", wd))
+  if (om_check(o, g, 0.0 <= lr, "Invalid learning rate", "lr", 0) ||
+      om_check(o, g, 0.0 <= eps, "Invalid epsilon value", "eps", 0) ||
+      om_check(o, g, 0.0 <= b0 && b0 < 1.0, "Invalid beta parameter at index 0", "betas", 0) ||
+      om_check(o, g, 0.0 <= b1 && b1 < 1.0, "Invalid beta parameter at index 1", "betas", 1) ||
+      om_check(o, g, 0.0 <= wd, "Invalid weight_decay value", "weight_decay", 0))
     return -1;
   return 0;
 }
@@ -34,7 +39,8 @@ static int adamax_param(ct_optim *o, ct_tensor *p, const void *ctx) {
   ct_tensor *m = om_state_zeros(o, p, "exp_avg"), *u = om_state_zeros(o, p, "exp_inf");
   if (!step_t || !m || !u) return -1;
   double step = om_step_inc(step_t);
-  if (isnan(step)) return -1;
+  if (isnan(step))
+    return -1;
   ct_tensor *grad = om_grad(p, a->maximize, a->wd);
   om_add_alpha_(ct_mul_scalar_(m, a->beta1), grad, 1 - a->beta1);
   ct_tensor *norm = ct_add_scalar_(ct_abs(grad), a->eps);

@@ -8,14 +8,20 @@
 #include "more_util.h"
 
 static const optim_option asgd_options[] = {
-    {"lr", OPTIM_NUM, {1e-2}, NULL}, {"lambd", OPTIM_NUM, {1e-4}, NULL},      {"alpha", OPTIM_NUM, {0.75}, NULL},
-    {"t0", OPTIM_NUM, {1e6}, NULL},  {"weight_decay", OPTIM_NUM, {0}, NULL}, {"foreach", OPTIM_BOOL, {0}, NULL},
+    {"lr", OPTIM_NUM, {1e-2}, NULL},
+    {"lambd", OPTIM_NUM, {1e-4}, NULL},
+    {"alpha", OPTIM_NUM, {0.75}, NULL},
+    {"t0", OPTIM_NUM, {1e6}, NULL},
+    {"weight_decay", OPTIM_NUM, {0}, NULL},
+    {"foreach", OPTIM_BOOL, {0}, NULL},
     {"maximize", OPTIM_BOOL, {0}, NULL},
 };
 
 static int asgd_validate(const ct_optim *o, int g) {
   double lr = optim_num(o, g, "lr"), wd = optim_num(o, g, "weight_decay");
-  if (om_check(0.0 <= lr, "learning rate", lr) || om_check(0.0 <= wd, "weight_decay value", wd)) return -1;
+  if (om_check(o, g, 0.0 <= lr, "Invalid learning rate", "lr", 0) ||
+      om_check(o, g, 0.0 <= wd, "Invalid weight_decay value", "weight_decay", 0))
+    return -1;
   return 0;
 }
 
@@ -32,7 +38,8 @@ static int asgd_param(ct_optim *o, ct_tensor *p, const void *ctx) {
   ct_tensor *ax = om_state_zeros(o, p, "ax");
   if (!step_t || !eta || !mu || !ax) return -1;
   double step = om_step_inc(step_t);
-  if (isnan(step)) return -1;
+  if (isnan(step))
+    return -1;
   ct_tensor *grad = om_grad(p, a->maximize, a->wd);
   double eta_v = ct_item(eta);
   ct_mul_scalar_(p, 1 - a->lambd * eta_v);

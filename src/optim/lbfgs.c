@@ -244,7 +244,8 @@ static int state_put(ct_optim *o, const ct_tensor *p, const char *key, ct_tensor
 /* Reads the carried state (PyTorch's state.get(...)) into h. */
 static int hist_load(const lb *L, hist *h, int history_size) {
   h->cap = history_size > 0 ? history_size : 1;
-  h->dirs = calloc((size_t)h->cap + 1, sizeof *h->dirs), h->stps = calloc((size_t)h->cap + 1, sizeof *h->stps);
+  h->dirs = calloc((size_t)h->cap + 1, sizeof *h->dirs);
+  h->stps = calloc((size_t)h->cap + 1, sizeof *h->stps);
   h->ro = calloc((size_t)h->cap + 1, sizeof *h->ro), h->al = calloc((size_t)h->cap + 1, sizeof *h->al);
   if (!h->dirs || !h->stps || !h->ro || !h->al) return ct__errs("LBFGS: out of memory");
   ct_tensor *p0 = L->P[0];
@@ -275,8 +276,9 @@ static int hist_save(const lb *L, const hist *h, double t, double H_diag, double
   int rc = 0;
   if (h->d) rc |= state_put(o, p0, "d", h->d);
   rc |= state_put(o, p0, "t", ct_scalar_tensor(t, CT_FLOAT64));
-  rc |= state_put(o, p0, "old_dirs", h->n ? ct_stack(h->dirs, h->n, 0) : ct_empty(CT_SHAPE(0, numel), .dtype = L->dt));
-  rc |= state_put(o, p0, "old_stps", h->n ? ct_stack(h->stps, h->n, 0) : ct_empty(CT_SHAPE(0, numel), .dtype = L->dt));
+  ct_tensor *none = ct_empty(CT_SHAPE(0, numel), .dtype = L->dt); /* an empty history */
+  rc |= state_put(o, p0, "old_dirs", h->n ? ct_stack(h->dirs, h->n, 0) : none);
+  rc |= state_put(o, p0, "old_stps", h->n ? ct_stack(h->stps, h->n, 0) : none);
   rc |= state_put(o, p0, "ro", ct_to(ct_tensor_from(h->ro, CT_FLOAT64, 1, (int64_t[]){h->n}), L->dt));
   rc |= state_put(o, p0, "H_diag", ct_scalar_tensor(H_diag, CT_FLOAT64));
   if (h->prev_flat_grad) rc |= state_put(o, p0, "prev_flat_grad", h->prev_flat_grad);
@@ -407,7 +409,8 @@ static int lbfgs_loop(const lb *L, hist *h, const lbfgs_opts *op, double loss, d
 
 static ct_tensor *lbfgs_step_closure(ct_optim *o, ct_optim_closure closure, void *user) {
   if (!closure) return ct__err("step() missing 1 required positional argument: 'closure'");
-  if (ct_optim_num_groups(o) != 1) return ct__err("LBFGS doesn't support per-parameter options (parameter groups)");
+  if (ct_optim_num_groups(o) != 1)
+    return ct__err("LBFGS doesn't support per-parameter options (parameter groups)");
   int np = ct_optim_group_size(o, 0);
   ct_tensor *P[np > 0 ? np : 1];
   for (int i = 0; i < np; i++) P[i] = ct_optim_group_param(o, 0, i);

@@ -99,10 +99,8 @@ const char *om_repr(double v, char *buf, size_t n) {
   return buf;
 }
 
-int om_check(bool ok, const char *what, double v) {
-  if (ok) return 0;
-  char r[48];
-  return ct__errs("Invalid %s: %s", what, om_repr(v, r, sizeof r));
+int om_check(const ct_optim *o, int g, bool ok, const char *prefix, const char *key, int idx) {
+  return ok ? 0 : optim_invalid(o, g, prefix, key, idx);
 }
 
 void om_kw_num(ct_values *kw, const char *key, double v) { ct_values_push(kw, ct_v_kw(key, ct_v_float(v))); }

@@ -39,12 +39,12 @@ void om_kw_num(ct_values *kw, const char *key, double v);
 void om_kw_bool(ct_values *kw, const char *key, bool v);
 void om_kw_pair(ct_values *kw, const char *key, const double v[2]);
 
-/* The constructors' checks: -1 + "Invalid <what>: <repr(v)>" unless ok. */
-int om_check(bool ok, const char *what, double v);
+/* The constructors' checks: -1 + "<prefix>: <value as given>" (optim_invalid) unless ok. */
+int om_check(const ct_optim *o, int g, bool ok, const char *prefix, const char *key, int idx);
 /* Adamax / NAdam / RAdam's checks in their order: lr, eps, betas[0], betas[1], weight_decay
  * (adamax.c). */
 int om_check_adam_family(const ct_optim *o, int g);
-/* repr(float) of v into buf (Python's shortest round-trip form: "1.0", "1e-08"). */
+/* repr(float) of v into buf (Rprop's two-value message) (Python's shortest round-trip form: "1.0", "1e-08"). */
 const char *om_repr(double v, char *buf, size_t n);
 
 #endif

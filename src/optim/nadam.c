@@ -10,15 +10,20 @@
 #include "more_util.h"
 
 static const optim_option nadam_options[] = {
-    {"lr", OPTIM_NUM, {2e-3}, NULL},           {"betas", OPTIM_PAIR, {0.9, 0.999}, NULL}, {"eps", OPTIM_NUM, {1e-8}, NULL},
-    {"weight_decay", OPTIM_NUM, {0}, NULL},    {"momentum_decay", OPTIM_NUM, {4e-3}, NULL},
+    {"lr", OPTIM_NUM, {2e-3}, NULL},
+    {"betas", OPTIM_PAIR, {0.9, 0.999}, NULL},
+    {"eps", OPTIM_NUM, {1e-8}, NULL},
+    {"weight_decay", OPTIM_NUM, {0}, NULL},
+    {"momentum_decay", OPTIM_NUM, {4e-3}, NULL},
     {"foreach", OPTIM_BOOL, {0}, NULL},
 };
 
 
 static int nadam_validate(const ct_optim *o, int g) {
   double md = optim_num(o, g, "momentum_decay");
-  if (om_check_adam_family(o, g) || om_check(0.0 <= md, "momentum_decay value", md)) return -1;
+  if (om_check_adam_family(o, g) ||
+      om_check(o, g, 0.0 <= md, "Invalid momentum_decay value", "momentum_decay", 0))
+    return -1;
   return 0;
 }
 
@@ -33,7 +38,8 @@ static int nadam_param(ct_optim *o, ct_tensor *p, const void *ctx) {
   ct_tensor *m = om_state_zeros(o, p, "exp_avg"), *v = om_state_zeros(o, p, "exp_avg_sq");
   if (!step_t || !mu_product || !m || !v) return -1;
   double step = om_step_inc(step_t);
-  if (isnan(step)) return -1;
+  if (isnan(step))
+    return -1;
   double bias_correction2 = 1 - pow(a->beta2, step);
   ct_tensor *grad = om_grad(p, false, a->wd);
   double mu = a->beta1 * (1. - 0.5 * pow(0.96, step * a->momentum_decay));

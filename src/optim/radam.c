@@ -8,8 +8,11 @@
 #include "more_util.h"
 
 static const optim_option radam_options[] = {
-    {"lr", OPTIM_NUM, {1e-3}, NULL},        {"betas", OPTIM_PAIR, {0.9, 0.999}, NULL}, {"eps", OPTIM_NUM, {1e-8}, NULL},
-    {"weight_decay", OPTIM_NUM, {0}, NULL}, {"foreach", OPTIM_BOOL, {0}, NULL},
+    {"lr", OPTIM_NUM, {1e-3}, NULL},
+    {"betas", OPTIM_PAIR, {0.9, 0.999}, NULL},
+    {"eps", OPTIM_NUM, {1e-8}, NULL},
+    {"weight_decay", OPTIM_NUM, {0}, NULL},
+    {"foreach", OPTIM_BOOL, {0}, NULL},
 };
 
 

@@ -9,17 +9,25 @@
 #include "more_util.h"
 
 static const optim_option rmsprop_options[] = {
-    {"lr", OPTIM_NUM, {1e-2}, NULL},       {"alpha", OPTIM_NUM, {0.99}, NULL},    {"eps", OPTIM_NUM, {1e-8}, NULL},
-    {"weight_decay", OPTIM_NUM, {0}, NULL}, {"momentum", OPTIM_NUM, {0}, NULL},   {"centered", OPTIM_BOOL, {0}, NULL},
-    {"foreach", OPTIM_BOOL, {0}, NULL},    {"maximize", OPTIM_BOOL, {0}, NULL},   {"differentiable", OPTIM_BOOL, {0}, NULL},
+    {"lr", OPTIM_NUM, {1e-2}, NULL},
+    {"alpha", OPTIM_NUM, {0.99}, NULL},
+    {"eps", OPTIM_NUM, {1e-8}, NULL},
+    {"weight_decay", OPTIM_NUM, {0}, NULL},
+    {"momentum", OPTIM_NUM, {0}, NULL},
+    {"centered", OPTIM_BOOL, {0}, NULL},
+    {"foreach", OPTIM_BOOL, {0}, NULL},
+    {"maximize", OPTIM_BOOL, {0}, NULL},
+    {"differentiable", OPTIM_BOOL, {0}, NULL},
 };
 
 static int rmsprop_validate(const ct_optim *o, int g) {
   double lr = optim_num(o, g, "lr"), eps = optim_num(o, g, "eps"), mom = optim_num(o, g, "momentum");
   double wd = optim_num(o, g, "weight_decay"), alpha = optim_num(o, g, "alpha");
-  if (om_check(0.0 <= lr, "learning rate", lr) || om_check(0.0 <= eps, "epsilon value", eps) ||
-      om_check(0.0 <= mom, "momentum value", mom) || om_check(0.0 <= wd, "weight_decay value", wd) ||
-      om_check(0.0 <= alpha, "alpha value", alpha))
+  if (om_check(o, g, 0.0 <= lr, "Invalid learning rate", "lr", 0) ||
+      om_check(o, g, 0.0 <= eps, "Invalid epsilon value", "eps", 0) ||
+      om_check(o, g, 0.0 <= mom, "Invalid momentum value", "momentum", 0) ||
+      om_check(o, g, 0.0 <= wd, "Invalid weight_decay value", "weight_decay", 0) ||
+      om_check(o, g, 0.0 <= alpha, "Invalid alpha value", "alpha", 0))
     return -1;
   return 0;
 }

@@ -16,7 +16,7 @@ static const optim_option rprop_options[] = {
 
 static int rprop_validate(const ct_optim *o, int g) {
   double lr = optim_num(o, g, "lr"), em = optim_pair(o, g, "etas", 0), ep = optim_pair(o, g, "etas", 1);
-  if (om_check(0.0 <= lr, "learning rate", lr)) return -1;
+  if (om_check(o, g, 0.0 <= lr, "Invalid learning rate", "lr", 0)) return -1;
   if (!(0.0 < em && em < 1.0 && 1.0 < ep)) {
     char a[48], b[48];
     return ct__errs("Invalid eta values: %s, %s", om_repr(em, a, sizeof a), om_repr(ep, b, sizeof b));

@@ -15,9 +15,10 @@ static const optim_option sparse_adam_options[] = {
 static int sparse_adam_validate(const ct_optim *o, int g) {
   double lr = optim_num(o, g, "lr"), eps = optim_num(o, g, "eps");
   double b0 = optim_pair(o, g, "betas", 0), b1 = optim_pair(o, g, "betas", 1);
-  if (om_check(0.0 < lr, "learning rate", lr) || om_check(0.0 < eps, "epsilon value", eps) ||
-      om_check(0.0 <= b0 && b0 < 1.0, "beta parameter at index 0", b0) ||
-      om_check(0.0 <= b1 && b1 < 1.0, "beta parameter at index 1", b1))
+  if (om_check(o, g, 0.0 < lr, "Invalid learning rate", "lr", 0) ||
+      om_check(o, g, 0.0 < eps, "Invalid epsilon value", "eps", 0) ||
+      om_check(o, g, 0.0 <= b0 && b0 < 1.0, "Invalid beta parameter at index 0", "betas", 0) ||
+      om_check(o, g, 0.0 <= b1 && b1 < 1.0, "Invalid beta parameter at index 1", "betas", 1))
     return -1;
   return 0;
 }
