@@ -7,12 +7,16 @@
 #include "optim_impl.h"
 
 /* ---- the kinds --------------------------------------------------------------------------- */
-extern const optim_kind optim_kind_sgd;
+extern const optim_kind optim_kind_sgd, optim_kind_adam, optim_kind_adamw;
 /* optim-more */
-extern const optim_kind optim_kind_rmsprop, optim_kind_adagrad, optim_kind_adadelta, optim_kind_adamax, optim_kind_nadam, optim_kind_radam, optim_kind_rprop, optim_kind_asgd, optim_kind_sparse_adam, optim_kind_lbfgs;
+extern const optim_kind optim_kind_rmsprop, optim_kind_adagrad, optim_kind_adadelta, optim_kind_adamax,
+    optim_kind_nadam, optim_kind_radam, optim_kind_rprop, optim_kind_asgd, optim_kind_sparse_adam,
+    optim_kind_lbfgs;
 
 static const optim_kind *const kinds[] = {
     &optim_kind_sgd,
+    &optim_kind_adam,
+    &optim_kind_adamw,
     /* optim-more */
     &optim_kind_rmsprop,
     &optim_kind_adagrad,
