@@ -34,14 +34,15 @@ static ct_tensor *make_grad(int k, int j, const ct_tensor *p) {
   return ct_to(ct_tensor_from(v, CT_FLOAT64, ct_dim(p), ct_shape(p)), ct_dtype_of(p));
 }
 
-/* four steps; parameter 1's .grad is None at step 2 */
-static void run_steps(ct_optim *o, ct_tensor **ps) {
-  for (int k = 0; k < 4; k++) {
+/* steps from .. to - 1 of four; parameter 1's .grad is None at step 2 */
+static void run_range(ct_optim *o, ct_tensor **ps, int from, int to) {
+  for (int k = from; k < to; k++) {
     for (int j = 0; j < 2; j++)
       assert_int_equal(ct_set_grad(ps[j], k == 2 && j == 1 ? NULL : make_grad(k, j, ps[j])), 0);
     if (ct_optim_step(o) != 0) fail_msg("step %d: %s", k, ct_last_error());
   }
 }
+static void run_steps(ct_optim *o, ct_tensor **ps) { run_range(o, ps, 0, 4); }
 
 static void expect_params(ct_tensor **ps, const double *want, double rtol, const char *what) {
   char buf[96];
@@ -224,6 +225,32 @@ static void test_state(void **state) {
   leak_end(lm, "state", __LINE__);
 }
 
+/* two steps, state_dict into a new optimizer, two more steps: the four straight steps, bit for
+ * bit (float32 parameters: the float32 state and the int64 / float32 step counters survive) */
+static void test_resume(void **state) {
+  (void)state;
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    live_mark lm = leak_begin();
+    ct_tensor *a[2], *b[2];
+    make_params(a, CT_FLOAT32), make_params(b, CT_FLOAT32);
+    ct_values kw;
+    ct_optim *oa = ct_optim_create(cases[c].name, a, 2, case_kw((int)c, &kw));
+    ct_optim *ob = ct_optim_create(cases[c].name, b, 2, case_kw((int)c, &kw));
+    run_steps(oa, a);
+    run_range(ob, b, 0, 2);
+    ct_tensor_map *sd = ct_optim_state_dict(ob);
+    if (!sd) fail_msg("%s: state_dict: %s", cases[c].name, ct_last_error());
+    ct_optim_free(ob);
+    ob = ct_optim_create(cases[c].name, b, 2, case_kw((int)c, &kw));
+    if (ct_optim_load_state_dict(ob, sd) != 0) fail_msg("%s: load: %s", cases[c].name, ct_last_error());
+    ct_tensor_map_free(sd);
+    run_range(ob, b, 2, 4);
+    if (!ct_equal(a[0], b[0]) || !ct_equal(a[1], b[1])) fail_msg("%s: the resumed run differs", cases[c].name);
+    ct_optim_free(oa), ct_optim_free(ob);
+    leak_end(lm, cases[c].name, __LINE__);
+  }
+}
+
 /* ---- LBFGS -------------------------------------------------------------------------------- */
 typedef struct rosen {
   ct_optim *o;
@@ -279,6 +306,27 @@ static void lbfgs_case(const char *ls, ct_dtype dt, const lbfgs_ref *want, doubl
   assert_int_equal(r.calls, want[1].func_evals);
   ct_optim_free(r.o);
   leak_end(lm, "lbfgs", __LINE__);
+}
+
+/* LBFGS resumed from its state_dict (history stacked as [k, numel]) continues exactly */
+static void test_lbfgs_resume(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_tensor *x = ct_requires_grad_(ct_tensor_from((double[]){-1.5, 2.0}, CT_FLOAT64, 1, (int64_t[]){2}), true);
+  rosen r = {ct_optim_lbfgs(&x, 1, .max_iter = 5, .history_size = 3, .line_search_fn = "strong_wolfe"), x, 0};
+  assert_non_null(ct_optim_step_closure(r.o, rosen_closure, &r));
+  ct_tensor_map *sd = ct_optim_state_dict(r.o);
+  assert_non_null(sd);
+  ct_optim_free(r.o);
+  r.o = ct_optim_lbfgs(&x, 1, .max_iter = 5, .history_size = 3, .line_search_fn = "strong_wolfe");
+  if (ct_optim_load_state_dict(r.o, sd) != 0) fail_msg("load: %s", ct_last_error());
+  ct_tensor_map_free(sd);
+  assert_int_equal(ct_size(ct_optim_state(r.o, x, "old_dirs"), 0), 3);
+  assert_non_null(ct_optim_step_closure(r.o, rosen_closure, &r));
+  expect_vals(x, lbfgs_refs[2][1].x, 2, 1e-9, 0);
+  assert_int_equal(ct_item_int64(ct_optim_state(r.o, x, "func_evals")), lbfgs_refs[2][1].func_evals);
+  ct_optim_free(r.o);
+  leak_end(lm, "lbfgs resume", __LINE__);
 }
 
 static void test_lbfgs(void **state) {
@@ -379,7 +427,7 @@ static void test_lbfgs_errors(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_values), cmocka_unit_test(test_float32),      cmocka_unit_test(test_typed_values),
-      cmocka_unit_test(test_state),  cmocka_unit_test(test_lbfgs),        cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_state),  cmocka_unit_test(test_resume),  cmocka_unit_test(test_lbfgs), cmocka_unit_test(test_lbfgs_resume),        cmocka_unit_test(test_errors),
       cmocka_unit_test(test_sparse_adam), cmocka_unit_test(test_lbfgs_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
