@@ -121,6 +121,104 @@ ct_optim *ct_optim_adamw_ex(ct_tensor *const *params, int n, ct_adam_opts o);
   ct_optim_adamw_ex(params, n, CT_OPTS(ct_adam_opts, .lr = 1e-3, .betas = {0.9, 0.999}, .eps = 1e-8, \
                                        .weight_decay = 1e-2, __VA_ARGS__))
 
+/* ---- optim-more: RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, SparseAdam,
+ * LBFGS as typed constructors: ct_optim_rmsprop(params, n, .lr = 0.01, .centered = true). Each
+ * is ct_optim_create(<class name>, params, n, keywords) with PyTorch 1.13's defaults; NULL +
+ * PyTorch's message on an invalid value. ---- */
+typedef struct ct_rmsprop_opts {
+  double lr, alpha, eps, weight_decay, momentum;
+  bool centered, maximize;
+} ct_rmsprop_opts;
+ct_optim *ct_optim_rmsprop_ex(ct_tensor *const *params, int n, ct_rmsprop_opts o);
+#define ct_optim_rmsprop(params, n, ...)                                                   \
+  ct_optim_rmsprop_ex(params, n, CT_OPTS(ct_rmsprop_opts, .lr = 1e-2, .alpha = 0.99, .eps = 1e-8, __VA_ARGS__))
+
+typedef struct ct_adagrad_opts {
+  double lr, lr_decay, weight_decay, initial_accumulator_value, eps;
+  bool maximize;
+} ct_adagrad_opts;
+ct_optim *ct_optim_adagrad_ex(ct_tensor *const *params, int n, ct_adagrad_opts o);
+#define ct_optim_adagrad(params, n, ...) \
+  ct_optim_adagrad_ex(params, n, CT_OPTS(ct_adagrad_opts, .lr = 1e-2, .eps = 1e-10, __VA_ARGS__))
+
+typedef struct ct_adadelta_opts {
+  double lr, rho, eps, weight_decay;
+  bool maximize;
+} ct_adadelta_opts;
+ct_optim *ct_optim_adadelta_ex(ct_tensor *const *params, int n, ct_adadelta_opts o);
+#define ct_optim_adadelta(params, n, ...) \
+  ct_optim_adadelta_ex(params, n, CT_OPTS(ct_adadelta_opts, .lr = 1.0, .rho = 0.9, .eps = 1e-6, __VA_ARGS__))
+
+/* Adamax (maximize), NAdam (momentum_decay), RAdam: Adam's betas / eps / weight_decay. */
+typedef struct ct_adamax_opts {
+  double lr, betas[2], eps, weight_decay;
+  bool maximize;
+} ct_adamax_opts;
+ct_optim *ct_optim_adamax_ex(ct_tensor *const *params, int n, ct_adamax_opts o);
+#define ct_optim_adamax(params, n, ...)                                                       \
+  ct_optim_adamax_ex(params, n, CT_OPTS(ct_adamax_opts, .lr = 2e-3, .betas = {0.9, 0.999}, .eps = 1e-8, \
+                                        __VA_ARGS__))
+typedef struct ct_nadam_opts {
+  double lr, betas[2], eps, weight_decay, momentum_decay;
+} ct_nadam_opts;
+ct_optim *ct_optim_nadam_ex(ct_tensor *const *params, int n, ct_nadam_opts o);
+#define ct_optim_nadam(params, n, ...)                                                        \
+  ct_optim_nadam_ex(params, n, CT_OPTS(ct_nadam_opts, .lr = 2e-3, .betas = {0.9, 0.999}, .eps = 1e-8, \
+                                       .momentum_decay = 4e-3, __VA_ARGS__))
+typedef struct ct_radam_opts {
+  double lr, betas[2], eps, weight_decay;
+} ct_radam_opts;
+ct_optim *ct_optim_radam_ex(ct_tensor *const *params, int n, ct_radam_opts o);
+#define ct_optim_radam(params, n, ...)                                                        \
+  ct_optim_radam_ex(params, n, CT_OPTS(ct_radam_opts, .lr = 1e-3, .betas = {0.9, 0.999}, .eps = 1e-8, \
+                                       __VA_ARGS__))
+
+typedef struct ct_rprop_opts {
+  double lr, etas[2], step_sizes[2];
+  bool maximize;
+} ct_rprop_opts;
+ct_optim *ct_optim_rprop_ex(ct_tensor *const *params, int n, ct_rprop_opts o);
+#define ct_optim_rprop(params, n, ...)                                                        \
+  ct_optim_rprop_ex(params, n, CT_OPTS(ct_rprop_opts, .lr = 1e-2, .etas = {0.5, 1.2},         \
+                                       .step_sizes = {1e-6, 50}, __VA_ARGS__))
+
+typedef struct ct_asgd_opts {
+  double lr, lambd, alpha, t0, weight_decay;
+  bool maximize;
+} ct_asgd_opts;
+ct_optim *ct_optim_asgd_ex(ct_tensor *const *params, int n, ct_asgd_opts o);
+#define ct_optim_asgd(params, n, ...)                                                         \
+  ct_optim_asgd_ex(params, n, CT_OPTS(ct_asgd_opts, .lr = 1e-2, .lambd = 1e-4, .alpha = 0.75, \
+                                      .t0 = 1e6, __VA_ARGS__))
+
+/* SparseAdam: ctorch's gradients are dense, and PyTorch 1.13's SparseAdam refuses a dense
+ * gradient at step() ("SparseAdam does not support dense gradients, please consider Adam
+ * instead"); ctorch does the same. */
+typedef struct ct_sparse_adam_opts {
+  double lr, betas[2], eps;
+  bool maximize;
+} ct_sparse_adam_opts;
+ct_optim *ct_optim_sparse_adam_ex(ct_tensor *const *params, int n, ct_sparse_adam_opts o);
+#define ct_optim_sparse_adam(params, n, ...)                                                  \
+  ct_optim_sparse_adam_ex(params, n, CT_OPTS(ct_sparse_adam_opts, .lr = 1e-3, .betas = {0.9, 0.999}, \
+                                             .eps = 1e-8, __VA_ARGS__))
+
+/* LBFGS: step with ct_optim_step_closure (the closure re-evaluates the loss and its gradients);
+ * max_eval -1 means None (max_iter * 5 // 4), line_search_fn NULL None or "strong_wolfe". One
+ * param group only, as in PyTorch. */
+typedef struct ct_lbfgs_opts {
+  double lr;
+  int64_t max_iter, max_eval;
+  double tolerance_grad, tolerance_change;
+  int64_t history_size;
+  const char *line_search_fn;
+} ct_lbfgs_opts;
+ct_optim *ct_optim_lbfgs_ex(ct_tensor *const *params, int n, ct_lbfgs_opts o);
+#define ct_optim_lbfgs(params, n, ...)                                                        \
+  ct_optim_lbfgs_ex(params, n, CT_OPTS(ct_lbfgs_opts, .lr = 1, .max_iter = 20, .max_eval = -1,   \
+                                       .tolerance_grad = 1e-7, .tolerance_change = 1e-9,      \
+                                       .history_size = 100, __VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -8,13 +8,26 @@
 
 /* ---- the kinds --------------------------------------------------------------------------- */
 extern const optim_kind optim_kind_sgd, optim_kind_adam, optim_kind_adamw;
-/* optim-more: extern declarations of its kinds here */
+/* optim-more */
+extern const optim_kind optim_kind_rmsprop, optim_kind_adagrad, optim_kind_adadelta, optim_kind_adamax,
+    optim_kind_nadam, optim_kind_radam, optim_kind_rprop, optim_kind_asgd, optim_kind_sparse_adam,
+    optim_kind_lbfgs;
 
 static const optim_kind *const kinds[] = {
     &optim_kind_sgd,
     &optim_kind_adam,
     &optim_kind_adamw,
     /* optim-more */
+    &optim_kind_rmsprop,
+    &optim_kind_adagrad,
+    &optim_kind_adadelta,
+    &optim_kind_adamax,
+    &optim_kind_nadam,
+    &optim_kind_radam,
+    &optim_kind_rprop,
+    &optim_kind_asgd,
+    &optim_kind_sparse_adam,
+    &optim_kind_lbfgs,
 };
 
 const optim_kind *optim_find_kind(const char *name) {

@@ -273,7 +273,9 @@ static int load_state(const ct_optim *o, const ct_tensor_map *sd, loaded *l) {
     if (strlen(key) >= OPTIM_KEY) return ct__errs("ctorch: optimizer state key '%s' is too long", key);
     ct_tensor *t = ct_tensor_map_at(sd, i);
     bool step = strcmp(key, "step") == 0;
-    if (!step && ct_dim(t) > 0 && (ct_dim(t) != ct_dim(p) || memcmp(ct_shape(t), ct_shape(p), (size_t)ct_dim(p) * sizeof(int64_t))))
+    /* LBFGS (the kind with its own step_closure) keeps flat [numel] / [k, numel] state */
+    bool flat = optim_kind_of(o)->step_closure != NULL;
+    if (!step && !flat && ct_dim(t) > 0 && (ct_dim(t) != ct_dim(p) || memcmp(ct_shape(t), ct_shape(p), (size_t)ct_dim(p) * sizeof(int64_t))))
       return ct__errs("ctorch: loaded optimizer state '%s' of parameter %ld does not match the "
                       "parameter's shape (a state_dict from another model?)", key, idx);
     ct_scope_begin();

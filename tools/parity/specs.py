@@ -1014,3 +1014,4 @@ from specs_loss_margin import *  # noqa: F401,F403  (the margin losses: tools/pa
 import specs_loss_reg  # noqa: E402,F401  (losses: regression and binary)
 import specs_loss_class  # noqa: E402,F401  (the classification losses)
 from specs_optim_core import *  # noqa: F401,F403  (optimizer cases: optim-core)
+from specs_optim_more import *  # noqa: F401,F403  (optimizer cases: optim-more)
