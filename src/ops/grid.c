@@ -23,6 +23,10 @@ typedef struct {
 } gs_args;
 CT_ARGS_TYPE(gs_args, NULL);
 
+/* Output positions per block: the block's tap tables (GS_BLOCK gs_points, <= 40 KB for
+ * double) are computed once and reused by every channel. */
+enum { GS_BLOCK = 64 };
+
 #define T float
 #define F(name) name##_f32
 #include "grid_impl.h"

@@ -50,6 +50,8 @@ void ct__pool_win_sliding(pool_win *w, int j, int64_t k, int64_t s, int64_t p, i
                           bool count_pad) {
   int64_t I = w->in[j];
   w->step[j] = d;
+  w->kern[j] = k;
+  w->stride[j] = s;
   for (int64_t o = 0; o < w->out[j]; o++) {
     int64_t lo = o * s - p, hi = lo + (k - 1) * d + 1;
     int64_t hi_pad = hi < I + p ? hi : I + p;
@@ -100,6 +102,7 @@ void ct__pool_max_kernel(const ct_tensor *x, ct_tensor *y, ct_tensor *ind, int64
                          const pool_win *w) {
   int64_t n = win_in(w), m = win_out(w);
   bool f32 = x->dtype == CT_FLOAT32, fast = is_2x2(w);
+  bool slide2d = w->in[0] == 1 && w->out[0] == 1 && w->kern[1] && w->kern[2];
 #pragma omp parallel for if (POOL_PAR(planes, n)) schedule(static)
   for (int64_t p = 0; p < planes; p++) {
     int64_t *ip = ind ? CT_PTR(ind, int64_t) + p * m : NULL;
@@ -109,6 +112,10 @@ void ct__pool_max_kernel(const ct_tensor *x, ct_tensor *y, ct_tensor *ind, int64
     else if (fast)
       max_plane_2x2_f64(CT_PTR(x, double) + p * n, CT_PTR(y, double) + p * m, ip, w->in[2],
                         w->out[1], w->out[2]);
+    else if (slide2d && f32)
+      max_plane_2d_f32(CT_PTR(x, float) + p * n, CT_PTR(y, float) + p * m, ip, w);
+    else if (slide2d)
+      max_plane_2d_f64(CT_PTR(x, double) + p * n, CT_PTR(y, double) + p * m, ip, w);
     else
       ct__pool_max_plane(x, y, ind, p, w);
   }

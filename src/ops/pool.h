@@ -14,6 +14,7 @@
 typedef struct pool_win {
   int64_t in[3], out[3];
   int64_t step[3];
+  int64_t kern[3], stride[3]; /* sliding windows' kernel and stride (0: not sliding) */
   int64_t *lo[3], *hi[3], *cnt[3];
   int64_t *mem;
 } pool_win;

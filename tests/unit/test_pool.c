@@ -73,6 +73,45 @@ static void test_max_pool_values(void **state) {
   ct_scope_end();
 }
 
+/* max_pool2d's vectorised row kernel (sliding 2-D windows) keeps the per-window scan's
+ * rules: ties give the first index in row-major order, a NaN wins and a later NaN wins over
+ * an earlier one. Values and indices from PyTorch 1.13 on a 5x5 plane with ties and NaNs. */
+static void test_max_pool_ties_nan(void **state) {
+  (void)state;
+  ct_scope_begin();
+  const double nan = NAN;
+  double v[25] = {0, 1, 1, 0, 1, 1, 0, 1, 1, 0, nan, 1, 0, nan, 1, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0};
+  for (int f = 0; f < 2; f++) {
+    ct_tensor *x = ct_to(ct_tensor_from(v, CT_FLOAT64, 4, (int64_t[]){1, 1, 5, 5}), f ? CT_FLOAT32 : CT_FLOAT64);
+    ct_tensor_pair r = ct_max_pool2d_with_indices(x, CT_INTS(3), .stride = CT_INTS(2), .padding = CT_INTS(1));
+    expect_exact(r.indices, 1, 1, 4, 10, 13, 13, 15, 16, 19);
+    expect_exact(ct_where(ct_isnan(r.values), ct_full_like(r.values, 7), r.values), 1, 1, 1, 7, 7, 7, 1, 1, 1);
+    r = ct_max_pool2d_with_indices(x, CT_INTS(3), .stride = CT_INTS(1));
+    expect_exact(r.indices, 10, 13, 13, 10, 13, 13, 10, 13, 13);
+    r = ct_max_pool2d_with_indices(x, CT_INTS(2), .stride = CT_INTS(2), .padding = CT_INTS(1), .dilation = CT_INTS(2));
+    expect_exact(r.indices, 6, 8, 8, 16, 8, 8, 16, 16, 18);
+    expect_exact(r.values, 0, 1, 1, 1, 1, 1, 1, 1, 0);
+  }
+  /* rows longer than the kernel's 64-output chunk, stride 3 (not a specialised constant):
+   * the values are the gathered inputs and each index the first of its window's max */
+  ct_tensor *w = ct_remainder_scalar(ct_arange(0, 3 * 150, 1, .dtype = CT_FLOAT32), 5);
+  w = ct_view(w, 4, (int64_t[]){1, 1, 3, 150});
+  for (int s = 1; s <= 3; s++) {
+    ct_tensor_pair r = ct_max_pool2d_with_indices(w, CT_INTS(3), .stride = CT_INTS(s));
+    assert_true(ct_item(ct_all(ct_eq(ct_flatten(r.values, 2, -1), ct_gather(ct_flatten(w, 2, -1), -1, ct_flatten(r.indices, 2, -1))))));
+    int64_t n = ct_shape(r.indices)[3];
+    for (int64_t o = 0; o < n; o++) { /* the brute-force scan of window o, rows then columns */
+      double best = -1;
+      int64_t at = 0;
+      for (int64_t yy = 0; yy < 3; yy++)
+        for (int64_t xx = o * s; xx < o * s + 3; xx++)
+          if ((double)((yy * 150 + xx) % 5) > best) best = (double)((yy * 150 + xx) % 5), at = yy * 150 + xx;
+      assert_int_equal(ct_get(r.indices, (int64_t[]){0, 0, 0, o}), at);
+    }
+  }
+  ct_scope_end();
+}
+
 static void test_avg_pool_values(void **state) {
   (void)state;
   ct_scope_begin();
@@ -418,6 +457,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_max_pool_values),  cmocka_unit_test(test_avg_pool_values),
       cmocka_unit_test(test_fractional_unpool_values), cmocka_unit_test(test_lp_pool_nan), cmocka_unit_test(test_with_indices_agree),
+      cmocka_unit_test(test_max_pool_ties_nan),
       cmocka_unit_test(test_grad_fn_names),
       cmocka_unit_test(test_errors),           cmocka_unit_test(test_gradcheck),
   };

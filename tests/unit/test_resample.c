@@ -144,6 +144,44 @@ static void test_grid_values(void **state) {
   ct_scope_end();
 }
 
+/* grid_sample's blocked kernels (tap tables per 64 output positions, reused by every
+ * channel): 99 positions per sample cross a block edge; every point sits on a pixel
+ * (align_corners, (W - 1) and (H - 1) powers of 2, so coordinates are exact) and reads it
+ * with weight 1; a point far outside reads zeros even where the clamped tap would meet an
+ * inf of x (an outside tap must be skipped, not weighted 0: 0 * inf is NaN). The input's
+ * gradient is the scatter of g onto those pixels. */
+static void test_grid_sample_blocks(void **state) {
+  (void)state;
+  ct_scope_begin();
+  enum { N = 2, C = 3, H = 9, W = 5, OH = 9, OW = 11 };
+  for (int f = 0; f < 2; f++) {
+    ct_dtype dt = f ? CT_FLOAT32 : CT_FLOAT64;
+    double xv[N * C * H * W], gv[N * OH * OW * 2], ex[N * C * OH * OW], egx[N * C * H * W] = {0};
+    for (int i = 0; i < N * C * H * W; i++) xv[i] = i % (C * H * W) == 0 ? INFINITY : sin(i * 0.7);
+    for (int n = 0; n < N; n++)
+      for (int o = 0; o < OH * OW; o++) {
+        int px = (o * 3 + n) % W, py = (o * 7) % H;
+        bool out = o == OH * OW - 1 - n * 40; /* one point outside per sample, in either block */
+        gv[(n * OH * OW + o) * 2] = out ? -5.0 : px / 2.0 - 1;
+        gv[(n * OH * OW + o) * 2 + 1] = out ? -5.0 : py / 4.0 - 1;
+        for (int c = 0; c < C; c++) {
+          int at = ((n * C + c) * H + py) * W + px;
+          ex[(n * C + c) * OH * OW + o] = out ? 0 : xv[at];
+          if (!out) egx[at] += (double)(c + 1);
+        }
+      }
+    ct_tensor *x = ct_requires_grad_(ct_to(ct_tensor_from(xv, CT_FLOAT64, SH(N, C, H, W)), dt), true);
+    ct_tensor *g = ct_to(ct_tensor_from(gv, CT_FLOAT64, SH(N, OH, OW, 2)), dt);
+    ct_tensor *y = ct_grid_sample(x, g, .align_corners = true);
+    assert_true(ct_item(ct_all(ct_eq(y, ct_to(ct_tensor_from(ex, CT_FLOAT64, SH(N, C, OH, OW)), dt)))));
+    /* g = c + 1 on channel c: each pixel's gradient is the sum over the points reading it */
+    ct_tensor *go = ct_expand(ct_view(ct_arange(1, C + 1, 1, .dtype = dt), SH(1, C, 1, 1)), SH(N, C, OH, OW));
+    ct_backward(y, .gradient = go);
+    assert_true(ct_item(ct_all(ct_eq(ct_grad(x), ct_to(ct_tensor_from(egx, CT_FLOAT64, SH(N, C, H, W)), dt)))));
+  }
+  ct_scope_end();
+}
+
 static void test_fold_values(void **state) {
   (void)state;
   ct_scope_begin();
@@ -390,7 +428,7 @@ int main(void) {
       cmocka_unit_test(test_interpolate_antialias),
       cmocka_unit_test(test_grid_values),        cmocka_unit_test(test_fold_values),
       cmocka_unit_test(test_errors),             cmocka_unit_test(test_gradcheck),
-      cmocka_unit_test(test_grid_sample_gradcheck),
+      cmocka_unit_test(test_grid_sample_gradcheck), cmocka_unit_test(test_grid_sample_blocks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
