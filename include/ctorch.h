@@ -9,6 +9,7 @@
  *   nn_init.h     torch.nn.init (ct_nn_init_kaiming_uniform_ ...), draw for draw
  *   nn.h          torch.nn: modules (ct_module), containers, state_dict, hooks, layers
  *   optim.h       torch.optim: optimizers, param groups, their state; gradient clipping
+ *   lr_scheduler.h torch.optim.lr_scheduler: StepLR ... OneCycleLR (ct_lr_step_lr, ...)
  * torch.utils.data gets data.h as it lands. */
 #ifndef CTORCH_H
 #define CTORCH_H
@@ -21,4 +22,5 @@
 #include "ctorch/io.h"
 #include "ctorch/nn.h"
 #include "ctorch/optim.h"
+#include "ctorch/lr_scheduler.h"
 #endif
