@@ -999,3 +999,4 @@ module("circular", "LazyConv3d", [2, (1, 2, 1)], {"padding": "same", "padding_mo
        [(1, 2, 3, 3, 3)])
 module("eval", "LazyConv3d", [2, 2], {}, [(2, 2, 3, 3, 3)], training=False)
 from specs_optim_core import *  # noqa: F401,F403  (optimizer cases: optim-core)
+from specs_optim_sched import *  # noqa: F401,F403  (optimizer cases with LR schedulers: optim-sched)
