@@ -90,6 +90,37 @@ int ct_optim_load_state_dict(ct_optim *o, const ct_tensor_map *sd);
 int ct_optim_save(const ct_optim *o, const char *path);
 int ct_optim_load(ct_optim *o, const char *path);
 
+/* ---- optim-core: typed constructors (SGD, Adam, AdamW) -------------------------------------
+ * The class's keywords as an options struct with PyTorch 1.13's defaults:
+ *   ct_optim *o = ct_optim_adam(params, n, .lr = 1e-2, .betas = {0.9, 0.99}, .amsgrad = true);
+ * SGD's lr has no default (1.13): leaving it out is PyTorch's error. Same errors as
+ * ct_optim_create. */
+typedef struct ct_sgd_opts {
+  double lr; /* required: NaN (the default) is "not given" */
+  double momentum, dampening, weight_decay;
+  bool nesterov, maximize;
+} ct_sgd_opts;
+ct_optim *ct_optim_sgd_ex(ct_tensor *const *params, int n, ct_sgd_opts o);
+#define ct_optim_sgd(params, n, ...) \
+  ct_optim_sgd_ex(params, n, CT_OPTS(ct_sgd_opts, .lr = __builtin_nan(""), __VA_ARGS__))
+typedef struct ct_adam_opts {
+  double lr;
+  double betas[2];
+  double eps, weight_decay;
+  bool amsgrad, maximize;
+} ct_adam_opts;
+/* torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
+ * maximize=False) */
+ct_optim *ct_optim_adam_ex(ct_tensor *const *params, int n, ct_adam_opts o);
+#define ct_optim_adam(params, n, ...)                                                            \
+  ct_optim_adam_ex(params, n, CT_OPTS(ct_adam_opts, .lr = 1e-3, .betas = {0.9, 0.999}, .eps = 1e-8, \
+                                      __VA_ARGS__))
+/* torch.optim.AdamW: Adam's keywords, weight_decay=1e-2 (decoupled). */
+ct_optim *ct_optim_adamw_ex(ct_tensor *const *params, int n, ct_adam_opts o);
+#define ct_optim_adamw(params, n, ...)                                                            \
+  ct_optim_adamw_ex(params, n, CT_OPTS(ct_adam_opts, .lr = 1e-3, .betas = {0.9, 0.999}, .eps = 1e-8, \
+                                       .weight_decay = 1e-2, __VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

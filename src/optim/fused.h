@@ -13,4 +13,16 @@ typedef struct sgd_hyper {
 } sgd_hyper;
 int optim_sgd_fused(ct_optim *o, ct_tensor *p, const ct_tensor *grad, const sgd_hyper *h);
 
+/* Adam / AdamW's numbers for one step of one parameter (bias corrections already taken). */
+typedef struct adam_hyper {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool amsgrad, maximize, decoupled; /* decoupled: AdamW's p *= 1 - lr * weight_decay */
+} adam_hyper;
+/* The state tensors of one parameter: step (float32 0-dim), exp_avg, exp_avg_sq,
+ * max_exp_avg_sq (NULL unless amsgrad). */
+typedef struct adam_state {
+  ct_tensor *step, *exp_avg, *exp_avg_sq, *max_exp_avg_sq;
+} adam_state;
+int optim_adam_fused(ct_tensor *p, const ct_tensor *grad, const adam_state *s, const adam_hyper *h);
+
 #endif

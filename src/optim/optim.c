@@ -7,11 +7,13 @@
 #include "optim_impl.h"
 
 /* ---- the kinds --------------------------------------------------------------------------- */
-extern const optim_kind optim_kind_sgd;
+extern const optim_kind optim_kind_sgd, optim_kind_adam, optim_kind_adamw;
 /* optim-more: extern declarations of its kinds here */
 
 static const optim_kind *const kinds[] = {
     &optim_kind_sgd,
+    &optim_kind_adam,
+    &optim_kind_adamw,
     /* optim-more */
 };
 

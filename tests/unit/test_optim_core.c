@@ -231,7 +231,193 @@ static void test_fused_equals_reference(void **state) {
       run_pair("SGD", &sgd[k], d ? CT_FLOAT64 : CT_FLOAT32, 37);
       run_pair("SGD", &sgd[k], d ? CT_FLOAT64 : CT_FLOAT32, 100003);
     }
+  const ct_values adam[] = {
+      CT_VALUES(KW("lr", F(0.01))),
+      CT_VALUES(KW("lr", F(0.01)), KW("amsgrad", ct_v_bool(true)), KW("weight_decay", F(0.1))),
+      CT_VALUES(KW("lr", F(0.02)), KW("betas", ct_v_tuple(2)), F(0.5), F(0.9), KW("eps", F(1e-3)),
+                KW("maximize", ct_v_bool(true)), KW("amsgrad", ct_v_bool(true))),
+  };
+  for (size_t k = 0; k < sizeof adam / sizeof *adam; k++)
+    for (int d = 0; d < 2; d++)
+      for (int w = 0; w < 2; w++) {
+        run_pair(w ? "AdamW" : "Adam", &adam[k], d ? CT_FLOAT64 : CT_FLOAT32, 37);
+        run_pair(w ? "AdamW" : "Adam", &adam[k], d ? CT_FLOAT64 : CT_FLOAT32, 100003);
+      }
   leak_end(lm, "fused", __LINE__);
+}
+
+/* Adam(lr=0.1, amsgrad=True, weight_decay=0.1) and AdamW(lr=0.1, betas=(0.8, 0.9)) over three
+ * float64 steps (PyTorch 1.13: p = [1, -2, 0.5], grads [0.5, -1, 2], [-0.25, 0.5, 1], [1, 1, -3]),
+ * through the typed constructors; the step counter is a float32 0-dim tensor. */
+static void adam_three_steps(ct_optim *o, ct_tensor *p) {
+  assert_non_null(o);
+  const double g[3][3] = {{0.5, -1, 2}, {-0.25, 0.5, 1}, {1, 1, -3}};
+  for (int s = 0; s < 3; s++) {
+    set_grad(p, 3, g[s]);
+    assert_int_equal(ct_optim_step(o), 0);
+  }
+  ct_tensor *st = ct_optim_state(o, p, "step");
+  assert_int_equal(ct_dtype_of(st), CT_FLOAT32);
+  assert_int_equal(ct_dim(st), 0);
+  expect_list(st, 0, 0, 3);
+}
+
+static void test_adam_values(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_tensor *p = param64(3, (double[]){1, -2, 0.5});
+  ct_optim *o = ct_optim_adam(&p, 1, .lr = 0.1, .amsgrad = true, .weight_decay = 0.1);
+  adam_three_steps(o, p);
+  expect_list(p, 1e-13, 0, 0.7815043998631658, -1.858989405431774, 0.31291493091573813);
+  expect_list(ct_optim_state(o, p, "exp_avg_sq"), 1e-13, 0, 0.0015630437339433732, 0.00219673967623154,
+              0.014091615392164622);
+  assert_non_null(ct_optim_state(o, p, "max_exp_avg_sq"));
+  assert_true(ct_optim_get_at(o, 0, "betas", 1) == 0.999);
+  ct_optim_free(o);
+  p = param64(3, (double[]){1, -2, 0.5});
+  o = ct_optim_adamw(&p, 1, .lr = 0.1, .betas = {0.8, 0.9});
+  adam_three_steps(o, p);
+  expect_list(p, 1e-13, 0, 0.8084506528606202, -1.9087484854795043, 0.32308521598686535);
+  expect_list(ct_optim_state(o, p, "exp_avg_sq"), 1e-13, 0, 0.12587499999999996, 0.20349999999999996,
+              1.3139999999999996);
+  assert_null(ct_optim_state(o, p, "max_exp_avg_sq"));
+  assert_true(ct_optim_get(o, 0, "weight_decay") == 1e-2);
+  ct_optim_free(o);
+  /* SGD through its typed constructor; lr is required */
+  o = ct_optim_sgd(&p, 1, .lr = 0.5, .momentum = 0.9, .nesterov = true);
+  assert_non_null(o);
+  assert_true(ct_optim_get(o, 0, "nesterov") == 1);
+  ct_optim_free(o);
+  expect_error(ct_optim_sgd(&p, 1, .momentum = 0.9),
+               "parameter group didn't specify a value of required optimization parameter lr");
+  leak_end(lm, "adam", __LINE__);
+}
+
+static void test_adam_errors(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_tensor *p = param64(2, (double[]){1, 2});
+  expect_error(ct_optim_adam(&p, 1, .betas = {1.0, 0.9}), "Invalid beta parameter at index 0: 1.0");
+  expect_error(ct_optim_adam(&p, 1, .betas = {0.9, -0.1}), "Invalid beta parameter at index 1: -0.1");
+  expect_error(ct_optim_adamw(&p, 1, .eps = -1e-8), "Invalid epsilon value: -1e-08");
+  expect_error(ct_optim_adam(&p, 1, .lr = -0.5), "Invalid learning rate: -0.5");
+  expect_error(ct_optim_create("Adam", &p, 1, &CT_VALUES(KW("weight_decay", ct_v_int(-1)))),
+               "Invalid weight_decay value: -1");
+  expect_error(ct_optim_create("Adam", &p, 1, &CT_VALUES(KW("fused", ct_v_bool(true)))),
+               "FusedAdam requires all the params to be CUDA, floating point");
+  expect_error(ct_optim_create("Adam", &p, 1, &CT_VALUES(KW("betas", F(0.9)))), "must be a pair of numbers");
+  expect_error(ct_optim_create("AdamW", &p, 1, &CT_VALUES(KW("fused", ct_v_bool(true)))),
+               "unexpected keyword argument 'fused'");
+  /* a group with bad betas: refused, nothing changed */
+  ct_optim *o = ct_optim_adam(&p, 1);
+  ct_tensor *q = param64(1, (double[]){3});
+  expect_fail(ct_optim_add_param_group(o, &q, 1, &CT_VALUES(KW("betas", ct_v_tuple(2)), F(0.5), F(1.5))),
+              "Invalid beta parameter at index 1: 1.5");
+  assert_int_equal(ct_optim_num_groups(o), 1);
+  assert_int_equal(ct_optim_add_param_group(o, &q, 1, &CT_VALUES(KW("betas", ct_v_tuple(2)), F(0.5), F(0.6))), 0);
+  assert_true(ct_optim_get_at(o, 1, "betas", 0) == 0.5);
+  assert_int_equal(ct_optim_set_at(o, 1, "betas", 0, 0.7), 0); /* OneCycleLR cycles betas[0] */
+  assert_true(ct_optim_get(o, 1, "betas") == 0.7);
+  expect_fail(ct_optim_set(o, 1, "betas", 0.1), "is a pair");
+  ct_optim_free(o);
+  leak_end(lm, "adam errors", __LINE__);
+}
+
+/* A run of 10 steps against 5 steps, save, a new optimizer (and parameter copies), load, 5
+ * steps: bit for bit the same, for SGD with momentum and Adam with amsgrad, in two groups. */
+static ct_optim *make(const char *name, ct_tensor *a, ct_tensor *b) {
+  ct_optim *o = strcmp(name, "SGD") == 0 ? ct_optim_sgd(&a, 1, .lr = 0.1, .momentum = 0.9)
+                                         : ct_optim_adam(&a, 1, .lr = 0.01, .amsgrad = true);
+  assert_non_null(o);
+  assert_int_equal(ct_optim_add_param_group(o, &b, 1, &CT_VALUES(KW("lr", F(0.05)))), 0);
+  return o;
+}
+
+static void steps(ct_optim *o, ct_tensor *a, ct_tensor *b, int from, int to) {
+  for (int s = from; s < to; s++) {
+    ct_manual_seed((uint64_t)s);
+    assert_int_equal(ct_set_grad(a, ct_randn(CT_SHAPE(4, 3))), 0);
+    assert_int_equal(ct_set_grad(b, s % 3 == 1 ? NULL : ct_randn(CT_SHAPE(5))), 0);
+    assert_int_equal(ct_optim_step(o), 0);
+  }
+}
+
+static void test_save_resume(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  const char *path = "test_optim_core_resume.safetensors";
+  for (int k = 0; k < 2; k++) {
+    const char *name = k ? "Adam" : "SGD";
+    ct_manual_seed(100);
+    ct_tensor *a0 = ct_randn(CT_SHAPE(4, 3)), *b0 = ct_randn(CT_SHAPE(5));
+    ct_tensor *a = ct_requires_grad_(ct_clone(a0), true), *b = ct_requires_grad_(ct_clone(b0), true);
+    ct_optim *o = make(name, a, b);
+    steps(o, a, b, 0, 10);
+    ct_tensor *ra = ct_requires_grad_(ct_clone(a0), true), *rb = ct_requires_grad_(ct_clone(b0), true);
+    ct_optim *r = make(name, ra, rb);
+    steps(r, ra, rb, 0, 5);
+    assert_int_equal(ct_optim_set(r, 1, "lr", 0.025), 0); /* group options travel too */
+    assert_int_equal(ct_optim_save(r, path), 0);
+    ct_tensor *ca = ct_requires_grad_(ct_clone(ct_detach(ra)), true);
+    ct_tensor *cb = ct_requires_grad_(ct_clone(ct_detach(rb)), true);
+    ct_optim_free(r);
+    r = make(name, ca, cb);
+    assert_int_equal(ct_optim_load(r, path), 0);
+    assert_true(ct_optim_get(r, 1, "lr") == 0.025);
+    assert_int_equal(ct_optim_set(r, 1, "lr", 0.05), 0);
+    steps(r, ca, cb, 5, 10);
+    assert_int_equal(memcmp(ct_data_ptr(ca), ct_data_ptr(a), 12 * sizeof(float)), 0);
+    assert_int_equal(memcmp(ct_data_ptr(cb), ct_data_ptr(b), 5 * sizeof(float)), 0);
+    ct_optim_free(o);
+    ct_optim_free(r);
+  }
+  remove(path);
+  leak_end(lm, "resume", __LINE__);
+}
+
+/* The layout: state by parameter index, param_groups JSON with "params" index lists; PyTorch's
+ * load errors with nothing changed. */
+static void test_state_dict_layout_and_errors(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_tensor *a = param64(2, (double[]){1, 2}), *b = param64(3, (double[]){1, 2, 3});
+  ct_optim *o = ct_optim_adam(&a, 1, .lr = 0.5);
+  assert_int_equal(ct_optim_add_param_group(o, &b, 1, NULL), 0);
+  set_grad(b, 3, (double[]){1, 1, 1});
+  assert_int_equal(ct_optim_step(o), 0);
+  ct_tensor_map *sd = ct_optim_state_dict(o);
+  assert_non_null(sd);
+  assert_null(ct_tensor_map_get(sd, "state.0.exp_avg")); /* a had no grad: no state */
+  assert_non_null(ct_tensor_map_get(sd, "state.1.exp_avg"));
+  expect_list(ct_tensor_map_get(sd, "state.1.step"), 0, 0, 1);
+  const char *pg = ct_tensor_map_meta(sd, "param_groups");
+  assert_non_null(strstr(pg, "\"betas\": [0.90000000000000002, 0.999"));
+  assert_non_null(strstr(pg, "\"params\": [0]}, {"));
+  assert_non_null(strstr(pg, "\"params\": [1]}]"));
+  assert_non_null(strstr(pg, "\"foreach\": null"));
+  /* one group only: a different number of groups */
+  ct_tensor *c = param64(2, (double[]){0, 0});
+  ct_optim *one = ct_optim_adam(&c, 1);
+  expect_fail(ct_optim_load_state_dict(one, sd), "loaded state dict has a different number of parameter groups");
+  /* two groups of other sizes: another model */
+  ct_tensor *d = param64(3, (double[]){0, 0, 0}), *e = param64(1, (double[]){0});
+  assert_int_equal(ct_optim_add_param_group(one, CT_TENSORS(d, e), NULL), 0);
+  expect_fail(ct_optim_load_state_dict(one, sd),
+              "loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+  ct_optim_free(one);
+  /* same group sizes, other shapes */
+  ct_tensor *f = param64(1, (double[]){0}), *h = param64(2, (double[]){0, 0});
+  ct_optim *other = ct_optim_adam(&f, 1, .lr = 0.1);
+  assert_int_equal(ct_optim_add_param_group(other, &h, 1, NULL), 0);
+  expect_fail(ct_optim_load_state_dict(other, sd), "another model");
+  assert_true(ct_optim_get(other, 0, "lr") == 0.1); /* nothing changed */
+  assert_null(ct_optim_state(other, h, "exp_avg"));
+  ct_tensor_map_set_meta(sd, "param_groups", "[{\"lr\": ");
+  expect_fail(ct_optim_load_state_dict(o, sd), "malformed");
+  ct_tensor_map_free(sd);
+  ct_optim_free(other);
+  ct_optim_free(o);
+  leak_end(lm, "layout", __LINE__);
 }
 
 int main(void) {
@@ -243,6 +429,10 @@ int main(void) {
       cmocka_unit_test(test_null_arguments),
       cmocka_unit_test(test_step_closure),
       cmocka_unit_test(test_fused_equals_reference),
+      cmocka_unit_test(test_adam_values),
+      cmocka_unit_test(test_adam_errors),
+      cmocka_unit_test(test_save_resume),
+      cmocka_unit_test(test_state_dict_layout_and_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,9 @@ static void test_null_everywhere(void **state) {
   expect_fail(ct_optim_load(NULL, "x"), "NULL");
   expect_fail(ct_optim_load(o, "/nonexistent/optim.safetensors"), "");
   ct_increment_version(NULL);
+  expect_error(ct_optim_sgd(NULL, 1, .lr = 0.1), "invalid parameter list");
+  expect_error(ct_optim_adam(NULL, 0), "empty parameter list");
+  expect_error(ct_optim_adamw(&p, 1, .lr = __builtin_nan("")), "Invalid learning rate: nan");
   /* wrong-typed options */
   expect_error(ct_optim_create("SGD", &p, 1, &CT_VALUES(ct_v_kw("lr", ct_v_str("fast")))), "must be a number");
   expect_error(ct_optim_create("SGD", &p, 1, &CT_VALUES(ct_v_kw("lr", ct_v_none()))), "cannot be None");

@@ -21,3 +21,17 @@ optim("groups_opts", "SGD", {"lr": 0.1},
                   {"params": [1, 2], "lr": 0.01, "weight_decay": 0.1, "dampening": 0.5,
                    "momentum": 0.3}])
 optim("positional_lr_int", "SGD", {"lr": 1, "momentum": 0.5}, [(4,)], steps=5)
+
+# ---- Adam / AdamW -------------------------------------------------------------------------
+for cls in ("Adam", "AdamW"):
+    optim("default", cls, {}, SH)
+    optim("lr_betas", cls, {"lr": 0.01, "betas": (0.8, 0.99)}, SH, none=NONE)
+    optim("eps", cls, {"lr": 0.02, "eps": 1e-3}, SH)
+    optim("weight_decay", cls, {"lr": 0.01, "weight_decay": 0.1}, SH, none=NONE)
+    optim("amsgrad", cls, {"lr": 0.01, "amsgrad": True}, SH, none=NONE, steps=8)
+    optim("maximize", cls, {"lr": 0.01, "maximize": True, "weight_decay": 0.05}, SH)
+    optim("all", cls, {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-6, "weight_decay": 0.02,
+                       "amsgrad": True, "maximize": True}, SH, none=NONE, steps=10)
+    optim("groups", cls, {"lr": 0.01}, SH, none=NONE,
+          groups=[{"params": [0], "betas": (0.7, 0.95), "amsgrad": True},
+                  {"params": [1, 2], "lr": 0.003, "weight_decay": 0.3, "eps": 1e-4}])
