@@ -40,8 +40,9 @@ static ct_lr_scheduler *lambda_new(const sched_kind *kind, ct_optim *o, const ct
   ct_lr_scheduler *s = sched_new(kind, o);
   if (!s) return NULL;
   if (opts->n_lambdas && opts->n_lambdas != s->ng) {
+    int ng = s->ng;
     ct_lr_scheduler_free(s);
-    return ct__err("Expected %d lr_lambdas, but got %d", s->ng, opts->n_lambdas);
+    return ct__err("Expected %d lr_lambdas, but got %d", ng, opts->n_lambdas);
   }
   lambda_p *p = s->p;
   p->fn = calloc((size_t)s->ng + 1, sizeof *p->fn);
