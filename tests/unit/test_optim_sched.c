@@ -163,6 +163,8 @@ static void test_step_epoch(void **state) {
 }
 
 /* ---- typed constructors: the same sequences as their by-name cases ------------------------ */
+static ct_tensor *ps_at(ct_tensor *a, ct_tensor *b, int g) { return g == 0 ? a : b; }
+
 static const sched_case *find_case(const char *label) {
   for (int k = 0; k < NCASES; k++)
     if (strcmp(SCHED_CASES[k].label, label) == 0) return &SCHED_CASES[k];
@@ -364,6 +366,71 @@ static void test_resume_last_epoch(void **state) {
   ct_release(P[1]);
 }
 
+/* PyTorch's resume: a fresh optimizer and scheduler built as before, then both state dicts
+ * loaded (the optimizer's carries the groups' lr, momentum, "initial_lr", OneCycleLR's keys):
+ * the next steps equal an uninterrupted run's, parameters included. */
+static void test_resume_with_optimizer(void **state) {
+  (void)state;
+  static const char *const LABELS[] = {"onecycle", "onecycle3", "cyclic_exp", "plateau", "sequential_warm"};
+  for (size_t k = 0; k < sizeof(LABELS) / sizeof(LABELS[0]); k++) {
+    const sched_case *c = find_case(LABELS[k]);
+    int half = c->steps / 2;
+    ct_optim *o = make_optim(c->optim);
+    ct_tensor *P0 = P[0], *P1 = P[1];
+    ct_lr_scheduler *s = ct_lr_scheduler_create(c->name, o, &c->kwargs);
+    assert_non_null(s);
+    for (int i = 0; i < half; i++) {
+      ct_scope_begin();
+      ct_set_grad(P0, ct_ones_like(P0));
+      ct_set_grad(P1, ct_full_like(P1, -0.5));
+      ct_scope_end();
+      assert_int_equal(ct_optim_step(o), 0);
+      assert_int_equal(step_case(s, c, i), 0);
+    }
+    ct_tensor_map *osd = ct_optim_state_dict(o), *ssd = ct_lr_scheduler_state_dict(s);
+    assert_non_null(osd);
+    assert_non_null(ssd);
+    ct_optim *o2 = make_optim(c->optim);
+    ct_lr_scheduler *s2 = ct_lr_scheduler_create(c->name, o2, &c->kwargs);
+    assert_non_null(s2);
+    if (ct_optim_load_state_dict(o2, osd) != 0) fail_msg("%s: %s", c->label, ct_last_error());
+    assert_int_equal(ct_lr_scheduler_load_state_dict(s2, ssd), 0);
+    CT_NO_GRAD { /* the model's weights are restored too */
+      assert_non_null(ct_copy_(P[0], P0));
+      assert_non_null(ct_copy_(P[1], P1));
+    }
+    for (int i = half; i < c->steps; i++) {
+      ct_tensor *const ps[2][2] = {{P0, P1}, {P[0], P[1]}};
+      ct_scope_begin();
+      for (int r = 0; r < 2; r++) {
+        ct_set_grad(ps[r][0], ct_ones_like(ps[r][0]));
+        ct_set_grad(ps[r][1], ct_full_like(ps[r][1], -0.5));
+      }
+      ct_scope_end();
+      assert_int_equal(ct_optim_step(o), 0);
+      assert_int_equal(ct_optim_step(o2), 0);
+      assert_int_equal(step_case(s, c, i), 0);
+      assert_int_equal(step_case(s2, c, i), 0);
+      for (int g = 0; g < 2; g++) {
+        if (ct_optim_get(o2, g, "lr") != c->lrs[2 * i + g] || mom_of(o2, g) != c->moms[2 * i + g])
+          fail_msg("%s step %d group %d: lr %.17g momentum %.17g", c->label, i, g, ct_optim_get(o2, g, "lr"),
+                   mom_of(o2, g));
+        assert_true(ct_equal(ps_at(P0, P1, g), ps_at(P[0], P[1], g)));
+      }
+    }
+    ct_tensor_map_free(osd);
+    ct_tensor_map_free(ssd);
+    ct_lr_scheduler_free(s);
+    ct_lr_scheduler_free(s2);
+    ct_optim_free(o);
+    ct_optim_free(o2);
+    ct_release(P0);
+    ct_release(P1);
+    ct_release(P[0]);
+    ct_release(P[1]);
+  }
+}
+
 /* ---- PyTorch's errors, nothing changed -------------------------------------------------------- */
 /* The groups' lr and momentum are as make_optim left them. */
 static void expect_untouched(const ct_optim *o) {
@@ -508,7 +575,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequences),   cmocka_unit_test(test_state_resume), cmocka_unit_test(test_step_epoch),
       cmocka_unit_test(test_typed),       cmocka_unit_test(test_seed_004),     cmocka_unit_test(test_resume_last_epoch),
-      cmocka_unit_test(test_errors), cmocka_unit_test(test_one_cycle_past_end),
+      cmocka_unit_test(test_resume_with_optimizer), cmocka_unit_test(test_errors), cmocka_unit_test(test_one_cycle_past_end),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
