@@ -98,17 +98,20 @@ static int adam_step_group_common(ct_optim *o, int g, bool decoupled) {
                   .amsgrad = optim_bool(o, g, "amsgrad"),
                   .maximize = optim_bool(o, g, "maximize"),
                   .decoupled = decoupled};
-  bool fused = optim_fused_enabled();
-  for (int i = 0; i < ct_optim_group_size(o, g); i++) {
+  int n = ct_optim_group_size(o, g), nf = 0, rc = 0;
+  fused_item *items = optim_fused_enabled() && n > 0 ? malloc((size_t)n * sizeof *items) : NULL;
+  for (int i = 0; i < n && rc == 0; i++) {
     ct_tensor *p = ct_optim_group_param(o, g, i), *grad = ct_grad(p);
     if (!grad) continue; /* .grad is None: skipped this step */
     adam_state s;
-    if (adam_state_of(o, p, h.amsgrad, &s) != 0) return -1;
-    int rc = fused ? optim_adam_fused(p, grad, &s, &h) : 1;
-    if (rc == 1) rc = adam_reference(p, grad, &s, &h); /* 1: the fused path does not apply */
-    if (rc != 0) return -1;
+    if ((rc = adam_state_of(o, p, h.amsgrad, &s)) != 0) break;
+    rc = items ? optim_adam_prepare(p, grad, &s, &h, &items[nf]) : 1;
+    if (rc == 0) nf++;
+    else if (rc == 1) rc = adam_reference(p, grad, &s, &h); /* the fused path does not apply */
   }
-  return 0;
+  if (rc == 0) optim_adam_run(items, nf, &h);
+  free(items);
+  return rc ? -1 : 0;
 }
 
 static int adam_step_group(ct_optim *o, int g) { return adam_step_group_common(o, g, false); }

@@ -55,15 +55,18 @@ static int sgd_step_group(ct_optim *o, int g) {
                  .weight_decay = optim_num(o, g, "weight_decay"),
                  .nesterov = optim_bool(o, g, "nesterov"),
                  .maximize = optim_bool(o, g, "maximize")};
-  bool fused = optim_fused_enabled();
-  for (int i = 0; i < ct_optim_group_size(o, g); i++) {
+  int n = ct_optim_group_size(o, g), nf = 0, rc = 0;
+  fused_item *items = optim_fused_enabled() && n > 0 ? malloc((size_t)n * sizeof *items) : NULL;
+  for (int i = 0; i < n && rc == 0; i++) {
     ct_tensor *p = ct_optim_group_param(o, g, i), *grad = ct_grad(p);
     if (!grad) continue; /* .grad is None: skipped this step */
-    int rc = fused ? optim_sgd_fused(o, p, grad, &h) : 1;
-    if (rc == 1) rc = sgd_reference(o, p, grad, &h); /* 1: the fused path does not apply */
-    if (rc != 0) return -1;
+    rc = items ? optim_sgd_prepare(o, p, grad, &h, &items[nf]) : 1;
+    if (rc == 0) nf++;
+    else if (rc == 1) rc = sgd_reference(o, p, grad, &h); /* the fused path does not apply */
   }
-  return 0;
+  if (rc == 0) optim_sgd_run(items, nf, &h);
+  free(items);
+  return rc ? -1 : 0;
 }
 
 const optim_kind optim_kind_sgd = {
