@@ -9,7 +9,8 @@
  *   nn_init.h     torch.nn.init (ct_nn_init_kaiming_uniform_ ...), draw for draw
  *   nn.h          torch.nn: modules (ct_module), containers, state_dict, hooks, layers
  *   data.h        torch.utils.data: datasets, DataLoader, the IDX (MNIST) reader
- *   optim.h       torch.optim: optimizers, param groups, their state; gradient clipping */
+ *   optim.h       torch.optim: optimizers, param groups, their state; gradient clipping
+ *   lr_scheduler.h torch.optim.lr_scheduler: StepLR ... OneCycleLR (ct_lr_step_lr, ...) */
 #ifndef CTORCH_H
 #define CTORCH_H
 #include "ctorch/core.h"
@@ -22,4 +23,5 @@
 #include "ctorch/nn.h"
 #include "ctorch/data.h"
 #include "ctorch/optim.h"
+#include "ctorch/lr_scheduler.h"
 #endif

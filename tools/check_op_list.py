@@ -281,6 +281,8 @@ AREAS = {
     # optimizers are checked against PyTorch by the "optimizer" parity cases (built by class
     # name), not by a dispatch entry per function
     "include/ctorch/optim.h": ["src", "unit", "robustness", "guide"],
+    # schedulers likewise: the "optimizer" parity cases with a "scheduler" and its "lrs"
+    "include/ctorch/lr_scheduler.h": ["src", "unit", "robustness", "guide"],
 }
 
 

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_scheduler  # noqa: E402  (optim-sched: LR schedulers in optimizer cases)
 
 MAX_FILE = 64 * 1024
 
@@ -102,13 +103,14 @@ def module(label, cls, args, kwargs, input_shapes, training=True, dts=("f32", "f
 
 
 def optim(label, cls, kwargs, shapes, groups=None, steps=6, none=(), dts=("f32", "f64"),
-          rtol=None, atol=None):
+          rtol=None, atol=None, scheduler=None, metrics=None):
     """An optimizer case per dtype ("kind": "optimizer", PARITY.md): torch.optim.<cls> over
     randn parameters of shapes, in param groups (a list of dicts whose "params" are indices
     into shapes; None: one group of all), then `steps` steps, each setting every .grad to
     randn except the (step, param) pairs in none (.grad None: the parameter is skipped)."""
     c = Case(label, cls, [], dict(kwargs), dts, False, rtol, atol, kind="optimizer")
     c.shapes, c.groups, c.steps, c.none = shapes, groups, steps, set(none)
+    c.scheduler, c.metrics = scheduler, metrics  # an LR scheduler: gen_scheduler.py
     CASES.append(c)
 
 
@@ -328,7 +330,8 @@ def run_optim(c, fname, fdt):
     else:
         opt = getattr(torch.optim, c.name)(
             [dict(gr, params=[live[i] for i in gr["params"]]) for gr in c.groups], **c.kwargs)
-    grads, expected = [], []
+    sched = gen_scheduler.build(opt, c)  # optim-sched: the case's LR scheduler, if any
+    grads, expected, lrs = [], [], []
     for s in range(c.steps):
         row = []
         for i, p in enumerate(live):
@@ -345,6 +348,8 @@ def run_optim(c, fname, fdt):
         for i, p in enumerate(live):
             files["after.%d.%d" % (s, i)] = p.detach().clone()
         expected.append(["after.%d.%d" % (s, i) for i in range(len(live))])
+        if sched is not None:
+            lrs.append(gen_scheduler.step(sched, opt, c, s))
     rtol, atol = TOL[fdt]
     case = {"kind": "optimizer", "name": c.name, "kwargs": c.kwargs,
             "params": ["param.%d" % i for i in range(len(live))], "grads": grads,
@@ -352,6 +357,8 @@ def run_optim(c, fname, fdt):
             "atol": c.atol if c.atol is not None else atol}
     if c.groups is not None:
         case["groups"] = c.groups
+    if sched is not None:
+        gen_scheduler.describe(case, c, lrs)
     return case, files
 
 

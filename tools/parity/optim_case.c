@@ -107,8 +107,8 @@ static ct_optim *build(ct_tensor_map *map, const cJSON *cs, const char *name, ct
   return o;
 }
 
-static parity_status run_steps(ct_tensor_map *map, const cJSON *cs, ct_optim *o, ct_tensor **params,
-                               int np, char *reason, size_t n) {
+static parity_status run_steps(ct_tensor_map *map, const cJSON *cs, ct_optim *o, ct_lr_scheduler *sch,
+                               ct_tensor **params, int np, char *reason, size_t n) {
   const cJSON *rt = cJSON_GetObjectItemCaseSensitive(cs, "rtol");
   const cJSON *at = cJSON_GetObjectItemCaseSensitive(cs, "atol");
   double rtol = cJSON_IsNumber(rt) ? rt->valuedouble : 1e-7;
@@ -147,16 +147,13 @@ static parity_status run_steps(ct_tensor_map *map, const cJSON *cs, ct_optim *o,
         return PARITY_FAIL;
       }
     }
+    if (sch && parity_scheduler_step(cs, sch, o, s, rtol, atol, reason, n) != PARITY_PASS) return PARITY_FAIL;
   }
   return PARITY_PASS;
 }
 
 parity_status parity_run_optimizer(ct_tensor_map *map, const cJSON *cs, const char *name, char *reason,
                                    size_t n) {
-  if (cJSON_GetObjectItemCaseSensitive(cs, "scheduler")) {
-    say(reason, n, "scheduler cases are not supported yet");
-    return PARITY_SKIP;
-  }
   const cJSON *keys = cJSON_GetObjectItemCaseSensitive(cs, "params"), *e;
   ct_tensor *params[OPT_MAX_PARAMS];
   int np = 0;
@@ -172,7 +169,13 @@ parity_status parity_run_optimizer(ct_tensor_map *map, const cJSON *cs, const ch
   parity_status st;
   ct_optim *o = build(map, cs, name, params, np, reason, n, &st);
   if (!o) return st;
-  st = run_steps(map, cs, o, params, np, reason, n);
+  ct_lr_scheduler *sch = NULL;
+  if (cJSON_GetObjectItemCaseSensitive(cs, "scheduler") && !(sch = parity_scheduler_build(map, cs, o, reason, n, &st))) {
+    ct_optim_free(o);
+    return st;
+  }
+  st = run_steps(map, cs, o, sch, params, np, reason, n);
+  ct_lr_scheduler_free(sch);
   ct_optim_free(o);
   return st;
 }

@@ -137,6 +137,13 @@ int parity_json_values(ct_tensor_map *map, const cJSON *args, const cJSON *kwarg
 /* An "optimizer" case (optim_case.c), cs its JSON; runs inside the caller's scope. */
 parity_status parity_run_optimizer(ct_tensor_map *map, const cJSON *cs, const char *name, char *reason,
                                    size_t n);
+/* Its "scheduler" (dispatch_scheduler.c): built on o (NULL: *st says fail or skip), then after
+ * optimizer step `step`, scheduler.step() (or step(metrics[step])) and the groups' lrs vs
+ * "lrs"[step]. */
+ct_lr_scheduler *parity_scheduler_build(ct_tensor_map *map, const cJSON *cs, ct_optim *o, char *reason, size_t n,
+                                        parity_status *st);
+parity_status parity_scheduler_step(const cJSON *cs, ct_lr_scheduler *s, ct_optim *o, int step, double rtol,
+                                    double atol, char *reason, size_t n);
 
 typedef struct parity_totals {
   int passed, failed, skipped;
