@@ -268,3 +268,23 @@ void p_expect_null(pcall *c, int pos, const char *kw) {
   const cJSON *v = p_arg(c, pos, kw);
   if (v && !cJSON_IsNull(v)) p_skip(c, "unsupported keyword %s (only None)", kw);
 }
+
+ct_reduction p_reduction(pcall *c, int pos_sa, int pos_reduce, int pos_red) {
+  const cJSON *sa = pos_sa >= -1 ? p_arg(c, pos_sa, "size_average") : NULL;
+  const cJSON *rd = pos_reduce >= -1 ? p_arg(c, pos_reduce, "reduce") : NULL;
+  const char *s = p_str(c, pos_red, "reduction", "mean"); /* read even when the flags win */
+  bool sa_given = sa && !cJSON_IsNull(sa), rd_given = rd && !cJSON_IsNull(rd);
+  if (sa_given || rd_given) { /* None counts as True */
+    bool avg = !sa_given || !cJSON_IsFalse(sa), red = !rd_given || !cJSON_IsFalse(rd);
+    return avg && red ? CT_REDUCTION_MEAN : red ? CT_REDUCTION_SUM : CT_REDUCTION_NONE;
+  }
+  static const struct {
+    const char *name;
+    ct_reduction r;
+  } names[] = {{"mean", CT_REDUCTION_MEAN}, {"sum", CT_REDUCTION_SUM}, {"none", CT_REDUCTION_NONE},
+               {"batchmean", CT_REDUCTION_BATCHMEAN}};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(s, names[i].name) == 0) return names[i].r;
+  p_skip(c, "reduction '%s'", s);
+  return CT_REDUCTION_MEAN;
+}

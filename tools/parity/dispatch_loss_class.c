@@ -1,26 +1,8 @@
 /* Parity handlers: the classification losses of torch.nn.functional (src/ops/loss_class.c,
  * src/ops/loss_ctc.c). */
-#include <string.h>
 
 #include "ctorch/functional.h"
 #include "parity.h"
-
-/* reduction='mean' | 'sum' | 'none', or the legacy size_average / reduce when either is
- * given (_Reduction.legacy_get_string: None counts as True). */
-static ct_reduction p_reduction(pcall *c, int pos_sa, int pos_reduce, int pos_red) {
-  const cJSON *sa = pos_sa >= -1 ? p_arg(c, pos_sa, "size_average") : NULL;
-  const cJSON *rd = pos_reduce >= -1 ? p_arg(c, pos_reduce, "reduce") : NULL;
-  const char *s = p_str(c, pos_red, "reduction", "mean");
-  bool sa_given = sa && !cJSON_IsNull(sa), rd_given = rd && !cJSON_IsNull(rd);
-  if (sa_given || rd_given) {
-    bool size_average = !sa_given || !cJSON_IsFalse(sa), reduce = !rd_given || !cJSON_IsFalse(rd);
-    return size_average && reduce ? CT_REDUCTION_MEAN : reduce ? CT_REDUCTION_SUM : CT_REDUCTION_NONE;
-  }
-  if (strcmp(s, "sum") == 0) return CT_REDUCTION_SUM;
-  if (strcmp(s, "none") == 0) return CT_REDUCTION_NONE;
-  if (strcmp(s, "mean") != 0) p_skip(c, "reduction '%s'", s);
-  return CT_REDUCTION_MEAN;
-}
 
 /* F.nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
  * reduction='mean') */

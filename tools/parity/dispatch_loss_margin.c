@@ -1,30 +1,7 @@
 /* Parity handlers: the margin losses of torch.nn.functional (src/ops/loss_margin.c,
  * src/ops/loss_multi_margin.c). */
-#include <string.h>
 
 #include "parity.h"
-
-/* size_average / reduce (legacy, at their positions; None counts as True) or reduction=, as
- * _Reduction.legacy_get_string / get_enum read them. pos_sa < 0: no legacy flags (keyword-only
- * reduction). An unknown name makes the case fail as PyTorch raises (a ctorch error). */
-static ct_reduction p_reduction(pcall *c, int pos_sa, int pos_reduce, int pos_reduction) {
-  if (pos_sa >= 0) {
-    const cJSON *sa = p_arg(c, pos_sa, "size_average"), *rd = p_arg(c, pos_reduce, "reduce");
-    bool sa_given = sa && !cJSON_IsNull(sa), rd_given = rd && !cJSON_IsNull(rd);
-    if (sa_given || rd_given) {
-      p_str(c, pos_reduction, "reduction", NULL); /* read: the legacy flags win */
-      bool size_average = !sa_given || !cJSON_IsFalse(sa), reduce = !rd_given || !cJSON_IsFalse(rd);
-      if (size_average && reduce) return CT_REDUCTION_MEAN;
-      return reduce ? CT_REDUCTION_SUM : CT_REDUCTION_NONE;
-    }
-  }
-  const char *s = p_str(c, pos_reduction, "reduction", "mean");
-  if (strcmp(s, "mean") == 0) return CT_REDUCTION_MEAN;
-  if (strcmp(s, "sum") == 0) return CT_REDUCTION_SUM;
-  if (strcmp(s, "none") == 0) return CT_REDUCTION_NONE;
-  p_skip(c, "reduction '%s'", s);
-  return CT_REDUCTION_MEAN;
-}
 
 /* F.margin_ranking_loss(input1, input2, target, margin=0, size_average, reduce, reduction) and
  * F.cosine_embedding_loss (the same signature) */
@@ -75,7 +52,7 @@ static int h_triplet_distance(pcall *c) {
   p_expect_null(c, -1, "distance_function");
   double m = p_num(c, -1, "margin", 1.0);
   bool swap = p_bool(c, -1, "swap", false);
-  ct_reduction r = p_reduction(c, -1, -1, -1);
+  ct_reduction r = p_reduction(c, -2, -2, -1);
   P_CHECK(c);
   return p_out(c, ct_triplet_margin_with_distance_loss(a, p, n, .margin = m, .swap = swap, .reduction = r));
 }

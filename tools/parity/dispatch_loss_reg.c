@@ -1,27 +1,8 @@
 /* Parity handlers: the regression and binary losses of torch.nn.functional
  * (src/ops/loss_reg.c, loss_reg_nll.c). */
-#include <string.h>
 
 #include "ctorch/functional.h"
 #include "parity.h"
-
-/* reduction=, or the legacy size_average= / reduce= (positions -1: keyword only) as
- * _Reduction.legacy_get_string reads them (None counts as True). */
-static ct_reduction p_reduction(pcall *c, int pos_sa, int pos_rd, int pos_red) {
-  const cJSON *sa = pos_sa >= -1 ? p_arg(c, pos_sa, "size_average") : NULL;
-  const cJSON *rd = pos_rd >= -1 ? p_arg(c, pos_rd, "reduce") : NULL;
-  const char *s = p_str(c, pos_red, "reduction", "mean");
-  bool sa_given = sa && !cJSON_IsNull(sa), rd_given = rd && !cJSON_IsNull(rd);
-  if (sa_given || rd_given) {
-    bool avg = !sa_given || !cJSON_IsFalse(sa), red = !rd_given || !cJSON_IsFalse(rd);
-    return avg && red ? CT_REDUCTION_MEAN : red ? CT_REDUCTION_SUM : CT_REDUCTION_NONE;
-  }
-  static const char *const names[] = {"mean", "sum", "none", "batchmean"};
-  for (int r = 0; r < 4; r++)
-    if (strcmp(s, names[r]) == 0) return (ct_reduction)r;
-  p_skip(c, "reduction='%s'", s);
-  return CT_REDUCTION_MEAN;
-}
 
 /* F.l1_loss / mse_loss / soft_margin_loss(input, target, size_average=None, reduce=None,
  * reduction='mean') */

@@ -93,7 +93,8 @@ def module(label, cls, args, kwargs, input_shapes, training=True, dts=("f32", "f
     """A module case per dtype: nn.<cls>(*args, **kwargs) (.to(float64) for f64, written as the
     case's "dtype", an extension of PARITY.md), state_dict loaded, train() or eval(), forward on
     randn inputs of input_shapes (a shape tuple; a T for indices and offsets; a list for a
-    literal argument such as output_size), backward with random grad_outputs. The case's
+    literal argument such as output_size), backward with random grad_outputs. A T in args or
+    kwargs is a tensor given to the constructor (a loss's weight=), see ctor_tensors(). The case's
     "seed" (an extension) seeds the default generator before the constructor, so dropout
     masks and fractional pooling windows are PyTorch's."""
     c = Case(label, cls, list(args), dict(kwargs), dts, grad, rtol, atol, kind="module",
@@ -238,14 +239,31 @@ def run_function(c, fname, fdt):
     return case, files
 
 
+def ctor_tensors(c, g, fdt, files):
+    """A module case's constructor args and kwargs with each T marker (a loss's weight=) made
+    from g and written into files as "ctor.<position>" / "ctor.<keyword>" (the names
+    gen_common_nn.py gives them): (json args, args, json kwargs, kwargs)."""
+    def one(v, key):
+        if not isinstance(v, T):
+            return v, v
+        files[key] = v.make(g, fdt)
+        return {"tensor": key}, files[key]
+    pairs = [one(v, "ctor.%d" % i) for i, v in enumerate(c.args)]
+    kw = {k: one(v, "ctor." + k) for k, v in c.kwargs.items()}
+    return ([j for j, _ in pairs], [p for _, p in pairs], {k: j for k, (j, _) in kw.items()},
+            {k: p for k, (_, p) in kw.items()})
+
+
 def run_module(c, fname, fdt):
     g = torch.Generator().manual_seed(zlib.crc32(fname.encode()))
     torch.manual_seed(zlib.crc32(fname.encode()))
-    m = getattr(torch.nn, c.name)(*c.args, **c.kwargs)
+    files = {}
+    jargs, args, jkw, kwargs = ctor_tensors(c, g, fdt, files)
+    m = getattr(torch.nn, c.name)(*args, **kwargs)
     if fdt == torch.float64:
         m = m.to(torch.float64)
     m.train(c.training)
-    files, inputs, live, grad_in = {}, [], [], []
+    inputs, live, grad_in = [], [], []
     for i, s in enumerate(c.module):
         if isinstance(s, list):  # a literal forward argument (output_size=[h, w])
             inputs.append(s)
@@ -262,8 +280,7 @@ def run_module(c, fname, fdt):
         if rg:
             grad_in.append(i)
     rtol, atol = TOL[fdt]
-    head = {"kind": "module", "name": c.name, "args": c.args, "kwargs": c.kwargs,
-            "inputs": inputs}
+    head = {"kind": "module", "name": c.name, "args": jargs, "kwargs": jkw, "inputs": inputs}
     return module_case(m, head, live, grad_in, files, g, zlib.crc32(fname.encode()), c.training,
                        c.rtol if c.rtol is not None else rtol,
                        c.atol if c.atol is not None else atol, fdt == torch.float64, c.grad)

@@ -87,6 +87,10 @@ int p_pair(pcall *c, ct_tensor_pair p);
 /* Skip unless the keyword is absent or has the given value (e.g. inplace=False). */
 void p_expect_bool(pcall *c, int pos, const char *kw, bool value);
 void p_expect_null(pcall *c, int pos, const char *kw);
+/* A loss's reduction: reduction='mean' | 'sum' | 'none' | 'batchmean' at pos_red, or the legacy
+ * size_average / reduce at theirs when either is given (_Reduction.legacy_get_string: None
+ * counts as True). A position -1 is keyword-only, -2 a parameter the function does not have. */
+ct_reduction p_reduction(pcall *c, int pos_sa, int pos_reduce, int pos_red);
 #define P_CHECK(c) \
   do {             \
     if ((c)->skip[0]) return 0; \

@@ -1,7 +1,7 @@
 """Case specs for the classification losses: F.nll_loss, F.cross_entropy, F.ctc_loss and the
 modules CrossEntropyLoss, NLLLoss, CTCLoss (every option x every reduction, float32 and
 float64, input gradients)."""
-from gen import T, fn
+from gen import T, fn, module
 
 IDX = dict(dt="i64")
 RED = ("mean", "sum", "none")
@@ -102,88 +102,26 @@ fn("seed", "F.ctc_loss", [LP(20, 4, 10), T(8, data=[1, 2, 3, 4, 5, 6, 7, 8], **I
 fn("sum_positional", "F.ctc_loss", [LP(6, 2, 5), T(2, 3, kind="int", lo=1, hi=5, **IDX), [6, 6], [3, 1], 0,
                                     "sum", True])
 
+
 # ---- modules: CrossEntropyLoss, NLLLoss (weight as a buffer), CTCLoss --------------------
-# gen.module() passes constructor arguments as they are; a weight tensor needs writing into the
-# case file, so cases built with wmodule() go through run_module_ctor below (T markers in the
-# constructor's args / kwargs become "ctor.<name>" tensors of the case).
-import zlib  # noqa: E402
-
-import torch  # noqa: E402
-
-import gen  # noqa: E402
-
-_run_module = getattr(gen, "run_module", None)
-
-
-def run_module_ctor(c, fname, fdt):
-    if not getattr(c, "ctor_tensors", False):
-        return _run_module(c, fname, fdt)
-    seed = zlib.crc32(fname.encode())
-    g = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    files = {}
-
-    def conv(v, key):
-        if isinstance(v, T):
-            t = v.make(g, fdt)
-            files[key] = t
-            return {"tensor": key}, t
-        return v, v
-
-    pairs = [conv(v, "ctor.%d" % i) for i, v in enumerate(c.args)]
-    jkw, pkw = {}, {}
-    for k, v in c.kwargs.items():
-        jkw[k], pkw[k] = conv(v, "ctor." + k)
-    m = getattr(torch.nn, c.name)(*[p for _, p in pairs], **pkw)
-    if fdt == torch.float64:
-        m = m.to(torch.float64)
-    m.train(c.training)
-    inputs, live, grad_in = [], [], []
-    for i, s in enumerate(c.module):
-        if isinstance(s, list):
-            inputs.append(s)
-            live.append(s)
-            continue
-        x = s.make(g, fdt) if isinstance(s, T) else torch.randn(s, generator=g, dtype=torch.float64).to(fdt)
-        files["input.%d" % i] = x
-        inputs.append({"tensor": "input.%d" % i})
-        rg = c.grad and x.is_floating_point() and not (isinstance(s, T) and not s.grad)
-        live.append(x.clone().requires_grad_(rg))
-        if rg:
-            grad_in.append(i)
-    rtol, atol = gen.TOL[fdt]
-    head = {"kind": "module", "name": c.name, "args": [j for j, _ in pairs], "kwargs": jkw, "inputs": inputs}
-    return gen.module_case(m, head, live, grad_in, files, g, seed, c.training, rtol, atol,
-                           fdt == torch.float64, c.grad)
-
-
-if hasattr(gen, "run_module"):  # not under tools/check_op_list.py's stub of gen
-    gen.run_module = run_module_ctor
-
-
-def wmodule(label, cls, args, kwargs, inputs):
-    gen.module(label, cls, args, kwargs, inputs)
-    if hasattr(gen, "CASES"):
-        gen.CASES[-1].ctor_tensors = True
-
-
+# a T in module()'s args / kwargs is a tensor given to the constructor (the weight buffer)
 def WM(c):
     return T(c, kind="pos", grad=False)
 
 
-wmodule("default", "CrossEntropyLoss", [], {}, [(4, 5), tgt(4, hi=5)])
-wmodule("weight_ignore_smooth", "CrossEntropyLoss", [WM(5)], {"ignore_index": 1, "label_smoothing": 0.1},
+module("default", "CrossEntropyLoss", [], {}, [(4, 5), tgt(4, hi=5)])
+module("weight_ignore_smooth", "CrossEntropyLoss", [WM(5)], {"ignore_index": 1, "label_smoothing": 0.1},
         [(6, 5), T(6, data=[0, 1, 4, 1, 2, 3], **IDX)])
-wmodule("weight_kw_sum", "CrossEntropyLoss", [], {"weight": WM(3), "reduction": "sum"},
+module("weight_kw_sum", "CrossEntropyLoss", [], {"weight": WM(3), "reduction": "sum"},
         [(2, 3, 2, 2), tgt(2, 2, 2, hi=3)])
-wmodule("none_3d", "CrossEntropyLoss", [], {"reduction": "none"}, [(2, 4, 3), tgt(2, 3, hi=4)])
-wmodule("probs", "CrossEntropyLoss", [], {"label_smoothing": 0.2}, [(3, 4), T(3, 4, kind="pos", grad=False)])
-wmodule("size_average", "CrossEntropyLoss", [None, False], {}, [(3, 4), tgt(3, hi=4)])
-wmodule("default", "NLLLoss", [], {}, [(4, 5), tgt(4, hi=5)])
-wmodule("weight_4d", "NLLLoss", [WM(3)], {"ignore_index": 2}, [(2, 3, 2, 2), tgt(2, 2, 2, hi=3)])
-wmodule("reduce_false", "NLLLoss", [], {"reduce": False}, [(3, 4), tgt(3, hi=4)])
-wmodule("default", "CTCLoss", [], {}, [(8, 2, 5), T(2, 3, kind="int", lo=1, hi=5, **IDX), [8, 6], [3, 2]])
-wmodule("tensor_lengths", "CTCLoss", [], {"reduction": "none"},
+module("none_3d", "CrossEntropyLoss", [], {"reduction": "none"}, [(2, 4, 3), tgt(2, 3, hi=4)])
+module("probs", "CrossEntropyLoss", [], {"label_smoothing": 0.2}, [(3, 4), T(3, 4, kind="pos", grad=False)])
+module("size_average", "CrossEntropyLoss", [None, False], {}, [(3, 4), tgt(3, hi=4)])
+module("default", "NLLLoss", [], {}, [(4, 5), tgt(4, hi=5)])
+module("weight_4d", "NLLLoss", [WM(3)], {"ignore_index": 2}, [(2, 3, 2, 2), tgt(2, 2, 2, hi=3)])
+module("reduce_false", "NLLLoss", [], {"reduce": False}, [(3, 4), tgt(3, hi=4)])
+module("default", "CTCLoss", [], {}, [(8, 2, 5), T(2, 3, kind="int", lo=1, hi=5, **IDX), [8, 6], [3, 2]])
+module("tensor_lengths", "CTCLoss", [], {"reduction": "none"},
         [(7, 2, 4), T(5, data=[1, 2, 2, 3, 1], **IDX), T(2, data=[7, 6], **IDX), T(2, data=[3, 2], **IDX)])
-wmodule("blank_zero_inf_sum", "CTCLoss", [1, "sum", True], {},
+module("blank_zero_inf_sum", "CTCLoss", [1, "sum", True], {},
         [(3, 2, 4), T(2, 3, data=[2, 3, 3, 3, 3, 2], **IDX), [3, 3], [3, 2]])

@@ -2,17 +2,7 @@
 src/nn/loss_margin.c, loss_adaptive.c): every loss x its options x every reduction, float32
 and float64, gradients of every floating input (targets too where PyTorch gives them), the
 legacy size_average / reduce flags, and the module forms (MultiMarginLoss with its weight
-buffer, AdaptiveLogSoftmaxWithLoss with its parameters).
-
-A module whose constructor takes a tensor (MultiMarginLoss(weight=...)) goes through
-module_ctor(): the tensor is made from its T, passed to PyTorch's constructor, and written
-into the case as a reference to the state entry that holds it (state.weight), which the
-runner resolves when it builds the module."""
-import zlib
-
-import torch
-
-import gen
+buffer, AdaptiveLogSoftmaxWithLoss with its parameters)."""
 from gen import T, fn, module
 
 I64 = dict(dt="i64")
@@ -142,50 +132,8 @@ module("zero_width", "AdaptiveLogSoftmaxWithLoss", [8, 10, [4, 6]], {},
        [(5, 8), T(5, data=[0, 5, 9, 7, 4], dt="i64")])
 
 
-# ---- modules with a tensor constructor argument ------------------------------------------------
-def module_ctor(label, cls, args, kwargs, ctor, input_shapes, dts=("f32", "f64")):
-    """module() whose constructor also gets the tensors of ctor ({"weight": T(...)}), written
-    into the case as references to the state entries holding them."""
-    if not hasattr(gen, "Case"):  # tools/check_op_list.py's stub gen: only names are recorded
-        return module(label, cls, args, kwargs, input_shapes)
-    c = gen.Case(label, cls, list(args), dict(kwargs), dts, True, None, None, kind="module",
-             module=input_shapes)
-    c.training, c.ctor = True, ctor
-    gen.CASES.append(c)
-
-
-_run_module = getattr(gen, "run_module", None)
-
-
-def run_module(c, fname, fdt):
-    ctor = getattr(c, "ctor", None)
-    if not ctor:
-        return _run_module(c, fname, fdt)
-    g = torch.Generator().manual_seed(zlib.crc32(fname.encode()))
-    torch.manual_seed(zlib.crc32(fname.encode()))
-    pykw, jkw = dict(c.kwargs), dict(c.kwargs)
-    for k, t in ctor.items():
-        pykw[k], jkw[k] = t.make(g, fdt), {"tensor": "state." + k}
-    m = getattr(torch.nn, c.name)(*c.args, **pykw).to(fdt)
-    files, inputs, live, grad_in = {}, [], [], []
-    for i, s in enumerate(c.module):
-        x = s.make(g, fdt) if isinstance(s, T) else torch.randn(s, generator=g, dtype=torch.float64).to(fdt)
-        files["input.%d" % i] = x
-        inputs.append({"tensor": "input.%d" % i})
-        rg = x.is_floating_point()
-        live.append(x.clone().requires_grad_(rg))
-        if rg:
-            grad_in.append(i)
-    head = {"kind": "module", "name": c.name, "args": c.args, "kwargs": jkw, "inputs": inputs}
-    rtol, atol = gen.TOL[fdt]
-    return gen.module_case(m, head, live, grad_in, files, g, zlib.crc32(fname.encode()), True, rtol,
-                           atol, fdt == torch.float64, True)
-
-
-if _run_module:
-    gen.run_module = run_module
-
+# ---- modules with a tensor constructor argument (a T in module()'s kwargs) --------------------
 for red in REDS:
-    module_ctor("weight_" + red, "MultiMarginLoss", [], {"reduction": red}, {"weight": T(5, kind="pos")},
-                [(4, 5), classes(4, 5)])
-module_ctor("weight_p2", "MultiMarginLoss", [2, 0.5], {}, {"weight": T(3, kind="pos")}, [(6, 3), classes(6, 3)])
+    module("weight_" + red, "MultiMarginLoss", [], {"reduction": red, "weight": T(5, kind="pos")},
+           [(4, 5), classes(4, 5)])
+module("weight_p2", "MultiMarginLoss", [2, 0.5], {"weight": T(3, kind="pos")}, [(6, 3), classes(6, 3)])

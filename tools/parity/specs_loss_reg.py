@@ -1,15 +1,10 @@
 """Parity specs of the regression and binary losses (src/ops/loss_reg.c, loss_reg_nll.c,
 src/nn/loss_reg.c): every loss x option x reduction, float32 and float64, gradients of input and
 of target / var where PyTorch gives them, and the modules (weight / pos_weight buffers built from
-tensors given to the constructor, which gen.py's module() cannot pass: run_module is wrapped)."""
-import zlib
-
+tensors given to the constructor: T markers in module()'s kwargs)."""
 import torch
 
-import gen
 from gen import T, fn, module
-
-REAL = hasattr(gen, "run_module")  # False under tools/check_op_list.py, which stubs gen
 
 RED = ("mean", "sum", "none")
 _g = torch.Generator().manual_seed(7)
@@ -20,54 +15,6 @@ def P(*shape, lo=0.05, hi=0.95, grad=True):
     v = torch.rand(shape, generator=_g, dtype=torch.float64) * (hi - lo) + lo
     return T(*shape, data=v.flatten().tolist(), grad=grad)
 
-
-def mod_t(label, cls, kwargs, input_shapes, dts=("f32", "f64")):
-    """A module case whose constructor takes tensors (T in kwargs: weight=, pos_weight=)."""
-    if not REAL:
-        return module(label, cls, [], kwargs, input_shapes)
-    c = gen.Case(label, cls, [], dict(kwargs), dts, True, None, None, kind="module",
-             module=input_shapes)
-    c.training, c.tensor_kwargs = True, True
-    gen.CASES.append(c)
-
-
-
-
-def _run_module_t(c, fname, fdt, _run_module=getattr(gen, "run_module", None)):
-    if not getattr(c, "tensor_kwargs", False):
-        return _run_module(c, fname, fdt)
-    seed = zlib.crc32(fname.encode())
-    g = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    made, keys, jkw, pykw = {}, [], {}, {}
-    for k, v in c.kwargs.items():
-        jkw[k], pykw[k] = gen.to_json(v, made, g, fdt, keys)
-    files = {}
-    for k in keys:  # "input.N" would collide with the forward's inputs
-        files["ctor." + k[6:]] = made[k]
-    jkw = {k: ({"tensor": "ctor." + v["tensor"][6:]} if isinstance(v, dict) else v)
-           for k, v in jkw.items()}
-    m = getattr(torch.nn, c.name)(**pykw)
-    if fdt == torch.float64:
-        m = m.to(torch.float64)
-    inputs, live, grad_in = [], [], []
-    for i, s in enumerate(c.module):
-        x = s.make(g, fdt) if isinstance(s, T) else \
-            torch.randn(s, generator=g, dtype=torch.float64).to(fdt)
-        files["input.%d" % i] = x
-        inputs.append({"tensor": "input.%d" % i})
-        rg = x.is_floating_point() and not (isinstance(s, T) and not s.grad)
-        live.append(x.clone().requires_grad_(rg))
-        if rg:
-            grad_in.append(i)
-    rtol, atol = gen.TOL[fdt]
-    head = {"kind": "module", "name": c.name, "args": [], "kwargs": jkw, "inputs": inputs}
-    return gen.module_case(m, head, live, grad_in, files, g, seed, True, rtol, atol,
-                           fdt == torch.float64, True)
-
-
-if REAL:
-    gen.run_module = _run_module_t
 
 # ---- l1, mse, smooth_l1, huber: input and target gradients, broadcasting (PyTorch warns) -------
 for r in RED:
@@ -154,13 +101,13 @@ for r in RED:
     module(r, "GaussianNLLLoss", [], {"reduction": r, "eps": 0.1}, [(4, 3), (4, 3), T(4, 1, kind="pos")])
     module(r, "SoftMarginLoss", [], {"reduction": r}, [(3, 4), T(3, 4, kind="nonzero", grad=False)])
     module(r, "MultiLabelSoftMarginLoss", [], {"reduction": r}, [(3, 5), P(3, 5)])
-    mod_t("weight_" + r, "BCELoss", {"weight": T(4, kind="pos", grad=False), "reduction": r},
-          [P(3, 4), P(3, 4)])
-    mod_t("weights_" + r, "BCEWithLogitsLoss", {"weight": T(3, 1, kind="pos", grad=False),
-                                                "pos_weight": T(4, kind="pos", grad=False),
-                                                "reduction": r}, [(3, 4), P(3, 4)])
-    mod_t("weight_" + r, "MultiLabelSoftMarginLoss", {"weight": T(5, kind="pos", grad=False),
-                                                      "reduction": r}, [(3, 5), P(3, 5)])
+    module("weight_" + r, "BCELoss", [], {"weight": T(4, kind="pos", grad=False), "reduction": r},
+           [P(3, 4), P(3, 4)])
+    module("weights_" + r, "BCEWithLogitsLoss", [], {"weight": T(3, 1, kind="pos", grad=False),
+                                                    "pos_weight": T(4, kind="pos", grad=False),
+                                                    "reduction": r}, [(3, 4), P(3, 4)])
+    module("weight_" + r, "MultiLabelSoftMarginLoss", [], {"weight": T(5, kind="pos", grad=False),
+                                                          "reduction": r}, [(3, 5), P(3, 5)])
 for r in RED + ("batchmean",):
     module(r, "KLDivLoss", [], {"reduction": r}, [(3, 5), P(3, 5)])
 module("log_target", "KLDivLoss", [], {"reduction": "batchmean", "log_target": True}, [(3, 5), (3, 5)])
