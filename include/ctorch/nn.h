@@ -857,6 +857,44 @@ ct_module *ct_nn_nll_loss_ex(ct_nll_loss_opts o);
 ct_module *ct_nn_ctc_loss_ex(ct_ctc_loss_opts o);
 #define ct_nn_ctc_loss(...) ct_nn_ctc_loss_ex(CT_OPTS(ct_ctc_loss_opts, __VA_ARGS__))
 
+/* ---- the Lazy layers: ConvTranspose, BatchNorm, InstanceNorm ---- */
+/* nn.LazyConvTranspose1d/2d/3d(out_channels, kernel_size, stride=1, padding=0,
+ * output_padding=0, groups=1, bias=True, dilation=1, padding_mode='zeros', dtype=None):
+ * ConvTranspose*d's keywords without in_channels, taken from the first input's size(1)
+ * (size(0) unbatched); that forward (output_size as ConvTranspose*d's) turns it into a
+ * ConvTranspose*d. Before it, (0,) placeholder parameters, printed as
+ * LazyConvTranspose2d(0, out, ...). */
+ct_module *ct_nn_lazy_conv_transpose1d_ex(int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+ct_module *ct_nn_lazy_conv_transpose2d_ex(int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+ct_module *ct_nn_lazy_conv_transpose3d_ex(int64_t out_channels, ct_ints kernel_size, ct_nn_conv_opts o);
+#define ct_nn_lazy_conv_transpose1d(out, k, ...) \
+  ct_nn_lazy_conv_transpose1d_ex(out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+#define ct_nn_lazy_conv_transpose2d(out, k, ...) \
+  ct_nn_lazy_conv_transpose2d_ex(out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+#define ct_nn_lazy_conv_transpose3d(out, k, ...) \
+  ct_nn_lazy_conv_transpose3d_ex(out, k, CT_NN_CONV_OPTS(__VA_ARGS__))
+/* nn.LazyBatchNorm1d/2d/3d and nn.LazyInstanceNorm1d/2d/3d(eps=1e-5, momentum=0.1,
+ * affine=True, track_running_stats=True, dtype=None): num_features from the first input's
+ * size(1) (an unbatched instance-norm input too, as PyTorch 1.13 does); that forward fills
+ * weight 1, bias 0, running_mean 0, running_var 1 and turns the module into BatchNorm*d /
+ * InstanceNorm*d. Note that PyTorch 1.13's Lazy instance norms default to affine=True and
+ * track_running_stats=True (InstanceNorm*d's to False): the macros take the Lazy defaults.
+ * Before it, weight, bias, running_mean and running_var are (0,) placeholders (those the
+ * options ask for); num_batches_tracked is a real int64 0. Prints as
+ * LazyBatchNorm2d(0, eps=1e-05, ...). */
+ct_module *ct_nn_lazy_batch_norm1d_ex(ct_nn_norm_opts o);
+ct_module *ct_nn_lazy_batch_norm2d_ex(ct_nn_norm_opts o);
+ct_module *ct_nn_lazy_batch_norm3d_ex(ct_nn_norm_opts o);
+ct_module *ct_nn_lazy_instance_norm1d_ex(ct_nn_norm_opts o);
+ct_module *ct_nn_lazy_instance_norm2d_ex(ct_nn_norm_opts o);
+ct_module *ct_nn_lazy_instance_norm3d_ex(ct_nn_norm_opts o);
+#define ct_nn_lazy_batch_norm1d(...) ct_nn_lazy_batch_norm1d_ex(CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+#define ct_nn_lazy_batch_norm2d(...) ct_nn_lazy_batch_norm2d_ex(CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+#define ct_nn_lazy_batch_norm3d(...) ct_nn_lazy_batch_norm3d_ex(CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+#define ct_nn_lazy_instance_norm1d(...) ct_nn_lazy_instance_norm1d_ex(CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+#define ct_nn_lazy_instance_norm2d(...) ct_nn_lazy_instance_norm2d_ex(CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+#define ct_nn_lazy_instance_norm3d(...) ct_nn_lazy_instance_norm3d_ex(CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -178,10 +178,10 @@ static const ct_module_kind *const conv_kinds[2][3] = {
     {&ct__nn_kind_conv1d, &ct__nn_kind_conv2d, &ct__nn_kind_conv3d},
     {&ct__nn_kind_conv_transpose1d, &ct__nn_kind_conv_transpose2d, &ct__nn_kind_conv_transpose3d}};
 
-/* _ConvNd.__init__: the checks in PyTorch's order, then the parameters and their init. */
-static ct_module *conv_new(int nd, bool transposed, int64_t in, int64_t out, ct_ints kernel,
-                           ct_nn_conv_opts o) {
-  const ct_module_kind *kind = conv_kinds[transposed][nd - 1];
+/* _ConvNd.__init__: the checks in PyTorch's order (messages naming kind, a Lazy one too),
+ * then the parameters and their init. */
+static ct_module *conv_new_kind(const ct_module_kind *kind, int nd, bool transposed, int64_t in,
+                                int64_t out, ct_ints kernel, ct_nn_conv_opts o) {
   const char *cls = kind->name;
   conv_mod c = {.nd = nd, .transposed = transposed, .in = in, .out = out, .groups = o.groups,
                 .pkind = o.padding_kind, .pmode = o.padding_mode};
@@ -234,6 +234,11 @@ static ct_module *conv_new(int nd, bool transposed, int64_t in, int64_t out, ct_
   return m;
 }
 
+static ct_module *conv_new(int nd, bool transposed, int64_t in, int64_t out, ct_ints kernel,
+                           ct_nn_conv_opts o) {
+  return conv_new_kind(conv_kinds[transposed][nd - 1], nd, transposed, in, out, kernel, o);
+}
+
 ct_module *ct_nn_conv1d_ex(int64_t in, int64_t out, ct_ints k, ct_nn_conv_opts o) { return conv_new(1, false, in, out, k, o); }
 ct_module *ct_nn_conv2d_ex(int64_t in, int64_t out, ct_ints k, ct_nn_conv_opts o) { return conv_new(2, false, in, out, k, o); }
 ct_module *ct_nn_conv3d_ex(int64_t in, int64_t out, ct_ints k, ct_nn_conv_opts o) { return conv_new(3, false, in, out, k, o); }
@@ -241,11 +246,11 @@ ct_module *ct_nn_conv_transpose1d_ex(int64_t in, int64_t out, ct_ints k, ct_nn_c
 ct_module *ct_nn_conv_transpose2d_ex(int64_t in, int64_t out, ct_ints k, ct_nn_conv_opts o) { return conv_new(2, true, in, out, k, o); }
 ct_module *ct_nn_conv_transpose3d_ex(int64_t in, int64_t out, ct_ints k, ct_nn_conv_opts o) { return conv_new(3, true, in, out, k, o); }
 
-/* LazyConv1d/2d/3d: in_channels from the first input (_get_in_channels), then the parameters'
- * shapes, reset_parameters, and the class becomes Conv*d (lazy.c). */
-static ct_tensor *lazy_conv_forward(ct_module *m, ct_tensor *x) {
+/* LazyConv1d/2d/3d and LazyConvTranspose1d/2d/3d: in_channels from the first input
+ * (_get_in_channels), then the parameters' shapes, reset_parameters, and the class becomes
+ * Conv*d / ConvTranspose*d (lazy.c). 0, or -1 + error with the module still lazy. */
+static int lazy_conv_init(ct_module *m, const ct_tensor *x) {
   conv_mod *c = (conv_mod *)m;
-  if (!x) return NULL;
   int nd = c->nd, xd = ct_dim(x);
   if (xd != nd + 1 && xd != nd + 2) {
     ct__strbuf b = {0};
@@ -253,42 +258,60 @@ static ct_tensor *lazy_conv_forward(ct_module *m, ct_tensor *x) {
     ct__err("Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: "
             "torch.Size(%s)", nd + 1, nd + 2, m->kind->name, b.s ? b.s : "?");
     free(b.s);
-    return NULL;
+    return -1;
   }
+  const ct_module_kind *plain = conv_kinds[c->transposed][nd - 1];
   if (!nn_lazy_placeholder(c->weight)) { /* materialised by load_state_dict: in_channels stays 0 */
-    m->kind = conv_kinds[0][nd - 1];
-    return conv_forward(m, x);
+    m->kind = plain;
+    return 0;
   }
   c->in = ct_size(x, xd == nd + 2 ? 1 : 0); /* kept when the check below fails, as PyTorch */
-  if (c->in % c->groups != 0) return ct__err("in_channels must be divisible by groups");
-  int64_t shape[5] = {c->out, c->in / c->groups};
+  if (c->in % c->groups != 0) return ct__errs("in_channels must be divisible by groups");
+  int64_t shape[5] = {c->transposed ? c->in : c->out, (c->transposed ? c->out : c->in) / c->groups};
   memcpy(shape + 2, c->k, sizeof *shape * (size_t)nd);
   if (nn_lazy_materialize(m, &c->weight, nd + 2, shape, &c->bias, c->out) != 0 || conv_reset(m) != 0)
-    return NULL;
-  m->kind = conv_kinds[0][nd - 1];
-  return conv_forward(m, x);
+    return -1;
+  m->kind = plain;
+  return 0;
 }
 
-#define LAZY_CONV_KIND(var, fn, cls)                                                     \
-  static ct_module *fn(const ct_values *args) { return build_conv_common(args, false, cls); } \
-  const ct_module_kind var = {.name = cls, .size = sizeof(conv_mod),                      \
-                              .forward1 = lazy_conv_forward, .extra_repr = conv_repr,   \
-                              .build = fn}
-LAZY_CONV_KIND(ct__nn_kind_lazy_conv1d, build_lazy_conv1d, "LazyConv1d");
-LAZY_CONV_KIND(ct__nn_kind_lazy_conv2d, build_lazy_conv2d, "LazyConv2d");
-LAZY_CONV_KIND(ct__nn_kind_lazy_conv3d, build_lazy_conv3d, "LazyConv3d");
+static ct_tensor *lazy_conv_forward(ct_module *m, ct_tensor *x) {
+  return x && lazy_conv_init(m, x) == 0 ? conv_forward(m, x) : NULL;
+}
+
+/* forward(input, output_size=None): output_size is ConvTranspose*d's, read after the init */
+static int lazy_convt_forward(ct_module *m, const ct_values *in, ct_values *out) {
+  ct_tensor *x = ct_values_tensor(in, 0);
+  if (x && lazy_conv_init(m, x) != 0) return -1;
+  return convt_forward(m, in, out);
+}
+
+#define LAZY_CONV_KIND(var, fn, cls, transposed, fwd)                                    \
+  static ct_module *fn(const ct_values *args) { return build_conv_common(args, transposed, cls); } \
+  const ct_module_kind var = {.name = cls, .size = sizeof(conv_mod), fwd,                \
+                              .extra_repr = conv_repr, .build = fn}
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv1d, build_lazy_conv1d, "LazyConv1d", false, .forward1 = lazy_conv_forward);
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv2d, build_lazy_conv2d, "LazyConv2d", false, .forward1 = lazy_conv_forward);
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv3d, build_lazy_conv3d, "LazyConv3d", false, .forward1 = lazy_conv_forward);
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv_transpose1d, build_lazy_convt1d, "LazyConvTranspose1d", true,
+               .forward = lazy_convt_forward);
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv_transpose2d, build_lazy_convt2d, "LazyConvTranspose2d", true,
+               .forward = lazy_convt_forward);
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv_transpose3d, build_lazy_convt3d, "LazyConvTranspose3d", true,
+               .forward = lazy_convt_forward);
 
 /* _LazyConvXdMixin's __init__: _ConvNd's checks with in_channels = out_channels = 0 and no
  * bias (nothing drawn), then out_channels and (0,) placeholder parameters. */
-static ct_module *lazy_conv_new(int nd, int64_t out, ct_ints kernel, ct_nn_conv_opts o) {
-  static const ct_module_kind *const kinds[] = {&ct__nn_kind_lazy_conv1d, &ct__nn_kind_lazy_conv2d,
-                                                &ct__nn_kind_lazy_conv3d};
+static ct_module *lazy_conv_new(int nd, bool transposed, int64_t out, ct_ints kernel, ct_nn_conv_opts o) {
+  static const ct_module_kind *const kinds[2][3] = {
+      {&ct__nn_kind_lazy_conv1d, &ct__nn_kind_lazy_conv2d, &ct__nn_kind_lazy_conv3d},
+      {&ct__nn_kind_lazy_conv_transpose1d, &ct__nn_kind_lazy_conv_transpose2d,
+       &ct__nn_kind_lazy_conv_transpose3d}};
   bool bias = o.bias;
   o.bias = false;
-  ct_module *m = conv_new(nd, false, 0, 0, kernel, o);
+  ct_module *m = conv_new_kind(kinds[transposed][nd - 1], nd, transposed, 0, 0, kernel, o);
   if (!m) return NULL;
   conv_mod *c = (conv_mod *)m;
-  m->kind = kinds[nd - 1];
   c->out = out;
   if (nn_lazy_placeholders(m, &c->weight, &c->bias, bias, o.dtype) != 0) {
     ct_module_free(m);
@@ -296,16 +319,19 @@ static ct_module *lazy_conv_new(int nd, int64_t out, ct_ints kernel, ct_nn_conv_
   }
   return m;
 }
-ct_module *ct_nn_lazy_conv1d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(1, out, k, o); }
-ct_module *ct_nn_lazy_conv2d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(2, out, k, o); }
-ct_module *ct_nn_lazy_conv3d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(3, out, k, o); }
+ct_module *ct_nn_lazy_conv1d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(1, false, out, k, o); }
+ct_module *ct_nn_lazy_conv2d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(2, false, out, k, o); }
+ct_module *ct_nn_lazy_conv3d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(3, false, out, k, o); }
+ct_module *ct_nn_lazy_conv_transpose1d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(1, true, out, k, o); }
+ct_module *ct_nn_lazy_conv_transpose2d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(2, true, out, k, o); }
+ct_module *ct_nn_lazy_conv_transpose3d_ex(int64_t out, ct_ints k, ct_nn_conv_opts o) { return lazy_conv_new(3, true, out, k, o); }
 
 /* The class name's digit: Conv2d / ConvTranspose3d / LazyConv1d. */
 static int nd_of(const char *cls) { return cls[strlen(cls) - 2] - '0'; }
 
 /* Conv*d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
  * bias=True, padding_mode='zeros', device=None, dtype=None); padding may be 'same' / 'valid'.
- * LazyConv*d: the same without in_channels (every position one lower). */
+ * LazyConv*d / LazyConvTranspose*d: the same without in_channels (every position one lower). */
 static ct_module *build_conv_common(const ct_values *args, bool transposed, const char *cls) {
   nn_args a;
   nn_args_init(&a, args, cls);
@@ -334,10 +360,10 @@ static ct_module *build_conv_common(const ct_values *args, bool transposed, cons
     o.padding = nn_arg_ct_ints(&a, 4 - sh, "padding");
   }
   if (transposed) {
-    o.output_padding = nn_arg_ct_ints(&a, 5, "output_padding");
-    o.groups = nn_arg_int(&a, 6, "groups", 1, false);
-    o.bias = nn_arg_bool(&a, 7, "bias", true);
-    o.dilation = nn_arg_ct_ints(&a, 8, "dilation");
+    o.output_padding = nn_arg_ct_ints(&a, 5 - sh, "output_padding");
+    o.groups = nn_arg_int(&a, 6 - sh, "groups", 1, false);
+    o.bias = nn_arg_bool(&a, 7 - sh, "bias", true);
+    o.dilation = nn_arg_ct_ints(&a, 8 - sh, "dilation");
   } else {
     o.dilation = nn_arg_ct_ints(&a, 5 - sh, "dilation");
     o.groups = nn_arg_int(&a, 6 - sh, "groups", 1, false);
@@ -355,7 +381,7 @@ static ct_module *build_conv_common(const ct_values *args, bool transposed, cons
     return ct__err("padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, "
                    "but got padding_mode='%s'", mode);
   o.padding_mode = (ct_pad_mode)pm;
-  if (sh) return lazy_conv_new(nd_of(cls), out, k, o);
+  if (sh) return lazy_conv_new(nd_of(cls), transposed, out, k, o);
   return conv_new(nd_of(cls), transposed, in, out, k, o);
 }
 

@@ -115,11 +115,13 @@ ct_tensor *nn_new_param(ct_module *m, const char *name, int ndim, const int64_t 
  * requires_grad. The pointers follow the registered tensors; 0, or -1 + error. */
 int nn_lazy_placeholders(ct_module *m, ct_tensor **weight, ct_tensor **bias, bool with_bias,
                          ct_dtype dtype);
+/* A (0,) placeholder persistent buffer `name` (UninitializedBuffer); NULL + error. */
+ct_tensor *nn_lazy_buffer(ct_module *m, const char *name, ct_dtype dtype);
 int nn_lazy_materialize(ct_module *m, ct_tensor **weight, int nd, const int64_t *shape,
                         ct_tensor **bias, int64_t out);
 /* load_state_dict into a Lazy layer (LazyModuleMixin._lazy_load_hook): is m a Lazy layer
  * not yet materialised, is t a (0,) placeholder, and materialise the placeholder registered
- * as parameter `name` to shape (the kind's pointer follows); the new tensor or NULL. */
+ * as parameter or buffer `name` to shape (the kind's pointer follows); the new tensor or NULL. */
 bool nn_is_lazy(const ct_module *m);
 bool nn_lazy_placeholder(const ct_tensor *t);
 ct_tensor *nn_lazy_materialize_named(ct_module *m, const char *name, ct_tensor *placeholder, int nd,
@@ -160,9 +162,14 @@ extern const ct_module_kind ct__nn_kind_linear, ct__nn_kind_bilinear, ct__nn_kin
     ct__nn_kind_tanh, ct__nn_kind_gelu, ct__nn_kind_silu, ct__nn_kind_softmax,
     ct__nn_kind_log_softmax, ct__nn_kind_sequential, ct__nn_kind_module_list,
     ct__nn_kind_module_dict, ct__nn_kind_parameter_list, ct__nn_kind_parameter_dict;
-/* the Lazy layers (layers.c, conv.c) */
+/* the Lazy layers (layers.c, conv.c, norm.c) */
 extern const ct_module_kind ct__nn_kind_lazy_linear, ct__nn_kind_lazy_conv1d,
     ct__nn_kind_lazy_conv2d, ct__nn_kind_lazy_conv3d;
+extern const ct_module_kind ct__nn_kind_lazy_conv_transpose1d, ct__nn_kind_lazy_conv_transpose2d,
+    ct__nn_kind_lazy_conv_transpose3d, ct__nn_kind_lazy_batch_norm1d,
+    ct__nn_kind_lazy_batch_norm2d, ct__nn_kind_lazy_batch_norm3d,
+    ct__nn_kind_lazy_instance_norm1d, ct__nn_kind_lazy_instance_norm2d,
+    ct__nn_kind_lazy_instance_norm3d;
 /* conv.c, norm.c, pool.c, sparse.c (dropout and embedding) */
 extern const ct_module_kind ct__nn_kind_conv1d, ct__nn_kind_conv2d, ct__nn_kind_conv3d,
     ct__nn_kind_conv_transpose1d, ct__nn_kind_conv_transpose2d, ct__nn_kind_conv_transpose3d,

@@ -1,7 +1,8 @@
 /* The normalization layers over F.batch_norm / instance_norm / group_norm / layer_norm /
  * local_response_norm: BatchNorm1d/2d/3d and SyncBatchNorm (one process), InstanceNorm1d/2d/3d,
- * GroupNorm, LayerNorm, LocalResponseNorm. PyTorch's parameters and buffers (running stats,
- * int64 num_batches_tracked), reset_parameters, input-rank checks, extra_repr. */
+ * GroupNorm, LayerNorm, LocalResponseNorm, and the Lazy batch / instance norms. PyTorch's
+ * parameters and buffers (running stats, int64 num_batches_tracked), reset_parameters,
+ * input-rank checks, extra_repr. */
 #include "nn_internal.h"
 
 #include <math.h>
@@ -28,6 +29,15 @@ static int norm_reset(ct_module *m) {
   return ok ? 0 : -1;
 }
 
+/* A real int64 0 buffer even in a Lazy norm (torch.tensor(0, dtype=torch.long)). */
+static ct_tensor *new_num_batches_tracked(ct_module *m) {
+  ct_scope_begin();
+  ct_tensor *t = ct_module_register_buffer(
+      m, "num_batches_tracked", ct_zeros_ex(0, NULL, (ct_tensor_opts){.dtype = CT_INT64}), true);
+  ct_scope_end();
+  return t;
+}
+
 /* weight and bias of shape (ndim, shape) when affine; running stats when track. */
 static int norm_tensors(ct_module *m, int ndim, const int64_t *shape, bool affine, bool track,
                         ct_dtype dt) {
@@ -42,8 +52,7 @@ static int norm_tensors(ct_module *m, int ndim, const int64_t *shape, bool affin
     ct_tensor_opts to = {.dtype = dt};
     n->running_mean = ct_module_register_buffer(m, "running_mean", ct_zeros_ex(ndim, shape, to), true);
     n->running_var = ct_module_register_buffer(m, "running_var", ct_ones_ex(ndim, shape, to), true);
-    n->num_batches_tracked = ct_module_register_buffer(
-        m, "num_batches_tracked", ct_zeros_ex(0, NULL, (ct_tensor_opts){.dtype = CT_INT64}), true);
+    n->num_batches_tracked = new_num_batches_tracked(m);
     ct_scope_end();
     if (!n->running_mean || !n->running_var || !n->num_batches_tracked) return -1;
   }
@@ -146,15 +155,78 @@ static ct_module *norm_new(const ct_module_kind *kind, int64_t num_features, ct_
   return m;
 }
 
+/* ---- LazyBatchNorm1d/2d/3d, LazyInstanceNorm1d/2d/3d ---- */
+static const ct_module_kind *const lazy_norm_kinds[] = {
+    &ct__nn_kind_lazy_batch_norm1d, &ct__nn_kind_lazy_batch_norm2d, &ct__nn_kind_lazy_batch_norm3d,
+    &ct__nn_kind_lazy_instance_norm1d, &ct__nn_kind_lazy_instance_norm2d,
+    &ct__nn_kind_lazy_instance_norm3d};
+static const ct_module_kind *const lazy_norm_plain[] = {
+    &ct__nn_kind_batch_norm1d, &ct__nn_kind_batch_norm2d, &ct__nn_kind_batch_norm3d,
+    &ct__nn_kind_instance_norm1d, &ct__nn_kind_instance_norm2d, &ct__nn_kind_instance_norm3d};
+
+/* _LazyNormBase.initialize_parameters, run before the plain forward's rank check:
+ * num_features = input.shape[1] (an unbatched instance-norm input included, as PyTorch 1.13
+ * reads it), each placeholder still uninitialised materialised to (num_features,), then
+ * reset_parameters (fills, no draws) unless num_features is 0; the class then becomes the
+ * plain norm (also when nothing was uninitialised: affine and track_running_stats False, or
+ * all loaded, num_features then stays 0). */
+static ct_tensor *lazy_norm_forward(ct_module *m, ct_tensor *x) {
+  norm_mod *n = (norm_mod *)m;
+  if (!x) return NULL;
+  ct_tensor **slot[] = {&n->weight, &n->bias, &n->running_mean, &n->running_var};
+  static const char *const names[] = {"weight", "bias", "running_mean", "running_var"};
+  bool uninit = false;
+  for (int i = 0; i < 4; i++) uninit |= *slot[i] && nn_lazy_placeholder(*slot[i]);
+  if (uninit) {
+    if (ct_dim(x) < 2) return ct__err("tuple index out of range");
+    n->num_features = ct_size(x, 1);
+    for (int i = 0; i < 4; i++)
+      if (*slot[i] && nn_lazy_placeholder(*slot[i]) &&
+          !nn_lazy_materialize_named(m, names[i], *slot[i], 1, &n->num_features))
+        return NULL;
+    if (n->num_features != 0 && norm_reset(m) != 0) return NULL;
+  }
+  for (size_t i = 0; i < sizeof lazy_norm_kinds / sizeof *lazy_norm_kinds; i++)
+    if (m->kind == lazy_norm_kinds[i]) m->kind = lazy_norm_plain[i];
+  return m->kind->forward1(m, x);
+}
+
+/* _LazyNormBase.__init__: _NormBase with num_features 0 and nothing allocated, then (0,)
+ * placeholders for weight and bias (affine) and running_mean / running_var
+ * (track_running_stats), num_batches_tracked a real 0. */
+static ct_module *lazy_norm_new(const ct_module_kind *kind, ct_nn_norm_opts o) {
+  ct_module *m = ct_module_new(kind);
+  if (!m) return NULL;
+  norm_mod *n = (norm_mod *)m;
+  n->eps = o.eps;
+  n->momentum = o.momentum;
+  n->affine = o.affine;
+  n->track = o.track_running_stats;
+  bool ok = !o.affine || nn_lazy_placeholders(m, &n->weight, &n->bias, true, o.dtype) == 0;
+  if (ok && o.track_running_stats) {
+    n->running_mean = nn_lazy_buffer(m, "running_mean", o.dtype);
+    n->running_var = n->running_mean ? nn_lazy_buffer(m, "running_var", o.dtype) : NULL;
+    n->num_batches_tracked = n->running_var ? new_num_batches_tracked(m) : NULL;
+    ok = n->num_batches_tracked != NULL;
+  }
+  if (!ok) {
+    ct_module_free(m);
+    return NULL;
+  }
+  return m;
+}
+
 /* _NormBase(num_features, eps=1e-5, momentum=0.1, affine, track_running_stats, device, dtype);
- * momentum=None is NaN. */
+ * momentum=None is NaN. The Lazy norms: no num_features (every position one lower) and
+ * affine / track_running_stats True by default, for the instance norms too (_LazyNormBase's). */
 static ct_module *build_norm_common(const ct_values *args, const ct_module_kind *kind, bool batch) {
   nn_args a;
   nn_args_init(&a, args, kind->name);
-  ct_nn_norm_opts o = CT_NN_BATCH_NORM_OPTS(.affine = batch, .track_running_stats = batch);
-  int64_t nf = nn_arg_int(&a, 0, "num_features", 0, true);
-  o.eps = nn_arg_float(&a, 1, "eps", 1e-5);
-  const ct_value *mv = nn_arg(&a, 2, "momentum");
+  int sh = strncmp(kind->name, "Lazy", 4) == 0;
+  ct_nn_norm_opts o = CT_NN_BATCH_NORM_OPTS(.affine = batch || sh, .track_running_stats = batch || sh);
+  int64_t nf = sh ? 0 : nn_arg_int(&a, 0, "num_features", 0, true);
+  o.eps = nn_arg_float(&a, 1 - sh, "eps", 1e-5);
+  const ct_value *mv = nn_arg(&a, 2 - sh, "momentum");
   if (mv && mv->type == CT_V_NONE) {
     o.momentum = NAN;
   } else if (mv && (mv->type == CT_V_FLOAT || mv->type == CT_V_INT)) {
@@ -163,9 +235,9 @@ static ct_module *build_norm_common(const ct_values *args, const ct_module_kind 
     a.bad = true;
     ct__err("%s: argument 'momentum' must be float or None", kind->name);
   }
-  o.affine = nn_arg_bool(&a, 3, "affine", o.affine);
-  o.track_running_stats = nn_arg_bool(&a, 4, "track_running_stats", o.track_running_stats);
-  int next = 5;
+  o.affine = nn_arg_bool(&a, 3 - sh, "affine", o.affine);
+  o.track_running_stats = nn_arg_bool(&a, 4 - sh, "track_running_stats", o.track_running_stats);
+  int next = 5 - sh;
   if (kind == &ct__nn_kind_sync_batch_norm) {
     const ct_value *pg = nn_arg(&a, next++, "process_group");
     if (pg && pg->type != CT_V_NONE && !a.bad) {
@@ -175,7 +247,8 @@ static ct_module *build_norm_common(const ct_values *args, const ct_module_kind 
   }
   nn_arg_device(&a, next, "device");
   o.dtype = nn_arg_dtype(&a, next + 1, "dtype");
-  return nn_args_done(&a) == 0 ? norm_new(kind, nf, o) : NULL;
+  if (nn_args_done(&a) != 0) return NULL;
+  return sh ? lazy_norm_new(kind, o) : norm_new(kind, nf, o);
 }
 
 #define NORM_KIND(var, fn, cls, batch, fwd)                                                   \
@@ -197,6 +270,24 @@ ct_module *ct_nn_sync_batch_norm_ex(int64_t n, ct_nn_norm_opts o) { return norm_
 ct_module *ct_nn_instance_norm1d_ex(int64_t n, ct_nn_norm_opts o) { return norm_new(&ct__nn_kind_instance_norm1d, n, o); }
 ct_module *ct_nn_instance_norm2d_ex(int64_t n, ct_nn_norm_opts o) { return norm_new(&ct__nn_kind_instance_norm2d, n, o); }
 ct_module *ct_nn_instance_norm3d_ex(int64_t n, ct_nn_norm_opts o) { return norm_new(&ct__nn_kind_instance_norm3d, n, o); }
+
+#define LAZY_NORM_KIND(var, fn, cls)                                                        \
+  static ct_module *fn(const ct_values *args) { return build_norm_common(args, &var, false); } \
+  const ct_module_kind var = {.name = cls, .size = sizeof(norm_mod), .forward1 = lazy_norm_forward, \
+                              .extra_repr = bn_repr, .build = fn}
+LAZY_NORM_KIND(ct__nn_kind_lazy_batch_norm1d, build_lazy_bn1, "LazyBatchNorm1d");
+LAZY_NORM_KIND(ct__nn_kind_lazy_batch_norm2d, build_lazy_bn2, "LazyBatchNorm2d");
+LAZY_NORM_KIND(ct__nn_kind_lazy_batch_norm3d, build_lazy_bn3, "LazyBatchNorm3d");
+LAZY_NORM_KIND(ct__nn_kind_lazy_instance_norm1d, build_lazy_in1, "LazyInstanceNorm1d");
+LAZY_NORM_KIND(ct__nn_kind_lazy_instance_norm2d, build_lazy_in2, "LazyInstanceNorm2d");
+LAZY_NORM_KIND(ct__nn_kind_lazy_instance_norm3d, build_lazy_in3, "LazyInstanceNorm3d");
+
+ct_module *ct_nn_lazy_batch_norm1d_ex(ct_nn_norm_opts o) { return lazy_norm_new(&ct__nn_kind_lazy_batch_norm1d, o); }
+ct_module *ct_nn_lazy_batch_norm2d_ex(ct_nn_norm_opts o) { return lazy_norm_new(&ct__nn_kind_lazy_batch_norm2d, o); }
+ct_module *ct_nn_lazy_batch_norm3d_ex(ct_nn_norm_opts o) { return lazy_norm_new(&ct__nn_kind_lazy_batch_norm3d, o); }
+ct_module *ct_nn_lazy_instance_norm1d_ex(ct_nn_norm_opts o) { return lazy_norm_new(&ct__nn_kind_lazy_instance_norm1d, o); }
+ct_module *ct_nn_lazy_instance_norm2d_ex(ct_nn_norm_opts o) { return lazy_norm_new(&ct__nn_kind_lazy_instance_norm2d, o); }
+ct_module *ct_nn_lazy_instance_norm3d_ex(ct_nn_norm_opts o) { return lazy_norm_new(&ct__nn_kind_lazy_instance_norm3d, o); }
 
 /* A SyncBatchNorm sharing bn's options, parameters and buffers (the same tensors). */
 static ct_module *to_sync(const norm_mod *bn) {

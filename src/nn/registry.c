@@ -61,8 +61,14 @@ static const ct_module_kind *const builtin[] = {
     &ct__nn_kind_gaussian_nll_loss, &ct__nn_kind_multilabel_soft_margin_loss,
     /* losses: classification */
     &ct__nn_kind_cross_entropy_loss, &ct__nn_kind_nll_loss, &ct__nn_kind_ctc_loss,
+    /* the Lazy layers: ConvTranspose, BatchNorm, InstanceNorm */
+    &ct__nn_kind_lazy_conv_transpose1d, &ct__nn_kind_lazy_conv_transpose2d,
+    &ct__nn_kind_lazy_conv_transpose3d, &ct__nn_kind_lazy_batch_norm1d,
+    &ct__nn_kind_lazy_batch_norm2d, &ct__nn_kind_lazy_batch_norm3d,
+    &ct__nn_kind_lazy_instance_norm1d, &ct__nn_kind_lazy_instance_norm2d,
+    &ct__nn_kind_lazy_instance_norm3d,
 };
-#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11 + 3)
+#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11 + 3 + 9)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 
