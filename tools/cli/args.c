@@ -62,11 +62,20 @@ static const cli_opt *find_opt(const cli_opt *opts, const char *name, size_t len
   return NULL;
 }
 
+/* PyTorch's and other tools' names for our options. */
+static const char *const aliases[][2] = {
+    {"--learning-rate", "--lr"},   {"--optimizer", "--optim"},     {"--num-workers", "--workers"},
+    {"--batch", "--batch-size"},   {"--batchsize", "--batch-size"}, {"--output", "--out"},
+    {"--lr-scheduler", "--scheduler"}, {"--epoch", "--epochs"},    {"--num-threads", "--threads"},
+    {"--max-norm", "--clip-grad"}, {"--validation-split", "--val-split"}, {"--input", "--input"}};
+
 static int unknown_option(const char *cmd, const cli_opt *opts, const char *arg) {
   const cli_opt *best = NULL;
   int bd = 99;
   for (const cli_opt *o = opts; o->name; o++) {
     int d = distance(arg, o->name);
+    for (size_t a = 0; a < sizeof aliases / sizeof *aliases; a++)
+      if (!strcmp(arg, aliases[a][0]) && !strcmp(o->name, aliases[a][1])) d = 0;
     if (d < bd) bd = d, best = o;
   }
   if (best && bd <= 3)

@@ -3,6 +3,7 @@
  * `ctorch COMMAND --help` lists each command's options. */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -31,7 +32,12 @@ int main(int argc, char **argv) {
   }
   for (int i = 0; i < N_COMMANDS; i++)
     if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-  fprintf(stderr, "ctorch: error: unknown command '%s' (commands: train, eval, predict, summary)\n"
-                  "Type 'ctorch --help' for what each does.\n", argv[1]);
+  const char *guess = NULL;
+  for (int i = 0; i < N_COMMANDS; i++) /* same letters, another order or one off: "trian", "sumary" */
+    if (abs((int)strlen(argv[1]) - (int)strlen(commands[i].name)) <= 1 && argv[1][0] == commands[i].name[0])
+      guess = commands[i].name;
+  fprintf(stderr, "ctorch: error: unknown command '%s'", argv[1]);
+  if (guess) fprintf(stderr, "; did you mean 'ctorch %s'?", guess);
+  fprintf(stderr, "\nCommands: train, eval, predict, summary. Type 'ctorch --help' for what each does.\n");
   return EXIT_USAGE;
 }

@@ -33,15 +33,28 @@ int cli_write_curves_csv(const char *path, const cli_history *h, bool val) {
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
 #include <stb/stb_image_write.h>
+#include <stb/stb_easy_font.h>
 #pragma GCC diagnostic pop
 
-enum { PW = 400, PH = 300, MARGIN = 30, IW = 2 * PW, IH = PH };
+enum { PW = 400, PH = 300, MARGIN = 40, IW = 2 * PW, IH = PH };
 typedef struct { unsigned char px[IH][IW][3]; } image;
 
 static void dot(image *im, int x, int y, const unsigned char c[3]) {
   for (int dy = -1; dy <= 1; dy++)
     for (int dx = -1; dx <= 1; dx++)
       if (x + dx >= 0 && x + dx < IW && y + dy >= 0 && y + dy < IH) memcpy(im->px[y + dy][x + dx], c, 3);
+}
+
+/* Text at (x, y): stb_easy_font's quads are axis-aligned rectangles, filled here. */
+static void text(image *im, int x, int y, const char *s, const unsigned char c[3]) {
+  static float quads[4 * 4 * 600];
+  int nq = stb_easy_font_print((float)x, (float)y, (char *)s, NULL, quads, sizeof quads);
+  for (int q = 0; q < nq; q++) {
+    const float *v = quads + q * 16; /* 4 vertices of x, y, z, color */
+    for (int py = (int)v[1]; py < (int)v[9]; py++)
+      for (int px = (int)v[0]; px < (int)v[4]; px++)
+        if (px >= 0 && px < IW && py >= 0 && py < IH) memcpy(im->px[py][px], c, 3);
+  }
 }
 
 /* A straight line, thick enough to see. */
@@ -53,10 +66,19 @@ static void line(image *im, int x0, int y0, int x1, int y1, const unsigned char 
 
 /* One panel at x offset ox: up to two series over epochs, y from lo to hi, with a frame and
  * a light grid of 5 rows. */
-static void panel(image *im, int ox, const double *a, const double *b, int n, double lo, double hi,
-                  const unsigned char ca[3], const unsigned char cb[3]) {
+static void panel(image *im, int ox, const char *title, const double *a, const double *b, int n, double lo,
+                  double hi, const unsigned char ca[3], const unsigned char cb[3]) {
   static const unsigned char frame[3] = {0, 0, 0}, grid[3] = {220, 220, 220};
-  int x0 = ox + MARGIN, x1 = ox + PW - MARGIN / 2, y0 = PH - MARGIN, y1 = MARGIN / 2;
+  int x0 = ox + MARGIN, x1 = ox + PW - 10, y0 = PH - 20, y1 = 20;
+  char label[32];
+  text(im, x0, 6, title, frame);
+  snprintf(label, sizeof label, "%.3g", hi);
+  text(im, ox + 2, y1, label, frame);
+  snprintf(label, sizeof label, "%.3g", lo);
+  text(im, ox + 2, y0 - 8, label, frame);
+  text(im, x0, y0 + 6, "epoch 1", frame);
+  snprintf(label, sizeof label, "epoch %d", n);
+  text(im, x1 - 42, y0 + 6, label, frame);
   for (int g = 1; g < 5; g++) {
     int y = y0 + (y1 - y0) * g / 5;
     for (int x = x0; x <= x1; x++) memcpy(im->px[y][x], grid, 3);
@@ -100,9 +122,9 @@ int cli_write_curves_png(const char *path, const cli_history *h, bool val) {
   memset(im, 255, sizeof *im);
   double lo, hi;
   range(h->train_loss, h->test_loss, h->n, &lo, &hi);
-  panel(im, 0, h->train_loss, h->test_loss, h->n, lo, hi, blue, orange);
+  panel(im, 0, "loss: train (blue), test (orange)", h->train_loss, h->test_loss, h->n, lo, hi, blue, orange);
   range(h->test_acc, val ? h->val_acc : NULL, h->n, &lo, &hi);
-  panel(im, PW, h->test_acc, val ? h->val_acc : NULL, h->n, lo, hi, green, orange);
+  panel(im, PW, val ? "accuracy: test (green), validation (orange)" : "test accuracy", h->test_acc, val ? h->val_acc : NULL, h->n, lo, hi, green, orange);
   int ok = stbi_write_png(path, IW, IH, 3, im, IW * 3);
   free(im);
   return ok ? 0 : -1;

@@ -90,7 +90,7 @@ static const struct {
 #undef F
 };
 
-static char *state_json(const train_opts *o, const cli_history *h) {
+static char *state_json(const train_opts *o, const cli_history *h, int64_t steps) {
   cJSON *j = cJSON_CreateObject();
   cJSON_AddStringToObject(j, "data", o->data);
   cJSON_AddStringToObject(j, "optim", o->optim);
@@ -100,6 +100,7 @@ static char *state_json(const train_opts *o, const cli_history *h) {
                             state_fields[i].is_int ? (double)*(const int64_t *)p : *(const double *)p);
   }
   cJSON_AddNumberToObject(j, "epochs_done", h->n);
+  cJSON_AddNumberToObject(j, "steps_done", (double)steps);
   const double *cols[] = {h->train_loss, h->test_loss, h->test_acc, h->val_loss, h->val_acc, h->secs};
   const char *names[] = {"train_loss", "test_loss", "test_accuracy", "val_loss", "val_accuracy", "seconds"};
   for (int c = 0; c < 6; c++) cJSON_AddItemToObject(j, names[c], cJSON_CreateDoubleArray(cols[c], h->n));
@@ -109,7 +110,7 @@ static char *state_json(const train_opts *o, const cli_history *h) {
 }
 
 /* Options and history from run/state.json; the strings stay valid (kept in *keep). */
-static int load_state(const char *cmd, const char *dir, train_opts *o, cli_history *h, cJSON **keep) {
+static int load_state(const char *cmd, const char *dir, train_opts *o, cli_history *h, int64_t *steps, cJSON **keep) {
   char path[2100];
   cli_path(path, sizeof path, dir, "state.json");
   char *text = read_text(path);
@@ -132,6 +133,8 @@ static int load_state(const char *cmd, const char *dir, train_opts *o, cli_histo
     else *(double *)p = v->valuedouble;
   }
   h->n = done->valueint;
+  cJSON *st = cJSON_GetObjectItem(j, "steps_done");
+  *steps = cJSON_IsNumber(st) ? (int64_t)st->valuedouble : 0;
   double *cols[] = {h->train_loss, h->test_loss, h->test_acc, h->val_loss, h->val_acc, h->secs};
   const char *names[] = {"train_loss", "test_loss", "test_accuracy", "val_loss", "val_accuracy", "seconds"};
   for (int c = 0; c < 6; c++) {
@@ -267,7 +270,7 @@ static double train_epoch(run *r, int epoch) {
 
 /* Checkpoints and reports after an epoch; nothing half-written is ever left under its name. */
 static int save_epoch(run *r) {
-  char *state = state_json(&r->o, &r->h);
+  char *state = state_json(&r->o, &r->h, r->step);
   char p[2100];
   int rc = state && write_atomic(r->path_model, save_model, r->model) == 0 &&
                    write_atomic(r->path_optim, save_optim, r->opt) == 0 &&
@@ -403,12 +406,23 @@ int cmd_train(int argc, char **argv) {
   cJSON *state = NULL;
   if (rc) goto done;
   if (o->resume) {
+    static const char *const kept[] = {"--resume", "--epochs", "--threads", "--workers", NULL};
+    for (int i = 1; i < argc; i++) {
+      bool ok = strncmp(argv[i], "--", 2) != 0;
+      for (int k = 0; kept[k] && !ok; k++)
+        ok = !strncmp(argv[i], kept[k], strlen(kept[k])) && (!argv[i][strlen(kept[k])] || argv[i][strlen(kept[k])] == '=');
+      if (!ok) {
+        rc = cli_fail(r->cmd, "%s cannot change with --resume: a resumed run keeps its options (%s/state.json); only "
+                      "--epochs, --threads and --workers apply", argv[i], o->resume);
+        goto done;
+      }
+    }
     if (o->out && strcmp(o->out, o->resume)) {
       rc = cli_fail(r->cmd, "--resume %s continues that folder; leave --out out", o->resume);
       goto done;
     }
     o->out = o->resume;
-    if ((rc = load_state(r->cmd, o->resume, o, &r->h, &state))) goto done;
+    if ((rc = load_state(r->cmd, o->resume, o, &r->h, &r->step, &state))) goto done;
   } else if (!o->model) {
     rc = cli_fail(r->cmd, "no model given; type --model models/fashion_cnn.json (or --resume run/ to continue a run)");
     goto done;
