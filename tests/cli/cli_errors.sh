@@ -3,7 +3,7 @@
 # layer or option, saying what to type instead), a non-zero exit, no crash and no partial
 # checkpoint. Runs on tiny generated fixtures, so it needs no installed dataset.
 # usage: cli_errors.sh BUILD_DIR SOURCE_DIR
-B=$1; S=$2; C=$B/ctorch; M=$S/models
+B=$(cd "$1" && pwd); S=$(cd "$2" && pwd); C=$B/ctorch; M=$S/models
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 python3 "$S/tests/cli/make_fixtures.py" "$T" || exit 1
 cd "$T" || exit 1
@@ -63,6 +63,8 @@ expect 0 "test accuracy" $C train --model $M/fashion_mlp.json $D --optim sgd --l
 expect 1 "do not fit the model" $C eval --model $M/fashion_cnn.json --weights run/model.safetensors --data idx
 expect 1 "do not fit the model" $C predict --model $M/fashion_cnn.json --weights run/model.safetensors --input three.png
 expect 1 "cannot change with --resume" $C train --resume run --lr 1
+cp -r run other && cp $M/fashion_cnn.json other/model.json
+expect 1 "the weights in other/model.safetensors do not fit the model other/model.json" $C train --resume other --epochs 2
 expect 1 "--resume nowhere: cannot read" $C train --resume nowhere
 
 # NaN loss: stops with the step and the last good checkpoint, which stays as it was

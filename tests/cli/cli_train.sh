@@ -4,7 +4,7 @@
 # one resumed epoch of the CNN (dropout, shuffling) equal two straight epochs bit for bit; the
 # reports are written and predict classifies. Skipped (77) without dataset-fashion-mnist.
 # usage: cli_train.sh BUILD_DIR SOURCE_DIR
-B=$1; S=$2; C=$B/ctorch; M=$S/models
+B=$(cd "$1" && pwd); S=$(cd "$2" && pwd); C=$B/ctorch; M=$S/models
 [ -d /usr/share/datasets/fashion-mnist ] || { echo "dataset-fashion-mnist is not installed: skipped"; exit 77; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 python3 "$S/tests/cli/make_fixtures.py" "$T" || exit 1

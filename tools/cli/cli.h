@@ -33,6 +33,9 @@ void cli_register_layers(void);
 /* ct_nn_load_json with the CLI's layers; NULL after printing the error. */
 ct_module *cli_load_model(const char *cmd, const char *path);
 
+/* ct_module_load(model, weights, strict), failing with which file does not fit which model. */
+int cli_load_weights(const char *cmd, ct_module *model, const char *weights, const char *model_path);
+
 /* ---- data ------------------------------------------------------------------------------------- */
 typedef struct cli_data {
   ct_dataset *train, *test;
@@ -79,6 +82,9 @@ typedef struct cli_history {
 int cli_write_curves_csv(const char *path, const cli_history *h, bool val);
 /* Two panels (loss; accuracy) as a PNG; 0, or -1 when stb_image_write is missing. */
 int cli_write_curves_png(const char *path, const cli_history *h, bool val);
+
+/* "1,28,28" -> dims; how many, or -1. */
+int cli_parse_shape(const char *s, int64_t *dims, int max);
 
 /* ---- files ------------------------------------------------------------------------------------ */
 /* mkdir -p dir, then prove it can be written. 0 or -1 (errno set). */

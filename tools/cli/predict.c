@@ -27,8 +27,6 @@
 #pragma GCC diagnostic pop
 #endif
 
-int cli_parse_shape(const char *s, int64_t *dims, int max);
-int cli_load_weights(const char *cmd, ct_module *model, const char *weights, const char *model_path);
 
 static bool ends_with(const char *s, const char *suffix) {
   size_t a = strlen(s), b = strlen(suffix);

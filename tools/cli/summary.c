@@ -23,7 +23,6 @@ static int record_shape(ct_module *m, const ct_values *in, ct_values *out, void 
   return 0;
 }
 
-/* "1,28,28" -> dims; the number of dims, or -1. */
 int cli_parse_shape(const char *s, int64_t *dims, int max) {
   int n = 0;
   for (const char *p = s; *p;) {

@@ -363,7 +363,8 @@ static int setup_model(run *r) {
   if (!(r->model = cli_load_model(r->cmd, src))) return EXIT_RUN;
   if (!(r->opt = make_optim(r->cmd, &r->o, r->model))) return EXIT_RUN;
   if (r->o.resume) {
-    if (ct_module_load(r->model, r->path_model, true) != 0) return cli_fail_ct(r->cmd, r->path_model);
+    int rc = cli_load_weights(r->cmd, r->model, r->path_model, json_copy);
+    if (rc) return rc;
     if (ct_optim_load(r->opt, r->path_optim) != 0) return cli_fail_ct(r->cmd, r->path_optim);
     return 0;
   }
