@@ -305,8 +305,8 @@ static int run_epochs(run *r) {
     if (isnan(tl)) return EXIT_RUN;
     double secs = cli_now() - t0;
     cli_metrics test = {.confusion = r->cm}, val = {0};
-    if (cli_evaluate(r->model, r->data.test, 1000, r->data.n_classes, &test) != 0 ||
-        (r->val && cli_evaluate(r->model, r->val, 1000, r->data.n_classes, &val) != 0))
+    if (cli_evaluate(r->model, r->data.test, 256, r->data.n_classes, &test) != 0 ||
+        (r->val && cli_evaluate(r->model, r->val, 256, r->data.n_classes, &val) != 0))
       return cli_fail_ct(r->cmd, "evaluation failed");
     int i = r->h.n++;
     r->h.train_loss[i] = tl, r->h.test_loss[i] = test.loss, r->h.test_acc[i] = test.accuracy;
