@@ -10,7 +10,7 @@ PY         ?= /usr/bin/python3
 DEB_PACKAGES = cmake make gcc pkg-config libopenblas-openmp-dev libdnnl-dev zlib1g-dev libcjson-dev libcmocka-dev libstb-dev dataset-fashion-mnist \
                clang libclang-rt-14-dev valgrind python3 binutils
 
-.PHONY: all deps build test test-sanitize test-tsan demo bench install parity-cases clean
+.PHONY: all deps build test test-sanitize test-tsan demo examples bench install parity-cases clean
 
 all: build
 
@@ -48,8 +48,15 @@ test-tsan: deps
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 	  $(TSAN_BUILD)/tests/test_sharing
 
-# The seeds' tensor and autograd examples, in C, printing what the seeds print.
+# The README's first command: train the shipped CNN on Fashion-MNIST (dataset-fashion-mnist,
+# installed by deps) for a few epochs, with the progress bar and each epoch's test accuracy.
+DEMO_EPOCHS ?= 3
+DEMO_OUT    ?= demo-run
 demo: deps build
+	$(BUILD)/ctorch train --model models/fashion_cnn.json --data fashion-mnist --epochs $(DEMO_EPOCHS) --out $(DEMO_OUT)
+
+# The seeds' tensor and autograd examples, in C, printing what the seeds print.
+examples: deps build
 	@for e in $(BUILD)/example_*; do echo "== $$e"; $$e || exit 1; done
 
 # C benchmarks beside the same workloads in PyTorch (when python3-torch is installed).
@@ -66,4 +73,4 @@ parity-cases: build
 	$(PY) tools/parity/gen_common_nn.py tests/parity/cases/common_nn --lib $(BUILD)/libctorch.so
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(DEMO_OUT)

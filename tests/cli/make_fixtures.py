@@ -1,0 +1,40 @@
+"""Tiny inputs for the ctorch command line's tests, with the standard library only:
+a four-file IDX dataset (28x28 images whose brightness pattern gives the class), a PNG and a
+CSV row. Usage: make_fixtures.py OUTDIR"""
+import gzip, os, struct, sys, zlib
+
+out = sys.argv[1]
+os.makedirs(os.path.join(out, "idx"), exist_ok=True)
+
+def image(label, k):
+    # class c lights up row band c (and a little noise from k), so a model can learn it
+    px = bytearray(28 * 28)
+    for y in range(28):
+        for x in range(28):
+            v = 200 if y // 3 == label else (k * 7 + x * 3 + y) % 40
+            px[y * 28 + x] = v
+    return bytes(px)
+
+def write_idx(name, n, first):
+    imgs = b"".join(image((first + i) % 10, first + i) for i in range(n))
+    labels = bytes((first + i) % 10 for i in range(n))
+    with gzip.open(os.path.join(out, "idx", name + "-images-idx3-ubyte.gz"), "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, n, 28, 28) + imgs)
+    with gzip.open(os.path.join(out, "idx", name + "-labels-idx1-ubyte.gz"), "wb") as f:
+        f.write(struct.pack(">II", 0x801, n) + labels)
+
+write_idx("train", 320, 0)
+write_idx("t10k", 100, 5)
+
+def png(path, px, w, h):
+    raw = b"".join(b"\x00" + px[y * w:(y + 1) * w] for y in range(h))
+    chunk = lambda t, b: struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+png(os.path.join(out, "three.png"), image(3, 1), 28, 28)
+with open(os.path.join(out, "rows.csv"), "w") as f:
+    f.write("label," + ",".join("p%d" % i for i in range(784)) + "\n")
+    for c in (7, 2):
+        f.write(str(c) + "," + ",".join(str(v) for v in image(c, 4)) + "\n")
