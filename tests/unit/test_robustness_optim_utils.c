@@ -91,11 +91,137 @@ static void test_clip_hostile_values(void **state) {
   leak_end(lm, "clip hostile", __LINE__);
 }
 
+/* ---- optimizers: bad input not covered elsewhere ----------------------------------------------- */
+/* betas outside [0, 1) and eps < 0 with NaN (1.13's `not 0.0 <= x` checks reject NaN), SGD's
+ * typed constructor with nesterov and dampening: NULL, the parameter untouched */
+static void test_optim_invalid_options(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_tensor *p = vec(2, (double[]){1, 2}, true);
+  expect_error(ct_optim_adam(&p, 1, .betas = {NAN, 0.9}), "Invalid beta parameter at index 0: nan");
+  expect_error(ct_optim_adam(&p, 1, .betas = {-0.1, 0.9}), "Invalid beta parameter at index 0: -0.1");
+  expect_error(ct_optim_adamw(&p, 1, .betas = {0.9, 1.5}), "Invalid beta parameter at index 1: 1.5");
+  expect_error(ct_optim_adam(&p, 1, .eps = -1), "Invalid epsilon value: -1.0");
+  expect_error(ct_optim_adam(&p, 1, .eps = NAN), "Invalid epsilon value: nan");
+  expect_error(ct_optim_sgd(&p, 1, .lr = -0.1, .momentum = 0.9), "Invalid learning rate: -0.1");
+  expect_error(ct_optim_sgd(&p, 1, .lr = 0.1, .momentum = 0.9, .dampening = 0.5, .nesterov = true),
+               "Nesterov momentum requires a momentum and zero dampening");
+  expect_exact(p, 1, 2);
+  assert_null(ct_grad(p));
+  leak_end(lm, "invalid options", __LINE__);
+}
+
+/* A parameter that does not require grad: 1.13 takes it (no check), skips it while its .grad
+ * is None, and updates it once a .grad is given by hand (PyTorch: SGD([a, f], lr=0.5),
+ * (a * 3 + f).sum().backward(); step -> a [-0.5, -0.5], f [1, 1]; f.grad = ones; step -> f
+ * [0.5, 0.5]). */
+static void test_optim_frozen_parameter(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_tensor *a = ct_requires_grad_(ct_ones(CT_SHAPE(2)), true), *f = ct_ones(CT_SHAPE(2));
+  ct_tensor *af[] = {a, f};
+  ct_optim *o = ct_optim_sgd(af, 2, .lr = 0.5);
+  assert_non_null(o);
+  assert_int_equal(ct_backward(ct_sum(ct_add(ct_mul_scalar(a, 3), f))), 0);
+  assert_null(ct_grad(f));
+  assert_int_equal(ct_optim_step(o), 0);
+  expect_exact(a, -0.5, -0.5);
+  expect_exact(f, 1, 1);
+  assert_null(ct_optim_state(o, f, "momentum_buffer"));
+  assert_int_equal(ct_set_grad(f, ct_ones(CT_SHAPE(2))), 0);
+  assert_int_equal(ct_optim_step(o), 0);
+  expect_exact(f, 0.5, 0.5);
+  ct_optim_free(o);
+  leak_end(lm, "frozen", __LINE__);
+}
+
+/* A parameter in two groups: add_param_group refuses the whole new group (its other, new
+ * parameters are not added either) and later steps are those of the unchanged optimizer. */
+static void test_optim_param_in_two_groups(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_tensor *a = with_grad(1, (double[]){1}, (double[]){1}), *b = with_grad(1, (double[]){2}, (double[]){1});
+  ct_optim *o = ct_optim_sgd(&a, 1, .lr = 0.1);
+  expect_fail(ct_optim_add_param_group(o, CT_TENSORS(b, a), &CT_VALUES(ct_v_kw("lr", ct_v_float(1)))),
+              "some parameters appear in more than one parameter group");
+  assert_int_equal(ct_optim_num_groups(o), 1);
+  assert_int_equal(ct_optim_group_size(o, 0), 1);
+  assert_int_equal(ct_optim_step(o), 0);
+  expect_list(a, 1e-15, 0.9);
+  expect_exact(b, 2); /* never joined */
+  ct_optim_free(o);
+  leak_end(lm, "two groups", __LINE__);
+}
+
+/* Loading another optimizer's state (SGD's into Adam): 1.13 raises KeyError: 'step' from
+ * Adam.__setstate__ after replacing the groups (a later step: KeyError 'betas'). ctorch refuses
+ * before replacing anything: Adam keeps its options and state and steps as before. */
+static void test_optim_load_other_optimizer(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_tensor *p = with_grad(2, (double[]){1, 1}, (double[]){1, 1});
+  ct_optim *sgd = ct_optim_sgd(&p, 1, .lr = 0.1, .momentum = 0.9);
+  assert_int_equal(ct_optim_step(sgd), 0);
+  ct_tensor_map *sd = ct_optim_state_dict(sgd);
+  ct_tensor *q = with_grad(2, (double[]){1, 1}, (double[]){1, 1});
+  ct_optim *adam = ct_optim_adam(&q, 1, .lr = 0.1);
+  assert_int_equal(ct_optim_step(adam), 0); /* Adam has state of its own now */
+  ct_tensor *avg = ct_clone(ct_optim_state(adam, q, "exp_avg"));
+  expect_fail(ct_optim_load_state_dict(adam, sd), "KeyError: 'betas'");
+  assert_true(ct_optim_has(adam, 0, "betas"));
+  assert_false(ct_optim_has(adam, 0, "momentum"));
+  assert_true(ct_equal(ct_optim_state(adam, q, "exp_avg"), avg));
+  expect_list(ct_optim_state(adam, q, "step"), 0, 1);
+  /* and through a file */
+  const char *path = "test_robustness_optim_utils_sgd.safetensors";
+  assert_int_equal(ct_optim_save(sgd, path), 0);
+  expect_fail(ct_optim_load(adam, path), "KeyError: 'betas'");
+  remove(path);
+  assert_int_equal(ct_optim_step(adam), 0);
+  expect_list(q, 1e-15, 0.8000000020000007, 0.8000000020000007); /* two plain Adam steps */
+  /* its own kind loads */
+  ct_tensor_map *own = ct_optim_state_dict(adam);
+  assert_int_equal(ct_optim_load_state_dict(adam, own), 0);
+  ct_tensor_map_free(own);
+  ct_tensor_map_free(sd);
+  ct_optim_free(sgd);
+  ct_optim_free(adam);
+  leak_end(lm, "other optimizer", __LINE__);
+}
+
+/* Loading another model's state (same group sizes, other shapes) into an optimizer that has
+ * state: refused, its state and options as they were. */
+static void test_optim_load_other_model_keeps_state(void **state) {
+  (void)state;
+  live_mark lm = leak_begin();
+  ct_tensor *small = with_grad(2, (double[]){1, 2}, (double[]){1, 1});
+  ct_optim *src = ct_optim_adam(&small, 1, .lr = 0.5);
+  assert_int_equal(ct_optim_step(src), 0);
+  ct_tensor_map *sd = ct_optim_state_dict(src);
+  ct_tensor *big = with_grad(3, (double[]){1, 2, 3}, (double[]){1, -1, 1});
+  ct_optim *dst = ct_optim_adam(&big, 1, .lr = 0.1);
+  assert_int_equal(ct_optim_step(dst), 0);
+  assert_int_equal(ct_optim_step(dst), 0);
+  expect_fail(ct_optim_load_state_dict(dst, sd), "another model");
+  assert_true(ct_optim_get(dst, 0, "lr") == 0.1);
+  expect_list(ct_optim_state(dst, big, "step"), 0, 2);
+  assert_int_equal(ct_numel(ct_optim_state(dst, big, "exp_avg")), 3);
+  ct_tensor_map_free(sd);
+  ct_optim_free(src);
+  ct_optim_free(dst);
+  leak_end(lm, "other model", __LINE__);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_clip_null_and_empty),
       cmocka_unit_test(test_clip_noncontiguous),
       cmocka_unit_test(test_clip_hostile_values),
+      cmocka_unit_test(test_optim_invalid_options),
+      cmocka_unit_test(test_optim_frozen_parameter),
+      cmocka_unit_test(test_optim_param_in_two_groups),
+      cmocka_unit_test(test_optim_load_other_optimizer),
+      cmocka_unit_test(test_optim_load_other_model_keeps_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
