@@ -235,12 +235,49 @@ static void test_module_forms(void **state) {
   leak_end(lm, "module", __LINE__);
 }
 
+/* Seed 003's training loops (examples/example_optim.c) with manual_seed(0): the losses PyTorch
+ * 1.13 prints in full, to float32 summation-order tolerance (the example prints 4 decimals). */
+static void seed003_loop(bool adam, const double want[10]) {
+  live_mark lm = leak_begin();
+  ct_manual_seed(0);
+  ct_module *model = ct_nn_linear(10, 2);
+  ct_tensor_map *sd = ct_module_named_parameters(model, true);
+  ct_tensor *ps[] = {ct_tensor_map_get(sd, "weight"), ct_tensor_map_get(sd, "bias")};
+  ct_optim *o = adam ? ct_optim_adam(ps, 2, .lr = 0.001) : ct_optim_sgd(ps, 2, .lr = 0.01);
+  ct_module *loss_fn = ct_nn_mse_loss();
+  for (int epoch = 0; epoch < 10; epoch++) {
+    ct_tensor *input = ct_randn(CT_SHAPE(5, 10)), *target = ct_randn(CT_SHAPE(5, 2));
+    ct_tensor *loss = ct_forward(loss_fn, ct_forward(model, input), target);
+    assert_int_equal(ct_optim_zero_grad(o, false), 0);
+    assert_int_equal(ct_backward(loss), 0);
+    assert_int_equal(ct_optim_step(o), 0);
+    expect_vals(loss, &want[epoch], 1, 2e-6, 0);
+  }
+  ct_module_free(loss_fn);
+  ct_optim_free(o);
+  ct_tensor_map_free(sd);
+  ct_module_free(model);
+  leak_end(lm, "seed 003", __LINE__);
+}
+
+static void test_seed003_loops(void **state) {
+  (void)state;
+  static const double sgd[10] = {1.5486581325531006, 1.3872689008712769, 1.1039060354232788, 0.7919138669967651,
+                                 1.2708361148834229, 2.8818929195404053, 0.7634217739105225, 1.1569839715957642,
+                                 2.411170244216919,  1.3904709815979004};
+  static const double adam[10] = {1.5486581325531006, 1.3761940002441406, 1.0969160795211792, 0.7958941459655762,
+                                  1.2763458490371704, 2.902310848236084,  0.7635446190834045, 1.2030956745147705,
+                                  2.4269137382507324, 1.4041353464126587};
+  seed003_loop(false, sgd);
+  seed003_loop(true, adam);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_norm_float64), cmocka_unit_test(test_norm_float32),
       cmocka_unit_test(test_nonfinite),    cmocka_unit_test(test_no_grads),
       cmocka_unit_test(test_mixed_dtypes), cmocka_unit_test(test_clip_value),
-      cmocka_unit_test(test_module_forms),
+      cmocka_unit_test(test_module_forms), cmocka_unit_test(test_seed003_loops),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
