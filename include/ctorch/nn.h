@@ -714,6 +714,38 @@ int ct_nn_utils_fuse_linear_bn_weights(const ct_tensor *linear_w, const ct_tenso
                                        const ct_tensor *bn_w, const ct_tensor *bn_b,
                                        ct_tensor **fused_w, ct_tensor **fused_b);
 
+/* ---- nn.utils: gradient clipping (torch/nn/utils/clip_grad.py) ----
+ * On a list of parameters (a parameter whose .grad is None is skipped) or on a module's
+ * parameters (named_parameters(), each once). The gradients are changed in place, under
+ * no-grad; on an error nothing is changed. */
+typedef struct ct_nn_utils_clip_grad_norm_opts {
+  double norm_type;        /* 2.0; INFINITY for 'inf'; any p (0: nonzero count, -INFINITY: min) */
+  bool error_if_nonfinite; /* 1.13's default False: a NaN / inf norm scales the grads anyway */
+  bool foreach;            /* ignored: 1.13 has no foreach here (PyTorch 2.0's keyword) */
+} ct_nn_utils_clip_grad_norm_opts;
+/* torch.nn.utils.clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+ * the total norm (a 0-dim tensor of the gradients' dtype in the current scope; no gradient at
+ * all: torch.tensor(0.)), each grad multiplied by min(max_norm / (total + 1e-6), 1) as 1.13
+ * computes it. NULL + PyTorch's message ("The total norm of order 2.0 for gradients from
+ * `parameters` is non-finite, ...") with the gradients unchanged. */
+ct_tensor *ct_nn_utils_clip_grad_norm__ex(ct_tensor *const *params, int n, double max_norm,
+                                          ct_nn_utils_clip_grad_norm_opts o);
+#define ct_nn_utils_clip_grad_norm_(params, n, max_norm, ...)                                   \
+  ct_nn_utils_clip_grad_norm__ex(params, n, max_norm,                                          \
+                                 CT_OPTS(ct_nn_utils_clip_grad_norm_opts, .norm_type = 2.0, __VA_ARGS__))
+/* clip_grad_norm_(model.parameters(), max_norm, ...) */
+ct_tensor *ct_nn_utils_clip_grad_norm_module__ex(ct_module *m, double max_norm,
+                                                 ct_nn_utils_clip_grad_norm_opts o);
+#define ct_nn_utils_clip_grad_norm_module_(m, max_norm, ...) \
+  ct_nn_utils_clip_grad_norm_module__ex(m, max_norm,         \
+                                        CT_OPTS(ct_nn_utils_clip_grad_norm_opts, .norm_type = 2.0, __VA_ARGS__))
+/* torch.nn.utils.clip_grad_value_(parameters, clip_value): each grad clamped to
+ * [-clip_value, clip_value] (a negative clip_value sets every element to it, as clamp does).
+ * 0 or -1. */
+int ct_nn_utils_clip_grad_value_(ct_tensor *const *params, int n, double clip_value);
+/* clip_grad_value_(model.parameters(), clip_value) */
+int ct_nn_utils_clip_grad_value_module_(ct_module *m, double clip_value);
+
 /* ---- resampling layers ------------------------------------------------------------------------ */
 /* Keywords of nn.Upsample: size=None, scale_factor=None, mode='nearest', align_corners=None,
  * recompute_scale_factor=None (the two optional bools: -1 for None, 0 or 1). A scalar

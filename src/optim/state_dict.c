@@ -243,6 +243,15 @@ static int load_groups(const ct_optim *o, const char *json, loaded *l) {
     if (saved_n[g] != o->groups[g].n)
       return ct__errs("loaded state dict contains a parameter group that doesn't match the size of "
                       "optimizer's group");
+  /* Another optimizer's groups (SGD's into Adam) lack this kind's options: PyTorch 1.13 takes
+   * them and fails later (KeyError at __setstate__ or step, the optimizer already replaced);
+   * refused here, nothing changed, so a step never reads a missing option as NaN. */
+  for (int g = 0; g < ns; g++)
+    for (int k = 0; k < o->kind->n_options; k++)
+      if (!optim_val_find(&l->groups[g], o->kind->options[k].name))
+        return ct__errs("KeyError: '%s' (the loaded state dict's parameter group %d has no %s option "
+                        "'%s': a state_dict of another optimizer?)",
+                        o->kind->options[k].name, g, o->kind->name, o->kind->options[k].name);
   return 0;
 }
 
