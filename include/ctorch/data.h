@@ -160,7 +160,8 @@ ct_tensor *ct_image_load(const char *path, int channels);
 
 /* torchvision.datasets.ImageFolder(root, transform=ToTensor()): classes are root's
  * subfolder names sorted (label = position), samples every file under a class folder (walked
- * recursively, following links) whose lowercased name ends with one of the extensions, sorted
+ * recursively, following links, but never into a folder already on the path, where os.walk
+ * would loop) whose lowercased name ends with one of the extensions, sorted
  * by folder path and then file name as torchvision's sorted(os.walk(...)) does. Samples are
  * (float32 (C, H, W) in [0, 1], int64 0-dim label), or with .raw the uint8 (H, W, C) image.
  * Images are decoded when read (by the loader's workers); a bad image fails that read with an

@@ -45,6 +45,11 @@ static int by_strcmp(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* sorted by strcmp (qsort must not see the NULL array of an empty list) */
+static void strv_sort(strv *v) {
+  if (v->n) qsort(v->s, (size_t)v->n, sizeof *v->s, by_strcmp);
+}
+
 static char *join(const char *dir, const char *name) {
   size_t n = strlen(dir) + strlen(name) + 2;
   char *p = malloc(n);
@@ -70,8 +75,8 @@ static int scan(const char *dir, strv *dirs, strv *files) {
     if (into) rc = strv_push(into, strdup(e->d_name));
   }
   closedir(d);
-  if (dirs) qsort(dirs->s, (size_t)dirs->n, sizeof *dirs->s, by_strcmp);
-  if (files) qsort(files->s, (size_t)files->n, sizeof *files->s, by_strcmp);
+  if (dirs) strv_sort(dirs);
+  if (files) strv_sort(files);
   return rc;
 }
 
@@ -127,7 +132,7 @@ static int add_class(folder *f, const char *root, int64_t k, const char *const *
   ino_t inos[WALK_MAX_DEPTH];
   int rc = top ? walk(top, &dirs, devs, inos, 0) : ct__errs("CPU: out of memory");
   free(top);
-  qsort(dirs.s, (size_t)dirs.n, sizeof *dirs.s, by_strcmp); /* sorted(os.walk(...)) */
+  strv_sort(&dirs); /* sorted(os.walk(...)) */
   for (int64_t i = 0; rc == 0 && i < dirs.n; i++) {
     strv files = {0};
     if (scan(dirs.s[i], NULL, &files)) ct_clear_error();

@@ -266,8 +266,9 @@ static void test_image_folder(void **state) {
   mkdir(tmp("noclass"), 0700);
   expect_error(ct_image_folder(tmp("noclass")), "Couldn't find any class folder in");
   expect_error(ct_image_folder(tmp("nope")), "No such file or directory");
-  expect_error(ct_image_folder_classes(ct_tensor_dataset(CT_TENSORS(ct_zeros(CT_SHAPE(2)))), &nc),
-               "not an ImageFolder dataset");
+  ct_dataset *other = ct_tensor_dataset(CT_TENSORS(ct_zeros(CT_SHAPE(2))));
+  expect_error(ct_image_folder_classes(other, &nc), "not an ImageFolder dataset");
+  ct_dataset_free(other);
   ct_scope_end();
 }
 
