@@ -25,5 +25,8 @@ ct_dataset *ct__dataset_new_batched(ct_dataset_len_fn len, ct_dataset_get_fn get
                                     void (*free_user)(void *user));
 /* Check index against len (negative counts from the end); the normalised index or -1 + error. */
 int64_t ct__dataset_index(const ct_dataset *d, int64_t index);
+/* torchvision's to_tensor on an array: (H, W, C) or (H, W) -> (C, H, W), uint8 scaled to
+ * float32 / 255 (transforms.c). */
+ct_tensor *ct__to_tensor(const ct_tensor *x);
 
 #endif
