@@ -61,8 +61,11 @@ static const ct_module_kind *const builtin[] = {
     &ct__nn_kind_gaussian_nll_loss, &ct__nn_kind_multilabel_soft_margin_loss,
     /* losses: classification */
     &ct__nn_kind_cross_entropy_loss, &ct__nn_kind_nll_loss, &ct__nn_kind_ctc_loss,
+    /* recurrent */
+    &ct__nn_kind_rnn, &ct__nn_kind_lstm, &ct__nn_kind_gru, &ct__nn_kind_rnn_cell,
+    &ct__nn_kind_lstm_cell, &ct__nn_kind_gru_cell,
 };
-#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11 + 3)
+#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11 + 3 + 6)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 
