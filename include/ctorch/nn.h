@@ -926,6 +926,104 @@ ct_module *ct_nn_lazy_instance_norm3d_ex(ct_nn_norm_opts o);
 #define ct_nn_lazy_instance_norm1d(...) ct_nn_lazy_instance_norm1d_ex(CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
 #define ct_nn_lazy_instance_norm2d(...) ct_nn_lazy_instance_norm2d_ex(CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
 #define ct_nn_lazy_instance_norm3d(...) ct_nn_lazy_instance_norm3d_ex(CT_NN_BATCH_NORM_OPTS(__VA_ARGS__))
+/* ---- recurrent (RNN, LSTM, GRU, their cells, packed sequences) ----
+ * Parameters as PyTorch names them (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0,
+ * weight_hr_l0 with proj_size, ..._reverse), gates stacked in its order (LSTM i, f, g, o; GRU
+ * r, z, n), initialised uniform(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) draw for draw in
+ * its parameter order. Forward through ct_module_call:
+ *   RNN / GRU:  (input[, h0])          -> (output, h_n)
+ *   LSTM:       (input[, (h0, c0)])    -> (output, (h_n, c_n)), i.e. [out, TUPLE(2), h, c]
+ *   RNNCell / GRUCell: (input[, hx]) -> h';  LSTMCell: (input[, (hx, cx)]) -> (h', c')
+ * input (T, B, input_size), (B, T, input_size) with batch_first, (T, input_size) unbatched, or
+ * a packed sequence: a TUPLE(4) value (data, batch_sizes, sorted_indices, unsorted_indices),
+ * the indices None when absent, as PyTorch's PackedSequence namedtuple (ct_values_push_packed);
+ * the output is then packed the same way (ct_values_packed reads it back). */
+typedef enum ct_rnn_mode { CT_RNN_TANH = 0, CT_RNN_RELU, CT_RNN_LSTM, CT_RNN_GRU } ct_rnn_mode;
+typedef struct ct_nn_rnn_opts {
+  int64_t num_layers; /* 1 */
+  bool bias;          /* true */
+  bool batch_first;   /* false */
+  double dropout;     /* 0: dropout on each layer's output but the last, in training */
+  bool bidirectional; /* false */
+  int64_t proj_size;  /* 0 (LSTM only) */
+  bool relu;          /* RNN: nonlinearity='relu' (default 'tanh') */
+  ct_dtype dtype;     /* CT_DTYPE_UNSET: the default dtype */
+} ct_nn_rnn_opts;
+#define CT_NN_RNN_OPTS(...) \
+  CT_OPTS(ct_nn_rnn_opts, .num_layers = 1, .bias = true, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+/* nn.RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True,
+ * batch_first=False, dropout=0.0, bidirectional=False, dtype=None) */
+ct_module *ct_nn_rnn_ex(int64_t input_size, int64_t hidden_size, ct_nn_rnn_opts o);
+#define ct_nn_rnn(in, hidden, ...) ct_nn_rnn_ex(in, hidden, CT_NN_RNN_OPTS(__VA_ARGS__))
+/* nn.LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+ * bidirectional=False, proj_size=0, dtype=None) */
+ct_module *ct_nn_lstm_ex(int64_t input_size, int64_t hidden_size, ct_nn_rnn_opts o);
+#define ct_nn_lstm(in, hidden, ...) ct_nn_lstm_ex(in, hidden, CT_NN_RNN_OPTS(__VA_ARGS__))
+/* nn.GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+ * bidirectional=False, dtype=None) */
+ct_module *ct_nn_gru_ex(int64_t input_size, int64_t hidden_size, ct_nn_rnn_opts o);
+#define ct_nn_gru(in, hidden, ...) ct_nn_gru_ex(in, hidden, CT_NN_RNN_OPTS(__VA_ARGS__))
+/* nn.RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh', dtype=None),
+ * nn.LSTMCell / nn.GRUCell(input_size, hidden_size, bias=True, dtype=None); of the options
+ * only bias, relu (RNNCell) and dtype apply. */
+ct_module *ct_nn_rnn_cell_ex(int64_t input_size, int64_t hidden_size, ct_nn_rnn_opts o);
+ct_module *ct_nn_lstm_cell_ex(int64_t input_size, int64_t hidden_size, ct_nn_rnn_opts o);
+ct_module *ct_nn_gru_cell_ex(int64_t input_size, int64_t hidden_size, ct_nn_rnn_opts o);
+#define ct_nn_rnn_cell(in, hidden, ...) ct_nn_rnn_cell_ex(in, hidden, CT_NN_RNN_OPTS(__VA_ARGS__))
+#define ct_nn_lstm_cell(in, hidden, ...) ct_nn_lstm_cell_ex(in, hidden, CT_NN_RNN_OPTS(__VA_ARGS__))
+#define ct_nn_gru_cell(in, hidden, ...) ct_nn_gru_cell_ex(in, hidden, CT_NN_RNN_OPTS(__VA_ARGS__))
+
+/* One layer in one direction of RNN / LSTM / GRU (what torch._VF.lstm runs per layer and
+ * direction): x (T, B, I), or packed data (N, I) with batch_sizes (T,) int64 (NULL for an
+ * unpacked x); h0 (B, P) and, LSTM, c0 (B, H), either may be NULL (zeros); weights w_ih
+ * (G*H, I), w_hh (G*H, P), biases (G*H) or NULL, w_hr (P, H) or NULL (P = H without it).
+ * reverse runs the steps backwards. *out (T, B, P) / (N, P), *h_n (B, P), *c_n (B, H) (LSTM;
+ * c_n may be NULL otherwise). One input GEMM for all steps, one GEMM per step, a fused gate
+ * kernel; its backward is one BPTT node (grad_fn StackBackward0, the name PyTorch 1.13's CPU
+ * LSTM output shows) whose create_graph path differentiates a composed copy of the forward,
+ * so double backward works. 0, or -1 + error with the outputs NULL. */
+typedef struct ct_rnn_weights {
+  const ct_tensor *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;
+} ct_rnn_weights;
+int ct_rnn_layer(ct_rnn_mode mode, const ct_tensor *x, const ct_tensor *batch_sizes, const ct_tensor *h0,
+                 const ct_tensor *c0, ct_rnn_weights w, bool reverse, ct_tensor **out, ct_tensor **h_n,
+                 ct_tensor **c_n);
+
+/* torch.nn.utils.rnn.PackedSequence(data, batch_sizes, sorted_indices, unsorted_indices):
+ * tensors in the caller's scope; the indices NULL when the batch was sorted already. */
+typedef struct ct_packed_sequence {
+  ct_tensor *data;             /* (sum of lengths, *) */
+  ct_tensor *batch_sizes;      /* (T,) int64 */
+  ct_tensor *sorted_indices;   /* (B,) int64, or NULL */
+  ct_tensor *unsorted_indices; /* (B,) int64, or NULL */
+} ct_packed_sequence;
+/* pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True): input
+ * (T, B, *) ((B, T, *) batch_first), lengths a 1-D int64 tensor of B entries. data's grad_fn
+ * is PackPaddedSequenceBackward0. All NULL + PyTorch's message on error. */
+ct_packed_sequence ct_pack_padded_sequence(const ct_tensor *input, const ct_tensor *lengths, bool batch_first,
+                                           bool enforce_sorted);
+/* pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
+ * *padded (T, B, *) (T = total_length when >= 0, else the longest) and *lengths (B,) int64,
+ * both in the original batch order. 0, or -1 + error. */
+typedef struct ct_pad_packed_opts {
+  bool batch_first;     /* false */
+  double padding_value; /* 0.0 */
+  int64_t total_length; /* -1: None */
+} ct_pad_packed_opts;
+int ct_pad_packed_sequence_ex(ct_packed_sequence seq, ct_pad_packed_opts o, ct_tensor **padded,
+                              ct_tensor **lengths);
+#define ct_pad_packed_sequence(seq, padded, lengths, ...) \
+  ct_pad_packed_sequence_ex(seq, CT_OPTS(ct_pad_packed_opts, .total_length = -1, __VA_ARGS__), padded, lengths)
+/* pack_sequence(sequences, enforce_sorted=True): n tensors (L_i, *). */
+ct_packed_sequence ct_pack_sequence(ct_tensor *const *seqs, int n, bool enforce_sorted);
+/* pad_sequence(sequences, batch_first=False, padding_value=0.0): (max L, n, *) or (n, max L, *). */
+ct_tensor *ct_pad_sequence(ct_tensor *const *seqs, int n, bool batch_first, double padding_value);
+/* Append p to a value list as PyTorch's PackedSequence tuple (TUPLE(4): data, batch_sizes,
+ * sorted_indices or None, unsorted_indices or None); 0 or -1. */
+int ct_values_push_packed(ct_values *vs, ct_packed_sequence p);
+/* The packed sequence at value index i of vs (a TUPLE(4) as above); all NULL + error when it
+ * is not one. */
+ct_packed_sequence ct_values_packed(const ct_values *vs, int i);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

@@ -221,5 +221,8 @@ extern const ct_module_kind ct__nn_kind_l1_loss, ct__nn_kind_mse_loss, ct__nn_ki
     ct__nn_kind_gaussian_nll_loss, ct__nn_kind_multilabel_soft_margin_loss;
 /* losses: classification (loss_class.c) */
 extern const ct_module_kind ct__nn_kind_cross_entropy_loss, ct__nn_kind_nll_loss, ct__nn_kind_ctc_loss;
+/* recurrent (rnn.c) */
+extern const ct_module_kind ct__nn_kind_rnn, ct__nn_kind_lstm, ct__nn_kind_gru, ct__nn_kind_rnn_cell,
+    ct__nn_kind_lstm_cell, ct__nn_kind_gru_cell;
 
 #endif

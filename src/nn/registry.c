@@ -67,8 +67,11 @@ static const ct_module_kind *const builtin[] = {
     &ct__nn_kind_lazy_batch_norm2d, &ct__nn_kind_lazy_batch_norm3d,
     &ct__nn_kind_lazy_instance_norm1d, &ct__nn_kind_lazy_instance_norm2d,
     &ct__nn_kind_lazy_instance_norm3d,
+    /* recurrent */
+    &ct__nn_kind_rnn, &ct__nn_kind_lstm, &ct__nn_kind_gru, &ct__nn_kind_rnn_cell,
+    &ct__nn_kind_lstm_cell, &ct__nn_kind_gru_cell,
 };
-#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11 + 3 + 9)
+#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11 + 3 + 9 + 6)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 

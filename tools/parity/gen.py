@@ -269,6 +269,17 @@ def run_module(c, fname, fdt):
             inputs.append(s)
             live.append(s)
             continue
+        if isinstance(s, tuple) and s and isinstance(s[0], tuple):  # a tuple input: LSTM's (h0, c0)
+            ts = [torch.randn(e, generator=g, dtype=torch.float64).to(fdt) for e in s]
+            refs, lv = [], []
+            for j, x in enumerate(ts):
+                files["input.%d.%d" % (i, j)] = x
+                refs.append({"tensor": "input.%d.%d" % (i, j)})
+                lv.append(x.clone().requires_grad_(c.grad))
+            inputs.append(refs)
+            live.append(tuple(lv))
+            grad_in += ["%d.%d" % (i, j) for j in range(len(ts))] if c.grad else []
+            continue
         if isinstance(s, T):  # indices, offsets, ...: T's own kind and dtype
             x = s.make(g, fdt)
         else:
@@ -316,7 +327,7 @@ def module_case(m, head, live, grad_in, files, g, seed, training, rtol, atol, f6
         case["state_after"] = after
     diff = [o for o in outs if o.requires_grad]
     if want_grad and diff:
-        case["requires_grad"] = ["input.%d" % i for i in grad_in]
+        case["requires_grad"] = ["input.%s" % i for i in grad_in]
         case["grad_outputs"] = ["grad_output.%d" % i for i in range(len(outs))]
         gos = []
         for i, o in enumerate(outs):
@@ -330,6 +341,10 @@ def module_case(m, head, live, grad_in, files, g, seed, training, rtol, atol, f6
             if isinstance(x, torch.Tensor) and x.grad is not None:
                 grads["input.%d" % i] = "grad.input.%d" % i
                 files["grad.input.%d" % i] = x.grad
+            for j, e in enumerate(x if isinstance(x, tuple) else ()):  # a tuple input's tensors
+                if isinstance(e, torch.Tensor) and e.grad is not None:
+                    grads["input.%d.%d" % (i, j)] = "grad.input.%d.%d" % (i, j)
+                    files["grad.input.%d.%d" % (i, j)] = e.grad
         for k, p in m.named_parameters():
             if p.grad is not None:
                 grads[k] = "grad." + k
