@@ -43,9 +43,10 @@ static void pname(char *name, size_t n, const char *base, int64_t layer, const c
 static ct_tensor *param(const ct_module *m, const char *base, int64_t layer, const char *sfx) {
   char name[64];
   pname(name, sizeof name, base, layer, sfx);
-  ct_tensor *t = ct_module_get_parameter(m, name);
-  if (!t) ct_clear_error(); /* an absent bias or projection */
-  return t;
+  /* looked up quietly: an absent bias or projection is no error (ct_module_get_parameter would
+   * record one, fatal under CT_ERRORS_ABORT) */
+  int i = nn_find(&m->impl->params, name);
+  return i >= 0 ? m->impl->params.e[i].t : NULL;
 }
 
 static ct_rnn_weights layer_weights(const ct_module *m, int64_t l, bool rev) {
