@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ctorch.h"
 #include "ct_test.h"
@@ -363,8 +364,37 @@ static void test_forward_records_no_error(void **state) {
   ct_scope_end();
 }
 
+/* The float32 kernels' own tanh: an RNN step with w_ih = 1, w_hh = 0, no bias is tanh(x),
+ * within 3 ulp of float64's tanh over the whole range (tiny, near the 0.5 seam, saturated),
+ * odd, and NaN in NaN out */
+static void test_f32_tanh(void **state) {
+  (void)state;
+  ct_scope_begin();
+  enum { N = 4001 };
+  float *v = malloc(sizeof(float) * N);
+  for (int i = 0; i < N; i++) v[i] = (float)((i - N / 2) * 0.0075); /* -15 .. 15 */
+  v[0] = 1e-30f, v[1] = -3e-6f, v[2] = 0.49999997f, v[3] = 0.5f, v[4] = -0.50000006f, v[5] = 90.0f;
+  ct_tensor *x = ct_tensor_from(v, CT_FLOAT32, 3, (int64_t[]){1, N, 1}), *o, *hn;
+  ct_rnn_weights w = {ct_ones(SH(1, 1)), ct_zeros(SH(1, 1)), NULL, NULL, NULL};
+  assert_int_equal(ct_rnn_layer(CT_RNN_TANH, x, NULL, NULL, NULL, w, false, &o, &hn, NULL), 0);
+  const float *got = ct_data_ptr(ct_contiguous(o));
+  for (int i = 0; i < N; i++) {
+    double want = tanh((double)v[i]), ulp = nextafterf((float)fabs(want), INFINITY) - (float)fabs(want);
+    if (fabs(got[i] - want) > 3 * ulp) fail_msg("tanh(%.9g) = %.9g, want %.9g", v[i], got[i], want);
+  }
+  v[0] = NAN, v[1] = -2.0f;
+  x = ct_tensor_from(v, CT_FLOAT32, 3, (int64_t[]){1, 2, 1});
+  assert_int_equal(ct_rnn_layer(CT_RNN_TANH, x, NULL, NULL, NULL, w, false, &o, &hn, NULL), 0);
+  got = ct_data_ptr(ct_contiguous(o));
+  assert_true(isnan(got[0]));
+  assert_true(got[1] == -(float)tanh(2.0) || fabs(got[1] + tanh(2.0)) < 3e-7);
+  free(v);
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_f32_tanh),
       cmocka_unit_test(test_forward_records_no_error),
       cmocka_unit_test(test_init_draws),
       cmocka_unit_test(test_packed_lstm),
