@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zip.h>
 
 static const char *data_path(const char *name) {
   static char buf[1024];
@@ -254,12 +255,75 @@ static void test_truncated_and_flipped(void **state) {
   free(b);
 }
 
+/* An archive "a/data.pkl" (the pickle given) + "a/data/0" (nbytes zero bytes), in memory. */
+static ct_pth_value *load_crafted(const void *pkl, size_t len, size_t nbytes) {
+  static char path[] = "/tmp/ct_pth_crafted.pth";
+  int err;
+  zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+  assert_non_null(z);
+  void *zeros = calloc(1, nbytes + 1);
+  zip_file_add(z, "a/data.pkl", zip_source_buffer(z, pkl, len, 0), 0);
+  zip_file_add(z, "a/data/0", zip_source_buffer(z, zeros, nbytes, 0), 0);
+  assert_int_equal(zip_close(z), 0);
+  free(zeros);
+  ct_pth_value *r = ct_pth_load(path);
+  unlink(path);
+  return r;
+}
+#define CRAFT(lit, nbytes) load_crafted(lit, sizeof(lit) - 1, nbytes)
+
+static void test_crafted(void **state) {
+  /* a float tensor of 6 elements on storage "0" of numel N: PROTO 2, GLOBAL rebuild, args */
+#define TENSOR_OF(N) "\x80\x02" "ctorch._utils\n_rebuild_tensor_v2\n((X\x07\0\0\0storage" \
+  "ctorch\nFloatStorage\nX\x01\0\0\0" "0X\x03\0\0\0cpuJ" N "tQK\0K\x02K\x03\x86K\x03K\x01\x86\x89}tR."
+  ct_pth_value *r = CRAFT(TENSOR_OF("\x06\0\0\0"), 24);
+  if (!r) fail_msg("%s", ct_last_error());
+  assert_int_equal(ct_numel(ct_pth_tensor(r)), 6);
+  ct_pth_free(r);
+  /* the storage entry is shorter than the numel the pickle declares */
+  expect_error(CRAFT(TENSOR_OF("\x06\0\0\0"), 20), "storage 0 holds 20 bytes, but the pickle declares 6");
+  /* a huge declared numel allocates nothing */
+  expect_error(CRAFT(TENSOR_OF("\xff\xff\xff\x7f"), 24), "but the pickle declares 2147483647");
+  /* the storage is long enough, the tensor's sizes are not */
+  expect_error(CRAFT(TENSOR_OF("\x05\0\0\0"), 20), "out of bounds for storage of size 20");
+  expect_error(CRAFT("\x80\x02" "cbuiltins\neval\n.", 0), "Unsupported class builtins.eval");
+  expect_error(CRAFT("\x80\x02\xff.", 0), "Unsupported operand 255");
+  expect_error(CRAFT("\x80\x02h\x05.", 0), "Memo value not found at index 5");
+  expect_error(CRAFT("\x80\x02N\x72\xff\xff\xff\x7f.", 0), "memo index 2147483647 out of range");
+  expect_error(CRAFT("\x80\x02.", 0), "unpickling stack underflow");
+  expect_error(CRAFT("\x80\x02(N", 0), "pickle data was truncated");
+  expect_error(CRAFT("\x80\x02NN.", 0), "unpickling stack not empty at STOP");
+  expect_error(CRAFT("\x80\x02X\xff\xff\xff\xff.", 0), "pickle data was truncated");
+  expect_error(CRAFT("\x80\x02])R.", 0), "Trying to call reduce for unrecognized function list");
+  expect_error(CRAFT("\x80\x02}Na.", 0), "Can only append to lists, but got dict");
+  expect_error(CRAFT("\x80\x02(X\x06\0\0\0moduleNNNNtQ.", 0),
+               "Only persistent_load of storage is allowed, but got module");
+  /* deep nesting: 100000 nested lists and 100000 marks cost memory, never C recursion */
+  size_t n = 100000, len = 0;
+  char *deep = malloc(4 * n + 8);
+  deep[len++] = (char)0x80, deep[len++] = 2;
+  for (size_t i = 0; i < n; i++) deep[len++] = ']', deep[len++] = '(';
+  for (size_t i = 0; i < n; i++) deep[len++] = 'e';
+  deep[len++] = '.';
+  r = load_crafted(deep, len, 0);
+  if (!r) fail_msg("%s", ct_last_error());
+  assert_int_equal(ct_pth_kind_of(r), CT_PTH_LIST);
+  assert_int_equal(ct_pth_len(r), 1);
+  ct_pth_free(r);
+  free(deep);
+  /* a list holding itself: a cycle, freed with its root */
+  r = CRAFT("\x80\x02]q\x00" "h\x00" "a.", 0);
+  if (!r) fail_msg("%s", ct_last_error());
+  assert_ptr_equal(ct_pth_item(r, 0), r);
+  ct_pth_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_state_dict), cmocka_unit_test(test_module_load),
       cmocka_unit_test(test_checkpoint), cmocka_unit_test(test_shared),
       cmocka_unit_test(test_dtypes),     cmocka_unit_test(test_refused),
-      cmocka_unit_test(test_truncated_and_flipped),
+      cmocka_unit_test(test_truncated_and_flipped), cmocka_unit_test(test_crafted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
