@@ -283,12 +283,3 @@ ct_tensor_map *ct_pth_load_state_dict(const char *path) {
   ct_pth_free(root);
   return m;
 }
-
-int ct_module_load_pth(ct_module *m, const char *path, bool strict) {
-  if (!m) return ct__errs("ct_module_load_pth: module is NULL");
-  ct_tensor_map *sd = ct_pth_load_state_dict(path);
-  if (!sd) return -1;
-  int rc = ct_module_load_state_dict(m, sd, strict, NULL);
-  ct_tensor_map_free(sd);
-  return rc;
-}
