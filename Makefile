@@ -7,7 +7,7 @@ PREFIX     ?= /usr/local
 PY         ?= /usr/bin/python3
 
 # Debian packages the build, the tests and the fixtures need.
-DEB_PACKAGES = cmake make gcc pkg-config libopenblas-openmp-dev libdnnl-dev zlib1g-dev libcjson-dev libcmocka-dev libstb-dev dataset-fashion-mnist \
+DEB_PACKAGES = cmake make gcc pkg-config libopenblas-openmp-dev libdnnl-dev zlib1g-dev libcjson-dev libcmocka-dev libstb-dev libzip-dev dataset-fashion-mnist \
                clang libclang-rt-14-dev valgrind python3 binutils
 
 .PHONY: all deps build test test-sanitize test-tsan demo examples bench install parity-cases clean

@@ -8,6 +8,7 @@
  *   io.h          .npy and safetensors files
  *   nn_init.h     torch.nn.init (ct_nn_init_kaiming_uniform_ ...), draw for draw
  *   nn.h          torch.nn: modules (ct_module), containers, state_dict, hooks, layers
+ *   pth.h         torch.load of .pt / .pth files (weights_only), ct_module_load_pth
  *   data.h        torch.utils.data: datasets, DataLoader, the IDX (MNIST) reader
  *   optim.h       torch.optim: optimizers, param groups, their state; gradient clipping
  *   lr_scheduler.h torch.optim.lr_scheduler: StepLR ... OneCycleLR (ct_lr_step_lr, ...) */
@@ -21,6 +22,7 @@
 #include "ctorch/autograd.h"
 #include "ctorch/io.h"
 #include "ctorch/nn.h"
+#include "ctorch/pth.h"
 #include "ctorch/data.h"
 #include "ctorch/optim.h"
 #include "ctorch/lr_scheduler.h"

@@ -283,6 +283,9 @@ AREAS = {
     "include/ctorch/optim.h": ["src", "unit", "robustness", "guide"],
     # schedulers likewise: the "optimizer" parity cases with a "scheduler" and its "lrs"
     "include/ctorch/lr_scheduler.h": ["src", "unit", "robustness", "guide"],
+    # torch.load: file readers, no tensor op to replay; the hostile files (evil pickles,
+    # truncations, byte flips) live in test_pth.c itself
+    "include/ctorch/pth.h": ["src", "unit", "guide"],
 }
 
 

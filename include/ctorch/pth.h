@@ -1,0 +1,75 @@
+/* torch.load of PyTorch's .pt / .pth files (the zip format of PyTorch >= 1.6), with the
+ * safety of torch.load(weights_only=True): a restricted unpickler that knows only the
+ * opcodes and globals state_dicts and checkpoints use (collections.OrderedDict,
+ * torch._utils._rebuild_tensor_v2 / _rebuild_parameter, the storage types, plain containers
+ * and scalars); any other global is refused with a message naming it and nothing is ever
+ * executed. Files are untrusted: a bad file gives an error, never a crash. */
+#ifndef CTORCH_PTH_H
+#define CTORCH_PTH_H
+
+#include "io.h"
+#include "nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+#pragma GCC visibility push(default)
+
+/* One node of a loaded object tree. The whole tree belongs to its root: free it with
+ * ct_pth_free(root); every pointer the accessors return is borrowed from it. A pickle may
+ * reference one object from several places (the memo), so a tree can be a DAG. */
+typedef struct ct_pth_value ct_pth_value;
+typedef enum ct_pth_kind {
+  CT_PTH_NONE,   /* None */
+  CT_PTH_BOOL,   /* True / False */
+  CT_PTH_INT,    /* int (within int64) */
+  CT_PTH_FLOAT,  /* float */
+  CT_PTH_STR,    /* str (UTF-8) */
+  CT_PTH_BYTES,  /* bytes */
+  CT_PTH_TUPLE,  /* tuple */
+  CT_PTH_LIST,   /* list */
+  CT_PTH_DICT,   /* dict / OrderedDict, insertion order kept */
+  CT_PTH_TENSOR, /* torch.Tensor / nn.Parameter */
+  CT_PTH_OTHER   /* a storage or a global that is no object of its own */
+} ct_pth_kind;
+
+/* torch.load(path, weights_only=True): the root of the loaded tree; NULL + message. */
+ct_pth_value *ct_pth_load(const char *path);
+/* torch.load(io.BytesIO(buf)): len bytes of a .pth file; NULL + message. */
+ct_pth_value *ct_pth_loads(const void *buf, size_t len);
+/* Free a tree ct_pth_load returned (its root); NULL is ignored. */
+void ct_pth_free(ct_pth_value *root);
+
+/* Kind of v; CT_PTH_NONE for NULL. */
+ct_pth_kind ct_pth_kind_of(const ct_pth_value *v);
+/* bool(v) of a bool; int(v) of an int or bool; float(v) of a float, int or bool; 0 + error otherwise. */
+bool ct_pth_bool(const ct_pth_value *v);
+int64_t ct_pth_int(const ct_pth_value *v);
+double ct_pth_float(const ct_pth_value *v);
+/* The characters of a str or bytes (NUL-terminated; *len gets the length when len != NULL). */
+const char *ct_pth_str(const ct_pth_value *v, size_t *len);
+/* The tensor of a tensor value (borrowed); NULL + error otherwise. */
+ct_tensor *ct_pth_tensor(const ct_pth_value *v);
+/* len(v) of a tuple, list, dict, str or bytes; -1 + error otherwise. */
+int64_t ct_pth_len(const ct_pth_value *v);
+/* v[i] of a tuple or list, or the value of a dict's i-th entry; NULL + error out of range. */
+ct_pth_value *ct_pth_item(const ct_pth_value *v, int64_t i);
+/* The key of a dict's i-th entry; NULL + error out of range. */
+ct_pth_value *ct_pth_key(const ct_pth_value *v, int64_t i);
+/* d[key] of a dict with a str / int key; NULL (no error) when absent, NULL + error for a non-dict. */
+ct_pth_value *ct_pth_get(const ct_pth_value *d, const char *key);
+ct_pth_value *ct_pth_get_int(const ct_pth_value *d, int64_t key);
+/* A dict of str -> tensor as a tensor map (retaining the tensors, key order kept); an error
+ * names the first key that is no str or whose value is no tensor. */
+ct_tensor_map *ct_pth_to_tensor_map(const ct_pth_value *d);
+
+/* torch.load(path) of a file holding a state_dict: a new map (free it) in the file's order. */
+ct_tensor_map *ct_pth_load_state_dict(const char *path);
+/* m.load_state_dict(torch.load(path), strict). 0 or -1. */
+int ct_module_load_pth(ct_module *m, const char *path, bool strict);
+
+#pragma GCC visibility pop
+#ifdef __cplusplus
+}
+#endif
+#endif

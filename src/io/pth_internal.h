@@ -1,0 +1,49 @@
+/* The pieces of torch.load (pth.c: the zip archive and the public API; pickle.c: the object
+ * tree and the restricted unpickler). Internal to src/io/. */
+#ifndef CT_IO_PTH_INTERNAL_H
+#define CT_IO_PTH_INTERNAL_H
+
+#include "ctorch/pth.h"
+#include "io_common.h"
+
+/* What a CT_PTH_OTHER value is. */
+enum { PV_NONE = 0, PV_GLOBAL, PV_STORAGE };
+
+/* Every value of one load lives in its doc and dies with it, so the memo's sharing and even
+ * reference cycles a hostile pickle can build never leak or double-free. */
+typedef struct ct__pth_doc {
+  ct_pth_value **vals;
+  size_t n, cap;
+} ct__pth_doc;
+
+struct ct_pth_value {
+  ct_pth_kind kind;
+  int other;          /* PV_* of a CT_PTH_OTHER */
+  int gid;            /* PV_GLOBAL: which global; PV_STORAGE: its dtype (or -1) */
+  bool b;
+  int64_t i;          /* int; PV_STORAGE: numel */
+  double f;
+  char *s;            /* str / bytes / a global's or an unsupported dtype's name */
+  size_t slen;
+  ct_pth_value **items; /* tuple / list items; dict: key, value, key, value, ... */
+  int64_t n, cap;       /* items (a dict holds 2 n) */
+  ct_tensor *t;         /* tensor (NULL for a dtype ctorch lacks, named by s); PV_STORAGE: its
+                         * flat base tensor, or NULL for a dtype ctorch lacks */
+  ct__pth_doc *doc;
+};
+
+/* persistent_load(pid) for a ('storage', type, key, location, numel) tuple (checked by the
+ * unpickler): the storage value, the same one for the same key. NULL + error. */
+typedef ct_pth_value *(*ct__pth_storage_fn)(void *ctx, ct__pth_doc *doc, ct_pth_value *type,
+                                            const char *key, int64_t numel);
+
+ct_pth_value *ct__pth_new(ct__pth_doc *doc, ct_pth_kind kind);
+void ct__pth_doc_free(ct__pth_doc *doc);
+/* The storage type global's dtype: a ctorch dtype, or -1 with *name (e.g. "torch.float16")
+ * and *itemsize set for one ctorch lacks. */
+int ct__pth_storage_dtype(const ct_pth_value *type, const char **name, size_t *itemsize);
+/* Unpickle len bytes into doc; the root, or NULL + error. */
+ct_pth_value *ct__unpickle(ct__pth_doc *doc, const unsigned char *p, size_t len,
+                           ct__pth_storage_fn storage, void *ctx);
+
+#endif
