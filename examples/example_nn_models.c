@@ -23,6 +23,7 @@
 
 #include "ctorch.h"
 #include "example_basic_cnn.h"
+#include "example_mnist_classifier.h"
 
 /* print(model); parameter count; y = forward(x); print(y.shape); print(y[0]) */
 static void show(ct_module *model, ct_module *forward, ct_tensor *x) {
@@ -31,34 +32,6 @@ static void show(ct_module *model, ct_module *forward, ct_tensor *x) {
   ct_tensor *y = ct_forward(forward, x);
   printf("torch.Size([%lld, %lld])\n", (long long)ct_size(y, 0), (long long)ct_size(y, 1));
   ct_print(ct_detach(ct_select(y, 0, 0)));
-}
-
-/* ---- MNISTClassifier ----------------------------------------------------------------------- */
-typedef struct {
-  ct_module base;
-  ct_module *features, *classifier;
-} MNISTClassifier;
-
-static ct_tensor *mnist_forward(ct_module *m, ct_tensor *x) {
-  MNISTClassifier *self = (MNISTClassifier *)m;
-  x = flatten_batch(x); /* flatten the image */
-  x = ct_forward(self->features, x);
-  return ct_forward(self->classifier, x);
-}
-
-static const ct_module_kind MNISTClassifier_kind = {
-    .name = "MNISTClassifier", .size = sizeof(MNISTClassifier), .forward1 = mnist_forward};
-
-static ct_module *mnist_classifier(void) {
-  ct_module *m = ct_module_new(&MNISTClassifier_kind);
-  MNISTClassifier *self = (MNISTClassifier *)m;
-  self->features = ct_module_register_module(
-      m, "features",
-      ct_nn_sequential(ct_nn_linear(784, 512), ct_nn_relu(false), ct_nn_dropout(0.3, false),
-                       ct_nn_linear(512, 256), ct_nn_relu(false), ct_nn_dropout(0.3, false),
-                       ct_nn_linear(256, 128), ct_nn_relu(false)));
-  self->classifier = ct_module_register_module(m, "classifier", ct_nn_linear(128, 10));
-  return m;
 }
 
 /* ---- DynamicMLP ---------------------------------------------------------------------------- */

@@ -237,8 +237,9 @@ ct_transform *ct_tf_compose(ct_transform *const *tfs, int n);
  * so a sample's augmentation depends only on (base seed, epoch, index): never on the
  * DataLoader's worker count or the order samples are read in. base_seed is one int64 draw
  * from .generator (NULL: the default generator) when the dataset is made; epoch is 0 until
- * ct_dataset_transform_set_epoch (call it at each epoch's start, as DistributedSampler's
- * set_epoch). PyTorch seeds each worker process's torch generator with base_seed + worker id,
+ * ct_dataset_transform_set_epoch, and a DataLoader moves it on by one at the start of each
+ * of its epochs after its first (so augmentations change per epoch with no call; set it
+ * yourself to resume at an epoch, as DistributedSampler's set_epoch). PyTorch seeds each worker process's torch generator with base_seed + worker id,
  * so its draws depend on the worker count and cannot be matched bit for bit. */
 typedef struct ct_dataset_transform_opts {
   ct_generator *generator; /* NULL: the default generator (torch.manual_seed) */
@@ -247,7 +248,8 @@ ct_dataset *ct_dataset_transform_ex(ct_dataset *d, int field, ct_transform *tf,
                                     ct_dataset_transform_opts o);
 #define ct_dataset_transform(d, field, tf, ...) \
   ct_dataset_transform_ex(d, field, tf, CT_OPTS(ct_dataset_transform_opts, .generator = NULL, __VA_ARGS__))
-/* The epoch a transformed dataset seeds its draws with; 0 or -1 for another dataset. */
+/* The epoch a transformed dataset seeds its draws with, reaching the transformed datasets
+ * inside a Subset (random_split's parts) or ConcatDataset too; 0, or -1 when d holds none. */
 int ct_dataset_transform_set_epoch(ct_dataset *d, int64_t epoch);
 
 #pragma GCC visibility pop

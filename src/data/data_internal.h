@@ -17,7 +17,13 @@ struct ct_dataset {
   ct__dataset_batch_fn get_batch; /* optional */
   void *user;
   void (*free_user)(void *user);
+  /* optional: move the transformed datasets inside to epoch (or on by epoch when relative);
+   * how many were reached. Subset, ConcatDataset and transformed datasets forward it. */
+  int (*set_epoch)(void *user, int64_t epoch, bool relative);
 };
+
+/* d's set_epoch hook, if any: the number of transformed datasets it reached (0 for none). */
+int ct__dataset_set_epoch(ct_dataset *d, int64_t epoch, bool relative);
 
 /* A dataset with a batch gatherer (the built-in tensor-backed datasets). */
 ct_dataset *ct__dataset_new_batched(ct_dataset_len_fn len, ct_dataset_get_fn get,

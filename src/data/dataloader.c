@@ -39,6 +39,7 @@ struct ct_dataloader {
   pthread_cond_t work, done;
   int64_t next_build; /* the next batch a worker claims */
   uint64_t epoch;     /* bumped at every epoch start: stale builds are dropped */
+  int64_t epochs_started; /* the dataset's transforms move on one epoch at each start but the first */
   bool stop;
 };
 
@@ -212,6 +213,8 @@ static int start_epoch(ct_dataloader *dl) {
     pthread_mutex_lock(&dl->mu);
     while (builds_in_flight(dl)) pthread_cond_wait(&dl->done, &dl->mu); /* they read the order */
   }
+  /* no build is in flight: the workers see the new epoch's augmentation only */
+  if (dl->epochs_started++ > 0) ct__dataset_set_epoch(dl->ds, 1, true);
   free(dl->order);
   dl->order = order;
   dl->order_len = n;

@@ -31,6 +31,10 @@ ct_dataset *ct_dataset_new(ct_dataset_len_fn len, ct_dataset_get_fn get, void *u
   return ct__dataset_new_batched(len, get, NULL, user, free_user);
 }
 
+int ct__dataset_set_epoch(ct_dataset *d, int64_t epoch, bool relative) {
+  return d && d->set_epoch ? d->set_epoch(d->user, epoch, relative) : 0;
+}
+
 int64_t ct_dataset_len(const ct_dataset *d) { return d ? d->len(d->user) : -1; }
 
 ct_dataset *ct_dataset_retain(ct_dataset *d) {
@@ -144,6 +148,10 @@ static void subset_free(void *user) {
   free(ss);
 }
 
+static int subset_set_epoch(void *user, int64_t epoch, bool relative) {
+  return ct__dataset_set_epoch(((subset *)user)->parent, epoch, relative);
+}
+
 ct_dataset *ct_subset(ct_dataset *d, const int64_t *indices, int64_t n) {
   if (!d || (!indices && n > 0) || n < 0) return ct__err("Subset: a dataset and n >= 0 indices are needed");
   subset *ss = malloc(sizeof *ss + sizeof(int64_t) * (size_t)n);
@@ -151,8 +159,10 @@ ct_dataset *ct_subset(ct_dataset *d, const int64_t *indices, int64_t n) {
   ss->parent = ct_dataset_retain(d);
   ss->n = n;
   if (n) memcpy(ss->idx, indices, sizeof(int64_t) * (size_t)n);
-  return ct__dataset_new_batched(subset_len, subset_get, d->get_batch ? subset_batch : NULL, ss,
-                                 subset_free);
+  ct_dataset *out = ct__dataset_new_batched(subset_len, subset_get, d->get_batch ? subset_batch : NULL, ss,
+                                            subset_free);
+  if (out) out->set_epoch = subset_set_epoch;
+  return out;
 }
 
 /* ---- ConcatDataset ------------------------------------------------------------------------- */
@@ -182,6 +192,13 @@ static void concat_free(void *user) {
   free(c);
 }
 
+static int concat_set_epoch(void *user, int64_t epoch, bool relative) {
+  concat *c = user;
+  int reached = 0;
+  for (int k = 0; k < c->n; k++) reached += ct__dataset_set_epoch(c->ds[k], epoch, relative);
+  return reached;
+}
+
 ct_dataset *ct_concat_dataset(ct_dataset *const *ds, int n) {
   if (!ds || n < 1) return ct__err("datasets should not be an empty iterable");
   for (int k = 0; k < n; k++)
@@ -199,7 +216,9 @@ ct_dataset *ct_concat_dataset(ct_dataset *const *ds, int n) {
     c->ends[k] = (k ? c->ends[k - 1] : 0) + ct_dataset_len(ds[k]);
     c->n = k + 1;
   }
-  return ct_dataset_new(concat_len, concat_get, c, concat_free);
+  ct_dataset *out = ct_dataset_new(concat_len, concat_get, c, concat_free);
+  if (out) out->set_epoch = concat_set_epoch;
+  return out;
 }
 
 /* ---- random_split -------------------------------------------------------------------------- */

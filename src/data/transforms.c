@@ -296,6 +296,14 @@ static void tfds_free(void *user) {
   free(t);
 }
 
+/* This dataset's epoch and its parent's (a transform of a transform). */
+static int tfds_set_epoch(void *user, int64_t epoch, bool relative) {
+  tfds *t = user;
+  if (relative) atomic_fetch_add(&t->epoch, epoch);
+  else atomic_store(&t->epoch, epoch);
+  return 1 + ct__dataset_set_epoch(t->parent, epoch, relative);
+}
+
 ct_dataset *ct_dataset_transform_ex(ct_dataset *d, int field, ct_transform *tf,
                                     ct_dataset_transform_opts o) {
   if (!d || !tf) return ct__err("ct_dataset_transform: dataset and transform must not be NULL");
@@ -308,12 +316,15 @@ ct_dataset *ct_dataset_transform_ex(ct_dataset *d, int field, ct_transform *tf,
   t->field = field;
   t->base_seed = (uint64_t)ct__random_int64(o.generator);
   atomic_init(&t->epoch, 0);
-  return ct_dataset_new(tfds_len, tfds_get, t, tfds_free);
+  ct_dataset *out = ct_dataset_new(tfds_len, tfds_get, t, tfds_free);
+  if (out) out->set_epoch = tfds_set_epoch;
+  return out;
 }
 
+/* Reaches transformed datasets through Subset, ConcatDataset and other transforms, so a
+ * random_split part of an augmented dataset takes the epoch too. */
 int ct_dataset_transform_set_epoch(ct_dataset *d, int64_t epoch) {
-  if (!d || d->get != tfds_get)
+  if (ct__dataset_set_epoch(d, epoch, false) < 1)
     return ct__errs("ct_dataset_transform_set_epoch: not a transformed dataset (ct_dataset_transform)");
-  atomic_store(&((tfds *)d->user)->epoch, epoch);
   return 0;
 }

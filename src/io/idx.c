@@ -75,11 +75,13 @@ static ct_tensor *parse_idx(const unsigned char *buf, size_t len, const char *pa
   if (ndim > CT_MAX_DIMS) return ct__err("%s: IDX file with %d dims (at most %d)", path, ndim, CT_MAX_DIMS);
   if (len < 4 + 4 * (size_t)ndim) return ct__err("%s: truncated IDX header", path);
   int64_t shape[CT_MAX_DIMS];
-  uint64_t numel = 1;
+  uint64_t numel = 1, span = 1; /* span: the nonzero dims' product, which the strides need even
+                                 * when a zero dim makes the tensor empty */
   for (int i = 0; i < ndim; i++) {
     shape[i] = be32(buf + 4 + 4 * i);
-    if (shape[i] && numel > UINT64_MAX / (uint64_t)shape[i])
-      return ct__err("%s: IDX dims overflow", path);
+    uint64_t d = shape[i] ? (uint64_t)shape[i] : 1;
+    if (span > (uint64_t)INT64_MAX / d) return ct__err("%s: IDX dims overflow", path);
+    span *= d;
     numel *= (uint64_t)shape[i];
   }
   size_t esize = ct_dtype_size(dt), off = 4 + 4 * (size_t)ndim;

@@ -48,10 +48,21 @@ mkdir trunc && cp idx/* trunc/ && gunzip trunc/t10k-images-idx3-ubyte.gz && head
 expect 1 "trunc/t10k-images-idx3-ubyte: truncated" $C train --model $M/fashion_mlp.json --data trunc --out o
 mkdir magic && cp idx/* magic/ && printf 'garbage!' >magic/train-labels-idx1-ubyte && rm magic/train-labels-idx1-ubyte.gz
 expect 1 "magic/train-labels-idx1-ubyte" $C train --model $M/fashion_mlp.json --data magic --out o
-expect 1 "CSV datasets are not supported yet" $C train --model $M/fashion_mlp.json --data rows.csv --out o
+printf 'label,a,b\n1,2,3\n0,4\n' >ragged.csv
+expect 1 "ragged.csv: line 3 has 2 fields, expected 3" $C train --model $M/fashion_mlp.json --data ragged.csv --out o
+printf '1,2,3\n0,x,5\n' >word.csv
+expect 1 "word.csv: line 2, field 2: 'x' is not a number" $C train --model $M/fashion_mlp.json --data word.csv --out o
+printf '1,2,3\n-1,4,5\n' >neg.csv
+expect 1 "label -1 in column 0 is negative" $C train --model $M/fashion_mlp.json --data neg.csv --out o
+expect 1 "--header maybe: type --header auto, yes or no" $C train --model $M/fashion_mlp.json --data rows.csv --header maybe --out o
 mkdir -p imgs/cat
-expect 1 "image folders are not supported yet" $C train --model $M/fashion_mlp.json --data imgs --out o
-expect 1 "learning-rate schedulers are not supported yet" $C train --model $M/fashion_mlp.json $D --scheduler step --out o
+expect 1 "Found no valid file for the classes cat" $C train --model $M/fashion_mlp.json --data imgs --out o
+expect 1 "--normalize 0.5: type a mean and a std" $C train --model $M/fashion_mlp.json --data folder --normalize 0.5 --out o
+expect 1 "--channels 2: type --channels 3" $C train --model $M/fashion_mlp.json --data folder --channels 2 --out o
+expect 1 "unknown scheduler 'stepp'" $C train --model $M/fashion_mlp.json $D --scheduler stepp --out o
+expect 1 "'gamma' is not KEY=VALUE" $C train --model $M/fashion_mlp.json $D --scheduler step --scheduler-args gamma --out o
+expect 1 "unexpected keyword argument 'foo'" $C train --model $M/fashion_mlp.json $D --scheduler step --scheduler-args step_size=1,foo=2 --out o
+expect 1 "--scheduler-args without --scheduler" $C train --model $M/fashion_mlp.json $D --scheduler-args step_size=1 --out o
 
 # an output folder that cannot be written
 touch afile

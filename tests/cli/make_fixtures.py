@@ -1,6 +1,7 @@
 """Tiny inputs for the ctorch command line's tests, with the standard library only:
-a four-file IDX dataset (28x28 images whose brightness pattern gives the class), a PNG and a
-CSV row. Usage: make_fixtures.py OUTDIR"""
+a four-file IDX dataset (28x28 images whose brightness pattern gives the class), a PNG, a
+CSV row, a small CSV dataset (feats.csv, label last, with a header) and an image folder
+(folder/<class>/*.png, 8x8 grayscale) with tiny models for both. Usage: make_fixtures.py OUTDIR"""
 import gzip, os, struct, sys, zlib
 
 out = sys.argv[1]
@@ -38,3 +39,25 @@ with open(os.path.join(out, "rows.csv"), "w") as f:
     f.write("label," + ",".join("p%d" % i for i in range(784)) + "\n")
     for c in (7, 2):
         f.write(str(c) + "," + ",".join(str(v) for v in image(c, 4)) + "\n")
+
+# feats.csv: 16 features whose largest one is the class (of 4), the label in the last column
+with open(os.path.join(out, "feats.csv"), "w") as f:
+    f.write(",".join("f%d" % i for i in range(16)) + ",label\n")
+    for k in range(200):
+        c = k % 4
+        row = [((k * 13 + i * 7) % 10) / 10 for i in range(16)]
+        row[c * 4 + k % 4] = 3.0
+        f.write(",".join("%g" % v for v in row) + ",%d\n" % c)
+with open(os.path.join(out, "csv_mlp.json"), "w") as f:
+    f.write('{"type": "Sequential", "modules": [{"type": "Linear", "args": [16, 32]}, {"type": "ReLU"},'
+            ' {"type": "Linear", "args": [32, 4]}]}\n')
+
+# folder/<class>/: 8x8 grayscale PNGs; class c is a bright band at rows 2c, 2c+1
+for c, name in enumerate(("ants", "bees", "cats")):
+    os.makedirs(os.path.join(out, "folder", name), exist_ok=True)
+    for k in range(20):
+        px = bytes(220 if y // 2 == c else (k * 11 + x * 5 + y * 3) % 60 for y in range(8) for x in range(8))
+        png(os.path.join(out, "folder", name, "%02d.png" % k), px, 8, 8)
+with open(os.path.join(out, "img_mlp.json"), "w") as f:
+    f.write('{"type": "Sequential", "modules": [{"type": "Flatten"}, {"type": "Linear", "args": [64, 32]},'
+            ' {"type": "ReLU"}, {"type": "Linear", "args": [32, 3]}]}\n')

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Coverage-guided fuzzing of the untrusted-file readers (ct_npy_loads, ct_safetensors_loads).
+# Coverage-guided fuzzing of the untrusted-file readers (ct_npy_loads, ct_safetensors_loads,
+# and the dataset files: ct_idx_load, ct_csv_load, ct_image_load in fuzz_files).
 #
-#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 20 s; targets npy safetensors)
+#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 20 s; targets npy safetensors files)
 #
 # Builds each libFuzzer target with clang (-fsanitize=fuzzer,address,undefined), compiling
 # the library sources directly, then fuzzes it for the given time on a scratch copy of its
@@ -13,7 +14,7 @@ set -u
 
 secs=${1:-20}
 [ $# -gt 0 ] && shift
-targets=${*:-npy safetensors}
+targets=${*:-npy safetensors files}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
@@ -63,7 +64,7 @@ for t in $targets; do
   echo "fuzz: building $exe"
   # shellcheck disable=SC2086
   if ! "$clang" $cflags -fsanitize=fuzzer "$here/fuzz_$t.c" $objs -o "$exe" \
-      -L"$blas_lib" -Wl,-rpath,"$blas_lib" -lopenblas -lcjson -lz -lm; then
+      -L"$blas_lib" -Wl,-rpath,"$blas_lib" -lopenblas -lcjson -lz -lstb -lm; then
     echo "fuzz: FAILED to build fuzz_$t"
     status=1
     continue

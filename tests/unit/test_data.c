@@ -267,6 +267,10 @@ static void test_idx(void **state) {
   const unsigned char badtype[] = {0, 0, 7, 1, 0, 0, 0, 1, 7};
   write_file(path, badtype, sizeof badtype, false);
   expect_error(ct_idx_load(path), "unknown IDX element type 0x07");
+  /* an empty tensor (a zero dim) whose other dims overflow the strides: named, found by fuzz_files */
+  const unsigned char huge[] = {0, 0, 8, 4, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff};
+  write_file(path, huge, sizeof huge, false);
+  expect_error(ct_idx_load(path), "IDX dims overflow");
   /* a gzip header followed by garbage */
   const unsigned char badgz[] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3};
   write_file(path, badgz, sizeof badgz, false);

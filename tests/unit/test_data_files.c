@@ -427,6 +427,52 @@ static void test_dataset_transform(void **state) {
   ct_scope_end();
 }
 
+/* One epoch of ds through loader dl, concatenated (the first field). */
+static ct_tensor *whole_epoch(ct_dataloader *dl) {
+  ct_tensor *parts[8];
+  int n = 0;
+  ct_sample b;
+  while (ct_dataloader_next(dl, &b) == 1) parts[n++] = b.t[0];
+  return ct_cat(parts, n, 0);
+}
+
+/* The loader moves the transforms on per epoch by itself, through Subset and ConcatDataset,
+ * with or without workers; an explicit set_epoch still picks the epoch (resuming). */
+static void test_loader_sets_epoch(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *imgs = ct_reshape(ct_arange(0, 8 * 6 * 6, 1, .dtype = CT_FLOAT32), CT_SHAPE(8, 1, 6, 6));
+  ct_dataset *base = ct_tensor_dataset(CT_TENSORS(imgs));
+  ct_transform *tf = ct_tf_random_crop(CT_INTS(4), .padding = CT_INTS(2));
+  ct_generator *g = ct_generator_new(3);
+  ct_dataset *aug = ct_dataset_transform(base, 0, tf, .generator = g);
+  ct_dataset *sub = ct_subset(aug, (int64_t[]){0, 1, 2, 3, 4, 5, 6, 7}, 8);
+  ct_dataset *cat = ct_concat_dataset((ct_dataset *[]){sub}, 1);
+  for (int workers = 0; workers <= 2; workers += 2) {
+    assert_int_equal(ct_dataset_transform_set_epoch(cat, 0), 0);
+    ct_dataloader *dl = ct_dataloader_new(cat, .batch_size = 4, .num_workers = workers);
+    ct_tensor *e0 = whole_epoch(dl), *e1 = whole_epoch(dl), *e2 = whole_epoch(dl);
+    assert_true(max_diff(e1, e0, __LINE__) > 0); /* a new epoch draws new crops */
+    assert_true(max_diff(e2, e1, __LINE__) > 0);
+    ct_dataloader_free(dl);
+    /* a fresh loader resumed at epoch 2 (set_epoch through Subset and Concat) repeats it */
+    assert_int_equal(ct_dataset_transform_set_epoch(cat, 2), 0);
+    dl = ct_dataloader_new(cat, .batch_size = 4, .num_workers = workers);
+    EXPECT_SAME(whole_epoch(dl), e2);
+    ct_dataloader_free(dl);
+  }
+  ct_dataset *plain = ct_subset(base, NULL, 0);
+  expect_fail(ct_dataset_transform_set_epoch(plain, 1), "not a transformed dataset");
+  ct_dataset_free(plain);
+  ct_dataset_free(cat);
+  ct_dataset_free(sub);
+  ct_dataset_free(aug);
+  ct_dataset_free(base);
+  ct_transform_free(tf);
+  ct_generator_free(g);
+  ct_scope_end();
+}
+
 /* ImageFolder(root, transform=Compose([RandomCrop, ToTensor])) through a loader with workers */
 static void test_image_folder_loader(void **state) {
   (void)state;
@@ -481,7 +527,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       T(test_csv), T(test_csv_errors), T(test_npy_dataset), T(test_image_load),
       T(test_image_folder), T(test_to_tensor_normalize), T(test_random_crop_flip),
-      T(test_compose), T(test_dataset_transform), T(test_image_folder_loader),
+      T(test_compose), T(test_dataset_transform), T(test_loader_sets_epoch), T(test_image_folder_loader),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -37,15 +37,32 @@ ct_module *cli_load_model(const char *cmd, const char *path);
 int cli_load_weights(const char *cmd, ct_module *model, const char *weights, const char *model_path);
 
 /* ---- data ------------------------------------------------------------------------------------- */
+/* How --data reads a CSV file or an image folder (the IDX datasets ignore these). */
+typedef struct cli_data_opts {
+  int64_t label_column; /* CSV: the label's column, from 0; -1 the last (0) */
+  const char *header;   /* CSV: "auto" (a first line that is not numbers), "yes", "no" */
+  const char *test_data; /* CSV / folder: the test set; NULL: hold out test_split of --data */
+  double test_split;     /* 0.2 */
+  int64_t channels;      /* images: 3 (RGB) or 1 (grayscale) */
+  const char *normalize; /* images: "MEAN,STD" or one mean per channel then one std per channel */
+  bool augment;          /* images, training set: RandomCrop(padding) + RandomHorizontalFlip */
+  int64_t padding;       /* RandomCrop's padding (4) */
+} cli_data_opts;
+#define CLI_DATA_OPTS_DEFAULT {.label_column = 0, .header = "auto", .test_split = 0.2, .channels = 3, .padding = 4}
+/* The option rows for cli_data_opts, to splice into a command's table. */
+#define CLI_DATA_OPT_ROWS(o)                                                                                        {"--label-column", OPT_INT, &(o)->label_column, "CSV: the label's column from 0; -1 the last (0)"},              {"--header", OPT_STR, &(o)->header, "CSV: auto (default: a first line that is not numbers), yes or no"},        {"--test-data", OPT_STR, &(o)->test_data, "CSV or image folder: the test set (default: held out of --data)"},   {"--test-split", OPT_FLOAT, &(o)->test_split, "CSV or image folder: fraction held out for testing (0.2)"},       {"--channels", OPT_INT, &(o)->channels, "image folder: 3 (RGB, default) or 1 (grayscale)"},                     {"--normalize", OPT_STR, &(o)->normalize, "image folder: MEAN,STD (or a mean then a std per channel)"},         {"--augment", OPT_FLAG, &(o)->augment, "image folder: random crops (padded) and horizontal flips"},             {"--padding", OPT_INT, &(o)->padding, "--augment's RandomCrop padding (4)"}
+
 typedef struct cli_data {
   ct_dataset *train, *test;
   const char *const *classes; /* class names, NULL when unknown */
   int n_classes;
   char root[1024];
+  ct_dataset *owner; /* holds the class names (an image folder) */
 } cli_data;
 /* --data: fashion-mnist, mnist (Debian's package), a folder with the four IDX files, a CSV file
- * or an image folder (not supported yet). 0, or EXIT_RUN after printing the error. */
-int cli_data_open(const char *cmd, const char *spec, cli_data *d);
+ * (features and a label column) or an image folder (a subfolder per class, or train/ and test/
+ * subfolders of those); o may be NULL (defaults). 0, or EXIT_RUN after printing the error. */
+int cli_data_open(const char *cmd, const char *spec, const cli_data_opts *o, cli_data *d);
 void cli_data_close(cli_data *d);
 /* The first n samples of *ds (n <= 0: all); replaces *ds. */
 int cli_data_limit(ct_dataset **ds, int64_t n);

@@ -103,14 +103,16 @@ int cmd_eval(int argc, char **argv) {
   const char *model_path = NULL, *weights = NULL, *data = "fashion-mnist", *pos[1];
   int64_t batch = 1000, threads = 0, limit = 0;
   bool train_split = false;
+  cli_data_opts dopt = CLI_DATA_OPTS_DEFAULT;
   const cli_opt opts[] = {
       {"--model", OPT_STR, &model_path, "the model, JSON (models/*.json)"},
       {"--weights", OPT_STR, &weights, "its trained weights (run/model.safetensors)"},
-      {"--data", OPT_STR, &data, "fashion-mnist (default), mnist, or a folder with the four IDX files"},
+      {"--data", OPT_STR, &data, "fashion-mnist (default), mnist, a folder with the four IDX files, a CSV file or an image folder"},
       {"--batch-size", OPT_INT, &batch, "samples per batch (1000)"},
       {"--threads", OPT_INT, &threads, "CPU threads (default: all)"},
       {"--subset", OPT_INT, &limit, "evaluate the first N samples only"},
       {"--train-split", OPT_FLAG, &train_split, "evaluate on the training set instead of the test set"},
+      CLI_DATA_OPT_ROWS(&dopt),
       {0}};
   int n_pos, rc = cli_parse("eval", "--model M.json --weights run/model.safetensors [--data fashion-mnist]", opts,
                             argc, argv, pos, 0, &n_pos);
@@ -121,7 +123,7 @@ int cmd_eval(int argc, char **argv) {
   if (!model) return EXIT_RUN;
   rc = cli_load_weights("eval", model, weights, model_path);
   cli_data d;
-  if (!rc) rc = cli_data_open("eval", data, &d);
+  if (!rc) rc = cli_data_open("eval", data, &dopt, &d);
   if (rc) {
     ct_module_free(model);
     return rc;

@@ -15,9 +15,10 @@
 #include <unistd.h>
 
 typedef struct train_opts {
-  const char *model, *data, *optim, *out, *resume, *scheduler;
+  const char *model, *data, *optim, *out, *resume, *scheduler, *scheduler_args;
   double lr, weight_decay, momentum, clip_grad, val_split;
   int64_t epochs, batch_size, threads, seed, workers, subset, test_subset;
+  cli_data_opts dopt;
 } train_opts;
 
 /* ---- files -------------------------------------------------------------------------------------- */
@@ -87,13 +88,26 @@ static const struct {
     F("lr", lr, 0),           F("weight_decay", weight_decay, 0), F("momentum", momentum, 0),
     F("clip_grad", clip_grad, 0), F("val_split", val_split, 0), F("batch_size", batch_size, 1),
     F("seed", seed, 1),       F("subset", subset, 1),         F("test_subset", test_subset, 1),
+    F("label_column", dopt.label_column, 1), F("test_split", dopt.test_split, 0),
+    F("channels", dopt.channels, 1), F("padding", dopt.padding, 1),
 #undef F
 };
+
+/* The optional string options a run keeps (NULL when not given). */
+#define STATE_STRINGS(o) \
+  &(o)->scheduler, &(o)->scheduler_args, &(o)->dopt.header, &(o)->dopt.test_data, &(o)->dopt.normalize
+enum { N_STATE_STRINGS = 5 };
+static const char *const state_string_keys[N_STATE_STRINGS] = {"scheduler", "scheduler_args", "header", "test_data",
+                                                               "normalize"};
 
 static char *state_json(const train_opts *o, const cli_history *h, int64_t steps) {
   cJSON *j = cJSON_CreateObject();
   cJSON_AddStringToObject(j, "data", o->data);
   cJSON_AddStringToObject(j, "optim", o->optim);
+  const char *const *strs[] = {STATE_STRINGS(o)};
+  for (int i = 0; i < N_STATE_STRINGS; i++)
+    if (*strs[i]) cJSON_AddStringToObject(j, state_string_keys[i], *strs[i]);
+  cJSON_AddBoolToObject(j, "augment", o->dopt.augment);
   for (size_t i = 0; i < sizeof state_fields / sizeof *state_fields; i++) {
     const char *p = (const char *)o + state_fields[i].off;
     cJSON_AddNumberToObject(j, state_fields[i].key,
@@ -125,6 +139,12 @@ static int load_state(const char *cmd, const char *dir, train_opts *o, cli_histo
   }
   o->data = data->valuestring;
   o->optim = optim->valuestring;
+  const char **strs[] = {STATE_STRINGS(o)};
+  for (int i = 0; i < N_STATE_STRINGS; i++) {
+    cJSON *v = cJSON_GetObjectItem(j, state_string_keys[i]);
+    if (cJSON_IsString(v)) *strs[i] = v->valuestring;
+  }
+  o->dopt.augment = cJSON_IsTrue(cJSON_GetObjectItem(j, "augment"));
   for (size_t i = 0; i < sizeof state_fields / sizeof *state_fields; i++) {
     cJSON *v = cJSON_GetObjectItem(j, state_fields[i].key);
     char *p = (char *)o + state_fields[i].off;
@@ -174,26 +194,123 @@ static ct_optim *make_optim(const char *cmd, const train_opts *o, ct_module *mod
   return opt;
 }
 
-/* torch.nn.utils.clip_grad_norm_(parameters, max_norm): scale every gradient by
- * max_norm / (total_norm + 1e-6) when the total 2-norm is above max_norm. */
-static void clip_grad_norm(ct_optim *o, double max_norm) {
-  double total = 0;
-  ct_scope_begin();
-  for (int g = 0; g < ct_optim_num_groups(o); g++)
-    for (int i = 0; i < ct_optim_group_size(o, g); i++) {
-      ct_tensor *gr = ct_grad(ct_optim_group_param(o, g, i));
-      if (gr) total += pow(ct_item(ct_norm(gr)), 2);
+/* ---- the learning-rate scheduler ------------------------------------------------------------- */
+/* --scheduler's short names and the classes' names in lower case. */
+static const char *const sched_names[][2] = {
+    {"step", "StepLR"},           {"steplr", "StepLR"},
+    {"multistep", "MultiStepLR"}, {"multisteplr", "MultiStepLR"},
+    {"exponential", "ExponentialLR"}, {"exponentiallr", "ExponentialLR"},
+    {"cosine", "CosineAnnealingLR"}, {"cosineannealinglr", "CosineAnnealingLR"},
+    {"cosine-restarts", "CosineAnnealingWarmRestarts"}, {"cosineannealingwarmrestarts", "CosineAnnealingWarmRestarts"},
+    {"onecycle", "OneCycleLR"},   {"onecyclelr", "OneCycleLR"},
+    {"cyclic", "CyclicLR"},       {"cycliclr", "CyclicLR"},
+    {"plateau", "ReduceLROnPlateau"}, {"reducelronplateau", "ReduceLROnPlateau"},
+    {"linear", "LinearLR"},       {"linearlr", "LinearLR"},
+    {"constant", "ConstantLR"},   {"constantlr", "ConstantLR"},
+    {"polynomial", "PolynomialLR"}, {"polynomiallr", "PolynomialLR"},
+};
+
+static const char *sched_class(const char *name) {
+  for (size_t i = 0; i < sizeof sched_names / sizeof *sched_names; i++)
+    if (!strcasecmp(name, sched_names[i][0])) return sched_names[i][1];
+  return NULL;
+}
+
+/* OneCycleLR and CyclicLR step after every batch, the others after every epoch. */
+static bool sched_per_batch(const char *cls) { return !strcmp(cls, "OneCycleLR") || !strcmp(cls, "CyclicLR"); }
+
+/* "KEY=" at the start of one of the comma-separated items of args. */
+static bool has_arg(const char *args, const char *key) {
+  size_t n = strlen(key);
+  for (const char *p = args; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+    if (!strncmp(p, key, n) && p[n] == '=') return true;
+  return false;
+}
+
+/* Appends ",KEY=VALUE" to args (in place, cap bytes) unless KEY is there. */
+static void default_arg(char *args, size_t cap, const char *key, const char *value) {
+  if (has_arg(args, key)) return;
+  size_t l = strlen(args);
+  snprintf(args + l, cap - l, "%s%s=%s", l ? "," : "", key, value);
+}
+
+/* One value of --scheduler-args: true/false, an integer, a number, a tuple a:b:c, or a word
+ * (kept in buf, which outlives kw). */
+static int push_value(ct_values *kw, const char *key, char *text) {
+  char *end;
+  if (strchr(text, ':')) {
+    int n = 1;
+    for (char *c = text; *c; c++) n += *c == ':';
+    if (ct_values_push(kw, ct_v_kw(key, ct_v_tuple(n)))) return -1;
+    for (char *tok = strtok_r(text, ":", &end); tok; tok = strtok_r(NULL, ":", &end))
+      if (ct_values_push(kw, ct_v_float(strtod(tok, NULL)))) return -1;
+    return 0;
+  }
+  long long iv = strtoll(text, &end, 10);
+  if (!*end && end != text) return ct_values_push(kw, ct_v_kw(key, ct_v_int(iv)));
+  double fv = strtod(text, &end);
+  if (!*end && end != text) return ct_values_push(kw, ct_v_kw(key, ct_v_float(fv)));
+  if (!strcasecmp(text, "true") || !strcasecmp(text, "false"))
+    return ct_values_push(kw, ct_v_kw(key, ct_v_bool(!strcasecmp(text, "true"))));
+  return ct_values_push(kw, ct_v_kw(key, ct_v_str(text)));
+}
+
+/* --scheduler NAME --scheduler-args k=v,k=v: ct_lr_scheduler_create by class name, with
+ * CosineAnnealingLR's T_max (the epochs) and OneCycleLR's max_lr (--lr) and total_steps
+ * (every batch of the run) filled in when not given; o->scheduler_args becomes the filled-in
+ * list (in args, kept in the run state so a resumed run rebuilds the same schedule). buf keeps
+ * the strings. */
+static ct_lr_scheduler *make_scheduler(const char *cmd, train_opts *o, ct_optim *opt, int64_t batches,
+                                       char *args, char *buf, size_t cap) {
+  const char *cls = sched_class(o->scheduler);
+  if (!cls) {
+    cli_fail(cmd, "unknown scheduler '%s'; type --scheduler with one of: step, multistep, exponential, cosine, "
+             "cosine-restarts, onecycle, cyclic, plateau, linear, constant, polynomial (or the PyTorch class name)",
+             o->scheduler);
+    return NULL;
+  }
+  ct_values kw = {0};
+  char num[64];
+  snprintf(args, cap, "%s", o->scheduler_args ? o->scheduler_args : "");
+  if (!strcmp(cls, "CosineAnnealingLR")) snprintf(num, sizeof num, "%lld", (long long)o->epochs), default_arg(args, cap, "T_max", num);
+  if (!strcmp(cls, "OneCycleLR")) {
+    snprintf(num, sizeof num, "%.17g", o->lr), default_arg(args, cap, "max_lr", num);
+    snprintf(num, sizeof num, "%lld", (long long)(o->epochs * batches));
+    if (!has_arg(args, "epochs")) default_arg(args, cap, "total_steps", num);
+  }
+  o->scheduler_args = args;
+  snprintf(buf, cap, "%s", args);
+  char *save;
+  for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(item, '=');
+    if (!eq || eq == item) {
+      cli_fail(cmd, "--scheduler-args: '%s' is not KEY=VALUE; type for example --scheduler-args step_size=2,gamma=0.5",
+               item);
+      return NULL;
     }
-  double coef = max_norm / (sqrt(total) + 1e-6);
-  if (coef < 1)
-    CT_NO_GRAD {
-      for (int g = 0; g < ct_optim_num_groups(o); g++)
-        for (int i = 0; i < ct_optim_group_size(o, g); i++) {
-          ct_tensor *gr = ct_grad(ct_optim_group_param(o, g, i));
-          if (gr) ct_mul_scalar_(gr, coef);
-        }
+    *eq = 0;
+    if (push_value(&kw, item, eq + 1)) {
+      cli_fail(cmd, "--scheduler-args: too many values");
+      return NULL;
     }
-  ct_scope_end();
+  }
+  ct_lr_scheduler *sc = ct_lr_scheduler_create(cls, opt, &kw);
+  if (!sc) cli_fail_ct(cmd, "--scheduler: cannot create it");
+  return sc;
+}
+
+static int save_sched(const void *sc, const char *p) {
+  ct_tensor_map *sd = ct_lr_scheduler_state_dict(sc);
+  int rc = sd ? ct_safetensors_save(p, sd) : -1;
+  ct_tensor_map_free(sd);
+  return rc;
+}
+
+static int load_sched(ct_lr_scheduler *sc, const char *p) {
+  ct_tensor_map *sd = ct_safetensors_load(p);
+  int rc = sd ? ct_lr_scheduler_load_state_dict(sc, sd) : -1;
+  ct_tensor_map_free(sd);
+  return rc;
 }
 
 /* ---- the run ------------------------------------------------------------------------------------ */
@@ -202,13 +319,17 @@ typedef struct run {
   const char *cmd;
   ct_module *model;
   ct_optim *opt;
+  ct_lr_scheduler *sched; /* NULL: none */
+  bool sched_per_batch;
+  char sched_buf[1024];   /* --scheduler-args' strings */
+  char sched_args[1024];  /* --scheduler-args with the defaults filled in */
   cli_data data;
   ct_dataset *train, *val;
   ct_generator *shuffle;
   cli_history h;
   int64_t step;
   int64_t cm[100];
-  char path_model[2100], path_optim[2100], path_state[2100];
+  char path_model[2100], path_optim[2100], path_state[2100], path_sched[2100];
 } run;
 
 /* One epoch of training; the mean training loss, or NaN after printing why it stopped. */
@@ -248,8 +369,9 @@ static double train_epoch(run *r, int epoch) {
       return NAN;
     }
     int rc = loss ? ct_backward(loss) : -1;
-    if (rc == 0 && r->o.clip_grad > 0) clip_grad_norm(r->opt, r->o.clip_grad);
+    if (rc == 0 && r->o.clip_grad > 0 && !ct_nn_utils_clip_grad_norm_module_(r->model, r->o.clip_grad)) rc = -1;
     if (rc == 0) rc = ct_optim_step(r->opt);
+    if (rc == 0 && r->sched && r->sched_per_batch) rc = ct_lr_scheduler_step(r->sched);
     int64_t bs = ct_size(b.t[1], 0);
     ct_scope_end();
     if (rc != 0) {
@@ -274,6 +396,7 @@ static int save_epoch(run *r) {
   char p[2100];
   int rc = state && write_atomic(r->path_model, save_model, r->model) == 0 &&
                    write_atomic(r->path_optim, save_optim, r->opt) == 0 &&
+                   (!r->sched || write_atomic(r->path_sched, save_sched, r->sched) == 0) &&
                    write_atomic(r->path_state, save_text, state) == 0
                ? 0
                : -1;
@@ -299,6 +422,8 @@ static int run_epochs(run *r) {
   for (int e = r->h.n + 1; e <= r->o.epochs; e++) {
     /* per-epoch seeds: a resumed run draws what the uninterrupted one drew */
     ct_generator_manual_seed(r->shuffle, (uint64_t)r->o.seed * 1000003u + (uint64_t)e);
+    /* --augment: this epoch's crops and flips (a fresh loader each epoch starts at the set one) */
+    if (r->o.dopt.augment && ct_dataset_transform_set_epoch(r->train, e) != 0) ct_clear_error();
     ct_manual_seed((uint64_t)r->o.seed * 7919u + (uint64_t)e);
     double t0 = cli_now();
     double tl = train_epoch(r, e);
@@ -315,6 +440,12 @@ static int run_epochs(run *r) {
     if (r->val) printf(", val loss %.4f, val accuracy %.2f%%", val.loss, 100 * val.accuracy);
     printf(", test loss %.4f, test accuracy %.2f%% (%.1f s)\n", test.loss, 100 * test.accuracy, secs);
     fflush(stdout);
+    /* ReduceLROnPlateau watches the validation loss (the test loss without --val-split) */
+    if (r->sched && !r->sched_per_batch &&
+        (!strcmp(ct_lr_scheduler_name(r->sched), "ReduceLROnPlateau")
+             ? ct_lr_scheduler_step_metric(r->sched, r->val ? val.loss : test.loss)
+             : ct_lr_scheduler_step(r->sched)) != 0)
+      return cli_fail_ct(r->cmd, "--scheduler: the step failed");
     int rc = save_epoch(r);
     if (rc) return rc;
   }
@@ -323,7 +454,8 @@ static int run_epochs(run *r) {
 
 /* The datasets of the run: subsets, validation split (seeded), in place in r. */
 static int setup_data(run *r) {
-  int rc = cli_data_open(r->cmd, r->o.data, &r->data);
+  ct_manual_seed((uint64_t)r->o.seed); /* --augment's base seed */
+  int rc = cli_data_open(r->cmd, r->o.data, &r->o.dopt, &r->data);
   if (rc) return rc;
   r->train = ct_dataset_retain(r->data.train);
   if (cli_data_limit(&r->train, r->o.subset) || cli_data_limit(&r->data.test, r->o.test_subset))
@@ -346,10 +478,8 @@ static int check_opts(const char *cmd, const train_opts *o) {
   if (o->batch_size < 1) return cli_fail(cmd, "--batch-size must be at least 1, for example --batch-size 64");
   if (!(o->lr > 0)) return cli_fail(cmd, "--lr must be a positive number, for example --lr 1e-3");
   if (o->workers < 0) return cli_fail(cmd, "--workers must be 0 or more");
-  if (o->scheduler)
-    /* hook: the LR schedulers (lr_scheduler.h) land later */
-    return cli_fail(cmd, "--scheduler %s: learning-rate schedulers are not supported yet; leave --scheduler out",
-                    o->scheduler);
+  if (o->scheduler_args && !o->scheduler)
+    return cli_fail(cmd, "--scheduler-args without --scheduler; type for example --scheduler step --scheduler-args step_size=2");
   return 0;
 }
 
@@ -362,10 +492,16 @@ static int setup_model(run *r) {
   ct_manual_seed((uint64_t)r->o.seed); /* the initial weights */
   if (!(r->model = cli_load_model(r->cmd, src))) return EXIT_RUN;
   if (!(r->opt = make_optim(r->cmd, &r->o, r->model))) return EXIT_RUN;
+  if (r->o.scheduler) {
+    int64_t n = ct_dataset_len(r->train), batches = (n + r->o.batch_size - 1) / r->o.batch_size;
+    if (!(r->sched = make_scheduler(r->cmd, &r->o, r->opt, batches, r->sched_args, r->sched_buf, sizeof r->sched_buf))) return EXIT_RUN;
+    r->sched_per_batch = sched_per_batch(ct_lr_scheduler_name(r->sched));
+  }
   if (r->o.resume) {
     int rc = cli_load_weights(r->cmd, r->model, r->path_model, json_copy);
     if (rc) return rc;
     if (ct_optim_load(r->opt, r->path_optim) != 0) return cli_fail_ct(r->cmd, r->path_optim);
+    if (r->sched && load_sched(r->sched, r->path_sched) != 0) return cli_fail_ct(r->cmd, r->path_sched);
     return 0;
   }
   char *text = read_text(r->o.model);
@@ -379,12 +515,14 @@ int cmd_train(int argc, char **argv) {
   if (!r) return EXIT_RUN;
   r->cmd = "train";
   train_opts *o = &r->o;
-  *o = (train_opts){.data = "fashion-mnist", .optim = "adam", .lr = 1e-3, .epochs = 5, .batch_size = 64, .seed = 0};
+  *o = (train_opts){.data = "fashion-mnist", .optim = "adam", .lr = 1e-3, .epochs = 5, .batch_size = 64, .seed = 0,
+                    .dopt = CLI_DATA_OPTS_DEFAULT};
   int64_t epochs = -1;
   const char *pos[1];
   const cli_opt opts[] = {
       {"--model", OPT_STR, &o->model, "the model, JSON (models/*.json; docs/nn-json-models.md)"},
-      {"--data", OPT_STR, &o->data, "fashion-mnist (default), mnist, or a folder with the four IDX files"},
+      {"--data", OPT_STR, &o->data, "fashion-mnist (default), mnist, a folder with the four IDX files, a CSV file, "
+                                    "or an image folder (a subfolder per class)"},
       {"--epochs", OPT_INT, &epochs, "epochs in all (5); with --resume, the total to reach"},
       {"--optim", OPT_STR, &o->optim, "optimizer: adam (default), sgd, adamw, rmsprop, ..."},
       {"--lr", OPT_FLOAT, &o->lr, "learning rate (1e-3)"},
@@ -398,7 +536,12 @@ int cmd_train(int argc, char **argv) {
       {"--val-split", OPT_FLOAT, &o->val_split, "fraction of the training set held out for validation (0)"},
       {"--subset", OPT_INT, &o->subset, "train on the first N samples only"},
       {"--test-subset", OPT_INT, &o->test_subset, "test on the first N samples only"},
-      {"--scheduler", OPT_STR, &o->scheduler, "learning-rate scheduler (not supported yet)"},
+      {"--scheduler", OPT_STR, &o->scheduler, "learning-rate scheduler: step, multistep, exponential, cosine, onecycle, "
+                                              "cyclic, plateau, ... (or the PyTorch class name)"},
+      {"--scheduler-args", OPT_STR, &o->scheduler_args, "its keywords, KEY=VALUE,... (step_size=2,gamma=0.5; "
+                                                        "milestones=2:4); cosine's T_max and onecycle's max_lr, "
+                                                        "total_steps default to the run's"},
+      CLI_DATA_OPT_ROWS(&o->dopt),
       {"--out", OPT_STR, &o->out, "run folder: checkpoints, metrics.csv, curves.png, confusion.csv"},
       {"--resume", OPT_STR, &o->resume, "continue the run in this folder"},
       {0}};
@@ -442,6 +585,7 @@ int cmd_train(int argc, char **argv) {
   cli_path(r->path_model, sizeof r->path_model, o->out, "model.safetensors");
   cli_path(r->path_optim, sizeof r->path_optim, o->out, "optim.safetensors");
   cli_path(r->path_state, sizeof r->path_state, o->out, "state.json");
+  cli_path(r->path_sched, sizeof r->path_sched, o->out, "scheduler.safetensors");
   if ((rc = setup_data(r)) || (rc = setup_model(r))) goto done;
   if (!(r->shuffle = ct_generator_new((uint64_t)o->seed))) goto done;
   printf("training %s (%lld parameters) on %s: %lld samples, test %lld, %s lr %g, batch %lld, %d threads\n",
@@ -456,6 +600,7 @@ int cmd_train(int argc, char **argv) {
   }
 done:
   ct_generator_free(r->shuffle);
+  ct_lr_scheduler_free(r->sched);
   ct_optim_free(r->opt);
   ct_module_free(r->model);
   ct_dataset_free(r->train);
