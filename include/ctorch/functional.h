@@ -884,6 +884,25 @@ ct_tensor *ct_ctc_loss_lengths_ex(const ct_tensor *log_probs, const ct_tensor *t
   ct_ctc_loss_lengths_ex(log_probs, targets, n_input, input_lengths, n_target, target_lengths, \
                          CT_OPTS(ct_ctc_loss_opts, __VA_ARGS__))
 
+/* ---- attention ---- */
+/* F.scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+ * is_causal=False, scale=None) as PyTorch 2.x defines it (1.13 lacks it): query (..., L, E),
+ * key (..., S, E), value (..., S, Ev) -> (..., L, Ev), softmax(q @ k^T * scale + bias) @ v with
+ * scale 1/sqrt(E) unless given. attn_mask broadcasts to (..., L, S): bool (True: takes part)
+ * or float added (query's dtype); is_causal masks the upper triangle (no attn_mask then);
+ * dropout_p > 0 drops attention weights (always, as PyTorch's function does). Composed from
+ * differentiable ops: double backward works. */
+typedef struct ct_sdpa_opts {
+  const ct_tensor *attn_mask; /* NULL */
+  double dropout_p;           /* 0 */
+  bool is_causal;             /* false */
+  double scale;               /* 0: 1/sqrt(query.size(-1)) */
+} ct_sdpa_opts;
+ct_tensor *ct_scaled_dot_product_attention_ex(const ct_tensor *query, const ct_tensor *key, const ct_tensor *value,
+                                              ct_sdpa_opts o);
+#define ct_scaled_dot_product_attention(q, k, v, ...) \
+  ct_scaled_dot_product_attention_ex(q, k, v, CT_OPTS(ct_sdpa_opts, __VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -1025,6 +1025,77 @@ int ct_values_push_packed(ct_values *vs, ct_packed_sequence p);
  * is not one. */
 ct_packed_sequence ct_values_packed(const ct_values *vs, int i);
 
+/* ---- attention and the Transformer ----
+ * nn.MultiheadAttention and the Transformer family, as PyTorch 1.13 computes them
+ * (F.multi_head_attention_forward step for step), parameters and children under PyTorch's
+ * names (in_proj_weight, out_proj.weight, layers.0.self_attn.in_proj_weight, linear1, norm1,
+ * ...) and its default initialisation draw for draw. Forward through ct_module_call (keyword
+ * masks), or ct_forward(m, x) when no mask is given:
+ *   MultiheadAttention: (query, key, value, key_padding_mask=None, need_weights=True,
+ *       attn_mask=None, average_attn_weights=True) -> (attn_output, attn_weights or None)
+ *   TransformerEncoderLayer: (src, src_mask=None, src_key_padding_mask=None) -> output
+ *   TransformerDecoderLayer: (tgt, memory, tgt_mask=None, memory_mask=None,
+ *       tgt_key_padding_mask=None, memory_key_padding_mask=None) -> output
+ *   TransformerEncoder: (src, mask=None, src_key_padding_mask=None) -> output
+ *   TransformerDecoder: as TransformerDecoderLayer
+ *   Transformer: (src, tgt, src_mask=None, tgt_mask=None, memory_mask=None,
+ *       src_key_padding_mask=None, tgt_key_padding_mask=None, memory_key_padding_mask=None)
+ * Masks as PyTorch's: attn masks (L, S) or (N * num_heads, L, S), bool (True: masked out) or
+ * float (added); key padding masks (N, S) bool or float. */
+typedef struct ct_nn_mha_opts {
+  double dropout;     /* 0: dropout on the attention weights, in training */
+  bool bias;          /* true: in_proj_bias and out_proj.bias */
+  bool add_bias_kv;   /* false: bias_k, bias_v (1, 1, embed_dim) */
+  bool add_zero_attn; /* false */
+  int64_t kdim, vdim; /* 0: embed_dim; other than it: q/k/v_proj_weight instead of in_proj_weight */
+  bool batch_first;   /* false */
+  ct_dtype dtype;     /* CT_DTYPE_UNSET: the default dtype */
+} ct_nn_mha_opts;
+#define CT_NN_MHA_OPTS(...) CT_OPTS(ct_nn_mha_opts, .bias = true, .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+/* nn.MultiheadAttention(embed_dim, num_heads, dropout=0., bias=True, add_bias_kv=False,
+ * add_zero_attn=False, kdim=None, vdim=None, batch_first=False, dtype=None); out_proj is a
+ * NonDynamicallyQuantizableLinear (a Linear printed under that name). */
+ct_module *ct_nn_multihead_attention_ex(int64_t embed_dim, int64_t num_heads, ct_nn_mha_opts o);
+#define ct_nn_multihead_attention(embed_dim, num_heads, ...) \
+  ct_nn_multihead_attention_ex(embed_dim, num_heads, CT_NN_MHA_OPTS(__VA_ARGS__))
+typedef struct ct_nn_transformer_opts {
+  int64_t d_model, nhead;                         /* 512, 8 (Transformer only) */
+  int64_t num_encoder_layers, num_decoder_layers; /* 6, 6 (Transformer only) */
+  int64_t dim_feedforward;                        /* 2048 */
+  double dropout;                                 /* 0.1 */
+  bool gelu;                                      /* activation='gelu' (default 'relu') */
+  double layer_norm_eps;                          /* 1e-5 */
+  bool batch_first, norm_first;                   /* false, false */
+  ct_module *custom_encoder, *custom_decoder;     /* NULL (Transformer only; taken over) */
+  ct_dtype dtype;                                 /* CT_DTYPE_UNSET */
+} ct_nn_transformer_opts;
+#define CT_NN_TRANSFORMER_OPTS(...)                                                                  \
+  CT_OPTS(ct_nn_transformer_opts, .d_model = 512, .nhead = 8, .num_encoder_layers = 6,               \
+          .num_decoder_layers = 6, .dim_feedforward = 2048, .dropout = 0.1, .layer_norm_eps = 1e-5, \
+          .dtype = CT_DTYPE_UNSET, __VA_ARGS__)
+/* nn.TransformerEncoderLayer / nn.TransformerDecoderLayer(d_model, nhead, dim_feedforward=2048,
+ * dropout=0.1, activation='relu', layer_norm_eps=1e-5, batch_first=False, norm_first=False) */
+ct_module *ct_nn_transformer_encoder_layer_ex(int64_t d_model, int64_t nhead, ct_nn_transformer_opts o);
+ct_module *ct_nn_transformer_decoder_layer_ex(int64_t d_model, int64_t nhead, ct_nn_transformer_opts o);
+#define ct_nn_transformer_encoder_layer(d_model, nhead, ...) \
+  ct_nn_transformer_encoder_layer_ex(d_model, nhead, CT_NN_TRANSFORMER_OPTS(__VA_ARGS__))
+#define ct_nn_transformer_decoder_layer(d_model, nhead, ...) \
+  ct_nn_transformer_decoder_layer_ex(d_model, nhead, CT_NN_TRANSFORMER_OPTS(__VA_ARGS__))
+/* nn.TransformerEncoder / nn.TransformerDecoder(layer, num_layers, norm=None): num_layers deep
+ * copies of layer in the ModuleList "layers" (the same initial weights, as _get_clones), then
+ * norm (may be NULL). Takes over the references to layer and norm (also on failure). */
+ct_module *ct_nn_transformer_encoder(ct_module *encoder_layer, int64_t num_layers, ct_module *norm);
+ct_module *ct_nn_transformer_decoder(ct_module *decoder_layer, int64_t num_layers, ct_module *norm);
+/* nn.Transformer(d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
+ * dim_feedforward=2048, dropout=0.1, activation='relu', custom_encoder=None,
+ * custom_decoder=None, layer_norm_eps=1e-5, batch_first=False, norm_first=False): encoder and
+ * decoder with final LayerNorms, then xavier_uniform_ on every parameter of more than one dim. */
+ct_module *ct_nn_transformer_ex(ct_nn_transformer_opts o);
+#define ct_nn_transformer(...) ct_nn_transformer_ex(CT_NN_TRANSFORMER_OPTS(__VA_ARGS__))
+/* Transformer.generate_square_subsequent_mask(sz): (sz, sz), -inf above the diagonal, 0 on and
+ * below it, of dtype (CT_DTYPE_UNSET: the default dtype). */
+ct_tensor *ct_nn_generate_square_subsequent_mask(int64_t sz, ct_dtype dtype);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -73,6 +73,11 @@ const ct_module_kind ct__nn_kind_linear = {
     .name = "Linear", .size = sizeof(linear), .forward1 = linear_forward,
     .extra_repr = linear_repr, .reset_parameters = linear_reset, .build = build_linear};
 
+/* MultiheadAttention's out_proj: NonDynamicallyQuantizableLinear, a Linear under another name */
+const ct_module_kind ct__nn_kind_ndq_linear = {
+    .name = "NonDynamicallyQuantizableLinear", .size = sizeof(linear), .forward1 = linear_forward,
+    .extra_repr = linear_repr, .reset_parameters = linear_reset, .build = build_linear};
+
 ct_module *ct_nn_linear_ex(int64_t in_features, int64_t out_features, ct_nn_linear_opts o) {
   ct_module *m = ct_module_new(&ct__nn_kind_linear);
   if (!m) return NULL;

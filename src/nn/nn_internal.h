@@ -225,4 +225,9 @@ extern const ct_module_kind ct__nn_kind_cross_entropy_loss, ct__nn_kind_nll_loss
 extern const ct_module_kind ct__nn_kind_rnn, ct__nn_kind_lstm, ct__nn_kind_gru, ct__nn_kind_rnn_cell,
     ct__nn_kind_lstm_cell, ct__nn_kind_gru_cell;
 
+/* attention and the Transformer (transformer.c); MultiheadAttention's out_proj kind (layers.c) */
+extern const ct_module_kind ct__nn_kind_multihead_attention, ct__nn_kind_transformer_encoder_layer,
+    ct__nn_kind_transformer_decoder_layer, ct__nn_kind_transformer_encoder, ct__nn_kind_transformer_decoder,
+    ct__nn_kind_transformer, ct__nn_kind_ndq_linear;
+
 #endif

@@ -70,8 +70,12 @@ static const ct_module_kind *const builtin[] = {
     /* recurrent */
     &ct__nn_kind_rnn, &ct__nn_kind_lstm, &ct__nn_kind_gru, &ct__nn_kind_rnn_cell,
     &ct__nn_kind_lstm_cell, &ct__nn_kind_gru_cell,
+    /* attention and the Transformer */
+    &ct__nn_kind_multihead_attention, &ct__nn_kind_transformer_encoder_layer,
+    &ct__nn_kind_transformer_decoder_layer, &ct__nn_kind_transformer_encoder,
+    &ct__nn_kind_transformer_decoder, &ct__nn_kind_transformer,
 };
-#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11 + 3 + 9 + 6)
+#define NN_NUM_BUILTIN (17 + 43 + 36 + 5 + 4 + 8 + 11 + 3 + 9 + 6 + 6)
 _Static_assert(sizeof builtin / sizeof *builtin == NN_NUM_BUILTIN,
                "a new kind goes in builtin[] and NN_NUM_BUILTIN together");
 

@@ -156,6 +156,8 @@ def flatten(out):
         return r
     if isinstance(out, (bool, int, float)):
         return [torch.tensor(out)]
+    if out is None:  # MultiheadAttention's weights without need_weights
+        return []
     raise TypeError("unsupported output %r" % type(out))
 
 
@@ -265,7 +267,7 @@ def run_module(c, fname, fdt):
     m.train(c.training)
     inputs, live, grad_in = [], [], []
     for i, s in enumerate(c.module):
-        if isinstance(s, list):  # a literal forward argument (output_size=[h, w])
+        if isinstance(s, list) or s is None or isinstance(s, bool):  # a literal: output_size=[h, w], None
             inputs.append(s)
             live.append(s)
             continue
