@@ -27,6 +27,22 @@ ct_tensor *ct_dot(const ct_tensor *a, const ct_tensor *b);
 /* torch.outer(a, b): 1-D a (n,), b (m,) -> (n, m); promoted dtype. */
 ct_tensor *ct_outer(const ct_tensor *a, const ct_tensor *b);
 
+/* ---- torch.linalg (LAPACK through OpenBLAS): float32 / float64, batched over leading dims ---- */
+/* torch.linalg.inv(A): A (*, n, n); singular input is PyTorch's error ("linalg.inv: The
+ * diagonal element 2 is zero, ..."). grad_fn LinalgInvExBackward0. */
+ct_tensor *ct_linalg_inv(const ct_tensor *A);
+/* torch.linalg.solve(A, B) (left=True): X with A X = B; B (*, n, k), or (*, n) / (n,) vectors
+ * by NumPy's rule; batch dims broadcast. grad_fn LinalgSolveExBackward0. */
+ct_tensor *ct_linalg_solve(const ct_tensor *A, const ct_tensor *B);
+/* torch.linalg.det(A): A (*, n, n) -> (*). grad_fn LinalgDetBackward0. */
+ct_tensor *ct_linalg_det(const ct_tensor *A);
+/* torch.linalg.slogdet(A) -> (sign, logabsdet), each (*): .values = sign, .indices =
+ * logabsdet. grad_fn LinalgSlogdetBackward0 (sign has no gradient for real input). */
+ct_tensor_pair ct_linalg_slogdet(const ct_tensor *A);
+/* torch.linalg.cholesky(A, upper=False): L (lower) with A = L L^T, or U = L^T when upper;
+ * reads A's lower triangle. grad_fn LinalgCholeskyExBackward0. */
+ct_tensor *ct_linalg_cholesky(const ct_tensor *A, bool upper);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }
