@@ -42,6 +42,11 @@ ct_tensor_pair ct_linalg_slogdet(const ct_tensor *A);
 /* torch.linalg.cholesky(A, upper=False): L (lower) with A = L L^T, or U = L^T when upper;
  * reads A's lower triangle. grad_fn LinalgCholeskyExBackward0. */
 ct_tensor *ct_linalg_cholesky(const ct_tensor *A, bool upper);
+/* torch.linalg.qr's mode: 'reduced' (default), 'complete', 'r' (Q is an empty tensor) */
+typedef enum { CT_QR_REDUCED = 0, CT_QR_COMPLETE, CT_QR_R } ct_qr_mode;
+/* torch.linalg.qr(A, mode): A (*, m, n) -> .values = Q (*, m, k), .indices = R (*, k, n), k =
+ * min(m, n) (m for 'complete'); LAPACK's signs, as PyTorch. grad_fn LinalgQrBackward0. */
+ct_tensor_pair ct_linalg_qr(const ct_tensor *A, ct_qr_mode mode);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

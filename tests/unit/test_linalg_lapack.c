@@ -208,6 +208,52 @@ static void test_cholesky(void **state) {
   ct_scope_end();
 }
 
+static void test_qr(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *a = ct_tensor_from((double[]){4, 1, 1, 3, 2, 0}, CT_FLOAT64, SH(3, 2)); /* (3, 2) */
+  for (int dt = CT_FLOAT32; dt <= CT_FLOAT64; dt++) {
+    ct_tensor *x = ct_requires_grad_(ct_to(a, (ct_dtype)dt), true);
+    ct_tensor_pair r = ct_linalg_qr(x, CT_QR_REDUCED);
+    assert_string_equal(ct_grad_fn_name(r.values), "LinalgQrBackward0");
+    assert_string_equal(ct_grad_fn_name(r.indices), "LinalgQrBackward0");
+    expect_vals(r.values, ((double[]){-0.8728715609439694, 0.12038585308576917, -0.2182178902359924,
+                                      -0.9630868246861535, -0.4364357804719848, 0.2407717061715384}),
+                6, 1e-6, 1e-7);
+    expect_vals(r.indices, ((double[]){-4.58257569495584, -1.5275252316519468, 0.0, -2.7688746209726918}),
+                4, 1e-6, 1e-7);
+    ct_tensor_pair c = ct_linalg_qr(x, CT_QR_COMPLETE);
+    assert_int_equal(ct_shape(c.values)[1], 3);
+    assert_int_equal(ct_shape(c.indices)[0], 3);
+    expect_vals(c.values, ((double[]){-0.8728715609439694, 0.12038585308576917, -0.4728662437434604,
+                                      -0.2182178902359924, -0.9630868246861535, 0.15762208124782012,
+                                      -0.4364357804719848, 0.2407717061715384, 0.8669214468630108}),
+                9, 1e-6, 1e-7);
+    ct_tensor_pair rr = ct_linalg_qr(ct_t(x), CT_QR_R);
+    assert_int_equal(ct_dim(rr.values), 1);
+    assert_int_equal(ct_numel(rr.values), 0);
+    expect_vals(rr.indices, ((double[]){-4.123105625617661, -1.6977493752543307, -1.9402850002906642, 0.0,
+                                        2.667891875399663, -0.48507125007266594}), 6, 1e-6, 1e-7);
+  }
+  /* no Q in mode 'r', a tall complete Q: the backward fails with PyTorch's message */
+  ct_tensor *x = ct_requires_grad_(ct_clone(a), true);
+  assert_true(ct_backward(ct_sum(ct_linalg_qr(x, CT_QR_R).indices)) < 0);
+  expect_fail(1, "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                 "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.");
+  assert_true(ct_backward(ct_sum(ct_linalg_qr(x, CT_QR_COMPLETE).values)) < 0);
+  expect_fail(1, "The QR decomposition is not differentiable when mode='complete' and nrows > ncols.");
+  /* 0 columns: Q (3, 0) / the identity in complete mode, R empty */
+  ct_tensor_pair e = ct_linalg_qr(ct_zeros(SH(3, 0)), CT_QR_COMPLETE);
+  expect_vals(e.values, ((double[]){1, 0, 0, 0, 1, 0, 0, 0, 1}), 9, 0, 0);
+  assert_int_equal(ct_numel(e.indices), 0);
+  expect_error(ct_linalg_qr(ct_ones(SH(3)), CT_QR_REDUCED).values,
+               "linalg.qr: The input tensor A must have at least 2 dimensions.");
+  expect_error(ct_linalg_qr(ct_ones(SH(3, 3), .dtype = CT_INT64), CT_QR_REDUCED).values,
+               "linalg.qr: Expected a floating point or complex tensor as input. Got Long");
+  expect_error(ct_linalg_qr(ct_ones(SH(3, 3)), (ct_qr_mode)7).values, "qr received unrecognized mode");
+  ct_scope_end();
+}
+
 /* ---- gradients: gradcheck + gradgradcheck in float64 ------------------------------------ */
 static ct_tensor *logabsdet(const ct_tensor *A) { return ct_linalg_slogdet(A).indices; }
 static ct_tensor *sign_plus_logabsdet(const ct_tensor *A) {
@@ -223,6 +269,34 @@ static ct_tensor *spd(const ct_tensor *X) {
 }
 static ct_tensor *chol_spd(const ct_tensor *X) { return ct_linalg_cholesky(spd(X), false); }
 static ct_tensor *chol_spd_upper(const ct_tensor *X) { return ct_linalg_cholesky(spd(X), true); }
+
+/* t as a float64 leaf that requires grad */
+static ct_tensor *lead(const ct_tensor *t) { return ct_requires_grad_(ct_contiguous(ct_detach(t)), true); }
+
+/* Q and R of linalg.qr together (both outputs' gradients) */
+static int run_qr(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
+  (void)n_in, (void)n_out;
+  ct_tensor_pair p = ct_linalg_qr(in[0], *(const ct_qr_mode *)u);
+  out[0] = p.values, out[1] = p.indices;
+  return p.values && p.indices ? 0 : -1;
+}
+
+static void test_qr_grads(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_qr_mode red = CT_QR_REDUCED, comp = CT_QR_COMPLETE;
+  ct_tensor *ins[] = {lead(ct_slice(wc(SH(4, 4), 1), 1, 0, 3, 1)), lead(ct_slice(wc(SH(4, 4), 2), 0, 0, 2, 1)),
+                      wc(SH(2, 3, 3), 3), lead(ct_slice(wc(SH(2, 3, 3), 4), 2, 0, 2, 1))};
+  for (int i = 0; i < 4; i++) {
+    if (!ct_gradcheck(run_qr, &ins[i], 1, .user = &red, .n_outputs = 2)) fail_msg("qr gradcheck %d", i);
+    if (!ct_gradgradcheck(run_qr, &ins[i], 1, .user = &red, .n_outputs = 2)) fail_msg("qr gradgradcheck %d: %s", i, ct_last_error() ? ct_last_error() : "");
+  }
+  ct_tensor *w = lead(ct_slice(wc(SH(3, 3), 5), 0, 0, 2, 1));
+  assert_true(ct_gradcheck(run_qr, &w, 1, .user = &comp, .n_outputs = 2));
+  assert_true(ct_gradgradcheck(run_qr, &w, 1, .user = &comp, .n_outputs = 2));
+  assert_null(ct_last_error());
+  ct_scope_end();
+}
 
 static void test_grads(void **state) {
   (void)state;
@@ -254,6 +328,7 @@ int main(void) {
       cmocka_unit_test(test_inv),        cmocka_unit_test(test_inv_errors),
       cmocka_unit_test(test_solve),      cmocka_unit_test(test_solve_errors),
       cmocka_unit_test(test_det_slogdet), cmocka_unit_test(test_cholesky),
+      cmocka_unit_test(test_qr),         cmocka_unit_test(test_qr_grads),
       cmocka_unit_test(test_grads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,6 @@
 /* Parity handlers: torch.linalg through LAPACK (src/ops/linalg_*.c). */
+#include <string.h>
+
 #include "parity.h"
 
 /* torch.linalg.inv(A, *, out=None) / torch.linalg.det(A, *, out=None) */
@@ -36,12 +38,27 @@ static int h_cholesky(pcall *c) {
   return p_out(c, ct_linalg_cholesky(A, upper));
 }
 
+/* torch.linalg.qr(A, mode='reduced', *, out=None) -> (Q, R) */
+static int h_qr(pcall *c) {
+  ct_tensor *A = p_tensor(c, 0, "A");
+  const char *m = p_str(c, 1, "mode", "reduced");
+  p_expect_null(c, -1, "out");
+  P_CHECK(c);
+  ct_qr_mode mode = !strcmp(m, "complete") ? CT_QR_COMPLETE : !strcmp(m, "r") ? CT_QR_R : CT_QR_REDUCED;
+  if (mode == CT_QR_REDUCED && strcmp(m, "reduced")) {
+    p_skip(c, "mode '%s'", m);
+    return 0;
+  }
+  return p_pair(c, ct_linalg_qr(A, mode));
+}
+
 const parity_handler parity_handlers_linalg_lapack[] = {
     {"torch.linalg.inv", h_unary, &(const p_unary){ct_linalg_inv}},
     {"torch.linalg.det", h_unary, &(const p_unary){ct_linalg_det}},
     {"torch.linalg.solve", h_solve, NULL},
     {"torch.linalg.slogdet", h_slogdet, NULL},
     {"torch.linalg.cholesky", h_cholesky, NULL},
+    {"torch.linalg.qr", h_qr, NULL},
     {NULL, NULL, NULL},
 };
 PARITY_TABLE(parity_handlers_linalg_lapack)

@@ -54,3 +54,13 @@ fn("3x3", "torch.linalg.cholesky", [SPD(3, 3)])
 fn("upper", "torch.linalg.cholesky", [SPD(4, 4)], {"upper": True})
 fn("batched", "torch.linalg.cholesky", [SPD(2, 3, 3)])
 fn("batched_upper", "torch.linalg.cholesky", [SPD(2, 2, 3, 3)], {"upper": True})
+
+# ---- qr ------------------------------------------------------------------------------------
+fn("tall", "torch.linalg.qr", [T(4, 3)])
+fn("square", "torch.linalg.qr", [M(3, 3)])
+fn("wide", "torch.linalg.qr", [T(2, 4)])
+fn("batched", "torch.linalg.qr", [T(2, 4, 3)], {"mode": "reduced"})
+fn("complete_square", "torch.linalg.qr", [M(2, 3, 3)], {"mode": "complete"})
+fn("complete_wide", "torch.linalg.qr", [T(2, 3)], {"mode": "complete"})
+fn("complete_tall", "torch.linalg.qr", [T(4, 2)], {"mode": "complete"}, grad=False)
+fn("r", "torch.linalg.qr", [T(4, 3)], {"mode": "r"}, grad=False)
