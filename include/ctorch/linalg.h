@@ -27,6 +27,27 @@ ct_tensor *ct_dot(const ct_tensor *a, const ct_tensor *b);
 /* torch.outer(a, b): 1-D a (n,), b (m,) -> (n, m); promoted dtype. */
 ct_tensor *ct_outer(const ct_tensor *a, const ct_tensor *b);
 
+/* ---- torch.linalg (LAPACK through OpenBLAS): float32 / float64, batched over leading dims ---- */
+/* torch.linalg.inv(A): A (*, n, n); singular input is PyTorch's error ("linalg.inv: The
+ * diagonal element 2 is zero, ..."). grad_fn LinalgInvExBackward0. */
+ct_tensor *ct_linalg_inv(const ct_tensor *A);
+/* torch.linalg.solve(A, B) (left=True): X with A X = B; B (*, n, k), or (*, n) / (n,) vectors
+ * by NumPy's rule; batch dims broadcast. grad_fn LinalgSolveExBackward0. */
+ct_tensor *ct_linalg_solve(const ct_tensor *A, const ct_tensor *B);
+/* torch.linalg.det(A): A (*, n, n) -> (*). grad_fn LinalgDetBackward0. */
+ct_tensor *ct_linalg_det(const ct_tensor *A);
+/* torch.linalg.slogdet(A) -> (sign, logabsdet), each (*): .values = sign, .indices =
+ * logabsdet. grad_fn LinalgSlogdetBackward0 (sign has no gradient for real input). */
+ct_tensor_pair ct_linalg_slogdet(const ct_tensor *A);
+/* torch.linalg.cholesky(A, upper=False): L (lower) with A = L L^T, or U = L^T when upper;
+ * reads A's lower triangle. grad_fn LinalgCholeskyExBackward0. */
+ct_tensor *ct_linalg_cholesky(const ct_tensor *A, bool upper);
+/* torch.linalg.qr's mode: 'reduced' (default), 'complete', 'r' (Q is an empty tensor) */
+typedef enum { CT_QR_REDUCED = 0, CT_QR_COMPLETE, CT_QR_R } ct_qr_mode;
+/* torch.linalg.qr(A, mode): A (*, m, n) -> .values = Q (*, m, k), .indices = R (*, k, n), k =
+ * min(m, n) (m for 'complete'); LAPACK's signs, as PyTorch. grad_fn LinalgQrBackward0. */
+ct_tensor_pair ct_linalg_qr(const ct_tensor *A, ct_qr_mode mode);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

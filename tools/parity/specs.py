@@ -1019,3 +1019,4 @@ from specs_optim_sched import *  # noqa: F401,F403  (optimizer cases with LR sch
 import specs_nn_lazy  # noqa: E402,F401  (the remaining Lazy layers: ConvTranspose, BatchNorm, InstanceNorm)
 import specs_rnn  # noqa: E402,F401  (the recurrent modules: tools/parity/specs_rnn.py)
 import specs_attn  # noqa: E402,F401  (attention and the Transformer: tools/parity/specs_attn.py)
+import specs_linalg  # noqa: E402,F401  (torch.linalg through LAPACK: tools/parity/specs_linalg.py)
