@@ -9,6 +9,17 @@
 #include "ctorch.h"
 #include "ct_test.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0 /* ASan turns the allocator caches off */
+#endif
+
 /* ct_live_bytes() when the hooked module has computed its output. */
 static int live_at_hook(ct_module *m, const ct_values *in, ct_values *out, void *user) {
   (void)m, (void)in, (void)out;
@@ -44,9 +55,24 @@ static void test_sequential_drops_intermediates(void **state) {
   assert_int_equal(ct_live_tensors(), live);
 }
 
+/* A training step frees a few dozen big buffers (activations, their gradients, im2col
+ * columns): the big-storage cache keeps all of them for the next step, or each step
+ * page-faults them in again (bench_fashion's CNN: 3300 faults a step with 8 slots). */
+static void test_step_buffers_stay_cached(void **state) {
+  (void)state;
+  ct_empty_cache();
+  ct_scope_begin();
+  for (int i = 0; i < 24; i++) ct_empty(CT_SHAPE(1 << 18)); /* 24 buffers of 1 MB */
+  ct_scope_end();
+  if (!UNDER_ASAN) assert_true(ct_cached_bytes() >= (int64_t)24 << 20);
+  ct_empty_cache();
+  assert_int_equal(ct_cached_bytes(), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sequential_drops_intermediates),
+      cmocka_unit_test(test_step_buffers_stay_cached),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
