@@ -106,6 +106,7 @@ static int run(const char *kind, int epochs) {
     prev = t1; /* the script counts the evaluation into the next epoch's figure too */
   }
   printf("fashion %s peak RSS %.1f MB\n", kind, peak_rss_mb());
+  fflush(stdout); /* a child ends in _exit, which flushes nothing */
   ct_release(xte);
   ct_release(yte);
   ct_dataloader_free(dl);
