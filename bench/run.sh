@@ -44,6 +44,7 @@ else
   "$py" "$torch_dir/torch_ref.py" 2 conv | tee -a "$tmp/torch.txt"   # bench/conv.c's workloads
   "$py" "$torch_dir/torch_ref.py" 2 basic-cnn resnet18 | tee -a "$tmp/torch.txt"   # bench/cnn.c's
   "$py" "$torch_dir/torch_ref.py" 2 loss-bce | tee -a "$tmp/torch.txt"   # bench/loss_bce.c's
+  [ -f "$torch_dir/torch_fashion.py" ] && for k in cnn mlp; do "$py" "$root/bench/torch_fashion.py" "$torch_dir/torch_fashion.py" $k 1 2 | tee -a "$tmp/torch.txt"; done   # bench/fashion.c's
 fi
 
 # Timing lines read "<name> <value> us|ms|ms/step [rest]"; rows pair up by name.

@@ -107,7 +107,7 @@ int64_t ct_live_tensors(void);
 int64_t ct_live_bytes(void);
 
 /* ---- allocator caches ---------------------------------------------------------------
- * Each thread keeps freed tensor structs, small storages, graph nodes and up to 8 big
+ * Each thread keeps freed tensor structs, small storages, graph nodes and up to 32 big
  * storages (>= 256 KB) for reuse. */
 /* Like torch.cuda.empty_cache: hand the calling thread's cached blocks (tensor structs, small
  * and big storages, graph nodes) back to malloc, and malloc's free memory back to the OS.

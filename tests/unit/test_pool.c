@@ -112,6 +112,35 @@ static void test_max_pool_ties_nan(void **state) {
   ct_scope_end();
 }
 
+/* MaxPool2d(2)'s own branch-free kernel keeps the scan's rules too, past a 64-output chunk
+ * (rows of 2 x 300, so two full chunks and a tail), float32 and float64: values with ties
+ * (x % 3) and NaNs; each window against the brute-force scan (first max in row-major order,
+ * a NaN wins, a later NaN over an earlier one). */
+static void test_max_pool_2x2_ties_nan(void **state) {
+  (void)state;
+  ct_scope_begin();
+  enum { W = 300, H = 4 };
+  double v[H * W];
+  for (int i = 0; i < H * W; i++) v[i] = i % 7 == 3 || i % 11 == 5 ? NAN : (double)(i * 7 % 3);
+  for (int f = 0; f < 2; f++) {
+    ct_tensor *x = ct_to(ct_tensor_from(v, CT_FLOAT64, 4, (int64_t[]){1, 1, H, W}), f ? CT_FLOAT32 : CT_FLOAT64);
+    ct_tensor_pair r = ct_max_pool2d_with_indices(x, CT_INTS(2));
+    for (int64_t oh = 0; oh < H / 2; oh++)
+      for (int64_t ow = 0; ow < W / 2; ow++) {
+        int64_t at = 2 * oh * W + 2 * ow;
+        double best = v[at];
+        const int64_t taps[3] = {at + 1, at + W, at + W + 1};
+        for (int t = 0; t < 3; t++)
+          if (v[taps[t]] > best || isnan(v[taps[t]])) best = v[taps[t]], at = taps[t];
+        int64_t o[4] = {0, 0, oh, ow};
+        assert_int_equal(ct_get(r.indices, o), at);
+        double got = ct_get(r.values, o);
+        assert_true(isnan(best) ? isnan(got) : got == best);
+      }
+  }
+  ct_scope_end();
+}
+
 static void test_avg_pool_values(void **state) {
   (void)state;
   ct_scope_begin();
@@ -458,6 +487,7 @@ int main(void) {
       cmocka_unit_test(test_max_pool_values),  cmocka_unit_test(test_avg_pool_values),
       cmocka_unit_test(test_fractional_unpool_values), cmocka_unit_test(test_lp_pool_nan), cmocka_unit_test(test_with_indices_agree),
       cmocka_unit_test(test_max_pool_ties_nan),
+      cmocka_unit_test(test_max_pool_2x2_ties_nan),
       cmocka_unit_test(test_grad_fn_names),
       cmocka_unit_test(test_errors),           cmocka_unit_test(test_gradcheck),
   };
