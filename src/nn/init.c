@@ -119,7 +119,7 @@ ct_tensor *ct_nn_init_dirac_(ct_tensor *t, int64_t groups) {
 
 /* ---- fan-scaled draws ------------------------------------------------------------------------ */
 ct_tensor *ct_nn_init_xavier_uniform_(ct_tensor *t, double gain) {
-  int64_t fi, fo;
+  int64_t fi = 0, fo = 0; /* set on success; -O3 with aligned code loses track of that */
   if (ct_nn_init_calculate_fan_in_and_fan_out(t, &fi, &fo)) return NULL;
   if (fi + fo == 0) return ct__err("float division by zero");
   double std = gain * sqrt(2.0 / (double)(fi + fo));
@@ -128,7 +128,7 @@ ct_tensor *ct_nn_init_xavier_uniform_(ct_tensor *t, double gain) {
 }
 
 ct_tensor *ct_nn_init_xavier_normal_(ct_tensor *t, double gain) {
-  int64_t fi, fo;
+  int64_t fi = 0, fo = 0; /* set on success; -O3 with aligned code loses track of that */
   if (ct_nn_init_calculate_fan_in_and_fan_out(t, &fi, &fo)) return NULL;
   if (fi + fo == 0) return ct__err("float division by zero");
   return ct_nn_init_normal_(t, 0, gain * sqrt(2.0 / (double)(fi + fo)));
@@ -143,7 +143,7 @@ static double kaiming_std(ct_tensor *t, ct_kaiming_opts o, bool *noop) {
       *noop = true;
       return -1;
     }
-  int64_t fi, fo;
+  int64_t fi = 0, fo = 0; /* set on success; -O3 with aligned code loses track of that */
   if (ct_nn_init_calculate_fan_in_and_fan_out(t, &fi, &fo)) return -1;
   if (o.mode != CT_FAN_IN && o.mode != CT_FAN_OUT)
     return ct__errs("Mode %d not supported, please use one of fan_in, fan_out", (int)o.mode);

@@ -69,7 +69,7 @@ static int csv_header(const char *cmd, const char *path, const char *mode, bool 
 }
 
 static ct_dataset *csv_open(const char *cmd, const char *path, const cli_data_opts *o, int64_t *max_label) {
-  bool header;
+  bool header = false; /* set by csv_header on success; gcc cannot see that */
   if (csv_header(cmd, path, o->header, &header)) return NULL;
   ct_scope_begin(); /* x, y: the dataset keeps its own references */
   ct_tensor *x, *y;
