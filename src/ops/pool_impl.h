@@ -71,7 +71,7 @@ static inline __attribute__((always_inline)) void F(max_row)(
         else
           for (int i = 0; i < n; i++) {
             T v = xr[i * s], m = ym[i];
-            ym[i] = (v > m) | (v != v) ? v : m;
+            ym[i] = ((v > m) | (v != v)) ? v : m;
           }
       }
     if (ind)

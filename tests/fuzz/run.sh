@@ -64,7 +64,7 @@ for t in $targets; do
   echo "fuzz: building $exe"
   # shellcheck disable=SC2086
   if ! "$clang" $cflags -fsanitize=fuzzer "$here/fuzz_$t.c" $objs -o "$exe" \
-      -L"$blas_lib" -Wl,-rpath,"$blas_lib" -lopenblas -lcjson -lz -lstb -lm; then
+      -L"$blas_lib" -Wl,-rpath,"$blas_lib" -lopenblas -lcjson -lz -lstb -lzip -lm; then
     echo "fuzz: FAILED to build fuzz_$t"
     status=1
     continue
