@@ -76,3 +76,12 @@ sched("sequential_three", "SequentialLR",
 sched("chained", "ChainedScheduler",
       {"schedulers": [{"name": "ConstantLR", "kwargs": {"factor": 0.1, "total_iters": 2}},
                       {"name": "ExponentialLR", "kwargs": {"gamma": 0.9}}]}, steps=6)
+
+# A scheduler only sets param_groups[g]["lr"]; these check that every other optimizer reads it
+# at each step as PyTorch's does (ASGD's eta, Rprop's step sizes, ... follow the new lr).
+OTHERS = [("AdamW", {"lr": 0.05}), ("RMSprop", {"lr": 0.01, "momentum": 0.5}),
+          ("Adagrad", {"lr": 0.1}), ("Adadelta", {"lr": 1.0}), ("Adamax", {"lr": 0.05}),
+          ("NAdam", {"lr": 0.05}), ("RAdam", {"lr": 0.05}), ("Rprop", {"lr": 0.05}),
+          ("ASGD", {"lr": 0.05})]
+sched("step_others", "StepLR", {"step_size": 2, "gamma": 0.5}, steps=6, optims=OTHERS)
+sched("cosine_others", "CosineAnnealingLR", {"T_max": 4, "eta_min": 0.001}, steps=6, optims=OTHERS)
