@@ -24,6 +24,12 @@ learned csv 0.9
 $C eval --model csv_mlp.json --weights csv/model.safetensors --data feats.csv --label-column -1 --threads 1 |
   grep -q "test set: 40 samples" || fail "CSV eval"
 
+# 25 classes: more than fit a printed table; confusion.csv holds all 25 rows
+$C train --model many_mlp.json --data many.csv --label-column -1 --header no --epochs 2 --batch-size 16 \
+  --threads 1 --out many >many.log 2>&1 || { cat many.log; fail "25-class training"; }
+grep -q "25 classes, too many to print" many.log || { cat many.log; fail "25-class confusion line"; }
+[ "$(wc -l <many/confusion.csv)" -ge 25 ] || fail "confusion.csv lacks the 25 classes"
+
 # image folder: grayscale, normalized, augmented with padded crops and flips
 $C train --model img_mlp.json --data folder --channels 1 --normalize 0.5,0.25 --augment --padding 1 --epochs 10 \
   --batch-size 8 --lr 0.01 --threads 1 --out img >img.log 2>&1 || { cat img.log; fail "image folder training"; }

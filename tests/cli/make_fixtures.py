@@ -52,6 +52,14 @@ with open(os.path.join(out, "csv_mlp.json"), "w") as f:
     f.write('{"type": "Sequential", "modules": [{"type": "Linear", "args": [16, 32]}, {"type": "ReLU"},'
             ' {"type": "Linear", "args": [32, 4]}]}\n')
 
+# many.csv: 25 classes (the command line's confusion matrix grows with the class count)
+with open(os.path.join(out, "many.csv"), "w") as f:
+    for k in range(250):
+        c = k % 25
+        f.write(",".join("%g" % (1.0 if i == c else 0.0) for i in range(25)) + ",%d\n" % c)
+with open(os.path.join(out, "many_mlp.json"), "w") as f:
+    f.write('{"type": "Sequential", "modules": [{"type": "Linear", "args": [25, 25]}]}\n')
+
 # folder/<class>/: 8x8 grayscale PNGs; class c is a bright band at rows 2c, 2c+1
 for c, name in enumerate(("ants", "bees", "cats")):
     os.makedirs(os.path.join(out, "folder", name), exist_ok=True)

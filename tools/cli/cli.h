@@ -58,6 +58,7 @@ typedef struct cli_data {
   int n_classes;
   char root[1024];
   ct_dataset *owner; /* holds the class names (an image folder) */
+  int64_t *confusion; /* n_classes x n_classes counts, filled by the evaluations */
 } cli_data;
 /* --data: fashion-mnist, mnist (Debian's package), a folder with the four IDX files, a CSV file
  * (features and a label column) or an image folder (a subfolder per class, or train/ and test/

@@ -218,8 +218,11 @@ static int open_files(const char *cmd, const char *spec, const cli_data_opts *o,
   } else if (!rc) {
     d->n_classes = (int)max_label + 1;
   }
-  if (!rc && d->n_classes > 10)
-    rc = cli_fail(cmd, "--data %s: %d classes; the command line handles at most 10", spec, d->n_classes);
+  /* the confusion matrix is n_classes^2 counts: 4096 classes make 128 MB of it */
+  if (!rc && d->n_classes > 4096)
+    rc = cli_fail(cmd, "--data %s: %d classes; the command line handles at most 4096", spec, d->n_classes);
+  if (!rc && !(d->confusion = calloc((size_t)d->n_classes * (size_t)d->n_classes, sizeof *d->confusion)))
+    rc = cli_fail(cmd, "--data %s: out of memory for the %d-class confusion matrix", spec, d->n_classes);
   ct_dataset_free(views[0]);
   ct_dataset_free(views[1]);
   ct_dataset_free(raw);
@@ -260,6 +263,10 @@ int cli_data_open(const char *cmd, const char *spec, const cli_data_opts *o, cli
   }
   d->n_classes = 10;
   d->classes = strstr(d->root, "fashion") ? fashion_classes : digit_classes;
+  if (!(d->confusion = calloc(100, sizeof *d->confusion))) {
+    cli_data_close(d);
+    return cli_fail(cmd, "out of memory");
+  }
   return 0;
 }
 
@@ -267,7 +274,9 @@ void cli_data_close(cli_data *d) {
   ct_dataset_free(d->train);
   ct_dataset_free(d->test);
   ct_dataset_free(d->owner);
+  free(d->confusion);
   d->train = d->test = d->owner = NULL;
+  d->confusion = NULL;
 }
 
 int cli_data_limit(ct_dataset **ds, int64_t n) {

@@ -65,6 +65,10 @@ int cli_evaluate(ct_module *model, ct_dataset *ds, int64_t batch, int n_classes,
 }
 
 void cli_print_confusion(FILE *f, const int64_t *cm, int n, const char *const *classes) {
+  if (n > 20) { /* a table wider than a terminal helps nobody: confusion.csv has it */
+    fprintf(f, "confusion matrix: %d classes, too many to print (train writes confusion.csv)\n", n);
+    return;
+  }
   fprintf(f, "confusion matrix (rows: true class, columns: predicted)\n%12s", "");
   for (int j = 0; j < n; j++) fprintf(f, " %6d", j);
   fputc('\n', f);
@@ -131,15 +135,14 @@ int cmd_eval(int argc, char **argv) {
   ct_dataset *ds = train_split ? d.train : d.test;
   cli_data_limit(&ds, limit);
   if (train_split) d.train = ds; else d.test = ds;
-  int64_t cm[100];
-  cli_metrics m = {.confusion = cm};
+  cli_metrics m = {.confusion = d.confusion};
   double t0 = cli_now();
   if (cli_evaluate(model, ds, batch, d.n_classes, &m) != 0) {
     rc = cli_fail_ct("eval", "evaluation failed");
   } else {
     printf("%s set: %lld samples, loss %.4f, accuracy %.2f%% (%.1f s)\n", train_split ? "training" : "test",
            (long long)m.n, m.loss, 100 * m.accuracy, cli_now() - t0);
-    cli_print_confusion(stdout, cm, d.n_classes, d.classes);
+    cli_print_confusion(stdout, d.confusion, d.n_classes, d.classes);
   }
   cli_data_close(&d);
   ct_module_free(model);

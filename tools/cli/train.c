@@ -328,7 +328,6 @@ typedef struct run {
   ct_generator *shuffle;
   cli_history h;
   int64_t step;
-  int64_t cm[100];
   char path_model[2100], path_optim[2100], path_state[2100], path_sched[2100];
 } run;
 
@@ -413,7 +412,7 @@ static int save_epoch(run *r) {
   cli_path(p, sizeof p, r->o.out, "curves.png");
   cli_write_curves_png(p, &r->h, val); /* optional: needs libstb-dev */
   cli_path(p, sizeof p, r->o.out, "confusion.csv");
-  rc |= cli_write_confusion_csv(p, r->cm, r->data.n_classes, r->data.classes);
+  rc |= cli_write_confusion_csv(p, r->data.confusion, r->data.n_classes, r->data.classes);
   if (rc) return cli_fail(r->cmd, "cannot write the reports in %s: %s", r->o.out, strerror(errno));
   return 0;
 }
@@ -429,7 +428,7 @@ static int run_epochs(run *r) {
     double tl = train_epoch(r, e);
     if (isnan(tl)) return EXIT_RUN;
     double secs = cli_now() - t0;
-    cli_metrics test = {.confusion = r->cm}, val = {0};
+    cli_metrics test = {.confusion = r->data.confusion}, val = {0};
     if (cli_evaluate(r->model, r->data.test, 256, r->data.n_classes, &test) != 0 ||
         (r->val && cli_evaluate(r->model, r->val, 256, r->data.n_classes, &val) != 0))
       return cli_fail_ct(r->cmd, "evaluation failed");
@@ -595,7 +594,7 @@ int cmd_train(int argc, char **argv) {
   if (r->h.n >= o->epochs) printf("already trained for %d epochs (--epochs %lld): nothing to do\n", r->h.n, (long long)o->epochs);
   int before = r->h.n;
   if ((rc = run_epochs(r)) == 0 && r->h.n > before) {
-    cli_print_confusion(stdout, r->cm, r->data.n_classes, r->data.classes);
+    cli_print_confusion(stdout, r->data.confusion, r->data.n_classes, r->data.classes);
     printf("saved %s, %s; reports in %s (metrics.csv, curves.png, confusion.csv)\n", r->path_model, r->path_optim, o->out);
   }
 done:
