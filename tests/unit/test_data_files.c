@@ -12,13 +12,13 @@
 #include <cmocka.h>
 #include "ctorch.h"
 #include "ct_test.h"
+#include "ct_test_tmpdir.h"
 
 #include <ftw.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char g_tmp[256];
 
 static const char *data_path(const char *name) {
   static char buf[1024];
@@ -499,29 +499,6 @@ static void test_image_folder_loader(void **state) {
   ct_scope_end();
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(p);
-}
-
-static int setup(void **state) {
-  (void)state;
-  const char *base = getenv("TMPDIR");
-  snprintf(g_tmp, sizeof g_tmp, "%s/ct_data_XXXXXX", base ? base : "/tmp");
-  return mkdtemp(g_tmp) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int clear(void **state) {
-  (void)state;
-  ct_clear_error();
-  return 0;
-}
-#define T(f) cmocka_unit_test_setup(f, clear)
 
 int main(void) {
   const struct CMUnitTest tests[] = {
@@ -529,5 +506,5 @@ int main(void) {
       T(test_image_folder), T(test_to_tensor_normalize), T(test_random_crop_flip),
       T(test_compose), T(test_dataset_transform), T(test_loader_sets_epoch), T(test_image_folder_loader),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

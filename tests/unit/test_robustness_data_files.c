@@ -9,13 +9,13 @@
 #include <cmocka.h>
 #include "ctorch.h"
 #include "ct_test.h"
+#include "ct_test_tmpdir.h"
 
 #include <ftw.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char g_tmp[256];
 
 static const char *tmp(const char *name) {
   static char buf[2][512];
@@ -213,34 +213,11 @@ static void test_bad_transforms(void **state) {
   ct_scope_end();
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(p);
-}
-
-static int setup(void **state) {
-  (void)state;
-  const char *base = getenv("TMPDIR");
-  snprintf(g_tmp, sizeof g_tmp, "%s/ct_rdata_XXXXXX", base ? base : "/tmp");
-  return mkdtemp(g_tmp) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int clear(void **state) {
-  (void)state;
-  ct_clear_error();
-  return 0;
-}
-#define T(f) cmocka_unit_test_setup(f, clear)
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       T(test_null_arguments), T(test_bad_images), T(test_bad_folders), T(test_bad_csv),
       T(test_bad_transforms),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
