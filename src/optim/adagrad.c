@@ -18,15 +18,14 @@ static const optim_option adagrad_options[] = {
 };
 
 static int adagrad_validate(const ct_optim *o, int g) {
-  double lr = optim_num(o, g, "lr"), lrd = optim_num(o, g, "lr_decay"), wd = optim_num(o, g, "weight_decay");
-  double iav = optim_num(o, g, "initial_accumulator_value"), eps = optim_num(o, g, "eps");
-  if (om_check(o, g, 0.0 <= lr, "Invalid learning rate", "lr", 0) ||
-      om_check(o, g, 0.0 <= lrd, "Invalid lr_decay value", "lr_decay", 0) ||
-      om_check(o, g, 0.0 <= wd, "Invalid weight_decay value", "weight_decay", 0) ||
-      om_check(o, g, 0.0 <= iav, "Invalid initial_accumulator_value value", "initial_accumulator_value", 0) ||
-      om_check(o, g, 0.0 <= eps, "Invalid epsilon value", "eps", 0))
-    return -1;
-  return 0;
+  static const om_nonneg checks[] = {
+      {"lr", "Invalid learning rate"},
+      {"lr_decay", "Invalid lr_decay value"},
+      {"weight_decay", "Invalid weight_decay value"},
+      {"initial_accumulator_value", "Invalid initial_accumulator_value value"},
+      {"eps", "Invalid epsilon value"},
+      {NULL, NULL}};
+  return om_check_nonneg(o, g, checks);
 }
 
 typedef struct adagrad_args {

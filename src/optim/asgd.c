@@ -18,11 +18,9 @@ static const optim_option asgd_options[] = {
 };
 
 static int asgd_validate(const ct_optim *o, int g) {
-  double lr = optim_num(o, g, "lr"), wd = optim_num(o, g, "weight_decay");
-  if (om_check(o, g, 0.0 <= lr, "Invalid learning rate", "lr", 0) ||
-      om_check(o, g, 0.0 <= wd, "Invalid weight_decay value", "weight_decay", 0))
-    return -1;
-  return 0;
+  static const om_nonneg checks[] = {
+      {"lr", "Invalid learning rate"}, {"weight_decay", "Invalid weight_decay value"}, {NULL, NULL}};
+  return om_check_nonneg(o, g, checks);
 }
 
 typedef struct asgd_args {

@@ -103,6 +103,12 @@ int om_check(const ct_optim *o, int g, bool ok, const char *prefix, const char *
   return ok ? 0 : optim_invalid(o, g, prefix, key, idx);
 }
 
+int om_check_nonneg(const ct_optim *o, int g, const om_nonneg *checks) {
+  for (const om_nonneg *c = checks; c->key; c++)
+    if (om_check(o, g, 0.0 <= optim_num(o, g, c->key), c->prefix, c->key, 0)) return -1;
+  return 0;
+}
+
 void om_kw_num(ct_values *kw, const char *key, double v) { ct_values_push(kw, ct_v_kw(key, ct_v_float(v))); }
 void om_kw_bool(ct_values *kw, const char *key, bool v) { ct_values_push(kw, ct_v_kw(key, ct_v_bool(v))); }
 void om_kw_pair(ct_values *kw, const char *key, const double v[2]) {

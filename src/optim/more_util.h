@@ -41,6 +41,12 @@ void om_kw_pair(ct_values *kw, const char *key, const double v[2]);
 
 /* The constructors' checks: -1 + "<prefix>: <value as given>" (optim_invalid) unless ok. */
 int om_check(const ct_optim *o, int g, bool ok, const char *prefix, const char *key, int idx);
+/* Checks that are all "key >= 0" (1.13's "Invalid <what>: value"): a {key, prefix} table ended
+ * by {NULL}, checked in order; 0 or -1 at the first that fails. */
+typedef struct om_nonneg {
+  const char *key, *prefix;
+} om_nonneg;
+int om_check_nonneg(const ct_optim *o, int g, const om_nonneg *checks);
 /* Adamax / NAdam / RAdam's checks in their order: lr, eps, betas[0], betas[1], weight_decay
  * (adamax.c). */
 int om_check_adam_family(const ct_optim *o, int g);

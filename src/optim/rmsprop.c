@@ -21,15 +21,14 @@ static const optim_option rmsprop_options[] = {
 };
 
 static int rmsprop_validate(const ct_optim *o, int g) {
-  double lr = optim_num(o, g, "lr"), eps = optim_num(o, g, "eps"), mom = optim_num(o, g, "momentum");
-  double wd = optim_num(o, g, "weight_decay"), alpha = optim_num(o, g, "alpha");
-  if (om_check(o, g, 0.0 <= lr, "Invalid learning rate", "lr", 0) ||
-      om_check(o, g, 0.0 <= eps, "Invalid epsilon value", "eps", 0) ||
-      om_check(o, g, 0.0 <= mom, "Invalid momentum value", "momentum", 0) ||
-      om_check(o, g, 0.0 <= wd, "Invalid weight_decay value", "weight_decay", 0) ||
-      om_check(o, g, 0.0 <= alpha, "Invalid alpha value", "alpha", 0))
-    return -1;
-  return 0;
+  static const om_nonneg checks[] = {
+      {"lr", "Invalid learning rate"},
+      {"eps", "Invalid epsilon value"},
+      {"momentum", "Invalid momentum value"},
+      {"weight_decay", "Invalid weight_decay value"},
+      {"alpha", "Invalid alpha value"},
+      {NULL, NULL}};
+  return om_check_nonneg(o, g, checks);
 }
 
 typedef struct rmsprop_args {
