@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static char g_tmp[256];
@@ -35,5 +36,22 @@ static int tmpdir_clear_error(void **state) {
   return 0;
 }
 #define T(f) cmocka_unit_test_setup(f, tmpdir_clear_error)
+
+/* g_tmp/name, in one of two static buffers (two paths may be live at once) */
+static const char *tmp(const char *name) {
+  static char buf[2][512];
+  static int k;
+  k ^= 1;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", g_tmp, name);
+  return buf[k];
+}
+
+/* path gets n bytes of data (the test fails when it cannot) */
+static void write_file(const char *path, const void *data, size_t n) {
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(data, 1, n, f) != n) fail_msg("cannot write %s", path);
+  fclose(f);
+}
+#define WRITE_TEXT(path, s) write_file(path, s, strlen(s))
 
 #endif

@@ -34,21 +34,6 @@ static const char *data_path(const char *name) {
   return buf;
 }
 
-/* g_tmp/name (a static buffer: one at a time) */
-static const char *tmp(const char *name) {
-  static char buf[2][512];
-  static int k;
-  k ^= 1;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", g_tmp, name);
-  return buf[k];
-}
-
-static void write_file(const char *path, const void *data, size_t n) {
-  FILE *f = fopen(path, "wb");
-  if (!f || fwrite(data, 1, n, f) != n) fail_msg("cannot write %s", path);
-  fclose(f);
-}
-#define WRITE_TEXT(path, s) write_file(path, s, strlen(s))
 
 static unsigned char *read_file(const char *path, size_t *n) {
   FILE *f = fopen(path, "rb");

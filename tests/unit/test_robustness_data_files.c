@@ -17,20 +17,6 @@
 #include <unistd.h>
 
 
-static const char *tmp(const char *name) {
-  static char buf[2][512];
-  static int k;
-  k ^= 1;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", g_tmp, name);
-  return buf[k];
-}
-
-static void write_file(const char *path, const void *data, size_t n) {
-  FILE *f = fopen(path, "wb");
-  if (!f || fwrite(data, 1, n, f) != n) fail_msg("cannot write %s", path);
-  fclose(f);
-}
-#define WRITE_TEXT(path, s) write_file(path, s, strlen(s))
 
 /* a valid 2 x 2 RGB PNG (written by PIL) */
 static const unsigned char png_2x2[] = {
