@@ -60,8 +60,12 @@ examples: deps build
 	@for e in $(BUILD)/example_*; do echo "== $$e"; $$e || exit 1; done
 
 # C benchmarks beside the same workloads in PyTorch (when python3-torch is installed).
-bench: deps build
-	./bench/run.sh $(BUILD)
+# The benchmarks run on a link-time-optimised build of their own (CMakeLists.txt, CT_LTO).
+BENCH_BUILD ?= build-bench
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DCT_LTO=ON -DCT_BUILD_TESTS=OFF >/dev/null
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target $(patsubst bench/%.c,bench_%,$(wildcard bench/*.c))
+	./bench/run.sh $(BENCH_BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
