@@ -176,6 +176,7 @@ def spec_names():
     names (specs build many in loops: "torch." + name) and torch stubbed (stdlib only)."""
     names, gen = set(), types.ModuleType("gen")
     gen.T = _Anything()
+    gen.CALLABLES = {}
     gen.fn = lambda label, name, *a, **k: names.add(name)
     gen.module = lambda label, cls, *a, **k: names.add("nn." + cls)
     gen.optim = lambda label, cls, *a, **k: names.add("optim." + cls)

@@ -36,8 +36,13 @@ typedef struct ct_backward_opts {
   ct_tensor *gradient; /* NULL: implicit 1 for a scalar output */
   bool retain_graph;   /* default: create_graph */
   bool create_graph;
+  /* inputs=: accumulate .grad only into these n_inputs tensors (leaves, or non-leaves, which
+   * then retain their grad); NULL: every leaf. Pass an array variable: a compound literal
+   * written inside the ct_backward(...) call ends with the option macro's block. */
+  ct_tensor *const *inputs;
+  int n_inputs;
 } ct_backward_opts;
-/* Tensor.backward(gradient, retain_graph, create_graph): 0 or -1 */
+/* Tensor.backward(gradient, retain_graph, create_graph, inputs): 0 or -1 */
 int ct_backward_ex(ct_tensor *t, ct_backward_opts o);
 /* t.backward(gradient=, retain_graph=, create_graph=): ct_backward(loss); 0 or -1. */
 #define ct_backward(t, ...) ct_backward_ex(t, CT_OPTS(ct_backward_opts, .gradient = NULL, __VA_ARGS__))
@@ -49,6 +54,28 @@ int ct_backward_ex(ct_tensor *t, ct_backward_opts o);
 int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *inputs, int n_in,
                      ct_tensor *const *grad_outputs, bool create_graph, int retain_graph,
                      bool allow_unused, ct_tensor **result);
+
+/* ---- tensor hooks ------------------------------------------------------------------ */
+/* A hook on the gradient of a tensor (Tensor.register_hook(hook)): called during backward
+ * with the tensor's complete gradient (borrowed); set *replace to a tensor of the same shape
+ * and dtype to change it (what `return new_grad` does in Python; a scope-owned result of an
+ * op is fine, the engine keeps its own reference) or leave it NULL (`return None`). Returns
+ * 0, or -1 to fail the backward (record a message with ct_set_error). It runs under the
+ * backward's grad mode (on with create_graph). As in PyTorch 1.13, hooks run in
+ * registration order, retain_grad sees the gradient as changed by the hooks registered
+ * before it, and torch.autograd.grad returns the gradient before any hook. */
+typedef int (*ct_grad_hook_fn)(ct_tensor *grad, ct_tensor **replace, void *user);
+/* RemovableHandle of a tensor hook. */
+typedef struct ct_tensor_hook ct_tensor_hook;
+/* t.register_hook(fn): 0 or -1 ("cannot register a hook on a tensor that doesn't require
+ * gradient"). With handle != NULL, *handle gets the hook's handle, which must be passed to
+ * ct_tensor_hook_remove once (the hook then stops; ct_tensor_hook_remove frees the handle);
+ * with NULL the hook lives as long as the graph node it hangs on. */
+int ct_register_hook(ct_tensor *t, ct_grad_hook_fn fn, void *user, ct_tensor_hook **handle);
+/* handle.remove(): the hook no longer runs; frees the handle. NULL is ignored. */
+void ct_tensor_hook_remove(ct_tensor_hook *h);
+/* Tensor.retains_grad: true for a non-leaf after ct_retain_grad (or backward(inputs=) on it). */
+bool ct_retains_grad(const ct_tensor *t);
 
 /* Grad mode (torch.no_grad / enable_grad / set_grad_enabled): returns the previous mode. */
 bool ct_set_grad_enabled(bool enabled);
@@ -138,6 +165,52 @@ bool ct_gradgradcheck_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_gradch
 /* torch.autograd.gradgradcheck(fn, inputs, ...): same arguments and options as ct_gradcheck. */
 #define ct_gradgradcheck(fn, ...) CT__GRADCHECK(ct_gradgradcheck_ex, fn, __VA_ARGS__)
 #define CT__GRADCHECK(f, fn, inputs, n_in, ...) f(fn, inputs, n_in, CT_GRADCHECK_OPTS(__VA_ARGS__))
+
+/* ---- torch.autograd.functional --------------------------------------------------------
+ * fn computes its n_outputs outputs from the inputs (the ct_fn of gradcheck). Results are
+ * owned by the caller's scope; without create_graph they carry no graph. Inputs are not
+ * changed (the function sees fresh leaves, or views keeping the inputs' graph under
+ * create_graph). strict, create_graph and the error messages are PyTorch's. */
+typedef struct ct_functional_opts {
+  void *user;        /* fn's user pointer */
+  int n_outputs;     /* how many tensors fn returns (1); vjp/jvp/jacobian only */
+  bool create_graph; /* results differentiable (higher order) */
+  bool strict;       /* an output independent of an input is an error, not zeros */
+  bool vectorize;    /* accepted; the rows are computed one by one either way (same numbers) */
+} ct_functional_opts;
+#define CT_FUNCTIONAL_OPTS(...) CT_OPTS(ct_functional_opts, .n_outputs = 1, __VA_ARGS__)
+/* jacobian(func, inputs, create_graph, strict, vectorize): jac[i * n_in + j] = d output_i /
+ * d input_j, shaped output_i.shape + input_j.shape. 0 or -1. */
+int ct_jacobian_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_tensor **jac, ct_functional_opts o);
+#define ct_jacobian(fn, inputs, n_in, jac, ...) \
+  ct_jacobian_ex(fn, inputs, n_in, jac, CT_FUNCTIONAL_OPTS(__VA_ARGS__))
+/* hessian(func, inputs, ...): fn returns one one-element tensor; hess[i * n_in + j] =
+ * d2 f / d input_i d input_j, shaped input_i.shape + input_j.shape. */
+int ct_hessian_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_tensor **hess, ct_functional_opts o);
+#define ct_hessian(fn, inputs, n_in, hess, ...) \
+  ct_hessian_ex(fn, inputs, n_in, hess, CT_FUNCTIONAL_OPTS(__VA_ARGS__))
+/* vjp(func, inputs, v): outputs[n_outputs] = func(inputs), vjp[n_in] = v^T J. v holds
+ * n_outputs tensors shaped like the outputs, or is NULL for one one-element output. */
+int ct_vjp_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_tensor *const *v, ct_tensor **outputs,
+              ct_tensor **vjp, ct_functional_opts o);
+#define ct_vjp(fn, inputs, n_in, v, outputs, vjp, ...) \
+  ct_vjp_ex(fn, inputs, n_in, v, outputs, vjp, CT_FUNCTIONAL_OPTS(__VA_ARGS__))
+/* jvp(func, inputs, v): outputs[n_outputs] = func(inputs), jvp[n_outputs] = J v. v holds
+ * n_in tensors shaped like the inputs, or is NULL for one one-element input. */
+int ct_jvp_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_tensor *const *v, ct_tensor **outputs,
+              ct_tensor **jvp, ct_functional_opts o);
+#define ct_jvp(fn, inputs, n_in, v, outputs, jvp, ...) \
+  ct_jvp_ex(fn, inputs, n_in, v, outputs, jvp, CT_FUNCTIONAL_OPTS(__VA_ARGS__))
+/* vhp(func, inputs, v) / hvp(func, inputs, v): fn returns one one-element tensor; *output =
+ * func(inputs), result[n_in] = v^T H (vhp) or H v (hvp). */
+int ct_vhp_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_tensor *const *v, ct_tensor **output,
+              ct_tensor **vhp, ct_functional_opts o);
+#define ct_vhp(fn, inputs, n_in, v, output, vhp, ...) \
+  ct_vhp_ex(fn, inputs, n_in, v, output, vhp, CT_FUNCTIONAL_OPTS(__VA_ARGS__))
+int ct_hvp_ex(ct_fn fn, ct_tensor *const *inputs, int n_in, ct_tensor *const *v, ct_tensor **output,
+              ct_tensor **hvp, ct_functional_opts o);
+#define ct_hvp(fn, inputs, n_in, v, output, hvp, ...) \
+  ct_hvp_ex(fn, inputs, n_in, v, output, hvp, CT_FUNCTIONAL_OPTS(__VA_ARGS__))
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

@@ -308,6 +308,26 @@ ct_tensor *ct_bernoulli(const ct_tensor *probs, ct_generator *gen);
 /* PyTorch's repr: "tensor([[ 0.1399, -0.7069]], grad_fn=<AddBackward0>)". The returned
  * string is malloc'd; free() it. */
 char *ct_to_string(const ct_tensor *t);
+/* torch.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode):
+ * process-wide, like PyTorch's. Options left out keep their value; a profile ("default",
+ * "short", "full") is applied first; sci_mode is set on every call, as in PyTorch, where
+ * leaving it out (None) means automatic. 0 or -1 (a negative precision is "unchanged").
+ *   ct_set_printoptions(.precision = 2);  ct_set_printoptions(.profile = "default"); */
+typedef enum ct_sci_mode { CT_SCI_AUTO = 0, CT_SCI_ON, CT_SCI_OFF } ct_sci_mode;
+typedef struct ct_printoptions {
+  int precision;        /* digits after the point (4) */
+  double threshold;     /* more elements than this are summarized with "..." (1000; INFINITY: never) */
+  int edgeitems;        /* items shown at each end of a summarized dim (3) */
+  int linewidth;        /* characters per line (80) */
+  const char *profile;  /* NULL, "default", "short" or "full" */
+  ct_sci_mode sci_mode; /* scientific notation: automatic, always or never */
+} ct_printoptions;
+int ct_set_printoptions_ex(ct_printoptions o);
+#define ct_set_printoptions(...)                                                               \
+  ct_set_printoptions_ex(CT_OPTS(ct_printoptions, .precision = -1, .threshold = -1,             \
+                                 .edgeitems = -1, .linewidth = -1, __VA_ARGS__))
+/* The current print options (profile NULL). */
+ct_printoptions ct_get_printoptions(void);
 /* print(t) followed by a newline, to stdout. */
 void ct_print(const ct_tensor *t);
 

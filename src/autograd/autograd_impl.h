@@ -64,11 +64,23 @@ struct ct_node {
   ct_saved *saved; /* saved_inline, or a heap array once more are saved */
   ct_saved saved_inline[CT_NODE_SAVED_INLINE];
   struct ct_anomaly_meta *anomaly; /* anomaly mode: where the forward ran (anomaly.c) */
+  ct_tensor_hook *hooks;           /* Tensor.register_hook on its outputs (hooks.c) */
   /* The op's arguments (CT_NEW_ARGS / CT_ARGS); last, so allocation need not clear them. */
   const ct_args_type *args_type; /* NULL: none */
   void *args;                    /* args_inline or the heap */
   _Alignas(16) unsigned char args_inline[CT_NODE_ARGS_INLINE];
 };
+
+/* ---- tensor hooks (hooks.c) ---- */
+/* Stores the gradient into a retain_grad tensor's .grad when hooks.c says it is its turn. */
+typedef int (*ct__retain_fn)(void *ctx);
+/* Run the hooks of n's output nr on its complete gradient *slot (replaced by what a hook
+ * returns), calling retain(ctx) at retain_grad's place among them. 0 or -1. */
+int ct__hooks_run(ct_node *n, int nr, ct_tensor **slot, ct__retain_fn retain, void *ctx);
+/* retain_grad on n's output nr: remember its place after the hooks registered so far. */
+int ct__hooks_mark_retain(ct_node *n, int nr);
+/* Drop n's references to its hooks (node destruction). */
+void ct__hooks_free(ct_node *n);
 
 /* Give n zeroed arguments of type `type` (plus `extra` bytes for a trailing flexible array):
  * NULL when n is NULL, or with "out of memory" recorded when a heap block cannot be had (an

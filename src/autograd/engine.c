@@ -247,7 +247,39 @@ static int check_nan(const ct_node *n, ct_tensor *const *gin) {
  * node whose saved state a pass without retain_graph frees while another may be reading it.
  * A node that saved nothing runs unlocked. */
 static bool needs_lock(const ct_node *n) {
-  return !n->backward || n->n_saved > 0 || n->retained || (n->args_type && n->args_type->destroy);
+  return !n->backward || n->n_saved > 0 || n->retained || n->hooks ||
+         (n->args_type && n->args_type->destroy);
+}
+
+/* A retain_grad tensor's turn among its node's hooks (hooks.c): its .grad gets the gradient
+ * as it stands then. */
+typedef struct {
+  ct_tensor *v;
+  ct_tensor **slot;
+  bool create_graph;
+} retain_ctx;
+
+static int retain_now(void *ctx) {
+  retain_ctx *r = ctx;
+  return r->v ? accumulate_grad(r->v, r->slot, false, r->create_graph) : 0;
+}
+
+/* Output j's complete gradient *slot, before n runs: its tensor hooks and retain_grad. */
+static int output_hooks(ct_node *n, int j, ct_tensor **slot, bool create_graph) {
+  retain_ctx r = {n->retained ? n->retained[j] : NULL, slot, create_graph};
+  if (!n->hooks) return retain_now(&r);
+  return ct__hooks_run(n, j, slot, retain_now, &r);
+}
+
+/* Whether the gradients n's backward would make go anywhere (a target of autograd.grad or
+ * backward(inputs=) whose children are not wanted need not run). */
+static bool feeds_needed(const graph_task *g, int k) {
+  const task_node *t = &g->nodes[k];
+  for (int i = 0; i < t->node->n_in; i++) {
+    int c = g->child[t->child + i];
+    if (c >= 0 && g->nodes[c].needed) return true;
+  }
+  return false;
 }
 
 /* Run node k's backward: its input gradients go into the children's slots. */
@@ -357,23 +389,25 @@ static int run_graph(int n_roots, ct_tensor *const *roots, ct_tensor *const *roo
     ct_node *n = t->node;
     ct_tensor **b = g.buf + t->slot;
     if (t->needed) {
-      for (int i = 0; i < n_inputs; i++)
+      /* autograd.grad captures before the hooks run, as PyTorch 1.13 does */
+      for (int i = 0; captured && i < n_inputs; i++)
         if (target_pos[i] == k && b[target_nr[i]] && !captured[i]) {
           captured[i] = b[target_nr[i]];
           ct__tensor_incref(captured[i]);
         }
       bool took = needs_lock(n) && ct__node_lock(n);
       int bad = 0;
-      if (n->retained)
+      /* autograd.grad does not run a leaf's AccumulateGrad, so not its hooks either */
+      if ((n->retained || n->hooks) && (n->backward || !captured))
         for (int j = 0; j < n->n_out && !bad; j++)
-          if (n->retained[j] && b[j]) bad = accumulate_grad(n->retained[j], &b[j], false, create_graph);
+          if (b[j]) bad = output_hooks(n, j, &b[j], create_graph);
       if (!bad && !n->backward) { /* AccumulateGrad: its leaf, unless the leaf has died */
         ct_tensor *v = n->variable;
-        if (n_inputs == 0 && v && b[0]) bad = accumulate_grad(v, &b[0], true, create_graph);
+        if (!captured && v && b[0]) bad = accumulate_grad(v, &b[0], true, create_graph);
       } else if (!bad) {
         bool any = false;
         for (int j = 0; j < n->n_out; j++) any |= b[j] != NULL;
-        if (any) bad = run_backward(&g, k, anomaly);
+        if (any && feeds_needed(&g, k)) bad = run_backward(&g, k, anomaly);
         if (!keep_graph && n->n_saved > 0) ct__release_saved(n); /* under n's lock */
       }
       ct__node_unlock(n, took);
@@ -410,7 +444,16 @@ done:
 int ct_backward_ex(ct_tensor *t, ct_backward_opts o) {
   if (!t) return -1;
   ct_tensor *g[1] = {o.gradient};
-  return run_graph(1, &t, g, o.retain_graph || o.create_graph, o.create_graph, 0, NULL, NULL);
+  if (o.inputs && o.n_inputs <= 0)
+    return ct__errs("'inputs' argument to backward() cannot be empty.");
+  if (o.n_inputs > 0 && !o.inputs) return ct__errs("backward: inputs is NULL but n_inputs is %d", o.n_inputs);
+  for (int i = 0; i < o.n_inputs; i++) { /* PyTorch retains the grad of non-leaf inputs */
+    if (!o.inputs[i]) return -1;
+    if (o.inputs[i]->requires_grad && o.inputs[i]->grad_fn && ct_retain_grad(o.inputs[i]))
+      return -1;
+  }
+  return run_graph(1, &t, g, o.retain_graph || o.create_graph, o.create_graph, o.n_inputs,
+                   o.inputs, NULL);
 }
 
 int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *inputs, int n_in,

@@ -57,6 +57,7 @@ static void node_destroy(ct_node *n) {
   if (n->args != n->args_inline) free(n->args);
   free(n->anomaly);
   free(n->retained);
+  if (n->hooks) ct__hooks_free(n);
   if (n->n_in >= NODE_CLASSES || !ct__cache_push(&g_free_nodes[n->n_in], n)) free(n);
 }
 
@@ -439,6 +440,7 @@ int ct_retain_grad(ct_tensor *t) {
     n->retained = calloc((size_t)n->n_out, sizeof(ct_tensor *));
     if (!n->retained) return ct__errs("CPU: out of memory");
   }
+  if (!t->retains_grad && n->hooks && ct__hooks_mark_retain(n, t->output_nr)) return -1;
   n->retained[t->output_nr] = t; /* weak: cleared when t dies */
   t->retains_grad = true;
   return 0;

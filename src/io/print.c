@@ -1,4 +1,4 @@
-/* PyTorch's tensor repr (torch/_tensor_str.py of 1.13, default print options): one
+/* PyTorch's tensor repr (torch/_tensor_str.py of 1.13, with its print options): one
  * formatter chosen from the elements that will be shown (fixed, integer-valued "1." or
  * scientific), summarization with "..." above 1000 elements, 80-column wrapping, nested
  * brackets, and the dtype / grad suffixes. Elements are read in place through the strides,
@@ -7,10 +7,39 @@
 
 #include <math.h>
 
-#define PRECISION 4
-#define THRESHOLD 1000
-#define EDGEITEMS 3
-#define LINEWIDTH 80
+/* torch.set_printoptions: process-wide, as PyTorch's PRINT_OPTS. Set them before printing
+ * from several threads (a printout racing a change may mix old and new values). */
+static ct_printoptions g_opts = {.precision = 4, .threshold = 1000, .edgeitems = 3, .linewidth = 80};
+#define PRECISION g_opts.precision
+#define EDGEITEMS g_opts.edgeitems
+#define LINEWIDTH g_opts.linewidth
+
+int ct_set_printoptions_ex(ct_printoptions o) {
+  ct_printoptions n = g_opts;
+  if (o.profile) {
+    if (!strcmp(o.profile, "default") || !strcmp(o.profile, "full"))
+      n = (ct_printoptions){.precision = 4, .threshold = 1000, .edgeitems = 3, .linewidth = 80};
+    else if (!strcmp(o.profile, "short"))
+      n = (ct_printoptions){.precision = 2, .threshold = 1000, .edgeitems = 2, .linewidth = 80};
+    else
+      return ct__errs("set_printoptions: profile must be 'default', 'short' or 'full', got '%s'",
+                      o.profile);
+    if (!strcmp(o.profile, "full")) n.threshold = INFINITY;
+  }
+  if (o.precision > 30) return ct__errs("set_printoptions: precision %d is above 30", o.precision);
+  if (o.precision >= 0) n.precision = o.precision;
+  if (!isnan(o.threshold) && o.threshold >= 0) n.threshold = o.threshold;
+  if (o.edgeitems >= 0) n.edgeitems = o.edgeitems;
+  if (o.linewidth >= 0) n.linewidth = o.linewidth;
+  if (o.sci_mode < CT_SCI_AUTO || o.sci_mode > CT_SCI_OFF)
+    return ct__errs("set_printoptions: sci_mode must be CT_SCI_AUTO, CT_SCI_ON or CT_SCI_OFF");
+  n.sci_mode = o.sci_mode; /* PyTorch sets it every call: None means automatic again */
+  n.profile = NULL;
+  g_opts = n;
+  return 0;
+}
+
+ct_printoptions ct_get_printoptions(void) { return g_opts; }
 
 /* ---- which elements are shown ------------------------------------------------------- */
 /* Along a dim of size n: all indices, or the first and last EDGEITEMS when summarizing. */
@@ -87,6 +116,9 @@ static void formatter_init(formatter *f, const ct_tensor *t, bool summarize) {
   f->max_width = 0;
   visit_shown(t, 0, p, summarize, scan_width, f);
   if (f->max_width < saved) f->max_width = saved;
+  /* a forced sci_mode changes the format, not the width found in the automatic one
+   * (PyTorch's _Formatter: a wider element is printed unpadded) */
+  if (f->floating && f->any && g_opts.sci_mode != CT_SCI_AUTO) f->sci_mode = g_opts.sci_mode == CT_SCI_ON;
 }
 
 /* One element without padding ("{:.4f}", "{:.0f}", "{:.4e}", "{}", True/False). Width
@@ -229,7 +261,7 @@ char *ct_to_string(const ct_tensor *t) {
     }
     if (t->dtype != def) snprintf(suffixes[ns++], 160, "dtype=%s", ct_dtype_name(t->dtype));
   } else {
-    bool summarize = numel > THRESHOLD;
+    bool summarize = (double)numel > g_opts.threshold;
     formatter f;
     formatter_init(&f, t, summarize);
     put_tensor(&b, t, 0, ct__ptr(t), indent, summarize, &f);

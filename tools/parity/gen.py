@@ -117,6 +117,13 @@ def optim(label, cls, kwargs, shapes, groups=None, steps=6, none=(), dts=("f32",
 
 # ---- encoding ------------------------------------------------------------------------
 
+# Python functions a case passes by name to a torch function that takes a callable
+# (torch.autograd.functional.jacobian(func, inputs)): a string "fn:<name>" among the args is
+# replaced by CALLABLES["fn:<name>"] in the call; the case file keeps the string, and the
+# dispatch maps it to the C twin of the function.
+CALLABLES = {}
+
+
 def resolve(name):
     parts = name.split(".")
     root = {"torch": torch, "Tensor": torch.Tensor, "F": F}[parts[0]]
@@ -206,6 +213,7 @@ def run_function(c, fname, fdt):
         return v
 
     f = resolve(c.name)
+    pyargs = [CALLABLES.get(a, a) if isinstance(a, str) else a for a in pyargs]
     out = f(*subst(pyargs), **{k: subst(v) for k, v in pykw.items()})
     outs = flatten(out)
     case = {"kind": "function", "name": c.name, "args": jargs, "kwargs": jkw}
