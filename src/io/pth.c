@@ -7,8 +7,10 @@
  * archive matches the numel the pickle declares.
  *
  * ct_pth_load maps the file. torch.save stores entries uncompressed and 64-byte aligned, so a
- * storage can be a tensor pointing into the mapping (its CRC checked, as torch.load does):
- * nothing is copied, and the mapping lives until the last such storage dies. The mapping is
+ * storage can be a tensor pointing into the mapping: nothing is copied or even read at load
+ * time, and the mapping lives until the last such storage dies. Like torch.load (PyTorch 1.13
+ * checks no CRC), no storage's CRC is checked (libzip checks one only when a read runs past
+ * the entry's end, which these exact reads never do); bounds are: an entry lies in the file. The mapping is
  * private: writing to a loaded tensor copies the page, never touches the file. Other entries
  * (deflated, unaligned, or any entry of ct_pth_loads' caller-owned buffer) are copied.
  *
@@ -25,7 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
-#include <zlib.h>
 
 /* ---- the archive's bytes: a libzip source over memory that records where it read ---------- */
 typedef struct {
@@ -143,12 +144,12 @@ static unsigned char *read_entry(pth_ctx *c, const char *name, uint64_t max, siz
   return buf;
 }
 
-/* A stored entry of the mapped file whose data is 64-byte aligned: a tensor over the mapping
- * (CRC checked); NULL without an error when the entry does not qualify (copy it instead). */
+/* A stored entry of the mapped file whose data is 64-byte aligned: a tensor over the mapping;
+ * NULL without an error when the entry does not qualify (copy it instead). */
 static ct_tensor *map_entry(pth_ctx *c, zip_int64_t idx, const zip_stat_t *st, ct_dtype dt,
                             int64_t numel, bool *failed) {
   *failed = false;
-  if (!c->map || st->comp_method != ZIP_CM_STORE || !(st->valid & ZIP_STAT_CRC) || !st->size)
+  if (!c->map || st->comp_method != ZIP_CM_STORE || !st->size)
     return NULL;
   unsigned char probe;
   zip_file_t *f = zip_fopen_index(c->z, (zip_uint64_t)idx, 0);
@@ -159,11 +160,6 @@ static ct_tensor *map_entry(pth_ctx *c, zip_int64_t idx, const zip_stat_t *st, c
   if (!ok || off > c->src->len || st->size > c->src->len - off || *data != probe ||
       (uintptr_t)data % 64)
     return NULL;
-  if (crc32_z(0L, data, st->size) != st->crc) {
-    *failed = true;
-    ct__err("PytorchStreamReader failed reading file %s: CRC-32 mismatch", st->name);
-    return NULL;
-  }
   atomic_fetch_add(&c->map->refs, 1);
   ct_tensor *t = ct__from_external((void *)data, dt, numel, map_release, c->map);
   if (!t) {
