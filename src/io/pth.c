@@ -11,8 +11,9 @@
  * time, and the mapping lives until the last such storage dies. Like torch.load (PyTorch 1.13
  * checks no CRC), no storage's CRC is checked (libzip checks one only when a read runs past
  * the entry's end, which these exact reads never do); bounds are: an entry lies in the file. The mapping is
- * private: writing to a loaded tensor copies the page, never touches the file. Other entries
- * (deflated, unaligned, or any entry of ct_pth_loads' caller-owned buffer) are copied.
+ * private: writing to a loaded tensor copies the page, never touches the file. Other stored
+ * entries (unaligned, or any of ct_pth_loads' caller-owned buffer) are copied straight from
+ * memory; deflated ones are inflated by libzip.
  *
  * Memory stays bounded by the file: only the stored and deflate methods are read (torch.load's
  * miniz knows no others), a deflated entry may not claim more than deflate's 1032:1 ratio,
@@ -144,28 +145,34 @@ static unsigned char *read_entry(pth_ctx *c, const char *name, uint64_t max, siz
   return buf;
 }
 
-/* A stored entry of the mapped file whose data is 64-byte aligned: a tensor over the mapping;
- * NULL without an error when the entry does not qualify (copy it instead). */
-static ct_tensor *map_entry(pth_ctx *c, zip_int64_t idx, const zip_stat_t *st, ct_dtype dt,
-                            int64_t numel, bool *failed) {
-  *failed = false;
-  if (!c->map || st->comp_method != ZIP_CM_STORE || !st->size)
-    return NULL;
+/* Where the bytes of a stored entry lie in the archive's memory (found by reading its first
+ * byte through libzip and noting where that read landed); NULL for any other entry. */
+static const unsigned char *stored_data(pth_ctx *c, zip_int64_t idx, const zip_stat_t *st) {
+  if (st->comp_method != ZIP_CM_STORE || !st->size) return NULL;
   unsigned char probe;
   zip_file_t *f = zip_fopen_index(c->z, (zip_uint64_t)idx, 0);
   bool ok = f && zip_fread(f, &probe, 1) == 1;
   uint64_t off = c->src->last_read;
   if (f) zip_fclose(f);
-  const unsigned char *data = c->src->p + off;
-  if (!ok || off > c->src->len || st->size > c->src->len - off || *data != probe ||
-      (uintptr_t)data % 64)
-    return NULL;
-  atomic_fetch_add(&c->map->refs, 1);
-  ct_tensor *t = ct__from_external((void *)data, dt, numel, map_release, c->map);
-  if (!t) {
-    map_release(c->map);
-    *failed = true;
+  if (!ok || off > c->src->len || st->size > c->src->len - off || c->src->p[off] != probe) return NULL;
+  return c->src->p + off;
+}
+
+/* A storage's flat tensor: over the mapping for a stored, 64-byte aligned entry of a mapped
+ * file; copied from memory for another stored entry; read through libzip (inflated) else. */
+static ct_tensor *storage_tensor(pth_ctx *c, zip_int64_t idx, const zip_stat_t *st, const char *name,
+                                 ct_dtype dt, int64_t numel) {
+  const unsigned char *data = stored_data(c, idx, st);
+  if (data && c->map && (uintptr_t)data % 64 == 0) {
+    atomic_fetch_add(&c->map->refs, 1);
+    ct_tensor *t = ct__from_external((void *)data, dt, numel, map_release, c->map);
+    if (!t) map_release(c->map);
+    return t;
   }
+  ct_tensor *t = ct__empty(dt, 1, &numel);
+  if (!t) return NULL;
+  if (data) memcpy(ct__ptr(t), data, st->size);
+  else if (read_into(c, idx, name, ct__ptr(t), st->size)) return NULL; /* the scope frees t */
   return t;
 }
 
@@ -209,7 +216,7 @@ static ct_pth_value *load_storage(void *ctx, ct__pth_doc *doc, ct_pth_value *typ
   pth_ctx *c = ctx;
   int dt;
   size_t isz;
-  bool made, failed;
+  bool made;
   ct_pth_value *s = ct__pth_storage_get(&c->storages, doc, type, key, numel, &made, &dt, &isz);
   if (!s || !made) return s;
   int64_t nbytes = numel * (int64_t)isz; /* checked by ct__pth_storage_get */
@@ -222,16 +229,10 @@ static ct_pth_value *load_storage(void *ctx, ct__pth_doc *doc, ct_pth_value *typ
   if (st.size != (uint64_t)nbytes)
     return ct__err("torch.load: storage %s holds %llu bytes, but the pickle declares %lld "
                    "elements of %zu bytes", key, (unsigned long long)st.size, (long long)numel, isz);
-  ct_tensor *t = map_entry(c, idx, &st, (ct_dtype)dt, numel, &failed);
-  if (failed) return NULL;
-  if (!t) {
-    if (!(t = ct__empty((ct_dtype)dt, 1, &numel))) return NULL;
-    s->t = ct_retain(t);
-    if (read_into(c, idx, name, ct__ptr(t), (uint64_t)nbytes)) return NULL;
-  } else {
-    s->t = ct_retain(t);
-  }
-  if ((ct_dtype)dt == CT_BOOL) ct__fix_loaded(t, false); /* writes: the page is copied */
+  ct_tensor *t = storage_tensor(c, idx, &st, name, (ct_dtype)dt, numel);
+  if (!t) return NULL;
+  s->t = ct_retain(t);
+  if ((ct_dtype)dt == CT_BOOL) ct__fix_loaded(t, false); /* mapped, the page is copied */
   return s;
 }
 
