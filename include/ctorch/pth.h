@@ -33,7 +33,11 @@ typedef enum ct_pth_kind {
   CT_PTH_OTHER   /* a storage or a global that is no object of its own */
 } ct_pth_kind;
 
-/* torch.load(path, weights_only=True): the root of the loaded tree; NULL + message. */
+/* torch.load(path, weights_only=True): the root of the loaded tree; NULL + message. Reads the
+ * zip format (PyTorch >= 1.6) and the legacy one (_use_new_zipfile_serialization=False),
+ * told apart by their first bytes. The file is mapped: storages torch.save stored uncompressed
+ * and aligned become tensors over the mapping, without a copy (writing to one copies its page;
+ * the file itself is never written), so the file must not be truncated while they live. */
 ct_pth_value *ct_pth_load(const char *path);
 /* torch.load(io.BytesIO(buf)): len bytes of a .pth file; NULL + message. */
 ct_pth_value *ct_pth_loads(const void *buf, size_t len);

@@ -360,8 +360,11 @@ static int op_reduce(upk *u) {
 static int op_persid(upk *u) {
   ct_pth_value *pid = pop(u);
   if (!pid) return -1;
-  if (pid->kind != CT_PTH_TUPLE || pid->n != 5)
+  /* the legacy format adds a sixth item, view_metadata: None since PyTorch 0.4 */
+  if (pid->kind != CT_PTH_TUPLE || pid->n < 5 || pid->n > 6)
     return ct__errs(WO_ERR "persistent_load id must be a ('storage', type, key, location, numel) tuple");
+  if (pid->n == 6 && pid->items[5]->kind != CT_PTH_NONE)
+    return ct__errs("torch.load: storage views (files of PyTorch < 0.4) are not supported");
   ct_pth_value **it = pid->items;
   if (it[0]->kind != CT_PTH_STR || strcmp(it[0]->s, "storage"))
     return ct__errs(WO_ERR "Only persistent_load of storage is allowed, but got %s",
@@ -522,6 +525,12 @@ static int step(upk *u, ct_pth_value **root) {
 
 ct_pth_value *ct__unpickle(ct__pth_doc *doc, const unsigned char *p, size_t len,
                            ct__pth_storage_fn storage, void *ctx) {
+  size_t used; /* bytes after STOP are ignored, as pickle.loads does */
+  return ct__unpickle_prefix(doc, p, len, &used, storage, ctx);
+}
+
+ct_pth_value *ct__unpickle_prefix(ct__pth_doc *doc, const unsigned char *p, size_t len, size_t *used,
+                                  ct__pth_storage_fn storage, void *ctx) {
   upk u = {.doc = doc, .p = p, .len = len, .storage = storage, .ctx = ctx};
   ct_pth_value *root = NULL;
   int rc;
@@ -530,5 +539,6 @@ ct_pth_value *ct__unpickle(ct__pth_doc *doc, const unsigned char *p, size_t len,
   free(u.stack);
   free(u.marks);
   free(u.memo);
+  *used = u.pos;
   return rc > 0 ? root : NULL;
 }

@@ -2,54 +2,187 @@
  *   <name>/data.pkl     the pickled object, tensors as persistent ids of storages
  *   <name>/data/<key>   each storage's raw little-endian bytes
  *   <name>/version      (and, in newer versions, byteorder)
- * libzip handles Zip64 and checks each entry's CRC. Entries are only looked up by the names
- * built here, never extracted to disk, so paths with ".." are harmless. A storage is read
- * once, after its size in the archive matches the numel the pickle declares. */
+ * libzip handles Zip64; entries are only looked up by the names built here, never extracted
+ * to disk, so paths with ".." are harmless. A storage is read once, after its size in the
+ * archive matches the numel the pickle declares.
+ *
+ * ct_pth_load maps the file. torch.save stores entries uncompressed and 64-byte aligned, so a
+ * storage can be a tensor pointing into the mapping: nothing is copied or even read at load
+ * time, and the mapping lives until the last such storage dies. Like torch.load (PyTorch 1.13
+ * checks no CRC), no storage's CRC is checked (libzip checks one only when a read runs past
+ * the entry's end, which these exact reads never do); bounds are: an entry lies in the file. The mapping is
+ * private: writing to a loaded tensor copies the page, never touches the file. Other stored
+ * entries (unaligned, or any of ct_pth_loads' caller-owned buffer) are copied straight from
+ * memory; deflated ones are inflated by libzip.
+ *
+ * Memory stays bounded by the file: only the stored and deflate methods are read (torch.load's
+ * miniz knows no others), a deflated entry may not claim more than deflate's 1032:1 ratio,
+ * and entries may not overlap (the compressed sizes read may not add up to more than the
+ * archive), so a zip bomb is refused before anything of its claimed size is allocated. */
 #include "pth_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
+
+/* ---- the archive's bytes: a libzip source over memory that records where it read ---------- */
+typedef struct {
+  _Atomic int64_t refs;
+  void *base;
+  size_t len;
+} pth_map; /* a file mapping, alive while the loader or a storage in it holds a reference */
+
+static void map_release(void *ctx) {
+  pth_map *m = ctx;
+  if (atomic_fetch_sub(&m->refs, 1) != 1) return;
+  munmap(m->base, m->len);
+  free(m);
+}
+
+typedef struct {
+  const unsigned char *p;
+  uint64_t len, pos;
+  uint64_t last_read; /* where the latest read began: a stored entry's data offset */
+  zip_error_t err;
+} mem_src;
+
+static zip_int64_t mem_src_cb(void *ud, void *data, zip_uint64_t n, zip_source_cmd_t cmd) {
+  mem_src *m = ud;
+  switch (cmd) {
+  case ZIP_SOURCE_OPEN: m->pos = 0; return 0;
+  case ZIP_SOURCE_READ: {
+    uint64_t k = n < m->len - m->pos ? n : m->len - m->pos;
+    m->last_read = m->pos;
+    memcpy(data, m->p + m->pos, k);
+    m->pos += k;
+    return (zip_int64_t)k;
+  }
+  case ZIP_SOURCE_CLOSE:
+  case ZIP_SOURCE_FREE: return 0;
+  case ZIP_SOURCE_STAT: {
+    zip_stat_t *st = data;
+    zip_stat_init(st);
+    st->size = m->len;
+    st->valid |= ZIP_STAT_SIZE;
+    return sizeof *st;
+  }
+  case ZIP_SOURCE_ERROR: return zip_error_to_data(&m->err, data, n);
+  case ZIP_SOURCE_SEEK: {
+    zip_int64_t np = zip_source_seek_compute_offset(m->pos, m->len, data, n, &m->err);
+    if (np < 0) return -1;
+    m->pos = (uint64_t)np;
+    return 0;
+  }
+  case ZIP_SOURCE_TELL: return (zip_int64_t)m->pos;
+  case ZIP_SOURCE_SUPPORTS:
+    return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                          ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                          ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL, ZIP_SOURCE_SUPPORTS, -1);
+  default: zip_error_set(&m->err, ZIP_ER_OPNOTSUPP, 0); return -1;
+  }
+}
 
 typedef struct {
   zip_t *z;
+  mem_src *src;
+  pth_map *map;   /* the file's mapping, or NULL (ct_pth_loads) */
+  uint64_t comp_read; /* compressed bytes of the entries read so far */
   char prefix[256]; /* "<name>/" */
-  ct_pth_value **storages; /* loaded so far, by key: shared by every tensor naming the key */
-  size_t ns, caps;
+  ct__pth_storages storages; /* loaded so far, by key */
 } pth_ctx;
 
-/* The whole entry called name, checked against its declared size (max_size caps it). */
-static unsigned char *read_entry(pth_ctx *c, const char *name, uint64_t want, bool exact,
-                                 size_t *len) {
-  zip_stat_t st;
+/* Find entry name and check what it claims before anything of its size is allocated. */
+static zip_int64_t locate(pth_ctx *c, const char *name, zip_stat_t *st) {
   zip_int64_t idx = zip_name_locate(c->z, name, 0);
-  if (idx < 0 || zip_stat_index(c->z, (zip_uint64_t)idx, 0, &st) || !(st.valid & ZIP_STAT_SIZE))
-    return ct__err("PytorchStreamReader failed locating file %s: file not found", name);
-  if (exact ? st.size != want : st.size > want)
-    return ct__err("torch.load: archive entry %s holds %llu bytes, expected %s%llu", name,
-                   (unsigned long long)st.size, exact ? "" : "at most ",
-                   (unsigned long long)want);
-  unsigned char *buf = malloc(st.size ? st.size : 1);
-  if (!buf) return ct__err("CPU: out of memory");
-  zip_file_t *f = zip_fopen_index(c->z, (zip_uint64_t)idx, 0);
-  zip_int64_t got = f ? zip_fread(f, buf, st.size) : -1;
-  const char *why = f ? zip_file_strerror(f) : zip_strerror(c->z);
-  if (f && got == (zip_int64_t)st.size && zip_fclose(f) == 0) {
-    *len = st.size;
-    return buf;
-  }
-  ct__err("PytorchStreamReader failed reading file %s: %s", name, why);
-  if (f) zip_fclose(f);
-  free(buf);
-  return NULL;
+  if (idx < 0 || zip_stat_index(c->z, (zip_uint64_t)idx, 0, st) || !(st->valid & ZIP_STAT_SIZE) ||
+      !(st->valid & ZIP_STAT_COMP_SIZE) || !(st->valid & ZIP_STAT_COMP_METHOD))
+    return ct__errs("PytorchStreamReader failed locating file %s: file not found", name);
+  if (st->comp_method != ZIP_CM_STORE && st->comp_method != ZIP_CM_DEFLATE)
+    return ct__errs("torch.load: archive entry %s is compressed with method %d; only stored and "
+                    "deflated entries are read", name, (int)st->comp_method);
+  uint64_t most = st->comp_method == ZIP_CM_STORE ? st->comp_size : st->comp_size * 1032 + 64;
+  if (st->size > most || st->comp_size > c->src->len)
+    return ct__errs("torch.load: archive entry %s claims %llu bytes from %llu compressed ones, "
+                    "more than its method can produce (a zip bomb?)", name,
+                    (unsigned long long)st->size, (unsigned long long)st->comp_size);
+  c->comp_read += st->comp_size;
+  if (c->comp_read > c->src->len)
+    return ct__errs("torch.load: the archive's entries overlap: they hold more compressed bytes "
+                    "than the file (a zip bomb?)");
+  return idx;
 }
 
-static ct_pth_value *load_storage(void *ctx, ct__pth_doc *doc, ct_pth_value *type,
-                                  const char *key, int64_t numel) {
-  pth_ctx *c = ctx;
+/* Read entry idx (size bytes) into dst. 0 or -1. */
+static int read_into(pth_ctx *c, zip_int64_t idx, const char *name, void *dst, uint64_t size) {
+  zip_file_t *f = zip_fopen_index(c->z, (zip_uint64_t)idx, 0);
+  zip_int64_t got = f ? zip_fread(f, dst, size) : -1;
+  const char *why = f ? zip_file_strerror(f) : zip_strerror(c->z);
+  if (f && got == (zip_int64_t)size && zip_fclose(f) == 0) return 0;
+  ct__errs("PytorchStreamReader failed reading file %s: %s", name, why);
+  if (f) zip_fclose(f);
+  return -1;
+}
+
+/* The whole entry called name, at most max bytes. */
+static unsigned char *read_entry(pth_ctx *c, const char *name, uint64_t max, size_t *len) {
+  zip_stat_t st;
+  zip_int64_t idx = locate(c, name, &st);
+  if (idx < 0) return NULL;
+  if (st.size > max)
+    return ct__err("torch.load: archive entry %s holds %llu bytes, expected at most %llu", name,
+                   (unsigned long long)st.size, (unsigned long long)max);
+  unsigned char *buf = malloc(st.size ? st.size : 1);
+  if (!buf) return ct__err("CPU: out of memory");
+  if (read_into(c, idx, name, buf, st.size)) {
+    free(buf);
+    return NULL;
+  }
+  *len = st.size;
+  return buf;
+}
+
+/* Where the bytes of a stored entry lie in the archive's memory (found by reading its first
+ * byte through libzip and noting where that read landed); NULL for any other entry. */
+static const unsigned char *stored_data(pth_ctx *c, zip_int64_t idx, const zip_stat_t *st) {
+  if (st->comp_method != ZIP_CM_STORE || !st->size) return NULL;
+  unsigned char probe;
+  zip_file_t *f = zip_fopen_index(c->z, (zip_uint64_t)idx, 0);
+  bool ok = f && zip_fread(f, &probe, 1) == 1;
+  uint64_t off = c->src->last_read;
+  if (f) zip_fclose(f);
+  if (!ok || off > c->src->len || st->size > c->src->len - off || c->src->p[off] != probe) return NULL;
+  return c->src->p + off;
+}
+
+/* A storage's flat tensor: over the mapping for a stored, 64-byte aligned entry of a mapped
+ * file; copied from memory for another stored entry; read through libzip (inflated) else. */
+static ct_tensor *storage_tensor(pth_ctx *c, zip_int64_t idx, const zip_stat_t *st, const char *name,
+                                 ct_dtype dt, int64_t numel) {
+  const unsigned char *data = stored_data(c, idx, st);
+  if (data && c->map && (uintptr_t)data % 64 == 0) {
+    atomic_fetch_add(&c->map->refs, 1);
+    ct_tensor *t = ct__from_external((void *)data, dt, numel, map_release, c->map);
+    if (!t) map_release(c->map);
+    return t;
+  }
+  ct_tensor *t = ct__empty(dt, 1, &numel);
+  if (!t) return NULL;
+  if (data) memcpy(ct__ptr(t), data, st->size);
+  else if (read_into(c, idx, name, ct__ptr(t), st->size)) return NULL; /* the scope frees t */
+  return t;
+}
+
+ct_pth_value *ct__pth_storage_get(ct__pth_storages *tab, ct__pth_doc *doc, ct_pth_value *type,
+                                  const char *key, int64_t numel, bool *made, int *dt, size_t *isz) {
   const char *dtname;
-  size_t isz;
-  int dt = ct__pth_storage_dtype(type, &dtname, &isz);
-  for (size_t i = 0; i < c->ns; i++) {
-    ct_pth_value *s = c->storages[i];
+  *dt = ct__pth_storage_dtype(type, &dtname, isz);
+  *made = false;
+  for (size_t i = 0; i < tab->n; i++) {
+    ct_pth_value *s = tab->v[i];
     if (strcmp(s->s, key)) continue;
     if (s->gid != type->gid || s->i != numel)
       return ct__err("torch.load: storage %s is named with two different types or sizes", key);
@@ -58,7 +191,7 @@ static ct_pth_value *load_storage(void *ctx, ct__pth_doc *doc, ct_pth_value *typ
   if (strlen(key) > 64 || strspn(key, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") != strlen(key))
     return ct__err("torch.load: bad storage key '%s'", key);
   int64_t nbytes;
-  if (__builtin_mul_overflow(numel, (int64_t)isz, &nbytes))
+  if (__builtin_mul_overflow(numel, (int64_t)*isz, &nbytes))
     return ct__err("torch.load: storage %s of %lld elements is too large", key, (long long)numel);
   ct_pth_value *s = ct__pth_new(doc, CT_PTH_OTHER);
   if (!s) return NULL;
@@ -66,36 +199,40 @@ static ct_pth_value *load_storage(void *ctx, ct__pth_doc *doc, ct_pth_value *typ
   s->gid = type->gid; /* the storage type's global: ct__pth_storage_dtype reads it */
   s->i = numel;
   if (!(s->s = strdup(key))) return ct__err("CPU: out of memory");
-  if (c->ns == c->caps) {
-    size_t cap = c->caps ? c->caps * 2 : 16;
-    ct_pth_value **v = realloc(c->storages, cap * sizeof *v);
+  if (tab->n == tab->cap) {
+    size_t cap = tab->cap ? tab->cap * 2 : 16;
+    ct_pth_value **v = realloc(tab->v, cap * sizeof *v);
     if (!v) return ct__err("CPU: out of memory");
-    c->storages = v;
-    c->caps = cap;
+    tab->v = v;
+    tab->cap = cap;
   }
-  c->storages[c->ns++] = s;
+  tab->v[tab->n++] = s;
+  *made = true;
+  return s;
+}
+
+static ct_pth_value *load_storage(void *ctx, ct__pth_doc *doc, ct_pth_value *type,
+                                  const char *key, int64_t numel) {
+  pth_ctx *c = ctx;
+  int dt;
+  size_t isz;
+  bool made;
+  ct_pth_value *s = ct__pth_storage_get(&c->storages, doc, type, key, numel, &made, &dt, &isz);
+  if (!s || !made) return s;
+  int64_t nbytes = numel * (int64_t)isz; /* checked by ct__pth_storage_get */
   if (dt < 0) return s; /* a dtype ctorch lacks: the tensors name it (pickle.c) */
   char name[512];
   snprintf(name, sizeof name, "%sdata/%s", c->prefix, key);
-  /* the entry's size is checked before anything of numel's size is allocated */
   zip_stat_t st;
-  zip_int64_t idx = zip_name_locate(c->z, name, 0);
-  if (idx < 0 || zip_stat_index(c->z, (zip_uint64_t)idx, 0, &st))
-    return ct__err("PytorchStreamReader failed locating file %s: file not found", name);
+  zip_int64_t idx = locate(c, name, &st);
+  if (idx < 0) return NULL;
   if (st.size != (uint64_t)nbytes)
     return ct__err("torch.load: storage %s holds %llu bytes, but the pickle declares %lld "
                    "elements of %zu bytes", key, (unsigned long long)st.size, (long long)numel, isz);
-  ct_tensor *t = ct__empty((ct_dtype)dt, 1, &numel);
+  ct_tensor *t = storage_tensor(c, idx, &st, name, (ct_dtype)dt, numel);
   if (!t) return NULL;
   s->t = ct_retain(t);
-  zip_file_t *f = zip_fopen_index(c->z, (zip_uint64_t)idx, 0);
-  zip_int64_t got = f ? zip_fread(f, ct__ptr(t), (zip_uint64_t)nbytes) : -1;
-  int bad = !f || got != nbytes;
-  const char *why = f ? zip_file_strerror(f) : zip_strerror(c->z);
-  if (!bad) bad = zip_fclose(f) != 0;
-  else if (f) zip_fclose(f);
-  if (bad) return ct__err("PytorchStreamReader failed reading file %s: %s", name, why);
-  ct__fix_loaded(t, false);
+  if ((ct_dtype)dt == CT_BOOL) ct__fix_loaded(t, false); /* mapped, the page is copied */
   return s;
 }
 
@@ -117,76 +254,83 @@ static int find_prefix(pth_ctx *c) {
 
 #define PKL_MAX ((uint64_t)1 << 31) /* data.pkl holds no tensor data: 2 GB is plenty */
 
-static ct_pth_value *load_zip(zip_t *z) {
-  pth_ctx c = {.z = z};
+/* The zip archive in len bytes at p (map: its file mapping, or NULL). */
+static ct_pth_value *load_zip(const unsigned char *p, size_t len, pth_map *map, const char *path) {
+  mem_src src = {.p = p, .len = len};
+  zip_error_init(&src.err);
+  zip_error_t e;
+  zip_error_init(&e);
+  zip_source_t *zs = zip_source_function_create(mem_src_cb, &src, &e);
+  zip_t *z = zs ? zip_open_from_source(zs, ZIP_RDONLY | ZIP_CHECKCONS, &e) : NULL;
+  if (!z) {
+    zip_error_t *why = zs ? &e : &src.err;
+    ct__err("PytorchStreamReader failed reading zip archive%s%s: %s", path ? " " : "",
+            path ? path : "", zip_error_strerror(why));
+    if (zs) zip_source_free(zs);
+    zip_error_fini(&e);
+    zip_error_fini(&src.err);
+    return NULL;
+  }
+  zip_error_fini(&e);
+  pth_ctx c = {.z = z, .src = &src, .map = map};
   ct__pth_doc *doc = calloc(1, sizeof *doc);
-  if (!doc) return ct__err("CPU: out of memory");
   ct_pth_value *root = NULL;
   ct_scope_begin(); /* the tensors made here are the doc's (retained) */
   char name[300];
-  size_t len = 0;
+  size_t plen = 0;
   unsigned char *pkl = NULL;
-  if (!find_prefix(&c)) {
+  if (!doc) ct__err("CPU: out of memory");
+  else if (!find_prefix(&c)) {
     snprintf(name, sizeof name, "%sdata.pkl", c.prefix);
-    pkl = read_entry(&c, name, PKL_MAX, false, &len);
+    pkl = read_entry(&c, name, PKL_MAX, &plen);
   }
-  if (pkl) root = ct__unpickle(doc, pkl, len, load_storage, &c);
+  if (pkl) root = ct__unpickle(doc, pkl, plen, load_storage, &c);
   ct_scope_end();
   free(pkl);
-  free(c.storages);
+  free(c.storages.v);
   zip_discard(z);
+  zip_error_fini(&src.err);
   if (!root) ct__pth_doc_free(doc);
   return root;
 }
 
-static ct_pth_value *open_err(int code, const char *what) {
-  zip_error_t e;
-  zip_error_init_with_code(&e, code);
-  ct__err("PytorchStreamReader failed reading zip archive%s%s: %s", what ? " " : "", what ? what : "",
-          zip_error_strerror(&e));
-  zip_error_fini(&e);
-  return NULL;
-}
-
-/* The legacy format (torch.save(..., _use_new_zipfile_serialization=False)) starts with a
- * pickled magic number. */
-static bool legacy_magic(const unsigned char *b, size_t n) {
-  return n >= 2 && b[0] == 0x80 && b[1] == 0x02;
-}
-static void *legacy_err(void) {
-  return ct__err("torch.load: this file is in the legacy (PyTorch < 1.6) format, which ctorch does "
-                 "not read; re-save it with torch.save in PyTorch >= 1.6");
-}
-
 ct_pth_value *ct_pth_load(const char *path) {
   if (!path) return ct__err("ct_pth_load: path is NULL");
-  FILE *f = fopen(path, "rb");
-  if (!f) return ct__errno_err(path), NULL;
-  unsigned char head[2];
-  size_t n = fread(head, 1, 2, f);
-  fclose(f);
-  if (legacy_magic(head, n)) return legacy_err();
-  int code = 0;
-  zip_t *z = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code);
-  if (!z) return open_err(code, path);
-  return load_zip(z);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat sb;
+  if (fd < 0 || fstat(fd, &sb)) {
+    ct__errno_err(path);
+    if (fd >= 0) close(fd);
+    return NULL;
+  }
+  if (S_ISDIR(sb.st_mode)) {
+    close(fd);
+    errno = EISDIR;
+    return ct__errno_err(path), NULL;
+  }
+  size_t len = (size_t)sb.st_size;
+  pth_map *map = calloc(1, sizeof *map);
+  void *base = len && map ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : NULL;
+  close(fd);
+  if (!map || base == MAP_FAILED) {
+    free(map);
+    return ct__err("torch.load: cannot map %s: %s", path, map ? strerror(errno) : "out of memory");
+  }
+  *map = (pth_map){.base = base, .len = len};
+  atomic_init(&map->refs, 1);
+  ct_pth_value *r;
+  if (ct__pth_is_legacy(base, len)) r = ct__pth_load_legacy(base, len);
+  else r = load_zip(len ? base : (const unsigned char *)"", len, len ? map : NULL, path);
+  if (len) map_release(map); /* the storages in the mapping hold their own references */
+  else free(map);
+  return r;
 }
 
 ct_pth_value *ct_pth_loads(const void *buf, size_t len) {
   if (!buf && len) return ct__err("ct_pth_loads: buf is NULL");
-  if (legacy_magic(buf, len)) return legacy_err();
-  zip_error_t e;
-  zip_error_init(&e);
-  zip_source_t *src = zip_source_buffer_create(buf, len, 0, &e);
-  zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &e) : NULL;
-  if (!z) {
-    int code = zip_error_code_zip(&e);
-    zip_error_fini(&e);
-    if (src) zip_source_free(src);
-    return open_err(code, NULL);
-  }
-  zip_error_fini(&e);
-  return load_zip(z);
+  if (!buf) buf = "";
+  if (ct__pth_is_legacy(buf, len)) return ct__pth_load_legacy(buf, len);
+  return load_zip(buf, len, NULL, NULL);
 }
 
 void ct_pth_free(ct_pth_value *root) {

@@ -37,6 +37,18 @@ struct ct_pth_value {
 typedef ct_pth_value *(*ct__pth_storage_fn)(void *ctx, ct__pth_doc *doc, ct_pth_value *type,
                                             const char *key, int64_t numel);
 
+/* The storages of one load by key, shared by every tensor naming the key (pth.c). */
+typedef struct ct__pth_storages {
+  ct_pth_value **v;
+  size_t n, cap;
+} ct__pth_storages;
+/* The storage value called key: the one made before (which must have the same type and
+ * numel), or, with *made set, a new one with no tensor yet (the caller checks the bytes the
+ * file holds before allocating numel's worth). *dt and *isz get ct__pth_storage_dtype's
+ * answers for type. NULL + error. */
+ct_pth_value *ct__pth_storage_get(ct__pth_storages *tab, ct__pth_doc *doc, ct_pth_value *type,
+                                  const char *key, int64_t numel, bool *made, int *dt, size_t *isz);
+
 ct_pth_value *ct__pth_new(ct__pth_doc *doc, ct_pth_kind kind);
 void ct__pth_doc_free(ct__pth_doc *doc);
 /* The storage type global's dtype: a ctorch dtype, or -1 with *name (e.g. "torch.float16")
@@ -45,5 +57,13 @@ int ct__pth_storage_dtype(const ct_pth_value *type, const char **name, size_t *i
 /* Unpickle len bytes into doc; the root, or NULL + error. */
 ct_pth_value *ct__unpickle(ct__pth_doc *doc, const unsigned char *p, size_t len,
                            ct__pth_storage_fn storage, void *ctx);
+/* The pickle at the start of p (the legacy format holds several in a row): *used gets the
+ * bytes up to and including its STOP. */
+ct_pth_value *ct__unpickle_prefix(ct__pth_doc *doc, const unsigned char *p, size_t len, size_t *used,
+                                  ct__pth_storage_fn storage, void *ctx);
+/* The legacy format (torch.save(..., _use_new_zipfile_serialization=False)) from len bytes
+ * that start with its magic number pickle; NULL + error. */
+bool ct__pth_is_legacy(const unsigned char *p, size_t len);
+ct_pth_value *ct__pth_load_legacy(const unsigned char *p, size_t len);
 
 #endif

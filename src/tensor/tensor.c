@@ -206,6 +206,7 @@ static ct_storage *storage_new(size_t nbytes) {
   s->data = (void *)(((uintptr_t)(s + 1) + 63) & ~(uintptr_t)63);
   s->nbytes = nbytes;
   s->owns = true;
+  s->release = NULL;
   atomic_init(&s->version, 0);
   count_live(0, (int64_t)nbytes);
   return s;
@@ -225,7 +226,8 @@ static void storage_decref(ct_storage *s) {
     if (blocks < SMALL_CLASSES && ct__cache_push(&g_free_storages[blocks], s)) return;
     if (s->nbytes >= BIG_MIN && big_push(s, blocks * 64)) return;
   }
-  free(s); /* a ct_from_blob header, or an owning block */
+  if (s->release) s->release(s->release_ctx);
+  free(s); /* a ct_from_blob / ct__from_external header, or an owning block */
 }
 
 /* ---- debug mode and misuse --------------------------------------------------------------
@@ -843,6 +845,13 @@ ct_tensor *ct_from_blob(void *data, ct_dtype dtype, int ndim, const int64_t *sha
   for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
   ct__contig_strides(ndim, shape, t->strides);
   return own_new(t);
+}
+
+ct_tensor *ct__from_external(void *data, ct_dtype dt, int64_t numel, void (*release)(void *ctx),
+                             void *ctx) {
+  ct_tensor *t = ct_from_blob(data, dt, 1, &numel);
+  if (t) t->storage->release = release, t->storage->release_ctx = ctx;
+  return t;
 }
 
 /* Tensor.requires_grad_(): a flag of the tensor itself, so the tensor layer sets it (creation

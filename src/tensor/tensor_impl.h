@@ -21,6 +21,8 @@ typedef struct ct_storage {
   size_t nbytes;
   bool owns;       /* false for ct_from_blob memory */
   _Atomic int64_t version; /* PyTorch's version counter: shared by every view of the storage */
+  void (*release)(void *ctx); /* ct__from_external: called when the storage dies (NULL: none) */
+  void *release_ctx;
 } ct_storage;
 
 typedef struct ct_node ct_node;
@@ -68,6 +70,10 @@ void ct__sync_threads(void);
 /* New contiguous tensor, uninitialised, registered in the innermost scope. */
 ct_tensor *ct__empty(ct_dtype dt, int ndim, const int64_t *shape);
 ct_tensor *ct__empty_like(const ct_tensor *t);
+/* A flat tensor of numel elements over memory someone else owns (a file mapping): release(ctx)
+ * runs when its storage dies. NULL + error (release is not called then). */
+ct_tensor *ct__from_external(void *data, ct_dtype dt, int64_t numel, void (*release)(void *ctx),
+                             void *ctx);
 /* New tensor struct viewing base's storage (shape/strides/offset given); it holds base. */
 ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
                          const int64_t *strides, int64_t offset);

@@ -7,15 +7,7 @@ B=$(cd "$1" && pwd); S=$(cd "$2" && pwd); C=$B/ctorch; M=$S/models
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 python3 "$S/tests/cli/make_fixtures.py" "$T" || exit 1
 cd "$T" || exit 1
-fails=0
-# expect EXIT_CODE 'TEXT' COMMAND...: exit code and a message containing TEXT (stdout+stderr)
-expect() {
-  want=$1; text=$2; shift 2
-  "$@" >out.txt 2>&1; rc=$?
-  if [ $rc -ne "$want" ] || ! grep -qF -- "$text" out.txt; then
-    echo "FAIL: $* -> exit $rc (wanted $want), output:"; cat out.txt; echo "(wanted: $text)"; fails=$((fails + 1))
-  fi
-}
+. "$S/tests/cli/expect.sh"
 D="--data idx --threads 1"
 
 expect 2 "usage: ctorch COMMAND" $C

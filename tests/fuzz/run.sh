@@ -1,8 +1,9 @@
 #!/bin/sh
 # Coverage-guided fuzzing of the untrusted-file readers (ct_npy_loads, ct_safetensors_loads,
-# and the dataset files: ct_idx_load, ct_csv_load, ct_image_load in fuzz_files).
+# the dataset files: ct_idx_load, ct_csv_load, ct_image_load in fuzz_files; ct_pth_loads in
+# fuzz_pth, and its restricted unpickler alone in fuzz_pickle).
 #
-#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 20 s; targets npy safetensors files)
+#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 20 s; targets npy safetensors files pth pickle)
 #
 # Builds each libFuzzer target with clang (-fsanitize=fuzzer,address,undefined), compiling
 # the library sources directly, then fuzzes it for the given time on a scratch copy of its
@@ -14,7 +15,7 @@ set -u
 
 secs=${1:-20}
 [ $# -gt 0 ] && shift
-targets=${*:-npy safetensors files}
+targets=${*:-npy safetensors files pth pickle}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 

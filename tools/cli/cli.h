@@ -115,5 +115,10 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+/* Strictly load into m the weights of path: a safetensors file, or a .pth / .pt holding a
+ * state_dict or a checkpoint with one ('model', 'state_dict', ...). 0, or -1 + error. */
+int cli_load_module_file(ct_module *m, const char *path);
 
 #endif

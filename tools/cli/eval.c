@@ -95,7 +95,7 @@ int cli_write_confusion_csv(const char *path, const int64_t *cm, int n, const ch
 
 /* Load weights into model, saying which file does not fit which model. */
 int cli_load_weights(const char *cmd, ct_module *model, const char *weights, const char *model_path) {
-  if (ct_module_load(model, weights, true) == 0) return 0;
+  if (cli_load_module_file(model, weights) == 0) return 0;
   const char *e = ct_last_error();
   cli_fail(cmd, "the weights in %s do not fit the model %s (a checkpoint from another model?): %s", weights,
            model_path, e ? e : "failed");

@@ -15,6 +15,8 @@ static const struct {
     {"eval", cmd_eval, "test a trained model: loss, accuracy, confusion matrix"},
     {"predict", cmd_predict, "classify one image (PNG) or one IDX / CSV row"},
     {"summary", cmd_summary, "layers, output shapes and parameter counts of a model"},
+    {"inspect", cmd_inspect, "names, shapes, dtypes and sizes in a .pth, .safetensors, .npy or .npz file"},
+    {"convert", cmd_convert, "convert between .pth/.pt, .safetensors, .npy and .npz (by extension)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -38,6 +40,6 @@ int main(int argc, char **argv) {
       guess = commands[i].name;
   fprintf(stderr, "ctorch: error: unknown command '%s'", argv[1]);
   if (guess) fprintf(stderr, "; did you mean 'ctorch %s'?", guess);
-  fprintf(stderr, "\nCommands: train, eval, predict, summary. Type 'ctorch --help' for what each does.\n");
+  fprintf(stderr, "\nCommands: train, eval, predict, summary, inspect, convert. Type 'ctorch --help' for what each does.\n");
   return EXIT_USAGE;
 }

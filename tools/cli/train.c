@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 typedef struct train_opts {
-  const char *model, *data, *optim, *out, *resume, *scheduler, *scheduler_args;
+  const char *model, *data, *optim, *out, *resume, *scheduler, *scheduler_args, *init_from;
   double lr, weight_decay, momentum, clip_grad, val_split;
   int64_t epochs, batch_size, threads, seed, workers, subset, test_subset;
   cli_data_opts dopt;
@@ -503,6 +503,11 @@ static int setup_model(run *r) {
     if (r->sched && load_sched(r->sched, r->path_sched) != 0) return cli_fail_ct(r->cmd, r->path_sched);
     return 0;
   }
+  if (r->o.init_from) { /* the starting weights, from PyTorch (.pth) or ctorch (.safetensors) */
+    int rc = cli_load_weights(r->cmd, r->model, r->o.init_from, r->o.model);
+    if (rc) return rc;
+    printf("initial weights from %s\n", r->o.init_from);
+  }
   char *text = read_text(r->o.model);
   int rc = text ? write_atomic(json_copy, save_text, text) : -1;
   free(text);
@@ -543,6 +548,7 @@ int cmd_train(int argc, char **argv) {
       CLI_DATA_OPT_ROWS(&o->dopt),
       {"--out", OPT_STR, &o->out, "run folder: checkpoints, metrics.csv, curves.png, confusion.csv"},
       {"--resume", OPT_STR, &o->resume, "continue the run in this folder"},
+      {"--init-from", OPT_STR, &o->init_from, "start from these weights: a .pth/.pt state_dict or checkpoint (PyTorch), or .safetensors"},
       {0}};
   int n_pos, rc = cli_parse("train", "--model MODEL.json --data fashion-mnist --epochs N --out run/ [options]", opts,
                             argc, argv, pos, 0, &n_pos);
