@@ -67,6 +67,33 @@ uint32_t ct__gen_u32(ct_generator *g) {
   return y;
 }
 
+/* n consecutive ct__gen_u32 draws into out: the words left in the current state are
+ * tempered in one loop the compiler vectorizes, the state twisted when it runs out, exactly
+ * where the one-at-a-time path would twist it (bulk fills spend most of their time here). */
+static void gen_u32_bulk(ct_generator *g, uint32_t *out, int64_t n) {
+  while (n > 0) {
+    if (g->left == 1) { /* the next draw twists */
+      *out++ = ct__gen_u32(g);
+      n--;
+      continue;
+    }
+    int64_t k = g->left - 1 < n ? g->left - 1 : n;
+    const uint32_t *st = g->state + g->next;
+    for (int64_t i = 0; i < k; i++) {
+      uint32_t y = st[i];
+      y ^= y >> 11;
+      y ^= (y << 7) & 0x9d2c5680u;
+      y ^= (y << 15) & 0xefc60000u;
+      y ^= y >> 18;
+      out[i] = y;
+    }
+    g->next += (int)k;
+    g->left -= (int)k;
+    out += k;
+    n -= k;
+  }
+}
+
 /* CPUGeneratorImpl::random64: the first draw is the high half. */
 uint64_t ct__gen_u64(ct_generator *g) {
   uint64_t hi = ct__gen_u32(g);
@@ -270,6 +297,26 @@ typedef struct fill_spec {
   bool vector_ok; /* normal: the tensor is contiguous, so PyTorch takes normal_fill */
 } fill_spec;
 
+/* bernoulli_(p) into float / double, the draws of the per-element path below (one
+ * uniform_real<double> per element: 53 bits of hi:lo, u * 2^-53 < p), in blocks: u * 2^-53 <
+ * p is exact as the integer compare x < ceil(p * 2^53), which vectorizes. */
+#define BERN_BLOCK 256
+#define BERNOULLI_FILL(name, T)                                                   \
+  static void name(ct_generator *g, T *o, int64_t n, double p) {                  \
+    const uint64_t thr = (uint64_t)ceil(p * 9007199254740992.0);                  \
+    uint32_t w[2 * BERN_BLOCK];                                                   \
+    for (int64_t b = 0; b < n; b += BERN_BLOCK) {                                 \
+      int64_t m = n - b < BERN_BLOCK ? n - b : BERN_BLOCK;                        \
+      gen_u32_bulk(g, w, 2 * m);                                                  \
+      for (int64_t i = 0; i < m; i++) {                                           \
+        uint64_t x = (uint64_t)(w[2 * i] & 0x1fffffu) << 32 | w[2 * i + 1];       \
+        o[b + i] = (T)(x < thr);                                                  \
+      }                                                                           \
+    }                                                                             \
+  }
+BERNOULLI_FILL(bernoulli_fill_f32, float)
+BERNOULLI_FILL(bernoulli_fill_f64, double)
+
 /* Cast one drawn value into each element of any dtype (static_cast<scalar_t>). */
 #define CT_RNG_STORE_CASE(E, T, s)                             \
   case E: {                                                    \
@@ -303,6 +350,11 @@ static void fill_contig(ct_generator *g, ct_dtype dt, void *p, int64_t n, const 
       break;
     case FILL_BERNOULLI: {
       const double prob = s->a;
+      if (dt == CT_FLOAT32 || dt == CT_FLOAT64) {
+        if (dt == CT_FLOAT32) bernoulli_fill_f32(g, p, n, prob);
+        else bernoulli_fill_f64(g, p, n, prob);
+        break;
+      }
 #define DRAW (unit_f64(g) < prob)
       switch (dt) { CT_FOR_DTYPES(CT_RNG_STORE_CASE) default: break; }
 #undef DRAW
