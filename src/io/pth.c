@@ -131,6 +131,7 @@ static ct_pth_value *load_zip(zip_t *z) {
     pkl = read_entry(&c, name, PKL_MAX, false, &len);
   }
   if (pkl) root = ct__unpickle(doc, pkl, len, load_storage, &c);
+  doc->root = root; /* so the tree can be moved into a built one (pth_write.c) */
   ct_scope_end();
   free(pkl);
   free(c.storages);
@@ -190,7 +191,8 @@ ct_pth_value *ct_pth_loads(const void *buf, size_t len) {
 }
 
 void ct_pth_free(ct_pth_value *root) {
-  if (root) ct__pth_doc_free(root->doc);
+  /* a built tree's inner value (pth_write.c) is freed with its root only */
+  if (root && (!root->doc->root || root->doc->root == root)) ct__pth_doc_free(root->doc);
 }
 
 /* ---- accessors ---------------------------------------------------------------------------- */
