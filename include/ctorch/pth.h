@@ -108,6 +108,11 @@ int ct_pth_append(ct_pth_value *seq, ct_pth_value *item);
 int ct_pth_dict_set(ct_pth_value *d, const char *key, ct_pth_value *v);
 int ct_pth_dict_set_int(ct_pth_value *d, int64_t key, ct_pth_value *v);
 
+/* state_dict._metadata = metadata on an OrderedDict (what Module.state_dict() attaches: an
+ * OrderedDict of module prefix -> {'version': N}), pickled as torch.save does; torch.load
+ * gives it back as the attribute (ct_pth_load ignores it). metadata is consumed. 0 or -1. */
+int ct_pth_set_metadata(ct_pth_value *od, ct_pth_value *metadata);
+
 /* torch.save(root, path): 0, or -1 + error (an unsupported value such as bytes or a tensor
  * of a dtype ctorch lacks, a tree nested deeper than 1000, an I/O error). */
 int ct_pth_save(const char *path, const ct_pth_value *root);
@@ -115,7 +120,8 @@ int ct_pth_save(const char *path, const ct_pth_value *root);
 void *ct_pth_dumps(const ct_pth_value *root, size_t *len);
 /* torch.save(OrderedDict(sd), path): a state_dict from a tensor map, its order kept. */
 int ct_pth_save_state_dict(const char *path, const ct_tensor_map *sd);
-/* torch.save(m.state_dict(), path). 0 or -1. */
+/* torch.save(m.state_dict(), path), with state_dict._metadata (each module's version, 2 for
+ * the BatchNorm / InstanceNorm family) as PyTorch writes it. 0 or -1. */
 int ct_module_save_pth(const ct_module *m, const char *path);
 /* An OrderedDict tree of a tensor map (the tensors shared, not copied); NULL + error. */
 ct_pth_value *ct_pth_from_tensor_map(const ct_tensor_map *sd);

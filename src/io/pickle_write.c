@@ -12,18 +12,32 @@
 #define MAX_DEPTH 1000 /* Python's default recursion limit */
 #define BATCH 1000     /* pickle.Pickler._BATCHSIZE */
 
-/* ---- a pointer -> index map (open addressing) --------------------------------------------- */
+/* ---- a key -> index map (open addressing): keys are pointers, or str nodes compared by
+ * their content (by_content) ------------------------------------------------------------------ */
 typedef struct {
   const void **k;
   uint32_t *v;
   size_t cap, n;
+  bool by_content;
 } pmap;
 
+static bool same_key(const pmap *m, const void *a, const void *b) {
+  if (!m->by_content || a == b) return a == b;
+  const ct_pth_value *x = a, *y = b;
+  return x->slen == y->slen && !memcmp(x->s, y->s, x->slen);
+}
 static size_t slot(const pmap *m, const void *k) {
-  size_t h = ((uintptr_t)k >> 4) * 0x9E3779B97F4A7C15ull, mask = m->cap - 1;
-  for (h &= mask; m->k[h] && m->k[h] != k; h = (h + 1) & mask) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a over the content, or the address */
+  if (m->by_content) {
+    const ct_pth_value *v = k;
+    for (size_t i = 0; i < v->slen; i++) h = (h ^ (unsigned char)v->s[i]) * 1099511628211ull;
+  } else {
+    h = ((uintptr_t)k >> 4) * 0x9E3779B97F4A7C15ull;
   }
-  return h;
+  size_t mask = m->cap - 1, i = h & mask;
+  for (; m->k[i] && !same_key(m, m->k[i], k); i = (i + 1) & mask) {
+  }
+  return i;
 }
 static bool pmap_get(const pmap *m, const void *k, uint32_t *out) {
   if (!m->cap) return false;
@@ -34,8 +48,8 @@ static bool pmap_get(const pmap *m, const void *k, uint32_t *out) {
 }
 static int pmap_put(pmap *m, const void *k, uint32_t v) {
   if (2 * (m->n + 1) > m->cap) {
-    pmap g = {calloc(m->cap ? 2 * m->cap : 64, sizeof *g.k), NULL, m->cap ? 2 * m->cap : 64, 0};
-    g.v = malloc(g.cap * sizeof *g.v);
+    size_t cap = m->cap ? 2 * m->cap : 64;
+    pmap g = {calloc(cap, sizeof *g.k), malloc(cap * sizeof *g.v), cap, 0, m->by_content};
     if (!g.k || !g.v) {
       free(g.k);
       free(g.v);
@@ -56,9 +70,22 @@ static int pmap_put(pmap *m, const void *k, uint32_t v) {
   return 0;
 }
 
+/* CPython interns the identifier-like string constants of its code ('version', 'step',
+ * 'exp_avg', 'lr', ...), so equal ones are one object there, pickled once then fetched from
+ * the memo: the same is done here for such strings (others are one object per node). */
+static bool interned(const ct_pth_value *v) {
+  for (size_t i = 0; i < v->slen; i++) {
+    char c = v->s[i];
+    if (!(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+      return false;
+  }
+  return true;
+}
+
 /* ---- the pickler -------------------------------------------------------------------------- */
 typedef struct {
   ct__strbuf *b;
+  pmap names;  /* interned strings' content -> memo index */
   pmap memo;   /* object -> memo index */
   uint32_t nmemo;
   pmap stor;   /* ct_storage -> key */
@@ -238,7 +265,16 @@ static int save(pk *p, const ct_pth_value *v, int depth) {
   case CT_PTH_BOOL: op(p, v->b ? 0x88 : 0x89); return 0;
   case CT_PTH_INT: save_int(p, v->i); return 0;
   case CT_PTH_FLOAT: save_float(p, v->f); return 0;
-  case CT_PTH_STR: return save_str(p, v, v->s, v->slen);
+  case CT_PTH_STR: {
+    uint32_t i;
+    if (!interned(v)) return save_str(p, v, v->s, v->slen);
+    if (pmap_get(&p->names, v, &i)) {
+      if (i < 256) op(p, 'h'), le(p, i, 1);
+      else op(p, 'j'), le(p, i, 4);
+      return 0;
+    }
+    return save_str(p, v, v->s, v->slen) || pmap_put(&p->names, v, p->nmemo - 1) ? -1 : 0;
+  }
   case CT_PTH_TUPLE: return save_tuple(p, v, depth);
   case CT_PTH_LIST:
     op(p, ']');
@@ -249,7 +285,11 @@ static int save(pk *p, const ct_pth_value *v, int depth) {
     } else {
       op(p, '}');
     }
-    return memoize(p, v) || save_batches(p, v, 2, depth) ? -1 : 0;
+    if (memoize(p, v) || save_batches(p, v, 2, depth)) return -1;
+    if (!v->state) return 0;
+    if (save(p, v->state, depth + 1)) return -1; /* OrderedDict.__reduce__'s state: BUILD */
+    op(p, 'b');
+    return 0;
   case CT_PTH_TENSOR: return save_tensor(p, v);
   case CT_PTH_BYTES:
     return ct__errs("ct_pth_save: bytes values are not supported (protocol 2 pickles them "
@@ -259,11 +299,11 @@ static int save(pk *p, const ct_pth_value *v, int depth) {
 }
 
 int ct__pickle(const ct_pth_value *root, ct__strbuf *out, ct__pth_wstorages *st) {
-  pk p = {.b = out, .st = st};
+  pk p = {.b = out, .st = st, .names.by_content = true};
   op(&p, 0x80), op(&p, 2); /* PROTO 2 */
   int rc = save(&p, root, 0);
   op(&p, '.');
-  free(p.memo.k), free(p.memo.v), free(p.stor.k), free(p.stor.v);
+  free(p.memo.k), free(p.memo.v), free(p.stor.k), free(p.stor.v), free(p.names.k), free(p.names.v);
   if (!rc && out->oom) rc = ct__errs("CPU: out of memory");
   return rc;
 }

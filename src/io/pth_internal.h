@@ -31,6 +31,7 @@ struct ct_pth_value {
   ct_tensor *t;         /* tensor (NULL for a dtype ctorch lacks, named by s); PV_STORAGE: its
                          * flat base tensor, or NULL for a dtype ctorch lacks */
   ct__pth_doc *doc;
+  ct_pth_value *state; /* a built OrderedDict's __dict__ ({'_metadata': ...}), pickled by BUILD */
 };
 
 /* persistent_load(pid) for a ('storage', type, key, location, numel) tuple (checked by the

@@ -138,6 +138,15 @@ int ct_pth_dict_set_int(ct_pth_value *d, int64_t key, ct_pth_value *v) {
   return dict_put(d, k, v);
 }
 
+int ct_pth_set_metadata(ct_pth_value *od, ct_pth_value *metadata) {
+  bool ok = od && od->kind == CT_PTH_DICT && od->other == PV_ODICT && !od->state;
+  if (adopt(od, metadata, ok, "an OrderedDict without _metadata")) return -1;
+  ct_pth_value *st = ct__pth_new(od->doc, CT_PTH_DICT), *k = st ? str_in(od->doc, "_metadata") : NULL;
+  if (!k || dict_put(st, k, metadata)) return -1;
+  od->state = st;
+  return 0;
+}
+
 ct_pth_value *ct_pth_from_tensor_map(const ct_tensor_map *sd) {
   if (!sd) return ct__err("ct_pth_from_tensor_map: state_dict is NULL");
   ct_pth_value *d = ct_pth_new_ordered_dict();

@@ -96,9 +96,15 @@ identical["checkpoint.pth"] = compare_bytes("checkpoint.pth", ck_want)
 nested = load("nested.pth", weights_only=False)
 check(isinstance(nested, list) and nested[0]["ints"] == ints, "nested.pth")
 
-# 4. a module's state_dict loads into PyTorch's Linear
+# 4. modules' state_dicts load into PyTorch's, with torch.save's bytes (and _metadata)
 lin = torch.nn.Linear(3, 2)
 lin.load_state_dict(load("linear.pth"))
+identical["linear.pth"] = compare_bytes("linear.pth", lin.state_dict())
+seq = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+sd = load("seq.pth")
+check(sd._metadata == seq.state_dict()._metadata, f"seq.pth: _metadata {sd._metadata}")
+seq.load_state_dict(sd)
+identical["seq.pth"] = compare_bytes("seq.pth", seq.state_dict())
 
 # 5. optimizer checkpoints written by ctorch, resumed in PyTorch
 X = ramp((4, 3), torch.float32, 1)
@@ -107,6 +113,15 @@ for name, cls, kw in (("adam", torch.optim.Adam, dict(lr=0.01, betas=(0.9, 0.99)
     ck = load(f"resume_{name}.pth", weights_only=False)
     p = [ck["model"]["weight"].clone().requires_grad_(), ck["model"]["bias"].clone().requires_grad_()]
     opt = cls(p, lr=0.5) if name == "adam" else cls(p, lr=0.5, momentum=0.1)
+    fresh = cls([torch.zeros(2, 3, requires_grad=True), torch.zeros(2, requires_grad=True)], **kw)
+    want_groups = fresh.state_dict()["param_groups"]
+    got_groups = ck["optimizer"]["param_groups"]
+    # keys in PyTorch's order, equal values (ctorch's typed constructors take doubles, so an
+    # option left at PyTorch's int default, SGD's dampening=0, comes back as 0.0)
+    check([list(g.items()) for g in got_groups] == [list(g.items()) for g in want_groups],
+          f"resume_{name}: param_groups {got_groups} != PyTorch's {want_groups}")
+    check(list(ck["optimizer"]["state"]) == [0, 1], f"resume_{name}: state keys")
+    identical[f"resume_{name}.pth"] = compare_bytes(f"resume_{name}.pth", ck)
     opt.load_state_dict(ck["optimizer"])
     check(opt.param_groups[0]["lr"] == kw["lr"], f"{name}: lr not restored")
     for _ in range(3):

@@ -264,6 +264,24 @@ static void test_module_save(void **state) {
   ct_module_free(lin);
   ct_module_free(lin2);
   expect_fail(ct_module_save_pth(NULL, out_path("x.pth")), "module is NULL");
+  /* a Sequential holding a BatchNorm (version 2 in _metadata): check_torch_load.py compares
+   * its bytes with torch.save(model.state_dict()) */
+  ct_module *seq = ct_nn_sequential(ct_nn_linear(3, 2), ct_nn_batch_norm1d(2));
+  OK(ct_module_save_pth(seq, out_path("seq.pth")));
+  ct_tensor_map *sd = ct_pth_load_state_dict(out_path("seq.pth"));
+  if (!sd) fail_msg("%s", ct_last_error());
+  ct_tensor_map *want = ct_module_state_dict(seq);
+  expect_same_map(want, sd);
+  ct_tensor_map_free(want);
+  ct_tensor_map_free(sd);
+  ct_module_free(seq);
+  /* set_metadata: OrderedDicts only, once */
+  ct_pth_value *od = ct_pth_new_ordered_dict(), *pd = ct_pth_new_dict();
+  OK(ct_pth_set_metadata(od, ct_pth_new_ordered_dict()));
+  expect_fail(ct_pth_set_metadata(od, ct_pth_new_ordered_dict()), "without _metadata");
+  expect_fail(ct_pth_set_metadata(pd, ct_pth_new_ordered_dict()), "without _metadata");
+  ct_pth_free(od);
+  ct_pth_free(pd);
 }
 
 /* [[[...]]] n deep: past Python's recursion limit for n > 1000 */
