@@ -9,6 +9,7 @@
 
 #include "io.h"
 #include "nn.h"
+#include "optim.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,6 +72,72 @@ ct_tensor_map *ct_pth_to_tensor_map(const ct_pth_value *d);
 ct_tensor_map *ct_pth_load_state_dict(const char *path);
 /* m.load_state_dict(torch.load(path), strict). 0 or -1. */
 int ct_module_load_pth(ct_module *m, const char *path, bool strict);
+
+/* ---- pthwrite: torch.save ----------------------------------------------------------------
+ * Writing what PyTorch 1.13's torch.save writes: a zip of <name>/data.pkl (a protocol 2
+ * pickle), <name>/data/<key> (each storage's raw bytes, stored uncompressed, 64-byte aligned)
+ * and <name>/version ("3"), <name> being the file's name without its extension ("archive" in
+ * memory). Tensors that share a storage (views, tied weights) share it in the file, with
+ * their offsets and strides. The file is written to a temporary next to path and renamed
+ * over it when complete, so a failed save leaves path as it was.
+ *
+ * Building a tree: every ct_pth_new_* returns a new root (NULL on OOM); adding it to a
+ * container moves it (and its subtree) into the container's tree, so only the outermost root
+ * is freed, with ct_pth_free. An added value is consumed even when adding fails (then it is
+ * freed), so calls nest:
+ *   ct_pth_value *ck = ct_pth_new_dict();
+ *   ct_pth_dict_set(ck, "model", model_tree);
+ *   ct_pth_dict_set(ck, "epoch", ct_pth_new_int(3));
+ *   ct_pth_save("ckpt.pth", ck);
+ *   ct_pth_free(ck);
+ * A value already inside a tree (not a root) cannot be added again: -1 + error, untouched.
+ * ct_pth_free of a value that is not a root does nothing. A loaded tree's root can be added
+ * to a new tree (it is moved, so do not free it afterwards). */
+ct_pth_value *ct_pth_new_none(void);
+ct_pth_value *ct_pth_new_bool(bool b);
+ct_pth_value *ct_pth_new_int(int64_t i);
+ct_pth_value *ct_pth_new_float(double f);
+/* A str (UTF-8, copied); NULL + error for NULL or invalid UTF-8. */
+ct_pth_value *ct_pth_new_str(const char *s);
+/* A tensor (retained; saved with its storage, offset, strides and requires_grad). */
+ct_pth_value *ct_pth_new_tensor(ct_tensor *t);
+ct_pth_value *ct_pth_new_list(void);
+ct_pth_value *ct_pth_new_tuple(void);
+/* dict() and collections.OrderedDict() (what state_dict() returns). */
+ct_pth_value *ct_pth_new_dict(void);
+ct_pth_value *ct_pth_new_ordered_dict(void);
+/* seq.append(item) of a list or tuple. 0 or -1. */
+int ct_pth_append(ct_pth_value *seq, ct_pth_value *item);
+/* d[key] = v with a str / int key (an existing key keeps its place, as in Python). 0 or -1. */
+int ct_pth_dict_set(ct_pth_value *d, const char *key, ct_pth_value *v);
+int ct_pth_dict_set_int(ct_pth_value *d, int64_t key, ct_pth_value *v);
+
+/* state_dict._metadata = metadata on an OrderedDict (what Module.state_dict() attaches: an
+ * OrderedDict of module prefix -> {'version': N}), pickled as torch.save does; torch.load
+ * gives it back as the attribute (ct_pth_load ignores it). metadata is consumed. 0 or -1. */
+int ct_pth_set_metadata(ct_pth_value *od, ct_pth_value *metadata);
+
+/* torch.save(root, path): 0, or -1 + error (an unsupported value such as bytes or a tensor
+ * of a dtype ctorch lacks, a tree nested deeper than 1000, an I/O error). */
+int ct_pth_save(const char *path, const ct_pth_value *root);
+/* torch.save(root, io.BytesIO()): the file's bytes (malloc'd, free()), size in *len. */
+void *ct_pth_dumps(const ct_pth_value *root, size_t *len);
+/* torch.save(OrderedDict(sd), path): a state_dict from a tensor map, its order kept. */
+int ct_pth_save_state_dict(const char *path, const ct_tensor_map *sd);
+/* torch.save(m.state_dict(), path), with state_dict._metadata (each module's version, 2 for
+ * the BatchNorm / InstanceNorm family) as PyTorch writes it. 0 or -1. */
+int ct_module_save_pth(const ct_module *m, const char *path);
+/* An OrderedDict tree of a tensor map (the tensors shared, not copied); NULL + error. */
+ct_pth_value *ct_pth_from_tensor_map(const ct_tensor_map *sd);
+
+/* optimizer.state_dict() as PyTorch builds it: {'state': {index: {key: tensor}},
+ * 'param_groups': [{option: value, ..., 'params': [indices]}]}, the state tensors shared
+ * (not copied). Put it in a checkpoint tree and ct_pth_save it; NULL + error. */
+ct_pth_value *ct_optim_state_dict_pth(const ct_optim *o);
+/* optimizer.load_state_dict(sd) from such a tree (ct_pth_get(ckpt, "optimizer") of a file
+ * torch.save wrote): ct_optim_load_state_dict's checks, nothing changed on failure; a state
+ * entry that is None is skipped, a number 'step' becomes a tensor as PyTorch does. 0 or -1. */
+int ct_optim_load_state_dict_pth(ct_optim *o, const ct_pth_value *sd);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

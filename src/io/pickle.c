@@ -52,6 +52,8 @@ static int push_item(ct_pth_value *c, ct_pth_value *x) {
   return 0;
 }
 
+int ct__pth_push(ct_pth_value *c, ct_pth_value *x) { return push_item(c, x); }
+
 /* ---- the allowed globals ------------------------------------------------------------------ */
 enum { G_ODICT, G_REBUILD_V2, G_REBUILD, G_REBUILD_PARAM, G_STORAGE0 };
 static const char *const g_funcs[] = {"collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
@@ -84,6 +86,12 @@ int ct__pth_storage_dtype(const ct_pth_value *type, const char **name, size_t *i
   *name = g_storages[k].dtname;
   *itemsize = g_storages[k].size;
   return g_storages[k].dt;
+}
+
+const char *ct__pth_storage_class(ct_dtype dt) {
+  for (int i = 0; i < N_STORAGES; i++)
+    if (g_storages[i].dt == (int)dt) return g_storages[i].cls + 6; /* past "torch." */
+  return NULL;
 }
 
 static int find_global(const char *full) {
@@ -346,6 +354,7 @@ static int op_reduce(upk *u) {
   case G_ODICT:
     if (args->n) return ct__errs(WO_ERR "OrderedDict(...) with arguments is not supported");
     r = ct__pth_new(u->doc, CT_PTH_DICT);
+    if (r) r->other = PV_ODICT; /* saved back as an OrderedDict (pth_write.c) */
     break;
   case G_REBUILD_V2: r = rebuild_tensor(u, args, true); break;
   case G_REBUILD: r = rebuild_tensor(u, args, false); break;

@@ -285,6 +285,7 @@ static ct_pth_value *load_zip(const unsigned char *p, size_t len, pth_map *map, 
     pkl = read_entry(&c, name, PKL_MAX, &plen);
   }
   if (pkl) root = ct__unpickle(doc, pkl, plen, load_storage, &c);
+  if (doc) doc->root = root; /* so the tree can be moved into a built one (pth_write.c) */
   ct_scope_end();
   free(pkl);
   free(c.storages.v);
@@ -334,7 +335,8 @@ ct_pth_value *ct_pth_loads(const void *buf, size_t len) {
 }
 
 void ct_pth_free(ct_pth_value *root) {
-  if (root) ct__pth_doc_free(root->doc);
+  /* a built tree's inner value (pth_write.c) is freed with its root only */
+  if (root && (!root->doc->root || root->doc->root == root)) ct__pth_doc_free(root->doc);
 }
 
 /* ---- accessors ---------------------------------------------------------------------------- */

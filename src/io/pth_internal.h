@@ -7,13 +7,14 @@
 #include "io_common.h"
 
 /* What a CT_PTH_OTHER value is. */
-enum { PV_NONE = 0, PV_GLOBAL, PV_STORAGE };
+enum { PV_NONE = 0, PV_GLOBAL, PV_STORAGE, PV_ODICT /* a dict that is an OrderedDict */ };
 
 /* Every value of one load lives in its doc and dies with it, so the memo's sharing and even
  * reference cycles a hostile pickle can build never leak or double-free. */
 typedef struct ct__pth_doc {
   ct_pth_value **vals;
   size_t n, cap;
+  ct_pth_value *root; /* a built tree's root (pth_write.c); NULL for a loaded one */
 } ct__pth_doc;
 
 struct ct_pth_value {
@@ -30,6 +31,7 @@ struct ct_pth_value {
   ct_tensor *t;         /* tensor (NULL for a dtype ctorch lacks, named by s); PV_STORAGE: its
                          * flat base tensor, or NULL for a dtype ctorch lacks */
   ct__pth_doc *doc;
+  ct_pth_value *state; /* a built OrderedDict's __dict__ ({'_metadata': ...}), pickled by BUILD */
 };
 
 /* persistent_load(pid) for a ('storage', type, key, location, numel) tuple (checked by the
@@ -65,5 +67,20 @@ ct_pth_value *ct__unpickle_prefix(ct__pth_doc *doc, const unsigned char *p, size
  * that start with its magic number pickle; NULL + error. */
 bool ct__pth_is_legacy(const unsigned char *p, size_t len);
 ct_pth_value *ct__pth_load_legacy(const unsigned char *p, size_t len);
+
+/* ---- writing (pickle_write.c, pth_write.c) ---- */
+/* The storages a pickle names, by key: one tensor on each (borrowed from the tree). */
+typedef struct ct__pth_wstorages {
+  const ct_tensor **t;
+  size_t n, cap;
+} ct__pth_wstorages;
+/* Pickle root as torch.save (protocol 2) does into out (a ct__strbuf, bytes), collecting the
+ * storages its tensors name in st. 0 or -1 + error. */
+struct ct__strbuf;
+int ct__pickle(const ct_pth_value *root, struct ct__strbuf *out, ct__pth_wstorages *st);
+/* Append x to the items of c (a tuple, list, or dict's key / value). 0 or -1. */
+int ct__pth_push(ct_pth_value *c, ct_pth_value *x);
+/* The storage class's name ("FloatStorage") of a ctorch dtype. */
+const char *ct__pth_storage_class(ct_dtype dt);
 
 #endif

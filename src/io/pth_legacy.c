@@ -127,6 +127,7 @@ ct_pth_value *ct__pth_load_legacy(const unsigned char *p, size_t len) {
   if (!root) goto done;
   pos += used;
   if (!(v = header(tmp, p, len, &pos)) || read_storages(&c, v, p, len, pos)) root = NULL;
+  doc->root = root; /* as the zip loader: the tree can be moved into a built one (pth_write.c) */
 done:
   free(c.storages.v);
   ct__pth_doc_free(tmp);

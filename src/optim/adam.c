@@ -11,8 +11,8 @@
       {"amsgrad", OPTIM_BOOL, {0, 0}, NULL}
 static const optim_option adam_options[] = {
     ADAM_COMMON(0),
+    {"maximize", OPTIM_BOOL, {0, 0}, NULL}, /* 1.13's order: param_groups' keys in a .pth */
     {"foreach", OPTIM_NONE_NUM, {0, 0}, NULL},
-    {"maximize", OPTIM_BOOL, {0, 0}, NULL},
     {"capturable", OPTIM_BOOL, {0, 0}, NULL},
     {"differentiable", OPTIM_BOOL, {0, 0}, NULL},
     {"fused", OPTIM_BOOL, {0, 0}, NULL},

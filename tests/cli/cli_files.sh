@@ -38,7 +38,17 @@ expect 0 "wrote x.safetensors: 1 tensor" $C convert x.npy x.safetensors
 expect 0 "tensor                                   torch.float32 [2]" $C inspect x.safetensors
 $C convert x.safetensors x2.npy >/dev/null && $C convert x2.npy x2.safetensors >/dev/null; same x.safetensors x2.safetensors
 expect 1 "holds 6 tensors and an .npy holds one" $C convert $F/mlp.pth m.npy
-expect 1 "ctorch convert: writing .pth is not supported yet" $C convert x.npy x.pth
+# to .pth: a tensor file becomes a state_dict, a .pth keeps its tree; both read back the same
+expect 0 "wrote x.pth: 1 tensor" $C convert x.npy x.pth
+$C convert x.pth x3.safetensors >/dev/null; same x.safetensors x3.safetensors
+expect 0 "wrote ck.pth: the object tree of $F/sgd_checkpoint.pth" $C convert $F/sgd_checkpoint.pth ck.pth
+expect 0 "  epoch                                  7" $C inspect ck.pth
+$C convert ck.pth ck2.safetensors >/dev/null; same ck.safetensors ck2.safetensors
+for f in legacy_views resnet18_w2; do
+  $C convert $f.safetensors $f.pth >/dev/null && $C convert $f.pth $f.3.safetensors >/dev/null ||
+    { echo "FAIL: $f through .pth"; fails=$((fails + 1)); }
+  same $f.safetensors $f.3.safetensors
+done
 expect 1 "unknown file type" $C convert x.npy x.txt
 expect 1 "Unsupported class __builtin__.eval" $C convert $F/legacy_evil.pth e.safetensors
 # values: numpy reads what convert wrote (where numpy is installed)

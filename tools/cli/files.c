@@ -303,12 +303,31 @@ int cmd_inspect(int argc, char **argv) {
 }
 
 /* ---- convert ------------------------------------------------------------------------------------ */
-/* THE place .pth output plugs in: torch.save of the flat map (or, better, of the source's tree),
- * once the writer (src/io/pth_write.c) is in. */
+/* torch.save of the source: a .pth's own tree (a checkpoint stays a checkpoint), or the
+ * tensors of a safetensors / .npy / .npz as a state_dict (an OrderedDict, in file order). */
 static int write_pth(const char *out, const char *in) {
-  (void)out, (void)in;
-  fprintf(stderr, "ctorch convert: writing .pth is not supported yet\n");
-  return EXIT_RUN;
+  int rc, n;
+  if (fmt_of(in) == FMT_PTH) {
+    ct_pth_value *root = ct_pth_load(in);
+    if (!root) return cli_fail_ct("convert", in);
+    rc = ct_pth_save(out, root);
+    n = -1;
+    ct_pth_free(root);
+  } else {
+    int leaves;
+    ct_tensor_map *m = load_flat(in, &leaves);
+    if (!m) return cli_fail_ct("convert", in);
+    if (leaves)
+      fprintf(stderr, "ctorch convert: note: %d metadata entr%s of %s not written (a state_dict holds tensors only)\n",
+              leaves, leaves == 1 ? "y" : "ies", in);
+    n = ct_tensor_map_size(m);
+    rc = ct_pth_save_state_dict(out, m);
+    ct_tensor_map_free(m);
+  }
+  if (rc) return cli_fail_ct("convert", out);
+  if (n < 0) printf("wrote %s: the object tree of %s\n", out, in);
+  else printf("wrote %s: %d tensor%s\n", out, n, n == 1 ? "" : "s");
+  return 0;
 }
 
 static int convert(const char *in, const char *out) {
