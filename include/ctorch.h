@@ -26,4 +26,5 @@
 #include "ctorch/data.h"
 #include "ctorch/optim.h"
 #include "ctorch/lr_scheduler.h"
+#include "ctorch/sparse.h"
 #endif

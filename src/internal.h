@@ -37,4 +37,15 @@ int ct__inplace_check(ct_tensor *a, const ct_tensor *b, ct_dtype result_type);
 /* A Python number operand: integral values act as ints, others as floats. */
 ct_tensor *ct__wrap_number(double s);
 
+/* ---- sparse COO (sparse.c): the layout's ops reached from the generic ones ------------ */
+/* a + alpha * b with a or b sparse (in place into a when inplace): sparse + sparse is
+ * sparse (indices concatenated; merged when both are coalesced), dense + sparse dense,
+ * sparse + dense PyTorch's error. */
+ct_tensor *ct__sparse_add(const ct_tensor *a, const ct_tensor *b, double alpha, bool inplace);
+ct_tensor *ct__sparse_clone(const ct_tensor *t);  /* indices and values copied */
+ct_tensor *ct__sparse_detach(const ct_tensor *t); /* a new tensor sharing them */
+ct_tensor *ct__sparse_zero_(ct_tensor *t);        /* nnz = 0, as PyTorch's zero_ */
+/* sparse * a 0-dim dense tensor (either side; in place into a sparse a): values scaled. */
+ct_tensor *ct__sparse_mul(const ct_tensor *a, const ct_tensor *b, bool inplace);
+
 #endif

@@ -287,6 +287,9 @@ AREAS = {
     # torch.load: file readers, no tensor op to replay; the hostile files (evil pickles,
     # truncations, byte flips) live in test_pth.c itself
     "include/ctorch/pth.h": ["src", "unit", "guide"],
+    # the sparse COO layout: checked against PyTorch through the sparse gradients of the
+    # Embedding / EmbeddingBag / optimizer parity cases (compared dense), and in test_sparse.c
+    "include/ctorch/sparse.h": ["src", "unit", "robustness", "guide"],
 }
 
 

@@ -190,7 +190,7 @@ ct_tensor *ct_feature_alpha_dropout_ex(ct_tensor *input, ct_dropout_opts o);
 /* F.embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
  * scale_grad_by_freq=False, sparse=False): weight (num_embeddings, dim), input int64/int32
  * indices of any shape; max_norm renorms the rows used, in place, without autograd.
- * EmbeddingBackward0. Dense gradients only (sparse=true is an error). */
+ * EmbeddingBackward0. sparse=true: the weight gradient is a sparse COO tensor (ctorch/sparse.h). */
 typedef struct ct_embedding_opts {
   int64_t padding_idx;     /* CT_NONE */
   double max_norm;         /* NaN: None */

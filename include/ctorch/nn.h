@@ -532,7 +532,7 @@ typedef struct ct_nn_embedding_opts {
   double max_norm;          /* NaN: None */
   double norm_type;         /* 2.0 */
   bool scale_grad_by_freq;  /* false */
-  bool sparse;              /* false (sparse gradients are not supported) */
+  bool sparse;              /* false (true: sparse COO weight gradients) */
   ct_bag_mode mode;         /* EmbeddingBag: CT_BAG_MEAN */
   bool include_last_offset; /* EmbeddingBag: false */
   ct_dtype dtype;

@@ -191,9 +191,10 @@ ct_optim *ct_optim_asgd_ex(ct_tensor *const *params, int n, ct_asgd_opts o);
   ct_optim_asgd_ex(params, n, CT_OPTS(ct_asgd_opts, .lr = 1e-2, .lambd = 1e-4, .alpha = 0.75, \
                                       .t0 = 1e6, __VA_ARGS__))
 
-/* SparseAdam: ctorch's gradients are dense, and PyTorch 1.13's SparseAdam refuses a dense
- * gradient at step() ("SparseAdam does not support dense gradients, please consider Adam
- * instead"); ctorch does the same. */
+/* SparseAdam: steps on sparse gradients (Embedding(sparse=True)); a dense one raises
+ * PyTorch 1.13's "SparseAdam does not support dense gradients, please consider Adam instead".
+ * SGD and Adagrad take sparse gradients too; the other optimizers raise "<Name> does not
+ * support sparse gradients". */
 typedef struct ct_sparse_adam_opts {
   double lr, betas[2], eps;
   bool maximize;

@@ -182,11 +182,26 @@ static int accumulate(ct_tensor **slot, ct_tensor *g) {
     *slot = g;
     return 0;
   }
-  ct_tensor *sum = ct_add(*slot, g);
+  /* sparse + dense is an error in PyTorch's add; its InputBuffer swaps the operands */
+  ct_tensor *sum = ct_is_sparse(*slot) && !ct_is_sparse(g) ? ct_add(g, *slot) : ct_add(*slot, g);
   ct__tensor_decref(g);
   if (!sum) return -1;
   ct__tensor_decref(*slot);
   *slot = ct__scope_take(sum);
+  return 0;
+}
+
+/* AccumulateGrad with a sparse gradient g or a sparse .grad, as PyTorch's: the first is
+ * cloned; a dense .grad takes the sparse one in place; a sparse .grad and a dense g become
+ * g + grad; two sparse ones concatenate in place (no graph either way: sparse tensors carry
+ * no history in ctorch). */
+static int accumulate_sparse(ct_tensor *v, ct_tensor *g) {
+  if (v->grad && ct_is_sparse(g)) return ct_add_(v->grad, g) ? 0 : -1;
+  ct_tensor *r = v->grad ? ct_add(g, v->grad) : ct_clone(g);
+  if (!r) return -1;
+  ct__tensor_incref(r);
+  if (v->grad) ct__tensor_decref(v->grad);
+  v->grad = r;
   return 0;
 }
 
@@ -198,6 +213,7 @@ static int accumulate(ct_tensor **slot, ct_tensor *g) {
  * the node that owns v's gradient. */
 static int accumulate_grad(ct_tensor *v, ct_tensor **slot, bool steal, bool create_graph) {
   ct_tensor *g = *slot;
+  if (ct_is_sparse(g) || (v->grad && ct_is_sparse(v->grad))) return accumulate_sparse(v, g);
   if (g->dtype != v->dtype) g = ct_to(g, v->dtype);
   if (!g) return -1;
   if (!v->grad) {

@@ -352,6 +352,7 @@ void ct__release_saved(ct_node *n) {
 
 /* ---- in-place bookkeeping ----------------------------------------------------------- */
 int ct__check_inplace(ct_tensor *t) {
+  if (ct__refuse_sparse("inplace", t, NULL)) return -1;
   if (g_grad_enabled && t->requires_grad && !t->grad_fn)
     return ct__errs("a leaf Variable that requires grad is being used in an in-place operation.");
   if (t->base && g_grad_enabled && t->base->requires_grad) {

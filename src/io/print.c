@@ -239,8 +239,64 @@ static void add_suffixes(ct__strbuf *b, char suffixes[][160], int n, int indent)
   ct__sb_puts(b, ")");
 }
 
+/* s with every line after the first indented by n more spaces. */
+static void put_indented(ct__strbuf *b, const char *s, int n) {
+  for (; *s; s++) {
+    char c[2] = {*s, 0};
+    ct__sb_puts(b, c);
+    for (int i = 0; *s == '\n' && i < n; i++) ct__sb_puts(b, " ");
+  }
+}
+
+/* s (a tensor's string) without its dtype suffix: PyTorch prints a sparse tensor's parts
+ * bare and the dtype once, on the whole. */
+static void drop_dtype_suffix(char *s) {
+  char *d = NULL;
+  for (char *q = s; (q = strstr(q, "dtype=torch.")); q++) d = q;
+  if (!d) return;
+  while (d > s && d[-1] != ',') d--;
+  if (d > s) strcpy(d - 1, ")");
+}
+
+/* A sparse COO tensor as PyTorch prints it: tensor(indices=tensor(...),\n values=...,
+ * size=(..), nnz=.., [dtype=..., ]layout=torch.sparse_coo). */
+static char *sparse_to_string(const ct_tensor *t) {
+  ct_scope_begin();
+  char *is = ct_to_string(ct_sparse_indices_raw(t)), *vs = ct_to_string(ct_sparse_values_raw(t));
+  ct_scope_end();
+  if (vs) drop_dtype_suffix(vs);
+  ct__strbuf b = {0};
+  ct__sb_puts(&b, "tensor(indices=");
+  put_indented(&b, is ? is : "", 15);
+  ct__sb_puts(&b, ",\n       values=");
+  put_indented(&b, vs ? vs : "", 14);
+  ct__sb_puts(&b, ",\n       size=(");
+  char num[48];
+  for (int i = 0; i < t->ndim; i++) {
+    snprintf(num, sizeof num, i ? ", %lld" : "%lld", (long long)t->shape[i]);
+    ct__sb_puts(&b, num);
+  }
+  snprintf(num, sizeof num, "%s), nnz=%lld, ", t->ndim == 1 ? "," : "", (long long)ct_sparse_nnz(t));
+  ct__sb_puts(&b, num);
+  if (t->dtype != ct_get_default_dtype()) {
+    ct__sb_puts(&b, "dtype=");
+    ct__sb_puts(&b, ct_dtype_name(t->dtype));
+    ct__sb_puts(&b, ", ");
+  }
+  ct__sb_puts(&b, "layout=torch.sparse_coo)");
+  bool bad = !is || !vs || b.oom;
+  free(is);
+  free(vs);
+  if (bad) {
+    free(b.s);
+    return ct__err("ct_to_string: out of memory");
+  }
+  return b.s;
+}
+
 char *ct_to_string(const ct_tensor *t) {
   if (!t) return NULL;
+  if (ct_is_sparse(t)) return sparse_to_string(t);
   const char *prefix = "tensor(";
   const int indent = (int)strlen(prefix);
   ct__strbuf b = {0};

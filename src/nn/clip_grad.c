@@ -47,6 +47,7 @@ static ct_tensor *total_norm(ct_tensor *const *grads, int k, double p) {
   bool ok = true;
   for (int i = 0; ok && i < k; i++) {
     ct_tensor *g = ct_detach(grads[i]);
+    if (ct_is_sparse(g) && !isinf(p)) g = ct_sparse_values_raw(ct_coalesce(g)); /* norm(sparse) */
     norms[i] = isinf(p) && p > 0 ? ct_max(ct_abs(g)) : ct_norm(g, .p = p);
     ok = norms[i] != NULL;
   }

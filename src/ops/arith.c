@@ -53,6 +53,7 @@ static void div_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 /* ---- forward ------------------------------------------------------------------------------ */
 static ct_tensor *add_sub(const ct_tensor *a, const ct_tensor *b, double alpha, bool sub) {
   if (!a || !b) return NULL;
+  if (a->sparse || b->sparse) return ct__sparse_add(a, b, sub ? -alpha : alpha, false);
   ct_dtype rt = ct_result_type(a, b);
   if (sub && rt == CT_BOOL)
     return ct__err("Subtraction, the `-` operator, with two bool tensors is not supported. Use "
@@ -85,6 +86,7 @@ ct_tensor *ct_sub_alpha(const ct_tensor *a, const ct_tensor *b, double alpha) {
 
 ct_tensor *ct_mul(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
+  if (a->sparse || b->sparse) return ct__sparse_mul(a, b, false);
   ct_dtype rt = ct_result_type(a, b);
   ct_tensor *out = ct__binary_kernel("mul", a, b, rt, rt, mul_loop, NULL);
   if (!out || !ct_dtype_is_floating(rt)) return out;
@@ -215,6 +217,7 @@ static ct_tensor *inplace_binary(ct_tensor *a, const ct_tensor *b, const char *n
 
 ct_tensor *ct_add_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
+  if (a->sparse || b->sparse) return ct__sparse_add(a, b, 1, true);
   return inplace_binary(a, b, "add", add_loop, ct_result_type(a, b), ct_add, false);
 }
 ct_tensor *ct_sub_(ct_tensor *a, const ct_tensor *b) {
@@ -223,6 +226,7 @@ ct_tensor *ct_sub_(ct_tensor *a, const ct_tensor *b) {
 }
 ct_tensor *ct_mul_(ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
+  if (a->sparse || b->sparse) return ct__sparse_mul(a, b, true);
   return inplace_binary(a, b, "mul", mul_loop, ct_result_type(a, b), ct_mul, true);
 }
 ct_tensor *ct_div_(ct_tensor *a, const ct_tensor *b) {

@@ -10,6 +10,7 @@ static void to_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 
 static ct_tensor *copy_as(const ct_tensor *t, ct_dtype dt, const char *name) {
+  if (ct__refuse_sparse("_to_copy", t, NULL)) return NULL;
   ct_tensor *out = ct__empty(dt, t->ndim, t->shape);
   if (!out) return NULL;
   ct__copy_into(out, t);
@@ -30,6 +31,7 @@ ct_tensor *ct_contiguous(const ct_tensor *t) {
 
 ct_tensor *ct_clone(const ct_tensor *t) {
   if (!t) return NULL;
+  if (t->sparse) return ct__sparse_clone(t);
   return copy_as(t, t->dtype, "CloneBackward0");
 }
 
@@ -45,7 +47,7 @@ ct_tensor *ct_to(const ct_tensor *t, ct_dtype dtype) {
 ct_tensor *ct_detach(const ct_tensor *t) {
   if (!t) return NULL;
   /* shares storage, but is no autograd view: in-place on it never reaches t's graph */
-  return ct__alias(t);
+  return t->sparse ? ct__sparse_detach(t) : ct__alias(t);
 }
 
 ct_tensor *ct_detach_(ct_tensor *t) {
@@ -125,6 +127,7 @@ static void fill_into(ct_tensor *t, double value) {
 
 static ct_tensor *fill_named(ct_tensor *t, double value, const char *name) {
   if (!t || ct__check_value(value, t->dtype)) return NULL;
+  if (t->sparse && value == 0) return ct__sparse_zero_(t);
   if (!t->requires_grad) { /* PyTorch fills an expanded tensor: every alias gets the value */
     CT_OP_BEGIN();
     ct_tensor *d = dedup_expanded(t), *v = d ? ct_scalar_tensor(value, t->dtype) : NULL;

@@ -1,9 +1,13 @@
 /* F.embedding and F.embedding_bag: primitives with PyTorch's grad_fn names
  * (EmbeddingBackward0, EmbeddingBagBackward0). Forward gathers rows with a direct loop;
  * backward scatters the gradient rows back with scatter_add, differentiable in the gradient
- * (and in per_sample_weights), so double backward works. Dense gradients only. */
+ * (and in per_sample_weights), so double backward works. With sparse=True the weight's
+ * gradient is a sparse COO tensor as PyTorch's embedding_sparse_backward makes it: indices
+ * (1, n) the looked-up rows in order (padding_idx dropped, not coalesced), values (n, D) the
+ * gradient rows; no double backward through it. */
 #include "../internal.h"
 #include "ctorch/functional.h"
+#include "ctorch/sparse.h"
 #include <math.h>
 
 /* A saved slot that may have been saved empty (an optional tensor): NULL without an error. */
@@ -62,10 +66,28 @@ static int check_range(const int64_t *idx, int64_t n, int64_t V) {
   return 0;
 }
 
+/* The sparse gradient of a (V, D) weight: rows (N, D), row i for index idx[i]; the rows at
+ * padding_idx dropped. PyTorch raises at backward for scale_grad_by_freq. */
+static ct_tensor *sparse_grad(const int64_t *idx, int64_t N, ct_tensor *rows, int64_t V, int64_t pad,
+                              bool freq) {
+  if (freq) return ct__err("embedding_backward: scale_grad_by_freq not supported with sparse gradients");
+  int64_t D = rows->shape[1], n = 0;
+  ct_tensor *keep = ct__empty(CT_INT64, 1, &N);
+  if (!keep) return NULL;
+  int64_t *k = CT_PTR(keep, int64_t);
+  for (int64_t i = 0; i < N; i++)
+    if (idx[i] != pad) k[n++] = i;
+  ct_tensor *ind = ct__empty(CT_INT64, 2, (const int64_t[]){1, n});
+  if (!ind) return NULL;
+  for (int64_t i = 0; i < n; i++) CT_PTR(ind, int64_t)[i] = idx[k[i]];
+  ct_tensor *vals = n == N ? rows : ct_index_select(rows, 0, ct_narrow(keep, 0, 0, n));
+  return vals ? ct_sparse_coo_tensor(ind, vals, 2, (const int64_t[]){V, D}) : NULL;
+}
+
 /* ---- embedding ------------------------------------------------------------------------- */
 typedef struct {
   int64_t num_weights, padding_idx;
-  bool scale_grad_by_freq;
+  bool scale_grad_by_freq, sparse;
 } embedding_args;
 CT_ARGS_TYPE(embedding_args, NULL);
 
@@ -96,6 +118,11 @@ static void embedding_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) 
   ct_tensor *idx = ct__contig_as(in, CT_INT64);
   int64_t N = ct_numel(in), D = g[0]->shape[g[0]->ndim - 1];
   ct_tensor *g2 = ct_reshape(g[0], 2, (const int64_t[]){N, D});
+  if (a->sparse) {
+    gi[1] = g2 ? sparse_grad(CT_PTR(idx, int64_t), N, g2, a->num_weights, a->padding_idx,
+                             a->scale_grad_by_freq) : NULL;
+    return;
+  }
   ct_tensor *sc = row_scale(CT_PTR(idx, int64_t), N, a->num_weights, a->padding_idx,
                             a->scale_grad_by_freq, g[0]->dtype);
   if (!g2 || !sc) return;
@@ -106,7 +133,6 @@ static void embedding_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) 
 
 ct_tensor *ct_embedding_ex(const ct_tensor *input, ct_tensor *weight, ct_embedding_opts o) {
   if (!input || !weight) return NULL;
-  if (o.sparse) return ct__err("ctorch: sparse gradients are not supported (sparse=True)");
   if (weight->ndim != 2) return ct__err("'weight' must be 2-D");
   int64_t V = weight->shape[0], D = weight->shape[1], pad = o.padding_idx;
   if (pad != CT_NONE) {
@@ -139,7 +165,7 @@ ct_tensor *ct_embedding_ex(const ct_tensor *input, ct_tensor *weight, ct_embeddi
   ct_node *nd = ct__node_new("EmbeddingBackward0", embedding_backward, 2,
                              (ct_tensor *const[]){(ct_tensor *)input, weight}, 1);
   if (nd) {
-    *CT_NEW_ARGS(nd, embedding_args) = (embedding_args){V, pad, o.scale_grad_by_freq};
+    *CT_NEW_ARGS(nd, embedding_args) = (embedding_args){V, pad, o.scale_grad_by_freq, o.sparse};
     if (ct__save(nd, input, false)) {
       ct__node_abandon(nd);
       return ct__op_end(NULL);
@@ -151,8 +177,9 @@ ct_tensor *ct_embedding_ex(const ct_tensor *input, ct_tensor *weight, ct_embeddi
 
 /* ---- embedding_bag ---------------------------------------------------------------------- */
 typedef struct {
-  int64_t num_weights;
+  int64_t num_weights, padding_idx;
   ct_bag_mode mode;
+  bool sparse, scale_grad_by_freq;
 } bag_args;
 CT_ARGS_TYPE(bag_args, NULL);
 
@@ -182,8 +209,14 @@ static void bag_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
   if (ct__needs_grad(n, 1)) {
     ct_tensor *c = ct_to(coef, g[0]->dtype);
     if (psw) c = ct_mul(c, ct_reshape(psw, 2, (const int64_t[]){N, 1}));
-    ct_tensor *ix = ct_expand(ct_reshape(idx, 2, (const int64_t[]){N, 1}), 2, (const int64_t[]){N, D});
-    gi[1] = ct_scatter_add(z, 0, ix, ct_mul(gr, c));
+    if (a->sparse) {
+      ct_tensor *rows = ct_mul(gr, c);
+      gi[1] = rows ? sparse_grad(CT_PTR(idx, int64_t), N, rows, a->num_weights, a->padding_idx,
+                                 a->scale_grad_by_freq) : NULL;
+    } else {
+      ct_tensor *ix = ct_expand(ct_reshape(idx, 2, (const int64_t[]){N, 1}), 2, (const int64_t[]){N, D});
+      gi[1] = ct_scatter_add(z, 0, ix, ct_mul(gr, c));
+    }
   }
   if (ct__needs_grad(n, 2)) {
     ct_tensor *w = saved_opt(n, 4);
@@ -248,7 +281,7 @@ ct_tensor *ct_embedding_bag_ex(const ct_tensor *input, ct_tensor *weight, ct_emb
     return ct__err("mode has to be one of sum, mean or max");
   if (o.mode == CT_BAG_MAX && o.scale_grad_by_freq)
     return ct__err("max mode does not support scaling the gradient by the frequency");
-  if (o.sparse) return ct__err("ctorch: sparse gradients are not supported (sparse=True)");
+  if (o.sparse && o.mode == CT_BAG_MAX) return ct__err("max mode does not support sparse weights");
   if (weight->ndim != 2) return ct__err("'weight' must be 2-D");
   if (weight->dtype != CT_FLOAT32 && weight->dtype != CT_FLOAT64)
     return ct__err("\"embedding_bag_cpu_impl\" not implemented for '%s'", ct__dtype_short(weight->dtype));
@@ -322,7 +355,7 @@ ct_tensor *ct_embedding_bag_ex(const ct_tensor *input, ct_tensor *weight, ct_emb
   ct_tensor *ins[3] = {(ct_tensor *)input, weight, (ct_tensor *)psw};
   ct_node *nd = ct__node_new("EmbeddingBagBackward0", bag_backward, 3, ins, 1);
   if (nd) {
-    *CT_NEW_ARGS(nd, bag_args) = (bag_args){V, o.mode};
+    *CT_NEW_ARGS(nd, bag_args) = (bag_args){V, pad, o.mode, o.sparse, o.scale_grad_by_freq};
     ct_tensor *bag_of = ct__empty(CT_INT64, 1, &n);
     ct_tensor *coef = ct__empty(CT_FLOAT64, 2, (const int64_t[]){n, 1});
     int64_t *cnt = o.scale_grad_by_freq ? calloc((size_t)(V ? V : 1), sizeof(int64_t)) : NULL;

@@ -46,7 +46,7 @@ static void cat_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 ct_tensor *ct_cat(ct_tensor *const *ts, int n, int64_t dim) {
   if (n <= 0 || !ts) return ct__err("torch.cat(): expected a non-empty list of Tensors");
   for (int k = 0; k < n; k++)
-    if (!ts[k]) return NULL;
+    if (!ts[k] || ct__refuse_sparse("cat", ts[k], NULL)) return NULL;
   const ct_tensor *ref = NULL; /* the first tensor that is not a legacy 1-D empty */
   ct_dtype dt = ts[0]->dtype;
   for (int k = 0; k < n; k++) {

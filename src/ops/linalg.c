@@ -405,7 +405,7 @@ static ct_tensor *matmul_batched(const ct_tensor *a, const ct_tensor *b) {
 }
 
 ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b) {
-  if (!a || !b) return NULL;
+  if (!a || !b || ct__refuse_sparse("matmul", a, b)) return NULL;
   int d1 = a->ndim, d2 = b->ndim;
   if (d1 == 0 || d2 == 0)
     return ct__err("both arguments to matmul need to be at least 1D, but they are %dD and %dD",

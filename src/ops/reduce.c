@@ -10,6 +10,7 @@
 
 int ct__reduce_setup(const ct_tensor *t, const ct_dims *dims, bool keepdim, ct_reduce_info *ri) {
   memset(ri, 0, sizeof *ri);
+  if (ct__refuse_sparse("reduction", t, NULL)) return -1;
   ri->ndim_in = t->ndim;
   if (dims->n < 0 || dims->n > CT_MAX_DIMS) return ct__errs("too many dims");
   if (dims->n == 0) {
@@ -361,6 +362,7 @@ ct_tensor *ct__reduce_rows(const ct_tensor *t, const ct_reduce_info *ri, ct_dtyp
 }
 
 int ct__reduce_setup_dim(const ct_tensor *t, int64_t dim, bool keepdim, ct_reduce_info *ri) {
+  if (ct__refuse_sparse("reduction", t, NULL)) return -1;
   ct_dims d = {.n = 1, .d = {dim}};
   if (t->ndim == 0) { /* a 0-dim tensor reduces over "dim 0 or -1" as itself */
     if (ct__wrap_dim(dim, 0) < 0) return -1;

@@ -33,6 +33,23 @@ typedef struct adagrad_args {
   bool maximize;
 } adagrad_args;
 
+/* The sparse step (grad coalesced: the update is not linear):
+ *   sum += sparse(g.values ** 2);  std = sum.sparse_mask(g).values.sqrt() + eps
+ *   p += -clr * sparse(g.values / std)        (weight_decay: PyTorch's error) */
+static int adagrad_sparse(ct_tensor *p, ct_tensor *sum, const adagrad_args *a, double clr) {
+  ct_tensor *grad = ct_grad(p);
+  if (a->maximize) grad = ct_mul_scalar(grad, -1);
+  if (a->wd != 0) return ct__errs("weight_decay option is not compatible with sparse gradients");
+  grad = ct_coalesce(grad);
+  ct_tensor *ind = ct_sparse_indices_raw(grad), *val = ct_sparse_values_raw(grad);
+  int nd = ct_dim(p);
+  const int64_t *size = ct_shape(p);
+  if (!ct_add_(sum, ct_sparse_coo_tensor(ind, ct_mul(val, val), nd, size))) return -1;
+  ct_tensor *std = ct_add_scalar_(ct_sqrt(ct_sparse_values_raw(ct_sparse_mask(sum, grad))), a->eps);
+  ct_tensor *upd = ct_sparse_coo_tensor(ind, ct_div(val, std), nd, size);
+  return om_add_alpha_(p, upd, -clr) ? 0 : -1;
+}
+
 static int adagrad_param(ct_optim *o, ct_tensor *p, const void *ctx) {
   const adagrad_args *a = ctx;
   ct_tensor *step_t = om_state_scalar(o, p, "step", 0, CT_FLOAT32);
@@ -41,6 +58,7 @@ static int adagrad_param(ct_optim *o, ct_tensor *p, const void *ctx) {
   double step = om_step_inc(step_t);
   if (isnan(step))
     return -1;
+  if (ct_is_sparse(ct_grad(p))) return adagrad_sparse(p, sum, a, a->lr / (1 + (step - 1) * a->lr_decay));
   ct_tensor *grad = om_grad(p, a->maximize, a->wd);
   double clr = a->lr / (1 + (step - 1) * a->lr_decay);
   om_addcmul_(sum, grad, grad, 1);

@@ -564,13 +564,26 @@ int ct_optim_zero_grad(ct_optim *o, bool set_to_none) {
   return 0;
 }
 
+/* Sparse gradients reach only the optimizers that take them (SGD, Adagrad, SparseAdam); the
+ * others raise PyTorch's "<Name> does not support sparse gradients" when they meet one,
+ * group by group as they collect their parameters. */
+static int refuse_sparse_grads(const ct_optim *o, int g) {
+  const char *k = o->kind->name;
+  if (!strcmp(k, "SGD") || !strcmp(k, "Adagrad") || !strcmp(k, "SparseAdam")) return 0;
+  for (int i = 0; i < o->groups[g].n; i++)
+    if (ct_is_sparse(ct_grad(o->groups[g].params[i])))
+      return ct__errs("%s does not support sparse gradients%s", k,
+                      strcmp(k, "Adam") ? "" : ", please consider SparseAdam instead");
+  return 0;
+}
+
 int ct_optim_step(ct_optim *o) {
   if (!o) return ct__errs("ctorch: optimizer is NULL");
   bool prev = ct_set_grad_enabled(false);
   int rc = 0;
   for (int g = 0; g < o->ng && rc == 0; g++) {
     ct_scope_begin();
-    rc = o->kind->step_group(o, g);
+    rc = refuse_sparse_grads(o, g) ? -1 : o->kind->step_group(o, g);
     ct_scope_end();
   }
   ct_set_grad_enabled(prev);

@@ -33,7 +33,9 @@ static int sgd_validate(const ct_optim *o, int g) {
  * (1 - dampening) * d_p (the first step: buf = d_p); param -= lr * (nesterov ? d_p +
  * momentum * buf : buf). Each line is one PyTorch op, in PyTorch's order. */
 static int sgd_reference(ct_optim *o, ct_tensor *p, const ct_tensor *grad, const sgd_hyper *h) {
-  const ct_tensor *d_p = h->maximize ? ct_neg(grad) : grad;
+  /* a sparse grad (Embedding(sparse=True)) takes the same ops on its sparse forms: weight
+   * decay raises PyTorch's add(sparse, dense) error, the momentum buffer is sparse */
+  const ct_tensor *d_p = !h->maximize ? grad : ct_is_sparse(grad) ? ct_mul_scalar(grad, -1) : ct_neg(grad);
   if (h->weight_decay != 0) d_p = ct_add(d_p, ct_mul_scalar(p, h->weight_decay));
   if (h->momentum != 0) {
     ct_tensor *buf = optim_state_get(o, p, "momentum_buffer");
@@ -60,7 +62,7 @@ static int sgd_step_group(ct_optim *o, int g) {
   for (int i = 0; i < n && rc == 0; i++) {
     ct_tensor *p = ct_optim_group_param(o, g, i), *grad = ct_grad(p);
     if (!grad) continue; /* .grad is None: skipped this step */
-    rc = items ? optim_sgd_prepare(o, p, grad, &h, &items[nf]) : 1;
+    rc = items && !ct_is_sparse(grad) ? optim_sgd_prepare(o, p, grad, &h, &items[nf]) : 1;
     if (rc == 0) nf++;
     else if (rc == 1) rc = sgd_reference(o, p, grad, &h); /* the fused path does not apply */
   }

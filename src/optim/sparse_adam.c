@@ -1,8 +1,12 @@
-/* torch.optim.SparseAdam. Its step only takes sparse gradients; ctorch's gradients are dense,
- * and PyTorch 1.13 refuses a dense one at step() with "SparseAdam does not support dense
- * gradients, please consider Adam instead" before touching anything: ctorch does the same (a
- * step where every .grad is None succeeds and changes nothing, as in PyTorch). The constructor
- * takes 1.13's options and checks (lr > 0 and eps > 0, strictly). */
+/* torch.optim.SparseAdam (1.13's F.sparse_adam). Its step only takes sparse gradients
+ * (Embedding(sparse=True)); a dense one in a group raises "SparseAdam does not support dense
+ * gradients, please consider Adam instead" before the group is touched. Per parameter, with g
+ * the coalesced gradient (negated when maximizing) and m, v dense:
+ *   old_m = m.sparse_mask(g).values;  um = (g.values - old_m) * (1 - beta1);  m += sparse(um)
+ *   old_v = v.sparse_mask(g).values;  uv = (g.values**2 - old_v) * (1 - beta2);  v += sparse(uv)
+ *   p += sparse(-lr * sqrt(1 - beta2**step) / (1 - beta1**step) * (um + old_m) / (sqrt(uv + old_v) + eps))
+ * State: step (int64 0-dim, a Python int in PyTorch), exp_avg, exp_avg_sq (zeros_like(p)).
+ * The constructor takes 1.13's options and checks (lr > 0 and eps > 0, strictly). */
 #include "more_util.h"
 
 static const optim_option sparse_adam_options[] = {
@@ -23,12 +27,49 @@ static int sparse_adam_validate(const ct_optim *o, int g) {
   return 0;
 }
 
+typedef struct sparse_adam_args {
+  double lr, beta1, beta2, eps;
+  bool maximize;
+} sparse_adam_args;
+
+/* The moving average's part at g's entries: (new - old) * (1 - beta), added into avg; old
+ * returned in *old. */
+static ct_tensor *avg_update(ct_tensor *avg, const ct_tensor *g, const ct_tensor *ind, const ct_tensor *val,
+                             double beta, ct_tensor **old) {
+  *old = ct_sparse_values_raw(ct_sparse_mask(avg, g));
+  ct_tensor *u = ct_mul_scalar(ct_sub(val, *old), 1 - beta);
+  return ct_add_(avg, ct_sparse_coo_tensor(ind, u, ct_dim(avg), ct_shape(avg))) ? u : NULL;
+}
+
+static int sparse_adam_param(ct_optim *o, ct_tensor *p, const void *ctx) {
+  const sparse_adam_args *a = ctx;
+  ct_tensor *step_t = om_state_scalar(o, p, "step", 0, CT_INT64);
+  ct_tensor *m = om_state_zeros(o, p, "exp_avg"), *v = om_state_zeros(o, p, "exp_avg_sq");
+  if (!step_t || !m || !v) return -1;
+  double step = om_step_inc(step_t);
+  if (isnan(step)) return -1;
+  ct_tensor *grad = ct_grad(p);
+  grad = ct_coalesce(a->maximize ? ct_mul_scalar(grad, -1) : grad);
+  ct_tensor *ind = ct_sparse_indices_raw(grad), *val = ct_sparse_values_raw(grad), *old_m, *old_v;
+  ct_tensor *um = avg_update(m, grad, ind, val, a->beta1, &old_m);
+  ct_tensor *uv = um ? avg_update(v, grad, ind, ct_mul(val, val), a->beta2, &old_v) : NULL;
+  if (!uv) return -1;
+  ct_tensor *denom = ct_add_scalar_(ct_sqrt(ct_add(uv, old_v)), a->eps);
+  double step_size = a->lr * sqrt(1 - pow(a->beta2, step)) / (1 - pow(a->beta1, step));
+  ct_tensor *upd = ct_mul_scalar(ct_div(ct_add(um, old_m), denom), -step_size);
+  return ct_add_(p, ct_sparse_coo_tensor(ind, upd, ct_dim(p), ct_shape(p))) ? 0 : -1;
+}
+
 static int sparse_adam_step(ct_optim *o, int g) {
   int n = ct_optim_group_size(o, g);
-  for (int i = 0; i < n; i++)
-    if (ct_grad(ct_optim_group_param(o, g, i)))
+  for (int i = 0; i < n; i++) {
+    ct_tensor *gr = ct_grad(ct_optim_group_param(o, g, i));
+    if (gr && !ct_is_sparse(gr))
       return ct__errs("SparseAdam does not support dense gradients, please consider Adam instead");
-  return 0;
+  }
+  sparse_adam_args a = {optim_num(o, g, "lr"), optim_pair(o, g, "betas", 0), optim_pair(o, g, "betas", 1),
+                        optim_num(o, g, "eps"), optim_bool(o, g, "maximize")};
+  return om_for_each(o, g, sparse_adam_param, &a);
 }
 
 const optim_kind optim_kind_sparse_adam = {

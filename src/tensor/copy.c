@@ -169,6 +169,7 @@ ct_tensor *ct__expand_raw(const ct_tensor *t, int ndim, const int64_t *shape) {
 
 ct_tensor *ct__contig_as(const ct_tensor *t, ct_dtype dt) {
   ct__check_live(t);
+  if (ct__refuse_sparse("contiguous", t, NULL)) return NULL;
   if (t->dtype == dt && ct_is_contiguous(t)) {
     return ct__share(t);
   }

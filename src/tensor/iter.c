@@ -151,6 +151,7 @@ ct_tensor *ct__binary_kernel(const char *name, const ct_tensor *a, const ct_tens
                              ct_dtype compute, ct_dtype out, const ct_loop_fn *loops, void *ctx) {
   ct__check_live(a);
   ct__check_live(b);
+  if (ct__refuse_sparse(name, a, b)) return NULL;
   if (!loops[compute]) return not_impl(name, compute);
   int nd;
   int64_t shape[CT_MAX_DIMS];
@@ -176,6 +177,7 @@ ct_tensor *ct__binary_kernel(const char *name, const ct_tensor *a, const ct_tens
 ct_tensor *ct__unary_kernel(const char *name, const ct_tensor *t, ct_dtype compute, ct_dtype out,
                             const ct_loop_fn *loops, void *ctx) {
   ct__check_live(t);
+  if (ct__refuse_sparse(name, t, NULL)) return NULL;
   if (!loops[compute]) return not_impl(name, compute);
   ct_tensor *res = ct__empty(out, t->ndim, t->shape);
   if (!res) return NULL;
@@ -189,6 +191,7 @@ ct_tensor *ct__unary_kernel(const char *name, const ct_tensor *t, ct_dtype compu
 int ct__binary_inplace_kernel(const char *name, ct_tensor *dst, const ct_tensor *b,
                               const ct_loop_fn *loops, void *ctx) {
   ct__check_live(b);
+  if (ct__refuse_sparse(name, dst, b)) return -1;
   if (!loops[dst->dtype]) return not_impl(name, dst->dtype), -1;
   ct_tensor eb;
   if (b->dtype == dst->dtype && !bcast_alias(&eb, b, dst->ndim, dst->shape)) {
@@ -204,6 +207,7 @@ int ct__binary_inplace_kernel(const char *name, ct_tensor *dst, const ct_tensor 
 }
 
 int ct__unary_inplace_kernel(const char *name, ct_tensor *dst, const ct_loop_fn *loops, void *ctx) {
+  if (ct__refuse_sparse(name, dst, NULL)) return -1;
   if (!loops[dst->dtype]) return not_impl(name, dst->dtype), -1;
   ct__foreach(2, (ct_tensor *const[]){dst, dst}, loops[dst->dtype], ctx);
   return 0;

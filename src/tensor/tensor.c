@@ -314,6 +314,7 @@ static ct_tensor *tensor_alloc(void) {
   t->grad_fn = t->grad_acc = NULL;
   t->grad = NULL;
   t->dbg = NULL;
+  t->sparse = NULL;
   if (__builtin_expect(g_debug, 0)) t->dbg = record_origin();
   sync_threads();
   count_live(1, 0);
@@ -330,6 +331,7 @@ static void quarantine(ct_tensor *t) {
   t->ndim = nd;
   t->dtype = dt;
   t->requires_grad = t->retains_grad = t->wrapped_number = t->is_view = false; /* valid bools */
+  t->sparse = NULL; /* the layout checks run before the liveness ones in some ops */
   pthread_mutex_lock(&g_quarantine_lock);
   t->grad = g_quarantine;
   g_quarantine = t;
@@ -360,9 +362,23 @@ static inline void ref_add(ct_tensor *t, int64_t k) {
 
 void ct__tensor_incref(ct_tensor *t) { ref_add(t, 1); }
 
+void ct__sparse_free(ct__sparse *s) {
+  ct__tensor_decref(s->indices);
+  ct__tensor_decref(s->values);
+  free(s);
+}
+
+int ct__refuse_sparse(const char *op, const ct_tensor *a, const ct_tensor *b) {
+  if (!(a && a->sparse) && !(b && b->sparse)) return 0;
+  return ct__errs("Could not run 'aten::%s' with arguments from the 'SparseCPU' backend. "
+                  "ctorch's sparse COO tensors support only coalesce, to_dense, add, mul by a "
+                  "number and the sparse optimizer steps; call to_dense() first", op);
+}
+
 static void tensor_destroy(ct_tensor *t) {
   if (t->grad_fn || t->grad_acc) ct__tensor_drop_nodes(t);
   if (t->grad) ct__tensor_decref(t->grad);
+  if (t->sparse) ct__sparse_free(t->sparse);
   if (t->base) ct__tensor_decref(t->base); /* which holds the storage */
   else storage_decref(t->storage);
   tensor_free(t);
@@ -656,6 +672,7 @@ ct_tensor *ct__empty_like(const ct_tensor *t) { return ct__empty(t->dtype, t->nd
 ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
                          const int64_t *strides, int64_t offset) {
   ct__check_live(base);
+  if (ct__refuse_sparse("as_strided", base, NULL)) return NULL;
   if (ct__check_numel(ndim, shape)) return NULL; /* expand((2^32, 2^32)) */
   ct_tensor *t = tensor_alloc();
   if (!t) return NULL;
@@ -675,6 +692,7 @@ ct_tensor *ct__make_view(const ct_tensor *base, int ndim, const int64_t *shape,
 
 ct_tensor *ct__alias(const ct_tensor *t) {
   ct__check_live(t);
+  if (ct__refuse_sparse("alias", t, NULL)) return NULL;
   ct_tensor *a = tensor_alloc();
   if (!a) return NULL;
   a->storage = t->storage;
@@ -725,6 +743,7 @@ bool ct_shares_storage(const ct_tensor *a, const ct_tensor *b) {
 }
 void *ct_data_ptr(const ct_tensor *t) {
   ct__check_live(t);
+  if (t && ct__refuse_sparse("data_ptr", t, NULL)) return NULL;
   return t ? ct__ptr(t) : NULL;
 }
 
@@ -741,6 +760,7 @@ bool ct_is_contiguous(const ct_tensor *t) {
 
 /* ---- element access ------------------------------------------------------------------------- */
 char *ct__elem_ptr(const ct_tensor *t, const int64_t *index) {
+  if (ct__refuse_sparse("item", t, NULL)) return NULL;
   int64_t off = 0;
   for (int i = 0; i < t->ndim; i++) {
     int64_t ix = index[i] < 0 ? index[i] + t->shape[i] : index[i];

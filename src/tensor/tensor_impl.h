@@ -51,10 +51,29 @@ struct ct_tensor {
   ct_node *grad_acc; /* AccumulateGrad node of a leaf (strong; it points back weakly) */
   ct_tensor *grad;   /* strong */
   struct ct__tensor_dbg *dbg; /* debug mode: where it was made (tensor.c) */
+  struct ct__sparse *sparse;  /* non-NULL: a sparse COO tensor (see below) */
   int64_t shape[CT_MAX_DIMS];
   int64_t strides[CT_MAX_DIMS];
 };
 #define CT__LIVE 0x7e5a11feu
+
+/* ---- sparse COO layout (ops: src/ops/sparse.c) ------------------------------------------ *
+ * A sparse tensor is a ct_tensor with shape = its size, an empty storage (no elements) and
+ * `sparse` set: indices int64 (sparse_dim, nnz), values (nnz, *dense sizes), both contiguous
+ * and without history, held (counted) by the struct. The generic entry points (the kernels'
+ * iterator, contiguous copies, views, data pointers, in-place checks, printing) refuse it with
+ * ct__refuse_sparse, so an op that does not know the layout fails instead of reading the
+ * empty storage. */
+typedef struct ct__sparse {
+  ct_tensor *indices, *values;
+  int sparse_dim;
+  bool coalesced;
+} ct__sparse;
+/* Drops the struct's references and frees it (the tensor's destructor). */
+void ct__sparse_free(ct__sparse *s);
+/* 0, or -1 + PyTorch's "Could not run 'aten::<op>' with arguments from the 'SparseCPU'
+ * backend..." when a or b (either may be NULL) is sparse. */
+int ct__refuse_sparse(const char *op, const ct_tensor *a, const ct_tensor *b);
 /* Stops with a message naming t's shape and where it was made when t was freed (the
  * common entry paths call it: a stale handle must not read another tensor's data). */
 void ct__dead_tensor(const ct_tensor *t) __attribute__((noreturn, cold));

@@ -1021,3 +1021,4 @@ import specs_rnn  # noqa: E402,F401  (the recurrent modules: tools/parity/specs_
 import specs_attn  # noqa: E402,F401  (attention and the Transformer: tools/parity/specs_attn.py)
 import specs_linalg  # noqa: E402,F401  (torch.linalg through LAPACK: tools/parity/specs_linalg.py)
 import specs_autograd  # noqa: E402,F401  (torch.autograd.functional: tools/parity/specs_autograd.py)
+import specs_sparse  # noqa: E402,F401  (sparse gradients: tools/parity/specs_sparse.py)
