@@ -114,7 +114,7 @@ static double zeta(double x, double q) {
   static T p##_polygamma(T x, int n) {                                                   \
     if (n == 0) return p##_digamma(x);                                                   \
     if (n == 1) return p##_trigamma(x);                                                  \
-    return (T)((n % 2) ? 1 : -1) * exp(lgamma((T)n + 1)) * (T)zeta(n + 1, (double)x);    \
+    return (T)((n % 2) ? 1 : -1) * exp(lgamma((T)n + 1)) * (T)zeta((double)n + 1, (double)x); \
   }
 POLYGAMMA(float, f)
 POLYGAMMA(double, d)
