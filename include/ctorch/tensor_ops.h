@@ -497,6 +497,8 @@ ct_tensor *ct_heaviside(const ct_tensor *t, const ct_tensor *values);
 /* torch.float_power: always float64 */
 ct_tensor *ct_float_power(const ct_tensor *a, const ct_tensor *b);
 ct_tensor *ct_float_power_scalar(const ct_tensor *a, double exponent);
+/* Tensor.clamp_(min, max) with tensor bounds (ct_clamp_tensor in place); either may be NULL */
+ct_tensor *ct_clamp_tensor_(ct_tensor *t, const ct_tensor *min, const ct_tensor *max);
 /* torch.isclose(a, b, rtol, atol, equal_nan): bool; a and b of one dtype */
 ct_tensor *ct_isclose(const ct_tensor *a, const ct_tensor *b, double rtol, double atol,
                       bool equal_nan);

@@ -262,3 +262,23 @@ ct_tensor *ct_float_power_(ct_tensor *a, const ct_tensor *b) {
                     "requires dtype Double", ct__dtype_short(a->dtype));
   return inplace2(a, b, "pow", NULL, CT_FLOAT64, ct_float_power);
 }
+
+/* Tensor.clamp_(min, max) with tensor bounds (either NULL, not both): each bound must
+ * broadcast to t and its promotion cast to t's dtype; the values come from ct_clamp_tensor. */
+typedef struct {
+  const ct_tensor *min, *max;
+} clamp_bounds;
+static ct_tensor *clamp_bounds_call(const ct_tensor *t, const void *arg) {
+  const clamp_bounds *c = arg;
+  return ct_clamp_tensor(t, c->min, c->max);
+}
+ct_tensor *ct_clamp_tensor_(ct_tensor *t, const ct_tensor *min, const ct_tensor *max) {
+  if (!t) return NULL;
+  if (!min && !max) return ct_clamp_tensor(t, NULL, NULL); /* its error */
+  const ct_tensor *first = min ? min : max, *second = min ? max : NULL;
+  if (second && ct__inplace_check(t, second, ct_result_type(t, second))) return NULL;
+  return ct__inplace(t, &(ct_inplace_spec){.name = "clamp", .result_type = ct_result_type(t, first),
+                                           .other = first, .needs_input = true,
+                                           .call = clamp_bounds_call,
+                                           .arg = &(clamp_bounds){min, max}});
+}

@@ -456,6 +456,34 @@ static void test_binary_inplace(void **state) {
   ct_scope_end();
 }
 
+/* clamp_ with tensor bounds: broadcast bounds, PyTorch's shape and cast errors, ClampBackward0 */
+static void test_clamp_tensor_inplace(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *x = D(-2.0, 0.5, 3.0, NAN);
+  assert_ptr_equal(ct_clamp_tensor_(x, D(-1.0), D(1.0, 0.25, 2.0, 0.0)), x);
+  EXACT(x, -1.0, 0.25, 2.0, NAN);
+  ct_tensor *y = D(-2.0, 5.0);
+  ct_clamp_tensor_(y, NULL, D(1.0));
+  EXACT(y, -2.0, 1.0);
+  ct_tensor *z = D(-2.0, 5.0);
+  ct_clamp_tensor_(z, D(0.0, 6.0), NULL);
+  EXACT(z, 0.0, 6.0);
+  expect_error(ct_clamp_tensor_(D(1.0, 2.0), ct_zeros(CT_SHAPE(3, 2), .dtype = CT_FLOAT64), NULL),
+               "output with shape [2] doesn't match the broadcast shape [3, 2]");
+  expect_error(ct_clamp_tensor_(D(1.0, 2.0), D(0.0), ct_zeros(CT_SHAPE(3, 2), .dtype = CT_FLOAT64)),
+               "output with shape [2] doesn't match the broadcast shape [3, 2]");
+  expect_error(ct_clamp_tensor_(L(1, 2), D(0.0), NULL),
+               "result type Double can't be cast to the desired output type Long");
+  ct_tensor *l = leaf((const double[]){-2.0, 0.5, 3.0}, 3);
+  ct_tensor *m = ct_mul_scalar(l, 1);
+  ct_clamp_tensor_(m, D(-1.0), D(1.0));
+  assert_string_equal(ct_grad_fn_name(m), "ClampBackward0");
+  assert_int_equal(ct_backward(ct_sum(m)), 0);
+  EXACT(ct_grad(l), 0.0, 1.0, 0.0);
+  ct_scope_end();
+}
+
 /* isclose / allclose: PyTorch's rule, including the fix that |a - b| must be finite */
 static void test_isclose(void **state) {
   (void)state;
@@ -559,7 +587,7 @@ int main(void) {
       cmocka_unit_test(test_unary_inplace_autograd), cmocka_unit_test(test_binary_values),
       cmocka_unit_test(test_binary_dtypes),        cmocka_unit_test(test_binary_errors),
       cmocka_unit_test(test_binary_grads_and_names), cmocka_unit_test(test_binary_inplace),
-      cmocka_unit_test(test_isclose),              cmocka_unit_test(test_bitwise),
+      cmocka_unit_test(test_isclose),              cmocka_unit_test(test_clamp_tensor_inplace),              cmocka_unit_test(test_bitwise),
       cmocka_unit_test(test_gcd_lcm),              cmocka_unit_test(test_integer_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,6 +105,7 @@ static void test_null(void **state) {
   NP(ct_bitwise_not(NULL));
   NP(ct_bitwise_not_(NULL));
   NP(ct_float_power_scalar(NULL, 2));
+  NP(ct_clamp_tensor_(NULL, x, x));
   ct_scope_end();
 }
 
@@ -188,6 +189,18 @@ static void test_layouts_binary(void **state) {
   ct_copy_(v, i);
   assert_true(ct_test_same(ct_bitwise_not_(v), ct_bitwise_not(i)));
   leak_end(m, "bitwise_not", __LINE__);
+  /* clamp_ with tensor bounds through a strided view, a 0-dim and an empty bound */
+  m = leak_begin();
+  ct_tensor *c = vals(false, 5), *lo = ct_scalar_tensor(0.3, CT_FLOAT64), *hi = ct_narrow(vals(false, 6), 0, 0, 1);
+  ct_tensor *cw = ct_clamp_tensor(c, lo, hi);
+  ct_tensor *cv = ct_t(ct_zeros(SH(4, 2), .dtype = CT_FLOAT64));
+  ct_copy_(cv, c);
+  assert_ptr_equal(ct_clamp_tensor_(cv, lo, hi), cv);
+  assert_true(ct_test_same(cv, cw));
+  ct_tensor *ce = ct_zeros(SH(0, 4), .dtype = CT_FLOAT64);
+  assert_ptr_equal(ct_clamp_tensor_(ce, ct_narrow(hi, 0, 0, 0), NULL), ce);
+  expect_error(ct_clamp_tensor_(cv, NULL, NULL), "At least one of 'min' or 'max' must not be None");
+  leak_end(m, "clamp_tensor_", __LINE__);
 }
 
 /* hostile orders and arguments: huge n and p, NaN / inf eps and replacements */

@@ -144,3 +144,8 @@ fn("extremes", "torch.gcd", [T(4, dt="i64", data=[0, -(2**63), 12, 0]),
                              T(4, dt="i64", data=[0, 6, -18, -7])], dts=None)
 fn("extremes", "torch.lcm", [T(4, dt="i64", data=[0, 4, -6, 2**40]),
                              T(4, dt="i64", data=[0, 0, 4, 2**30])], dts=None)
+
+# ---- clamp_ with tensor bounds (broadcast) -------------------------------------------------
+fn("tensor", "Tensor.clamp_", [T(3, 4), T(1, 4, kind="unit"), T(3, 1, kind="pos")])
+fn("tensor_min", "Tensor.clamp_", [T(3, 4)], {"min": T(4)})
+fn("tensor_max", "Tensor.clamp_", [T(3, 4)], {"max": T(3, 1)})
