@@ -424,6 +424,111 @@ ct_tensor *ct_argsort(const ct_tensor *t, int64_t dim, bool descending);
 /* torch.topk(t, k, dim, largest, sorted): (values, int64 indices); k <= size(dim). */
 ct_tensor_pair ct_topk(const ct_tensor *t, int64_t k, int64_t dim, bool largest, bool sorted);
 
+/* ---- elementwise (issue 12): src/ops/unary_special.c, binary_math.c, bitwise.c ---- */
+/* torch.sinh ... torch.atan: int/bool inputs give the default float dtype */
+ct_tensor *ct_sinh(const ct_tensor *t);
+ct_tensor *ct_cosh(const ct_tensor *t);
+ct_tensor *ct_asinh(const ct_tensor *t);
+ct_tensor *ct_acosh(const ct_tensor *t);
+ct_tensor *ct_atanh(const ct_tensor *t);
+ct_tensor *ct_asin(const ct_tensor *t);
+ct_tensor *ct_acos(const ct_tensor *t);
+ct_tensor *ct_atan(const ct_tensor *t);
+/* torch.lgamma, torch.digamma, torch.polygamma(n, t) (n >= 0), torch.mvlgamma(t, p) (p >= 1) */
+ct_tensor *ct_lgamma(const ct_tensor *t);
+ct_tensor *ct_digamma(const ct_tensor *t);
+ct_tensor *ct_polygamma(int64_t n, const ct_tensor *t);
+ct_tensor *ct_mvlgamma(const ct_tensor *t, int64_t p);
+/* torch.erfc, torch.erfinv, torch.i0, torch.sinc */
+ct_tensor *ct_erfc(const ct_tensor *t);
+ct_tensor *ct_erfinv(const ct_tensor *t);
+ct_tensor *ct_i0(const ct_tensor *t);
+ct_tensor *ct_sinc(const ct_tensor *t);
+/* torch.logit(t, eps): eps < 0 or NAN for None (no clamping) */
+ct_tensor *ct_logit(const ct_tensor *t, double eps);
+/* torch.special.expit: sigmoid */
+ct_tensor *ct_special_expit(const ct_tensor *t);
+/* torch.frac (floating t only), torch.deg2rad, torch.rad2deg */
+ct_tensor *ct_frac(const ct_tensor *t);
+ct_tensor *ct_deg2rad(const ct_tensor *t);
+ct_tensor *ct_rad2deg(const ct_tensor *t);
+/* torch.nan_to_num(t, nan, posinf, neginf): NAN for posinf / neginf means None (the
+ * dtype's largest / lowest finite value); integer t is copied unchanged */
+ct_tensor *ct_nan_to_num(const ct_tensor *t, double nan, double posinf, double neginf);
+/* bool tests: torch.isfinite, isposinf, isneginf, isreal (true for every real dtype), signbit */
+ct_tensor *ct_isfinite(const ct_tensor *t);
+ct_tensor *ct_isposinf(const ct_tensor *t);
+ct_tensor *ct_isneginf(const ct_tensor *t);
+ct_tensor *ct_isreal(const ct_tensor *t);
+ct_tensor *ct_signbit(const ct_tensor *t);
+/* in-place forms (Tensor.sinh_() ...): return t */
+ct_tensor *ct_sinh_(ct_tensor *t);
+ct_tensor *ct_cosh_(ct_tensor *t);
+ct_tensor *ct_asinh_(ct_tensor *t);
+ct_tensor *ct_acosh_(ct_tensor *t);
+ct_tensor *ct_atanh_(ct_tensor *t);
+ct_tensor *ct_asin_(ct_tensor *t);
+ct_tensor *ct_acos_(ct_tensor *t);
+ct_tensor *ct_atan_(ct_tensor *t);
+ct_tensor *ct_lgamma_(ct_tensor *t);
+ct_tensor *ct_digamma_(ct_tensor *t);
+ct_tensor *ct_polygamma_(ct_tensor *t, int64_t n);
+ct_tensor *ct_mvlgamma_(ct_tensor *t, int64_t p);
+ct_tensor *ct_erfc_(ct_tensor *t);
+ct_tensor *ct_erfinv_(ct_tensor *t);
+ct_tensor *ct_i0_(ct_tensor *t);
+ct_tensor *ct_sinc_(ct_tensor *t);
+ct_tensor *ct_logit_(ct_tensor *t, double eps);
+ct_tensor *ct_frac_(ct_tensor *t);
+ct_tensor *ct_deg2rad_(ct_tensor *t);
+ct_tensor *ct_rad2deg_(ct_tensor *t);
+ct_tensor *ct_nan_to_num_(ct_tensor *t, double nan, double posinf, double neginf);
+/* torch.logaddexp, logaddexp2, hypot, nextafter: floating inputs only */
+ct_tensor *ct_logaddexp(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_logaddexp2(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_hypot(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_nextafter(const ct_tensor *a, const ct_tensor *b);
+/* torch.xlogy, torch.special.xlog1py, torch.copysign: int inputs give the default float dtype */
+ct_tensor *ct_xlogy(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_special_xlog1py(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_copysign(const ct_tensor *a, const ct_tensor *b);
+/* torch.heaviside(t, values): same dtypes required */
+ct_tensor *ct_heaviside(const ct_tensor *t, const ct_tensor *values);
+/* torch.float_power: always float64 */
+ct_tensor *ct_float_power(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_float_power_scalar(const ct_tensor *a, double exponent);
+/* Tensor.clamp_(min, max) with tensor bounds (ct_clamp_tensor in place); either may be NULL */
+ct_tensor *ct_clamp_tensor_(ct_tensor *t, const ct_tensor *min, const ct_tensor *max);
+/* torch.isclose(a, b, rtol, atol, equal_nan): bool; a and b of one dtype */
+ct_tensor *ct_isclose(const ct_tensor *a, const ct_tensor *b, double rtol, double atol,
+                      bool equal_nan);
+ct_tensor *ct_hypot_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_nextafter_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_xlogy_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_copysign_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_heaviside_(ct_tensor *t, const ct_tensor *values);
+/* Tensor.float_power_: a must be float64 */
+ct_tensor *ct_float_power_(ct_tensor *a, const ct_tensor *b);
+/* torch.bitwise_and / or / xor / not, bitwise_left_shift / right_shift, gcd, lcm: integer
+ * dtypes (and bool, except shifts, gcd and lcm); shifts past the width give 0 (right shifts
+ * of negatives: -1) */
+ct_tensor *ct_bitwise_and(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_bitwise_or(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_bitwise_xor(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_bitwise_not(const ct_tensor *t);
+ct_tensor *ct_bitwise_left_shift(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_bitwise_right_shift(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_gcd(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_lcm(const ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_bitwise_and_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_bitwise_or_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_bitwise_xor_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_bitwise_not_(ct_tensor *t);
+ct_tensor *ct_bitwise_left_shift_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_bitwise_right_shift_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_gcd_(ct_tensor *a, const ct_tensor *b);
+ct_tensor *ct_lcm_(ct_tensor *a, const ct_tensor *b);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -86,8 +86,10 @@ static void allclose_loop(char **d, const int64_t *s, int64_t n, void *ctx) {
   bool ok = true;
   for (int64_t i = 0; i < n; i++) {
     double a = *(const double *)(d[0] + i * s[0]), b = *(const double *)(d[1] + i * s[1]);
-    /* equal values (infinities included) are close; NaN never is */
-    ok &= a == b || fabs(a - b) <= c->atol + c->rtol * fabs(b);
+    /* equal values (infinities included) are close; NaN never is; an infinite difference
+     * never is either (PyTorch's isfinite(|a - b|): inf vs -inf with an infinite rtol |b|) */
+    double d = fabs(a - b);
+    ok &= a == b || (isfinite(d) && d <= c->atol + c->rtol * fabs(b));
   }
   if (!ok) __atomic_store_n(&c->ok, 0, __ATOMIC_RELAXED);
 }

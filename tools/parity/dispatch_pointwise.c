@@ -136,7 +136,7 @@ static int h_clamp(pcall *c) {
     if ((lo && !tl && !cJSON_IsNull(lo)) || (hi && !th && !cJSON_IsNull(hi)))
       p_skip(c, "clamp mixing a tensor and a number bound");
     P_CHECK(c);
-    return p_out(c, ct_clamp_tensor(x, a, b));
+    return p_out(c, c->data ? ct_clamp_tensor_(x, a, b) : ct_clamp_tensor(x, a, b));
   }
   double a = NAN, b = NAN;
   if (lo && !cJSON_IsNull(lo)) a = p_num(c, 1, "min", NAN);

@@ -1022,3 +1022,4 @@ import specs_attn  # noqa: E402,F401  (attention and the Transformer: tools/pari
 import specs_linalg  # noqa: E402,F401  (torch.linalg through LAPACK: tools/parity/specs_linalg.py)
 import specs_autograd  # noqa: E402,F401  (torch.autograd.functional: tools/parity/specs_autograd.py)
 import specs_sparse  # noqa: E402,F401  (sparse gradients: tools/parity/specs_sparse.py)
+import specs_elementwise  # noqa: E402,F401  (the elementwise list of issue 12: tools/parity/specs_elementwise.py)
