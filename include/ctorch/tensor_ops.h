@@ -424,6 +424,46 @@ ct_tensor *ct_argsort(const ct_tensor *t, int64_t dim, bool descending);
 /* torch.topk(t, k, dim, largest, sorted): (values, int64 indices); k <= size(dim). */
 ct_tensor_pair ct_topk(const ct_tensor *t, int64_t k, int64_t dim, bool largest, bool sorted);
 
+/* ---- contractions and diagonals (src/ops/einsum.c) ---- */
+/* torch.einsum(equation, *operands): PyTorch's syntax (letters a-zA-Z, '...', repeated
+ * letters in one operand for diagonals, '->' optional: the implicit output is the ellipsis
+ * dims then the letters named once, A-Z before a-z). Contracted pairwise left to right, each
+ * pair through one bmm. CT_EINSUM("ij,jk->ik", a, b) passes the operands inline. */
+ct_tensor *ct_einsum(const char *equation, ct_tensor *const *operands, int n);
+#define CT_EINSUM(equation, ...)                                \
+  ct_einsum(equation, (ct_tensor *const[]){__VA_ARGS__},       \
+            (int)(sizeof((ct_tensor *[]){__VA_ARGS__}) / sizeof(ct_tensor *)))
+/* torch.tensordot(a, b, dims=2): .dims contracts a's last dims with b's first ones; or the
+ * lists .dims_a / .dims_b (PyTorch's dims=([...], [...])). */
+typedef struct ct_tensordot_opts {
+  int64_t dims;  /* 2 */
+  ct_dims dims_a, dims_b; /* both empty: use .dims */
+} ct_tensordot_opts;
+ct_tensor *ct_tensordot_ex(const ct_tensor *a, const ct_tensor *b, ct_tensordot_opts o);
+#define ct_tensordot(a, b, ...) ct_tensordot_ex(a, b, CT_OPTS(ct_tensordot_opts, .dims = 2, __VA_ARGS__))
+/* torch.kron(a, b): the Kronecker product (the shorter shape padded with leading 1s). */
+ct_tensor *ct_kron(const ct_tensor *a, const ct_tensor *b);
+/* torch.trace(t): the sum of a matrix's diagonal (TraceBackward0). */
+ct_tensor *ct_trace(const ct_tensor *t);
+/* torch.diagonal(t, offset=0, dim1=0, dim2=1): a view; the diagonal becomes the last dim. */
+ct_tensor *ct_diagonal(const ct_tensor *t, int64_t offset, int64_t dim1, int64_t dim2);
+/* torch.diag(t, diagonal=0): a vector -> a square matrix with it on that diagonal; a matrix
+ * -> a copy of that diagonal. */
+ct_tensor *ct_diag(const ct_tensor *t, int64_t diagonal);
+/* torch.diag_embed(t, offset=0, dim1=-2, dim2=-1): t's last dim on the diagonals of new
+ * (dim1, dim2) planes. */
+ct_tensor *ct_diag_embed(const ct_tensor *t, int64_t offset, int64_t dim1, int64_t dim2);
+/* torch.diagflat(t, offset=0): diag of t flattened. */
+ct_tensor *ct_diagflat(const ct_tensor *t, int64_t offset);
+/* torch.movedim(t, source, destination) with n dims each (ints: n = 1); a permute view.
+ * ct_movedim_list takes lists of different lengths to report PyTorch's error. */
+ct_tensor *ct_movedim(const ct_tensor *t, int n, const int64_t *source, const int64_t *destination);
+ct_tensor *ct_movedim_list(const ct_tensor *t, int nsrc, const int64_t *source, int ndst,
+                           const int64_t *destination);
+/* torch.swapaxes / torch.swapdims: ct_transpose under NumPy's names (TransposeBackward0). */
+ct_tensor *ct_swapaxes(const ct_tensor *t, int64_t axis0, int64_t axis1);
+ct_tensor *ct_swapdims(const ct_tensor *t, int64_t dim0, int64_t dim1);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }
