@@ -464,6 +464,33 @@ ct_tensor *ct_movedim_list(const ct_tensor *t, int nsrc, const int64_t *source, 
 ct_tensor *ct_swapaxes(const ct_tensor *t, int64_t axis0, int64_t axis1);
 ct_tensor *ct_swapdims(const ct_tensor *t, int64_t dim0, int64_t dim1);
 
+/* ---- shape functions (src/ops/shape.c) ---- */
+/* torch.tile(t, dims): repeat, dims padded with leading 1s to t's rank (RepeatBackward0). */
+ct_tensor *ct_tile(const ct_tensor *t, int n, const int64_t *dims);
+/* torch.broadcast_to(t, shape): ct_expand (ExpandBackward0). */
+ct_tensor *ct_broadcast_to(const ct_tensor *t, int n, const int64_t *shape);
+/* torch.atleast_1d / 2d / 3d: a view with 1s added (0-d -> all 1s, 1-d (n) -> (1, n) / (1, n, 1),
+ * 2-d -> (a, b, 1)); a tensor with enough dims gives a view of itself. */
+ct_tensor *ct_atleast_1d(const ct_tensor *t);
+ct_tensor *ct_atleast_2d(const ct_tensor *t);
+ct_tensor *ct_atleast_3d(const ct_tensor *t);
+/* torch.hstack / vstack / dstack / column_stack(tensors): cat after atleast_1d (dim 0 for 1-d,
+ * else 1) / atleast_2d (dim 0) / atleast_3d (dim 2) / 0-d and 1-d as columns (dim 1). */
+ct_tensor *ct_hstack(ct_tensor *const *ts, int n);
+ct_tensor *ct_vstack(ct_tensor *const *ts, int n);
+ct_tensor *ct_dstack(ct_tensor *const *ts, int n);
+ct_tensor *ct_column_stack(ct_tensor *const *ts, int n);
+/* torch.rot90(t, k=1, dims=[0, 1]): n must be 2 (PyTorch's error otherwise). */
+ct_tensor *ct_rot90(const ct_tensor *t, int64_t k, int n, const int64_t *dims);
+/* torch.block_diag(*tensors): 0-d as 1x1, 1-d as a row; dtypes promoted; none: a (1, 0) tensor. */
+ct_tensor *ct_block_diag(ct_tensor *const *ts, int n);
+/* torch.meshgrid(*tensors, indexing=): n 0-d / 1-d tensors -> n expanded views into out;
+ * returns n or -1. */
+typedef enum { CT_MESHGRID_IJ, CT_MESHGRID_XY } ct_meshgrid_indexing;
+int ct_meshgrid(ct_tensor *const *ts, int n, ct_meshgrid_indexing indexing, ct_tensor **out, int cap);
+/* torch.cartesian_prod(*tensors): 1-d inputs -> (prod of sizes, n) rows (one input: itself). */
+ct_tensor *ct_cartesian_prod(ct_tensor *const *ts, int n);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

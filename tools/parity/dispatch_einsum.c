@@ -1,5 +1,6 @@
 /* Parity handlers: contractions and diagonals (src/ops/einsum.c). */
 #include <cjson/cJSON.h>
+#include <string.h>
 
 #include "parity.h"
 
@@ -97,6 +98,63 @@ static int h_swap(pcall *c) {
   return p_out(c, d->fn(x, a, b));
 }
 
+/* torch.tile(input, dims) / torch.broadcast_to(input, size) */
+static int h_sized(pcall *c) {
+  const p_sizes *d = c->data;
+  ct_tensor *x = p_tensor(c, 0, "input");
+  int64_t s[CT_MAX_DIMS];
+  int n = p_ints(c, 1, d->kw, s, CT_MAX_DIMS);
+  if (n < 0) p_skip(c, "missing %s", d->kw);
+  P_CHECK(c);
+  return p_out(c, d->fn(x, n, s));
+}
+
+/* torch.hstack(tensors) ...: one list */
+typedef struct {
+  ct_tensor *(*fn)(ct_tensor *const *, int);
+} p_list;
+static int h_list(pcall *c) {
+  const p_list *d = c->data;
+  ct_tensor *ts[EIN_MAX];
+  int n = p_tensors(c, 0, "tensors", ts, EIN_MAX);
+  P_CHECK(c);
+  return p_out(c, d->fn(ts, n));
+}
+
+/* torch.block_diag(*tensors) / torch.cartesian_prod(*tensors) */
+static int h_varlist(pcall *c) {
+  const p_list *d = c->data;
+  ct_tensor *ts[EIN_MAX];
+  int n = 0;
+  for (int i = 0; i < c->nargs && n < EIN_MAX; i++) ts[n++] = p_tensor(c, i, NULL);
+  P_CHECK(c);
+  return p_out(c, d->fn(ts, n));
+}
+
+/* torch.rot90(input, k=1, dims=[0, 1]) */
+static int h_rot90(pcall *c) {
+  ct_tensor *x = p_tensor(c, 0, "input");
+  int64_t k = p_int(c, 1, "k", 1), d[CT_MAX_DIMS] = {0, 1};
+  int n = p_ints(c, 2, "dims", d, CT_MAX_DIMS);
+  P_CHECK(c);
+  return p_out(c, ct_rot90(x, k, n < 0 ? 2 : n, d));
+}
+
+/* torch.meshgrid(*tensors, indexing=None): None is 'ij' (1.13 warns) */
+static int h_meshgrid(pcall *c) {
+  ct_tensor *ts[EIN_MAX], *out[EIN_MAX];
+  int n = 0;
+  for (int i = 0; i < c->nargs && n < EIN_MAX; i++) ts[n++] = p_tensor(c, i, NULL);
+  const cJSON *ix = p_arg(c, -1, "indexing");
+  const char *s = ix && cJSON_IsString(ix) ? ix->valuestring : "ij";
+  if (strcmp(s, "ij") && strcmp(s, "xy")) p_skip(c, "indexing '%s'", s);
+  P_CHECK(c);
+  int r = ct_meshgrid(ts, n, strcmp(s, "xy") ? CT_MESHGRID_IJ : CT_MESHGRID_XY, out, EIN_MAX);
+  if (r < 0) return p_out(c, NULL);
+  for (int i = 0; i < r; i++) p_out(c, out[i]);
+  return 0;
+}
+
 const parity_handler parity_handlers_einsum[] = {
     {"torch.einsum", h_einsum, NULL},
     {"torch.tensordot", h_tensordot, NULL},
@@ -110,6 +168,19 @@ const parity_handler parity_handlers_einsum[] = {
     {"torch.moveaxis", h_movedim, NULL},
     {"torch.swapaxes", h_swap, &(const p_swap){ct_swapaxes, "axis0", "axis1"}},
     {"torch.swapdims", h_swap, &(const p_swap){ct_swapdims, "dim0", "dim1"}},
+    {"torch.tile", h_sized, &(const p_sizes){ct_tile, "dims", false}},
+    {"torch.broadcast_to", h_sized, &(const p_sizes){ct_broadcast_to, "size", false}},
+    P_UNARY("torch.atleast_1d", ct_atleast_1d),
+    P_UNARY("torch.atleast_2d", ct_atleast_2d),
+    P_UNARY("torch.atleast_3d", ct_atleast_3d),
+    {"torch.hstack", h_list, &(const p_list){ct_hstack}},
+    {"torch.vstack", h_list, &(const p_list){ct_vstack}},
+    {"torch.dstack", h_list, &(const p_list){ct_dstack}},
+    {"torch.column_stack", h_list, &(const p_list){ct_column_stack}},
+    {"torch.block_diag", h_varlist, &(const p_list){ct_block_diag}},
+    {"torch.cartesian_prod", h_varlist, &(const p_list){ct_cartesian_prod}},
+    {"torch.rot90", h_rot90, NULL},
+    {"torch.meshgrid", h_meshgrid, NULL},
     {NULL, NULL, NULL},
 };
 PARITY_TABLE(parity_handlers_einsum)
