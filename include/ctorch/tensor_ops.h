@@ -528,6 +528,72 @@ ct_tensor *ct_bitwise_left_shift_(ct_tensor *a, const ct_tensor *b);
 ct_tensor *ct_bitwise_right_shift_(ct_tensor *a, const ct_tensor *b);
 ct_tensor *ct_gcd_(ct_tensor *a, const ct_tensor *b);
 ct_tensor *ct_lcm_(ct_tensor *a, const ct_tensor *b);
+/* ---- contractions and diagonals (src/ops/einsum.c) ---- */
+/* torch.einsum(equation, *operands): PyTorch's syntax (letters a-zA-Z, '...', repeated
+ * letters in one operand for diagonals, '->' optional: the implicit output is the ellipsis
+ * dims then the letters named once, A-Z before a-z). Contracted pairwise left to right, each
+ * pair through one bmm. CT_EINSUM("ij,jk->ik", a, b) passes the operands inline. */
+ct_tensor *ct_einsum(const char *equation, ct_tensor *const *operands, int n);
+#define CT_EINSUM(equation, ...)                                \
+  ct_einsum(equation, (ct_tensor *const[]){__VA_ARGS__},       \
+            (int)(sizeof((ct_tensor *[]){__VA_ARGS__}) / sizeof(ct_tensor *)))
+/* torch.tensordot(a, b, dims=2): .dims contracts a's last dims with b's first ones; or the
+ * lists .dims_a / .dims_b (PyTorch's dims=([...], [...])). */
+typedef struct ct_tensordot_opts {
+  int64_t dims;  /* 2 */
+  ct_dims dims_a, dims_b; /* both empty: use .dims */
+} ct_tensordot_opts;
+ct_tensor *ct_tensordot_ex(const ct_tensor *a, const ct_tensor *b, ct_tensordot_opts o);
+#define ct_tensordot(a, b, ...) ct_tensordot_ex(a, b, CT_OPTS(ct_tensordot_opts, .dims = 2, __VA_ARGS__))
+/* torch.kron(a, b): the Kronecker product (the shorter shape padded with leading 1s). */
+ct_tensor *ct_kron(const ct_tensor *a, const ct_tensor *b);
+/* torch.trace(t): the sum of a matrix's diagonal (TraceBackward0). */
+ct_tensor *ct_trace(const ct_tensor *t);
+/* torch.diagonal(t, offset=0, dim1=0, dim2=1): a view; the diagonal becomes the last dim. */
+ct_tensor *ct_diagonal(const ct_tensor *t, int64_t offset, int64_t dim1, int64_t dim2);
+/* torch.diag(t, diagonal=0): a vector -> a square matrix with it on that diagonal; a matrix
+ * -> a copy of that diagonal. */
+ct_tensor *ct_diag(const ct_tensor *t, int64_t diagonal);
+/* torch.diag_embed(t, offset=0, dim1=-2, dim2=-1): t's last dim on the diagonals of new
+ * (dim1, dim2) planes. */
+ct_tensor *ct_diag_embed(const ct_tensor *t, int64_t offset, int64_t dim1, int64_t dim2);
+/* torch.diagflat(t, offset=0): diag of t flattened. */
+ct_tensor *ct_diagflat(const ct_tensor *t, int64_t offset);
+/* torch.movedim(t, source, destination) with n dims each (ints: n = 1); a permute view.
+ * ct_movedim_list takes lists of different lengths to report PyTorch's error. */
+ct_tensor *ct_movedim(const ct_tensor *t, int n, const int64_t *source, const int64_t *destination);
+ct_tensor *ct_movedim_list(const ct_tensor *t, int nsrc, const int64_t *source, int ndst,
+                           const int64_t *destination);
+/* torch.swapaxes / torch.swapdims: ct_transpose under NumPy's names (TransposeBackward0). */
+ct_tensor *ct_swapaxes(const ct_tensor *t, int64_t axis0, int64_t axis1);
+ct_tensor *ct_swapdims(const ct_tensor *t, int64_t dim0, int64_t dim1);
+
+/* ---- shape functions (src/ops/shape.c) ---- */
+/* torch.tile(t, dims): repeat, dims padded with leading 1s to t's rank (RepeatBackward0). */
+ct_tensor *ct_tile(const ct_tensor *t, int n, const int64_t *dims);
+/* torch.broadcast_to(t, shape): ct_expand (ExpandBackward0). */
+ct_tensor *ct_broadcast_to(const ct_tensor *t, int n, const int64_t *shape);
+/* torch.atleast_1d / 2d / 3d: a view with 1s added (0-d -> all 1s, 1-d (n) -> (1, n) / (1, n, 1),
+ * 2-d -> (a, b, 1)); a tensor with enough dims gives a view of itself. */
+ct_tensor *ct_atleast_1d(const ct_tensor *t);
+ct_tensor *ct_atleast_2d(const ct_tensor *t);
+ct_tensor *ct_atleast_3d(const ct_tensor *t);
+/* torch.hstack / vstack / dstack / column_stack(tensors): cat after atleast_1d (dim 0 for 1-d,
+ * else 1) / atleast_2d (dim 0) / atleast_3d (dim 2) / 0-d and 1-d as columns (dim 1). */
+ct_tensor *ct_hstack(ct_tensor *const *ts, int n);
+ct_tensor *ct_vstack(ct_tensor *const *ts, int n);
+ct_tensor *ct_dstack(ct_tensor *const *ts, int n);
+ct_tensor *ct_column_stack(ct_tensor *const *ts, int n);
+/* torch.rot90(t, k=1, dims=[0, 1]): n must be 2 (PyTorch's error otherwise). */
+ct_tensor *ct_rot90(const ct_tensor *t, int64_t k, int n, const int64_t *dims);
+/* torch.block_diag(*tensors): 0-d as 1x1, 1-d as a row; dtypes promoted; none: a (1, 0) tensor. */
+ct_tensor *ct_block_diag(ct_tensor *const *ts, int n);
+/* torch.meshgrid(*tensors, indexing=): n 0-d / 1-d tensors -> n expanded views into out;
+ * returns n or -1. */
+typedef enum { CT_MESHGRID_IJ, CT_MESHGRID_XY } ct_meshgrid_indexing;
+int ct_meshgrid(ct_tensor *const *ts, int n, ct_meshgrid_indexing indexing, ct_tensor **out, int cap);
+/* torch.cartesian_prod(*tensors): 1-d inputs -> (prod of sizes, n) rows (one input: itself). */
+ct_tensor *ct_cartesian_prod(ct_tensor *const *ts, int n);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus
