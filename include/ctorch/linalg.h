@@ -99,6 +99,31 @@ int ct_linalg_svd(const ct_tensor *A, bool full_matrices, ct_tensor **u, ct_tens
 /* torch.linalg.svdvals(A) -> S (*, k), descending. */
 ct_tensor *ct_linalg_svdvals(const ct_tensor *A);
 
+/* torch.linalg.eigh(A, UPLO='L') -> .values = eigenvalues (*, n) ascending, .indices =
+ * eigenvectors (*, n, n); LAPACK syevd as PyTorch on CPU (same signs); uplo 'L' or 'U' names
+ * the triangle read. grad_fn LinalgEighBackward0 (equal eigenvalues give inf / NaN gradients
+ * of the eigenvectors, as PyTorch). */
+ct_tensor_pair ct_linalg_eigh(const ct_tensor *A, char uplo);
+/* torch.linalg.eigvalsh(A, UPLO='L') -> eigenvalues (*, n) ascending */
+ct_tensor *ct_linalg_eigvalsh(const ct_tensor *A, char uplo);
+/* Tolerances of pinv / matrix_rank: NAN is None (PyTorch's defaults: rtol = eps * max(m, n)
+ * unless atol > 0 is given, then 0). */
+typedef struct ct_linalg_tol_opts {
+  double atol, rtol; /* NAN */
+  bool hermitian;    /* false: through svd; true: through eigh (A's lower triangle) */
+} ct_linalg_tol_opts;
+/* torch.linalg.pinv(A, *, atol=None, rtol=None, hermitian=False): A (*, m, n) -> (*, n, m) */
+ct_tensor *ct_linalg_pinv_ex(const ct_tensor *A, ct_linalg_tol_opts o);
+#define ct_linalg_pinv(A, ...) \
+  ct_linalg_pinv_ex(A, CT_OPTS(ct_linalg_tol_opts, .atol = __builtin_nan(""), .rtol = __builtin_nan(""), __VA_ARGS__))
+/* torch.linalg.matrix_rank(A, *, atol=None, rtol=None, hermitian=False) -> int64 (*) */
+ct_tensor *ct_linalg_matrix_rank_ex(const ct_tensor *A, ct_linalg_tol_opts o);
+#define ct_linalg_matrix_rank(A, ...) \
+  ct_linalg_matrix_rank_ex(A, CT_OPTS(ct_linalg_tol_opts, .atol = __builtin_nan(""), .rtol = __builtin_nan(""), __VA_ARGS__))
+/* torch.linalg.cond(A, p=None): p CT_ORD_NONE / 2 / -2 through svdvals (any (*, m, n)); 'fro',
+ * 'nuc', inf, -inf, 1, -1 as norm(A) * norm(inv(A)) (square A). */
+ct_tensor *ct_linalg_cond(const ct_tensor *A, double p);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -204,6 +204,53 @@ static void test_svd(void **state) {
   ct_scope_end();
 }
 
+static void test_eigh_pinv(void **state) {
+  (void)state;
+  ct_scope_begin();
+  for (int dt = CT_FLOAT32; dt <= CT_FLOAT64; dt++) {
+    ct_tensor *a = mat_a((ct_dtype)dt), *b = mat_b((ct_dtype)dt);
+    ct_tensor_pair e = ct_linalg_eigh(ct_requires_grad_(ct_clone(a), true), 'L');
+    assert_string_equal(ct_grad_fn_name(e.values), "LinalgEighBackward0");
+    expect_vals(e.values, ((double[]){2.0, 3.6972243622680054, 7.302775637731995}), 3, 1e-5, 1e-6);
+    expect_vals(ct_narrow(e.indices, 1, 0, 1), ((double[]){-2.0 / 3, 2.0 / 3, 1.0 / 3}), 3, 1e-5, 1e-6);
+    /* 'U' reads the upper triangle: the lower one may hold anything */
+    expect_vals(ct_linalg_eigvalsh(ct_triu(a, 0), 'U'), ((double[]){2.0, 3.6972243622680054, 7.302775637731995}), 3,
+                1e-5, 1e-6);
+    ct_tensor *p = ct_linalg_pinv(ct_requires_grad_(ct_clone(b), true));
+    assert_string_equal(ct_grad_fn_name(p), "LinalgPinvBackward0");
+    expect_vals(p, ((double[]){0.1481481481481482, 0.2592592592592591, -0.4259259259259259, 0.1296296296296296,
+                               0.018518518518518504, -0.09259259259259256}), 6, 1e-5, 1e-6);
+    expect_vals(ct_linalg_pinv(b, .atol = 2.5), ((double[]){0.04479372536881122, 0.2760313731559433, 0.009567687197034101,
+                                                              0.05895874507376232, -0.014165019704950939,
+                                                              -0.08728878448366416}), 6, 1e-5, 1e-6);
+    expect_vals(ct_linalg_pinv(a, .hermitian = true), ((double[]){1.0 / 3, -1.0 / 9, -1.0 / 9, -1.0 / 9, 10.0 / 27,
+                                                                    1.0 / 27, -1.0 / 9, 1.0 / 27, 11.0 / 54}), 9, 1e-5, 1e-6);
+    ct_tensor *r = ct_linalg_matrix_rank(ct_ones(SH(3, 3), .dtype = (ct_dtype)dt));
+    assert_int_equal(ct_dtype_of(r), CT_INT64);
+    assert_int_equal((int)ct_item(r), 1);
+    assert_int_equal((int)ct_item(ct_linalg_matrix_rank(b)), 2);
+    assert_int_equal((int)ct_item(ct_linalg_matrix_rank(a, .hermitian = true, .atol = 3)), 2);
+    const double ps[] = {CT_ORD_NONE, CT_ORD_FRO, CT_ORD_NUC, INFINITY, -INFINITY, 1, -1, 2, -2};
+    const double cw[] = {3.6513878188659987, 4.927004894363404, 11.7962962962963, 4.444444444444445, 1.4074074074074074,
+                         4.444444444444444, 1.4074074074074074, 3.6513878188659987, 0.2738684712791114};
+    for (int i = 0; i < 9; i++) assert_true(fabs(item(ct_linalg_cond(a, ps[i])) - cw[i]) < 1e-4 * cw[i]);
+  }
+  expect_error(ct_linalg_eigh(ct_ones(SH(2, 3)), 'L').values,
+               "linalg.eigh: A must be batches of square matrices, but they are 2 by 3 matrices");
+  expect_error(ct_linalg_eigh(ct_ones(SH(3, 3)), 'X').values, "Expected UPLO argument to be 'L' or 'U', but got X");
+  expect_error(ct_linalg_eigvalsh(ct_ones(SH(3)), 'L'), "linalg.eigh: The input tensor A must have at least 2 dimensions.");
+  expect_error(ct_linalg_pinv(ct_ones(SH(3))),
+               "linalg.pinv(Float{[3]}): expected a tensor with 2 or more dimensions of float, double, cfloat or "
+               "cdouble types");
+  expect_error(ct_linalg_matrix_rank(ct_ones(SH(3))),
+               "torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.");
+  expect_error(ct_linalg_cond(ct_ones(SH(3)), CT_ORD_NONE), "linalg.cond: The input tensor must have at least 2 dimensions.");
+  expect_error(ct_linalg_cond(ct_ones(SH(2, 3)), 1),
+               "linalg.cond(ord=1): A must be batches of square matrices, but they are 2 by 3 matrices");
+  expect_error(ct_linalg_cond(ct_ones(SH(3, 3)), 3), "linalg.cond got an invalid norm type: 3");
+  ct_scope_end();
+}
+
 /* ---- gradients: gradcheck + gradgradcheck in float64 ------------------------------------ */
 typedef ct_tensor *(*fn1)(const ct_tensor *);
 static int run1(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
@@ -274,6 +321,33 @@ static ct_tensor *tril_r(const ct_tensor *a, const ct_tensor *b) { return ct_lin
 static ct_tensor *triu_unit(const ct_tensor *a, const ct_tensor *b) { return ct_linalg_solve_triangular(a, b, true, false, true); }
 static ct_tensor *solve_r(const ct_tensor *a, const ct_tensor *b) { return ct_linalg_solve_ex(a, b, false); }
 
+/* eigenvalues and sign-invariant eigenvectors (each scaled by its first entry) of sym(X) */
+static int run_eigh(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
+  (void)n_in, (void)n_out, (void)u;
+  ct_tensor_pair e = ct_linalg_eigh(ct_add(in[0], ct_transpose(in[0], -2, -1)), 'L');
+  out[0] = e.values;
+  out[1] = e.indices ? ct_mul(e.indices, ct_narrow(e.indices, -2, 0, 1)) : NULL;
+  return out[0] && out[1] ? 0 : -1;
+}
+static ct_tensor *eigvals_sym(const ct_tensor *x) { return ct_linalg_eigvalsh(ct_add(x, ct_transpose(x, -2, -1)), 'U'); }
+static ct_tensor *pinv_d(const ct_tensor *x) { return ct_linalg_pinv(x); }
+static ct_tensor *pinv_h(const ct_tensor *x) { return ct_linalg_pinv(ct_add(x, ct_transpose(x, -2, -1)), .hermitian = true); }
+static ct_tensor *cond2(const ct_tensor *x) { return ct_linalg_cond(x, CT_ORD_NONE); }
+static ct_tensor *cond1(const ct_tensor *x) { return ct_linalg_cond(x, 1); }
+
+static void test_grads2(void **state) {
+  (void)state;
+  ct_scope_begin();
+  grads(run_eigh, (ct_tensor *[]){sep(SH(3, 3), 1)}, 1, NULL, 2, "eigh");
+  grads(run_eigh, (ct_tensor *[]){sep(SH(2, 3, 3), 2)}, 1, NULL, 2, "eigh batched");
+  fn1 f[] = {eigvals_sym, pinv_d, pinv_d, pinv_h, cond2, cond1};
+  const char *names[] = {"eigvalsh", "pinv tall", "pinv wide", "pinv hermitian", "cond", "cond 1"};
+  ct_tensor *ins[] = {sep(SH(2, 3, 3), 3), sep(SH(2, 4, 3), 4), ct_requires_grad_(ct_detach(ct_t(sep(SH(4, 3), 5))), true),
+                      sep(SH(3, 3), 6), sep(SH(2, 4, 3), 7), wc(SH(3, 3), 8, 3)};
+  for (int i = 0; i < 6; i++) grads(run1, &ins[i], 1, &f[i], 1, names[i]);
+  ct_scope_end();
+}
+
 static void test_grads(void **state) {
   (void)state;
   ct_scope_begin();
@@ -304,7 +378,8 @@ static void test_grads(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_norms), cmocka_unit_test(test_products), cmocka_unit_test(test_triangular),
-      cmocka_unit_test(test_svd),   cmocka_unit_test(test_grads),
+      cmocka_unit_test(test_svd),   cmocka_unit_test(test_eigh_pinv), cmocka_unit_test(test_grads),
+      cmocka_unit_test(test_grads2),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

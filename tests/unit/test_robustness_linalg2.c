@@ -27,10 +27,20 @@ static ct_tensor *f_svd(const ct_tensor *t) {
   return ct_add(ct_sum(ct_abs(u)), ct_add(ct_sum(s), ct_sum(ct_abs(vh)))); /* |.|: LAPACK's signs */
 }
 static ct_tensor *f_svdvals(const ct_tensor *t) { return ct_linalg_svdvals(t); }
-static ct_tensor *(*const g_fns[])(const ct_tensor *) = {f_mn,  f_mnuc, f_norm, f_pow,  f_md,
-                                                         f_tri, f_solr, f_svd,  f_svdvals, f_vn};
-#define NFNS 10
-#define NFNS_MATRIX 9 /* all but vector_norm need a matrix */
+static ct_tensor *f_eigh(const ct_tensor *t) {
+  ct_tensor_pair e = ct_linalg_eigh(t, 'U');
+  return e.values ? ct_add(ct_sum(e.values), ct_sum(ct_abs(e.indices))) : NULL;
+}
+static ct_tensor *f_eigvalsh(const ct_tensor *t) { return ct_linalg_eigvalsh(t, 'L'); }
+static ct_tensor *f_pinv(const ct_tensor *t) { return ct_linalg_pinv(t, .rtol = 0.01); }
+static ct_tensor *f_pinvh(const ct_tensor *t) { return ct_linalg_pinv(t, .hermitian = true); }
+static ct_tensor *f_rank(const ct_tensor *t) { return ct_linalg_matrix_rank(t); }
+static ct_tensor *f_cond(const ct_tensor *t) { return ct_linalg_cond(t, -INFINITY); }
+static ct_tensor *(*const g_fns[])(const ct_tensor *) = {
+    f_mn, f_mnuc, f_norm, f_pow, f_md, f_tri, f_solr, f_svd, f_svdvals, f_eigh, f_eigvalsh, f_pinv, f_pinvh,
+    f_rank, f_cond, f_vn};
+#define NFNS 16
+#define NFNS_MATRIX 15 /* all but vector_norm (last) need a matrix */
 
 static void test_null(void **state) {
   (void)state;
@@ -49,6 +59,11 @@ static void test_null(void **state) {
   NP(ct_linalg_solve_ex(NULL, x, false));
   NP(ct_linalg_solve_ex(x, NULL, false));
   NP(ct_linalg_svdvals(NULL));
+  NP(ct_linalg_eigh(NULL, 'L').values);
+  NP(ct_linalg_eigvalsh(NULL, 'L'));
+  NP(ct_linalg_pinv(NULL));
+  NP(ct_linalg_matrix_rank(NULL));
+  NP(ct_linalg_cond(NULL, 2));
   ct_tensor *u, *s, *vh;
   assert_int_equal(ct_linalg_svd(NULL, true, &u, &s, &vh), -1);
   assert_int_equal(ct_linalg_svd(x, true, NULL, &s, &vh), -1);
@@ -80,7 +95,7 @@ static void test_empty(void **state) {
     if (g_fns[f] == f_md) continue; /* 2-D only */
     ct_clear_error();
     if (!g_fns[f](ct_zeros(SH(0, 3, 3)))) fail_msg("fn %d (0, 3, 3): %s", f, ct_last_error());
-    if (g_fns[f] != f_mn && !g_fns[f](ct_zeros(SH(2, 0, 0)))) fail_msg("fn %d (2, 0, 0): %s", f, ct_last_error());
+    if (g_fns[f] != f_mn && g_fns[f] != f_cond && !g_fns[f](ct_zeros(SH(2, 0, 0)))) fail_msg("fn %d (2, 0, 0): %s", f, ct_last_error());
   }
   ct_tensor *u, *s, *vh; /* full_matrices of a (3, 0): U the identity, S and Vh empty */
   assert_int_equal(ct_linalg_svd(ct_zeros(SH(3, 0)), true, &u, &s, &vh), 0);

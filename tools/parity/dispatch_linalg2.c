@@ -1,5 +1,6 @@
 /* Parity handlers: the rest of torch.linalg (src/ops/linalg_norm.c, linalg_prod.c,
  * linalg_tri.c, linalg_svd.c). */
+#include <math.h>
 #include <string.h>
 
 #include "parity.h"
@@ -95,6 +96,41 @@ static int h_svdvals(pcall *c) {
   return p_out(c, ct_linalg_svdvals(A));
 }
 
+/* torch.linalg.eigh(A, UPLO='L', *, out=None) / eigvalsh */
+static int h_eigh(pcall *c) {
+  ct_tensor *A = p_tensor(c, 0, "A");
+  const char *u = p_str(c, 1, "UPLO", "L");
+  p_expect_null(c, -1, "out");
+  P_CHECK(c);
+  if (c->data) return p_out(c, ct_linalg_eigvalsh(A, u[0]));
+  return p_pair(c, ct_linalg_eigh(A, u[0]));
+}
+
+/* atol / rtol: a number or None (NAN) */
+static double p_tol(pcall *c, int pos, const char *kw) {
+  const cJSON *v = p_arg(c, pos, kw);
+  return !v || cJSON_IsNull(v) ? NAN : p_num(c, pos, kw, NAN);
+}
+
+/* torch.linalg.pinv(A, *, atol=None, rtol=None, hermitian=False, out=None) / matrix_rank */
+static int h_pinv(pcall *c) {
+  ct_tensor *A = p_tensor(c, 0, "A");
+  ct_linalg_tol_opts o = {.atol = p_tol(c, -1, "atol"), .rtol = p_tol(c, -1, "rtol")};
+  o.hermitian = p_bool(c, -1, "hermitian", false);
+  p_expect_null(c, -1, "out");
+  P_CHECK(c);
+  return p_out(c, c->data ? ct_linalg_matrix_rank_ex(A, o) : ct_linalg_pinv_ex(A, o));
+}
+
+/* torch.linalg.cond(A, p=None, *, out=None) */
+static int h_cond(pcall *c) {
+  ct_tensor *A = p_tensor(c, 0, "A");
+  double p = p_ord(c, 1, "p", CT_ORD_NONE);
+  p_expect_null(c, -1, "out");
+  P_CHECK(c);
+  return p_out(c, ct_linalg_cond(A, p));
+}
+
 const parity_handler parity_handlers_linalg2[] = {
     {"torch.linalg.vector_norm", h_lnorm, &(const p_lnorm){ct_linalg_vector_norm_ex, "x", 2}},
     {"torch.linalg.matrix_norm", h_lnorm, &(const p_lnorm){ct_linalg_matrix_norm_ex, "A", CT_ORD_FRO}},
@@ -106,6 +142,11 @@ const parity_handler parity_handlers_linalg2[] = {
     {"torch.linalg.solve_triangular", h_solve_tri, NULL},
     {"torch.linalg.svd", h_svd, NULL},
     {"torch.linalg.svdvals", h_svdvals, NULL},
+    {"torch.linalg.eigh", h_eigh, NULL},
+    {"torch.linalg.eigvalsh", h_eigh, "vals"},
+    {"torch.linalg.pinv", h_pinv, NULL},
+    {"torch.linalg.matrix_rank", h_pinv, "rank"},
+    {"torch.linalg.cond", h_cond, NULL},
     {NULL, NULL, NULL},
 };
 PARITY_TABLE(parity_handlers_linalg2)

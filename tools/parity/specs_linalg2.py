@@ -94,3 +94,36 @@ fn("full_wide", "torch.linalg.svd", [T(2, 2, 4)])
 fn("square", "torch.linalg.svdvals", [T(4, 4)])
 fn("tall", "torch.linalg.svdvals", [T(5, 3)])
 fn("batched", "torch.linalg.svdvals", [T(3, 2, 4)])
+
+
+def SYM(*shape):
+    """(*, n, n) symmetric with well separated eigenvalues: X + X^T + diag(0, 3, 6, ...)."""
+    n = shape[-1]
+    x = torch.randn(shape, generator=_g, dtype=torch.float64)
+    v = x + x.transpose(-1, -2) + torch.diag(torch.arange(n, dtype=torch.float64) * 3)
+    return T(*shape, data=v.flatten().tolist())
+
+
+# ---- eigh / eigvalsh -----------------------------------------------------------------------
+fn("basic", "torch.linalg.eigh", [SYM(3, 3)])
+fn("upper", "torch.linalg.eigh", [SYM(2, 4, 4)], {"UPLO": "U"})
+fn("basic", "torch.linalg.eigvalsh", [SYM(4, 4)])
+fn("upper_batched", "torch.linalg.eigvalsh", [SYM(2, 3, 3)], {"UPLO": "U"})
+
+# ---- pinv / matrix_rank / cond -------------------------------------------------------------
+fn("tall", "torch.linalg.pinv", [T(4, 3)])
+fn("wide_batched", "torch.linalg.pinv", [T(2, 2, 4)])
+fn("atol", "torch.linalg.pinv", [T(3, 3)], {"atol": 0.5})
+fn("rtol", "torch.linalg.pinv", [T(3, 4)], {"rtol": 0.3})
+fn("hermitian", "torch.linalg.pinv", [SYM(3, 3)], {"hermitian": True})
+fn("full", "torch.linalg.matrix_rank", [T(3, 4)], grad=False)
+fn("low", "torch.linalg.matrix_rank", [T(2, 4, 4, data=[1.0, 2, 3, 4] * 4 + [1.0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])],
+   grad=False)
+fn("atol", "torch.linalg.matrix_rank", [T(3, 3)], {"atol": 1.0, "rtol": 0.1}, grad=False)
+fn("hermitian", "torch.linalg.matrix_rank", [SYM(3, 3)], {"hermitian": True}, grad=False)
+for lbl, p in (("none", None), ("fro", "fro"), ("nuc", "nuc"), ("inf", INF), ("ninf", -INF), ("1", 1),
+               ("m1", -1), ("2", 2), ("m2", -2)):
+    # PyTorch 1.13's backward of cond through inv fails (an in-place write): values only there
+    fn(lbl, "torch.linalg.cond", [M(2, 3, 3, shift=1.0)], {"p": p} if p is not None else {},
+       grad=p in (None, 2, -2))
+fn("rect", "torch.linalg.cond", [T(3, 5)])
