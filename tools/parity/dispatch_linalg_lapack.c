@@ -15,10 +15,10 @@ static int h_unary(pcall *c) {
 /* torch.linalg.solve(A, B, *, left=True, out=None) */
 static int h_solve(pcall *c) {
   ct_tensor *A = p_tensor(c, 0, "A"), *B = p_tensor(c, 1, "B");
-  p_expect_bool(c, -1, "left", true);
+  bool left = p_bool(c, -1, "left", true);
   p_expect_null(c, -1, "out");
   P_CHECK(c);
-  return p_out(c, ct_linalg_solve(A, B));
+  return p_out(c, left ? ct_linalg_solve(A, B) : ct_linalg_solve_ex(A, B, false));
 }
 
 /* torch.linalg.slogdet(A, *, out=None) -> (sign, logabsdet) */

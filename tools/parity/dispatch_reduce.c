@@ -149,7 +149,6 @@ const parity_handler parity_handlers_reduce[] = {
     {"torch.var", h_var, NULL}, {"Tensor.var", h_var, NULL},
     {"torch.std", h_var, "std"}, {"Tensor.std", h_var, "std"},
     {"torch.norm", h_norm, NULL}, {"Tensor.norm", h_norm, NULL},
-    {"torch.linalg.vector_norm", h_norm, "vector"},
     {"torch.max", h_maxmin, "max"}, {"Tensor.max", h_maxmin, "max"},
     {"torch.min", h_maxmin, NULL}, {"Tensor.min", h_maxmin, NULL},
     {"torch.argmax", h_argmaxmin, "max"}, {"Tensor.argmax", h_argmaxmin, "max"},
