@@ -424,6 +424,91 @@ ct_tensor *ct_argsort(const ct_tensor *t, int64_t dim, bool descending);
 /* torch.topk(t, k, dim, largest, sorted): (values, int64 indices); k <= size(dim). */
 ct_tensor_pair ct_topk(const ct_tensor *t, int64_t k, int64_t dim, bool largest, bool sorted);
 
+/* ---- statistics and search (stats.c, stats_reduce.c, search.c) ---------------------- */
+/* torch.median(t): the lower of the two middle elements of all of t; NaN if any is NaN (or t
+ * is empty); MedianBackward0 splits the gradient among equal elements. */
+ct_tensor *ct_median(const ct_tensor *t);
+/* torch.median(t, dim, keepdim): (values, int64 indices); the lower middle of each slice. */
+ct_tensor_pair ct_median_dim(const ct_tensor *t, int64_t dim, bool keepdim);
+/* torch.nanmedian(t): ct_median ignoring NaNs (NaN only when all are). */
+ct_tensor *ct_nanmedian(const ct_tensor *t);
+/* torch.nanmedian(t, dim, keepdim): (values, indices) ignoring NaNs. */
+ct_tensor_pair ct_nanmedian_dim(const ct_tensor *t, int64_t dim, bool keepdim);
+/* torch.kthvalue(t, k, dim=-1, keepdim): the k-th smallest (1-based) of each slice. */
+ct_tensor_pair ct_kthvalue(const ct_tensor *t, int64_t k, int64_t dim, bool keepdim);
+/* torch.mode(t, dim=-1, keepdim): the most frequent value (smallest on ties), last index. */
+ct_tensor_pair ct_mode(const ct_tensor *t, int64_t dim, bool keepdim);
+/* torch.cummax(t, dim): (running max, int64 index where it was last reached). */
+ct_tensor_pair ct_cummax(const ct_tensor *t, int64_t dim);
+/* torch.cummin(t, dim): (running min, int64 index where it was last reached). */
+ct_tensor_pair ct_cummin(const ct_tensor *t, int64_t dim);
+/* torch.logcumsumexp(t, dim): log(cumsum(exp(t))) computed stably; floating only. */
+ct_tensor *ct_logcumsumexp(const ct_tensor *t, int64_t dim);
+
+/* torch.quantile's interpolation= */
+typedef enum ct_quantile_interp {
+  CT_QUANTILE_LINEAR,
+  CT_QUANTILE_LOWER,
+  CT_QUANTILE_HIGHER,
+  CT_QUANTILE_MIDPOINT,
+  CT_QUANTILE_NEAREST,
+} ct_quantile_interp;
+typedef struct ct_quantile_opts {
+  int64_t dim;                      /* CT_NONE: of all elements */
+  bool keepdim;                     /* false */
+  ct_quantile_interp interpolation; /* CT_QUANTILE_LINEAR */
+} ct_quantile_opts;
+#define CT_QUANTILE_OPTS(...) CT_OPTS(ct_quantile_opts, .dim = CT_NONE, __VA_ARGS__)
+/* torch.quantile(t, q): q a 0-dim or 1-D tensor of t's dtype (a 1-D q leads the result's
+ * dims); a NaN in a slice gives NaN. Floating only. */
+ct_tensor *ct_quantile_ex(const ct_tensor *t, const ct_tensor *q, ct_quantile_opts o);
+/* torch.nanquantile(t, q): ct_quantile_ex ignoring NaNs (NaN where a slice is all NaN). */
+ct_tensor *ct_nanquantile_ex(const ct_tensor *t, const ct_tensor *q, ct_quantile_opts o);
+/* torch.quantile(t, q) with a float q: no q dim in the result. */
+ct_tensor *ct_quantile_scalar_ex(const ct_tensor *t, double q, ct_quantile_opts o);
+/* torch.nanquantile(t, q) with a float q. */
+ct_tensor *ct_nanquantile_scalar_ex(const ct_tensor *t, double q, ct_quantile_opts o);
+/* torch.quantile(t, q, dim=, keepdim=, interpolation=) with a tensor q. */
+#define ct_quantile(t, q, ...) ct_quantile_ex(t, q, CT_QUANTILE_OPTS(__VA_ARGS__))
+/* torch.nanquantile(t, q, dim=, keepdim=, interpolation=) with a tensor q. */
+#define ct_nanquantile(t, q, ...) ct_nanquantile_ex(t, q, CT_QUANTILE_OPTS(__VA_ARGS__))
+/* torch.quantile(t, 0.25, dim=, ...) with a float q. */
+#define ct_quantile_scalar(t, q, ...) ct_quantile_scalar_ex(t, q, CT_QUANTILE_OPTS(__VA_ARGS__))
+/* torch.nanquantile(t, 0.25, dim=, ...) with a float q. */
+#define ct_nanquantile_scalar(t, q, ...) ct_nanquantile_scalar_ex(t, q, CT_QUANTILE_OPTS(__VA_ARGS__))
+/* torch.var_mean(t, dim, correction, keepdim): (var, mean) as (.values, .indices). */
+ct_tensor_pair ct_var_mean_ex(const ct_tensor *t, ct_var_opts o);
+/* torch.std_mean(t, dim, correction, keepdim): (std, mean) as (.values, .indices). */
+ct_tensor_pair ct_std_mean_ex(const ct_tensor *t, ct_var_opts o);
+/* t.var_mean(dim=, correction=1, keepdim=). */
+#define ct_var_mean(t, ...) ct_var_mean_ex(t, CT_VAR_OPTS(__VA_ARGS__))
+/* t.std_mean(dim=, correction=1, keepdim=). */
+#define ct_std_mean(t, ...) ct_std_mean_ex(t, CT_VAR_OPTS(__VA_ARGS__))
+/* torch.count_nonzero(t, dim): int64 counts over dim (empty list: all dims). */
+ct_tensor *ct_count_nonzero(const ct_tensor *t, ct_dims dim);
+/* torch.nansum(t, dim=, keepdim=, dtype=): sum with NaNs counted as 0. */
+ct_tensor *ct_nansum_ex(const ct_tensor *t, ct_reduce_opts o);
+/* torch.nanmean(t, dim=, keepdim=, dtype=): mean of the non-NaN elements; floating only. */
+ct_tensor *ct_nanmean_ex(const ct_tensor *t, ct_reduce_opts o);
+/* t.nansum(dim=, keepdim=, dtype=). */
+#define ct_nansum(t, ...) ct_nansum_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
+/* t.nanmean(dim=, keepdim=, dtype=). */
+#define ct_nanmean(t, ...) ct_nanmean_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
+/* torch.aminmax(t, dim=None|d, keepdim): (min, max) as (.values, .indices); no gradient
+ * (PyTorch 1.13 has no derivative for it). */
+ct_tensor_pair ct_aminmax(const ct_tensor *t, int64_t dim, bool keepdim);
+typedef struct ct_diff_opts {
+  int64_t n;               /* 1 */
+  int64_t dim;             /* -1 */
+  const ct_tensor *prepend; /* NULL */
+  const ct_tensor *append;  /* NULL */
+} ct_diff_opts;
+#define CT_DIFF_OPTS(...) CT_OPTS(ct_diff_opts, .n = 1, .dim = -1, __VA_ARGS__)
+/* torch.diff(t, n=1, dim=-1, prepend=, append=): bool inputs give xor. */
+ct_tensor *ct_diff_ex(const ct_tensor *t, ct_diff_opts o);
+/* torch.diff(t, n=, dim=, prepend=, append=). */
+#define ct_diff(t, ...) ct_diff_ex(t, CT_DIFF_OPTS(__VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -1020,3 +1020,4 @@ import specs_nn_lazy  # noqa: E402,F401  (the remaining Lazy layers: ConvTranspo
 import specs_rnn  # noqa: E402,F401  (the recurrent modules: tools/parity/specs_rnn.py)
 import specs_attn  # noqa: E402,F401  (attention and the Transformer: tools/parity/specs_attn.py)
 import specs_linalg  # noqa: E402,F401  (torch.linalg through LAPACK: tools/parity/specs_linalg.py)
+import specs_stats  # noqa: E402,F401  (statistics and search: tools/parity/specs_stats.py)
