@@ -509,6 +509,47 @@ ct_tensor *ct_diff_ex(const ct_tensor *t, ct_diff_opts o);
 /* torch.diff(t, n=, dim=, prepend=, append=). */
 #define ct_diff(t, ...) ct_diff_ex(t, CT_DIFF_OPTS(__VA_ARGS__))
 
+/* torch.unique's results: inverse and counts are NULL unless asked for. */
+typedef struct ct_unique_result {
+  ct_tensor *values;
+  ct_tensor *inverse; /* int64, t's shape (with .dim: size(dim)) */
+  ct_tensor *counts;  /* int64, one per value */
+} ct_unique_result;
+typedef struct ct_unique_opts {
+  bool sorted;         /* true; false still sorts (PyTorch's CPU order for false is a hash order) */
+  bool return_inverse; /* false */
+  bool return_counts;  /* false */
+  int64_t dim;         /* CT_NONE: of the flattened tensor */
+} ct_unique_opts;
+#define CT_UNIQUE_OPTS(...) CT_OPTS(ct_unique_opts, .sorted = true, .dim = CT_NONE, __VA_ARGS__)
+/* torch.unique(t, sorted, return_inverse, return_counts, dim): sorted unique values (or
+ * slices along dim). Not differentiable. */
+ct_unique_result ct_unique_ex(const ct_tensor *t, ct_unique_opts o);
+/* torch.unique_consecutive(t, return_inverse, return_counts, dim): runs of equal neighbours. */
+ct_unique_result ct_unique_consecutive_ex(const ct_tensor *t, ct_unique_opts o);
+/* torch.unique(t, return_inverse=, return_counts=, dim=). */
+#define ct_unique(t, ...) ct_unique_ex(t, CT_UNIQUE_OPTS(__VA_ARGS__))
+/* torch.unique_consecutive(t, return_inverse=, return_counts=, dim=). */
+#define ct_unique_consecutive(t, ...) ct_unique_consecutive_ex(t, CT_UNIQUE_OPTS(__VA_ARGS__))
+typedef struct ct_search_opts {
+  bool out_int32;          /* false: int64 results */
+  bool right;              /* false; side='right' is right = true */
+  const ct_tensor *sorter; /* NULL; int64 indices that sort sorted_sequence */
+} ct_search_opts;
+#define CT_SEARCH_OPTS(...) CT_OPTS(ct_search_opts, .right = false, __VA_ARGS__)
+/* torch.searchsorted(sorted_sequence, t, out_int32=, right=, sorter=): sorted_sequence 1-D or
+ * with t's leading dims; compares in the common dtype. */
+ct_tensor *ct_searchsorted_ex(const ct_tensor *sorted_sequence, const ct_tensor *t, ct_search_opts o);
+/* torch.searchsorted(seq, t, right=, out_int32=, sorter=). */
+#define ct_searchsorted(seq, t, ...) ct_searchsorted_ex(seq, t, CT_SEARCH_OPTS(__VA_ARGS__))
+/* torch.bucketize(t, boundaries, out_int32, right): boundaries 1-D. */
+ct_tensor *ct_bucketize(const ct_tensor *t, const ct_tensor *boundaries, bool out_int32, bool right);
+/* torch.bincount(t, weights=NULL, minlength=0): t 1-D non-negative ints; int64 counts, or
+ * sums of weights (float weights keep their dtype, integer ones give float64). */
+ct_tensor *ct_bincount(const ct_tensor *t, const ct_tensor *weights, int64_t minlength);
+/* torch.histc(t, bins=100, min=0, max=0): min == max takes the data's range; floating only. */
+ct_tensor *ct_histc(const ct_tensor *t, int64_t bins, double min, double max);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

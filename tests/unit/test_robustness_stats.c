@@ -38,6 +38,14 @@ static void test_null(void **state) {
   NP(ct_nanmean(NULL));
   NP(ct_aminmax(NULL, CT_NONE, false).values);
   NP(ct_diff(NULL));
+  NP(ct_unique(NULL).values);
+  NP(ct_unique_consecutive(NULL).values);
+  NP(ct_searchsorted(NULL, x));
+  NP(ct_searchsorted(x, NULL));
+  NP(ct_bucketize(NULL, x, false, false));
+  NP(ct_bucketize(x, NULL, false, false));
+  NP(ct_bincount(NULL, NULL, 0));
+  NP(ct_histc(NULL, 10, 0, 0));
   ct_release(x);
 }
 
@@ -58,9 +66,16 @@ static ct_tensor *f_nsum(const ct_tensor *t) { return ct_nansum(t, .dim = CT_DIM
 static ct_tensor *f_nmean(const ct_tensor *t) { return ct_nanmean(t, .dim = CT_DIMS(1)); }
 static ct_tensor *f_amm(const ct_tensor *t) { return ct_aminmax(t, 1, false).indices; }
 static ct_tensor *f_diff(const ct_tensor *t) { return ct_diff(t, .dim = 1); }
+static ct_tensor *f_uniq(const ct_tensor *t) { return ct_unique(t, .return_inverse = true).inverse; }
+static ct_tensor *f_uniqd(const ct_tensor *t) { return ct_unique(t, .dim = 1, .return_counts = true).values; }
+static ct_tensor *f_uniqc(const ct_tensor *t) { return ct_unique_consecutive(t, .return_counts = true).counts; }
+static ct_tensor *f_ss(const ct_tensor *t) { return ct_searchsorted(ct_sort(t, 1, false, false).values, t); }
+static ct_tensor *f_bucket(const ct_tensor *t) { return ct_bucketize(t, ct_arange(-2, 2, 0.5), false, true); }
+static ct_tensor *f_histc(const ct_tensor *t) { return ct_histc(t, 5, 0, 0); }
 static ct_tensor *(*const g_fns[])(const ct_tensor *) = {
     ct_median, ct_nanmedian, f_med, f_nmed, f_kth, f_mode, f_cmax, f_cmin, f_lcse, f_q, f_nq,
-    f_vm, f_sm, f_cnz, f_nsum, f_nmean, f_amm, f_diff};
+    f_vm, f_sm, f_cnz, f_nsum, f_nmean, f_amm, f_diff, f_uniq, f_uniqd, f_uniqc, f_ss, f_bucket,
+    f_histc};
 #define NFNS (int)(sizeof g_fns / sizeof g_fns[0])
 
 /* non-contiguous (transposed, strided, expanded) inputs give the contiguous copy's answer */
@@ -121,6 +136,11 @@ static void test_empty_and_0d(void **state) {
   expect_exact(ct_nansum(e), 0);
   assert_true(isnan(ct_item(ct_nanmean(e))));
   expect_exact(ct_count_nonzero(e, CT_DIMS(0)), 0, 0, 0, 0);
+  assert_int_equal(ct_numel(ct_unique(e, .return_counts = true).counts), 0);
+  assert_int_equal(ct_numel(ct_unique(e, .dim = 1).values), 0);
+  assert_int_equal(ct_numel(ct_searchsorted(ct_zeros(SH(0)), ct_ones(SH(3)))), 3);
+  expect_exact(ct_searchsorted(ct_zeros(SH(0)), ct_ones(SH(2))), 0, 0);
+  expect_exact(ct_histc(ct_zeros(SH(0)), 2, 0, 0), 0, 0);
   leak_end(m, "empty", __LINE__);
 }
 
@@ -145,6 +165,9 @@ static void test_hostile(void **state) {
   expect_error(ct_quantile_scalar(x, NAN), "quantile() q must be in the range [0, 1] but got nan");
   expect_error(ct_quantile(x, ct_full(SH(1), NAN)), "quantile() q values must be in the range [0, 1]");
   assert_int_equal(ct_numel(ct_diff(x, .n = INT64_MAX)), 0);
+  expect_error(ct_histc(x, INT64_MAX, 0, 1), "overflowed");
+  expect_error(ct_bincount(ct_full(SH(1), 1e18, .dtype = CT_INT64), NULL, 0), "");
+  expect_error(ct_bincount(ct_ones(SH(1), .dtype = CT_INT64), NULL, INT64_MAX), "");
   assert_non_null(ct_diff(x, .n = INT64_MIN));
   leak_end(m, "hostile", __LINE__);
 }

@@ -123,6 +123,62 @@ static int h_diff(pcall *c) {
   return p_out(c, ct_diff_ex(x, o));
 }
 
+/* torch.unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None) and
+ * torch.unique_consecutive(input, return_inverse=False, return_counts=False, dim=None) */
+static int h_unique(pcall *c) {
+  bool cons = c->data != NULL;
+  ct_tensor *x = p_tensor(c, 0, "input");
+  int p = cons ? 1 : 2;
+  ct_unique_opts o = {.sorted = cons || p_bool(c, 1, "sorted", true),
+                      .return_inverse = p_bool(c, p, "return_inverse", false),
+                      .return_counts = p_bool(c, p + 1, "return_counts", false),
+                      .dim = p_int_opt(c, p + 2, "dim")};
+  if (!o.sorted) p_skip(c, "sorted=False: PyTorch's CPU order is a hash order");
+  P_CHECK(c);
+  ct_unique_result r = cons ? ct_unique_consecutive_ex(x, o) : ct_unique_ex(x, o);
+  p_out(c, r.values);
+  if (o.return_inverse) p_out(c, r.inverse);
+  if (o.return_counts) p_out(c, r.counts);
+  return 0;
+}
+
+/* torch.searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+ * sorter=None) */
+static int h_searchsorted(pcall *c) {
+  ct_tensor *s = p_tensor(c, 0, "sorted_sequence"), *x = p_tensor(c, 1, "input");
+  ct_search_opts o = {.out_int32 = p_bool(c, -1, "out_int32", false), .right = p_bool(c, -1, "right", false),
+                      .sorter = p_tensor_opt(c, -1, "sorter")};
+  const char *side = p_str(c, -1, "side", NULL);
+  if (side) o.right = !strcmp(side, "right");
+  P_CHECK(c);
+  return p_out(c, ct_searchsorted_ex(s, x, o));
+}
+
+/* torch.bucketize(input, boundaries, *, out_int32=False, right=False) */
+static int h_bucketize(pcall *c) {
+  ct_tensor *x = p_tensor(c, 0, "input"), *b = p_tensor(c, 1, "boundaries");
+  bool i32 = p_bool(c, -1, "out_int32", false), right = p_bool(c, -1, "right", false);
+  P_CHECK(c);
+  return p_out(c, ct_bucketize(x, b, i32, right));
+}
+
+/* torch.bincount(input, weights=None, minlength=0) */
+static int h_bincount(pcall *c) {
+  ct_tensor *x = p_tensor(c, 0, "input"), *w = p_tensor_opt(c, 1, "weights");
+  int64_t m = p_int(c, 2, "minlength", 0);
+  P_CHECK(c);
+  return p_out(c, ct_bincount(x, w, m));
+}
+
+/* torch.histc(input, bins=100, min=0, max=0) */
+static int h_histc(pcall *c) {
+  ct_tensor *x = p_tensor(c, 0, "input");
+  int64_t bins = p_int(c, 1, "bins", 100);
+  double lo = p_num(c, 2, "min", 0), hi = p_num(c, 3, "max", 0);
+  P_CHECK(c);
+  return p_out(c, ct_histc(x, bins, lo, hi));
+}
+
 static const int on = 1;
 const parity_handler parity_handlers_stats[] = {
     {"torch.median", h_median, &(const p_median){ct_median, ct_median_dim}},
@@ -141,6 +197,12 @@ const parity_handler parity_handlers_stats[] = {
     {"torch.cummin", h_cumext, NULL},
     {"torch.logcumsumexp", h_logcumsumexp, NULL},
     {"torch.diff", h_diff, NULL},
+    {"torch.unique", h_unique, NULL},
+    {"torch.unique_consecutive", h_unique, &on},
+    {"torch.searchsorted", h_searchsorted, NULL},
+    {"torch.bucketize", h_bucketize, NULL},
+    {"torch.bincount", h_bincount, NULL},
+    {"torch.histc", h_histc, NULL},
     {NULL, NULL, NULL},
 };
 PARITY_TABLE(parity_handlers_stats)

@@ -93,3 +93,51 @@ fn("prepend", "torch.diff", [T(3, 4)], {"prepend": T(3, 2), "append": T(3, 1)})
 fn("n_big", "torch.diff", [T(3, 4), 5])
 fn("int", "torch.diff", [T(3, 5, kind="int", **I64)], {"dim": 1}, dts=None)
 fn("bool", "torch.diff", [T(6, kind="bool")], dts=None)
+
+# ---- unique / unique_consecutive (not differentiable; no NaN: PyTorch 1.13's sorted unique
+# of NaNs is inconsistent) --------------------------------------------------------------------------
+fn("int", "torch.unique", [T(4, 5, kind="int", lo=-2, hi=3, **I64)],
+   {"return_inverse": True, "return_counts": True}, dts=None)
+fn("float", "torch.unique", [T(3, 6, kind="int", lo=0, hi=4)], {"return_counts": True}, grad=False)
+fn("plain", "torch.unique", [T(9, kind="int", lo=0, hi=5, dt="i32")], dts=None)
+fn("bool", "torch.unique", [T(7, kind="bool")], {"return_inverse": True}, dts=None)
+fn("dim0", "torch.unique", [T(6, 2, data=[1, 2, 0, 1, 1, 2, 0, 0, 0, 1, 1, 2], **I64)],
+   {"dim": 0, "return_inverse": True, "return_counts": True}, dts=None)
+fn("dim1", "torch.unique", [T(2, 5, kind="int", lo=0, hi=2)], {"dim": 1, "return_inverse": True},
+   grad=False)
+fn("basic", "torch.unique_consecutive", [T(10, data=[1, 1, 2, 2, 2, 1, 3, 3, 1, 1], **I64)],
+   {"return_inverse": True, "return_counts": True}, dts=None)
+fn("float", "torch.unique_consecutive", [T(2, 6, kind="int", lo=0, hi=2)], {"return_counts": True},
+   grad=False)
+fn("dim1", "torch.unique_consecutive", [T(2, 6, data=[1, 1, 0, 0, 1, 1, 2, 2, 0, 0, 2, 2], **I64)],
+   {"dim": 1, "return_inverse": True, "return_counts": True}, dts=None)
+
+# ---- searchsorted / bucketize ---------------------------------------------------------------------
+SEQ = T(6, data=[-2.0, -1.0, 0.0, 0.0, 1.5, 3.0], grad=False)
+fn("left", "torch.searchsorted", [SEQ, T(3, 4, kind="wide", grad=False)], grad=False)
+fn("right", "torch.searchsorted", [SEQ, T(8, data=[-2, 0, 0.5, 3, 4, -5, 1.5, NAN], grad=False)],
+   {"right": True}, grad=False)
+fn("side", "torch.searchsorted", [SEQ, T(8, data=[-2, 0, 0.5, 3, 4, -5, 1.5, NAN], grad=False)],
+   {"side": "right"}, grad=False)
+fn("batched", "torch.searchsorted",
+   [T(2, 4, data=[0, 1, 2, 3, 0, 10, 20, 30], grad=False), T(2, 3, data=[1.5, -1, 3, 10, 25, 31], grad=False)],
+   {"out_int32": True}, grad=False)
+fn("sorter", "torch.searchsorted", [T(5, data=[3.0, 1.0, 4.0, 0.0, 2.0], grad=False),
+                                    T(4, data=[2.5, 0, 4, -1], grad=False)],
+   {"sorter": T(5, data=[3, 1, 4, 0, 2], **I64)}, grad=False)
+fn("int", "torch.searchsorted", [T(5, data=[1, 3, 3, 5, 9], **I64), T(2, 3, kind="int", lo=0, hi=10, **I64)],
+   dts=None)
+fn("mixed", "torch.searchsorted", [T(4, data=[1, 3, 5, 7], **I64), T(3, data=[2.5, 7.0, 0.5], grad=False)],
+   grad=False)
+fn("basic", "torch.bucketize", [T(3, 4, kind="wide", grad=False), SEQ], grad=False)
+fn("right", "torch.bucketize", [T(5, data=[-1, 0, 1.5, 2, 5], grad=False), SEQ],
+   {"right": True, "out_int32": True}, grad=False)
+
+# ---- bincount / histc -----------------------------------------------------------------------------
+fn("basic", "torch.bincount", [T(20, kind="int", lo=0, hi=6, **I64)], dts=None)
+fn("minlength", "torch.bincount", [T(8, kind="int", lo=0, hi=3, **I64)], {"minlength": 5}, dts=None)
+fn("weights", "torch.bincount", [T(8, kind="int", lo=0, hi=4, **I64), T(8, grad=False)], grad=False)
+fn("u8", "torch.bincount", [T(10, kind="int", lo=0, hi=4, dt="u8")], dts=None)
+fn("default", "torch.histc", [T(50, kind="wide", grad=False)], grad=False)
+fn("range", "torch.histc", [T(40, kind="wide", grad=False)], {"bins": 7, "min": -2, "max": 3}, grad=False)
+fn("pos", "torch.histc", [T(3, 5, grad=False), 4, -1.0, 1.0], grad=False)
