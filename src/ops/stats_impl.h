@@ -19,22 +19,25 @@ static int F(scmp)(const void *a, const void *b) {
   return F(slt)(*(const F(skv) *)a, *(const F(skv) *)b) ? -1 : 1;
 }
 
-/* v[0..n) rearranged so that v[k] is the element of rank k (Hoare quickselect, median of
- * three pivots): O(n) on average. */
-static void F(nth)(F(skv) *v, int64_t n, int64_t k) {
+/* One row r (n elements, copied into buf) -> vals[r], idx[r]. */
+typedef void (*F(row_fn))(const T *row, int64_t n, int kind, int64_t k, F(skv) *buf, T *val, int64_t *idx);
+
+/* v[0..n) (no NaN) rearranged so that v[k] is the k-th smallest: quickselect on the bare
+ * values, four or eight bytes a move (the index is recovered after). */
+static void F(nth_plain)(T *v, int64_t n, int64_t k) {
   int64_t lo = 0, hi = n - 1;
-  F(skv) t;
+  T t;
 #define SWAP_(a, b) (t = v[a], v[a] = v[b], v[b] = t)
   while (hi > lo) {
     int64_t mid = lo + (hi - lo) / 2;
-    if (F(slt)(v[mid], v[lo])) SWAP_(mid, lo);
-    if (F(slt)(v[hi], v[lo])) SWAP_(hi, lo);
-    if (F(slt)(v[hi], v[mid])) SWAP_(hi, mid);
-    F(skv) p = v[mid];
+    if (v[mid] < v[lo]) SWAP_(mid, lo);
+    if (v[hi] < v[lo]) SWAP_(hi, lo);
+    if (v[hi] < v[mid]) SWAP_(hi, mid);
+    T p = v[mid];
     int64_t i = lo, j = hi;
     while (i <= j) {
-      while (F(slt)(v[i], p)) i++;
-      while (F(slt)(p, v[j])) j--;
+      while (v[i] < p) i++;
+      while (p < v[j]) j--;
       if (i <= j) {
         SWAP_(i, j);
         i++, j--;
@@ -47,24 +50,35 @@ static void F(nth)(F(skv) *v, int64_t n, int64_t k) {
 #undef SWAP_
 }
 
-/* One row r (n elements, copied into buf) -> vals[r], idx[r]. */
-typedef void (*F(row_fn))(const T *row, int64_t n, int kind, int64_t k, F(skv) *buf, T *val, int64_t *idx);
-
-/* The selected element of a row (see stats.c's SEL_* kinds); k is kthvalue's 0-based rank. */
+/* The element of rank k of a row in the (value, index) order of F(slt) (NaN last): the value
+ * by quickselect over the non-NaN values, then its index, the (k - #smaller)-th occurrence.
+ * Kinds as stats.c's SEL_*; k is kthvalue's 0-based rank. */
 static void F(select_row)(const T *row, int64_t n, int kind, int64_t k, F(skv) *buf, T *val, int64_t *idx) {
-  int64_t nnan = 0, first_nan = -1;
+  T *v = (T *)buf;
+  int64_t m = 0, first_nan = -1;
   for (int64_t j = 0; j < n; j++) {
-    buf[j] = (F(skv)){row[j], j};
-    if (isnan((double)row[j]) && nnan++ == 0) first_nan = j;
+    if (isnan((double)row[j])) {
+      if (first_nan < 0) first_nan = j;
+    } else {
+      v[m++] = row[j];
+    }
   }
-  if (kind == SEL_MEDIAN) k = (n - 1) / 2;
-  if (kind == SEL_NANMEDIAN) k = (n - nnan - 1) / 2;
-  if ((kind == SEL_MEDIAN && nnan) || (kind == SEL_NANMEDIAN && nnan == n)) {
-    *val = row[first_nan], *idx = first_nan; /* NaN wins (or is all there is) */
+  if (kind == SEL_MEDIAN) k = m < n ? n : (n - 1) / 2; /* any NaN: the first NaN */
+  if (kind == SEL_NANMEDIAN) k = m ? (m - 1) / 2 : n;  /* all NaN: the first NaN */
+  if (k >= m) { /* a NaN: the (k - m)-th one in index order (the first for the medians) */
+    int64_t want = k >= n ? 0 : k - m, j = first_nan;
+    for (int64_t seen = 0; j < n; j++)
+      if (isnan((double)row[j]) && seen++ == want) break;
+    *val = row[j], *idx = j;
     return;
   }
-  F(nth)(buf, n, k);
-  *val = buf[k].k, *idx = buf[k].i;
+  F(nth_plain)(v, m, k);
+  T x = v[k];
+  int64_t before = 0, j = 0;
+  for (int64_t i = 0; i < n; i++) before += row[i] < x;
+  for (int64_t seen = before; j < n; j++)
+    if (row[j] == x && seen++ == k) break;
+  *val = x, *idx = j;
 }
 
 /* The most frequent value of a row (the smallest of equally frequent ones) and the last index
