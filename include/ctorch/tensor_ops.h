@@ -550,6 +550,10 @@ ct_tensor *ct_bincount(const ct_tensor *t, const ct_tensor *weights, int64_t min
 /* torch.histc(t, bins=100, min=0, max=0): min == max takes the data's range; floating only. */
 ct_tensor *ct_histc(const ct_tensor *t, int64_t bins, double min, double max);
 
+/* torch.take_along_dim(t, indices, dim=None|d): int64 indices; t and indices broadcast
+ * except along dim; CT_NONE gathers from the flattened t. */
+ct_tensor *ct_take_along_dim(const ct_tensor *t, const ct_tensor *indices, int64_t dim);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

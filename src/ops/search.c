@@ -336,3 +336,32 @@ ct_tensor *ct_histc(const ct_tensor *t, int64_t bins, double min, double max) {
   }
   return ct__op_end(ct_to(h, t->dtype));
 }
+
+/* ---- take_along_dim ------------------------------------------------------------------------ */
+/* gather(t, dim, idx) after broadcasting t and idx against each other except along dim; no
+ * dim: gather from the flattened t. Differentiable through gather (GatherBackward0). */
+ct_tensor *ct_take_along_dim(const ct_tensor *t, const ct_tensor *indices, int64_t dim) {
+  if (!t || !indices) return NULL;
+  if (indices->dtype != CT_INT64)
+    return ct__err("torch.take_along_dim(): dtype of indices should be Long but got %s",
+                   ct__dtype_short(indices->dtype));
+  CT_OP_BEGIN();
+  if (dim == CT_NONE) {
+    int64_t n = ct_numel(t), k = ct_numel(indices);
+    return ct__op_end(ct_gather(ct_reshape(t, 1, &n), 0, ct_reshape(indices, 1, &k)));
+  }
+  if (t->ndim != indices->ndim)
+    return ct__op_end(ct__err("torch.take_along_dim(): input and indices should have the same number of "
+                              "dimensions, but got %d dimensions for input, and %d dimensions for indices",
+                              t->ndim, indices->ndim));
+  int64_t d = ct__wrap_dim(dim, t->ndim);
+  if (d < 0) return ct__op_end(NULL);
+  int64_t ts[CT_MAX_DIMS], bs[CT_MAX_DIMS];
+  int nb;
+  memcpy(ts, t->shape, sizeof ts);
+  ts[d] = indices->shape[d];
+  if (ct__broadcast_shape(t->ndim, ts, indices->ndim, indices->shape, &nb, bs)) return ct__op_end(NULL);
+  ct_tensor *ib = ct_expand(indices, nb, bs);
+  bs[d] = t->shape[d];
+  return ct__op_end(ct_gather(ct_expand(t, nb, bs), d, ib));
+}

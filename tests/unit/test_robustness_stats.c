@@ -46,6 +46,8 @@ static void test_null(void **state) {
   NP(ct_bucketize(x, NULL, false, false));
   NP(ct_bincount(NULL, NULL, 0));
   NP(ct_histc(NULL, 10, 0, 0));
+  NP(ct_take_along_dim(NULL, x, 0));
+  NP(ct_take_along_dim(x, NULL, 0));
   ct_release(x);
 }
 

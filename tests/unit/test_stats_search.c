@@ -105,11 +105,36 @@ static void test_counts(void **s) {
   ct_scope_end();
 }
 
+static ct_tensor *g_tad(const ct_tensor *t) {
+  ct_tensor *i = ct_reshape(V(CT_INT64, 0, 2, 1, 1), 2, (int64_t[]){1, 4});
+  return ct_take_along_dim(t, i, 0); /* indices broadcast over nothing; t (3, 4) */
+}
+
+static void test_take_along_dim(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = ct_reshape(V(CT_FLOAT64, 1, 2, 3, 4, 5, 6), 2, (int64_t[]){2, 3});
+  /* torch.take_along_dim(x, torch.tensor([[2], [0]]), 1) */
+  expect_exact(ct_take_along_dim(x, ct_reshape(V(CT_INT64, 2, 0), 2, (int64_t[]){2, 1}), 1), 3, 4);
+  /* broadcast: indices (1, 2) against x (2, 3) along dim 1 */
+  expect_exact(ct_take_along_dim(x, ct_reshape(V(CT_INT64, 1, 0), 2, (int64_t[]){1, 2}), -1), 2, 1, 5, 4);
+  expect_exact(ct_take_along_dim(x, V(CT_INT64, 5, 0), CT_NONE), 6, 1);
+  expect_error(ct_take_along_dim(x, V(CT_INT32, 0), 1), "torch.take_along_dim(): dtype of indices should be Long but got Int");
+  expect_error(ct_take_along_dim(x, V(CT_INT64, 0), 1),
+               "torch.take_along_dim(): input and indices should have the same number of dimensions, but got 2 "
+               "dimensions for input, and 1 dimensions for indices");
+  ct_tensor *g = ct_requires_grad_(ct_randn(CT_SHAPE(3, 4), .dtype = CT_FLOAT64), true);
+  assert_string_equal(ct_grad_fn_name(g_tad(g)), "GatherBackward0");
+  check_grads(run_unary, &g, 1, &(op_ref){.u = g_tad}, "take_along_dim");
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unique),
       cmocka_unit_test(test_searchsorted),
       cmocka_unit_test(test_counts),
+      cmocka_unit_test(test_take_along_dim),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

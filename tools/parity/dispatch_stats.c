@@ -179,6 +179,14 @@ static int h_histc(pcall *c) {
   return p_out(c, ct_histc(x, bins, lo, hi));
 }
 
+/* torch.take_along_dim(input, indices, dim=None) */
+static int h_take_along_dim(pcall *c) {
+  ct_tensor *x = p_tensor(c, 0, "input"), *i = p_tensor(c, 1, "indices");
+  int64_t d = p_int_opt(c, 2, "dim");
+  P_CHECK(c);
+  return p_out(c, ct_take_along_dim(x, i, d));
+}
+
 static const int on = 1;
 const parity_handler parity_handlers_stats[] = {
     {"torch.median", h_median, &(const p_median){ct_median, ct_median_dim}},
@@ -203,6 +211,7 @@ const parity_handler parity_handlers_stats[] = {
     {"torch.bucketize", h_bucketize, NULL},
     {"torch.bincount", h_bincount, NULL},
     {"torch.histc", h_histc, NULL},
+    {"torch.take_along_dim", h_take_along_dim, NULL},
     {NULL, NULL, NULL},
 };
 PARITY_TABLE(parity_handlers_stats)

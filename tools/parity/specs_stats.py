@@ -141,3 +141,8 @@ fn("u8", "torch.bincount", [T(10, kind="int", lo=0, hi=4, dt="u8")], dts=None)
 fn("default", "torch.histc", [T(50, kind="wide", grad=False)], grad=False)
 fn("range", "torch.histc", [T(40, kind="wide", grad=False)], {"bins": 7, "min": -2, "max": 3}, grad=False)
 fn("pos", "torch.histc", [T(3, 5, grad=False), 4, -1.0, 1.0], grad=False)
+
+# ---- take_along_dim ------------------------------------------------------------------------------
+fn("dim1", "torch.take_along_dim", [T(3, 5), T(3, 2, kind="int", lo=0, hi=5, **I64)], {"dim": 1})
+fn("bcast", "torch.take_along_dim", [T(3, 4), T(1, 4, kind="int", lo=0, hi=3, **I64), 0])
+fn("flat", "torch.take_along_dim", [T(3, 4), T(5, kind="int", lo=0, hi=12, **I64)])
