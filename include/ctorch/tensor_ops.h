@@ -594,6 +594,135 @@ typedef enum { CT_MESHGRID_IJ, CT_MESHGRID_XY } ct_meshgrid_indexing;
 int ct_meshgrid(ct_tensor *const *ts, int n, ct_meshgrid_indexing indexing, ct_tensor **out, int cap);
 /* torch.cartesian_prod(*tensors): 1-d inputs -> (prod of sizes, n) rows (one input: itself). */
 ct_tensor *ct_cartesian_prod(ct_tensor *const *ts, int n);
+/* ---- statistics and search (stats.c, stats_reduce.c, search.c) ---------------------- */
+/* torch.median(t): the lower of the two middle elements of all of t; NaN if any is NaN (or t
+ * is empty); MedianBackward0 splits the gradient among equal elements. */
+ct_tensor *ct_median(const ct_tensor *t);
+/* torch.median(t, dim, keepdim): (values, int64 indices); the lower middle of each slice. */
+ct_tensor_pair ct_median_dim(const ct_tensor *t, int64_t dim, bool keepdim);
+/* torch.nanmedian(t): ct_median ignoring NaNs (NaN only when all are). */
+ct_tensor *ct_nanmedian(const ct_tensor *t);
+/* torch.nanmedian(t, dim, keepdim): (values, indices) ignoring NaNs. */
+ct_tensor_pair ct_nanmedian_dim(const ct_tensor *t, int64_t dim, bool keepdim);
+/* torch.kthvalue(t, k, dim=-1, keepdim): the k-th smallest (1-based) of each slice. */
+ct_tensor_pair ct_kthvalue(const ct_tensor *t, int64_t k, int64_t dim, bool keepdim);
+/* torch.mode(t, dim=-1, keepdim): the most frequent value (smallest on ties), last index. */
+ct_tensor_pair ct_mode(const ct_tensor *t, int64_t dim, bool keepdim);
+/* torch.cummax(t, dim): (running max, int64 index where it was last reached). */
+ct_tensor_pair ct_cummax(const ct_tensor *t, int64_t dim);
+/* torch.cummin(t, dim): (running min, int64 index where it was last reached). */
+ct_tensor_pair ct_cummin(const ct_tensor *t, int64_t dim);
+/* torch.logcumsumexp(t, dim): log(cumsum(exp(t))) computed stably; floating only. */
+ct_tensor *ct_logcumsumexp(const ct_tensor *t, int64_t dim);
+
+/* torch.quantile's interpolation= */
+typedef enum ct_quantile_interp {
+  CT_QUANTILE_LINEAR,
+  CT_QUANTILE_LOWER,
+  CT_QUANTILE_HIGHER,
+  CT_QUANTILE_MIDPOINT,
+  CT_QUANTILE_NEAREST,
+} ct_quantile_interp;
+typedef struct ct_quantile_opts {
+  int64_t dim;                      /* CT_NONE: of all elements */
+  bool keepdim;                     /* false */
+  ct_quantile_interp interpolation; /* CT_QUANTILE_LINEAR */
+} ct_quantile_opts;
+#define CT_QUANTILE_OPTS(...) CT_OPTS(ct_quantile_opts, .dim = CT_NONE, __VA_ARGS__)
+/* torch.quantile(t, q): q a 0-dim or 1-D tensor of t's dtype (a 1-D q leads the result's
+ * dims); a NaN in a slice gives NaN. Floating only. */
+ct_tensor *ct_quantile_ex(const ct_tensor *t, const ct_tensor *q, ct_quantile_opts o);
+/* torch.nanquantile(t, q): ct_quantile_ex ignoring NaNs (NaN where a slice is all NaN). */
+ct_tensor *ct_nanquantile_ex(const ct_tensor *t, const ct_tensor *q, ct_quantile_opts o);
+/* torch.quantile(t, q) with a float q: no q dim in the result. */
+ct_tensor *ct_quantile_scalar_ex(const ct_tensor *t, double q, ct_quantile_opts o);
+/* torch.nanquantile(t, q) with a float q. */
+ct_tensor *ct_nanquantile_scalar_ex(const ct_tensor *t, double q, ct_quantile_opts o);
+/* torch.quantile(t, q, dim=, keepdim=, interpolation=) with a tensor q. */
+#define ct_quantile(t, q, ...) ct_quantile_ex(t, q, CT_QUANTILE_OPTS(__VA_ARGS__))
+/* torch.nanquantile(t, q, dim=, keepdim=, interpolation=) with a tensor q. */
+#define ct_nanquantile(t, q, ...) ct_nanquantile_ex(t, q, CT_QUANTILE_OPTS(__VA_ARGS__))
+/* torch.quantile(t, 0.25, dim=, ...) with a float q. */
+#define ct_quantile_scalar(t, q, ...) ct_quantile_scalar_ex(t, q, CT_QUANTILE_OPTS(__VA_ARGS__))
+/* torch.nanquantile(t, 0.25, dim=, ...) with a float q. */
+#define ct_nanquantile_scalar(t, q, ...) ct_nanquantile_scalar_ex(t, q, CT_QUANTILE_OPTS(__VA_ARGS__))
+/* torch.var_mean(t, dim, correction, keepdim): (var, mean) as (.values, .indices). */
+ct_tensor_pair ct_var_mean_ex(const ct_tensor *t, ct_var_opts o);
+/* torch.std_mean(t, dim, correction, keepdim): (std, mean) as (.values, .indices). */
+ct_tensor_pair ct_std_mean_ex(const ct_tensor *t, ct_var_opts o);
+/* t.var_mean(dim=, correction=1, keepdim=). */
+#define ct_var_mean(t, ...) ct_var_mean_ex(t, CT_VAR_OPTS(__VA_ARGS__))
+/* t.std_mean(dim=, correction=1, keepdim=). */
+#define ct_std_mean(t, ...) ct_std_mean_ex(t, CT_VAR_OPTS(__VA_ARGS__))
+/* torch.count_nonzero(t, dim): int64 counts over dim (empty list: all dims). */
+ct_tensor *ct_count_nonzero(const ct_tensor *t, ct_dims dim);
+/* torch.nansum(t, dim=, keepdim=, dtype=): sum with NaNs counted as 0. */
+ct_tensor *ct_nansum_ex(const ct_tensor *t, ct_reduce_opts o);
+/* torch.nanmean(t, dim=, keepdim=, dtype=): mean of the non-NaN elements; floating only. */
+ct_tensor *ct_nanmean_ex(const ct_tensor *t, ct_reduce_opts o);
+/* t.nansum(dim=, keepdim=, dtype=). */
+#define ct_nansum(t, ...) ct_nansum_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
+/* t.nanmean(dim=, keepdim=, dtype=). */
+#define ct_nanmean(t, ...) ct_nanmean_ex(t, CT_REDUCE_OPTS(__VA_ARGS__))
+/* torch.aminmax(t, dim=None|d, keepdim): (min, max) as (.values, .indices); no gradient
+ * (PyTorch 1.13 has no derivative for it). */
+ct_tensor_pair ct_aminmax(const ct_tensor *t, int64_t dim, bool keepdim);
+typedef struct ct_diff_opts {
+  int64_t n;               /* 1 */
+  int64_t dim;             /* -1 */
+  const ct_tensor *prepend; /* NULL */
+  const ct_tensor *append;  /* NULL */
+} ct_diff_opts;
+#define CT_DIFF_OPTS(...) CT_OPTS(ct_diff_opts, .n = 1, .dim = -1, __VA_ARGS__)
+/* torch.diff(t, n=1, dim=-1, prepend=, append=): bool inputs give xor. */
+ct_tensor *ct_diff_ex(const ct_tensor *t, ct_diff_opts o);
+/* torch.diff(t, n=, dim=, prepend=, append=). */
+#define ct_diff(t, ...) ct_diff_ex(t, CT_DIFF_OPTS(__VA_ARGS__))
+
+/* torch.unique's results: inverse and counts are NULL unless asked for. */
+typedef struct ct_unique_result {
+  ct_tensor *values;
+  ct_tensor *inverse; /* int64, t's shape (with .dim: size(dim)) */
+  ct_tensor *counts;  /* int64, one per value */
+} ct_unique_result;
+typedef struct ct_unique_opts {
+  bool sorted;         /* true; false still sorts (PyTorch's CPU order for false is a hash order) */
+  bool return_inverse; /* false */
+  bool return_counts;  /* false */
+  int64_t dim;         /* CT_NONE: of the flattened tensor */
+} ct_unique_opts;
+#define CT_UNIQUE_OPTS(...) CT_OPTS(ct_unique_opts, .sorted = true, .dim = CT_NONE, __VA_ARGS__)
+/* torch.unique(t, sorted, return_inverse, return_counts, dim): sorted unique values (or
+ * slices along dim). Not differentiable. */
+ct_unique_result ct_unique_ex(const ct_tensor *t, ct_unique_opts o);
+/* torch.unique_consecutive(t, return_inverse, return_counts, dim): runs of equal neighbours. */
+ct_unique_result ct_unique_consecutive_ex(const ct_tensor *t, ct_unique_opts o);
+/* torch.unique(t, return_inverse=, return_counts=, dim=). */
+#define ct_unique(t, ...) ct_unique_ex(t, CT_UNIQUE_OPTS(__VA_ARGS__))
+/* torch.unique_consecutive(t, return_inverse=, return_counts=, dim=). */
+#define ct_unique_consecutive(t, ...) ct_unique_consecutive_ex(t, CT_UNIQUE_OPTS(__VA_ARGS__))
+typedef struct ct_search_opts {
+  bool out_int32;          /* false: int64 results */
+  bool right;              /* false; side='right' is right = true */
+  const ct_tensor *sorter; /* NULL; int64 indices that sort sorted_sequence */
+} ct_search_opts;
+#define CT_SEARCH_OPTS(...) CT_OPTS(ct_search_opts, .right = false, __VA_ARGS__)
+/* torch.searchsorted(sorted_sequence, t, out_int32=, right=, sorter=): sorted_sequence 1-D or
+ * with t's leading dims; compares in the common dtype. */
+ct_tensor *ct_searchsorted_ex(const ct_tensor *sorted_sequence, const ct_tensor *t, ct_search_opts o);
+/* torch.searchsorted(seq, t, right=, out_int32=, sorter=). */
+#define ct_searchsorted(seq, t, ...) ct_searchsorted_ex(seq, t, CT_SEARCH_OPTS(__VA_ARGS__))
+/* torch.bucketize(t, boundaries, out_int32, right): boundaries 1-D. */
+ct_tensor *ct_bucketize(const ct_tensor *t, const ct_tensor *boundaries, bool out_int32, bool right);
+/* torch.bincount(t, weights=NULL, minlength=0): t 1-D non-negative ints; int64 counts, or
+ * sums of weights (float weights keep their dtype, integer ones give float64). */
+ct_tensor *ct_bincount(const ct_tensor *t, const ct_tensor *weights, int64_t minlength);
+/* torch.histc(t, bins=100, min=0, max=0): min == max takes the data's range; floating only. */
+ct_tensor *ct_histc(const ct_tensor *t, int64_t bins, double min, double max);
+
+/* torch.take_along_dim(t, indices, dim=None|d): int64 indices; t and indices broadcast
+ * except along dim; CT_NONE gathers from the flattened t. */
+ct_tensor *ct_take_along_dim(const ct_tensor *t, const ct_tensor *indices, int64_t dim);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

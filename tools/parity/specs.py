@@ -1025,3 +1025,4 @@ import specs_sparse  # noqa: E402,F401  (sparse gradients: tools/parity/specs_sp
 import specs_elementwise  # noqa: E402,F401  (the elementwise list of issue 12: tools/parity/specs_elementwise.py)
 import specs_einsum  # noqa: E402,F401  (contractions and diagonals: tools/parity/specs_einsum.py)
 import specs_linalg2  # noqa: E402,F401  (the rest of torch.linalg: tools/parity/specs_linalg2.py)
+import specs_stats  # noqa: E402,F401  (statistics and search: tools/parity/specs_stats.py)
