@@ -724,6 +724,32 @@ ct_tensor *ct_histc(const ct_tensor *t, int64_t bins, double min, double max);
  * except along dim; CT_NONE gathers from the flattened t. */
 ct_tensor *ct_take_along_dim(const ct_tensor *t, const ct_tensor *indices, int64_t dim);
 
+/* ---- indexing (index_add / index_copy / index_fill) ---- */
+/* Tensor.index_add(dim, index, source, alpha=1): self[..., index[i], ...] += alpha *
+ * source[..., i, ...]; index 1-D int64/int32, repeated indices sum. */
+ct_tensor *ct_index_add(const ct_tensor *t, int64_t dim, const ct_tensor *index,
+                        const ct_tensor *source, double alpha);
+/* Tensor.index_add_(dim, index, source, alpha=1): in place; returns t. */
+ct_tensor *ct_index_add_(ct_tensor *t, int64_t dim, const ct_tensor *index,
+                         const ct_tensor *source, double alpha);
+/* Tensor.index_copy(dim, index, source): slices of source written at index (int64; with
+ * repeated indices the last write wins, as on PyTorch's CPU). */
+ct_tensor *ct_index_copy(const ct_tensor *t, int64_t dim, const ct_tensor *index,
+                         const ct_tensor *source);
+/* Tensor.index_copy_(dim, index, source): in place; returns t. */
+ct_tensor *ct_index_copy_(ct_tensor *t, int64_t dim, const ct_tensor *index,
+                          const ct_tensor *source);
+/* Tensor.index_fill(dim, index, value): slices at index (int64, negatives wrap) set to value. */
+ct_tensor *ct_index_fill(const ct_tensor *t, int64_t dim, const ct_tensor *index, double value);
+/* Tensor.index_fill_(dim, index, value): in place; returns t. */
+ct_tensor *ct_index_fill_(ct_tensor *t, int64_t dim, const ct_tensor *index, double value);
+/* Tensor.index_fill(dim, index, value) with a 0-dim value tensor (differentiable in value). */
+ct_tensor *ct_index_fill_tensor(const ct_tensor *t, int64_t dim, const ct_tensor *index,
+                                const ct_tensor *value);
+/* Tensor.index_fill_(dim, index, value) with a 0-dim value tensor: in place; returns t. */
+ct_tensor *ct_index_fill_tensor_(ct_tensor *t, int64_t dim, const ct_tensor *index,
+                                 const ct_tensor *value);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }
