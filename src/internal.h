@@ -48,4 +48,9 @@ ct_tensor *ct__sparse_zero_(ct_tensor *t);        /* nnz = 0, as PyTorch's zero_
 /* sparse * a 0-dim dense tensor (either side; in place into a sparse a): values scaled. */
 ct_tensor *ct__sparse_mul(const ct_tensor *a, const ct_tensor *b, bool inplace);
 
+/* ---- indexing (index.c) ---- */
+/* A gradient gathered with an index's shape, padded with zeros up to input i's shape (the
+ * source of scatter / scatter_reduce may be larger than the index). */
+ct_tensor *ct__pad_to_input(ct_node *n, int i, ct_tensor *gs);
+
 #endif

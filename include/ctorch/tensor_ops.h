@@ -750,6 +750,24 @@ ct_tensor *ct_index_fill_tensor(const ct_tensor *t, int64_t dim, const ct_tensor
 ct_tensor *ct_index_fill_tensor_(ct_tensor *t, int64_t dim, const ct_tensor *index,
                                  const ct_tensor *value);
 
+/* ---- indexing (scatter_reduce) ---- */
+/* scatter_reduce's reduce argument ("sum", "prod", "mean", "amax", "amin") */
+typedef enum {
+  CT_SCATTER_SUM,
+  CT_SCATTER_PROD,
+  CT_SCATTER_MEAN,
+  CT_SCATTER_AMAX,
+  CT_SCATTER_AMIN
+} ct_scatter_reduce_op;
+/* torch.scatter_reduce(t, dim, index, src, reduce, include_self=True): a copy of t with src
+ * reduced into the positions index names (scatter's shape rules); include_self false leaves
+ * t's value out wherever some src reaches; integer mean divides with floor. */
+ct_tensor *ct_scatter_reduce(const ct_tensor *t, int64_t dim, const ct_tensor *index,
+                             const ct_tensor *src, ct_scatter_reduce_op reduce, bool include_self);
+/* Tensor.scatter_reduce_(dim, index, src, reduce, include_self=True): in place; returns t. */
+ct_tensor *ct_scatter_reduce_(ct_tensor *t, int64_t dim, const ct_tensor *index,
+                              const ct_tensor *src, ct_scatter_reduce_op reduce, bool include_self);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

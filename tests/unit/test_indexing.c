@@ -134,11 +134,66 @@ static void test_index_fill(void **s) {
   ct_scope_end();
 }
 
+/* x (2, 4) with an index (2, 3) that repeats along dim 1; src (2, 3) */
+static ct_scatter_reduce_op g_op;
+static bool g_self;
+static ct_tensor *g_sr(const ct_tensor *x, const ct_tensor *s) {
+  return ct_scatter_reduce(x, 1, M(2, 3, CT_INT64, 0, 1, 0, 3, 3, 2), s, g_op, g_self);
+}
+
+static void test_scatter_reduce(void **s) {
+  (void)s;
+  ct_scope_begin();
+  ct_tensor *x = V(CT_FLOAT32, 1, 2, 3, 4), *i = V(CT_INT64, 0, 1, 0, 1, 3), *src = V(CT_FLOAT32, 5, -1, 2, 0.5, 7);
+  /* torch.tensor([1., 2, 3, 4]).scatter_reduce(0, i, src, reduce, include_self=...) */
+  expect_exact(ct_scatter_reduce(x, 0, i, src, CT_SCATTER_SUM, true), 8, 1.5, 3, 11);
+  expect_exact(ct_scatter_reduce(x, 0, i, src, CT_SCATTER_SUM, false), 7, -0.5, 3, 7);
+  expect_exact(ct_scatter_reduce(x, 0, i, src, CT_SCATTER_PROD, true), 10, -1, 3, 28);
+  expect_exact(ct_scatter_reduce(x, 0, i, src, CT_SCATTER_PROD, false), 10, -0.5, 3, 7);
+  expect_vals(ct_scatter_reduce(x, 0, i, src, CT_SCATTER_MEAN, true), ((double[]){8.0 / 3, 0.5, 3, 5.5}), 4, 1e-6, 0);
+  expect_exact(ct_scatter_reduce(x, 0, i, src, CT_SCATTER_MEAN, false), 3.5, -0.25, 3, 7);
+  expect_exact(ct_scatter_reduce(x, 0, i, src, CT_SCATTER_AMAX, true), 5, 2, 3, 7);
+  expect_exact(ct_scatter_reduce(x, 0, i, src, CT_SCATTER_AMAX, false), 5, 0.5, 3, 7);
+  expect_exact(ct_scatter_reduce(x, 0, i, src, CT_SCATTER_AMIN, true), 1, -1, 3, 4);
+  expect_exact(ct_scatter_reduce(x, 0, i, src, CT_SCATTER_AMIN, false), 2, -1, 3, 7);
+  /* integer mean divides with floor: [1, 2, 3] <- [2, 5] at 0 gives 8 / 3 -> 2 */
+  expect_exact(ct_scatter_reduce(V(CT_INT64, 1, 2, 3), 0, V(CT_INT64, 0, 0), V(CT_INT64, 2, 5), CT_SCATTER_MEAN, true), 2, 2, 3);
+  expect_exact(ct_scatter_reduce(V(CT_FLOAT32, 1, 2), 0, V(CT_INT64, 0, 0), V(CT_FLOAT32, 2, NAN), CT_SCATTER_AMAX, true), NAN, 2);
+  ct_tensor *y = V(CT_FLOAT32, 1, 2, 3, 4);
+  assert_ptr_equal(ct_scatter_reduce_(y, 0, i, src, CT_SCATTER_AMAX, false), y);
+  expect_exact(y, 5, 0.5, 3, 7);
+  expect_error(ct_scatter_reduce(x, 0, i, src, (ct_scatter_reduce_op)9, true),
+               "reduce argument must be either sum, prod, mean, amax or amin.");
+  expect_error(ct_scatter_reduce(x, 0, i, ct_to(src, CT_FLOAT64), CT_SCATTER_SUM, true),
+               "scatter(): Expected self.dtype to be equal to src.dtype");
+  expect_error(ct_scatter_reduce(x, 0, V(CT_INT64, 0, 5), src, CT_SCATTER_SUM, true),
+               "index 5 is out of bounds for dimension 0 with size 4");
+  const ct_scatter_reduce_op ops[] = {CT_SCATTER_SUM, CT_SCATTER_PROD, CT_SCATTER_MEAN, CT_SCATTER_AMAX, CT_SCATTER_AMIN};
+  for (int k = 0; k < 5; k++)
+    for (int inc = 0; inc < 2; inc++) {
+      g_op = ops[k];
+      g_self = inc;
+      /* distinct values (no ties) for amax / amin, away from 0 for prod */
+      ct_tensor *in[2] = {ct_requires_grad_(M(2, 4, CT_FLOAT64, 0.5, -1.25, 2, 0.75, -0.6, 1.5, -2.2, 1.1), true),
+                          ct_requires_grad_(M(2, 3, CT_FLOAT64, 1.3, -0.7, 0.9, 1.7, -1.9, 0.3), true)};
+      assert_string_equal(ct_grad_fn_name(g_sr(in[0], in[1])), "ScatterReduceBackward0");
+      check_grads(run_binary, in, 2, &(op_ref){.b = g_sr}, "scatter_reduce");
+    }
+  /* prod with one zero in a group: the zero's gradient is the product of the others */
+  g_op = CT_SCATTER_PROD;
+  g_self = true;
+  ct_tensor *in[2] = {ct_requires_grad_(M(2, 4, CT_FLOAT64, 0.5, -1.25, 2, 0.75, -0.6, 1.5, -2.2, 1.1), true),
+                      ct_requires_grad_(M(2, 3, CT_FLOAT64, 1.3, -0.7, 0, 1.7, -1.9, 0.3), true)};
+  check_grads(run_binary, in, 2, &(op_ref){.b = g_sr}, "scatter_reduce prod, a zero");
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_index_add),
       cmocka_unit_test(test_index_copy),
       cmocka_unit_test(test_index_fill),
+      cmocka_unit_test(test_scatter_reduce),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* Parity handlers: index_add, index_copy, index_fill (src/ops/index_add.c). data: non-NULL
+/* Parity handlers: index_add, index_copy, index_fill (src/ops/index_add.c), scatter_reduce
+ * (src/ops/scatter_reduce.c). data: non-NULL
  * for the in-place Tensor.*_ forms. */
 #include <string.h>
 
@@ -35,6 +36,20 @@ static int h_index_fill(pcall *c) {
   return p_out(c, c->data ? ct_index_fill_(x, d, i, val) : ct_index_fill(x, d, i, val));
 }
 
+/* torch.scatter_reduce(input, dim, index, src, reduce, *, include_self=True) and Tensor.scatter_reduce_ */
+static int h_scatter_reduce(pcall *c) {
+  ct_tensor *x = p_tensor(c, 0, "input"), *i = p_tensor(c, 2, "index"), *s = p_tensor(c, 3, "src");
+  int64_t d = p_int_req(c, 1, "dim");
+  const char *r = p_str(c, 4, "reduce", "");
+  bool self = p_bool(c, -1, "include_self", true);
+  static const char *const names[] = {"sum", "prod", "mean", "amax", "amin"};
+  int op = 0;
+  while (op < 5 && strcmp(names[op], r)) op++;
+  P_CHECK(c);
+  ct_scatter_reduce_op o = (ct_scatter_reduce_op)op;
+  return p_out(c, c->data ? ct_scatter_reduce_(x, d, i, s, o, self) : ct_scatter_reduce(x, d, i, s, o, self));
+}
+
 const parity_handler parity_handlers_indexing[] = {
     {"torch.index_add", h_index_add, NULL},
     {"Tensor.index_add", h_index_add, NULL},
@@ -45,6 +60,9 @@ const parity_handler parity_handlers_indexing[] = {
     {"torch.index_fill", h_index_fill, NULL},
     {"Tensor.index_fill", h_index_fill, NULL},
     {"Tensor.index_fill_", h_index_fill, &on},
+    {"torch.scatter_reduce", h_scatter_reduce, NULL},
+    {"Tensor.scatter_reduce", h_scatter_reduce, NULL},
+    {"Tensor.scatter_reduce_", h_scatter_reduce, &on},
     {NULL, NULL, NULL},
 };
 PARITY_TABLE(parity_handlers_indexing)

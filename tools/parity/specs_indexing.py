@@ -28,3 +28,14 @@ fn("dim1", "Tensor.index_fill", [T(2, 5, 3), 1, T(3, data=[4, 1, 4], **I64), 2.0
 fn("tensor", "torch.index_fill", [T(3, 4), 1, T(2, data=[1, 2], **I64), T()])
 fn("int", "torch.index_fill", [T(3, 3, kind="int", lo=0, hi=9, **I64), 1, T(1, data=[2], **I64), 7], dts=None)
 fn("inplace", "Tensor.index_fill_", [T(3, 4), 0, T(2, data=[2, 0], **I64), 0.25])
+
+# ---- scatter_reduce: every reduction with and without self; index repeats along dim ------------
+SR_IDX = T(3, 4, data=[0, 2, 0, 4, 1, 1, 3, 1, 4, 0, 0, 0], **I64)
+for red in ("sum", "prod", "mean", "amax", "amin"):
+    fn(red, "torch.scatter_reduce", [T(3, 5), 1, SR_IDX, T(3, 4), red])
+    fn(red + "_noself", "torch.scatter_reduce", [T(3, 5), 1, SR_IDX, T(3, 4), red], {"include_self": False})
+fn("src_larger", "Tensor.scatter_reduce", [T(4, 3), 0, T(2, 3, data=[3, 0, 0, 3, 1, 0], **I64), T(3, 4), "amax"], grad=False)  # PyTorch 1.13 backward rejects src larger than index
+fn("int_mean", "torch.scatter_reduce", [T(2, 4, kind="int", lo=-9, hi=9, **I64), 1,
+                                         T(2, 3, data=[0, 0, 1, 3, 3, 3], **I64),
+                                         T(2, 3, kind="int", lo=-9, hi=9, **I64), "mean"], dts=None)
+fn("inplace", "Tensor.scatter_reduce_", [T(3, 5), 1, SR_IDX, T(3, 4), "prod"], {"include_self": False})
