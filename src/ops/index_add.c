@@ -4,6 +4,8 @@
  * sums, index_copy's last write wins, as PyTorch's CPU loops). Each op records its own node
  * under PyTorch's grad_fn name; the backward formulas use differentiable ops only, so
  * double backward works. */
+#include <math.h>
+
 #include "../internal.h"
 
 /* A 0-dim tensor seen as 1-D of size 1 (PyTorch's index ops treat it so). */
@@ -191,7 +193,8 @@ static ct_tensor *add_copy(bool add, const ct_tensor *t, int64_t dim, const ct_t
   if (!ie) return ct__op_end(NULL);
   ct_tensor *out = NULL;
   CT_NO_GRAD {
-    /* alpha * src in src's dtype (an integer alpha on an integer source stays integral) */
+    /* alpha * src in src's dtype: an integer source takes alpha truncated, as PyTorch */
+    if (!ct_dtype_is_floating(src1->dtype)) alpha = trunc(alpha);
     const ct_tensor *v = add && alpha != 1 ? ct_to(ct_mul_scalar(src1, alpha), src1->dtype) : src1;
     out = add ? ct_scatter_add(s1, d, ie, v) : ct_scatter(s1, d, ie, v);
   }

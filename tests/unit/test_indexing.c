@@ -40,6 +40,8 @@ static void test_index_add(void **s) {
   assert_int_equal(ct_dim(z), 0);
   expect_exact(z, 2);
   expect_exact(ct_index_add(V(CT_INT64, 1, 2), 0, V(CT_INT64, 1), V(CT_INT64, 5), 1), 1, 7);
+  /* an integer source takes alpha truncated: alpha=2.5 adds 3 * 2 */
+  expect_exact(ct_index_add(V(CT_INT64, 0, 0), 0, V(CT_INT64, 0), V(CT_INT64, 3), 2.5), 6, 0);
   ct_tensor *y = ct_zeros(CT_SHAPE(4, 3));
   assert_ptr_equal(ct_index_add_(y, 0, V(CT_INT64, 0, 3, 0), src, 1), y);
   expect_exact(y, 8, 10, 12, 0, 0, 0, 0, 0, 0, 4, 5, 6);

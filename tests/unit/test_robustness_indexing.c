@@ -18,6 +18,7 @@ static ct_tensor *idx(int n, const int64_t *v) { return ct_tensor_from(v, CT_INT
 
 static void test_null(void **state) {
   (void)state;
+  ct_scope_begin();
   ct_tensor *x = ct_ones(SH(2, 3)), *i = IX(0), *s = ct_ones(SH(1, 3)), *v = ct_scalar_tensor(1, CT_FLOAT32);
   NP(ct_index_add(NULL, 0, i, s, 1));
   NP(ct_index_add(x, 0, NULL, s, 1));
@@ -41,6 +42,7 @@ static void test_null(void **state) {
   NP(ct_scatter_reduce(x, 0, i, NULL, CT_SCATTER_SUM, true));
   NP(ct_scatter_reduce_(NULL, 0, i, s, CT_SCATTER_SUM, true));
   NP(ct_scatter_reduce_(x, 0, i, NULL, CT_SCATTER_SUM, true));
+  ct_scope_end();
 }
 
 /* x (6, 8)-derived views against their contiguous copies; src shapes follow dim 1, K = 3 */
