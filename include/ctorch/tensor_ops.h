@@ -784,6 +784,13 @@ typedef struct ct_cdist_opts {
 ct_tensor *ct_cdist_ex(const ct_tensor *x1, const ct_tensor *x2, ct_cdist_opts o);
 #define ct_cdist(x1, x2, ...) ct_cdist_ex(x1, x2, CT_OPTS(ct_cdist_opts, .p = 2, __VA_ARGS__))
 
+/* torch.einsum(op1, sublist1, op2, sublist2, ..., [out_sublist]): subscripts 0..51 (0..25 are
+ * 'A'..'Z', 26..51 'a'..'z' of the equation form), CT_EINSUM_ELLIPSIS for Ellipsis; out_len < 0
+ * leaves the output implicit. */
+#define CT_EINSUM_ELLIPSIS (-1)
+ct_tensor *ct_einsum_sublist(ct_tensor *const *operands, int n, const int64_t *const *sublists,
+                             const int *lens, const int64_t *out, int out_len);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -311,3 +311,49 @@ static ct_tensor *tri_indices(int64_t row, int64_t col, int64_t offset, bool upp
 }
 ct_tensor *ct_tril_indices(int64_t row, int64_t col, int64_t offset) { return tri_indices(row, col, offset, false); }
 ct_tensor *ct_triu_indices(int64_t row, int64_t col, int64_t offset) { return tri_indices(row, col, offset, true); }
+
+/* ---- einsum's sublist form ------------------------------------------------------------------ */
+/* one sublist as equation text: 0..25 -> 'A'..'Z', 26..51 -> 'a'..'z' (torch.einsum's
+ * parse_subscript), CT_EINSUM_ELLIPSIS -> "..."; false + error on a bad subscript */
+static bool sublist_text(const int64_t *s, int len, char *buf, size_t cap, size_t *at) {
+  for (int k = 0; k < len; k++) {
+    int64_t v = s[k];
+    const char *txt = v == CT_EINSUM_ELLIPSIS ? "..." : NULL;
+    char one[2] = {0, 0};
+    if (!txt) {
+      if (v < 0 || v >= 52) {
+        ct__err("einsum(): subscript in subscript list is not within the valid range [0, 52)");
+        return false;
+      }
+      one[0] = (char)(v < 26 ? 'A' + v : 'a' + v - 26);
+      txt = one;
+    }
+    size_t n = strlen(txt);
+    if (*at + n + 1 > cap) {
+      ct__err("einsum(): sublists too long");
+      return false;
+    }
+    memcpy(buf + *at, txt, n);
+    *at += n;
+  }
+  return true;
+}
+
+ct_tensor *ct_einsum_sublist(ct_tensor *const *operands, int n, const int64_t *const *sublists,
+                             const int *lens, const int64_t *out, int out_len) {
+  if (n < 1 || !operands || !sublists || !lens) return ct__err("einsum(): must provide at least one operand");
+  char eq[1024];
+  size_t at = 0;
+  for (int i = 0; i < n; i++) {
+    if (i) eq[at++] = ',';
+    if (lens[i] < 0 || (lens[i] && !sublists[i])) return ct__err("einsum(): invalid sublist %d", i);
+    if (!sublist_text(sublists[i], lens[i], eq, sizeof eq - 4, &at)) return NULL;
+  }
+  if (out_len >= 0) { /* explicit output; out_len < 0: implicit, as without the last sublist */
+    eq[at++] = '-', eq[at++] = '>';
+    if (out_len && !out) return ct__err("einsum(): invalid output sublist");
+    if (!sublist_text(out, out_len, eq, sizeof eq - 1, &at)) return NULL;
+  }
+  eq[at] = 0;
+  return ct_einsum(eq, operands, n);
+}

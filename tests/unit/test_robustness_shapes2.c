@@ -26,6 +26,7 @@ static void test_null(void **state) {
   NI(ct_dsplit_indices(NULL, 1, (int64_t[]){1}, o, 4));
   NI(ct_broadcast_tensors((ct_tensor *[]){x, NULL}, 2, o, 4));
   NP(ct_as_strided(NULL, 1, (int64_t[]){1}, (int64_t[]){1}, 0));
+  NP(ct_einsum_sublist((ct_tensor *[]){NULL}, 1, (const int64_t *[]){(int64_t[]){0}}, (int[]){1}, NULL, -1));
   NP(ct_cdist(NULL, x));                      NP(ct_cdist(x, NULL));
   expect_fail(ct_broadcast_shapes(1, NULL, NULL, (int64_t[CT_MAX_DIMS]){0}) < 0, "broadcast_shapes: NULL argument");
   ct_release(x);

@@ -220,6 +220,26 @@ static void test_grads(void **state) {
   ct_scope_end();
 }
 
+/* torch.einsum(a, [0, 1], b, [1, 2], [0, 2]) and the implicit / ellipsis forms */
+static void test_einsum_sublist(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *a = ct_reshape(ct_arange(0, 6, 1, .dtype = CT_FLOAT64), 2, (int64_t[]){2, 3});
+  ct_tensor *b = ct_reshape(ct_arange(0, 12, 1, .dtype = CT_FLOAT64), 2, (int64_t[]){3, 4});
+  ct_tensor *ab[2] = {a, b};
+  expect_exact(ct_einsum_sublist(ab, 2, (const int64_t *[]){(int64_t[]){0, 1}, (int64_t[]){1, 2}}, (int[]){2, 2}, (int64_t[]){0, 2}, 2),
+               20, 23, 26, 29, 56, 68, 80, 92);
+  /* implicit: labels 27 ('b') and 30 ('e') sorted, 0 ('A') summed */
+  expect_exact(ct_einsum_sublist(ab, 2, (const int64_t *[]){(int64_t[]){27, 0}, (int64_t[]){0, 30}}, (int[]){2, 2}, NULL, -1),
+               20, 23, 26, 29, 56, 68, 80, 92);
+  ct_tensor *c = ct_reshape(ct_arange(0, 24, 1, .dtype = CT_FLOAT64), 3, (int64_t[]){2, 3, 4});
+  expect_exact(ct_einsum_sublist(&c, 1, (const int64_t *[]){(int64_t[]){CT_EINSUM_ELLIPSIS, 1}}, (int[]){2}, (int64_t[]){CT_EINSUM_ELLIPSIS}, 1),
+               6, 22, 38, 54, 70, 86);
+  expect_error(ct_einsum_sublist(&a, 1, (const int64_t *[]){(int64_t[]){52, 1}}, (int[]){2}, NULL, -1),
+               "einsum(): subscript in subscript list is not within the valid range [0, 52)");
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_view_0d),
@@ -227,6 +247,7 @@ int main(void) {
       cmocka_unit_test(test_cdist_values),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_grads),
+      cmocka_unit_test(test_einsum_sublist),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

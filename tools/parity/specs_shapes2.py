@@ -45,3 +45,8 @@ fn("mm_forced", "torch.cdist", [T(3, 4), T(5, 4)], {"compute_mode": "use_mm_for_
 fn("mm_auto", "torch.cdist", [T(27, 3), T(4, 3)])
 fn("batched", "torch.cdist", [T(2, 1, 3, 4), T(3, 5, 4)], {"p": 1.5})
 fn("batched_mm", "torch.cdist", [T(2, 26, 2), T(1, 3, 2)])
+
+# ---- einsum's sublist form (handled in dispatch_einsum.c) ----------------------------------
+fn("sublist", "torch.einsum", [T(2, 3), [0, 1], T(3, 4), [1, 2], [0, 2]])
+fn("sublist_implicit", "torch.einsum", [T(2, 3), [27, 0], T(3, 4), [0, 30]])
+fn("sublist_trace", "torch.einsum", [T(3, 3), [5, 5], []])
