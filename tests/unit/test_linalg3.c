@@ -132,11 +132,38 @@ static void test_lstsq_grads(void **state) {
   ct_scope_end();
 }
 
+/* det's gradient at singular matrices (PyTorch 1.13's values): 0 in a plain backward (det is
+ * exactly 0), the cofactor matrix under create_graph (the SVD path), and its double backward */
+static void test_det_singular(void **state) {
+  (void)state;
+  ct_scope_begin();
+  const double a[] = {1, 2, 3, 2, 4, 6, 1, 0, 1};
+  ct_tensor *A = ct_requires_grad_(ct_tensor_from(a, CT_FLOAT64, SH(3, 3)), true), *g = NULL;
+  assert_int_equal(ct_autograd_grad((ct_tensor *[]){ct_linalg_det(A)}, 1, &A, 1, NULL, false, -1, false, &g), 0);
+  ct_test_expect_floats(g, ((double[]){0, 0, 0, 0, 0, 0, 0, 0, 0}), 9, 0);
+  assert_int_equal(ct_autograd_grad((ct_tensor *[]){ct_linalg_det(A)}, 1, &A, 1, NULL, true, -1, false, &g), 0);
+  ct_test_expect_floats(g, ((double[]){4, 4, -4, -2, -2, 2, 0, 0, 0}), 9, 1e-12);
+  ct_tensor *gg = NULL;
+  assert_int_equal(ct_autograd_grad((ct_tensor *[]){ct_sum(g)}, 1, &A, 1, NULL, false, -1, false, &gg), 0);
+  /* double backward runs; its value goes through the SVD of a matrix whose last singular
+   * value is roundoff (~3e-16), so only the well-determined row is checked: PyTorch gives
+   * [[-1,4,-3],[0,-2,2],[1,-2,1]], the exact Hessian product is [[1,0,-1],[-1,0,1],[1,-2,1]] */
+  assert_non_null(gg);
+  ct_test_expect_floats(ct_select(gg, 0, 2), ((double[]){1, -2, 1}), 3, 1e-10);
+  /* a batch of a singular and an invertible matrix: each its own path */
+  ct_tensor *B = ct_requires_grad_(ct_tensor_from(((double[]){1, 2, 0, 3, 4, 0, 5, 6, 0, 2, 0, 0, 0, 3, 0, 1, 1, 1}),
+                                                  CT_FLOAT64, SH(2, 3, 3)), true);
+  assert_int_equal(ct_autograd_grad((ct_tensor *[]){ct_sum(ct_linalg_det(B))}, 1, &B, 1, NULL, true, -1, false, &g), 0);
+  ct_test_expect_floats(g, ((double[]){0, 0, -2, 0, 0, 4, 0, 0, -2, 3, 0, -3, 0, 2, -2, 0, 0, 6}), 18, 1e-12);
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lstsq_values),
       cmocka_unit_test(test_lstsq_errors),
       cmocka_unit_test(test_lstsq_grads),
+      cmocka_unit_test(test_det_singular),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
