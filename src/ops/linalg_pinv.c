@@ -138,5 +138,11 @@ ct_tensor *ct_linalg_cond(const ct_tensor *A, double p) {
                               (long long)r, (long long)c));
   }
   ct_linalg_norm_opts no = {.ord = p, .dtype = CT_DTYPE_UNSET};
-  return ct__op_end(ct_mul(ct_linalg_matrix_norm_ex(A, no), ct_linalg_matrix_norm_ex(ct_linalg_inv(A), no)));
+  /* a singular matrix (a zero pivot: det exactly 0) gets inf, as PyTorch fills the failed
+   * inverse with inf (its 'nuc' differs: there linalg.inv's error stands) */
+  ct_tensor *sing = p == CT_ORD_NUC ? NULL : ct_eq_scalar(ct_detach(ct_linalg_det(A)), 0);
+  ct_tensor *mask = sing ? ct_unsqueeze(ct_unsqueeze(sing, -1), -1) : NULL;
+  const ct_tensor *Ai = mask ? ct_where(mask, ct_eye(r, -1, .dtype = A->dtype), A) : A;
+  ct_tensor *cn = ct_mul(ct_linalg_matrix_norm_ex(A, no), ct_linalg_matrix_norm_ex(ct_linalg_inv(Ai), no));
+  return ct__op_end(sing ? ct_masked_fill(cn, sing, INFINITY) : cn);
 }

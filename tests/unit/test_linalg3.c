@@ -158,12 +158,24 @@ static void test_det_singular(void **state) {
   ct_scope_end();
 }
 
+/* cond of a singular matrix with p not in {None, 2, -2}: inf, as PyTorch (was linalg.inv's error) */
+static void test_cond_singular(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *A = ct_tensor_from(((double[]){1, 2, 2, 4, 2, 1, 1, 3}), CT_FLOAT64, SH(2, 2, 2));
+  const double ps[] = {CT_ORD_FRO, 1, -1, INFINITY, -INFINITY}, second[] = {3, 3.2, 1.8, 3.2, 1.8};
+  for (int i = 0; i < 5; i++)
+    expect_vals(ct_linalg_cond(A, ps[i]), ((double[]){INFINITY, second[i]}), 2, 1e-12, 1e-12);
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lstsq_values),
       cmocka_unit_test(test_lstsq_errors),
       cmocka_unit_test(test_lstsq_grads),
       cmocka_unit_test(test_det_singular),
+      cmocka_unit_test(test_cond_singular),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
