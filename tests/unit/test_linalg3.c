@@ -169,6 +169,22 @@ static void test_cond_singular(void **state) {
   ct_scope_end();
 }
 
+/* solve(left=False) with a vector B and n == 1: PyTorch's own message; a matrix B works */
+static void test_solve_right_n1(void **state) {
+  (void)state;
+  ct_scope_begin();
+  const char *msg = "linalg.solve: Vector broadcasting of the left hand side is not supported for left=False. "
+                    "In this case linalg.solve is equivalent to B / A.squeeze(-1)";
+  ct_tensor *A = ct_full(SH(1, 1), 2.0, .dtype = CT_FLOAT64);
+  expect_error(ct_linalg_solve_ex(A, ct_ones(SH(1), .dtype = CT_FLOAT64), false), msg);
+  expect_error(ct_linalg_solve_ex(A, ct_ones(SH(2), .dtype = CT_FLOAT64), false), msg);
+  expect_error(ct_linalg_solve_ex(ct_ones(SH(2, 1, 1), .dtype = CT_FLOAT64), ct_ones(SH(2, 1), .dtype = CT_FLOAT64),
+                                  false), msg);
+  expect_vals(ct_linalg_solve_ex(A, ct_tensor_from(((double[]){3, 4}), CT_FLOAT64, SH(2, 1)), false),
+              ((double[]){1.5, 2}), 2, 0, 0);
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lstsq_values),
@@ -176,6 +192,7 @@ int main(void) {
       cmocka_unit_test(test_lstsq_grads),
       cmocka_unit_test(test_det_singular),
       cmocka_unit_test(test_cond_singular),
+      cmocka_unit_test(test_solve_right_n1),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
