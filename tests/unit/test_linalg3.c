@@ -185,6 +185,22 @@ static void test_solve_right_n1(void **state) {
   ct_scope_end();
 }
 
+/* the composed linalg ops carry PyTorch 1.13's grad_fn names */
+static void test_grad_fn_names(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *x = ct_requires_grad_(ct_ones(SH(3, 4)), true), *a = ct_requires_grad_(ct_ones(SH(3)), true);
+  const char *vn = "LinalgVectorNormBackward0";
+  assert_string_equal(ct_grad_fn_name(ct_linalg_vector_norm(x)), vn);
+  assert_string_equal(ct_grad_fn_name(ct_linalg_vector_norm(x, .ord = INFINITY)), vn);
+  assert_string_equal(ct_grad_fn_name(ct_linalg_vector_norm(x, .dtype = CT_FLOAT64)), vn);
+  assert_string_equal(ct_grad_fn_name(ct_linalg_matrix_norm(x)), vn);
+  assert_string_equal(ct_grad_fn_name(ct_linalg_norm(x)), vn);
+  assert_string_equal(ct_grad_fn_name(ct_linalg_cross(a, ct_ones(SH(3)), -1)), "LinalgCrossBackward0");
+  assert_string_equal(ct_grad_fn_name(ct_cross(a, ct_ones(SH(3)), CT_NONE)), "LinalgCrossBackward0");
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lstsq_values),
@@ -193,6 +209,7 @@ int main(void) {
       cmocka_unit_test(test_det_singular),
       cmocka_unit_test(test_cond_singular),
       cmocka_unit_test(test_solve_right_n1),
+      cmocka_unit_test(test_grad_fn_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
