@@ -124,7 +124,7 @@ ct_tensor *ct_linalg_matrix_rank_ex(const ct_tensor *A, ct_linalg_tol_opts o);
  * 'nuc', inf, -inf, 1, -1 as norm(A) * norm(inv(A)) (square A). */
 ct_tensor *ct_linalg_cond(const ct_tensor *A, double p);
 
-/* ---- linalg3: lstsq, det at singular matrices, eig ------------------------------------ */
+/* ---- linalg3: lstsq ------------------------------------------------------------------ */
 /* torch.linalg.lstsq's driver: CT_LSTSQ_DEFAULT is PyTorch's CPU default, gelsy */
 typedef enum { CT_LSTSQ_DEFAULT = 0, CT_LSTSQ_GELS, CT_LSTSQ_GELSY, CT_LSTSQ_GELSD, CT_LSTSQ_GELSS } ct_lstsq_driver;
 typedef struct ct_lstsq_opts {
