@@ -17,19 +17,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-static const char *data_path(const char *name) {
-  static char buf[1024];
-  const char *root = getenv("CT_SOURCE_DIR");
-  if (root) {
-    snprintf(buf, sizeof buf, "%s/tests/unit/data/pth/%s", root, name);
-  } else {
-    snprintf(buf, sizeof buf, "%s", __FILE__);
-    char *slash = strrchr(buf, '/');
-    snprintf(slash ? slash + 1 : buf, sizeof buf - (size_t)(slash ? slash + 1 - buf : 0),
-             "data/pth/%s", name);
-  }
-  return buf;
-}
+static const char *data_path(const char *name) { return ct_test_source_file("tests/unit/data/pth", name); }
 
 /* gen_pth.py's ramp: element i (row-major) is ((i * 7) % 11 - 5) * 0.25 */
 static double ramp_at(int64_t i) { return (double)((i * 7) % 11 - 5) * 0.25; }

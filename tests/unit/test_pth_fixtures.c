@@ -20,15 +20,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-static const char *fx(const char *name) {
-  static char buf[2][1024];
-  static int k;
-  const char *root = getenv("CT_SOURCE_DIR");
-  char *b = buf[k ^= 1];
-  if (root) snprintf(b, sizeof buf[0], "%s/tests/fixtures/pth/%s", root, name);
-  else snprintf(b, sizeof buf[0], "%s/../fixtures/pth/%s", ".", name); /* never used by ctest */
-  return b;
-}
+static const char *fx(const char *name) { return ct_test_source_file("tests/fixtures/pth", name); }
 
 static double ramp_at(int64_t i) { return (double)((i * 7) % 11 - 5) * 0.25; }
 
