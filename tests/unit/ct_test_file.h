@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* dir/name under the source tree ("tests/fixtures/pth", "mlp.pth"): below $CT_SOURCE_DIR,
  * which ctest sets, else found from this header's own path. Four rotating buffers, so a call
@@ -24,6 +25,16 @@ static inline const char *ct_test_source_file(const char *dir, const char *name)
     size_t n = strlen(b);
     snprintf(b + n, sizeof buf[0] - n, "%s/%s", dir, name);
   }
+  return b;
+}
+
+/* /tmp/<name>.<pid>: a scratch file of this process. ctest runs each test twice at once
+ * (plain and _debug), so a fixed name would be written by one while the other reads it. */
+static inline const char *ct_test_tmp_file(const char *name) {
+  static char buf[4][256];
+  static int k;
+  char *b = buf[k++ & 3];
+  snprintf(b, sizeof buf[0], "/tmp/%s.%ld", name, (long)getpid());
   return b;
 }
 

@@ -238,7 +238,7 @@ static void test_truncated_and_flipped(void **state) {
 
 /* An archive "a/data.pkl" (the pickle given) + "a/data/0" (nbytes zero bytes), in memory. */
 static ct_pth_value *load_crafted(const void *pkl, size_t len, size_t nbytes) {
-  static char path[] = "/tmp/ct_pth_crafted.pth";
+  const char *path = ct_test_tmp_file("ct_pth_crafted.pth");
   int err;
   zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
   assert_non_null(z);
