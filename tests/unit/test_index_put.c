@@ -40,6 +40,8 @@ static void test_index(void **s) {
   expect_exact(ct_index(x, CT_TENSORS(L(2, 0, 2))), 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
   /* x[x > 6] */
   expect_exact(ct_index(x, CT_TENSORS(ct_gt_scalar(x, 6))), 7, 8, 9, 10, 11);
+  /* x[torch.tensor([1, 0, 1], dtype=torch.uint8)]: a byte mask (deprecated in PyTorch) */
+  expect_exact(ct_index(x, CT_TENSORS(V(CT_UINT8, 1, 0, 1))), 0, 1, 2, 3, 8, 9, 10, 11);
   /* x[:, torch.tensor([3, -4])] */
   expect_exact(ct_index(x, CT_TENSORS(NULL, L(3, -4))), 3, 0, 7, 4, 11, 8);
   /* z[torch.tensor([1, 0]), :, torch.tensor([3, 1])]: apart, the index dims go first */
@@ -97,6 +99,20 @@ static ct_tensor *g_mscatter(const ct_tensor *x, const ct_tensor *v) {
   return ct_masked_scatter(x, BM(1, 0), v); /* x (3, 1), mask (2,) -> (3, 2); v (2, 3) */
 }
 
+/* the in-place forms on a copy of x (and on a view of it): t[idx] += v, t[mask] = v,
+ * t[idx] = 2.5 (x (3, 2), v (2,)) */
+static ct_tensor *g_iadd(const ct_tensor *x, const ct_tensor *v) {
+  ct_tensor *c = ct_mul_scalar(x, 1);
+  ct_index_iadd_(c, CT_TENSORS(L(0, 2)), v); /* distinct rows: see g_put_last */
+  ct_index_put_scalar_(ct_select(c, 0, 1), CT_TENSORS(L(1)), 2.5); /* CopySlices */
+  return c;
+}
+static ct_tensor *g_mask_assign(const ct_tensor *x, const ct_tensor *v) {
+  ct_tensor *c = ct_mul_scalar(x, 1);
+  ct_index_put_(c, CT_TENSORS(BM(1, 0, 1)), v, false);
+  return c;
+}
+
 static void test_index_grads(void **s) {
   (void)s;
   ct_scope_begin();
@@ -114,6 +130,11 @@ static void test_index_grads(void **s) {
   ct_tensor *ms[2] = {ct_requires_grad_(ct_randn(CT_SHAPE(3, 1), .dtype = CT_FLOAT64), true),
                       ct_requires_grad_(ct_randn(CT_SHAPE(2, 3), .dtype = CT_FLOAT64), true)};
   check_grads(run_binary, ms, 2, &(op_ref){.b = g_mscatter}, "masked_scatter");
+  ct_tensor *as[2] = {x3, ct_requires_grad_(ct_randn(CT_SHAPE(2), .dtype = CT_FLOAT64), true)};
+  check_grads(run_binary, as, 2, &(op_ref){.b = g_iadd}, "t[idx] += v");
+  check_grads(run_binary, as, 2, &(op_ref){.b = g_mask_assign}, "t[mask] = v");
+  assert_string_equal(ct_grad_fn_name(g_iadd(as[0], as[1])), "CopySlices");
+  assert_string_equal(ct_grad_fn_name(g_mask_assign(as[0], as[1])), "IndexPutBackward0");
   assert_string_equal(ct_grad_fn_name(g_put_last(in[0], ct_randn(CT_SHAPE(2), .dtype = CT_FLOAT64))), "IndexPutBackward0");
   assert_string_equal(ct_grad_fn_name(g_flat_put(in[0], in[1])), "PutBackward0");
   assert_string_equal(ct_grad_fn_name(g_mscatter(ms[0], ms[1])), "MaskedScatterBackward0");
