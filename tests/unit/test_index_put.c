@@ -272,6 +272,16 @@ static void test_histogram(void **s) {
   expect_hist(ct_histogram(ct_zeros(CT_SHAPE(0)), 4), (double[]){0, 0, 0, 0}, (double[]){0, 0.25, 0.5, 0.75, 1}, 4);
   /* unsorted edges: PyTorch's binary search answer */
   expect_hist(ct_histogram_bins(x, V(CT_FLOAT32, 4, 1, 2, 4)), (double[]){0, 0, 2}, (double[]){4, 1, 2, 4}, 3);
+  /* the edges round as torch.linspace's kernel: bit for bit, where a double linspace cast
+   * to float is one ulp off (edges 24, 31 and 48 here) */
+  ct_histogram_result le = ct_histogram(ct_zeros(CT_SHAPE(1)), 63, .range = {-2.67823863, 31.7043495});
+  assert_true(ct_get(le.bin_edges, (int64_t[]){24}) == 10.419889450073242);
+  assert_true(ct_get(le.bin_edges, (int64_t[]){31}) == 14.240177154541016);
+  assert_true(ct_get(le.bin_edges, (int64_t[]){48}) == 23.51801872253418);
+  assert_true(ct_get(le.bin_edges, (int64_t[]){62}) == 31.158594131469727);
+  le = ct_histogram(ct_zeros(CT_SHAPE(1), .dtype = CT_FLOAT64), 63, .range = {-2.67823863, 31.7043495});
+  assert_true(ct_get(le.bin_edges, (int64_t[]){15}) == 5.508091877142858);
+  assert_true(ct_get(le.bin_edges, (int64_t[]){38}) == 18.060465321428566);
   ct_histogram_result bad = ct_histogram(x, 0);
   assert_null(bad.hist);
   assert_null(bad.bin_edges);
