@@ -11,10 +11,13 @@
 #include "../internal.h"
 
 /* ---- the plan: indices -> result shape and flat positions ------------------------------ */
+/* Result element at multi-index r reads / writes t's row-major position
+ * sums[sum_k r[k] * bst[k]] + sum_k r[k] * lst[k]: the slice dims step through t (lst), the
+ * broadcast index dims through sums, the indexed dims' summed offsets (bst). */
 typedef struct {
   int ndim;
-  int64_t shape[CT_MAX_DIMS];
-  ct_tensor *flat; /* int64 (result shape), contiguous, each in [0, numel(t)) */
+  int64_t shape[CT_MAX_DIMS], lst[CT_MAX_DIMS], bst[CT_MAX_DIMS];
+  ct_tensor *sums; /* int64 over the broadcast index shape; NULL when the result is empty */
 } index_plan;
 
 /* shape of b broadcast into (nd, shp) in place (right-aligned); false when they do not. */
@@ -142,7 +145,9 @@ static int make_plan(const ct_tensor *t, ct_tensor *const *indices, int n, index
    * else first; each result dim walks t (lst) or B (bst) */
   bool adjacent = last - first + 1 == count;
   int at = adjacent ? first : 0, nd = 0;
-  int64_t cst[CT_MAX_DIMS], bcst[CT_MAX_DIMS], lst[CT_MAX_DIMS] = {0}, bst[CT_MAX_DIMS] = {0};
+  int64_t cst[CT_MAX_DIMS], bcst[CT_MAX_DIMS], *lst = p->lst, *bst = p->bst;
+  memset(p->lst, 0, sizeof p->lst);
+  memset(p->bst, 0, sizeof p->bst);
   ct__contig_strides(t->ndim, t->shape, cst);
   ct__contig_strides(bnd, bshp, bcst);
   if (t->ndim - count + bnd > CT_MAX_DIMS)
@@ -161,27 +166,80 @@ static int make_plan(const ct_tensor *t, ct_tensor *const *indices, int n, index
   p->ndim = nd;
   if (ct__check_numel(nd, p->shape)) return -1;
   /* the positions are checked only when the result has elements, as PyTorch's kernel */
-  p->flat = ct__empty(CT_INT64, nd, p->shape);
-  if (!p->flat) return -1;
-  if (!ct_numel(p->flat)) return 0;
-  ct_tensor *sums = index_sums(t, idx, bnd, bshp, cst);
-  if (!sums) return -1;
-  /* odometer over the result: position = sums[b] + sum of the slice dims' offsets */
-  int64_t total = ct_numel(p->flat), ctr[CT_MAX_DIMS] = {0}, lo = 0, bo = 0;
-  int64_t *fp = CT_PTR(p->flat, int64_t);
-  const int64_t *sp = CT_PTR(sums, int64_t);
-  for (int64_t i = 0; i < total; i++) {
-    fp[i] = sp[bo] + lo;
-    for (int k = nd - 1; k >= 0; k--) {
-      lo += lst[k];
-      bo += bst[k];
+  p->sums = NULL;
+  if (!ct__numel_of(nd, p->shape)) return 0;
+  p->sums = index_sums(t, idx, bnd, bshp, cst);
+  return p->sums ? 0 : -1;
+}
+
+/* fn(ctx, i, sp, lo, run, ls, bs) for each run of result elements [i, i + run) along the last
+ * dim: their positions are sp[j * bs] + lo when bs (an index dim), else sp[0] + lo + j * ls */
+typedef void (*run_fn)(void *ctx, int64_t i, const int64_t *sp, int64_t lo, int64_t run,
+                       int64_t ls, int64_t bs);
+static void plan_walk(const index_plan *p, run_fn fn, void *ctx) {
+  int nd = p->ndim;
+  int64_t total = p->sums ? ct__numel_of(nd, p->shape) : 0, ctr[CT_MAX_DIMS] = {0}, lo = 0, bo = 0;
+  int64_t run = nd ? p->shape[nd - 1] : 1, ls = nd ? p->lst[nd - 1] : 0, bs = nd ? p->bst[nd - 1] : 0;
+  const int64_t *sp = total ? CT_PTR(p->sums, int64_t) : NULL;
+  for (int64_t i = 0; i < total; i += run) { /* an odometer over the outer dims */
+    fn(ctx, i, sp + bo, lo, run, ls, bs);
+    for (int k = nd - 2; k >= 0; k--) {
+      lo += p->lst[k];
+      bo += p->bst[k];
       if (++ctr[k] < p->shape[k]) break;
-      lo -= lst[k] * ctr[k];
-      bo -= bst[k] * ctr[k];
+      lo -= p->lst[k] * ctr[k];
+      bo -= p->bst[k] * ctr[k];
       ctr[k] = 0;
     }
   }
-  return 0;
+}
+
+static void flat_run(void *ctx, int64_t i, const int64_t *sp, int64_t lo, int64_t run,
+                     int64_t ls, int64_t bs) {
+  int64_t *fp = (int64_t *)ctx + i;
+  if (bs)
+    for (int64_t j = 0; j < run; j++) fp[j] = sp[j * bs] + lo;
+  else
+    for (int64_t j = 0; j < run; j++) fp[j] = sp[0] + lo + j * ls;
+}
+
+/* the positions as an int64 tensor of the result's shape (what the nodes save) */
+static ct_tensor *plan_flat(const index_plan *p) {
+  ct_tensor *flat = ct__empty(CT_INT64, p->ndim, p->shape);
+  if (flat) plan_walk(p, flat_run, CT_PTR(flat, int64_t));
+  return flat;
+}
+
+/* out = x (contiguous) at the plan's positions: a row copy where a run is contiguous in x */
+typedef struct {
+  char *o;
+  const char *x;
+  size_t size;
+} gather_ctx;
+#define GATHER_RUN(T)                                                                     \
+  for (int64_t j = 0; j < run; j++)                                                       \
+    ((T *)o)[j] = ((const T *)c->x)[bs ? sp[j * bs] + lo : sp[0] + lo + j * ls];
+static void gather_run(void *ctx, int64_t i, const int64_t *sp, int64_t lo, int64_t run,
+                       int64_t ls, int64_t bs) {
+  const gather_ctx *c = ctx;
+  char *o = c->o + i * (int64_t)c->size;
+  if (!bs && ls == 1) {
+    memcpy(o, c->x + (sp[0] + lo) * (int64_t)c->size, (size_t)run * c->size);
+    return;
+  }
+  switch (c->size) {
+    case 1: GATHER_RUN(uint8_t) break;
+    case 2: GATHER_RUN(uint16_t) break;
+    case 4: GATHER_RUN(uint32_t) break;
+    default: GATHER_RUN(uint64_t) break;
+  }
+}
+static ct_tensor *plan_gather(const index_plan *p, const ct_tensor *t) {
+  ct_tensor *out = ct__empty(t->dtype, p->ndim, p->shape);
+  ct_tensor *x = out ? ct__contig_as(t, t->dtype) : NULL;
+  if (!x) return NULL;
+  plan_walk(p, gather_run, &(gather_ctx){ct__ptr(out), ct__ptr(x), ct_dtype_size(t->dtype)});
+  return out;
 }
 
 /* ---- the put kernel -------------------------------------------------------------------- */
@@ -318,14 +376,17 @@ ct_tensor *ct_index(const ct_tensor *t, ct_tensor *const *indices, int n) {
   CT_OP_BEGIN();
   index_plan p;
   if (make_plan(t, indices, n, &p)) return ct__op_end(NULL);
-  ct_tensor *out = NULL;
-  CT_NO_GRAD { out = ct_take(t, p.flat); }
+  ct_tensor *out = plan_gather(&p, t);
   if (out && ct_dtype_is_floating(out->dtype)) {
     ct_node *nd = ct__node_new("IndexBackward0", index_backward, 1,
                                (ct_tensor *const[]){(ct_tensor *)t}, 1);
-    if (nd) {
-      ct__save(nd, p.flat, false);
+    ct_tensor *flat = nd ? plan_flat(&p) : NULL; /* only a recorded node needs them */
+    if (flat) {
+      ct__save(nd, flat, false);
       ct__set_history(out, nd, 0);
+    } else if (nd) {
+      ct__node_abandon(nd);
+      out = NULL;
     }
   }
   return ct__op_end(out);
@@ -362,14 +423,14 @@ ct_tensor *ct_index_put(const ct_tensor *t, ct_tensor *const *indices, int n,
     return ct__op_end(ct__err("Index put requires the source and destination dtypes match, got "
                               "%s for the destination and %s for the source.",
                               ct__dtype_short(t->dtype), ct__dtype_short(values->dtype)));
-  ct_tensor *ev = ct__expand_raw(values, p.ndim, p.shape);
-  ct_tensor *out = ev ? put_copy(t, t->ndim, t->shape, p.flat, ev, accumulate) : NULL;
+  ct_tensor *ev = ct__expand_raw(values, p.ndim, p.shape), *flat = plan_flat(&p);
+  ct_tensor *out = ev && flat ? put_copy(t, t->ndim, t->shape, flat, ev, accumulate) : NULL;
   if (out && ct_dtype_is_floating(out->dtype)) {
     ct_node *nd = ct__node_new("IndexPutBackward0", index_put_backward, 2,
                                (ct_tensor *const[]){(ct_tensor *)t, (ct_tensor *)values}, 1);
     if (nd) {
       CT_NEW_ARGS(nd, put_args)->accumulate = accumulate;
-      ct__save(nd, p.flat, false);
+      ct__save(nd, flat, false);
       ct__set_history(out, nd, 0);
     }
   }
