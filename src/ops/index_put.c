@@ -35,23 +35,49 @@ static bool bcast_into(int *nd, int64_t *shp, const ct_tensor *b) {
   return true;
 }
 
-/* "[2], [3]": the shapes of the defined entries of idx, for the broadcast error */
-static const char *shapes_of(ct_tensor *const *idx, int n, char *buf, size_t len) {
+/* t's dims as the index list sees them: a mask over k dims is one dim (their row-major
+ * product, stepped by the last one's contiguous stride) indexed by the flat positions of
+ * its true elements, which is what PyTorch's k nonzero columns address. */
+typedef struct {
+  int n;
+  int64_t size[CT_MAX_DIMS], stride[CT_MAX_DIMS]; /* in t's contiguous layout */
+  ct_tensor *idx[CT_MAX_DIMS];                    /* int64, or NULL for a full slice */
+  int span[CT_MAX_DIMS];                          /* t's dims covered (a mask's k) */
+} index_dims;
+
+/* "[2], [3]": the shapes of the index tensors PyTorch would have (a mask's positions once
+ * per dim it covers), for the broadcast error */
+static const char *shapes_of(const index_dims *v, char *buf, size_t len) {
   size_t at = 0;
   buf[0] = 0;
-  for (int i = 0; i < n && at < len; i++) {
-    if (!idx[i]) continue;
-    char one[128];
-    ct__shape_str(idx[i]->ndim, idx[i]->shape, one, sizeof one);
-    at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", one);
-  }
+  for (int i = 0; i < v->n; i++)
+    for (int r = 0; v->idx[i] && r < v->span[i] && at < len; r++) {
+      char one[128];
+      ct__shape_str(v->idx[i]->ndim, v->idx[i]->shape, one, sizeof one);
+      at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", one);
+    }
   return buf;
 }
 
-/* The index list with each mask (bool / uint8, k dims) replaced by its k coordinate
- * tensors (nonzero's columns), as PyTorch's expandTensors; out has t->ndim entries, NULL
- * for a full slice. Returns the number of entries before padding, or -1. */
-static int expand_masks(const ct_tensor *t, ct_tensor *const *indices, int n, ct_tensor **out) {
+/* a mask's true positions, row-major, int64 (count) */
+static ct_tensor *mask_positions(const ct_tensor *m) {
+  ct_tensor *b = ct__contig_as(m, CT_BOOL);
+  if (!b) return NULL;
+  int64_t n = ct_numel(b), cnt = 0;
+  const bool *bp = CT_PTR(b, bool);
+  for (int64_t i = 0; i < n; i++) cnt += bp[i];
+  ct_tensor *out = ct__empty(CT_INT64, 1, (int64_t[]){cnt});
+  if (!out) return NULL;
+  int64_t *op = CT_PTR(out, int64_t), k = 0;
+  for (int64_t i = 0; i < n; i++)
+    if (bp[i]) op[k++] = i;
+  return out;
+}
+
+/* The index list over t's dims (PyTorch's checkIndexTensorTypes and expandTensors, masks
+ * merged as index_dims says); the dims after the list are full slices. 0 or -1. */
+static int index_dims_of(const ct_tensor *t, ct_tensor *const *indices, int n, index_dims *v) {
+  v->n = 0;
   if (n > t->ndim)
     return ct__errs("too many indices for tensor of dimension %d (got %d)", t->ndim, n);
   for (int i = 0; i < n; i++) {
@@ -59,108 +85,115 @@ static int expand_masks(const ct_tensor *t, ct_tensor *const *indices, int n, ct
     if (dt != CT_INT64 && dt != CT_BOOL && dt != CT_UINT8)
       return ct__errs("tensors used as indices must be long, byte or bool tensors");
   }
-  int k = 0;
-  for (int i = 0; i < n; i++) {
-    const ct_tensor *ix = indices[i];
-    if (!ix || ix->dtype == CT_INT64) {
-      if (k >= t->ndim)
-        return ct__errs("too many indices for tensor of dimension %d (got %d)", t->ndim, k + 1);
-      out[k++] = (ct_tensor *)ix;
+  int64_t cst[CT_MAX_DIMS];
+  ct__contig_strides(t->ndim, t->shape, cst);
+  int d = 0; /* t's next dim */
+  for (int i = 0; i <= n; i++) {
+    const ct_tensor *ix = i < n ? indices[i] : NULL;
+    int k = ix && ix->dtype != CT_INT64 ? ix->ndim : 1;
+    if (i == n) k = t->ndim - d; /* the trailing slices, one entry each below */
+    if (ix && ix->dtype != CT_INT64) {
+      if (!ix->ndim) return ct__errs("index(): a 0-dim bool index is not supported (use unsqueeze)");
+      for (int j = 0; j < k; j++) {
+        if (d + j >= t->ndim)
+          return ct__errs("Dimension out of range (expected to be in range of [%d, %d], but got %d)",
+                          -(t->ndim ? t->ndim : 1), t->ndim ? t->ndim - 1 : 0, d + j);
+        if (ix->shape[j] != t->shape[d + j])
+          return ct__errs("The shape of the mask %s at index %d does not match the shape of the "
+                          "indexed tensor %s at index %d", SHP(0, ix->ndim, ix->shape), j,
+                          SHP(1, t->ndim, t->shape), d + j);
+      }
+      v->idx[v->n] = mask_positions(ix);
+      if (!v->idx[v->n]) return -1;
+      v->size[v->n] = ct_numel(ix);
+      v->stride[v->n] = cst[d + k - 1];
+      v->span[v->n++] = k;
+      d += k;
       continue;
     }
-    if (!ix->ndim) return ct__errs("index(): a 0-dim bool index is not supported (use unsqueeze)");
-    for (int j = 0; j < ix->ndim; j++) {
-      int src = k + j;
-      if (src >= t->ndim)
-        return ct__errs("Dimension out of range (expected to be in range of [%d, %d], but got %d)",
-                        -(t->ndim ? t->ndim : 1), t->ndim ? t->ndim - 1 : 0, src);
-      if (ix->shape[j] != t->shape[src])
-        return ct__errs("The shape of the mask %s at index %d does not match the shape of the "
-                        "indexed tensor %s at index %d", SHP(0, ix->ndim, ix->shape), j,
-                        SHP(1, t->ndim, t->shape), src);
+    for (int j = 0; j < k; j++, d++) {
+      if (d >= t->ndim)
+        return ct__errs("too many indices for tensor of dimension %d (got %d)", t->ndim, d + 1);
+      v->idx[v->n] = i < n ? (ct_tensor *)ix : NULL;
+      v->size[v->n] = t->shape[d];
+      v->stride[v->n] = cst[d];
+      v->span[v->n++] = 1;
     }
-    ct_tensor *nz = ct_nonzero(ix); /* (count, ix->ndim) */
-    if (!nz) return -1;
-    for (int j = 0; j < ix->ndim; j++) out[k++] = ct_select(nz, 1, j);
-    if (!out[k - 1]) return -1;
   }
-  for (int i = k; i < t->ndim; i++) out[i] = NULL;
-  return k;
+  return 0;
 }
 
-/* B (bnd, bshp) -> per element b, sum over indexed dims d of idx_d[b] * cstride[d] (int64,
+/* B (bnd, bshp) -> per element b, sum over indexed dims of idx[b] * stride (int64,
  * contiguous); bounds checked in element order, PyTorch's message naming the position of
- * the index among the indexed dims. */
-static ct_tensor *index_sums(const ct_tensor *t, ct_tensor *const *idx, int bnd,
-                             const int64_t *bshp, const int64_t *cst) {
+ * the index among its index tensors (a mask's positions are in bounds). */
+static ct_tensor *index_sums(const index_dims *v, int bnd, const int64_t *bshp) {
   int64_t bn = ct__numel_of(bnd, bshp);
   ct_tensor *sums = ct__empty(CT_INT64, bnd, bshp);
   if (!sums) return NULL;
   int64_t *sp = CT_PTR(sums, int64_t);
   memset(sp, 0, sizeof(int64_t) * (size_t)bn);
   int j = 0;
-  for (int d = 0; d < t->ndim; d++) {
-    if (!idx[d]) continue;
-    ct_tensor *e = ct__contig_as(ct__expand_raw(idx[d], bnd, bshp), CT_INT64);
+  for (int d = 0; d < v->n; j += v->idx[d] ? v->span[d] : 0, d++) {
+    if (!v->idx[d]) continue;
+    ct_tensor *e = ct__contig_as(ct__expand_raw(v->idx[d], bnd, bshp), CT_INT64);
     if (!e) return NULL;
     const int64_t *ep = CT_PTR(e, int64_t);
-    int64_t size = t->shape[d];
+    int64_t size = v->size[d], st = v->stride[d];
     for (int64_t b = 0; b < bn; b++) {
-      int64_t v = ep[b];
-      if (v < -size || v >= size)
+      int64_t x = ep[b];
+      if (x < -size || x >= size)
         return ct__err("index %lld is out of bounds for dimension %d with size %lld",
-                       (long long)v, j, (long long)size);
-      sp[b] += (v < 0 ? v + size : v) * cst[d];
+                       (long long)x, j, (long long)size);
+      sp[b] += (x < 0 ? x + size : x) * st;
     }
-    j++;
   }
   return sums;
 }
 
-/* t[indices] as flat positions (see index_plan). 0 or -1. */
+/* t[indices] as a plan (see index_plan). 0 or -1. */
 static int make_plan(const ct_tensor *t, ct_tensor *const *indices, int n, index_plan *p) {
   if (n < 0) return ct__errs("index(): negative number of indices");
   if (n && !indices) return -1; /* a NULL argument records nothing */
-  ct_tensor *idx[CT_MAX_DIMS];
-  if (expand_masks(t, indices, n, idx) < 0) return -1;
-  int bnd = 0, first = -1, last = -1, count = 0;
+  index_dims v;
+  if (index_dims_of(t, indices, n, &v)) return -1;
+  int bnd = 0, first = -1, last = -1, count = 0, span = 0;
   int64_t bshp[CT_MAX_DIMS];
-  for (int d = 0; d < t->ndim; d++) {
-    if (!idx[d]) continue;
+  for (int d = 0; d < v.n; d++) {
+    if (!v.idx[d]) continue;
     if (first < 0) first = d;
     last = d;
     count++;
-    if (!bcast_into(&bnd, bshp, idx[d])) {
+    span += v.span[d];
+    if (!bcast_into(&bnd, bshp, v.idx[d])) {
       char buf[512];
       return ct__errs("shape mismatch: indexing tensors could not be broadcast together with "
-                      "shapes %s", shapes_of(idx, t->ndim, buf, sizeof buf));
+                      "shapes %s", shapes_of(&v, buf, sizeof buf));
     }
   }
   if (!count) return ct__errs("index(): at least one index must be a tensor");
   int64_t bn = ct__numel_of(bnd, bshp);
-  for (int d = 0; d < t->ndim; d++)
-    if (idx[d] && t->shape[d] == 0 && bn > 0)
+  for (int d = 0; d < v.n; d++)
+    if (v.idx[d] && v.size[d] == 0 && bn > 0)
       return ct__errs("index is out of bounds for dimension with size 0");
   /* result dims: the broadcast dims B where the indexed dims were when they are adjacent,
-   * else first; each result dim walks t (lst) or B (bst) */
+   * else first; each result dim steps through t (lst) or B (bst) */
   bool adjacent = last - first + 1 == count;
   int at = adjacent ? first : 0, nd = 0;
-  int64_t cst[CT_MAX_DIMS], bcst[CT_MAX_DIMS], *lst = p->lst, *bst = p->bst;
+  int64_t bcst[CT_MAX_DIMS];
+  ct__contig_strides(bnd, bshp, bcst);
   memset(p->lst, 0, sizeof p->lst);
   memset(p->bst, 0, sizeof p->bst);
-  ct__contig_strides(t->ndim, t->shape, cst);
-  ct__contig_strides(bnd, bshp, bcst);
-  if (t->ndim - count + bnd > CT_MAX_DIMS)
+  if (t->ndim - span + bnd > CT_MAX_DIMS)
     return ct__errs("index(): the result would have more than %d dims", CT_MAX_DIMS);
-  for (int d = 0; d <= t->ndim; d++) {
+  for (int d = 0; d <= v.n; d++) {
     if (d == at)
       for (int i = 0; i < bnd; i++, nd++) {
         p->shape[nd] = bshp[i];
-        bst[nd] = bcst[i];
+        p->bst[nd] = bcst[i];
       }
-    if (d < t->ndim && !idx[d]) {
-      p->shape[nd] = t->shape[d];
-      lst[nd++] = cst[d];
+    if (d < v.n && !v.idx[d]) {
+      p->shape[nd] = v.size[d];
+      p->lst[nd++] = v.stride[d];
     }
   }
   p->ndim = nd;
@@ -168,7 +201,7 @@ static int make_plan(const ct_tensor *t, ct_tensor *const *indices, int n, index
   /* the positions are checked only when the result has elements, as PyTorch's kernel */
   p->sums = NULL;
   if (!ct__numel_of(nd, p->shape)) return 0;
-  p->sums = index_sums(t, idx, bnd, bshp, cst);
+  p->sums = index_sums(&v, bnd, bshp);
   return p->sums ? 0 : -1;
 }
 
