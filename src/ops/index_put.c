@@ -59,19 +59,10 @@ static const char *shapes_of(const index_dims *v, char *buf, size_t len) {
   return buf;
 }
 
-/* a mask's true positions, row-major, int64 (count) */
+/* a mask's true (nonzero) positions, row-major, int64 (count): nonzero of it flattened */
 static ct_tensor *mask_positions(const ct_tensor *m) {
-  ct_tensor *b = ct__contig_as(m, CT_BOOL);
-  if (!b) return NULL;
-  int64_t n = ct_numel(b), cnt = 0;
-  const bool *bp = CT_PTR(b, bool);
-  for (int64_t i = 0; i < n; i++) cnt += bp[i];
-  ct_tensor *out = ct__empty(CT_INT64, 1, (int64_t[]){cnt});
-  if (!out) return NULL;
-  int64_t *op = CT_PTR(out, int64_t), k = 0;
-  for (int64_t i = 0; i < n; i++)
-    if (bp[i]) op[k++] = i;
-  return out;
+  ct_tensor *nz = ct_nonzero(ct_reshape(m, 1, (int64_t[]){ct_numel(m)}));
+  return nz ? ct_reshape(nz, 1, nz->shape) : NULL;
 }
 
 /* The index list over t's dims (PyTorch's checkIndexTensorTypes and expandTensors, masks
@@ -514,11 +505,9 @@ static ct_tensor *masked_scatter(const ct_tensor *t, const ct_tensor *mask, cons
     return ct__err("masked_scatter: expected self and source to have same dtypes but got%s and %s",
                    ct__dtype_short(t->dtype), ct__dtype_short(src->dtype));
   CT_OP_BEGIN();
-  ct_tensor *m = ct_ne_scalar(ct__expand_raw(mask, nd, shp), 0);
-  ct_tensor *flat = m ? ct_nonzero(ct_reshape(m, 1, (int64_t[]){ct_numel(m)})) : NULL;
+  ct_tensor *m = ct__expand_raw(mask, nd, shp), *flat = m ? mask_positions(m) : NULL;
   if (!flat) return ct__op_end(NULL);
   int64_t cnt = flat->shape[0];
-  flat = ct_reshape(flat, 1, (int64_t[]){cnt});
   if (cnt > ct_numel(src))
     return ct__op_end(ct__err("Number of elements of source < number of ones in mask"));
   ct_tensor *sc = ct__contig_as(src, src->dtype);
