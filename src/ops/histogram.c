@@ -3,7 +3,7 @@
  * computed in the input's dtype; no gradient (PyTorch has no formula either).
  *
  * An int bins count takes edges linspace(lo, hi, bins + 1) in the input's dtype (rounded as
- * PyTorch's kernel rounds them, see linspace_float), lo / hi the
+ * PyTorch's kernel rounds them, see ct__linspace_float), lo / hi the
  * range or the data's min / max (0 and 1 for empty input; equal ends move 0.5 apart), and
  * finds each element's bin by linear interpolation corrected by a search of the edges next
  * to it; a tensor of edges is binary-searched (std::upper_bound's steps, so unsorted edges
@@ -56,29 +56,6 @@ UPPER_BOUND(double)
   }
 HIST_KERNEL(float)
 HIST_KERNEL(double)
-
-/* o (steps >= 2) = torch.linspace(start, end, steps) in T, rounded as PyTorch 1.13's CPU
- * kernel with AVX2 (what 1.13 dispatches to on this project's x86-64 machines, as
- * torch.__config__.show() says; its DEFAULT and AVX512 kernels round differently): step in T; blocks of 2 x V elements (V = 32 bytes of T), each V-block from
- * a base made with one fused multiply-add (counted from start in the first half, from end
- * in the second) then base + k * step unfused; the tail element by element, fused. Matches
- * torch.linspace bit for bit below 32768 steps (above, PyTorch splits the range among
- * threads). The file is compiled with -ffp-contract=off so that only these fma calls fuse. */
-#define LINSPACE(T, FMA)                                                                   \
-  static void linspace_##T(T *o, T start, T end, int64_t steps) {                        \
-    const int64_t V = 32 / (int64_t)sizeof(T), half = steps / 2;                           \
-    T step = (end - start) / (T)(steps - 1);                                               \
-    int64_t i = 0;                                                                         \
-    for (; i + 2 * V <= steps; i += 2 * V)                                                 \
-      for (int64_t b = i; b < i + 2 * V; b += V) {                                         \
-        T base = b < half ? FMA(step, (T)b, start) : FMA(-step, (T)(steps - b - 1), end);  \
-        for (int64_t k = 0; k < V; k++) o[b + k] = base + (T)k * step;                     \
-      }                                                                                    \
-    for (; i < steps; i++)                                                                 \
-      o[i] = i < half ? FMA(step, (T)i, start) : FMA(-step, (T)(steps - i - 1), end);      \
-  }
-LINSPACE(float, fmaf)
-LINSPACE(double, fma)
 
 /* hist /= sum(hist); hist /= diff(edges), in T as PyTorch's two div_ */
 #define DENSITY(T)                                                           \
@@ -182,8 +159,8 @@ ct_histogram_result ct_histogram_ex(const ct_tensor *t, int64_t bins, ct_histogr
   }
   ct_tensor *edges = ct__empty(t->dtype, 1, (int64_t[]){bins + 1});
   if (!edges) return finish(fail());
-  if (t->dtype == CT_FLOAT32) linspace_float(CT_PTR(edges, float), (float)lo, (float)hi, bins + 1);
-  else linspace_double(CT_PTR(edges, double), lo, hi, bins + 1);
+  if (t->dtype == CT_FLOAT32) ct__linspace_float(CT_PTR(edges, float), (float)lo, (float)hi, bins + 1);
+  else ct__linspace_double(CT_PTR(edges, double), lo, hi, bins + 1);
   return finish(bin(t, edges, o.weight, o.density, true));
 }
 

@@ -139,6 +139,10 @@ void ct__store(void *p, ct_dtype dt, double v);
 int ct__check_value(double v, ct_dtype dt);
 int64_t ct__load_i64(const void *p, ct_dtype dt);
 
+/* o[0..steps) (steps >= 2) = torch.linspace(start, end, steps), bit for bit (linspace.c). */
+void ct__linspace_float(float *o, float start, float end, int64_t steps);
+void ct__linspace_double(double *o, double start, double end, int64_t steps);
+
 /* Internal scopes: ops open one so their temporaries die at the op's end. */
 #define CT_OP_BEGIN() ct_scope_begin()
 /* Keep result (may be NULL) into the caller's scope and close the op's scope. */
