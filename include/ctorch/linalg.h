@@ -144,6 +144,16 @@ ct_lstsq_result ct_linalg_lstsq_ex(const ct_tensor *A, const ct_tensor *B, ct_ls
 #define ct_linalg_lstsq(A, B, ...) \
   ct_linalg_lstsq_ex(A, B, CT_OPTS(ct_lstsq_opts, .rcond = __builtin_nan(""), __VA_ARGS__))
 
+/* ---- linalg4: eig / eigvals (real spectra) ------------------------------------------- */
+/* torch.linalg.eig(A) for real A whose eigenvalues are all real: .values = eigenvalues (*, n),
+ * .indices = eigenvectors (*, n, n) (column j of norm 1 for eigenvalue j), LAPACK geev as
+ * PyTorch on CPU (same order and signs: PyTorch's complex results' real parts). ctorch has no
+ * complex dtype: a complex eigenvalue is an error. grad_fn LinalgEigBackward0 (equal
+ * eigenvalues give inf / NaN gradients of the eigenvectors, as PyTorch). */
+ct_tensor_pair ct_linalg_eig(const ct_tensor *A);
+/* torch.linalg.eigvals(A) -> eigenvalues (*, n), real as for ct_linalg_eig */
+ct_tensor *ct_linalg_eigvals(const ct_tensor *A);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -1,0 +1,30 @@
+"""Parity specs of torch.linalg.eig / eigvals on real matrices with real, well-separated
+spectra (src/ops/linalg_geev.c): P diag(d) P^-1 with P near the identity. PyTorch's results are
+complex; post= keeps their real parts (the imaginary parts are 0 here), which is what ctorch
+returns, and the gradients are those of the real parts. float32 and float64."""
+import torch
+
+from gen import T, fn
+
+_g = torch.Generator().manual_seed(46)
+
+
+def RS(*shape):
+    """(*, n, n) matrices with real eigenvalues about 1.5 apart (random gaps), not symmetric."""
+    n = shape[-1]
+    p = torch.eye(n, dtype=torch.float64) + 0.3 * torch.randn(shape, generator=_g, dtype=torch.float64)
+    d = torch.arange(n, dtype=torch.float64) * 1.5 - n / 2 + 0.5 * torch.rand(shape[:-1], generator=_g,
+                                                                               dtype=torch.float64)
+    v = torch.matmul(torch.matmul(p, torch.diag_embed(d)), torch.linalg.inv(p))  # (no @: check_op_list)
+    return T(*shape, data=v.flatten().tolist())
+
+
+def real(out):
+    return tuple(o.real for o in out) if isinstance(out, tuple) else out.real
+
+
+for lbl, shape in (("3x3", (3, 3)), ("batched", (2, 3, 3)), ("4x4", (4, 4)), ("1x1", (1, 1))):
+    fn(lbl, "torch.linalg.eig", [RS(*shape)], post=real)
+    fn(lbl, "torch.linalg.eigvals", [RS(*shape)], post=real)
+fn("empty", "torch.linalg.eig", [T(2, 0, 0)], post=real, grad=False)
+fn("empty", "torch.linalg.eigvals", [T(0, 0)], post=real, grad=False)
