@@ -143,11 +143,73 @@ static void test_eig_grads(void **state) {
   ct_scope_end();
 }
 
+/* det's second derivative at singular matrices: PyTorch 1.13's values (its SVD path under
+ * create_graph), which are the exact derivative of the cofactor matrix where the singular
+ * values are distinct (here up to roundoff); NaN where PyTorch gives NaN (exactly repeated
+ * zero singular values: the SVD's backward divides by 0) */
+static int run_det(ct_tensor *const *in, int n_in, ct_tensor **out, int n_out, void *u) {
+  (void)n_in, (void)n_out, (void)u;
+  out[0] = ct_linalg_det(in[0]);
+  return out[0] ? 0 : -1;
+}
+static ct_tensor *det_hess_sum(ct_tensor *A) { /* d/dA sum(d det / dA) */
+  ct_tensor *g = NULL, *gg = NULL;
+  if (ct_autograd_grad((ct_tensor *[]){ct_sum(ct_linalg_det(A))}, 1, &A, 1, NULL, true, -1, false, &g)) return NULL;
+  if (ct_autograd_grad((ct_tensor *[]){ct_sum(g)}, 1, &A, 1, NULL, false, -1, false, &gg)) return NULL;
+  return gg;
+}
+static void test_det_singular_double(void **state) {
+  (void)state;
+  ct_scope_begin();
+  static const struct {
+    int n;
+    double a[9], gg[9];
+  } c[] = {
+      {3, {1, 2, 3, 2, 4, 6, 1, 0, 1}, {-1, 4, -3, 0, -2, 2, 1, -2, 1}},  /* rank n-1 */
+      {3, {1, 2, 3, 2, 4, 6, 3, 6, 9}, {1, -2, 1, -2, 4, -2, 1, -2, 1}},  /* rank n-2 */
+      {3, {2, 0, 0, 0, 3, 0, 0, 0, 0}, {3, 0, -3, 0, 2, -2, -3, -2, 5}},  /* rank n-1, exact zero */
+      {2, {1, 2, 2, 4}, {1, -1, -1, 1}},                                  /* rank n-1 */
+  };
+  for (int i = 0; i < 4; i++) {
+    int64_t n = c[i].n;
+    ct_tensor *A = ct_requires_grad_(ct_tensor_from(c[i].a, CT_FLOAT64, SH(n, n)), true);
+    ct_test_expect_floats(det_hess_sum(A), c[i].gg, n * n, 1e-10);
+    if (!ct_gradgradcheck(run_det, &A, 1)) fail_msg("det gradgradcheck at singular matrix %d", i);
+  }
+  /* two exactly zero singular values (rank n-2 of a diagonal, the zero matrix): NaN, as PyTorch */
+  ct_tensor *Z = ct_requires_grad_(ct_zeros(SH(2, 2), .dtype = CT_FLOAT64), true);
+  ct_tensor *gg = det_hess_sum(Z);
+  assert_non_null(gg);
+  assert_true(isnan(ct_item(ct_select(ct_flatten(gg, 0, -1), 0, 0))));
+  /* a batch mixing singular and invertible matrices: each its own path */
+  ct_tensor *B = ct_requires_grad_(ct_tensor_from(((double[]){1, 2, 2, 4, 2, 1, 1, 3}), CT_FLOAT64, SH(2, 2, 2)), true);
+  ct_test_expect_floats(det_hess_sum(B), ((double[]){1, -1, -1, 1, 1, -1, -1, 1}), 8, 1e-10);
+  ct_scope_end();
+}
+
+/* cumprod's gradient at a roundoff-sized entry: PyTorch's reversed cumsum (flip, cumsum, flip)
+ * keeps the tiny tail sums that sum - cumsum + g cancelled (4.467 instead of 4.7) */
+static void test_cumprod_grad_tiny(void **state) {
+  (void)state;
+  ct_scope_begin();
+  ct_tensor *x = ct_requires_grad_(ct_tensor_from(((double[]){1, 2.7e-16, 0.9}), CT_FLOAT64, SH(3)), true), *g = NULL;
+  ct_tensor *y = ct_sum(ct_mul(ct_cumprod(x, 0), ct_tensor_from(((double[]){1, 2, 3}), CT_FLOAT64, SH(3))));
+  if (ct_autograd_grad(&y, 1, &x, 1, NULL, false, -1, false, &g)) fail_msg("%s", ct_last_error());
+  expect_vals(g, ((double[]){1, 4.7, 8.1e-16}), 3, 1e-14, 0);
+  /* cumsum's gradient goes through the same reversed sum */
+  ct_tensor *s = ct_sum(ct_mul(ct_cumsum(x, 0), ct_tensor_from(((double[]){1, 1e-17, 1e-17}), CT_FLOAT64, SH(3))));
+  assert_int_equal(ct_autograd_grad(&s, 1, &x, 1, NULL, false, -1, false, &g), 0);
+  expect_vals(g, ((double[]){1.00000000000000002, 2e-17, 1e-17}), 3, 1e-14, 0);
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_eig_values),
       cmocka_unit_test(test_eig_errors),
       cmocka_unit_test(test_eig_grads),
+      cmocka_unit_test(test_det_singular_double),
+      cmocka_unit_test(test_cumprod_grad_tiny),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
