@@ -120,8 +120,9 @@ ct_tensor *ct_linalg_pinv_ex(const ct_tensor *A, ct_linalg_tol_opts o);
 ct_tensor *ct_linalg_matrix_rank_ex(const ct_tensor *A, ct_linalg_tol_opts o);
 #define ct_linalg_matrix_rank(A, ...) \
   ct_linalg_matrix_rank_ex(A, CT_OPTS(ct_linalg_tol_opts, .atol = __builtin_nan(""), .rtol = __builtin_nan(""), __VA_ARGS__))
-/* torch.linalg.cond(A, p=None): p CT_ORD_NONE / 2 / -2 through svdvals (any (*, m, n)); 'fro',
- * 'nuc', inf, -inf, 1, -1 as norm(A) * norm(inv(A)) (square A). */
+/* torch.linalg.cond(A, p=None): p CT_ORD_NONE / 2 / -2 through svdvals (any (*, m, n)); 'nuc'
+ * as sum(S) * sum(1 / S); 'fro', inf, -inf, 1, -1 as norm(A) * norm(inv(A)) (square A).
+ * Singular A: inf (or roundoff's huge number), as PyTorch; 0 x 0 matrices: 0. */
 ct_tensor *ct_linalg_cond(const ct_tensor *A, double p);
 
 /* ---- linalg3: lstsq ------------------------------------------------------------------ */

@@ -203,6 +203,44 @@ static void test_cumprod_grad_tiny(void **state) {
   ct_scope_end();
 }
 
+/* cond at singular input, every p (PyTorch 1.13): 'nuc' is sum(S) * sum(1 / S) of svdvals
+ * (inf at an exactly zero singular value, NaN for the zero matrix; was linalg.inv's error),
+ * the others inf; 0 x 0 matrices give 0 */
+static ct_tensor *cond_nuc(const ct_tensor *A) { return ct_linalg_cond(A, CT_ORD_NUC); }
+static void test_cond_singular_all(void **state) {
+  (void)state;
+  ct_scope_begin();
+  const double a[] = {1, 0, 0, 0, 2, 1, 1, 3, 0, 0, 0, 0};
+  const double ps[] = {CT_ORD_NONE, CT_ORD_FRO, CT_ORD_NUC, 1, -1, INFINITY, -INFINITY, 2, -2};
+  const double regular[] = {2.6180339887498953, 3, 5, 3.2, 1.8, 3.2, 1.8, 2.6180339887498953, 0.3819660112501051};
+  for (int dt = CT_FLOAT32; dt <= CT_FLOAT64; dt++) {
+    ct_tensor *A = ct_to(ct_tensor_from(a, CT_FLOAT64, SH(3, 2, 2)), (ct_dtype)dt);
+    for (int i = 0; i < 9; i++) {
+      ct_tensor *c = ct_linalg_cond(A, ps[i]);
+      double first = ps[i] == -2 ? 0 : INFINITY;
+      expect_vals(ct_narrow(c, 0, 0, 2), ((double[]){first, regular[i]}), 2, 1e-6, 0);
+      if (ps[i] == CT_ORD_NUC) assert_true(isnan(ct_item(ct_select(c, 0, 2))));
+    }
+  }
+  /* roundoff-singular: 'nuc' is huge and finite, as PyTorch's 4.8049e+16 */
+  double big = ct_item(cond_nuc(ct_tensor_from(((double[]){1, 2, 2, 4}), CT_FLOAT64, SH(2, 2))));
+  assert_true(big > 1e15 && isfinite(big));
+  /* 0 x 0 matrices: 0 for every p; a non-square empty matrix only for the numeric p's */
+  for (int i = 0; i < 9; i++) expect_vals(ct_linalg_cond(ct_zeros(SH(2, 0, 0)), ps[i]), ((double[]){0, 0}), 2, 0, 0);
+  expect_vals(ct_linalg_cond(ct_zeros(SH(2, 0, 3)), 1), ((double[]){0, 0}), 2, 0, 0);
+  expect_error(ct_linalg_cond(ct_zeros(SH(2, 0, 3)), CT_ORD_NUC),
+               "linalg.cond(ord=nuc): A must be batches of square matrices, but they are 0 by 3 matrices");
+  /* 'nuc' has PyTorch's gradient (MulBackward0 of the svdvals sums) */
+  ct_tensor *R = ct_requires_grad_(ct_tensor_from(B22, CT_FLOAT64, SH(2, 2, 2)), true);
+  assert_string_equal(ct_grad_fn_name(cond_nuc(R)), "MulBackward0");
+  check_grads(run_unary, &R, 1, &(op_ref){.u = cond_nuc}, "cond nuc");
+  ct_tensor *g = NULL, *x = ct_requires_grad_(ct_tensor_from(((double[]){2, 1, 1, 3}), CT_FLOAT64, SH(2, 2)), true);
+  ct_tensor *y = cond_nuc(x);
+  assert_int_equal(ct_autograd_grad(&y, 1, &x, 1, NULL, false, -1, false, &g), 0);
+  ct_test_expect_floats(g, ((double[]){-1, 1, 1, 0}), 4, 1e-12);
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_eig_values),
@@ -210,6 +248,7 @@ int main(void) {
       cmocka_unit_test(test_eig_grads),
       cmocka_unit_test(test_det_singular_double),
       cmocka_unit_test(test_cumprod_grad_tiny),
+      cmocka_unit_test(test_cond_singular_all),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

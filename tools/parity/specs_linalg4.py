@@ -28,3 +28,13 @@ for lbl, shape in (("3x3", (3, 3)), ("batched", (2, 3, 3)), ("4x4", (4, 4)), ("1
     fn(lbl, "torch.linalg.eigvals", [RS(*shape)], post=real)
 fn("empty", "torch.linalg.eig", [T(2, 0, 0)], post=real, grad=False)
 fn("empty", "torch.linalg.eigvals", [T(0, 0)], post=real, grad=False)
+
+# ---- cond: 'nuc' through svdvals (with its gradient), every p at an exactly singular matrix --
+INF = float("inf")
+fn("nuc_grad", "torch.linalg.cond", [RS(2, 3, 3)], {"p": "nuc"})
+for lbl, p in (("none", None), ("fro", "fro"), ("nuc", "nuc"), ("inf", INF), ("ninf", -INF), ("1", 1),
+               ("m1", -1), ("2", 2), ("m2", -2)):
+    fn("singular_" + lbl, "torch.linalg.cond", [T(2, 2, 2, data=[1.0, 0, 0, 0, 2, 1, 1, 3])],
+       {"p": p} if p is not None else {}, grad=False)
+fn("empty_0x0", "torch.linalg.cond", [T(2, 0, 0)], {"p": "nuc"}, grad=False)
+fn("empty_rect", "torch.linalg.cond", [T(2, 0, 3)], {"p": 1}, grad=False)
