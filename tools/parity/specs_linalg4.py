@@ -38,3 +38,11 @@ for lbl, p in (("none", None), ("fro", "fro"), ("nuc", "nuc"), ("inf", INF), ("n
        {"p": p} if p is not None else {}, grad=False)
 fn("empty_0x0", "torch.linalg.cond", [T(2, 0, 0)], {"p": "nuc"}, grad=False)
 fn("empty_rect", "torch.linalg.cond", [T(2, 0, 3)], {"p": 1}, grad=False)
+
+# ---- allclose: equal_nan (positional and keyword), broadcasting ----------------------------
+NAN = float("nan")
+fn("nan", "torch.allclose", [T(3, data=[1.0, NAN, 3.0]), T(3, data=[1.0, NAN, 3.0])])
+fn("equal_nan", "torch.allclose", [T(3, data=[1.0, NAN, 3.0]), T(3, data=[1.0, NAN, 3.0])], {"equal_nan": True})
+fn("equal_nan_pos", "torch.allclose", [T(3, data=[1.0, NAN, 3.0]), T(3, data=[1.0, NAN, 3.00001]), 1e-5, 1e-8, True])
+fn("equal_nan_mismatch", "torch.allclose", [T(2, data=[NAN, 1.0]), T(2, data=[1.0, NAN])], {"equal_nan": True})
+fn("bcast", "torch.allclose", [T(2, data=[1.0, 2.0]), T(3, 2, data=[1.0, 2.0] * 3)])
