@@ -35,11 +35,12 @@ static int geev_one(ct_dtype dt, int n, void *a, void *wr, void *wi, void *vr, v
   return info;
 }
 
-/* the first eigenvalue of batch element b with a nonzero imaginary part: its index, or -1 */
+/* the first eigenvalue of batch element b with a nonzero imaginary part: its index, or -1.
+ * A NaN imaginary part (an infinite input: PyTorch's nan+nanj) leaves the real part, NaN. */
 static int64_t complex_at(ct_dtype dt, const void *wi, int64_t n, double *im) {
   for (int64_t j = 0; j < n; j++) {
     *im = dt == CT_FLOAT32 ? ((const float *)wi)[j] : ((const double *)wi)[j];
-    if (*im != 0) return j;
+    if (*im != 0 && !isnan(*im)) return j;
   }
   return -1;
 }

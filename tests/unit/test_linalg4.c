@@ -81,6 +81,10 @@ static void test_eig_errors(void **state) {
   /* in a batch: the element is named */
   ct_tensor *b = ct_stack((ct_tensor *[]){ct_eye(2, -1, .dtype = CT_FLOAT64), rot}, 2, 0);
   expect_error(ct_linalg_eig(b).values, "linalg.eig: (Batch element 1): eigenvalue 0 of A is complex");
+  /* eigvals does not check for inf (PyTorch): its nan+nanj eigenvalues have NaN real parts */
+  ct_tensor *l = ct_linalg_eigvals(ct_tensor_from(((double[]){INFINITY, 0, 0, 1}), CT_FLOAT64, SH(2, 2)));
+  assert_non_null(l);
+  assert_true(isnan(ct_item(ct_select(l, 0, 0))) && isnan(ct_item(ct_select(l, 0, 1))));
   assert_null(ct_linalg_eig(NULL).values);
   assert_null(ct_linalg_eigvals(NULL));
   ct_scope_end();
