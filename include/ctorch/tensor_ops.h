@@ -245,8 +245,18 @@ ct_tensor *ct_logical_xor(const ct_tensor *a, const ct_tensor *b);
 ct_tensor *ct_logical_not(const ct_tensor *t);
 /* torch.equal: same shape and values */
 bool ct_equal(const ct_tensor *a, const ct_tensor *b);
-/* torch.allclose(a, b, rtol, atol) */
-bool ct_allclose(const ct_tensor *a, const ct_tensor *b, double rtol, double atol);
+/* torch.allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False): a and b of one dtype, shapes
+ * broadcast. Positional or keyword, as in PyTorch: ct_allclose(a, b), ct_allclose(a, b, 1e-3,
+ * 1e-6), ct_allclose(a, b, .equal_nan = true). The defaults end on ct__positional, so
+ * positional values fill rtol, atol, equal_nan in order. */
+typedef struct ct_allclose_opts {
+  int ct__positional;
+  double rtol, atol;
+  bool equal_nan;
+} ct_allclose_opts;
+bool ct_allclose_ex(const ct_tensor *a, const ct_tensor *b, ct_allclose_opts o);
+#define ct_allclose(a, b, ...) \
+  ct_allclose_ex(a, b, CT_OPTS(ct_allclose_opts, .rtol = 1e-05, .atol = 1e-08, .ct__positional = 0, __VA_ARGS__))
 
 /* in-place variants: the result is written into (and returned as) the first argument;
  * the result dtype must be castable to it, as in PyTorch */
