@@ -1,14 +1,13 @@
-/* Template of the convolution kernels for one float type: included by conv_kernels.c with
- * T (float / double), SFX (f32 / f64) and GEMM (cblas_sgemm / cblas_dgemm) defined.
+/* Template of the convolution kernels for one float type: included by conv_kernels.c through
+ * each_dtype.h (CT_FLOATS_ONLY: T float / double, F(name) name_f32 / name_f64).
  * Shapes are those of conv.h; Svol, Ovol, Kvol are the products of S, O, K. */
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
+#define GEMM _Generic((T)0, float: cblas_sgemm, double: cblas_dgemm)
 
 /* The patch walk of im2col and its adjoint: row (c, k) of col (Cg * Kvol, Ovol) holds, at
  * column o, x (Cg, S) at the input position that output position o reads through kernel
  * offset k (zero outside S). to_col: col <- those values; else x += col's values there. One
  * walk serves both so the two maps stay each other's adjoint. */
-static void CAT(patch_walk, SFX)(T *col, T *x, int64_t Cg, const conv_geom *g, bool to_col) {
+static void F(patch_walk)(T *col, T *x, int64_t Cg, const conv_geom *g, bool to_col) {
   const int64_t *S = g->S, *O = g->O, *K = g->K, *st = g->stride, *pd = g->pad, *dl = g->dil;
   int64_t Ovol = O[0] * O[1] * O[2], Svol = S[0] * S[1] * S[2];
   for (int64_t c = 0; c < Cg; c++)
@@ -44,18 +43,18 @@ static void CAT(patch_walk, SFX)(T *col, T *x, int64_t Cg, const conv_geom *g, b
 
 /* col (Cg * Kvol, Ovol) <- the input patches of x (Cg, S); row (c, k), column o. The walk
  * only reads x here. */
-static void CAT(im2col, SFX)(T *col, const T *x, int64_t Cg, const conv_geom *g) {
-  CAT(patch_walk, SFX)(col, (T *)x, Cg, g, true);
+static void F(im2col)(T *col, const T *x, int64_t Cg, const conv_geom *g) {
+  F(patch_walk)(col, (T *)x, Cg, g, true);
 }
 
 /* x (Cg, S) += the patches of col (Cg * Kvol, Ovol): im2col's adjoint. The walk only reads col
  * here. */
-static void CAT(col2im, SFX)(T *x, const T *col, int64_t Cg, const conv_geom *g) {
-  CAT(patch_walk, SFX)((T *)col, x, Cg, g, false);
+static void F(col2im)(T *x, const T *col, int64_t Cg, const conv_geom *g) {
+  F(patch_walk)((T *)col, x, Cg, g, false);
 }
 
 /* out (N, Ch, vol) += bias (Ch) */
-static void CAT(add_bias, SFX)(T *out, const T *bias, int64_t n, int64_t Ch, int64_t vol) {
+static void F(add_bias)(T *out, const T *bias, int64_t n, int64_t Ch, int64_t vol) {
   for (int64_t c = 0; c < Ch; c++) {
     T b = bias[c], *p = out + (n * Ch + c) * vol;
     for (int64_t i = 0; i < vol; i++) p[i] += b;
@@ -71,13 +70,12 @@ typedef struct {
   const conv_geom *g;
   conv_dims d;
   T **acc;
-} CAT(conv_job, SFX);
-typedef void (*CAT(conv_sample_fn, SFX))(const CAT(conv_job, SFX) *j, T *col, int64_t n);
+} F(conv_job);
+typedef void (*F(conv_sample_fn))(const F(conv_job) *j, T *col, int64_t n);
 
 /* Runs sample(j, col, n) for n in [0, N), the batch split statically over j->d.nt threads,
  * each with its own column buffer (none when the map is direct). -1: out of memory. */
-static int CAT(conv_over_batch, SFX)(const CAT(conv_job, SFX) *j, int64_t N,
-                                     CAT(conv_sample_fn, SFX) sample) {
+static int F(conv_over_batch)(const F(conv_job) *j, int64_t N, F(conv_sample_fn) sample) {
   const conv_dims *d = &j->d;
   bool oom = false;
 #pragma omp parallel num_threads(d->nt) if (d->nt > 1)
@@ -93,29 +91,29 @@ static int CAT(conv_over_batch, SFX)(const CAT(conv_job, SFX) *j, int64_t N,
 }
 
 /* y[n, grp] (Cog, Ovol) = w[grp] (Cog, Kc) @ col (Kc, Ovol), per group. */
-static void CAT(fwd_sample, SFX)(const CAT(conv_job, SFX) *j, T *col, int64_t n) {
+static void F(fwd_sample)(const F(conv_job) *j, T *col, int64_t n) {
   const conv_dims *d = &j->d;
   int64_t Cg = d->Cg, Cog = d->Cog, Kc = d->Kc, L = d->L;
   for (int64_t grp = 0; grp < d->G; grp++) {
     const T *xg = j->x + (n * j->C + grp * Cg) * d->Svol;
     T *yg = j->y + (n * j->Co + grp * Cog) * L;
-    if (!d->direct) CAT(im2col, SFX)(col, xg, Cg, j->g);
+    if (!d->direct) F(im2col)(col, xg, Cg, j->g);
     if (Kc == 0) memset(yg, 0, sizeof(T) * (size_t)(Cog * L));
     else
       GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Cog, (int)L, (int)Kc, 1,
            j->w + grp * Cog * Kc, (int)Kc, d->direct ? xg : col, (int)L, 0, yg, (int)L);
   }
-  if (j->bias) CAT(add_bias, SFX)(j->y, j->bias, n, j->Co, L);
+  if (j->bias) F(add_bias)(j->y, j->bias, n, j->Co, L);
 }
 
-static int CAT(conv_fwd, SFX)(T *y, const T *x, const T *w, const T *bias, int64_t N, int64_t C,
-                              int64_t Co, const conv_geom *g) {
-  CAT(conv_job, SFX) j = {(T *)x, (T *)w, y, bias, C, Co, g, conv_dims_of(N, C, Co, g), NULL};
-  return CAT(conv_over_batch, SFX)(&j, N, CAT(fwd_sample, SFX));
+static int F(conv_fwd)(T *y, const T *x, const T *w, const T *bias, int64_t N, int64_t C,
+                       int64_t Co, const conv_geom *g) {
+  F(conv_job) j = {(T *)x, (T *)w, y, bias, C, Co, g, conv_dims_of(N, C, Co, g), NULL};
+  return F(conv_over_batch)(&j, N, F(fwd_sample));
 }
 
 /* col (Kc, Ovol) = w[grp]^T (Kc, Cog) @ gy[n, grp] (Cog, Ovol); gx[n, grp] = col2im(col). */
-static void CAT(data_sample, SFX)(const CAT(conv_job, SFX) *j, T *col, int64_t n) {
+static void F(data_sample)(const F(conv_job) *j, T *col, int64_t n) {
   const conv_dims *d = &j->d;
   int64_t Cg = d->Cg, Cog = d->Cog, Kc = d->Kc, L = d->L, Svol = d->Svol;
   for (int64_t grp = 0; grp < d->G; grp++) {
@@ -128,25 +126,25 @@ static void CAT(data_sample, SFX)(const CAT(conv_job, SFX) *j, T *col, int64_t n
     GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)Kc, (int)L, (int)Cog, 1,
          j->w + grp * Cog * Kc, (int)Kc, j->y + (n * j->Co + grp * Cog) * L, (int)L, 0,
          d->direct ? xg : col, (int)L);
-    if (!d->direct) CAT(col2im, SFX)(xg, col, Cg, j->g);
+    if (!d->direct) F(col2im)(xg, col, Cg, j->g);
   }
-  if (j->bias) CAT(add_bias, SFX)(j->x, j->bias, n, j->C, Svol);
+  if (j->bias) F(add_bias)(j->x, j->bias, n, j->C, Svol);
 }
 
-static int CAT(conv_bwd_data, SFX)(T *gx, const T *gy, const T *w, const T *bias, int64_t N,
-                                   int64_t C, int64_t Co, const conv_geom *g) {
-  CAT(conv_job, SFX) j = {gx, (T *)w, (T *)gy, bias, C, Co, g, conv_dims_of(N, C, Co, g), NULL};
-  return CAT(conv_over_batch, SFX)(&j, N, CAT(data_sample, SFX));
+static int F(conv_bwd_data)(T *gx, const T *gy, const T *w, const T *bias, int64_t N,
+                            int64_t C, int64_t Co, const conv_geom *g) {
+  F(conv_job) j = {gx, (T *)w, (T *)gy, bias, C, Co, g, conv_dims_of(N, C, Co, g), NULL};
+  return F(conv_over_batch)(&j, N, F(data_sample));
 }
 
 /* acc[thread][grp] (Cog, Kc) += gy[n, grp] (Cog, Ovol) @ col_n^T (Ovol, Kc). */
-static void CAT(weight_sample, SFX)(const CAT(conv_job, SFX) *j, T *col, int64_t n) {
+static void F(weight_sample)(const F(conv_job) *j, T *col, int64_t n) {
   const conv_dims *d = &j->d;
   int64_t Cg = d->Cg, Cog = d->Cog, Kc = d->Kc, L = d->L;
   T *acc = j->acc[omp_get_thread_num()];
   for (int64_t grp = 0; grp < d->G; grp++) {
     const T *xg = j->x + (n * j->C + grp * Cg) * d->Svol;
-    if (!d->direct) CAT(im2col, SFX)(col, xg, Cg, j->g);
+    if (!d->direct) F(im2col)(col, xg, Cg, j->g);
     GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Cog, (int)Kc, (int)L, 1,
          j->y + (n * j->Co + grp * Cog) * L, (int)L, d->direct ? xg : col, (int)L, 1,
          acc + grp * Cog * Kc, (int)Kc);
@@ -156,9 +154,9 @@ static void CAT(weight_sample, SFX)(const CAT(conv_job, SFX) *j, T *col, int64_t
 /* gw[grp] (Cog, Kc) = sum_n gy[n, grp] (Cog, Ovol) @ col_n^T (Ovol, Kc). Threads split the
  * batch statically, each summing into its own buffer (thread 0 into gw); the buffers are added
  * in thread order, so a result does not depend on timing. */
-static int CAT(conv_bwd_weight, SFX)(T *gw, const T *x, const T *gy, int64_t N, int64_t C,
-                                     int64_t Co, const conv_geom *g) {
-  CAT(conv_job, SFX) j = {(T *)x, gw, (T *)gy, NULL, C, Co, g, conv_dims_of(N, C, Co, g), NULL};
+static int F(conv_bwd_weight)(T *gw, const T *x, const T *gy, int64_t N, int64_t C,
+                              int64_t Co, const conv_geom *g) {
+  F(conv_job) j = {(T *)x, gw, (T *)gy, NULL, C, Co, g, conv_dims_of(N, C, Co, g), NULL};
   int64_t wn = Co * j.d.Kc;
   int nt = j.d.nt;
   memset(gw, 0, sizeof(T) * (size_t)wn);
@@ -173,7 +171,7 @@ static int CAT(conv_bwd_weight, SFX)(T *gw, const T *x, const T *gy, int64_t N, 
   acc[0] = gw;
   for (int t = 1; t < nt; t++) acc[t] = bufs + (size_t)(t - 1) * (size_t)wn;
   j.acc = acc;
-  int rc = CAT(conv_over_batch, SFX)(&j, N, CAT(weight_sample, SFX));
+  int rc = F(conv_over_batch)(&j, N, F(weight_sample));
   for (int t = 1; t < nt; t++)
     for (int64_t i = 0; i < wn; i++) gw[i] += acc[t][i];
   free(acc);
@@ -181,5 +179,4 @@ static int CAT(conv_bwd_weight, SFX)(T *gw, const T *x, const T *gy, int64_t N, 
   return rc;
 }
 
-#undef CAT
-#undef CAT_
+#undef GEMM
