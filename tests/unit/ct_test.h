@@ -178,4 +178,19 @@ static inline void ct_test_expect_repr(ct_module *m, const char *want, int line)
 }
 #endif
 
+/* ---- non-contiguous inputs --------------------------------------------------------------- */
+typedef ct_tensor *(*ct_test_unary)(const ct_tensor *);
+/* Each of the nf functions on each of the nv views answers what it answers on the view's
+ * contiguous copy: exactly (tol 0: ct_equal) or within ct_allclose(tol, tol). */
+static inline void ct_test_same_on_views(ct_test_unary const *fns, size_t nf, ct_tensor *const *views,
+                                         int nv, double tol) {
+  for (size_t f = 0; f < nf; f++)
+    for (int v = 0; v < nv; v++) {
+      ct_tensor *a = fns[f](views[v]), *b = fns[f](ct_contiguous(views[v]));
+      if (!a || !b) fail_msg("fn %zu view %d: %s", f, v, ct_last_error());
+      if (tol == 0 ? !ct_equal(a, b) : !ct_allclose(a, b, tol, tol))
+        fail_msg("fn %zu view %d differs from its contiguous copy", f, v);
+    }
+}
+
 #endif
