@@ -11,6 +11,7 @@
 #include <string.h>
 #include "ctorch.h"
 #include "ct_test.h"
+#include "ct_test_file.h"
 
 #define KW(k, v) ct_v_kw(k, v)
 #define F(x) ct_v_float(x)
@@ -345,7 +346,7 @@ static void steps(ct_optim *o, ct_tensor *a, ct_tensor *b, int from, int to) {
 static void test_save_resume(void **state) {
   (void)state;
   live_mark lm = leak_begin();
-  const char *path = "test_optim_core_resume.safetensors";
+  const char *path = ct_test_tmp_file("test_optim_core_resume.safetensors");
   for (int k = 0; k < 2; k++) {
     const char *name = k ? "Adam" : "SGD";
     ct_manual_seed(100);
