@@ -21,7 +21,7 @@ static const struct {
 } npy_types[] = {
     {"f4", CT_FLOAT32, "<f4"}, {"f8", CT_FLOAT64, "<f8"}, {"i8", CT_INT64, "<i8"},
     {"i4", CT_INT32, "<i4"},   {"i2", CT_INT16, "<i2"},   {"i1", CT_INT8, "|i1"},
-    {"u1", CT_UINT8, "|u1"},   {"b1", CT_BOOL, "|b1"},
+    {"u1", CT_UINT8, "|u1"},   {"b1", CT_BOOL, "|b1"},   {"f2", CT_FLOAT16, "<f2"},
 };
 #define NPY_NTYPES (int)(sizeof npy_types / sizeof npy_types[0])
 

@@ -188,7 +188,7 @@ static void test_core_args(void **state) {
   expect_fail(ct_size(x, -3) < 0, "Dimension out of range");
   expect_fail(ct_size(ct_scalar_tensor(1, CT_FLOAT32), 0) < 0, "");
   /* printing: empty, 0-dim, non-contiguous, every dtype */
-  for (int d = 0; d < CT_NUM_DTYPES; d++) {
+  for (int d = 0; d <= CT_FLOAT64; d++) {
     ct_tensor *ts[] = {ct_zeros(SH(0, 3), .dtype = (ct_dtype)d), ct_zeros(SH(2, 0, 4), .dtype = (ct_dtype)d),
                        ct_scalar_tensor(1, (ct_dtype)d), ct_t(ct_to(x, (ct_dtype)d))};
     for (int k = 0; k < 4; k++) {
@@ -294,7 +294,7 @@ static bool same(const ct_tensor *a, const ct_tensor *b) {
 static void test_io_roundtrip(void **state) {
   (void)state;
   live_mark m = leak_begin();
-  for (int d = 0; d < CT_NUM_DTYPES; d++)
+  for (int d = 0; d <= CT_FLOAT64; d++)
     for (int k = 0; k < 5; k++) {
       ct_tensor *t = sample(k, (ct_dtype)d);
       size_t len = 0;

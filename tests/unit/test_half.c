@@ -1,0 +1,119 @@
+/* float16 / bfloat16: conversion (round to nearest even, against bits torch 1.13 gave for
+ * the same float32 values), promotion, printing, and elementwise ops computing in float32. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctorch.h"
+#include "ct_test.h"
+
+#define N 22
+/* torch.tensor(V).half() / .bfloat16(), viewed as int16 */
+static const float V[N] = {0.0f, -0.0f, 1.0f, 65504.0f, 65519.0f, 65520.0f, 1000000.0f, 5.960464477539063e-08f, 2.9802322387695312e-08f, 2.980232594040899e-08f, 8.940696716308594e-08f, 6.103515625e-05f, 1.00048828125f, 1.00146484375f, INFINITY, -INFINITY, 0.3333333432674408f, -2.499999936844688e-05f, 6.0999998822808266e-05f, 3.0000000054977558e+38f, 1.00390625f, 1.01171875f};
+static const uint16_t H[N] = {0x0, 0x8000, 0x3c00, 0x7bff, 0x7bff, 0x7c00, 0x7c00, 0x1, 0x0, 0x1, 0x2, 0x400, 0x3c00, 0x3c02, 0x7c00, 0xfc00, 0x3555, 0x81a3, 0x3ff, 0x7c00, 0x3c04, 0x3c0c};
+static const uint16_t B[N] = {0x0, 0x8000, 0x3f80, 0x4780, 0x4780, 0x4780, 0x4974, 0x3380, 0x3300, 0x3300, 0x33c0, 0x3880, 0x3f80, 0x3f80, 0x7f80, 0xff80, 0x3eab, 0xb7d2, 0x3880, 0x7f62, 0x3f80, 0x3f82};
+
+static void check_bits(ct_dtype dt, const uint16_t *want, int64_t n, const float *src) {
+  ct_tensor *f = ct_tensor_from(src, CT_FLOAT32, 1, (int64_t[]){n});
+  ct_tensor *h = ct_to(f, dt);
+  assert_int_equal(ct_dtype_of(h), dt);
+  const uint16_t *got = ct_data_ptr(h);
+  for (int64_t i = 0; i < n; i++)
+    if (got[i] != want[i % N]) fail_msg("%s of %.9g: 0x%x, torch 0x%x", ct_dtype_name(dt), src[i], got[i], want[i % N]);
+  /* back to float32: exact, and the round trip of a 16-bit value is the identity */
+  ct_tensor *back = ct_to(ct_to(h, CT_FLOAT32), dt);
+  assert_memory_equal(ct_data_ptr(back), got, (size_t)n * 2);
+}
+
+static void test_round_to_nearest_even(void **state) {
+  (void)state;
+  ct_scope_begin();
+  check_bits(CT_FLOAT16, H, N, V);
+  check_bits(CT_BFLOAT16, B, N, V);
+  /* 64 values: the vector (F16C) path and its tail */
+  float big[64];
+  uint16_t hb[64];
+  for (int i = 0; i < 64; i++) big[i] = V[i % N], hb[i] = H[i % N];
+  check_bits(CT_FLOAT16, hb, 64, big);
+  /* NaN stays NaN */
+  float nan[9] = {NAN, 1, 2, 3, 4, 5, 6, 7, -NAN};
+  ct_tensor *hn = ct_to(ct_tensor_from(nan, CT_FLOAT32, 1, (int64_t[]){9}), CT_FLOAT16);
+  assert_true(isnan(ct_item(ct_select(hn, 0, 0))) && isnan(ct_item(ct_select(hn, 0, 8))));
+  assert_true(isnan(ct_item(ct_to(ct_to(ct_scalar_tensor(NAN, CT_FLOAT64), CT_BFLOAT16), CT_FLOAT64))));
+  /* ints through float: 2049 ties to 2048 in float16 */
+  assert_true(ct_item(ct_to(ct_scalar_tensor(2049, CT_INT64), CT_FLOAT16)) == 2048);
+  ct_scope_end();
+}
+
+static void test_dtype_tables(void **state) {
+  (void)state;
+  assert_string_equal(ct_dtype_name(CT_FLOAT16), "torch.float16");
+  assert_string_equal(ct_dtype_name(CT_BFLOAT16), "torch.bfloat16");
+  assert_int_equal(ct_dtype_size(CT_FLOAT16), 2);
+  assert_int_equal(ct_dtype_size(CT_BFLOAT16), 2);
+  assert_true(ct_dtype_is_floating(CT_FLOAT16) && ct_dtype_is_floating(CT_BFLOAT16));
+  /* torch.promote_types */
+  assert_int_equal(ct_promote_types(CT_FLOAT16, CT_BFLOAT16), CT_FLOAT32);
+  assert_int_equal(ct_promote_types(CT_BFLOAT16, CT_FLOAT16), CT_FLOAT32);
+  assert_int_equal(ct_promote_types(CT_INT64, CT_FLOAT16), CT_FLOAT16);
+  assert_int_equal(ct_promote_types(CT_BFLOAT16, CT_UINT8), CT_BFLOAT16);
+  assert_int_equal(ct_promote_types(CT_BOOL, CT_FLOAT16), CT_FLOAT16);
+  assert_int_equal(ct_promote_types(CT_FLOAT16, CT_FLOAT32), CT_FLOAT32);
+  assert_int_equal(ct_promote_types(CT_FLOAT64, CT_BFLOAT16), CT_FLOAT64);
+  ct_scope_begin();
+  /* a Python float does not promote a half tensor; a float32 tensor does */
+  ct_tensor *h = ct_ones(CT_SHAPE(2), .dtype = CT_FLOAT16);
+  assert_int_equal(ct_dtype_of(ct_add_scalar(h, 0.5)), CT_FLOAT16);
+  assert_int_equal(ct_dtype_of(ct_add(h, ct_ones(CT_SHAPE(2)))), CT_FLOAT32);
+  assert_int_equal(ct_dtype_of(ct_add(h, ct_ones(CT_SHAPE(2), .dtype = CT_BFLOAT16))), CT_FLOAT32);
+  assert_int_equal(ct_dtype_of(ct_add(ct_ones(CT_SHAPE(2), .dtype = CT_INT64), h)), CT_FLOAT16);
+  /* torch.tensor(70000.).half() is inf; a scalar past the range does not convert */
+  expect_error(ct_full(CT_SHAPE(1), 70000, .dtype = CT_FLOAT16), "value cannot be converted to type at::Half without overflow");
+  ct_scope_end();
+}
+
+static void test_print(void **state) {
+  (void)state;
+  ct_scope_begin();
+  double a[3] = {1.5, -2.25, 1000.0}, b[2] = {0.1, 3.0};
+  char *s = ct_to_string(ct_to(ct_tensor_from(a, CT_FLOAT64, 1, (int64_t[]){3}), CT_FLOAT16));
+  assert_string_equal(s, "tensor([   1.5000,   -2.2500, 1000.0000], dtype=torch.float16)");
+  free(s);
+  s = ct_to_string(ct_to(ct_tensor_from(b, CT_FLOAT64, 1, (int64_t[]){2}), CT_BFLOAT16));
+  assert_string_equal(s, "tensor([0.1001, 3.0000], dtype=torch.bfloat16)");
+  free(s);
+  ct_scope_end();
+}
+
+/* a = [1.1, 2.2, 3.3].half(): a * a + a and a / 3, bits from torch */
+static void test_elementwise(void **state) {
+  (void)state;
+  ct_scope_begin();
+  double v[3] = {1.1, 2.2, 3.3};
+  ct_tensor *a = ct_to(ct_tensor_from(v, CT_FLOAT64, 1, (int64_t[]){3}), CT_FLOAT16);
+  ct_tensor *r = ct_add(ct_mul(a, a), a), *q = ct_div_scalar(a, 3);
+  static const int16_t want_r[3] = {16542, 18185, 19226}, want_q[3] = {13789, 14813, 15463};
+  assert_int_equal(ct_dtype_of(r), CT_FLOAT16);
+  assert_memory_equal(ct_data_ptr(r), want_r, 6);
+  assert_memory_equal(ct_data_ptr(q), want_q, 6);
+  /* in place keeps the dtype */
+  ct_tensor *c = ct_clone(a);
+  assert_non_null(ct_mul_(c, a));
+  assert_int_equal(ct_dtype_of(c), CT_FLOAT16);
+  assert_memory_equal(ct_data_ptr(ct_mul(a, a)), ct_data_ptr(c), 6);
+  ct_scope_end();
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_round_to_nearest_even),
+      cmocka_unit_test(test_dtype_tables),
+      cmocka_unit_test(test_print),
+      cmocka_unit_test(test_elementwise),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
