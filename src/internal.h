@@ -48,4 +48,10 @@ ct_tensor *ct__sparse_zero_(ct_tensor *t);        /* nnz = 0, as PyTorch's zero_
 /* sparse * a 0-dim dense tensor (either side; in place into a sparse a): values scaled. */
 ct_tensor *ct__sparse_mul(const ct_tensor *a, const ct_tensor *b, bool inplace);
 
+/* float16 / bfloat16 ops without a 16-bit kernel (ops/half_ops.c): op(float32(a), float32(b))
+ * rounded back; a and b must share the dtype. */
+ct_tensor *ct__half_up2(ct_tensor *(*op)(const ct_tensor *, const ct_tensor *), const ct_tensor *a,
+                        const ct_tensor *b);
+#define CT__ANY_HALF(a, b) (ct__is_half((a)->dtype) || ct__is_half((b)->dtype))
+
 #endif

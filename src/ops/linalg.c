@@ -222,6 +222,7 @@ static ct_tensor *record2(ct_tensor *out, const char *name, ct_backward_fn bw, c
 /* a (n,k), b (k,p) -> (n,p) */
 ct_tensor *ct_mm(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
+  if (CT__ANY_HALF(a, b)) return ct__half_up2(ct_mm, a, b);
   if (a->ndim != 2) return ct__err("self must be a matrix");
   if (b->ndim != 2) return ct__err("mat2 must be a matrix");
   if (a->shape[1] != b->shape[0])
@@ -406,6 +407,7 @@ static ct_tensor *matmul_batched(const ct_tensor *a, const ct_tensor *b) {
 
 ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b || ct__refuse_sparse("matmul", a, b)) return NULL;
+  if (CT__ANY_HALF(a, b)) return ct__half_up2(ct_matmul, a, b);
   int d1 = a->ndim, d2 = b->ndim;
   if (d1 == 0 || d2 == 0)
     return ct__err("both arguments to matmul need to be at least 1D, but they are %dD and %dD",

@@ -108,12 +108,33 @@ static void test_elementwise(void **state) {
   ct_scope_end();
 }
 
+/* matmul / mm / linear / softmax: float32 inside, rounded once (the same bits as rounding the
+ * float32 result) */
+static void test_float32_inside(void **state) {
+  (void)state;
+  ct_scope_begin();
+  for (int k = 0; k < 2; k++) {
+    ct_dtype dt = k ? CT_BFLOAT16 : CT_FLOAT16;
+    ct_tensor *a = ct_to(ct_rand(CT_SHAPE(5, 7)), dt), *w = ct_to(ct_rand(CT_SHAPE(3, 7)), dt);
+    ct_tensor *af = ct_to(a, CT_FLOAT32), *wf = ct_to(w, CT_FLOAT32);
+    ct_tensor *got[4] = {ct_matmul(a, ct_t(w)), ct_mm(a, ct_t(w)), ct_linear(a, w, NULL), ct_softmax(a, 1)};
+    ct_tensor *want[4] = {ct_matmul(af, ct_t(wf)), ct_mm(af, ct_t(wf)), ct_linear(af, wf, NULL), ct_softmax(af, 1)};
+    for (int i = 0; i < 4; i++) {
+      assert_int_equal(ct_dtype_of(got[i]), dt);
+      assert_memory_equal(ct_data_ptr(got[i]), ct_data_ptr(ct_contiguous(ct_to(want[i], dt))), (size_t)ct_numel(got[i]) * 2);
+    }
+    expect_error(ct_matmul(a, ct_t(wf)), "expected m1 and m2 to have the same dtype");
+  }
+  ct_scope_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_to_nearest_even),
       cmocka_unit_test(test_dtype_tables),
       cmocka_unit_test(test_print),
       cmocka_unit_test(test_elementwise),
+      cmocka_unit_test(test_float32_inside),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
