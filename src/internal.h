@@ -52,6 +52,9 @@ ct_tensor *ct__sparse_mul(const ct_tensor *a, const ct_tensor *b, bool inplace);
  * rounded back; a and b must share the dtype. */
 ct_tensor *ct__half_up2(ct_tensor *(*op)(const ct_tensor *, const ct_tensor *), const ct_tensor *a,
                         const ct_tensor *b);
+ct_tensor *ct__half_reduce(ct_tensor *(*fn)(const ct_tensor *, ct_reduce_opts), const ct_tensor *t,
+                           ct_reduce_opts o);
+#define CT__HALF_REDUCE(t, o) (ct__is_half((t)->dtype) || ct__is_half((o).dtype))
 #define CT__ANY_HALF(a, b) (ct__is_half((a)->dtype) || ct__is_half((b)->dtype))
 
 #endif

@@ -123,6 +123,11 @@ static void test_float32_inside(void **state) {
       assert_int_equal(ct_dtype_of(got[i]), dt);
       assert_memory_equal(ct_data_ptr(got[i]), ct_data_ptr(ct_contiguous(ct_to(want[i], dt))), (size_t)ct_numel(got[i]) * 2);
     }
+    /* sum / mean accumulate in float32 */
+    assert_int_equal(ct_dtype_of(ct_sum(a)), dt);
+    assert_true(ct_item(ct_sum(a)) == ct_item(ct_to(ct_sum(af), dt)));
+    assert_memory_equal(ct_data_ptr(ct_mean(a, .dim = CT_DIMS(1))), ct_data_ptr(ct_contiguous(ct_to(ct_mean(af, .dim = CT_DIMS(1)), dt))), 10);
+    assert_int_equal(ct_dtype_of(ct_sum(a, .dtype = CT_FLOAT32)), CT_FLOAT32);
     expect_error(ct_matmul(a, ct_t(wf)), "expected m1 and m2 to have the same dtype");
   }
   ct_scope_end();
