@@ -1,10 +1,12 @@
-/* Shared helpers of the C benchmarks: a monotonic clock and a deterministic normal fill.
+/* Shared helpers of the C benchmarks: a monotonic clock, a deterministic normal fill, and a
+ * module's parameters as the array the optimizers take.
  * Header-only because each bench .c file becomes its own executable. */
 #ifndef CTORCH_BENCH_UTIL_H
 #define CTORCH_BENCH_UTIL_H
 #include <math.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "ctorch.h"
@@ -51,4 +53,25 @@ static inline void bench_fill_normal(ct_tensor *t, uint64_t seed) {
     if (i + 1 < n) p[i + 1] = (float)(r * sin(6.283185307179586 * u2));
   }
 }
+/* m.parameters() as the array an optimizer constructor takes (Adam(m.parameters())): n
+ * tensors borrowed from map. Free with bench_params_free after the optimizer. */
+typedef struct {
+  ct_tensor_map *map;
+  ct_tensor **v;
+  int n;
+} bench_params;
+
+static inline bench_params bench_params_of(ct_module *m) {
+  bench_params p = {m ? ct_module_named_parameters(m, true) : NULL, NULL, 0};
+  p.n = p.map ? ct_tensor_map_size(p.map) : 0;
+  p.v = malloc(sizeof *p.v * (size_t)(p.n + 1));
+  for (int i = 0; p.v && i < p.n; i++) p.v[i] = ct_tensor_map_at(p.map, i);
+  return p;
+}
+
+static inline void bench_params_free(bench_params *p) {
+  free(p->v);
+  ct_tensor_map_free(p->map);
+}
+
 #endif

@@ -68,11 +68,8 @@ static double test_accuracy(ct_module *model, ct_tensor *x, ct_tensor *y) {
 static int run(const char *kind, int epochs) {
   ct_manual_seed(0);
   ct_module *model = make_model(kind);
-  ct_tensor_map *pm = ct_module_named_parameters(model, true);
-  int np = ct_tensor_map_size(pm);
-  ct_tensor *params[64];
-  for (int i = 0; i < np && i < 64; i++) params[i] = ct_tensor_map_at(pm, i);
-  ct_optim *opt = ct_optim_adam(params, np, .lr = 1e-3);
+  bench_params ps = bench_params_of(model);
+  ct_optim *opt = ps.v ? ct_optim_adam(ps.v, ps.n, .lr = 1e-3) : NULL;
   ct_dataset *train = ct_mnist(DATA, true);
   ct_dataloader *dl = train ? ct_dataloader_new(train, .batch_size = 64, .shuffle = true) : NULL;
   ct_tensor *xte = NULL, *yte = NULL;
@@ -112,7 +109,7 @@ static int run(const char *kind, int epochs) {
   ct_dataloader_free(dl);
   ct_dataset_free(train);
   ct_optim_free(opt);
-  ct_tensor_map_free(pm);
+  bench_params_free(&ps);
   ct_module_free(model);
   return 0;
 }

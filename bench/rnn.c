@@ -35,11 +35,8 @@ int main(int argc, char **argv) {
   s->emb = ct_module_register_module(m, "emb", ct_nn_embedding(10000, 128));
   s->lstm = ct_module_register_module(m, "lstm", ct_nn_lstm(128, 256, .num_layers = 2, .batch_first = true));
   s->fc = ct_module_register_module(m, "fc", ct_nn_linear(256, 5));
-  ct_tensor_map *pm = ct_module_named_parameters(m, true);
-  int np = ct_tensor_map_size(pm);
-  ct_tensor **ps = malloc(sizeof *ps * (size_t)np);
-  for (int i = 0; i < np; i++) ps[i] = ct_tensor_map_at(pm, i);
-  ct_optim *o = ct_optim_adam(ps, np, .lr = 1e-3);
+  bench_params ps = bench_params_of(m);
+  ct_optim *o = ps.v ? ct_optim_adam(ps.v, ps.n, .lr = 1e-3) : NULL;
   ct_tensor *x = ct_keep(ct_randint(0, 10000, CT_SHAPE(32, 35)));
   ct_tensor *y = ct_keep(ct_randint(0, 5, CT_SHAPE(32)));
   if (!o || !x || !y) {
@@ -56,8 +53,7 @@ int main(int argc, char **argv) {
     }
   });
   ct_optim_free(o);
-  free(ps);
-  ct_tensor_map_free(pm);
+  bench_params_free(&ps);
   ct_release(x);
   ct_release(y);
   ct_module_free(m);

@@ -17,11 +17,8 @@ int main(int argc, char **argv) {
   ct_manual_seed(0);
   ct_module *m = ct_nn_transformer_encoder(
       ct_nn_transformer_encoder_layer(256, 8, .dim_feedforward = 1024, .batch_first = true), 2, NULL);
-  ct_tensor_map *pm = m ? ct_module_named_parameters(m, true) : NULL;
-  int np = pm ? ct_tensor_map_size(pm) : 0;
-  ct_tensor **ps = malloc(sizeof *ps * (size_t)(np + 1));
-  for (int i = 0; i < np; i++) ps[i] = ct_tensor_map_at(pm, i);
-  ct_optim *o = m ? ct_optim_adam(ps, np, .lr = 1e-3) : NULL;
+  bench_params ps = bench_params_of(m);
+  ct_optim *o = m && ps.v ? ct_optim_adam(ps.v, ps.n, .lr = 1e-3) : NULL;
   ct_tensor *x = ct_keep(ct_randn(CT_SHAPE(8, 128, 256)));
   ct_tensor *y = ct_keep(ct_randn(CT_SHAPE(8, 128, 256)));
   if (!o || !x || !y) {
@@ -36,8 +33,7 @@ int main(int argc, char **argv) {
     }
   });
   ct_optim_free(o);
-  free(ps);
-  ct_tensor_map_free(pm);
+  bench_params_free(&ps);
   ct_release(x);
   ct_release(y);
   ct_module_free(m);

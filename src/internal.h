@@ -57,4 +57,9 @@ ct_tensor *ct__half_reduce(ct_tensor *(*fn)(const ct_tensor *, ct_reduce_opts), 
 #define CT__HALF_REDUCE(t, o) (ct__is_half((t)->dtype) || ct__is_half((o).dtype))
 #define CT__ANY_HALF(a, b) (ct__is_half((a)->dtype) || ct__is_half((b)->dtype))
 
+/* ---- indexing (index.c) ---- */
+/* A gradient gathered with an index's shape, padded with zeros up to input i's shape (the
+ * source of scatter / scatter_reduce may be larger than the index). */
+ct_tensor *ct__pad_to_input(ct_node *n, int i, ct_tensor *gs);
+
 #endif

@@ -124,6 +124,26 @@ ct_tensor *ct_linalg_matrix_rank_ex(const ct_tensor *A, ct_linalg_tol_opts o);
  * 'nuc', inf, -inf, 1, -1 as norm(A) * norm(inv(A)) (square A). */
 ct_tensor *ct_linalg_cond(const ct_tensor *A, double p);
 
+/* ---- linalg3: lstsq ------------------------------------------------------------------ */
+/* torch.linalg.lstsq's driver: CT_LSTSQ_DEFAULT is PyTorch's CPU default, gelsy */
+typedef enum { CT_LSTSQ_DEFAULT = 0, CT_LSTSQ_GELS, CT_LSTSQ_GELSY, CT_LSTSQ_GELSD, CT_LSTSQ_GELSS } ct_lstsq_driver;
+typedef struct ct_lstsq_opts {
+  double rcond; /* NAN: None, eps(dtype) * max(m, n) */
+  ct_lstsq_driver driver;
+} ct_lstsq_opts;
+/* torch.linalg.lstsq's named tuple. residuals (*, k) only when m > n, the driver is not gelsy
+ * and every matrix has full rank, else (0,); rank int64 (*) ((0,) for gels); singular_values
+ * (*, min(m, n)) for gelsd / gelss, else (0,). */
+typedef struct ct_lstsq_result {
+  ct_tensor *solution, *residuals, *rank, *singular_values;
+} ct_lstsq_result;
+/* torch.linalg.lstsq(A, B, rcond=None, *, driver=None): A (*, m, n), B (*, m, k) or (*, m)
+ * (one dim fewer than A), batch dims broadcast; solution (*, n, k) | (*, n). All four NULL on
+ * error. grad_fn LinalgLstsqBackward0 on the solution (the others have no gradient). */
+ct_lstsq_result ct_linalg_lstsq_ex(const ct_tensor *A, const ct_tensor *B, ct_lstsq_opts o);
+#define ct_linalg_lstsq(A, B, ...) \
+  ct_linalg_lstsq_ex(A, B, CT_OPTS(ct_lstsq_opts, .rcond = __builtin_nan(""), __VA_ARGS__))
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -724,6 +724,116 @@ ct_tensor *ct_histc(const ct_tensor *t, int64_t bins, double min, double max);
  * except along dim; CT_NONE gathers from the flattened t. */
 ct_tensor *ct_take_along_dim(const ct_tensor *t, const ct_tensor *indices, int64_t dim);
 
+/* ---- indexing (index_add / index_copy / index_fill) ---- */
+/* Tensor.index_add(dim, index, source, alpha=1): self[..., index[i], ...] += alpha *
+ * source[..., i, ...]; index 1-D int64/int32, repeated indices sum. */
+ct_tensor *ct_index_add(const ct_tensor *t, int64_t dim, const ct_tensor *index,
+                        const ct_tensor *source, double alpha);
+/* Tensor.index_add_(dim, index, source, alpha=1): in place; returns t. */
+ct_tensor *ct_index_add_(ct_tensor *t, int64_t dim, const ct_tensor *index,
+                         const ct_tensor *source, double alpha);
+/* Tensor.index_copy(dim, index, source): slices of source written at index (int64; with
+ * repeated indices the last write wins, as on PyTorch's CPU). */
+ct_tensor *ct_index_copy(const ct_tensor *t, int64_t dim, const ct_tensor *index,
+                         const ct_tensor *source);
+/* Tensor.index_copy_(dim, index, source): in place; returns t. */
+ct_tensor *ct_index_copy_(ct_tensor *t, int64_t dim, const ct_tensor *index,
+                          const ct_tensor *source);
+/* Tensor.index_fill(dim, index, value): slices at index (int64, negatives wrap) set to value. */
+ct_tensor *ct_index_fill(const ct_tensor *t, int64_t dim, const ct_tensor *index, double value);
+/* Tensor.index_fill_(dim, index, value): in place; returns t. */
+ct_tensor *ct_index_fill_(ct_tensor *t, int64_t dim, const ct_tensor *index, double value);
+/* Tensor.index_fill(dim, index, value) with a 0-dim value tensor (differentiable in value). */
+ct_tensor *ct_index_fill_tensor(const ct_tensor *t, int64_t dim, const ct_tensor *index,
+                                const ct_tensor *value);
+/* Tensor.index_fill_(dim, index, value) with a 0-dim value tensor: in place; returns t. */
+ct_tensor *ct_index_fill_tensor_(ct_tensor *t, int64_t dim, const ct_tensor *index,
+                                 const ct_tensor *value);
+
+/* ---- indexing (scatter_reduce) ---- */
+/* scatter_reduce's reduce argument ("sum", "prod", "mean", "amax", "amin") */
+typedef enum {
+  CT_SCATTER_SUM,
+  CT_SCATTER_PROD,
+  CT_SCATTER_MEAN,
+  CT_SCATTER_AMAX,
+  CT_SCATTER_AMIN
+} ct_scatter_reduce_op;
+/* torch.scatter_reduce(t, dim, index, src, reduce, include_self=True): a copy of t with src
+ * reduced into the positions index names (scatter's shape rules); include_self false leaves
+ * t's value out wherever some src reaches; integer mean divides with floor. */
+ct_tensor *ct_scatter_reduce(const ct_tensor *t, int64_t dim, const ct_tensor *index,
+                             const ct_tensor *src, ct_scatter_reduce_op reduce, bool include_self);
+/* Tensor.scatter_reduce_(dim, index, src, reduce, include_self=True): in place; returns t. */
+ct_tensor *ct_scatter_reduce_(ct_tensor *t, int64_t dim, const ct_tensor *index,
+                              const ct_tensor *src, ct_scatter_reduce_op reduce, bool include_self);
+/* ---- shapes2: more shape functions (src/ops/shape2.c) and cdist (src/ops/distance.c) ---- */
+/* torch.repeat_interleave(t, repeats, dim=None, output_size=None): .dim CT_NONE flattens t;
+ * .output_size CT_NONE or the sum of the repeats. Composed: index_select (IndexSelectBackward0). */
+typedef struct ct_repeat_interleave_opts {
+  int64_t dim;         /* CT_NONE */
+  int64_t output_size; /* CT_NONE */
+} ct_repeat_interleave_opts;
+#define CT_REPEAT_INTERLEAVE_OPTS(...) \
+  CT_OPTS(ct_repeat_interleave_opts, .dim = CT_NONE, .output_size = CT_NONE, __VA_ARGS__)
+ct_tensor *ct_repeat_interleave_ex(const ct_tensor *t, int64_t repeats, ct_repeat_interleave_opts o);
+#define ct_repeat_interleave(t, repeats, ...) \
+  ct_repeat_interleave_ex(t, repeats, CT_REPEAT_INTERLEAVE_OPTS(__VA_ARGS__))
+/* the same with an integer tensor of repeats (0-d / one element: for every slice; else size(dim)) */
+ct_tensor *ct_repeat_interleave_tensor_ex(const ct_tensor *t, const ct_tensor *repeats,
+                                          ct_repeat_interleave_opts o);
+#define ct_repeat_interleave_tensor(t, repeats, ...) \
+  ct_repeat_interleave_tensor_ex(t, repeats, CT_REPEAT_INTERLEAVE_OPTS(__VA_ARGS__))
+/* torch.repeat_interleave(repeats, output_size=None): int64 (sum(repeats)), i repeats[i] times */
+ct_tensor *ct_repeat_interleave_indices(const ct_tensor *repeats, int64_t output_size);
+/* torch.tensor_split(t, sections, dim=0): views (SliceBackward0), the first size % sections one
+ * longer; ..._indices: split before each index (Python slice clamping). Count or -1. */
+int ct_tensor_split(const ct_tensor *t, int64_t sections, int64_t dim, ct_tensor **out, int cap);
+int ct_tensor_split_indices(const ct_tensor *t, int n, const int64_t *indices, int64_t dim,
+                            ct_tensor **out, int cap);
+/* torch.hsplit / vsplit / dsplit(t, sections | indices): tensor_split on dim 1 (0 for 1-D) / 0 /
+ * 2; sections must divide the size. Count or -1. */
+int ct_hsplit(const ct_tensor *t, int64_t sections, ct_tensor **out, int cap);
+int ct_vsplit(const ct_tensor *t, int64_t sections, ct_tensor **out, int cap);
+int ct_dsplit(const ct_tensor *t, int64_t sections, ct_tensor **out, int cap);
+int ct_hsplit_indices(const ct_tensor *t, int n, const int64_t *indices, ct_tensor **out, int cap);
+int ct_vsplit_indices(const ct_tensor *t, int n, const int64_t *indices, ct_tensor **out, int cap);
+int ct_dsplit_indices(const ct_tensor *t, int n, const int64_t *indices, ct_tensor **out, int cap);
+/* torch.broadcast_shapes(*shapes): writes the shape to out (CT_MAX_DIMS); its ndim or -1. */
+int ct_broadcast_shapes(int n, const int *ndims, const int64_t *const *shapes, int64_t *out);
+/* torch.broadcast_tensors(*ts): expanded views (ExpandBackward0). Count or -1. */
+int ct_broadcast_tensors(ct_tensor *const *ts, int n, ct_tensor **out, int cap);
+/* torch.as_strided(t, size, stride, storage_offset=None): a view of t's storage (offsets in
+ * elements from the storage start; CT_NONE keeps t's); AsStridedBackward0. */
+ct_tensor *ct_as_strided(const ct_tensor *t, int ndim, const int64_t *size, const int64_t *stride,
+                         int64_t storage_offset);
+/* torch.tril_indices / triu_indices(row, col, offset=0): int64 (2, N), row by row. */
+ct_tensor *ct_tril_indices(int64_t row, int64_t col, int64_t offset);
+ct_tensor *ct_triu_indices(int64_t row, int64_t col, int64_t offset);
+
+/* torch.cdist(x1 (B.., P, M), x2 (B.., R, M), p=2, compute_mode=...): (B.., P, R) distances,
+ * batch dims broadcast. p = 2 goes through a matrix product (PyTorch's _euclidean_dist, its
+ * grad_fn ViewBackward0) with CT_CDIST_USE_MM, or with the default when P or R > 25; otherwise
+ * CdistBackward0. */
+typedef enum {
+  CT_CDIST_USE_MM_IF_NECESSARY, /* 'use_mm_for_euclid_dist_if_necessary' (default) */
+  CT_CDIST_USE_MM,              /* 'use_mm_for_euclid_dist' */
+  CT_CDIST_DONOT_USE_MM,        /* 'donot_use_mm_for_euclid_dist' */
+} ct_cdist_mode;
+typedef struct ct_cdist_opts {
+  double p; /* 2; 0, inf and any p >= 0 */
+  ct_cdist_mode compute_mode;
+} ct_cdist_opts;
+ct_tensor *ct_cdist_ex(const ct_tensor *x1, const ct_tensor *x2, ct_cdist_opts o);
+#define ct_cdist(x1, x2, ...) ct_cdist_ex(x1, x2, CT_OPTS(ct_cdist_opts, .p = 2, __VA_ARGS__))
+
+/* torch.einsum(op1, sublist1, op2, sublist2, ..., [out_sublist]): subscripts 0..51 (0..25 are
+ * 'A'..'Z', 26..51 'a'..'z' of the equation form), CT_EINSUM_ELLIPSIS for Ellipsis; out_len < 0
+ * leaves the output implicit. */
+#define CT_EINSUM_ELLIPSIS (-1)
+ct_tensor *ct_einsum_sublist(ct_tensor *const *operands, int n, const int64_t *const *sublists,
+                             const int *lens, const int64_t *out, int out_len);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -207,8 +207,12 @@ static ct_tensor *zeros_of(int nd, const int64_t *shape, ct_dtype dt) {
 /* ---- backward formulas ---------------------------------------------------------------------- */
 /* g gathered back to src's shape: src may be larger than index, the rest gets zeros. */
 static ct_tensor *grad_for_src(ct_node *n, int src_in, ct_tensor *g, int64_t dim, ct_tensor *idx) {
-  ct_tensor *gs = ct_gather(g, dim, idx);
-  const ct_in_meta *m = &n->in[src_in];
+  return ct__pad_to_input(n, src_in, ct_gather(g, dim, idx));
+}
+
+/* gs (index's shape) padded with zeros at the end of each dim up to input i's shape */
+ct_tensor *ct__pad_to_input(ct_node *n, int i, ct_tensor *gs) {
+  const ct_in_meta *m = &n->in[i];
   if (!gs || gs->ndim != m->ndim || !memcmp(gs->shape, m->shape, sizeof(int64_t) * (size_t)m->ndim))
     return gs;
   int64_t pad[2 * CT_MAX_DIMS];

@@ -1,6 +1,7 @@
 /* torch.linalg.det and torch.linalg.slogdet: LAPACK's getrf (LU with partial pivoting), then
  * the product of U's diagonal and the sign of the row permutation. Backward formulas use
  * differentiable ops (inv, matmul, mul) and the saved outputs, so double backward works. */
+#include <float.h>
 #include <math.h>
 
 #include "linalg_impl.h"
@@ -64,11 +65,53 @@ static ct_tensor *scaled_inv_t(ct_tensor *g, ct_tensor *A) {
   return ct_mul(ct_unsqueeze(ct_unsqueeze(g, -1), -1), la_mT(ct_linalg_inv(A)));
 }
 
-/* out = det(A): gA = (g * det) A^-H (linalg_det_backward for invertible A; a singular A
- * fails here with linalg.inv's error, where PyTorch takes an SVD path).
- * saved [0] = A, [1] = out */
+/* prod_safe_zeros_backward of S (*, n) along its last dim: (*, n), entry j the product of the
+ * other entries (exclusive cumulative products both ways; no division, zeros are fine) */
+static ct_tensor *prod_others(ct_tensor *S) {
+  int64_t n = ct_size(S, -1), d = -1;
+  if (n == 1) return ct_ones_like(S);
+  ct_tensor *one = ct_ones_like(ct_narrow(S, -1, 0, 1));
+  ct_tensor *fwd = ct_cumprod(ct_cat((ct_tensor *[]){one, ct_narrow(S, -1, 0, n - 1)}, 2, -1), -1);
+  ct_tensor *rev = ct_flip(ct_narrow(S, -1, 1, n - 1), 1, &d);
+  rev = ct_flip(ct_cumprod(ct_cat((ct_tensor *[]){one, rev}, 2, -1), -1), 1, &d);
+  return ct_mul(fwd, rev);
+}
+
+/* linalg_det_backward at singular A (PyTorch's SVD path): A = U S Vh, det A = det U det Vh
+ * prod S, so gA = U diag(g det(U) det(Vh) prod_{k != j} S_k) Vh; differentiable */
+static ct_tensor *det_grad_svd(ct_tensor *g, ct_tensor *A) {
+  ct_tensor *U, *S, *Vh;
+  if (ct_linalg_svd(A, false, &U, &S, &Vh)) return NULL;
+  ct_tensor *alpha = ct_mul(g, ct_mul(ct_linalg_det(U), ct_linalg_det(Vh)));
+  ct_tensor *D = ct_mul(ct_unsqueeze(alpha, -1), prod_others(S));
+  return ct_matmul(ct_mul(U, ct_unsqueeze(D, -2)), Vh);
+}
+
+/* out = det(A): gA = (g * det) A^-H (linalg_det_backward). A singular matrix (|det| < eps):
+ * without create_graph PyTorch solves with LU's zero pivots nudged to eps, which gives
+ * (g * 0) A'^-H = 0 where det is exactly 0; under create_graph it takes the SVD path for those
+ * matrices (det_grad_svd) and the solve for the others, as here. saved [0] = A, [1] = out */
 static void det_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-  if (ct__needs_grad(n, 0)) gi[0] = scaled_inv_t(ct_mul(g[0], ct__saved(n, 1)), ct__saved(n, 0));
+  if (!ct__needs_grad(n, 0)) return;
+  ct_tensor *A = ct__saved(n, 0), *det = ct__saved(n, 1), *ad = ct_abs(ct_detach(det));
+  bool graph = ct_is_grad_enabled();
+  double eps = A->dtype == CT_FLOAT32 ? FLT_EPSILON : DBL_EPSILON;
+  ct_tensor *sing = graph ? ct_lt_scalar(ad, eps) : ct_eq_scalar(ad, 0);
+  if (!sing || !ct_item(ct_any(sing))) {
+    gi[0] = scaled_inv_t(ct_mul(g[0], det), A);
+    return;
+  }
+  ct_tensor *mask = ct_unsqueeze(ct_unsqueeze(sing, -1), -1);
+  int64_t m = ct_size(A, -1);
+  ct_tensor *eye = ct_eye(m, -1, .dtype = A->dtype);
+  /* each path gets a harmless stand-in (the identity, distinct singular values) elsewhere */
+  ct_tensor *ns = scaled_inv_t(ct_mul(g[0], det), ct_where(mask, eye, A));
+  if (!graph) { /* det == 0: 0 times the nudged inverse */
+    gi[0] = ct_where(mask, ct_zeros_like(ns), ns);
+    return;
+  }
+  ct_tensor *dist = ct_diag_embed(ct_arange(1, (double)m + 1, 1, .dtype = A->dtype), 0, -2, -1);
+  gi[0] = ct_where(mask, det_grad_svd(g[0], ct_where(mask, A, dist)), ns);
 }
 
 /* (sign, logabsdet): gA = g_logabsdet A^-H (slogdet_backward, real input: sign has no

@@ -83,4 +83,8 @@ static inline void la_batch_str(char *buf, size_t len, const ct_tensor *A, int64
 /* t.mT without autograd bookkeeping concerns: ct_transpose of the last two dims. */
 static inline ct_tensor *la_mT(const ct_tensor *t) { return ct_transpose(t, -2, -1); }
 
+/* pinv_backward's formula: the gradient of A for g = the gradient of P = pinv(A), written
+ * with differentiable ops (src/ops/linalg_pinv.c) */
+ct_tensor *ct__la_pinv_grad(ct_tensor *A, ct_tensor *P, ct_tensor *g);
+
 #endif

@@ -48,7 +48,9 @@ ct_tensor *ct_linalg_vector_norm_ex(const ct_tensor *x, ct_linalg_norm_opts o) {
                        "identity", ord_str(o.ord, b, sizeof b), (long long)o.dim.d[i]);
     }
   }
-  return ct_norm_ex(v, (ct_norm_opts){.p = o.ord, .dim = o.dim, .keepdim = o.keepdim});
+  ct_tensor *r = ct_norm_ex(v, (ct_norm_opts){.p = o.ord, .dim = o.dim, .keepdim = o.keepdim});
+  if (r) ct__set_grad_fn_name(r, "LinalgVectorNormBackward0"); /* PyTorch's own node */
+  return r;
 }
 
 /* "0, 1, 1": a dims list as PyTorch prints it, into b (256 bytes) */
@@ -111,8 +113,11 @@ ct_tensor *ct_linalg_matrix_norm_ex(const ct_tensor *A, ct_linalg_norm_opts o) {
     char b[32];
     return ct__err("linalg.matrix_norm: Order %s not supported.", ord_str(o.ord, b, sizeof b));
   }
-  if (o.ord == CT_ORD_FRO)
-    return ct_norm_ex(v, (ct_norm_opts){.p = 2, .dim = CT_DIMS(d0, d1), .keepdim = o.keepdim});
+  if (o.ord == CT_ORD_FRO) { /* PyTorch: vector_norm over the two dims */
+    ct_tensor *r = ct_norm_ex(v, (ct_norm_opts){.p = 2, .dim = CT_DIMS(d0, d1), .keepdim = o.keepdim});
+    if (r) ct__set_grad_fn_name(r, "LinalgVectorNormBackward0");
+    return r;
+  }
   if (o.ord == CT_ORD_NUC || a == 2) return svd_norm(v, o.ord, d0, d1, o.keepdim);
   /* +-1: max / min over columns (d1) of the column sums (over d0); +-inf: the rows' */
   int64_t sd = a == 1 ? d0 : d1, md = a == 1 ? d1 : d0;

@@ -25,21 +25,24 @@ static ct_tensor *cutoff(ct_tensor *s_abs, const ct_linalg_tol_opts *o) {
 /* pinv_backward (FunctionsManual.cpp), P = pinv(A) (*, n, m), g like P:
  *   m <= n: K = g^T P;  gA = -(P K)^T + K P^T - A P K P^T + P^T P (g^T - K A)
  *   m > n:  K = P g^T;  gA = -(K P)^T + (g^T - A K) P P^T + P^T K - P^T K P A
- * saved [0] = A, [1] = P (output) */
-static void pinv_backward(ct_node *nd, ct_tensor *const *g, ct_tensor **gi) {
-  if (!ct__needs_grad(nd, 0)) return;
-  ct_tensor *A = ct__saved(nd, 0), *P = ct__saved(nd, 1), *Pt = la_mT(P), *gt = la_mT(g[0]);
+ * (also linalg_lstsq_backward's, src/ops/linalg_lstsq.c) */
+ct_tensor *ct__la_pinv_grad(ct_tensor *A, ct_tensor *P, ct_tensor *g) {
+  ct_tensor *Pt = la_mT(P), *gt = la_mT(g);
   if (ct_size(A, -2) <= ct_size(A, -1)) {
     ct_tensor *K = ct_matmul(gt, P), *KPt = ct_matmul(K, Pt);
     ct_tensor *r = ct_sub(KPt, la_mT(ct_matmul(P, K)));
     r = ct_sub(r, ct_matmul(ct_matmul(A, P), KPt));
-    gi[0] = ct_add(r, ct_matmul(ct_matmul(Pt, P), ct_sub(gt, ct_matmul(K, A))));
-  } else {
-    ct_tensor *K = ct_matmul(P, gt), *PtK = ct_matmul(Pt, K);
-    ct_tensor *r = ct_sub(ct_matmul(ct_matmul(ct_sub(gt, ct_matmul(A, K)), P), Pt), la_mT(ct_matmul(K, P)));
-    r = ct_add(r, PtK);
-    gi[0] = ct_sub(r, ct_matmul(ct_matmul(PtK, P), A));
+    return ct_add(r, ct_matmul(ct_matmul(Pt, P), ct_sub(gt, ct_matmul(K, A))));
   }
+  ct_tensor *K = ct_matmul(P, gt), *PtK = ct_matmul(Pt, K);
+  ct_tensor *r = ct_sub(ct_matmul(ct_matmul(ct_sub(gt, ct_matmul(A, K)), P), Pt), la_mT(ct_matmul(K, P)));
+  r = ct_add(r, PtK);
+  return ct_sub(r, ct_matmul(ct_matmul(PtK, P), A));
+}
+
+/* saved [0] = A, [1] = P (output) */
+static void pinv_backward(ct_node *nd, ct_tensor *const *g, ct_tensor **gi) {
+  if (ct__needs_grad(nd, 0)) gi[0] = ct__la_pinv_grad(ct__saved(nd, 0), ct__saved(nd, 1), g[0]);
 }
 
 /* the value of pinv (no autograd): V diag(1/s, s > tol) U^T (hermitian: U diag(1/l) U^T) */
@@ -135,5 +138,11 @@ ct_tensor *ct_linalg_cond(const ct_tensor *A, double p) {
                               (long long)r, (long long)c));
   }
   ct_linalg_norm_opts no = {.ord = p, .dtype = CT_DTYPE_UNSET};
-  return ct__op_end(ct_mul(ct_linalg_matrix_norm_ex(A, no), ct_linalg_matrix_norm_ex(ct_linalg_inv(A), no)));
+  /* a singular matrix (a zero pivot: det exactly 0) gets inf, as PyTorch fills the failed
+   * inverse with inf (its 'nuc' differs: there linalg.inv's error stands) */
+  ct_tensor *sing = p == CT_ORD_NUC ? NULL : ct_eq_scalar(ct_detach(ct_linalg_det(A)), 0);
+  ct_tensor *mask = sing ? ct_unsqueeze(ct_unsqueeze(sing, -1), -1) : NULL;
+  const ct_tensor *Ai = mask ? ct_where(mask, ct_eye(r, -1, .dtype = A->dtype), A) : A;
+  ct_tensor *cn = ct_mul(ct_linalg_matrix_norm_ex(A, no), ct_linalg_matrix_norm_ex(ct_linalg_inv(Ai), no));
+  return ct__op_end(sing ? ct_masked_fill(cn, sing, INFINITY) : cn);
 }

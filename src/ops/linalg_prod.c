@@ -25,7 +25,9 @@ ct_tensor *ct_linalg_cross(const ct_tensor *a, const ct_tensor *b, int64_t dim) 
   int64_t up = -1, down = 1; /* roll by -1: (a1, a2, a0); by 1: (a2, a0, a1) */
   ct_tensor *a1 = ct_roll(a, 1, &up, 1, &d), *a2 = ct_roll(a, 1, &down, 1, &d);
   ct_tensor *b1 = ct_roll(b, 1, &up, 1, &d), *b2 = ct_roll(b, 1, &down, 1, &d);
-  return ct__op_end(ct_sub(ct_mul(a1, b2), ct_mul(a2, b1)));
+  ct_tensor *r = ct_sub(ct_mul(a1, b2), ct_mul(a2, b1));
+  if (r) ct__set_grad_fn_name(r, "LinalgCrossBackward0"); /* PyTorch's own node */
+  return ct__op_end(r);
 }
 
 /* torch.cross: without dim, the first dim of a of size 3 (PyTorch 1.13's deprecated default) */

@@ -112,6 +112,9 @@ ct_tensor *ct_linalg_solve_ex(const ct_tensor *A, const ct_tensor *B, bool left)
   int64_t br = vec ? B->shape[B->ndim - 1] : B->ndim >= 2 ? B->shape[B->ndim - 2] : 0;
   int64_t bc = vec ? 1 : B->ndim >= 2 ? B->shape[B->ndim - 1] : 0;
   if (!vec && B->ndim < 2) return ct__err("linalg.solve: The input tensor B must have at least 2 dimensions.");
+  if (vec && n == 1) /* PyTorch's own case: B / A.squeeze(-1) would "broadcast" there */
+    return ct__err("linalg.solve: Vector broadcasting of the left hand side is not supported for "
+                   "left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)");
   if (bc != n || vec)
     return ct__err("linalg.solve: Incompatible shapes of A and B for the equation XA = B (%lldx%lld "
                    "and %lldx%lld)", (long long)n, (long long)n, (long long)br, (long long)bc);

@@ -32,7 +32,7 @@ static ct_tensor *atleast(const ct_tensor *t, int want) {
   } else {
     shp[0] = t->shape[0], shp[1] = t->shape[1], shp[2] = 1;
   }
-  return ct_reshape(t, want, shp); /* ct_view refuses 0-d inputs (see the report) */
+  return ct_reshape(t, want, shp); /* a view where the strides allow one, as PyTorch's reshape */
 }
 ct_tensor *ct_atleast_1d(const ct_tensor *t) { return atleast(t, 1); }
 ct_tensor *ct_atleast_2d(const ct_tensor *t) { return atleast(t, 2); }

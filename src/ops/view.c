@@ -63,6 +63,10 @@ static bool view_strides(const ct_tensor *t, int ndim, const int64_t *shape, int
     ct__contig_strides(ndim, shape, st);
     return true;
   }
+  if (t->ndim == 0) { /* a scalar as (1, 1, ...): any strides do; PyTorch's computeStride gives 1s */
+    for (int i = 0; i < ndim; i++) st[i] = 1;
+    return true;
+  }
   int view_d = ndim - 1;
   int64_t chunk_base_stride = t->ndim ? t->strides[t->ndim - 1] : 1;
   int64_t tensor_numel = 1, view_numel = 1;

@@ -1,9 +1,42 @@
-/* Reading a whole test fixture file (test_pth*.c). Include after <cmocka.h>. */
+/* Test fixture files (test_pth*.c): where they are, and reading one whole. Include after
+ * <cmocka.h>. */
 #ifndef CT_TEST_FILE_H
 #define CT_TEST_FILE_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* dir/name under the source tree ("tests/fixtures/pth", "mlp.pth"): below $CT_SOURCE_DIR,
+ * which ctest sets, else found from this header's own path. Four rotating buffers, so a call
+ * may use a few paths at once. */
+static inline const char *ct_test_source_file(const char *dir, const char *name) {
+  static char buf[4][1024];
+  static int k;
+  char *b = buf[k++ & 3];
+  const char *root = getenv("CT_SOURCE_DIR");
+  if (root) {
+    snprintf(b, sizeof buf[0], "%s/%s/%s", root, dir, name);
+  } else {
+    snprintf(b, sizeof buf[0], "%s", __FILE__);
+    char *tail = strstr(b, "tests/unit/ct_test_file.h");
+    if (tail) *tail = 0;
+    size_t n = strlen(b);
+    snprintf(b + n, sizeof buf[0] - n, "%s/%s", dir, name);
+  }
+  return b;
+}
+
+/* /tmp/<name>.<pid>: a scratch file of this process. ctest runs each test twice at once
+ * (plain and _debug), so a fixed name would be written by one while the other reads it. */
+static inline const char *ct_test_tmp_file(const char *name) {
+  static char buf[4][256];
+  static int k;
+  char *b = buf[k++ & 3];
+  snprintf(b, sizeof buf[0], "/tmp/%s.%ld", name, (long)getpid());
+  return b;
+}
 
 /* The bytes of path (one spare byte after them for a NUL); fails the test when unreadable. */
 static inline unsigned char *read_all(const char *path, size_t *len) {

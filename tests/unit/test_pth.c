@@ -17,19 +17,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-static const char *data_path(const char *name) {
-  static char buf[1024];
-  const char *root = getenv("CT_SOURCE_DIR");
-  if (root) {
-    snprintf(buf, sizeof buf, "%s/tests/unit/data/pth/%s", root, name);
-  } else {
-    snprintf(buf, sizeof buf, "%s", __FILE__);
-    char *slash = strrchr(buf, '/');
-    snprintf(slash ? slash + 1 : buf, sizeof buf - (size_t)(slash ? slash + 1 - buf : 0),
-             "data/pth/%s", name);
-  }
-  return buf;
-}
+static const char *data_path(const char *name) { return ct_test_source_file("tests/unit/data/pth", name); }
 
 /* gen_pth.py's ramp: element i (row-major) is ((i * 7) % 11 - 5) * 0.25 */
 static double ramp_at(int64_t i) { return (double)((i * 7) % 11 - 5) * 0.25; }
@@ -253,7 +241,7 @@ static void test_truncated_and_flipped(void **state) {
 
 /* An archive "a/data.pkl" (the pickle given) + "a/data/0" (nbytes zero bytes), in memory. */
 static ct_pth_value *load_crafted(const void *pkl, size_t len, size_t nbytes) {
-  static char path[] = "/tmp/ct_pth_crafted.pth";
+  const char *path = ct_test_tmp_file("ct_pth_crafted.pth");
   int err;
   zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
   assert_non_null(z);

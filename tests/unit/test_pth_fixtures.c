@@ -20,15 +20,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-static const char *fx(const char *name) {
-  static char buf[2][1024];
-  static int k;
-  const char *root = getenv("CT_SOURCE_DIR");
-  char *b = buf[k ^= 1];
-  if (root) snprintf(b, sizeof buf[0], "%s/tests/fixtures/pth/%s", root, name);
-  else snprintf(b, sizeof buf[0], "%s/../fixtures/pth/%s", ".", name); /* never used by ctest */
-  return b;
-}
+static const char *fx(const char *name) { return ct_test_source_file("tests/fixtures/pth", name); }
 
 static double ramp_at(int64_t i) { return (double)((i * 7) % 11 - 5) * 0.25; }
 
@@ -265,7 +257,7 @@ static void test_hostile(void **state) {
 static void test_mapped(void **state) {
   size_t len;
   unsigned char *b = read_all(fx("mlp.pth"), &len);
-  const char *tmp = "/tmp/ct_pth_mapped.pth";
+  const char *tmp = ct_test_tmp_file("ct_pth_mapped.pth");
   FILE *f = fopen(tmp, "wb");
   assert_int_equal(fwrite(b, 1, len, f), len);
   fclose(f);
@@ -333,13 +325,14 @@ static void rezip(const char *src, const char *dst, zip_int32_t method) {
 /* Deflated and unaligned archives (a .pth re-zipped by another tool) load the same tensors:
  * inflated by libzip, or copied out of the mapping. */
 static void test_rezipped(void **state) {
+  const char *rezipped = ct_test_tmp_file("ct_pth_rezipped.pth");
   const char *names[] = {"basic_cnn.pth", "sgd_checkpoint.pth"};
   const zip_int32_t methods[] = {ZIP_CM_DEFLATE, ZIP_CM_STORE};
   for (int f = 0; f < 2; f++)
     for (int k = 0; k < 2; k++) {
-      rezip(fx(names[f]), "/tmp/ct_pth_rezipped.pth", methods[k]);
+      rezip(fx(names[f]), rezipped, methods[k]);
       int64_t before = ct_live_bytes();
-      ct_pth_value *a = ct_pth_load(fx(names[f])), *b = ct_pth_load("/tmp/ct_pth_rezipped.pth");
+      ct_pth_value *a = ct_pth_load(fx(names[f])), *b = ct_pth_load(rezipped);
       if (!a || !b) fail_msg("%s: %s", names[f], ct_last_error());
       assert_true(ct_live_bytes() > before); /* b's storages were copied */
       ct_tensor_map *ma = ct_pth_to_tensor_map(f ? ct_pth_get(a, "model") : a),
@@ -355,7 +348,7 @@ static void test_rezipped(void **state) {
       ct_pth_free(a);
       ct_pth_free(b);
     }
-  unlink("/tmp/ct_pth_rezipped.pth");
+  unlink(rezipped);
 }
 
 int main(void) {

@@ -13,6 +13,7 @@
 #include "ctorch.h"
 
 #include "ct_test.h"
+#include "ct_test_file.h"
 #include "ct_test_tmpdir.h"
 
 #include <sys/stat.h>
@@ -27,18 +28,7 @@ static const char *out_path(const char *name) {
   return buf[k];
 }
 
-static const char *fixture(const char *name) {
-  static char buf[1024];
-  const char *root = getenv("CT_SOURCE_DIR");
-  if (root) {
-    snprintf(buf, sizeof buf, "%s/tests/fixtures/pth/%s", root, name);
-  } else {
-    snprintf(buf, sizeof buf, "%s", __FILE__);
-    char *unit = strstr(buf, "/unit/test_pth_write.c");
-    if (unit) snprintf(unit, sizeof buf - (size_t)(unit - buf), "/fixtures/pth/%s", name);
-  }
-  return buf;
-}
+static const char *fixture(const char *name) { return ct_test_source_file("tests/fixtures/pth", name); }
 
 #define OK(x)                                            \
   do {                                                   \

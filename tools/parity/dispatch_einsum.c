@@ -7,7 +7,10 @@
 #define EIN_MAX 16
 
 /* torch.einsum(equation, *operands) or torch.einsum(equation, [operands]) */
+static int h_einsum_sublist(pcall *c);
 static int h_einsum(pcall *c) {
+  const cJSON *a0 = p_arg(c, 0, NULL);
+  if (a0 && p_is_tensor(a0)) return h_einsum_sublist(c); /* einsum(op1, [0, 1], op2, ...) */
   const char *eq = p_str(c, 0, "equation", NULL);
   ct_tensor *ops[EIN_MAX];
   int n = 0;
@@ -20,6 +23,22 @@ static int h_einsum(pcall *c) {
   if (!eq) p_skip(c, "missing equation");
   P_CHECK(c);
   return p_out(c, ct_einsum(eq, ops, n));
+}
+
+/* torch.einsum(op1, sublist1, op2, sublist2, ..., [out_sublist]) (ints only, no Ellipsis) */
+static int h_einsum_sublist(pcall *c) {
+  ct_tensor *ops[EIN_MAX];
+  int64_t subs[EIN_MAX + 1][CT_MAX_DIMS];
+  const int64_t *sp[EIN_MAX];
+  int lens[EIN_MAX + 1], n = 0, i = 0;
+  for (; i + 1 < c->nargs && n < EIN_MAX; i += 2, n++) {
+    ops[n] = p_tensor(c, i, NULL);
+    lens[n] = p_ints(c, i + 1, NULL, subs[n], CT_MAX_DIMS);
+    sp[n] = subs[n];
+  }
+  int out_len = i < c->nargs ? p_ints(c, i, NULL, subs[EIN_MAX], CT_MAX_DIMS) : -1;
+  P_CHECK(c);
+  return p_out(c, ct_einsum_sublist(ops, n, sp, lens, subs[EIN_MAX], out_len));
 }
 
 /* torch.tensordot(a, b, dims=2): dims an int or two lists */

@@ -1026,3 +1026,6 @@ import specs_elementwise  # noqa: E402,F401  (the elementwise list of issue 12: 
 import specs_einsum  # noqa: E402,F401  (contractions and diagonals: tools/parity/specs_einsum.py)
 import specs_linalg2  # noqa: E402,F401  (the rest of torch.linalg: tools/parity/specs_linalg2.py)
 import specs_stats  # noqa: E402,F401  (statistics and search: tools/parity/specs_stats.py)
+import specs_indexing  # noqa: E402,F401  (index_add / index_copy / index_fill: tools/parity/specs_indexing.py)
+import specs_shapes2  # noqa: E402,F401  (the rest of the shape functions and cdist: tools/parity/specs_shapes2.py)
+import specs_linalg3  # noqa: E402,F401  (lstsq, det at singular, eig: tools/parity/specs_linalg3.py)
