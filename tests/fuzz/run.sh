@@ -76,12 +76,16 @@ for t in $targets; do
   cp "$here/corpus_$t/"* "$corpus/"
   dict=""
   [ -f "$here/$t.dict" ] && dict="-dict=$here/$t.dict"
-  echo "fuzz: running fuzz_$t for ${secs}s"
+  # CT_FUZZ_SEED fixes libFuzzer's seed: ctest sets it so a CI run is reproducible and a
+  # change is judged on the same inputs each time; unset (by hand), each run explores anew.
+  seed=""
+  [ -n "${CT_FUZZ_SEED:-}" ] && seed="-seed=$CT_FUZZ_SEED"
+  echo "fuzz: running fuzz_$t for ${secs}s ${seed}"
   # One process (-fork would hide the summary); OMP_NUM_THREADS=1 keeps runs deterministic.
-  # shellcheck disable=SC2086  # $dict is empty or one word
+  # shellcheck disable=SC2086  # $dict and $seed are empty or one word
   OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$exe" $dict -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    "$exe" $dict $seed -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$work/artifacts_$t/" "$corpus" >"$work/log_$t" 2>&1
   rc=$?
   # The summary: the last status line (execs, coverage) and the final stats.
