@@ -53,6 +53,8 @@ RRELU_TRAIN(float, f32)
 RRELU_TRAIN(double, f64)
 
 static ct_tensor *rrelu_impl(const ct_tensor *t, ct_rrelu_opts o, bool result) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(rrelu_impl(ct__f32(t), o, result), h);
   if (!t) return NULL;
   if (!(o.lower <= o.upper))
     return ct__err("Lower bound should be less than or equal to the upper bound");

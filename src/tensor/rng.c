@@ -381,6 +381,14 @@ static int fill(ct_tensor *t, ct_generator *g, fill_spec s) {
   g = gen_or_default(g);
   int64_t n = ct_numel(t);
   if (n == 0) return 0;
+  if (ct__is_half(t->dtype)) { /* float16 / bfloat16: drawn in float32, rounded to t */
+    CT_OP_BEGIN();
+    ct_tensor *f = ct__empty(CT_FLOAT32, t->ndim, t->shape);
+    int rc = f ? fill(f, g, s) : -1;
+    if (!rc) ct__copy_into(t, f);
+    ct_scope_end();
+    return rc;
+  }
   if (ct_is_contiguous(t)) {
     s.vector_ok = true;
     gen_lock(g);
