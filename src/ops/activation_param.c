@@ -235,7 +235,8 @@ static ct_tensor *exponential_like(const ct_tensor *t, ct_generator *gen) {
     double u = (double)(ct__gen_u64(gen) & ((1ull << 53) - 1)) * (1.0 / (1ull << 53));
     double v = -1.0 * log(1.0 - u);
     if (t->dtype == CT_FLOAT32) CT_PTR(e, float)[i] = (float)v;
-    else CT_PTR(e, double)[i] = v;
+    else if (t->dtype == CT_FLOAT64) CT_PTR(e, double)[i] = v;
+    else ct__store(ct__ptr(e) + i * (int64_t)ct_dtype_size(t->dtype), t->dtype, v); /* 16-bit */
   }
   return e;
 }

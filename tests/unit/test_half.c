@@ -9,8 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctorch.h"
+#include "ctorch/functional.h"
+#include "ctorch/linalg.h"
+#include "ctorch/nn_init.h"
 #include "ct_test.h"
 
+#define SH(...) CT_SHAPE(__VA_ARGS__)
 #define N 22
 /* torch.tensor(V).half() / .bfloat16(), viewed as int16 */
 static const float V[N] = {0.0f, -0.0f, 1.0f, 65504.0f, 65519.0f, 65520.0f, 1000000.0f, 5.960464477539063e-08f, 2.9802322387695312e-08f, 2.980232594040899e-08f, 8.940696716308594e-08f, 6.103515625e-05f, 1.00048828125f, 1.00146484375f, INFINITY, -INFINITY, 0.3333333432674408f, -2.499999936844688e-05f, 6.0999998822808266e-05f, 3.0000000054977558e+38f, 1.00390625f, 1.01171875f};
@@ -133,6 +137,61 @@ static void test_float32_inside(void **state) {
   ct_scope_end();
 }
 
+/* a bfloat16 Linear's forward and gradients: bfloat16 leaves get bfloat16 grads, equal to
+ * torch 1.13's (F.linear on the same bfloat16 values, loss (y * y).sum()) */
+static void test_bf16_linear_grads(void **state) {
+  (void)state;
+  live_mark m = leak_begin();
+  ct_tensor *x = ct_to(ct_sub_scalar(ct_div_scalar(ct_reshape(ct_arange(0, 6, 1), SH(2, 3)), 4), 0.5), CT_BFLOAT16);
+  ct_tensor *w = ct_to(ct_sub_scalar(ct_div_scalar(ct_reshape(ct_arange(0, 12, 1), SH(4, 3)), 7), 0.8), CT_BFLOAT16);
+  ct_tensor *b = ct_to(ct_sub_scalar(ct_div_scalar(ct_arange(0, 4, 1), 3), 0.5), CT_BFLOAT16);
+  ct_requires_grad_(w, true);
+  ct_requires_grad_(b, true);
+  ct_tensor *y = ct_linear(x, w, b);
+  assert_int_equal(ct_dtype_of(y), CT_BFLOAT16);
+  expect_exact(y, 0.064453125, 0.07568359375, 0.08837890625, 0.099609375, -1.4140625, -0.4375, 0.5390625, 1.515625);
+  assert_int_equal(ct_backward(ct_sum(ct_mul(y, y))), 0);
+  assert_int_equal(ct_dtype_of(ct_grad(w)), CT_BFLOAT16);
+  assert_int_equal(ct_dtype_of(ct_grad(b)), CT_BFLOAT16);
+  expect_exact(ct_grad(w), -0.7734375, -1.4453125, -2.125, -0.294921875, -0.474609375, -0.65625, 0.181640625,
+               0.494140625, 0.80859375, 0.65625, 1.46875, 2.28125);
+  expect_exact(ct_grad(b), -2.703125, -0.72265625, 1.2578125, 3.234375);
+  leak_end(m, __func__, __LINE__);
+}
+
+/* ops that read the raw data as float crashed (max) or gave garbage (conv2d) on 16-bit input;
+ * they compute in float32 now, and those without a 16-bit path refuse by name */
+static void test_no_garbage(void **state) {
+  (void)state;
+  live_mark m = leak_begin();
+  for (int d = CT_FLOAT16; d <= CT_BFLOAT16; d++) {
+    ct_tensor *t = ct_to(ct_tensor_from((float[]){3, -1, 2.5f, 7.25f, -4}, CT_FLOAT32, 1, (int64_t[]){5}), (ct_dtype)d);
+    ct_tensor *mx = ct_max(t);
+    assert_int_equal(ct_dtype_of(mx), d);
+    expect_exact(mx, 7.25);
+    ct_tensor_pair s = ct_sort(t, 0, false, false);
+    expect_exact(s.values, -4, -1, 2.5, 3, 7.25);
+    expect_exact(s.indices, 4, 1, 2, 0, 3);
+    ct_tensor *x = ct_to(ct_reshape(ct_arange(0, 16, 1), SH(1, 1, 4, 4)), (ct_dtype)d);
+    ct_tensor *c = ct_conv2d(x, ct_ones(SH(1, 1, 2, 2), .dtype = (ct_dtype)d));
+    assert_int_equal(ct_dtype_of(c), d);
+    expect_exact(c, 10, 14, 18, 26, 30, 34, 42, 46, 50);
+    /* a draw into a 16-bit tensor (gumbel_softmax wrote doubles into it; trunc_normal_ too) */
+    ct_tensor *g = ct_gumbel_softmax(x, .hard = true, .dim = -1);
+    assert_int_equal(ct_dtype_of(g), d);
+    expect_exact(ct_sum(g), 4);
+    ct_tensor *tn = ct_nn_init_trunc_normal_(ct_empty(SH(64), .dtype = (ct_dtype)d), .a = -0.5, .b = 0.5);
+    assert_non_null(tn);
+    assert_true(ct_item(ct_amax(ct_abs(tn))) <= 0.5);
+    /* LAPACK has no 16-bit routines: PyTorch's refusal */
+    expect_error(ct_linalg_inv(ct_to(ct_ones(SH(2, 2)), (ct_dtype)d)),
+                 d == CT_FLOAT16 ? "linalg.inv: Low precision dtypes not supported. Got Half"
+                                 : "linalg.inv: Low precision dtypes not supported. Got BFloat16");
+    expect_error(ct_nextafter(t, t), "\"nextafter_cpu\" not implemented for");
+  }
+  leak_end(m, __func__, __LINE__);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_to_nearest_even),
@@ -140,6 +199,8 @@ int main(void) {
       cmocka_unit_test(test_print),
       cmocka_unit_test(test_elementwise),
       cmocka_unit_test(test_float32_inside),
+      cmocka_unit_test(test_bf16_linear_grads),
+      cmocka_unit_test(test_no_garbage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

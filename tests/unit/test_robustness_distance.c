@@ -73,14 +73,14 @@ static ct_tensor *layout(int which, ct_dtype dt) {
 static void test_sweep(void **state) {
   (void)state;
   for (size_t i = 0; i < sizeof FNS / sizeof FNS[0]; i++)
-    for (int d = 0; d <= CT_FLOAT64; d++)
+    for (int d = 0; d < CT_NUM_DTYPES; d++)
       for (int l = 0; l < L_N; l++) {
         live_mark m = leak_begin();
         char what[96];
         snprintf(what, sizeof what, "%s %s %s", FNS[i].name, ct_dtype_name((ct_dtype)d), LNAME[l]);
         ct_tensor *x = layout(l, (ct_dtype)d);
         ct_tensor *r = FNS[i].f(x);
-        int want = FNS[i].dt[d];
+        int want = ct_test_want(FNS[i].dt, d);
         if (want == -2 && (r || !ct_last_error())) fail_msg("%s: PyTorch rejects it", what);
         if (want != -2 && (!r || (int)ct_dtype_of(r) != want))
           fail_msg("%s: got %s (%s)", what, r ? ct_dtype_name(ct_dtype_of(r)) : "error", ct_last_error() ? ct_last_error() : "");

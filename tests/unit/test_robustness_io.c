@@ -188,7 +188,7 @@ static void test_core_args(void **state) {
   expect_fail(ct_size(x, -3) < 0, "Dimension out of range");
   expect_fail(ct_size(ct_scalar_tensor(1, CT_FLOAT32), 0) < 0, "");
   /* printing: empty, 0-dim, non-contiguous, every dtype */
-  for (int d = 0; d <= CT_FLOAT64; d++) {
+  for (int d = 0; d < CT_NUM_DTYPES; d++) {
     ct_tensor *ts[] = {ct_zeros(SH(0, 3), .dtype = (ct_dtype)d), ct_zeros(SH(2, 0, 4), .dtype = (ct_dtype)d),
                        ct_scalar_tensor(1, (ct_dtype)d), ct_t(ct_to(x, (ct_dtype)d))};
     for (int k = 0; k < 4; k++) {
@@ -294,13 +294,15 @@ static bool same(const ct_tensor *a, const ct_tensor *b) {
 static void test_io_roundtrip(void **state) {
   (void)state;
   live_mark m = leak_begin();
-  for (int d = 0; d <= CT_FLOAT64; d++)
+  for (int d = 0; d < CT_NUM_DTYPES; d++)
     for (int k = 0; k < 5; k++) {
       ct_tensor *t = sample(k, (ct_dtype)d);
       size_t len = 0;
       void *buf = ct_npy_dumps(t, &len);
-      assert_non_null(buf);
-      if (!same(ct_npy_loads(buf, len), t)) fail_msg("npy %s case %d", ct_dtype_name((ct_dtype)d), k);
+      if (d == CT_BFLOAT16) /* numpy has no bfloat16 */
+        expect_error(buf, "unsupported ScalarType BFloat16");
+      else if (!buf || !same(ct_npy_loads(buf, len), t))
+        fail_msg("npy %s case %d", ct_dtype_name((ct_dtype)d), k);
       free(buf);
       ct_tensor_map *map = ct_tensor_map_new();
       assert_int_equal(ct_tensor_map_set(map, "t", t), 0);

@@ -96,7 +96,7 @@ static ct_tensor *layout(int which, ct_dtype dt) {
 static void test_sweep(void **state) {
   (void)state;
   for (size_t i = 0; i < sizeof FNS / sizeof FNS[0]; i++)
-    for (int d = 0; d <= CT_FLOAT64; d++)
+    for (int d = 0; d < CT_NUM_DTYPES; d++)
       for (int l = 0; l < L_N; l++) {
         live_mark m = leak_begin();
         char what[96];
