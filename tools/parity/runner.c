@@ -347,7 +347,10 @@ static parity_status module_case(ct_tensor_map *map, const cJSON *cs, const char
   }
   const cJSON *dt = cJSON_GetObjectItemCaseSensitive(cs, "dtype");
   if (cJSON_IsString(dt)) {
-    ct_dtype d = strcmp(dt->valuestring, "torch.float64") == 0 ? CT_FLOAT64 : CT_FLOAT32;
+    ct_dtype d = strcmp(dt->valuestring, "torch.float64") == 0    ? CT_FLOAT64
+                 : strcmp(dt->valuestring, "torch.bfloat16") == 0 ? CT_BFLOAT16
+                 : strcmp(dt->valuestring, "torch.float16") == 0  ? CT_FLOAT16
+                                                                  : CT_FLOAT32;
     if (ct_module_to(m, d) != 0) {
       say(reason, n, "to(%s) failed: %s", dt->valuestring, last_error());
       return PARITY_FAIL;

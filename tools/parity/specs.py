@@ -1029,3 +1029,4 @@ import specs_stats  # noqa: E402,F401  (statistics and search: tools/parity/spec
 import specs_indexing  # noqa: E402,F401  (index_add / index_copy / index_fill: tools/parity/specs_indexing.py)
 import specs_shapes2  # noqa: E402,F401  (the rest of the shape functions and cdist: tools/parity/specs_shapes2.py)
 import specs_linalg3  # noqa: E402,F401  (lstsq, det at singular, eig: tools/parity/specs_linalg3.py)
+import specs_half  # noqa: E402,F401  (float16 / bfloat16: tools/parity/specs_half.py)
