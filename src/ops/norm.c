@@ -885,6 +885,14 @@ ct_tensor *ct_batch_norm_ex(const ct_tensor *input, ct_tensor *running_mean,
 }
 
 ct_tensor *ct_layer_norm_ex(const ct_tensor *input, ct_ints normalized_shape, ct_layer_norm_opts o) {
+  ct_dtype h = ct__half_enter(input, o.weight, o.bias); /* bfloat16: in float32 */
+  if (h == CT_FLOAT16) /* PyTorch 1.13's CPU kernel has bfloat16, not float16 */
+    return ct__half_end(ct__half_refuse("LayerNormKernelImpl", h), h);
+  if ((int)h >= 0) {
+    o.weight = ct__f32(o.weight);
+    o.bias = ct__f32(o.bias);
+    return ct__half_end(ct_layer_norm_ex(ct__f32(input), normalized_shape, o), h);
+  }
   if (!input) return NULL;
   int k = normalized_shape.n;
   const int64_t *ns = normalized_shape.v;
@@ -910,6 +918,14 @@ ct_tensor *ct_layer_norm_ex(const ct_tensor *input, ct_ints normalized_shape, ct
 }
 
 ct_tensor *ct_group_norm_ex(const ct_tensor *input, int64_t num_groups, ct_group_norm_opts o) {
+  ct_dtype h = ct__half_enter(input, o.weight, o.bias); /* bfloat16: in float32 */
+  if (h == CT_FLOAT16) /* PyTorch 1.13's CPU kernel has bfloat16, not float16 */
+    return ct__half_end(ct__half_refuse("GroupNormKernelImpl", h), h);
+  if ((int)h >= 0) {
+    o.weight = ct__f32(o.weight);
+    o.bias = ct__f32(o.bias);
+    return ct__half_end(ct_group_norm_ex(ct__f32(input), num_groups, o), h);
+  }
   if (!input) return NULL;
   int64_t N = 0, C = 0, S = 0;
   if (nc_split(input, &N, &C, &S)) return NULL;

@@ -189,6 +189,14 @@ static void test_no_garbage(void **state) {
                                  : "linalg.inv: Low precision dtypes not supported. Got BFloat16");
     expect_error(ct_nextafter(t, t), "\"nextafter_cpu\" not implemented for");
   }
+  /* layer_norm: bfloat16 in float32, rounded once; torch 1.13 gives [-1.34375, -0.4453125,
+   * 0.44921875, 1.34375] (its kernel rounds x - mean to bfloat16 first): within a bfloat16 ulp.
+   * float16 refused as PyTorch 1.13's CPU does */
+  ct_tensor *v = ct_tensor_from((float[]){1, 2, 3, 4}, CT_FLOAT32, 1, (int64_t[]){4});
+  ct_tensor *ln = ct_layer_norm(ct_to(v, CT_BFLOAT16), CT_INTS(4));
+  assert_int_equal(ct_dtype_of(ln), CT_BFLOAT16);
+  expect_vals(ln, ((double[]){-1.34375, -0.4453125, 0.44921875, 1.34375}), 4, 1.0 / 128, 0);
+  expect_error(ct_layer_norm(ct_to(v, CT_FLOAT16), CT_INTS(4)), "\"LayerNormKernelImpl\" not implemented for 'Half'");
   leak_end(m, __func__, __LINE__);
 }
 
