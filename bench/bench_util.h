@@ -1,5 +1,5 @@
-/* Shared helpers of the C benchmarks: a monotonic clock, a deterministic normal fill, and a
- * module's parameters as the array the optimizers take.
+/* Shared helpers of the C benchmarks: a monotonic clock, a deterministic normal fill, a
+ * module's parameters as the array the optimizers take, and torch_ref.py's training step.
  * Header-only because each bench .c file becomes its own executable. */
 #ifndef CTORCH_BENCH_UTIL_H
 #define CTORCH_BENCH_UTIL_H
@@ -72,6 +72,34 @@ static inline bench_params bench_params_of(ct_module *m) {
 static inline void bench_params_free(bench_params *p) {
   free(p->v);
   ct_tensor_map_free(p->map);
+}
+
+/* torch_ref.py's training workloads: torch.optim.Adam(m.parameters(), lr); a step is
+ * o.zero_grad(); loss(m(x), y).backward(); o.step() (zero_grad zeroes: 1.13's
+ * set_to_none=False); 2 warm-up steps, then BENCH's line for the mean of 10. Frees m and
+ * releases x and y. 0, or 1 with the error printed. */
+typedef ct_tensor *(*bench_loss_fn)(const ct_tensor *out, const ct_tensor *y);
+static inline int bench_train_adam(const char *name, ct_module *m, ct_tensor *x, ct_tensor *y,
+                                   double lr, bench_loss_fn loss) {
+  bench_params ps = bench_params_of(m);
+  ct_optim *o = m && ps.v ? ct_optim_adam(ps.v, ps.n, .lr = lr) : NULL;
+  if (!o || !x || !y) {
+    fprintf(stderr, "setup failed: %s\n", ct_last_error());
+    return 1;
+  }
+  BENCH(name, 2, 10, {
+    ct_optim_zero_grad(o, false);
+    if (ct_backward(loss(ct_forward(m, x), y)) != 0 || ct_optim_step(o) != 0) {
+      fprintf(stderr, "step failed: %s\n", ct_last_error());
+      return 1;
+    }
+  });
+  ct_optim_free(o);
+  bench_params_free(&ps);
+  ct_release(x);
+  ct_release(y);
+  ct_module_free(m);
+  return 0;
 }
 
 #endif

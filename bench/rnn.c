@@ -26,6 +26,8 @@ static int lstmc_forward(ct_module *m, const ct_values *in, ct_values *out) {
 }
 static const ct_module_kind LSTMC_kind = {.name = "LSTMC", .size = sizeof(LSTMC), .forward = lstmc_forward};
 
+static ct_tensor *loss(const ct_tensor *out, const ct_tensor *y) { return ct_cross_entropy(out, y); }
+
 int main(int argc, char **argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 2;
   ct_set_num_threads(threads);
@@ -35,27 +37,7 @@ int main(int argc, char **argv) {
   s->emb = ct_module_register_module(m, "emb", ct_nn_embedding(10000, 128));
   s->lstm = ct_module_register_module(m, "lstm", ct_nn_lstm(128, 256, .num_layers = 2, .batch_first = true));
   s->fc = ct_module_register_module(m, "fc", ct_nn_linear(256, 5));
-  bench_params ps = bench_params_of(m);
-  ct_optim *o = ps.v ? ct_optim_adam(ps.v, ps.n, .lr = 1e-3) : NULL;
   ct_tensor *x = ct_keep(ct_randint(0, 10000, CT_SHAPE(32, 35)));
   ct_tensor *y = ct_keep(ct_randint(0, 5, CT_SHAPE(32)));
-  if (!o || !x || !y) {
-    fprintf(stderr, "setup failed: %s\n", ct_last_error());
-    return 1;
-  }
-  BENCH("lstm2x256 seq35 b32", 2, 10, {
-    ct_optim_zero_grad(o, false);
-    ct_values out;
-    if (ct_module_call(m, &CT_VALUES(ct_v_tensor(x)), &out) != 0 ||
-        ct_backward(ct_cross_entropy(ct_values_tensor(&out, 0), y)) != 0 || ct_optim_step(o) != 0) {
-      fprintf(stderr, "step failed: %s\n", ct_last_error());
-      return 1;
-    }
-  });
-  ct_optim_free(o);
-  bench_params_free(&ps);
-  ct_release(x);
-  ct_release(y);
-  ct_module_free(m);
-  return 0;
+  return bench_train_adam("lstm2x256 seq35 b32", m, x, y, 1e-3, loss);
 }

@@ -11,31 +11,15 @@
 
 #include "bench_util.h"
 
+static ct_tensor *loss(const ct_tensor *out, const ct_tensor *y) { return ct_mse_loss(out, y); }
+
 int main(int argc, char **argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 2;
   ct_set_num_threads(threads);
   ct_manual_seed(0);
   ct_module *m = ct_nn_transformer_encoder(
       ct_nn_transformer_encoder_layer(256, 8, .dim_feedforward = 1024, .batch_first = true), 2, NULL);
-  bench_params ps = bench_params_of(m);
-  ct_optim *o = m && ps.v ? ct_optim_adam(ps.v, ps.n, .lr = 1e-3) : NULL;
   ct_tensor *x = ct_keep(ct_randn(CT_SHAPE(8, 128, 256)));
   ct_tensor *y = ct_keep(ct_randn(CT_SHAPE(8, 128, 256)));
-  if (!o || !x || !y) {
-    fprintf(stderr, "setup failed: %s\n", ct_last_error());
-    return 1;
-  }
-  BENCH("transformer-enc2 d256 s128 b8", 2, 10, {
-    ct_optim_zero_grad(o, false);
-    if (ct_backward(ct_mse_loss(ct_forward(m, x), y)) != 0 || ct_optim_step(o) != 0) {
-      fprintf(stderr, "step failed: %s\n", ct_last_error());
-      return 1;
-    }
-  });
-  ct_optim_free(o);
-  bench_params_free(&ps);
-  ct_release(x);
-  ct_release(y);
-  ct_module_free(m);
-  return 0;
+  return bench_train_adam("transformer-enc2 d256 s128 b8", m, x, y, 1e-3, loss);
 }

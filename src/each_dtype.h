@@ -8,7 +8,9 @@
  * Each inclusion makes ordinary functions with real line numbers, where an X-macro tower
  * would make one line of the whole family. The dtypes are those of CT_FOR_DTYPES (internal.h),
  * in its order; a table built from CT_FOR_DTYPES over the generated names fails to compile if
- * one were missing here. (An #include cannot come out of a macro expansion, hence this list.) */
+ * one were missing here. (An #include cannot come out of a macro expansion, hence this list.)
+ * Kernels that exist only in floating point (pooling, grid_sample, convolution) define
+ * CT_FLOATS_ONLY too: then only float and double. */
 #ifndef CT_TEMPLATE
 #error "define CT_TEMPLATE as the template file to include once per dtype"
 #endif
@@ -16,6 +18,7 @@
 #define CT_TN_CAT_(a, b) a##_##b
 #define CT_TN_CAT(a, b) CT_TN_CAT_(a, b)
 #define F(name) CT_TN_CAT(name, TN)
+#ifndef CT_FLOATS_ONLY
 #define T bool
 #define TN b
 #include CT_TEMPLATE
@@ -46,6 +49,7 @@
 #include CT_TEMPLATE
 #undef T
 #undef TN
+#endif
 #define T float
 #define TN f32
 #include CT_TEMPLATE
@@ -60,3 +64,4 @@
 #undef CT_TN_CAT
 #undef CT_TN_CAT_
 #undef CT_TEMPLATE
+#undef CT_FLOATS_ONLY

@@ -120,8 +120,9 @@ ct_tensor *ct_linalg_pinv_ex(const ct_tensor *A, ct_linalg_tol_opts o);
 ct_tensor *ct_linalg_matrix_rank_ex(const ct_tensor *A, ct_linalg_tol_opts o);
 #define ct_linalg_matrix_rank(A, ...) \
   ct_linalg_matrix_rank_ex(A, CT_OPTS(ct_linalg_tol_opts, .atol = __builtin_nan(""), .rtol = __builtin_nan(""), __VA_ARGS__))
-/* torch.linalg.cond(A, p=None): p CT_ORD_NONE / 2 / -2 through svdvals (any (*, m, n)); 'fro',
- * 'nuc', inf, -inf, 1, -1 as norm(A) * norm(inv(A)) (square A). */
+/* torch.linalg.cond(A, p=None): p CT_ORD_NONE / 2 / -2 through svdvals (any (*, m, n)); 'nuc'
+ * as sum(S) * sum(1 / S); 'fro', inf, -inf, 1, -1 as norm(A) * norm(inv(A)) (square A).
+ * Singular A: inf (or roundoff's huge number), as PyTorch; 0 x 0 matrices: 0. */
 ct_tensor *ct_linalg_cond(const ct_tensor *A, double p);
 
 /* ---- linalg3: lstsq ------------------------------------------------------------------ */
@@ -143,6 +144,16 @@ typedef struct ct_lstsq_result {
 ct_lstsq_result ct_linalg_lstsq_ex(const ct_tensor *A, const ct_tensor *B, ct_lstsq_opts o);
 #define ct_linalg_lstsq(A, B, ...) \
   ct_linalg_lstsq_ex(A, B, CT_OPTS(ct_lstsq_opts, .rcond = __builtin_nan(""), __VA_ARGS__))
+
+/* ---- linalg4: eig / eigvals (real spectra) ------------------------------------------- */
+/* torch.linalg.eig(A) for real A whose eigenvalues are all real: .values = eigenvalues (*, n),
+ * .indices = eigenvectors (*, n, n) (column j of norm 1 for eigenvalue j), LAPACK geev as
+ * PyTorch on CPU (same order and signs: PyTorch's complex results' real parts). ctorch has no
+ * complex dtype: a complex eigenvalue is an error. grad_fn LinalgEigBackward0 (equal
+ * eigenvalues give inf / NaN gradients of the eigenvectors, as PyTorch). */
+ct_tensor_pair ct_linalg_eig(const ct_tensor *A);
+/* torch.linalg.eigvals(A) -> eigenvalues (*, n), real as for ct_linalg_eig */
+ct_tensor *ct_linalg_eigvals(const ct_tensor *A);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

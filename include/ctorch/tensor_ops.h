@@ -245,8 +245,18 @@ ct_tensor *ct_logical_xor(const ct_tensor *a, const ct_tensor *b);
 ct_tensor *ct_logical_not(const ct_tensor *t);
 /* torch.equal: same shape and values */
 bool ct_equal(const ct_tensor *a, const ct_tensor *b);
-/* torch.allclose(a, b, rtol, atol) */
-bool ct_allclose(const ct_tensor *a, const ct_tensor *b, double rtol, double atol);
+/* torch.allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False): a and b of one dtype, shapes
+ * broadcast. Positional or keyword, as in PyTorch: ct_allclose(a, b), ct_allclose(a, b, 1e-3,
+ * 1e-6), ct_allclose(a, b, .equal_nan = true). The defaults end on ct__positional, so
+ * positional values fill rtol, atol, equal_nan in order. */
+typedef struct ct_allclose_opts {
+  int ct__positional;
+  double rtol, atol;
+  bool equal_nan;
+} ct_allclose_opts;
+bool ct_allclose_ex(const ct_tensor *a, const ct_tensor *b, ct_allclose_opts o);
+#define ct_allclose(a, b, ...) \
+  ct_allclose_ex(a, b, CT_OPTS(ct_allclose_opts, .rtol = 1e-05, .atol = 1e-08, .ct__positional = 0, __VA_ARGS__))
 
 /* in-place variants: the result is written into (and returned as) the first argument;
  * the result dtype must be castable to it, as in PyTorch */
@@ -834,6 +844,61 @@ ct_tensor *ct_cdist_ex(const ct_tensor *x1, const ct_tensor *x2, ct_cdist_opts o
 ct_tensor *ct_einsum_sublist(ct_tensor *const *operands, int n, const int64_t *const *sublists,
                              const int *lens, const int64_t *out, int out_len);
 
+/* ---- indexing (index_put, t[idx], masked_scatter, put: src/ops/index_put.c) ---- */
+/* t[indices] (aten::index): indices[0..n) are int64 tensors (negatives count from the end),
+ * bool / uint8 masks (each covers as many dims as it has) or NULL for a full slice ':';
+ * the index tensors broadcast together; their dims go where the indexed dims were when
+ * those are adjacent, else first (PyTorch's advanced indexing). A copy; IndexBackward0. */
+ct_tensor *ct_index(const ct_tensor *t, ct_tensor *const *indices, int n);
+/* Tensor.index_put(indices, values, accumulate=False): a copy of t with values (t's dtype,
+ * broadcast to the indexing result) written at t[indices]; repeated positions: the last
+ * write wins, or every value adds with accumulate. IndexPutBackward0. */
+ct_tensor *ct_index_put(const ct_tensor *t, ct_tensor *const *indices, int n,
+                        const ct_tensor *values, bool accumulate);
+/* Tensor.index_put_(indices, values, accumulate=False), and t[indices] = values: in place;
+ * returns t. */
+ct_tensor *ct_index_put_(ct_tensor *t, ct_tensor *const *indices, int n, const ct_tensor *values,
+                         bool accumulate);
+/* t[indices] = value for a Python number: in place; returns t. */
+ct_tensor *ct_index_put_scalar_(ct_tensor *t, ct_tensor *const *indices, int n, double value);
+/* t[indices] += v as Python runs it (tmp = t[indices]; tmp += v; t[indices] = tmp): a
+ * repeated position gets v once, not once per repeat. In place; returns t. */
+ct_tensor *ct_index_iadd_(ct_tensor *t, ct_tensor *const *indices, int n, const ct_tensor *v);
+/* Tensor.put(index, source, accumulate=False): source's elements written (or added) at the
+ * flat positions index names (int64, any shape, negatives wrap); PutBackward0. */
+ct_tensor *ct_put(const ct_tensor *t, const ct_tensor *index, const ct_tensor *source,
+                  bool accumulate);
+/* Tensor.put_(index, source, accumulate=False): in place; returns t. */
+ct_tensor *ct_put_(ct_tensor *t, const ct_tensor *index, const ct_tensor *source, bool accumulate);
+/* Tensor.masked_scatter(mask, source): t and the bool mask broadcast; the true positions,
+ * in order, take source's leading elements. MaskedScatterBackward0. */
+ct_tensor *ct_masked_scatter(const ct_tensor *t, const ct_tensor *mask, const ct_tensor *source);
+/* Tensor.masked_scatter_(mask, source): mask broadcast to t; in place; returns t. */
+ct_tensor *ct_masked_scatter_(ct_tensor *t, const ct_tensor *mask, const ct_tensor *source);
+/* ---- histogram (src/ops/histogram.c) ---- */
+/* torch.histogram's keywords: range=(lo, hi) (NAN, NAN: None), weight= (input's shape and
+ * dtype, or NULL), density= */
+typedef struct ct_histogram_opts {
+  double range[2];
+  const ct_tensor *weight;
+  bool density;
+} ct_histogram_opts;
+#define CT_HISTOGRAM_OPTS(...) \
+  CT_OPTS(ct_histogram_opts, .range = {__builtin_nan(""), __builtin_nan("")}, __VA_ARGS__)
+/* hist, bin_edges = torch.histogram(...): both NULL on error */
+typedef struct ct_histogram_result {
+  ct_tensor *hist, *bin_edges;
+} ct_histogram_result;
+/* torch.histogram(t, bins, range=, weight=, density=): bins equal-width bins (float32 /
+ * float64 t, computed in its dtype); no gradient. */
+ct_histogram_result ct_histogram_ex(const ct_tensor *t, int64_t bins, ct_histogram_opts o);
+#define ct_histogram(t, bins, ...) ct_histogram_ex(t, bins, CT_HISTOGRAM_OPTS(__VA_ARGS__))
+/* torch.histogram(t, bins_tensor, weight=, density=): the bin edges given (1-D, t's dtype;
+ * o.range is not read). */
+ct_histogram_result ct_histogram_bins_ex(const ct_tensor *t, const ct_tensor *bins,
+                                         ct_histogram_opts o);
+#define ct_histogram_bins(t, bins, ...) \
+  ct_histogram_bins_ex(t, bins, CT_HISTOGRAM_OPTS(__VA_ARGS__))
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

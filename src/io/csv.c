@@ -20,24 +20,29 @@ typedef struct {
   size_t nx, capx, ny, capy;
 } columns;
 
+/* buf (of *cap elements of size elem) with room for n + 1, the capacity doubled from first
+ * when full: the buffer (moved or not), or NULL with the error (buf still allocated). */
+static void *reserve(void *buf, size_t *cap, size_t n, size_t elem, size_t first) {
+  if (n < *cap) return buf;
+  size_t c = *cap ? *cap * 2 : first;
+  void *p = c < SIZE_MAX / 2 / elem ? realloc(buf, c * elem) : NULL;
+  if (!p) return ct__err("CPU: out of memory reading a CSV file");
+  *cap = c;
+  return p;
+}
+
 static int push_x(columns *c, float v) {
-  if (c->nx == c->capx) {
-    size_t cap = c->capx ? c->capx * 2 : 1024;
-    float *p = cap < SIZE_MAX / 2 / sizeof *p ? realloc(c->x, cap * sizeof *p) : NULL;
-    if (!p) return ct__errs("CPU: out of memory reading a CSV file");
-    c->x = p, c->capx = cap;
-  }
+  float *x = reserve(c->x, &c->capx, c->nx, sizeof *x, 1024);
+  if (!x) return -1;
+  c->x = x;
   c->x[c->nx++] = v;
   return 0;
 }
 
 static int push_y(columns *c, int64_t v) {
-  if (c->ny == c->capy) {
-    size_t cap = c->capy ? c->capy * 2 : 256;
-    int64_t *p = cap < SIZE_MAX / 2 / sizeof *p ? realloc(c->y, cap * sizeof *p) : NULL;
-    if (!p) return ct__errs("CPU: out of memory reading a CSV file");
-    c->y = p, c->capy = cap;
-  }
+  int64_t *y = reserve(c->y, &c->capy, c->ny, sizeof *y, 256);
+  if (!y) return -1;
+  c->y = y;
   c->y[c->ny++] = v;
   return 0;
 }
@@ -60,12 +65,9 @@ static bool parse_number(const char *f, double *v) {
 static int64_t split(char *line, char delim, char ***fields, size_t *cap) {
   int64_t n = 0;
   for (char *p = line;; p++) {
-    if ((size_t)n == *cap) {
-      size_t c = *cap ? *cap * 2 : 16;
-      char **f = realloc(*fields, c * sizeof *f);
-      if (!f) return ct__errs("CPU: out of memory reading a CSV file");
-      *fields = f, *cap = c;
-    }
+    char **f = reserve(*fields, cap, (size_t)n, sizeof *f, 16);
+    if (!f) return -1;
+    *fields = f;
     (*fields)[n++] = p;
     p = strchr(p, delim);
     if (!p) return n;

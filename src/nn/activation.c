@@ -211,11 +211,9 @@ static const act_spec *spec_of(const ct_module_kind *k) {
   return &specs[0]; /* unreachable: every kind below has a row */
 }
 
-#define ACT_KIND(var, cls, fwd)                                                       \
-  static ct_module *build_##var(const ct_values *v) { return act_build(v, &ct__nn_kind_##var); } \
-  const ct_module_kind ct__nn_kind_##var = {.name = cls, .size = sizeof(act_mod),    \
-                                            .forward1 = fwd, .extra_repr = act_repr, \
-                                            .build = build_##var}
+#define ACT_KIND(var, cls, fwd)                                                                \
+  NN_KIND(ct__nn_kind_##var, build_##var, act_build, .name = cls, .size = sizeof(act_mod), \
+          .forward1 = fwd, .extra_repr = act_repr)
 ACT_KIND(relu6, "ReLU6", relu6_fwd);
 ACT_KIND(rrelu, "RReLU", rrelu_fwd);
 ACT_KIND(leaky_relu, "LeakyReLU", leaky_relu_fwd);

@@ -161,19 +161,17 @@ static int convt_forward(ct_module *m, const ct_values *in, ct_values *out) {
   return y ? ct_values_push(out, ct_v_tensor(y)) : -1;
 }
 
-static ct_module *build_conv_common(const ct_values *args, bool transposed, const char *cls);
+static ct_module *build_conv_common(const ct_values *args, const ct_module_kind *kind);
 /* One kind per class, with a builder that knows its class. */
-#define CONV_KIND(var, fn, cls, transposed, fwd)                                          \
-  static ct_module *fn(const ct_values *args) { return build_conv_common(args, transposed, cls); } \
-  const ct_module_kind var = {.name = cls, .size = sizeof(conv_mod), fwd,                \
-                              .extra_repr = conv_repr, .reset_parameters = conv_reset,  \
-                              .build = fn}
-CONV_KIND(ct__nn_kind_conv1d, build_conv1d, "Conv1d", false, .forward1 = conv_forward);
-CONV_KIND(ct__nn_kind_conv2d, build_conv2d, "Conv2d", false, .forward1 = conv_forward);
-CONV_KIND(ct__nn_kind_conv3d, build_conv3d, "Conv3d", false, .forward1 = conv_forward);
-CONV_KIND(ct__nn_kind_conv_transpose1d, build_convt1d, "ConvTranspose1d", true, .forward = convt_forward);
-CONV_KIND(ct__nn_kind_conv_transpose2d, build_convt2d, "ConvTranspose2d", true, .forward = convt_forward);
-CONV_KIND(ct__nn_kind_conv_transpose3d, build_convt3d, "ConvTranspose3d", true, .forward = convt_forward);
+#define CONV_KIND(var, fn, cls, fwd)                                                          \
+  NN_KIND(var, fn, build_conv_common, .name = cls, .size = sizeof(conv_mod), fwd,         \
+          .extra_repr = conv_repr, .reset_parameters = conv_reset)
+CONV_KIND(ct__nn_kind_conv1d, build_conv1d, "Conv1d", .forward1 = conv_forward);
+CONV_KIND(ct__nn_kind_conv2d, build_conv2d, "Conv2d", .forward1 = conv_forward);
+CONV_KIND(ct__nn_kind_conv3d, build_conv3d, "Conv3d", .forward1 = conv_forward);
+CONV_KIND(ct__nn_kind_conv_transpose1d, build_convt1d, "ConvTranspose1d", .forward = convt_forward);
+CONV_KIND(ct__nn_kind_conv_transpose2d, build_convt2d, "ConvTranspose2d", .forward = convt_forward);
+CONV_KIND(ct__nn_kind_conv_transpose3d, build_convt3d, "ConvTranspose3d", .forward = convt_forward);
 static const ct_module_kind *const conv_kinds[2][3] = {
     {&ct__nn_kind_conv1d, &ct__nn_kind_conv2d, &ct__nn_kind_conv3d},
     {&ct__nn_kind_conv_transpose1d, &ct__nn_kind_conv_transpose2d, &ct__nn_kind_conv_transpose3d}};
@@ -286,18 +284,17 @@ static int lazy_convt_forward(ct_module *m, const ct_values *in, ct_values *out)
   return convt_forward(m, in, out);
 }
 
-#define LAZY_CONV_KIND(var, fn, cls, transposed, fwd)                                    \
-  static ct_module *fn(const ct_values *args) { return build_conv_common(args, transposed, cls); } \
-  const ct_module_kind var = {.name = cls, .size = sizeof(conv_mod), fwd,                \
-                              .extra_repr = conv_repr, .build = fn}
-LAZY_CONV_KIND(ct__nn_kind_lazy_conv1d, build_lazy_conv1d, "LazyConv1d", false, .forward1 = lazy_conv_forward);
-LAZY_CONV_KIND(ct__nn_kind_lazy_conv2d, build_lazy_conv2d, "LazyConv2d", false, .forward1 = lazy_conv_forward);
-LAZY_CONV_KIND(ct__nn_kind_lazy_conv3d, build_lazy_conv3d, "LazyConv3d", false, .forward1 = lazy_conv_forward);
-LAZY_CONV_KIND(ct__nn_kind_lazy_conv_transpose1d, build_lazy_convt1d, "LazyConvTranspose1d", true,
+#define LAZY_CONV_KIND(var, fn, cls, fwd)                                                     \
+  NN_KIND(var, fn, build_conv_common, .name = cls, .size = sizeof(conv_mod), fwd,         \
+          .extra_repr = conv_repr)
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv1d, build_lazy_conv1d, "LazyConv1d", .forward1 = lazy_conv_forward);
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv2d, build_lazy_conv2d, "LazyConv2d", .forward1 = lazy_conv_forward);
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv3d, build_lazy_conv3d, "LazyConv3d", .forward1 = lazy_conv_forward);
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv_transpose1d, build_lazy_convt1d, "LazyConvTranspose1d",
                .forward = lazy_convt_forward);
-LAZY_CONV_KIND(ct__nn_kind_lazy_conv_transpose2d, build_lazy_convt2d, "LazyConvTranspose2d", true,
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv_transpose2d, build_lazy_convt2d, "LazyConvTranspose2d",
                .forward = lazy_convt_forward);
-LAZY_CONV_KIND(ct__nn_kind_lazy_conv_transpose3d, build_lazy_convt3d, "LazyConvTranspose3d", true,
+LAZY_CONV_KIND(ct__nn_kind_lazy_conv_transpose3d, build_lazy_convt3d, "LazyConvTranspose3d",
                .forward = lazy_convt_forward);
 
 /* _LazyConvXdMixin's __init__: _ConvNd's checks with in_channels = out_channels = 0 and no
@@ -332,7 +329,9 @@ static int nd_of(const char *cls) { return cls[strlen(cls) - 2] - '0'; }
 /* Conv*d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
  * bias=True, padding_mode='zeros', device=None, dtype=None); padding may be 'same' / 'valid'.
  * LazyConv*d / LazyConvTranspose*d: the same without in_channels (every position one lower). */
-static ct_module *build_conv_common(const ct_values *args, bool transposed, const char *cls) {
+static ct_module *build_conv_common(const ct_values *args, const ct_module_kind *kind) {
+  const char *cls = kind->name;
+  bool transposed = strstr(cls, "Transpose") != NULL;
   nn_args a;
   nn_args_init(&a, args, cls);
   ct_nn_conv_opts o = CT_NN_CONV_OPTS();

@@ -69,6 +69,14 @@ void nn_bw_release_all(ct_module *m);
 ct_hook_handle nn_add_owned_pre_hook(ct_module *m, ct_forward_pre_hook fn, void *user,
                                      void (*user_free)(void *), void *(*user_copy)(const void *));
 
+/* Defines the module kind `var` and its registry builder `fn`, which returns
+ * builder(args, &var): a family's kinds share one builder, which reads the class name (and
+ * what differs) off the kind. The remaining arguments are var's other designated initializers
+ * (.name, .size, .forward1, ...). */
+#define NN_KIND(var, fn, builder, ...)                                        \
+  static ct_module *fn(const ct_values *args) { return builder(args, &var); } \
+  const ct_module_kind var = {__VA_ARGS__, .build = fn}
+
 /* A kind from the built-in table (registry.c), by name; NULL if none. */
 const ct_module_kind *nn_builtin_kind(const char *name);
 

@@ -219,9 +219,10 @@ static ct_module *lazy_norm_new(const ct_module_kind *kind, ct_nn_norm_opts o) {
 /* _NormBase(num_features, eps=1e-5, momentum=0.1, affine, track_running_stats, device, dtype);
  * momentum=None is NaN. The Lazy norms: no num_features (every position one lower) and
  * affine / track_running_stats True by default, for the instance norms too (_LazyNormBase's). */
-static ct_module *build_norm_common(const ct_values *args, const ct_module_kind *kind, bool batch) {
+static ct_module *build_norm_common(const ct_values *args, const ct_module_kind *kind) {
   nn_args a;
   nn_args_init(&a, args, kind->name);
+  bool batch = kind->forward1 == bn_forward; /* the BatchNorms' defaults differ */
   int sh = strncmp(kind->name, "Lazy", 4) == 0;
   ct_nn_norm_opts o = CT_NN_BATCH_NORM_OPTS(.affine = batch || sh, .track_running_stats = batch || sh);
   int64_t nf = sh ? 0 : nn_arg_int(&a, 0, "num_features", 0, true);
@@ -251,17 +252,16 @@ static ct_module *build_norm_common(const ct_values *args, const ct_module_kind 
   return sh ? lazy_norm_new(kind, o) : norm_new(kind, nf, o);
 }
 
-#define NORM_KIND(var, fn, cls, batch, fwd)                                                   \
-  static ct_module *fn(const ct_values *args) { return build_norm_common(args, &var, batch); } \
-  const ct_module_kind var = {.name = cls, .size = sizeof(norm_mod), .forward1 = fwd,          \
-                              .extra_repr = bn_repr, .reset_parameters = norm_reset, .build = fn}
-NORM_KIND(ct__nn_kind_batch_norm1d, build_bn1, "BatchNorm1d", true, bn_forward);
-NORM_KIND(ct__nn_kind_batch_norm2d, build_bn2, "BatchNorm2d", true, bn_forward);
-NORM_KIND(ct__nn_kind_batch_norm3d, build_bn3, "BatchNorm3d", true, bn_forward);
-NORM_KIND(ct__nn_kind_sync_batch_norm, build_sbn, "SyncBatchNorm", true, bn_forward);
-NORM_KIND(ct__nn_kind_instance_norm1d, build_in1, "InstanceNorm1d", false, in_forward);
-NORM_KIND(ct__nn_kind_instance_norm2d, build_in2, "InstanceNorm2d", false, in_forward);
-NORM_KIND(ct__nn_kind_instance_norm3d, build_in3, "InstanceNorm3d", false, in_forward);
+#define NORM_KIND(var, fn, cls, fwd)                                                             \
+  NN_KIND(var, fn, build_norm_common, .name = cls, .size = sizeof(norm_mod), .forward1 = fwd, \
+          .extra_repr = bn_repr, .reset_parameters = norm_reset)
+NORM_KIND(ct__nn_kind_batch_norm1d, build_bn1, "BatchNorm1d", bn_forward);
+NORM_KIND(ct__nn_kind_batch_norm2d, build_bn2, "BatchNorm2d", bn_forward);
+NORM_KIND(ct__nn_kind_batch_norm3d, build_bn3, "BatchNorm3d", bn_forward);
+NORM_KIND(ct__nn_kind_sync_batch_norm, build_sbn, "SyncBatchNorm", bn_forward);
+NORM_KIND(ct__nn_kind_instance_norm1d, build_in1, "InstanceNorm1d", in_forward);
+NORM_KIND(ct__nn_kind_instance_norm2d, build_in2, "InstanceNorm2d", in_forward);
+NORM_KIND(ct__nn_kind_instance_norm3d, build_in3, "InstanceNorm3d", in_forward);
 
 ct_module *ct_nn_batch_norm1d_ex(int64_t n, ct_nn_norm_opts o) { return norm_new(&ct__nn_kind_batch_norm1d, n, o); }
 ct_module *ct_nn_batch_norm2d_ex(int64_t n, ct_nn_norm_opts o) { return norm_new(&ct__nn_kind_batch_norm2d, n, o); }
@@ -271,10 +271,9 @@ ct_module *ct_nn_instance_norm1d_ex(int64_t n, ct_nn_norm_opts o) { return norm_
 ct_module *ct_nn_instance_norm2d_ex(int64_t n, ct_nn_norm_opts o) { return norm_new(&ct__nn_kind_instance_norm2d, n, o); }
 ct_module *ct_nn_instance_norm3d_ex(int64_t n, ct_nn_norm_opts o) { return norm_new(&ct__nn_kind_instance_norm3d, n, o); }
 
-#define LAZY_NORM_KIND(var, fn, cls)                                                        \
-  static ct_module *fn(const ct_values *args) { return build_norm_common(args, &var, false); } \
-  const ct_module_kind var = {.name = cls, .size = sizeof(norm_mod), .forward1 = lazy_norm_forward, \
-                              .extra_repr = bn_repr, .build = fn}
+#define LAZY_NORM_KIND(var, fn, cls)                                              \
+  NN_KIND(var, fn, build_norm_common, .name = cls, .size = sizeof(norm_mod), \
+          .forward1 = lazy_norm_forward, .extra_repr = bn_repr)
 LAZY_NORM_KIND(ct__nn_kind_lazy_batch_norm1d, build_lazy_bn1, "LazyBatchNorm1d");
 LAZY_NORM_KIND(ct__nn_kind_lazy_batch_norm2d, build_lazy_bn2, "LazyBatchNorm2d");
 LAZY_NORM_KIND(ct__nn_kind_lazy_batch_norm3d, build_lazy_bn3, "LazyBatchNorm3d");

@@ -326,10 +326,9 @@ static ct_module *build_pool(const ct_values *args, const ct_module_kind *kind) 
   return t == P_LP ? lp_new(kind, norm_type, k, o) : make(kind, k, o);
 }
 
-#define POOL_KIND(var, fn, cls)                                                              \
-  static ct_module *fn(const ct_values *args) { return build_pool(args, &var); }             \
-  const ct_module_kind var = {.name = cls, .size = sizeof(pool_mod), .forward = pool_forward, \
-                              .extra_repr = pool_repr, .build = fn}
+#define POOL_KIND(var, fn, cls)                                                          \
+  NN_KIND(var, fn, build_pool, .name = cls, .size = sizeof(pool_mod), .forward = pool_forward, \
+          .extra_repr = pool_repr)
 POOL_KIND(ct__nn_kind_max_pool1d, build_mp1, "MaxPool1d");
 POOL_KIND(ct__nn_kind_max_pool2d, build_mp2, "MaxPool2d");
 POOL_KIND(ct__nn_kind_max_pool3d, build_mp3, "MaxPool3d");

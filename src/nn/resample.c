@@ -129,11 +129,9 @@ static ct_module *build_upsample(const ct_values *args, const ct_module_kind *ki
   return upsample_new(kind, o);
 }
 
-#define UPSAMPLE_KIND(var, fn, cls)                                                        \
-  static ct_module *fn(const ct_values *args) { return build_upsample(args, &var); }       \
-  const ct_module_kind var = {.name = cls, .size = sizeof(upsample_mod),                  \
-                              .forward1 = upsample_forward, .extra_repr = upsample_repr,  \
-                              .build = fn}
+#define UPSAMPLE_KIND(var, fn, cls)                                                     \
+  NN_KIND(var, fn, build_upsample, .name = cls, .size = sizeof(upsample_mod),         \
+          .forward1 = upsample_forward, .extra_repr = upsample_repr)
 UPSAMPLE_KIND(ct__nn_kind_upsample, build_up, "Upsample");
 UPSAMPLE_KIND(ct__nn_kind_upsampling_nearest2d, build_upn, "UpsamplingNearest2d");
 UPSAMPLE_KIND(ct__nn_kind_upsampling_bilinear2d, build_upb, "UpsamplingBilinear2d");
@@ -222,9 +220,8 @@ static ct_module *build_fold(const ct_values *args, const ct_module_kind *kind) 
 }
 
 #define FOLD_KIND(var, fn, cls)                                                               \
-  static ct_module *fn(const ct_values *args) { return build_fold(args, &var); }              \
-  const ct_module_kind var = {.name = cls, .size = sizeof(fold_mod), .forward1 = fold_forward, \
-                              .extra_repr = fold_repr, .build = fn}
+  NN_KIND(var, fn, build_fold, .name = cls, .size = sizeof(fold_mod), .forward1 = fold_forward, \
+          .extra_repr = fold_repr)
 FOLD_KIND(ct__nn_kind_unfold, build_unfold, "Unfold");
 FOLD_KIND(ct__nn_kind_fold, build_fold_kind, "Fold");
 

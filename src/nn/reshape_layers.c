@@ -224,11 +224,9 @@ static ct_module *build_pad(const ct_values *args, const ct_module_kind *k) {
   return m;
 }
 
-#define PAD_KIND(var, cls)                                                                     \
-  static ct_module *build_##var(const ct_values *v) { return build_pad(v, &ct__nn_kind_##var); } \
-  const ct_module_kind ct__nn_kind_##var = {.name = cls, .size = sizeof(pad_mod),             \
-                                            .forward1 = pad_fwd, .extra_repr = pad_repr,      \
-                                            .build = build_##var}
+#define PAD_KIND(var, cls)                                                                 \
+  NN_KIND(ct__nn_kind_##var, build_##var, build_pad, .name = cls, .size = sizeof(pad_mod), \
+          .forward1 = pad_fwd, .extra_repr = pad_repr)
 PAD_KIND(constant_pad1d, "ConstantPad1d");
 PAD_KIND(constant_pad2d, "ConstantPad2d");
 PAD_KIND(constant_pad3d, "ConstantPad3d");

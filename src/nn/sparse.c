@@ -64,10 +64,8 @@ static ct_module *build_dropout(const ct_values *args, const ct_module_kind *kin
 }
 
 #define DROPOUT_KIND(var, fn, cls, ctor)                                                        \
-  static ct_module *fn(const ct_values *args) { return build_dropout(args, &var); }             \
-  const ct_module_kind var = {.name = cls, .size = sizeof(dropout_mod),                         \
-                              .forward1 = dropout_forward, .extra_repr = dropout_repr,          \
-                              .build = fn};                                                     \
+  NN_KIND(var, fn, build_dropout, .name = cls, .size = sizeof(dropout_mod),                     \
+          .forward1 = dropout_forward, .extra_repr = dropout_repr);                             \
   ct_module *ctor(double p, bool inplace) { return dropout_new(&var, p, inplace); }
 DROPOUT_KIND(ct__nn_kind_dropout, build_do, "Dropout", ct_nn_dropout)
 DROPOUT_KIND(ct__nn_kind_dropout1d, build_do1, "Dropout1d", ct_nn_dropout1d)

@@ -79,6 +79,7 @@ ct_tensor *ct_logical_not(const ct_tensor *t) {
 typedef struct {
   int ok;
   double rtol, atol;
+  bool equal_nan;
 } allclose_ctx;
 
 static void allclose_loop(char **d, const int64_t *s, int64_t n, void *ctx) {
@@ -89,7 +90,8 @@ static void allclose_loop(char **d, const int64_t *s, int64_t n, void *ctx) {
     /* equal values (infinities included) are close; NaN never is; an infinite difference
      * never is either (PyTorch's isfinite(|a - b|): inf vs -inf with an infinite rtol |b|) */
     double d = fabs(a - b);
-    ok &= a == b || (isfinite(d) && d <= c->atol + c->rtol * fabs(b));
+    ok &= a == b || (isfinite(d) && d <= c->atol + c->rtol * fabs(b)) ||
+          (c->equal_nan && isnan(a) && isnan(b));
   }
   if (!ok) __atomic_store_n(&c->ok, 0, __ATOMIC_RELAXED);
 }
@@ -112,16 +114,21 @@ bool ct_equal(const ct_tensor *a, const ct_tensor *b) {
   return ok;
 }
 
-bool ct_allclose(const ct_tensor *a, const ct_tensor *b, double rtol, double atol) {
+bool ct_allclose_ex(const ct_tensor *a, const ct_tensor *b, ct_allclose_opts o) {
   if (!a || !b) return false;
   if (a->dtype != b->dtype) {
     ct__err("%s did not match %s", ct__dtype_short(a->dtype), ct__dtype_short(b->dtype));
     return false;
   }
+  if (!(o.rtol >= 0) || !(o.atol >= 0)) { /* isclose's checks (NaN fails them too) */
+    bool r = !(o.rtol >= 0);
+    ct__err("%s must be greater than or equal to zero, but got %g", r ? "rtol" : "atol", r ? o.rtol : o.atol);
+    return false;
+  }
   int nd;
   int64_t shape[CT_MAX_DIMS];
   if (ct__broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape)) return false;
-  allclose_ctx c = {1, rtol, atol};
+  allclose_ctx c = {1, o.rtol, o.atol, o.equal_nan};
   CT_OP_BEGIN();
   ct_tensor *ca = ct__contig_as(a, CT_FLOAT64), *cb = ct__contig_as(b, CT_FLOAT64);
   ct_tensor *ea = ca ? ct__expand_raw(ca, nd, shape) : NULL;

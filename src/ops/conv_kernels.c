@@ -54,20 +54,9 @@ static conv_dims conv_dims_of(int64_t N, int64_t C, int64_t Co, const conv_geom 
   return d;
 }
 
-#define T float
-#define SFX f32
-#define GEMM cblas_sgemm
-#include "conv_impl.h"
-#undef T
-#undef SFX
-#undef GEMM
-#define T double
-#define SFX f64
-#define GEMM cblas_dgemm
-#include "conv_impl.h"
-#undef T
-#undef SFX
-#undef GEMM
+#define CT_TEMPLATE "ops/conv_impl.h"
+#define CT_FLOATS_ONLY
+#include "../each_dtype.h"
 
 int ct__conv_fwd(bool f64, void *y, const void *x, const void *w, const void *bias, int64_t N,
                  int64_t C, int64_t Co, const conv_geom *g) {

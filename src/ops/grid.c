@@ -27,16 +27,9 @@ CT_ARGS_TYPE(gs_args, NULL);
  * double) are computed once and reused by every channel. */
 enum { GS_BLOCK = 64 };
 
-#define T float
-#define F(name) name##_f32
-#include "grid_impl.h"
-#undef T
-#undef F
-#define T double
-#define F(name) name##_f64
-#include "grid_impl.h"
-#undef T
-#undef F
+#define CT_TEMPLATE "ops/grid_impl.h"
+#define CT_FLOATS_ONLY
+#include "../each_dtype.h"
 
 /* y = grid_sample(x, grid): gx, ggrid from one pass over the taps. saved: x, grid. */
 static void gs_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {

@@ -94,14 +94,7 @@ static int eigh_full(const char *api, const ct_tensor *A, char uplo, bool vector
     return -1;
   }
   ct_tensor *V = vec ? la_swap_copy(a) : NULL;
-  ct_node *node = V ? ct__node_new("LinalgEighBackward0", eigh_backward, 1,
-                                   (ct_tensor *const[]){(ct_tensor *)A}, 2) : NULL;
-  if (node) {
-    ct__set_history(L, node, 0); /* first: a saved output keeps its output_nr */
-    ct__set_history(V, node, 1);
-    ct__save(node, L, true);
-    ct__save(node, V, true);
-  }
+  la_record_eig("LinalgEighBackward0", eigh_backward, A, L, V);
   if (v) *v = ct_keep(V);
   *l = ct__op_end(L);
   return 0;

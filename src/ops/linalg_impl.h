@@ -87,6 +87,18 @@ static inline void la_batch_str(char *buf, size_t len, const ct_tensor *A, int64
 /* t.mT without autograd bookkeeping concerns: ct_transpose of the last two dims. */
 static inline ct_tensor *la_mT(const ct_tensor *t) { return ct_transpose(t, -2, -1); }
 
+/* An eigendecomposition's node (eigh, eig): L output 0, V output 1, both saved for bw; nothing
+ * when V is NULL or A needs no gradient. */
+static inline void la_record_eig(const char *name, ct_backward_fn bw, const ct_tensor *A,
+                                 ct_tensor *L, ct_tensor *V) {
+  ct_node *node = V ? ct__node_new(name, bw, 1, (ct_tensor *const[]){(ct_tensor *)A}, 2) : NULL;
+  if (!node) return;
+  ct__set_history(L, node, 0); /* first: a saved output keeps its output_nr */
+  ct__set_history(V, node, 1);
+  ct__save(node, L, true);
+  ct__save(node, V, true);
+}
+
 /* pinv_backward's formula: the gradient of A for g = the gradient of P = pinv(A), written
  * with differentiable ops (src/ops/linalg_pinv.c) */
 ct_tensor *ct__la_pinv_grad(ct_tensor *A, ct_tensor *P, ct_tensor *g);

@@ -125,6 +125,10 @@ ct_tensor *ct_linalg_cond(const ct_tensor *A, double p) {
                    ct__dtype_short(A->dtype));
   if (ct__is_half(A->dtype))
     return ct__err("linalg.cond: Low precision dtypes not supported. Got %s", ct__dtype_short(A->dtype));
+  /* no matrix entries: 0 per matrix (PyTorch, which checks squareness first for 'fro' / 'nuc') */
+  bool empty = ct_numel(A) == 0 && (A->shape[A->ndim - 2] == A->shape[A->ndim - 1] ||
+                                    (p != CT_ORD_FRO && p != CT_ORD_NUC));
+  if (empty) return ct_zeros(A->ndim - 2, A->shape, .dtype = A->dtype);
   CT_OP_BEGIN();
   if (svd) { /* s_max / s_min (p = -2: s_min / s_max) */
     ct_tensor *s = ct_linalg_svdvals(A);
@@ -142,10 +146,15 @@ ct_tensor *ct_linalg_cond(const ct_tensor *A, double p) {
                               p == CT_ORD_FRO ? "fro" : p == CT_ORD_NUC ? "nuc" : isinf(p) ? (p > 0 ? "inf" : "-inf") : b,
                               (long long)r, (long long)c));
   }
+  if (p == CT_ORD_NUC) { /* PyTorch 1.13: sum(S) * sum(1 / S) of svdvals, so a singular A
+                          * gives inf (a zero singular value) or roundoff's huge number */
+    ct_tensor *s = ct_linalg_svdvals(A);
+    return ct__op_end(ct_mul(ct_sum(s, .dim = CT_DIMS(-1)), ct_sum(ct_reciprocal(s), .dim = CT_DIMS(-1))));
+  }
   ct_linalg_norm_opts no = {.ord = p, .dtype = CT_DTYPE_UNSET};
   /* a singular matrix (a zero pivot: det exactly 0) gets inf, as PyTorch fills the failed
-   * inverse with inf (its 'nuc' differs: there linalg.inv's error stands) */
-  ct_tensor *sing = p == CT_ORD_NUC ? NULL : ct_eq_scalar(ct_detach(ct_linalg_det(A)), 0);
+   * inverse with inf */
+  ct_tensor *sing = ct_eq_scalar(ct_detach(ct_linalg_det(A)), 0);
   ct_tensor *mask = sing ? ct_unsqueeze(ct_unsqueeze(sing, -1), -1) : NULL;
   const ct_tensor *Ai = mask ? ct_where(mask, ct_eye(r, -1, .dtype = A->dtype), A) : A;
   ct_tensor *cn = ct_mul(ct_linalg_matrix_norm_ex(A, no), ct_linalg_matrix_norm_ex(ct_linalg_inv(Ai), no));

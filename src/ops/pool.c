@@ -5,16 +5,9 @@
 
 #include <math.h>
 
-#define T float
-#define F(name) name##_f32
-#include "pool_impl.h"
-#undef T
-#undef F
-#define T double
-#define F(name) name##_f64
-#include "pool_impl.h"
-#undef T
-#undef F
+#define CT_TEMPLATE "ops/pool_impl.h"
+#define CT_FLOATS_ONLY
+#include "../each_dtype.h"
 
 /* ---- window tables --------------------------------------------------------------------- */
 int ct__pool_win_alloc(pool_win *w, const int64_t *in, const int64_t *out, bool with_cnt) {

@@ -136,10 +136,13 @@ static inline T F(avg_div)(const pool_win *w, int64_t od, int64_t oh, int64_t ow
   return sum / (T)(w->cnt[0][od] * w->cnt[1][oh] * w->cnt[2][ow]);
 }
 
-/* x (D, H, W) -> y (OD, OH, OW): window sums over the divisor; an empty window gives 0 */
-static void F(avg_plane)(const T *restrict x, T *restrict y, const pool_win *w, int64_t div,
-                         bool seq) {
+/* One window walk serves the average pool and its adjoint, x (D, H, W), y (OD, OH, OW):
+ * back false: y = each window's sum of x over the divisor (an empty window gives 0);
+ * back true: x zeroed, then each window of x += y / divisor. */
+static void F(avg_walk)(T *restrict x, T *restrict y, const pool_win *w, int64_t div, bool seq,
+                        bool back) {
   const int64_t H = w->in[1], W = w->in[2];
+  if (back) memset(x, 0, sizeof(T) * (size_t)(w->in[0] * H * W));
   int64_t o = 0;
   for (int64_t od = 0; od < w->out[0]; od++)
     for (int64_t oh = 0; oh < w->out[1]; oh++)
@@ -147,7 +150,14 @@ static void F(avg_plane)(const T *restrict x, T *restrict y, const pool_win *w, 
         const int64_t z0 = w->lo[0][od], z1 = w->hi[0][od], y0 = w->lo[1][oh],
                       y1 = w->hi[1][oh], x0 = w->lo[2][ow], x1 = w->hi[2][ow];
         if (z0 >= z1 || y0 >= y1 || x0 >= x1) {
-          y[o] = 0;
+          if (!back) y[o] = 0;
+          continue;
+        }
+        if (back) {
+          T v = F(avg_div)(w, od, oh, ow, div, seq, y[o]);
+          for (int64_t z = z0; z < z1; z++)
+            for (int64_t yy = y0; yy < y1; yy++)
+              for (int64_t xx = x0; xx < x1; xx++) x[(z * H + yy) * W + xx] += v;
           continue;
         }
         T s = 0;
@@ -158,23 +168,16 @@ static void F(avg_plane)(const T *restrict x, T *restrict y, const pool_win *w, 
       }
 }
 
-/* g (OD, OH, OW) -> gx (D, H, W), zeroed first: each window gets g / divisor */
+/* x (D, H, W) -> y (OD, OH, OW); the walk only reads x here */
+static void F(avg_plane)(const T *restrict x, T *restrict y, const pool_win *w, int64_t div,
+                         bool seq) {
+  F(avg_walk)((T *)x, y, w, div, seq, false);
+}
+
+/* g (OD, OH, OW) -> gx (D, H, W), zeroed first; the walk only reads g here */
 static void F(avg_back_plane)(const T *restrict g, T *restrict gx, const pool_win *w,
                               int64_t div, bool seq) {
-  const int64_t H = w->in[1], W = w->in[2];
-  memset(gx, 0, sizeof(T) * (size_t)(w->in[0] * H * W));
-  int64_t o = 0;
-  for (int64_t od = 0; od < w->out[0]; od++)
-    for (int64_t oh = 0; oh < w->out[1]; oh++)
-      for (int64_t ow = 0; ow < w->out[2]; ow++, o++) {
-        const int64_t z0 = w->lo[0][od], z1 = w->hi[0][od], y0 = w->lo[1][oh],
-                      y1 = w->hi[1][oh], x0 = w->lo[2][ow], x1 = w->hi[2][ow];
-        if (z0 >= z1 || y0 >= y1 || x0 >= x1) continue;
-        T v = F(avg_div)(w, od, oh, ow, div, seq, g[o]);
-        for (int64_t z = z0; z < z1; z++)
-          for (int64_t yy = y0; yy < y1; yy++)
-            for (int64_t xx = x0; xx < x1; xx++) gx[(z * H + yy) * W + xx] += v;
-      }
+  F(avg_walk)(gx, (T *)g, w, div, seq, true);
 }
 
 /* g (m) -> gx (n), zeroed first: gx[ind[j]] += g[j] (set instead of add: max_unpool) */

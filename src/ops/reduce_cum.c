@@ -60,10 +60,11 @@ static const scan_fn cumprod_k[CT_NUM_DTYPES] = {
     [CT_FLOAT32] = cumprod_k_f32, [CT_FLOAT64] = cumprod_k_f64, [CT_INT64] = cumprod_k_i64};
 
 /* ---- backward ------------------------------------------------------------------------------ */
-/* The reversed cumulative sum along dim: sum(g) - cumsum(g) + g (differentiable). */
+/* The reversed cumulative sum along dim (differentiable): flip, cumsum, flip as PyTorch;
+ * sum(g) - cumsum(g) + g lost small tail sums to cancellation (cumprod's gradient at a
+ * roundoff-sized entry, so det's double backward at a singular A). */
 static ct_tensor *rev_cumsum(ct_tensor *g, int64_t dim) {
-  ct_tensor *total = g->ndim ? ct_sum(g, .dim = CT_DIMS(dim), .keepdim = true) : g;
-  return ct_add(ct_sub(total, ct_cumsum(g, dim)), g);
+  return g->ndim ? ct_flip(ct_cumsum(ct_flip(g, 1, &dim), dim), 1, &dim) : g;
 }
 
 typedef struct {

@@ -69,14 +69,20 @@ static ct_tensor *shuffle_node(const ct_tensor *t, int64_t r, bool up) {
   return ct__op_end(out);
 }
 
+/* The checks pixel_shuffle and pixel_unshuffle share: 3 dims at least, a positive factor. */
+static int shuffle_check(const ct_tensor *t, const char *op, const char *factor, int64_t r) {
+  if (t->ndim < 3)
+    return ct__errs("%s expects input to have at least 3 dimensions, but got input with %d "
+                    "dimension(s)", op, t->ndim);
+  if (r <= 0)
+    return ct__errs("%s expects a positive %s, but got %lld", op, factor, (long long)r);
+  return 0;
+}
+
 ct_tensor *ct_pixel_shuffle(const ct_tensor *t, int64_t upscale_factor) {
   if (!t) return NULL;
   int64_t r = upscale_factor;
-  if (t->ndim < 3)
-    return ct__err("pixel_shuffle expects input to have at least 3 dimensions, but got input "
-                   "with %d dimension(s)", t->ndim);
-  if (r <= 0)
-    return ct__err("pixel_shuffle expects a positive upscale_factor, but got %lld", (long long)r);
+  if (shuffle_check(t, "pixel_shuffle", "upscale_factor", r)) return NULL;
   int64_t c = t->shape[t->ndim - 3], r2, hr, wr;
   /* r^2 beyond int64 wraps as PyTorch's int64 product does (no channel count divides it) */
   bool big = __builtin_mul_overflow(r, r, &r2);
@@ -94,12 +100,7 @@ ct_tensor *ct_pixel_shuffle(const ct_tensor *t, int64_t upscale_factor) {
 ct_tensor *ct_pixel_unshuffle(const ct_tensor *t, int64_t downscale_factor) {
   if (!t) return NULL;
   int64_t r = downscale_factor;
-  if (t->ndim < 3)
-    return ct__err("pixel_unshuffle expects input to have at least 3 dimensions, but got input "
-                   "with %d dimension(s)", t->ndim);
-  if (r <= 0)
-    return ct__err("pixel_unshuffle expects a positive downscale_factor, but got %lld",
-                   (long long)r);
+  if (shuffle_check(t, "pixel_unshuffle", "downscale_factor", r)) return NULL;
   int64_t h = t->shape[t->ndim - 2], w = t->shape[t->ndim - 1], cr;
   if (h % r)
     return ct__err("pixel_unshuffle expects height to be divisible by downscale_factor, but "

@@ -108,6 +108,14 @@ ct_tensor *ct_linspace_ex(double start, double end, int64_t steps, ct_tensor_opt
   size_t isz = ct_dtype_size(dt);
   /* PyTorch fills the first half from start and the second half from end; one step is start */
   if (steps == 1) return ct__finish_opts(ct_full_ex(1, &steps, start, CT_TENSOR_OPTS(.dtype = dt)), o);
+  if (dt == CT_FLOAT32 && steps > 1) { /* in float, as PyTorch's kernel rounds */
+    ct__linspace_float((float *)p, (float)start, (float)end, steps);
+    return ct__finish_opts(t, o);
+  }
+  if (dt == CT_FLOAT64 && steps > 1) {
+    ct__linspace_double((double *)p, start, end, steps);
+    return ct__finish_opts(t, o);
+  }
   double step = steps > 1 ? (end - start) / (double)(steps - 1) : 0;
   int64_t half = steps / 2;
   for (int64_t i = 0; i < steps; i++) {

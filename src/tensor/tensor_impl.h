@@ -147,6 +147,10 @@ float ct__bf16_to_f32(uint16_t h);
 bool ct__is_half(ct_dtype dt);
 void ct__half_cast(ct_tensor *dst, ct_tensor *src);
 
+/* o[0..steps) (steps >= 2) = torch.linspace(start, end, steps), bit for bit (linspace.c). */
+void ct__linspace_float(float *o, float start, float end, int64_t steps);
+void ct__linspace_double(double *o, double start, double end, int64_t steps);
+
 /* Internal scopes: ops open one so their temporaries die at the op's end. */
 #define CT_OP_BEGIN() ct_scope_begin()
 /* Keep result (may be NULL) into the caller's scope and close the op's scope. */

@@ -186,4 +186,33 @@ static inline void ct_test_expect_repr(ct_module *m, const char *want, int line)
 }
 #endif
 
+/* ---- non-contiguous inputs --------------------------------------------------------------- */
+typedef ct_tensor *(*ct_test_unary)(const ct_tensor *);
+/* Each of the nf functions on each of the nv views answers what it answers on the view's
+ * contiguous copy: exactly (tol 0: ct_equal) or within ct_allclose(tol, tol). */
+static inline void ct_test_same_on_views(ct_test_unary const *fns, size_t nf, ct_tensor *const *views,
+                                         int nv, double tol) {
+  for (size_t f = 0; f < nf; f++)
+    for (int v = 0; v < nv; v++) {
+      ct_tensor *a = fns[f](views[v]), *b = fns[f](ct_contiguous(views[v]));
+      if (!a || !b) fail_msg("fn %zu view %d: %s", f, v, ct_last_error());
+      if (tol == 0 ? !ct_equal(a, b) : !ct_allclose(a, b, tol, tol))
+        fail_msg("fn %zu view %d differs from its contiguous copy", f, v);
+    }
+}
+
+/* A float64 batch (2, 6, 6) that every solver takes: ramp(seed 3), made symmetric (r + r^T)
+ * when asked, plus 30 on the diagonal (diagonally dominant: invertible, and positive definite
+ * when symmetric), and three non-contiguous views of it: transposed, rows every 2nd with
+ * columns every col_step-th, and batch 1 expanded to 3. */
+static inline ct_tensor *ct_test_solver_batch(bool symmetric, int64_t col_step, ct_tensor *views[3]) {
+  ct_tensor *r = ramp(CT_SHAPE(2, 6, 6), CT_FLOAT64, 3, false);
+  if (symmetric) r = ct_add(r, ct_transpose(r, 1, 2));
+  ct_tensor *base = ct_add(r, ct_mul_scalar(ct_eye(6, -1, .dtype = CT_FLOAT64), 30));
+  views[0] = ct_transpose(base, 1, 2);
+  views[1] = ct_slice(ct_slice(base, 1, 0, 6, 2), 2, 0, 6, col_step);
+  views[2] = ct_expand(ct_select(base, 0, 1), CT_SHAPE(3, 6, 6));
+  return base;
+}
+
 #endif

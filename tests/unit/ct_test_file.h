@@ -52,4 +52,19 @@ static inline unsigned char *read_all(const char *path, size_t *len) {
   return b;
 }
 
+/* The entries "flags" [True, False, None] and "pair" (1, -2.5) of the checkpoint dict r: the
+ * fixture test_pth reads and the file test_pth_write writes both hold them. */
+static inline void ct_test_expect_flags_pair(const ct_pth_value *r) {
+  ct_pth_value *flags = ct_pth_get(r, "flags");
+  assert_int_equal(ct_pth_kind_of(flags), CT_PTH_LIST);
+  assert_int_equal(ct_pth_len(flags), 3);
+  assert_true(ct_pth_bool(ct_pth_item(flags, 0)));
+  assert_false(ct_pth_bool(ct_pth_item(flags, 1)));
+  assert_int_equal(ct_pth_kind_of(ct_pth_item(flags, 2)), CT_PTH_NONE);
+  ct_pth_value *pair = ct_pth_get(r, "pair");
+  assert_int_equal(ct_pth_kind_of(pair), CT_PTH_TUPLE);
+  assert_int_equal(ct_pth_int(ct_pth_item(pair, 0)), 1);
+  assert_true(ct_pth_float(ct_pth_item(pair, 1)) == -2.5);
+}
+
 #endif

@@ -189,6 +189,17 @@ static void test_no_garbage(void **state) {
                                  : "linalg.inv: Low precision dtypes not supported. Got BFloat16");
     expect_error(ct_nextafter(t, t), "\"nextafter_cpu\" not implemented for");
   }
+  /* t[idx] and index_put (index2's ops) read a 16-bit tensor as garbage, and t[idx]'s backward
+   * gave zeros: computed in float32 now */
+  ct_tensor *xi = ct_requires_grad_(ct_to(ct_tensor_from((float[]){1, 2, 3, 4}, CT_FLOAT32, 1, (int64_t[]){4}), CT_BFLOAT16), true);
+  ct_tensor *ix = ct_tensor_from((int64_t[]){0, 2, 2}, CT_INT64, 1, (int64_t[]){3});
+  ct_tensor *sel = ct_index(xi, (ct_tensor *[]){ix}, 1);
+  expect_exact(sel, 1, 3, 3);
+  assert_int_equal(ct_backward(ct_sum(sel)), 0);
+  assert_int_equal(ct_dtype_of(ct_grad(xi)), CT_BFLOAT16);
+  expect_exact(ct_grad(xi), 1, 0, 2, 0);
+  ct_tensor *pv = ct_index_put(ct_detach(xi), (ct_tensor *[]){ix}, 1, ct_to(ct_ones(SH(3)), CT_BFLOAT16), true);
+  expect_exact(pv, 2, 2, 5, 4);
   /* layer_norm: bfloat16 in float32, rounded once; torch 1.13 gives [-1.34375, -0.4453125,
    * 0.44921875, 1.34375] (its kernel rounds x - mean to bfloat16 first): within a bfloat16 ulp.
    * float16 refused as PyTorch 1.13's CPU does */

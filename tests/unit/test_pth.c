@@ -102,16 +102,8 @@ static void test_checkpoint(void **state) {
   assert_true(ct_pth_float(ct_pth_get(r, "loss")) == 0.12);
   assert_int_equal(ct_pth_int(ct_pth_get(r, "big")), (int64_t)1 << 40);
   assert_string_equal(ct_pth_str(ct_pth_get(r, "name"), NULL), "run1");
-  ct_pth_value *flags = ct_pth_get(r, "flags");
-  assert_int_equal(ct_pth_kind_of(flags), CT_PTH_LIST);
-  assert_true(ct_pth_bool(ct_pth_item(flags, 0)));
-  assert_false(ct_pth_bool(ct_pth_item(flags, 1)));
-  assert_int_equal(ct_pth_kind_of(ct_pth_item(flags, 2)), CT_PTH_NONE);
-  ct_pth_value *pair = ct_pth_get(r, "pair");
-  assert_int_equal(ct_pth_kind_of(pair), CT_PTH_TUPLE);
-  assert_int_equal(ct_pth_int(ct_pth_item(pair, 0)), 1);
-  assert_true(ct_pth_float(ct_pth_item(pair, 1)) == -2.5);
-  expect_error(ct_pth_item(pair, 2), "out of range");
+  ct_test_expect_flags_pair(r);
+  expect_error(ct_pth_item(ct_pth_get(r, "pair"), 2), "out of range");
   /* the model's state_dict, loaded into a Linear */
   ct_tensor_map *sd = ct_pth_to_tensor_map(ct_pth_get(r, "model"));
   ct_module *lin = ct_nn_linear(3, 2);

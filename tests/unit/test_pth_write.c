@@ -206,15 +206,7 @@ static void expect_checkpoint(const ct_pth_value *r) {
   assert_int_equal(ct_pth_int(ct_pth_get(r, "epoch")), 4);
   assert_true(ct_pth_float(ct_pth_get(r, "loss")) == 0.12);
   assert_string_equal(ct_pth_str(ct_pth_get(r, "name"), NULL), "run1 \xc3\xa9");
-  ct_pth_value *flags = ct_pth_get(r, "flags");
-  assert_int_equal(ct_pth_len(flags), 3);
-  assert_true(ct_pth_bool(ct_pth_item(flags, 0)));
-  assert_false(ct_pth_bool(ct_pth_item(flags, 1)));
-  assert_int_equal(ct_pth_kind_of(ct_pth_item(flags, 2)), CT_PTH_NONE);
-  ct_pth_value *pair = ct_pth_get(r, "pair");
-  assert_int_equal(ct_pth_kind_of(pair), CT_PTH_TUPLE);
-  assert_int_equal(ct_pth_int(ct_pth_item(pair, 0)), 1);
-  assert_true(ct_pth_float(ct_pth_item(pair, 1)) == -2.5);
+  ct_test_expect_flags_pair(r);
   int64_t ints[] = {255, 256, 65535, 65536, -1, INT32_MIN, INT32_MAX, (int64_t)1 << 40,
                     -((int64_t)1 << 40), INT64_MIN, INT64_MAX, (int64_t)INT32_MAX + 1, 128, -129};
   ct_pth_value *il = ct_pth_get(r, "ints");

@@ -64,12 +64,7 @@ static void sweep_views(const un_fn *fns, size_t nfns) {
   ct_tensor *base = ramp(SH(4, 8), CT_FLOAT64, 3, false);
   ct_tensor *views[] = {ct_t(ct_narrow(base, 1, 0, 4)), ct_slice(ct_slice(base, 1, 0, 8, 2), 0, 0, 4, 1),
                         ct_expand(ct_narrow(ct_select(base, 0, 1), 0, 0, 4), SH(4, 4))};
-  for (size_t f = 0; f < nfns; f++)
-    for (int v = 0; v < 3; v++) {
-      ct_tensor *a = fns[f](views[v]), *b = fns[f](ct_contiguous(views[v]));
-      if (!a || !b) fail_msg("fn %zu view %d: %s", f, v, ct_last_error());
-      assert_true(ct_allclose(a, b, 1e-12, 1e-12));
-    }
+  ct_test_same_on_views(fns, nfns, views, 3, 1e-12);
   ct_scope_end();
   leak_end(m, "non-contiguous", __LINE__);
 }

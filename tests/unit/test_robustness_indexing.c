@@ -65,13 +65,8 @@ static void test_noncontiguous(void **state) {
   ct_tensor *base = ct_reshape(ct_arange(0, 48, 1, .dtype = CT_FLOAT64), 2, (int64_t[]){6, 8});
   ct_tensor *views[] = {ct_transpose(base, 0, 1), ct_slice(ct_slice(base, 0, 0, 6, 2), 1, 1, 8, 3),
                         ct_expand(ct_select(base, 0, 2), SH(3, 8))};
-  ct_tensor *(*fns[])(const ct_tensor *) = {f_add, f_copy, f_fill, f_sr};
-  for (int f = 0; f < 4; f++)
-    for (int v = 0; v < 3; v++) {
-      ct_tensor *a = fns[f](views[v]), *b = fns[f](ct_contiguous(views[v]));
-      if (!a || !b) fail_msg("fn %d view %d: %s", f, v, ct_last_error());
-      if (!ct_equal(a, b)) fail_msg("fn %d view %d differs", f, v);
-    }
+  ct_test_unary fns[] = {f_add, f_copy, f_fill, f_sr};
+  ct_test_same_on_views(fns, 4, views, 3, 0);
   leak_end(m, "non-contiguous", __LINE__);
 }
 

@@ -52,12 +52,7 @@ static void test_views(void **state) {
   ct_tensor *base = ramp(SH(4, 8), CT_FLOAT64, 3, false);
   ct_tensor *views[] = {ct_t(ct_narrow(base, 1, 0, 4)), ct_slice(ct_slice(base, 1, 0, 8, 2), 0, 0, 4, 1),
                         ct_expand(ct_narrow(ct_select(base, 0, 1), 0, 0, 4), SH(4, 4))};
-  for (size_t f = 0; f < NFNS; f++)
-    for (int v = 0; v < 3; v++) {
-      ct_tensor *a = FNS[f](views[v]), *b = FNS[f](ct_contiguous(views[v]));
-      if (!a || !b) fail_msg("fn %zu view %d: %s", f, v, ct_last_error());
-      if (!ct_allclose(a, b, 1e-12, 1e-12)) fail_msg("fn %zu view %d differs from its contiguous copy", f, v);
-    }
+  ct_test_same_on_views(FNS, NFNS, views, 3, 1e-12);
   /* as_strided of a view reads the storage, not the view: offsets are the storage's */
   ct_tensor *as = ct_as_strided(views[0], 2, (int64_t[]){2, 2}, (int64_t[]){1, 8}, 2);
   if (!ct_allclose(as, ct_as_strided(base, 2, (int64_t[]){2, 2}, (int64_t[]){1, 8}, 2), 0, 0)) fail_msg("as_strided of a view");

@@ -214,9 +214,9 @@ static int h_equal(pcall *c) {
 static int h_allclose(pcall *c) {
   ct_tensor *a = p_tensor(c, 0, "input"), *b = p_tensor(c, 1, "other");
   double rtol = p_num(c, 2, "rtol", 1e-5), atol = p_num(c, 3, "atol", 1e-8);
-  p_expect_bool(c, 4, "equal_nan", false);
+  bool equal_nan = p_bool(c, 4, "equal_nan", false);
   P_CHECK(c);
-  return out_bool(c, ct_allclose(a, b, rtol, atol));
+  return out_bool(c, ct_allclose(a, b, rtol, atol, equal_nan));
 }
 
 #define U2(n, f) P_UNARY("torch." n, f), P_UNARY("Tensor." n, f)

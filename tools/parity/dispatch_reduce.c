@@ -32,9 +32,9 @@ static int h_prod(pcall *c) {
   return p_out(c, ct_prod(dt == CT_DTYPE_UNSET ? x : ct_to(x, dt), d, k));
 }
 
-/* torch.var(input, dim=None, unbiased=True, keepdim=False, *, correction=None) / torch.std */
-static int h_var(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "input");
+/* The options after input of torch.var / std / var_mean / std_mean: (dim=None,
+ * unbiased=True, keepdim=False, *, correction=None), or the overload (unbiased). */
+static ct_var_opts var_opts(pcall *c) {
   ct_var_opts o = {.correction = 1};
   const cJSON *a1 = c->nargs > 1 ? cJSON_GetArrayItem(c->args, 1) : NULL;
   if (cJSON_IsBool(a1)) { /* torch.var(input, unbiased) */
@@ -46,8 +46,23 @@ static int h_var(pcall *c) {
   }
   const cJSON *corr = p_arg(c, -1, "correction");
   if (corr && !cJSON_IsNull(corr)) o.correction = p_num(c, -1, "correction", 1);
+  return o;
+}
+
+/* torch.var(input, ...) / torch.std */
+static int h_var(pcall *c) {
+  ct_tensor *x = p_tensor(c, 0, "input");
+  ct_var_opts o = var_opts(c);
   P_CHECK(c);
   return p_out(c, c->data ? ct_std_ex(x, o) : ct_var_ex(x, o));
+}
+
+/* torch.var_mean(input, ...) / std_mean */
+static int h_var_mean(pcall *c) {
+  ct_tensor *x = p_tensor(c, 0, "input");
+  ct_var_opts o = var_opts(c);
+  P_CHECK(c);
+  return p_pair(c, c->data ? ct_std_mean_ex(x, o) : ct_var_mean_ex(x, o));
 }
 
 /* p as torch.norm takes it: a number or 'fro' (= 2); 'nuc' is a matrix norm. */
@@ -148,6 +163,7 @@ const parity_handler parity_handlers_reduce[] = {
     {"torch.prod", h_prod, NULL}, {"Tensor.prod", h_prod, NULL},
     {"torch.var", h_var, NULL}, {"Tensor.var", h_var, NULL},
     {"torch.std", h_var, "std"}, {"Tensor.std", h_var, "std"},
+    {"torch.var_mean", h_var_mean, NULL}, {"torch.std_mean", h_var_mean, "std"},
     {"torch.norm", h_norm, NULL}, {"Tensor.norm", h_norm, NULL},
     {"torch.max", h_maxmin, "max"}, {"Tensor.max", h_maxmin, "max"},
     {"torch.min", h_maxmin, NULL}, {"Tensor.min", h_maxmin, NULL},

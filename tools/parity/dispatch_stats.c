@@ -54,24 +54,6 @@ static int h_quantile(pcall *c) {
   return p_out(c, nan ? ct_nanquantile_scalar_ex(x, qs, o) : ct_quantile_scalar_ex(x, qs, o));
 }
 
-/* torch.var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None) / std_mean */
-static int h_var_mean(pcall *c) {
-  ct_tensor *x = p_tensor(c, 0, "input");
-  ct_var_opts o = {.correction = 1};
-  const cJSON *a1 = c->nargs > 1 ? cJSON_GetArrayItem(c->args, 1) : NULL;
-  if (cJSON_IsBool(a1)) { /* var_mean(input, unbiased) */
-    o.correction = p_bool(c, 1, "unbiased", true) ? 1 : 0;
-  } else {
-    o.dim = p_dims(c, 1, "dim");
-    o.correction = p_bool(c, 2, "unbiased", true) ? 1 : 0;
-    o.keepdim = p_bool(c, 3, "keepdim", false);
-  }
-  const cJSON *corr = p_arg(c, -1, "correction");
-  if (corr && !cJSON_IsNull(corr)) o.correction = p_num(c, -1, "correction", 1);
-  P_CHECK(c);
-  return p_pair(c, c->data ? ct_std_mean_ex(x, o) : ct_var_mean_ex(x, o));
-}
-
 /* torch.count_nonzero(input, dim=None) */
 static int h_count_nonzero(pcall *c) {
   ct_tensor *x = p_tensor(c, 0, "input");
@@ -195,8 +177,6 @@ const parity_handler parity_handlers_stats[] = {
     {"torch.mode", h_mode, NULL},
     {"torch.quantile", h_quantile, NULL},
     {"torch.nanquantile", h_quantile, &on},
-    {"torch.var_mean", h_var_mean, NULL},
-    {"torch.std_mean", h_var_mean, &on},
     {"torch.count_nonzero", h_count_nonzero, NULL},
     {"torch.nansum", h_nanreduce, NULL},
     {"torch.nanmean", h_nanreduce, &on},
