@@ -477,8 +477,11 @@ static ct_tensor *ce_probs(const ct_tensor *input, const ct_tensor *target, int 
 
 ct_tensor *ct_cross_entropy_ex(const ct_tensor *input, const ct_tensor *target,
                                ct_cross_entropy_opts o) {
-  ct_dtype h = ct__half_enter(input, target, NULL);
-  if ((int)h >= 0) return ct__half_end(ct_cross_entropy_ex(ct__f32(input), ct__f32(target), o), h);
+  ct_dtype h = ct__half_enter(input, target, o.weight);
+  if ((int)h >= 0) {
+    o.weight = ct__f32(o.weight);
+    return ct__half_end(ct_cross_entropy_ex(ct__f32(input), ct__f32(target), o), h);
+  }
   if (!input || !target) return NULL;
   if (check_reduction(o.reduction) != 0) return NULL;
   int cdim = input->ndim == 1 ? 0 : 1;

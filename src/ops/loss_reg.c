@@ -497,8 +497,11 @@ ct_tensor *ct_soft_margin_loss_ex(const ct_tensor *input, const ct_tensor *targe
 
 ct_tensor *ct_binary_cross_entropy_ex(const ct_tensor *input, const ct_tensor *target,
                                       ct_binary_cross_entropy_opts o) {
-  ct_dtype h = ct__half_enter(input, target, NULL);
-  if ((int)h >= 0) return ct__half_end(ct_binary_cross_entropy_ex(ct__f32(input), ct__f32(target), o), h);
+  ct_dtype h = ct__half_enter(input, target, o.weight);
+  if ((int)h >= 0) {
+    o.weight = ct__f32(o.weight);
+    return ct__half_end(ct_binary_cross_entropy_ex(ct__f32(input), ct__f32(target), o), h);
+  }
   if (!input || !target) return NULL;
   if (reduction_ok(o.reduction, "binary_cross_entropy")) return NULL;
   if (!same_size(input, target))
@@ -519,8 +522,12 @@ ct_tensor *ct_binary_cross_entropy_ex(const ct_tensor *input, const ct_tensor *t
 
 ct_tensor *ct_binary_cross_entropy_with_logits_ex(const ct_tensor *input, const ct_tensor *target,
                                                   ct_binary_cross_entropy_with_logits_opts o) {
-  ct_dtype h = ct__half_enter(input, target, NULL);
-  if ((int)h >= 0) return ct__half_end(ct_binary_cross_entropy_with_logits_ex(ct__f32(input), ct__f32(target), o), h);
+  ct_dtype h = ct__half_enter(input, target, o.weight ? o.weight : o.pos_weight);
+  if ((int)h >= 0) {
+    o.weight = ct__f32(o.weight);
+    o.pos_weight = ct__f32(o.pos_weight);
+    return ct__half_end(ct_binary_cross_entropy_with_logits_ex(ct__f32(input), ct__f32(target), o), h);
+  }
   if (!input || !target) return NULL;
   if (reduction_ok(o.reduction, "binary_cross_entropy_with_logits")) return NULL;
   if (!same_size(input, target))

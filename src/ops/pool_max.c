@@ -339,8 +339,11 @@ static void frac_kernel(const ct_tensor *x, ct_tensor *y, ct_tensor *ind, int64_
 
 static ct_tensor_pair frac_nd(int nsp, const ct_tensor *x, ct_ints kernel,
                               ct_fractional_max_pool_opts o, bool want_ind) {
-  ct_dtype h = ct__half_enter(x, NULL, NULL);
-  if ((int)h >= 0) return ct__half_end_pair(frac_nd(nsp, ct__f32(x), kernel, o, want_ind), h);
+  ct_dtype h = ct__half_enter(x, o.random_samples, NULL);
+  if ((int)h >= 0) {
+    o.random_samples = ct__f32(o.random_samples);
+    return ct__half_end_pair(frac_nd(nsp, ct__f32(x), kernel, o, want_ind), h);
+  }
   ct_tensor_pair fail = {0};
   if (!x) return fail;
   const char *op = nsp == 3 ? "fractional_max_pool3d_out" : "fractional_max_pool2d";
