@@ -200,6 +200,16 @@ static void test_no_garbage(void **state) {
   expect_exact(ct_grad(xi), 1, 0, 2, 0);
   ct_tensor *pv = ct_index_put(ct_detach(xi), (ct_tensor *[]){ix}, 1, ct_to(ct_ones(SH(3)), CT_BFLOAT16), true);
   expect_exact(pv, 2, 2, 5, 4);
+  /* batch_norm in bfloat16: float32 inside, the running statistics written back (torch 1.13's
+   * values; its kernel rounds the statistics differently, so within a bfloat16 ulp) */
+  ct_tensor *xb = ct_to(ct_tensor_from((float[]){1, 2, 3, 5, 5, 8, 7, 9}, CT_FLOAT32, 2, (int64_t[]){4, 2}), CT_BFLOAT16);
+  ct_tensor *rm = ct_zeros(SH(2), .dtype = CT_BFLOAT16), *rv = ct_ones(SH(2), .dtype = CT_BFLOAT16);
+  ct_tensor *bn = ct_batch_norm(xb, rm, rv, .training = true);
+  assert_int_equal(ct_dtype_of(bn), CT_BFLOAT16);
+  expect_vals(bn, ((double[]){-1.34375, -1.4609375, -0.447265625, -0.365234375, 0.447265625, 0.73046875, 1.34375, 1.09375}), 8, 1.0 / 128, 0);
+  expect_vals(rm, ((double[]){0.400390625, 0.6015625}), 2, 1.0 / 128, 0);
+  expect_vals(rv, ((double[]){1.5625, 1.8984375}), 2, 1.0 / 128, 0);
+  expect_error(ct_batch_norm(ct_to(xb, CT_FLOAT16), NULL, NULL, .training = true), "\"batch_norm\" not implemented for 'Half'");
   /* layer_norm: bfloat16 in float32, rounded once; torch 1.13 gives [-1.34375, -0.4453125,
    * 0.44921875, 1.34375] (its kernel rounds x - mean to bfloat16 first): within a bfloat16 ulp.
    * float16 refused as PyTorch 1.13's CPU does */
