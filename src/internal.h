@@ -48,6 +48,22 @@ ct_tensor *ct__sparse_zero_(ct_tensor *t);        /* nnz = 0, as PyTorch's zero_
 /* sparse * a 0-dim dense tensor (either side; in place into a sparse a): values scaled. */
 ct_tensor *ct__sparse_mul(const ct_tensor *a, const ct_tensor *b, bool inplace);
 
+/* float16 / bfloat16 ops without a 16-bit kernel (ops/half_ops.c): op(float32(a), float32(b))
+ * rounded back; a and b must share the dtype. */
+ct_tensor *ct__half_up2(ct_tensor *(*op)(const ct_tensor *, const ct_tensor *), const ct_tensor *a,
+                        const ct_tensor *b);
+ct_tensor *ct__half_reduce(ct_tensor *(*fn)(const ct_tensor *, ct_reduce_opts), const ct_tensor *t,
+                           ct_reduce_opts o);
+/* The float32 detour (half_ops.c says how to use them). */
+ct_dtype ct__half_enter(const ct_tensor *a, const ct_tensor *b, const ct_tensor *c);
+ct_tensor *ct__f32(const ct_tensor *t);
+ct_tensor *ct__half_end(ct_tensor *r, ct_dtype h);
+ct_tensor_pair ct__half_end_pair(ct_tensor_pair p, ct_dtype h);
+int ct__half_end_into(ct_tensor *dst, ct_tensor *r);
+ct_tensor *ct__half_refuse(const char *op, ct_dtype dt);
+#define CT__HALF_REDUCE(t, o) (ct__is_half((t)->dtype) || ct__is_half((o).dtype))
+#define CT__ANY_HALF(a, b) (ct__is_half((a)->dtype) || ct__is_half((b)->dtype))
+
 /* ---- indexing (index.c) ---- */
 /* A gradient gathered with an index's shape, padded with zeros up to input i's shape (the
  * source of scatter / scatter_reduce may be larger than the index). */

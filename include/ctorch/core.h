@@ -32,6 +32,8 @@ typedef enum ct_dtype {
   CT_INT64,
   CT_FLOAT32,
   CT_FLOAT64,
+  CT_FLOAT16,  /* torch.float16 / torch.half: IEEE binary16, computed in float32 */
+  CT_BFLOAT16, /* torch.bfloat16: float32's upper 16 bits, computed in float32 */
   CT_NUM_DTYPES
 } ct_dtype;
 
@@ -132,7 +134,7 @@ int ct_get_num_threads(void);
 const char *ct_dtype_name(ct_dtype dt);
 /* dtype.itemsize in bytes (bool is 1). */
 size_t ct_dtype_size(ct_dtype dt);
-/* dtype.is_floating_point: true for CT_FLOAT32 and CT_FLOAT64 only. */
+/* dtype.is_floating_point: true for float32/64, float16 and bfloat16. */
 bool ct_dtype_is_floating(ct_dtype dt);
 /* torch.promote_types */
 ct_dtype ct_promote_types(ct_dtype a, ct_dtype b);

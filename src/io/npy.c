@@ -21,7 +21,7 @@ static const struct {
 } npy_types[] = {
     {"f4", CT_FLOAT32, "<f4"}, {"f8", CT_FLOAT64, "<f8"}, {"i8", CT_INT64, "<i8"},
     {"i4", CT_INT32, "<i4"},   {"i2", CT_INT16, "<i2"},   {"i1", CT_INT8, "|i1"},
-    {"u1", CT_UINT8, "|u1"},   {"b1", CT_BOOL, "|b1"},
+    {"u1", CT_UINT8, "|u1"},   {"b1", CT_BOOL, "|b1"},   {"f2", CT_FLOAT16, "<f2"},
 };
 #define NPY_NTYPES (int)(sizeof npy_types / sizeof npy_types[0])
 
@@ -301,9 +301,16 @@ static size_t npy_prefix(const ct_tensor *t, char *out) {
 
 #define NPY_PREFIX_MAX (CT_MAX_DIMS * 24 + 128 + 2 * NPY_ALIGN)
 
+/* numpy has no bfloat16 (PyTorch's .numpy() refuses it the same way): 0 or -1. */
+static int npy_writable(const ct_tensor *t) {
+  if (t->dtype != CT_BFLOAT16) return 0;
+  return ct__errs("Got unsupported ScalarType BFloat16");
+}
+
 int ct_npy_save(const char *path, const ct_tensor *t) {
   if (!t) return -1;
   if (!path) return ct__errs("npy_save: path is NULL");
+  if (npy_writable(t)) return -1;
   char pre[NPY_PREFIX_MAX];
   size_t np = npy_prefix(t, pre);
   ct__sink s;
@@ -316,6 +323,7 @@ int ct_npy_save(const char *path, const ct_tensor *t) {
 void *ct_npy_dumps(const ct_tensor *t, size_t *len) {
   if (!t) return NULL;
   if (!len) return ct__err("npy_dumps: len is NULL");
+  if (npy_writable(t)) return NULL;
   char pre[NPY_PREFIX_MAX];
   size_t np = npy_prefix(t, pre);
   size_t total = np + (size_t)ct_numel(t) * ct_dtype_size(t->dtype);

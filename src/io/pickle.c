@@ -73,8 +73,8 @@ static const struct {
     {"torch.CharStorage", "torch.int8", CT_INT8, 1},
     {"torch.ByteStorage", "torch.uint8", CT_UINT8, 1},
     {"torch.BoolStorage", "torch.bool", CT_BOOL, 1},
-    {"torch.HalfStorage", "torch.float16", -1, 2},
-    {"torch.BFloat16Storage", "torch.bfloat16", -1, 2},
+    {"torch.HalfStorage", "torch.float16", CT_FLOAT16, 2},
+    {"torch.BFloat16Storage", "torch.bfloat16", CT_BFLOAT16, 2},
     {"torch.ComplexFloatStorage", "torch.complex64", -1, 8},
     {"torch.ComplexDoubleStorage", "torch.complex128", -1, 16},
 };

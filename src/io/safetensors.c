@@ -15,9 +15,10 @@ static const struct {
 } st_types[CT_NUM_DTYPES] = {
     [CT_BOOL] = {"BOOL", 0}, [CT_UINT8] = {"U8", 1},    [CT_INT8] = {"I8", 2},
     [CT_INT16] = {"I16", 5}, [CT_INT32] = {"I32", 9},   [CT_INT64] = {"I64", 13},
-    [CT_FLOAT32] = {"F32", 11}, [CT_FLOAT64] = {"F64", 12},
+    [CT_FLOAT32] = {"F32", 11}, [CT_FLOAT64] = {"F64", 12}, [CT_FLOAT16] = {"F16", 7},
+    [CT_BFLOAT16] = {"BF16", 8},
 };
-static const char *const st_other_types[] = {"F8_E5M2", "F8_E4M3", "U16", "F16", "BF16", "U32", "U64"};
+static const char *const st_other_types[] = {"F8_E5M2", "F8_E4M3", "U16", "U32", "U64"};
 
 /* ---- tensor map ------------------------------------------------------------------------
  * Entries in insertion order; an open-addressing table of entry indices makes lookups

@@ -226,7 +226,8 @@ ct_tensor *ct_nn_init_trunc_normal__ex(ct_tensor *t, ct_trunc_normal_opts o) {
   /* PyTorch warns when mean is more than 2 std from [a, b]; the values still come out */
   if (!ct_nn_init_uniform_(t, 2 * l - 1, 2 * u - 1)) return NULL;
   ct_scope_begin();
-  ct_tensor *v = ct_clone(t); /* contiguous */
+  ct_dtype dt = ct_dtype_of(t); /* float16 / bfloat16 are mapped in float32 */
+  ct_tensor *v = dt == CT_FLOAT16 || dt == CT_BFLOAT16 ? ct_to(t, CT_FLOAT32) : ct_clone(t); /* contiguous */
   ct_tensor *r = NULL;
   if (v) {
     int64_t n = ct_numel(v);

@@ -53,6 +53,8 @@ RRELU_TRAIN(float, f32)
 RRELU_TRAIN(double, f64)
 
 static ct_tensor *rrelu_impl(const ct_tensor *t, ct_rrelu_opts o, bool result) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(rrelu_impl(ct__f32(t), o, result), h);
   if (!t) return NULL;
   if (!(o.lower <= o.upper))
     return ct__err("Lower bound should be less than or equal to the upper bound");
@@ -233,7 +235,8 @@ static ct_tensor *exponential_like(const ct_tensor *t, ct_generator *gen) {
     double u = (double)(ct__gen_u64(gen) & ((1ull << 53) - 1)) * (1.0 / (1ull << 53));
     double v = -1.0 * log(1.0 - u);
     if (t->dtype == CT_FLOAT32) CT_PTR(e, float)[i] = (float)v;
-    else CT_PTR(e, double)[i] = v;
+    else if (t->dtype == CT_FLOAT64) CT_PTR(e, double)[i] = v;
+    else ct__store(ct__ptr(e) + i * (int64_t)ct_dtype_size(t->dtype), t->dtype, v); /* 16-bit */
   }
   return e;
 }

@@ -155,6 +155,8 @@ ct_tensor *ct_hypot(const ct_tensor *a, const ct_tensor *b) {
                  hypot_backward, true);
 }
 ct_tensor *ct_nextafter(const ct_tensor *a, const ct_tensor *b) {
+  ct_dtype h = ct__half_enter(a, b, NULL);
+  if ((int)h >= 0) return ct__half_end(ct__half_refuse("nextafter_cpu", h), h);
   if (!a || !b) return NULL;
   return record2(float_only("nextafter_cpu", a, b, nextafter_loop), a, b, "NextafterBackward0",
                  nextafter_backward, false);

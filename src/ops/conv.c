@@ -450,12 +450,22 @@ static ct_tensor *conv_call_run(const ct_tensor *x, const ct_tensor *w, const co
 
 static ct_tensor *conv_nd(int nsp, const char *name, const ct_tensor *x, const ct_tensor *w,
                           ct_conv_opts o) {
+  ct_dtype h = ct__half_enter(x, w, o.bias); /* float16 / bfloat16: in float32 (half_ops.c) */
+  if ((int)h >= 0) {
+    o.bias = ct__f32(o.bias);
+    return ct__half_end(conv_nd(nsp, name, ct__f32(x), ct__f32(w), o), h);
+  }
   conv_call c = {nsp, false, name, o.bias, o.stride, o.padding, o.dilation, {0}, o.padding_kind, o.groups};
   return conv_call_run(x, w, &c);
 }
 
 static ct_tensor *conv_transpose_nd(int nsp, const char *name, const ct_tensor *x,
                                     const ct_tensor *w, ct_conv_transpose_opts o) {
+  ct_dtype h = ct__half_enter(x, w, o.bias);
+  if ((int)h >= 0) {
+    o.bias = ct__f32(o.bias);
+    return ct__half_end(conv_transpose_nd(nsp, name, ct__f32(x), ct__f32(w), o), h);
+  }
   conv_call c = {nsp, true, name, o.bias, o.stride, o.padding, o.dilation, o.output_padding,
                  CT_PADDING_EXPLICIT, o.groups};
   return conv_call_run(x, w, &c);

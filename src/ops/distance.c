@@ -121,6 +121,8 @@ static void pdist_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 
 ct_tensor *ct_pdist(const ct_tensor *t, double p) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_pdist(ct__f32(t), p), h);
   if (!t) return NULL;
   if (t->ndim != 2) return ct__err("pdist only supports 2D tensors, got: %dD", t->ndim);
   if (!ct_dtype_is_floating(t->dtype)) return ct__err("pdist only supports floating-point dtypes");

@@ -536,6 +536,14 @@ done:
 }
 
 ct_tensor *ct_einsum(const char *equation, ct_tensor *const *operands, int n) {
+  ct_dtype h = CT_DTYPE_UNSET; /* float16 / bfloat16 operands: in float32 (half_ops.c) */
+  for (int i = 0; operands && i < n && (int)h < 0; i++) h = ct__half_enter(operands[i], NULL, NULL);
+  if ((int)h >= 0) {
+    ct_tensor *ops32[CT_MAX_DIMS * 4];
+    if (n > (int)(sizeof ops32 / sizeof *ops32)) return ct__half_end(ct__err("einsum(): too many operands"), h);
+    for (int i = 0; i < n; i++) ops32[i] = ct__f32(operands[i]);
+    return ct__half_end(ct_einsum(equation, ops32, n), h);
+  }
   if (!equation) return ct__err("einsum(): equation is NULL");
   if (n < 1 || !operands) return ct__err("einsum(): must provide at least one operand");
   for (int i = 0; i < n; i++)

@@ -132,6 +132,10 @@ static void embedding_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) 
 }
 
 ct_tensor *ct_embedding_ex(const ct_tensor *input, ct_tensor *weight, ct_embedding_opts o) {
+  ct_dtype h = ct__half_enter(weight, NULL, NULL); /* float16 / bfloat16: in float32 */
+  if ((int)h >= 0 && !isnan(o.max_norm)) /* the renorm writes the weight in place */
+    return ct__half_end(ct__half_refuse("embedding_renorm_", h), h);
+  if ((int)h >= 0) return ct__half_end(ct_embedding_ex(input, ct__f32(weight), o), h);
   if (!input || !weight) return NULL;
   if (weight->ndim != 2) return ct__err("'weight' must be 2-D");
   int64_t V = weight->shape[0], D = weight->shape[1], pad = o.padding_idx;

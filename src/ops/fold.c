@@ -188,6 +188,8 @@ static int check_float(const char *kernel, const ct_tensor *x) {
 }
 
 ct_tensor *ct_unfold_ex(const ct_tensor *x, ct_ints kernel_size, ct_fold_opts o) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_unfold_ex(ct__f32(x), kernel_size, o), h);
   if (!x) return NULL;
   fold_args a = {0};
   if (fold_opts(&a, kernel_size, o) || check_geom(&a, false)) return NULL;
@@ -211,6 +213,8 @@ ct_tensor *ct_unfold_ex(const ct_tensor *x, ct_ints kernel_size, ct_fold_opts o)
 }
 
 ct_tensor *ct_fold_ex(const ct_tensor *x, ct_ints output_size, ct_ints kernel_size, ct_fold_opts o) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_fold_ex(ct__f32(x), output_size, kernel_size, o), h);
   if (!x) return NULL;
   fold_args a = {0};
   if (pair("output_size", output_size, 0, a.in) || fold_opts(&a, kernel_size, o) ||

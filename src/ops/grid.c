@@ -92,6 +92,8 @@ static int gs_check(const ct_tensor *x, const ct_tensor *grid, ct_grid_sample_op
 }
 
 ct_tensor *ct_grid_sample_ex(const ct_tensor *x, const ct_tensor *grid, ct_grid_sample_opts o) {
+  ct_dtype h = ct__half_enter(x, grid, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_grid_sample_ex(ct__f32(x), ct__f32(grid), o), h);
   if (!x || !grid) return NULL;
   if (gs_check(x, grid, o)) return NULL;
   int nsp = x->ndim - 2;
@@ -135,6 +137,8 @@ static ct_tensor *axis(int64_t steps, bool align, ct_dtype dt) {
 }
 
 ct_tensor *ct_affine_grid(const ct_tensor *theta, ct_ints size, bool align_corners) {
+  ct_dtype h = ct__half_enter(theta, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_affine_grid(ct__f32(theta), size, align_corners), h);
   if (!theta) return NULL;
   char buf[160];
   size_t k = (size_t)snprintf(buf, sizeof buf, "(");

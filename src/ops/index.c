@@ -285,6 +285,8 @@ static ct_tensor *record_indexed(ct_tensor *out, const char *name, ct_backward_f
 /* ---- gather / index_select / take ---------------------------------------------------------- */
 /* x (..., S, ...), index (..., K, ...) int64 -> index's shape */
 ct_tensor *ct_gather(const ct_tensor *t, int64_t dim, const ct_tensor *index) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_gather(ct__f32(t), dim, index), h);
   if (!t || !index) return NULL;
   int64_t d = ct__wrap_dim(dim, t->ndim);
   if (d < 0 || check_scatter_gather("gather", t, d, index, NULL)) return NULL;
@@ -347,6 +349,8 @@ static int index_select_rows(ct_tensor *out, const ct_tensor *src, int64_t d, co
 
 /* x (..., S, ...), index (K) -> (..., K, ...) */
 ct_tensor *ct_index_select(const ct_tensor *t, int64_t dim, const ct_tensor *index) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_index_select(ct__f32(t), dim, index), h);
   if (!t || !index) return NULL;
   if (index->ndim > 1) return ct__err("index_select(): Index is supposed to be a vector");
   if (index->dtype != CT_INT64 && index->dtype != CT_INT32)
@@ -391,6 +395,8 @@ static ct_tensor *take_flat(const ct_tensor *src, const ct_tensor *flat, int nd,
 
 /* x (any), index (any) int64 -> index's shape; negative indices count from the end */
 ct_tensor *ct_take(const ct_tensor *t, const ct_tensor *index) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_take(ct__f32(t), index), h);
   if (!t || !index) return NULL;
   if (index->dtype != CT_INT64)
     return ct__err("take(): Expected a long tensor for index, but got %s",
@@ -455,6 +461,8 @@ ct_tensor *ct_scatter_value(const ct_tensor *t, int64_t dim, const ct_tensor *in
 }
 ct_tensor *ct_scatter_add(const ct_tensor *t, int64_t dim, const ct_tensor *index,
                           const ct_tensor *src) {
+  ct_dtype h = ct__half_enter(t, src, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_scatter_add(ct__f32(t), dim, index, ct__f32(src)), h);
   if (!src) return NULL;
   return scatter_impl("scatter_add", t, dim, index, src, 0, true);
 }
@@ -479,6 +487,8 @@ static ct_tensor *nonzero_flat(const ct_tensor *t) {
 
 /* x (any), mask (broadcastable, bool/uint8) -> (count) */
 ct_tensor *ct_masked_select(const ct_tensor *t, const ct_tensor *mask) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_masked_select(ct__f32(t), mask), h);
   if (!t || !mask) return NULL;
   if (mask->dtype != CT_BOOL && mask->dtype != CT_UINT8)
     return ct__err("masked_select: expected BoolTensor or ByteTensor for mask");

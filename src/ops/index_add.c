@@ -209,6 +209,8 @@ static ct_tensor *add_copy(bool add, const ct_tensor *t, int64_t dim, const ct_t
 
 ct_tensor *ct_index_add(const ct_tensor *t, int64_t dim, const ct_tensor *index,
                         const ct_tensor *source, double alpha) {
+  ct_dtype h = ct__half_enter(t, source, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_index_add(ct__f32(t), dim, index, ct__f32(source), alpha), h);
   return add_copy(true, t, dim, index, source, alpha);
 }
 ct_tensor *ct_index_copy(const ct_tensor *t, int64_t dim, const ct_tensor *index,

@@ -358,6 +358,8 @@ static ct_tensor *put_checked(const ct_tensor *t, const ct_tensor *flat, const c
 
 ct_tensor *ct_put(const ct_tensor *t, const ct_tensor *index, const ct_tensor *source,
                   bool accumulate) {
+  ct_dtype h = ct__half_enter(t, source, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_put(ct__f32(t), index, ct__f32(source), accumulate), h);
   if (!t || !index || !source) return NULL;
   if (index->dtype != CT_INT64)
     return ct__err("put_(): Expected a long tensor for index, but got %s",
@@ -396,6 +398,8 @@ static void index_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 
 ct_tensor *ct_index(const ct_tensor *t, ct_tensor *const *indices, int n) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_index(ct__f32(t), indices, n), h);
   if (!t) return NULL;
   CT_OP_BEGIN();
   index_plan p;
@@ -435,6 +439,8 @@ static bool expandable(int vnd, const int64_t *vs, int nd, const int64_t *shp) {
 
 ct_tensor *ct_index_put(const ct_tensor *t, ct_tensor *const *indices, int n,
                         const ct_tensor *values, bool accumulate) {
+  ct_dtype h = ct__half_enter(t, values, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_index_put(ct__f32(t), indices, n, ct__f32(values), accumulate), h);
   if (!t || !values) return NULL;
   CT_OP_BEGIN();
   index_plan p;
@@ -478,6 +484,8 @@ static void masked_scatter_backward(ct_node *n, ct_tensor *const *g, ct_tensor *
 /* inplace: the mask is expanded to t's shape (t's shape is the result's) */
 static ct_tensor *masked_scatter(const ct_tensor *t, const ct_tensor *mask, const ct_tensor *src,
                                  bool inplace) {
+  ct_dtype h = ct__half_enter(t, src, NULL);
+  if ((int)h >= 0) return ct__half_end(masked_scatter(ct__f32(t), mask, ct__f32(src), inplace), h);
   if (!t || !mask || !src) return NULL;
   if (mask->dtype != CT_BOOL && mask->dtype != CT_UINT8)
     return ct__err("masked_scatter_ only supports boolean masks, but got mask with dtype %s",

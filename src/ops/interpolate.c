@@ -582,6 +582,8 @@ static int mode_rank(ct_interp_mode m) {
 }
 
 ct_tensor *ct_interpolate_ex(const ct_tensor *x, ct_interpolate_opts o) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_interpolate_ex(ct__f32(x), o), h);
   if (!x) return NULL;
   int dim = x->ndim - 2;
   if (check_call(x, o, dim)) return NULL;

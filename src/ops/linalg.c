@@ -222,6 +222,7 @@ static ct_tensor *record2(ct_tensor *out, const char *name, ct_backward_fn bw, c
 /* a (n,k), b (k,p) -> (n,p) */
 ct_tensor *ct_mm(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
+  if (CT__ANY_HALF(a, b)) return ct__half_up2(ct_mm, a, b);
   if (a->ndim != 2) return ct__err("self must be a matrix");
   if (b->ndim != 2) return ct__err("mat2 must be a matrix");
   if (a->shape[1] != b->shape[0])
@@ -241,6 +242,8 @@ ct_tensor *ct_mm(const ct_tensor *a, const ct_tensor *b) {
 
 /* a (B,n,k), b (B,k,p) -> (B,n,p) */
 ct_tensor *ct_bmm(const ct_tensor *a, const ct_tensor *b) {
+  ct_dtype h = ct__half_enter(a, b, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_bmm(ct__f32(a), ct__f32(b)), h);
   if (!a || !b) return NULL;
   if (a->ndim != 3) return ct__err("batch1 must be a 3D tensor");
   if (b->ndim != 3) return ct__err("batch2 must be a 3D tensor");
@@ -258,6 +261,8 @@ ct_tensor *ct_bmm(const ct_tensor *a, const ct_tensor *b) {
 
 /* m (n,k), v (k) -> (n) */
 ct_tensor *ct_mv(const ct_tensor *m, const ct_tensor *v) {
+  ct_dtype h = ct__half_enter(m, v, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_mv(ct__f32(m), ct__f32(v)), h);
   if (!m || !v) return NULL;
   if (m->ndim != 2 || v->ndim != 1)
     return ct__err("vector + matrix @ vector expected, got 1, %d, %d", m->ndim, v->ndim);
@@ -280,6 +285,8 @@ ct_tensor *ct_mv(const ct_tensor *m, const ct_tensor *v) {
 
 /* a (k), b (k) -> () */
 ct_tensor *ct_dot(const ct_tensor *a, const ct_tensor *b) {
+  ct_dtype h = ct__half_enter(a, b, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_dot(ct__f32(a), ct__f32(b)), h);
   if (!a || !b) return NULL;
   if (a->ndim != 1 || b->ndim != 1)
     return ct__err("1D tensors expected, but got %dD and %dD tensors", a->ndim, b->ndim);
@@ -316,6 +323,8 @@ ct_tensor *ct_outer(const ct_tensor *a, const ct_tensor *b) {
 /* input (broadcast to (n,p)), m1 (n,k), m2 (k,p) -> beta * input + alpha * m1 @ m2 */
 ct_tensor *ct_addmm(const ct_tensor *input, const ct_tensor *m1, const ct_tensor *m2, double beta,
                     double alpha) {
+  ct_dtype h = ct__half_enter(input, m1, m2);
+  if ((int)h >= 0) return ct__half_end(ct_addmm(ct__f32(input), ct__f32(m1), ct__f32(m2), beta, alpha), h);
   if (!input || !m1 || !m2) return NULL;
   if (m1->ndim != 2) return ct__err("mat1 must be a matrix, got %d-D tensor", m1->ndim);
   if (m2->ndim != 2) return ct__err("mat2 must be a matrix, got %d-D tensor", m2->ndim);
@@ -406,6 +415,7 @@ static ct_tensor *matmul_batched(const ct_tensor *a, const ct_tensor *b) {
 
 ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b || ct__refuse_sparse("matmul", a, b)) return NULL;
+  if (CT__ANY_HALF(a, b)) return ct__half_up2(ct_matmul, a, b);
   int d1 = a->ndim, d2 = b->ndim;
   if (d1 == 0 || d2 == 0)
     return ct__err("both arguments to matmul need to be at least 1D, but they are %dD and %dD",

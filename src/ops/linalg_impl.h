@@ -36,6 +36,10 @@ static inline int la_check_square(const char *api, const ct_tensor *A) {
             ct__dtype_short(A->dtype));
     return -1;
   }
+  if (ct__is_half(A->dtype)) { /* LAPACK has no 16-bit routines; PyTorch refuses them too */
+    ct__err("%s: Low precision dtypes not supported. Got %s", api, ct__dtype_short(A->dtype));
+    return -1;
+  }
   int64_t r = A->shape[A->ndim - 2], c = A->shape[A->ndim - 1];
   if (r != c) {
     ct__err("%s: A must be batches of square matrices, but they are %lld by %lld matrices", api,

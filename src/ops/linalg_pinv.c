@@ -98,6 +98,9 @@ ct_tensor *ct_linalg_matrix_rank_ex(const ct_tensor *A, ct_linalg_tol_opts o) {
   if (!ct_dtype_is_floating(A->dtype))
     return ct__err("torch.linalg.matrix_rank: Expected a floating point or complex tensor as "
                    "input. Got %s", ct__dtype_short(A->dtype));
+  if (ct__is_half(A->dtype))
+    return ct__err("torch.linalg.matrix_rank: Low precision dtypes not supported. Got %s",
+                   ct__dtype_short(A->dtype));
   tolerances(A, &o);
   CT_OP_BEGIN();
   ct_tensor *s = o.hermitian ? ct_abs(ct_linalg_eigvalsh(A, 'L')) : ct_linalg_svdvals(A);
@@ -120,6 +123,8 @@ ct_tensor *ct_linalg_cond(const ct_tensor *A, double p) {
   if (!ct_dtype_is_floating(A->dtype))
     return ct__err("linalg.cond: Expected a floating point or complex tensor as input. Got %s",
                    ct__dtype_short(A->dtype));
+  if (ct__is_half(A->dtype))
+    return ct__err("linalg.cond: Low precision dtypes not supported. Got %s", ct__dtype_short(A->dtype));
   /* no matrix entries: 0 per matrix (PyTorch, which checks squareness first for 'fro' / 'nuc') */
   bool empty = ct_numel(A) == 0 && (A->shape[A->ndim - 2] == A->shape[A->ndim - 1] ||
                                     (p != CT_ORD_FRO && p != CT_ORD_NUC));

@@ -132,6 +132,10 @@ ct_tensor_pair ct_linalg_qr(const ct_tensor *A, ct_qr_mode mode) {
             ct__dtype_short(A->dtype));
     return none;
   }
+  if (ct__is_half(A->dtype)) {
+    ct__err("linalg.qr: Low precision dtypes not supported. Got %s", ct__dtype_short(A->dtype));
+    return none;
+  }
   int nd = A->ndim;
   qr_dims d = {.m = A->shape[nd - 2], .n = A->shape[nd - 1]};
   if (d.m > 0x7fffffff || d.n > 0x7fffffff) {

@@ -156,6 +156,8 @@ static int svd_check(const char *api, const ct_tensor *A) {
   if (!ct_dtype_is_floating(A->dtype))
     return ct__errs("%s: Expected a floating point or complex tensor as input. Got %s", api,
                     ct__dtype_short(A->dtype));
+  if (ct__is_half(A->dtype))
+    return ct__errs("%s: Low precision dtypes not supported. Got %s", api, ct__dtype_short(A->dtype));
   if (A->shape[A->ndim - 1] > 0x7fffffff || A->shape[A->ndim - 2] > 0x7fffffff)
     return ct__errs("%s: matrices larger than LAPACK's int are not supported", api);
   return 0;

@@ -5,6 +5,15 @@
 /* input (*, in), weight (out, in), bias (out) -> (*, out) */
 ct_tensor *ct_linear(const ct_tensor *input, const ct_tensor *weight, const ct_tensor *bias) {
   if (!input || !weight) return NULL;
+  if (CT__ANY_HALF(input, weight) || (bias && ct__is_half(bias->dtype))) { /* in float32 */
+    if (input->dtype != weight->dtype || (bias && bias->dtype != input->dtype))
+      return ct__err("expected m1 and m2 to have the same dtype, but got: %s != %s",
+                     ct__dtype_short(input->dtype), ct__dtype_short(weight->dtype));
+    CT_OP_BEGIN();
+    ct_tensor *r = ct_linear(ct_to(input, CT_FLOAT32), ct_to(weight, CT_FLOAT32),
+                             bias ? ct_to(bias, CT_FLOAT32) : NULL);
+    return ct__op_end(r ? ct_to(r, input->dtype) : NULL);
+  }
   CT_OP_BEGIN();
   ct_tensor *wt = ct_t(weight), *y;
   if (input->ndim == 2 && bias) {

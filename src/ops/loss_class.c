@@ -245,6 +245,11 @@ NLL_KERNEL(float, f32)
 NLL_KERNEL(double, f64)
 
 ct_tensor *ct_nll_loss_ex(const ct_tensor *input, const ct_tensor *target, ct_nll_loss_opts o) {
+  ct_dtype h = ct__half_enter(input, o.weight, NULL); /* float16 / bfloat16: in float32 */
+  if ((int)h >= 0) {
+    o.weight = ct__f32(o.weight);
+    return ct__half_end(ct_nll_loss_ex(ct__f32(input), target, o), h);
+  }
   if (!input || !target) return NULL;
   if (check_reduction(o.reduction) != 0) return NULL;
   CT_OP_BEGIN();
@@ -472,6 +477,11 @@ static ct_tensor *ce_probs(const ct_tensor *input, const ct_tensor *target, int 
 
 ct_tensor *ct_cross_entropy_ex(const ct_tensor *input, const ct_tensor *target,
                                ct_cross_entropy_opts o) {
+  ct_dtype h = ct__half_enter(input, target, o.weight);
+  if ((int)h >= 0) {
+    o.weight = ct__f32(o.weight);
+    return ct__half_end(ct_cross_entropy_ex(ct__f32(input), ct__f32(target), o), h);
+  }
   if (!input || !target) return NULL;
   if (check_reduction(o.reduction) != 0) return NULL;
   int cdim = input->ndim == 1 ? 0 : 1;

@@ -283,6 +283,8 @@ ct_tensor *ct_ctc_loss_lengths_ex(const ct_tensor *log_probs, const ct_tensor *t
                                   int64_t n_input, const int64_t *input_lengths,
                                   int64_t n_target, const int64_t *target_lengths,
                                   ct_ctc_loss_opts o) {
+  ct_dtype h = ct__half_enter(log_probs, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_ctc_loss_lengths_ex(ct__f32(log_probs), targets, n_input, input_lengths, n_target, target_lengths, o), h);
   if (!log_probs || !targets || (n_input && !input_lengths) || (n_target && !target_lengths))
     return NULL;
   if (o.reduction != CT_REDUCTION_MEAN && o.reduction != CT_REDUCTION_SUM &&
@@ -323,6 +325,8 @@ static ct_tensor *lengths_of(const ct_tensor *t, const char *what) {
 ct_tensor *ct_ctc_loss_ex(const ct_tensor *log_probs, const ct_tensor *targets,
                           const ct_tensor *input_lengths, const ct_tensor *target_lengths,
                           ct_ctc_loss_opts o) {
+  ct_dtype h = ct__half_enter(log_probs, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_ctc_loss_ex(ct__f32(log_probs), targets, input_lengths, target_lengths, o), h);
   if (!log_probs || !targets || !input_lengths || !target_lengths) return NULL;
   CT_OP_BEGIN();
   ct_tensor *il = lengths_of(input_lengths, "input_lengths");

@@ -432,6 +432,8 @@ static ct_dtype float_result(const ct_tensor *x, const ct_tensor *y, const char 
 /* the regression kinds: warn, broadcast, run */
 static ct_tensor *regression(ploss_args a, const ct_tensor *x, const ct_tensor *y,
                              atomic_bool *once, const char *fn, const char *kernel, bool own_dtype) {
+  ct_dtype h = ct__half_enter(x, y, NULL);
+  if ((int)h >= 0) return ct__half_end(regression(a, ct__f32(x), ct__f32(y), once, fn, kernel, own_dtype), h);
   if (!x || !y) return NULL;
   if (reduction_ok(a.red, fn)) return NULL;
   ct_dtype dt = own_dtype ? x->dtype : float_result(x, y, kernel);
@@ -478,6 +480,8 @@ ct_tensor *ct_huber_loss_ex(const ct_tensor *input, const ct_tensor *target, ct_
 /* soft_margin_loss: input's dtype; an integer input cannot hold the float result */
 ct_tensor *ct_soft_margin_loss_ex(const ct_tensor *input, const ct_tensor *target,
                                   ct_soft_margin_loss_opts o) {
+  ct_dtype h = ct__half_enter(input, target, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_soft_margin_loss_ex(ct__f32(input), ct__f32(target), o), h);
   if (!input || !target) return NULL;
   if (reduction_ok(o.reduction, "soft_margin_loss")) return NULL;
   if (!ct_dtype_is_floating(input->dtype))
@@ -493,6 +497,11 @@ ct_tensor *ct_soft_margin_loss_ex(const ct_tensor *input, const ct_tensor *targe
 
 ct_tensor *ct_binary_cross_entropy_ex(const ct_tensor *input, const ct_tensor *target,
                                       ct_binary_cross_entropy_opts o) {
+  ct_dtype h = ct__half_enter(input, target, o.weight);
+  if ((int)h >= 0) {
+    o.weight = ct__f32(o.weight);
+    return ct__half_end(ct_binary_cross_entropy_ex(ct__f32(input), ct__f32(target), o), h);
+  }
   if (!input || !target) return NULL;
   if (reduction_ok(o.reduction, "binary_cross_entropy")) return NULL;
   if (!same_size(input, target))
@@ -513,6 +522,12 @@ ct_tensor *ct_binary_cross_entropy_ex(const ct_tensor *input, const ct_tensor *t
 
 ct_tensor *ct_binary_cross_entropy_with_logits_ex(const ct_tensor *input, const ct_tensor *target,
                                                   ct_binary_cross_entropy_with_logits_opts o) {
+  ct_dtype h = ct__half_enter(input, target, o.weight ? o.weight : o.pos_weight);
+  if ((int)h >= 0) {
+    o.weight = ct__f32(o.weight);
+    o.pos_weight = ct__f32(o.pos_weight);
+    return ct__half_end(ct_binary_cross_entropy_with_logits_ex(ct__f32(input), ct__f32(target), o), h);
+  }
   if (!input || !target) return NULL;
   if (reduction_ok(o.reduction, "binary_cross_entropy_with_logits")) return NULL;
   if (!same_size(input, target))

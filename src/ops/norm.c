@@ -855,8 +855,35 @@ static int nc_split(const ct_tensor *input, int64_t *N, int64_t *C, int64_t *S) 
   return 0;
 }
 
+/* The 16-bit entry of a normalisation: bfloat16 computes in float32 (weight and bias converted
+ * here, the input by the caller; returns h with the op scope open for ct__half_end), float16 is
+ * refused as PyTorch 1.13's CPU kernels do (*refused set, the scope closed). */
+static ct_dtype norm_half(const ct_tensor *x, const ct_tensor **w, const ct_tensor **b,
+                          const char *kernel, bool *refused) {
+  ct_dtype h = ct__half_enter(x, *w, *b);
+  *refused = h == CT_FLOAT16;
+  if (*refused) {
+    ct__half_end(ct__half_refuse(kernel, h), h);
+  } else if ((int)h >= 0) {
+    *w = ct__f32(*w);
+    *b = ct__f32(*b);
+  }
+  return h;
+}
+
 ct_tensor *ct_batch_norm_ex(const ct_tensor *input, ct_tensor *running_mean,
                             ct_tensor *running_var, ct_batch_norm_opts o) {
+  bool no16;
+  ct_dtype h = norm_half(input, &o.weight, &o.bias, "batch_norm", &no16);
+  if (no16) return NULL;
+  if ((int)h >= 0) {
+    ct_tensor *rm = ct__f32(running_mean), *rv = ct__f32(running_var);
+    ct_tensor *r = ct_batch_norm_ex(ct__f32(input), rm, rv, o);
+    /* the running statistics were updated in float32 copies: back into the buffers */
+    if (r && rm != running_mean && !ct_copy_(running_mean, rm)) r = NULL;
+    if (r && rv != running_var && !ct_copy_(running_var, rv)) r = NULL;
+    return ct__half_end(r, h);
+  }
   if (!input) return NULL;
   int64_t N = 0, C = 0, S = 0;
   if (nc_split(input, &N, &C, &S)) return NULL;
@@ -885,6 +912,10 @@ ct_tensor *ct_batch_norm_ex(const ct_tensor *input, ct_tensor *running_mean,
 }
 
 ct_tensor *ct_layer_norm_ex(const ct_tensor *input, ct_ints normalized_shape, ct_layer_norm_opts o) {
+  bool no16;
+  ct_dtype h = norm_half(input, &o.weight, &o.bias, "LayerNormKernelImpl", &no16);
+  if (no16) return NULL;
+  if ((int)h >= 0) return ct__half_end(ct_layer_norm_ex(ct__f32(input), normalized_shape, o), h);
   if (!input) return NULL;
   int k = normalized_shape.n;
   const int64_t *ns = normalized_shape.v;
@@ -910,6 +941,10 @@ ct_tensor *ct_layer_norm_ex(const ct_tensor *input, ct_ints normalized_shape, ct
 }
 
 ct_tensor *ct_group_norm_ex(const ct_tensor *input, int64_t num_groups, ct_group_norm_opts o) {
+  bool no16;
+  ct_dtype h = norm_half(input, &o.weight, &o.bias, "GroupNormKernelImpl", &no16);
+  if (no16) return NULL;
+  if ((int)h >= 0) return ct__half_end(ct_group_norm_ex(ct__f32(input), num_groups, o), h);
   if (!input) return NULL;
   int64_t N = 0, C = 0, S = 0;
   if (nc_split(input, &N, &C, &S)) return NULL;

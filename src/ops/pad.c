@@ -175,6 +175,8 @@ static ct_tensor *index_pad(const ct_tensor *t, int npad, const int64_t *pad, ct
 
 ct_tensor *ct_pad(const ct_tensor *t, int npad, const int64_t *pad, ct_pad_mode mode,
                   double value) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_pad(ct__f32(t), npad, pad, mode, value), h);
   if (!t) return NULL;
   if (npad < 0 || (npad > 0 && !pad)) return ct__err("pad: NULL padding");
   if (npad % 2) return ct__err("Padding length must be divisible by 2");

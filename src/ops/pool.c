@@ -432,6 +432,8 @@ static ct_tensor *max_unpool(int nsp, const ct_tensor *x, const ct_tensor *ind, 
  * output size; the rank checks are the C++ kernels' */
 static ct_tensor *unpool_nd(int nsp, const ct_tensor *x, const ct_tensor *ind, ct_ints kernel,
                             ct_max_unpool_opts o) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(unpool_nd(nsp, ct__f32(x), ind, kernel, o), h);
   if (!x || !ind) return NULL;
   static const int64_t zero[3] = {0, 0, 0};
   int64_t k[3], s[3], p[3], out[3] = {0, 0, 0};

@@ -91,6 +91,8 @@ static ct_tensor *avg_back(const ct_tensor *g, const avg_args *a, int ndim, cons
 
 /* ---- F.avg_pool2d / 3d ------------------------------------------------------------------ */
 static ct_tensor *avg_pool_nd(int nsp, const ct_tensor *x, ct_ints kernel, ct_avg_pool_opts o) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(avg_pool_nd(nsp, ct__f32(x), kernel, o), h);
   if (!x) return NULL;
   pool_geom g;
   if (ct__pool_sliding_geom(nsp == 3 ? "avg_pool3d" : "avg_pool2d", nsp, x, kernel, o.stride,
@@ -121,6 +123,8 @@ static int check_1d_input(const char *op, const ct_tensor *x) {
 
 /* avg_pool2d(x.unsqueeze(-2), (1, k), (1, s), (0, p)).squeeze(-2) */
 ct_tensor *ct_avg_pool1d_ex(const ct_tensor *x, ct_ints kernel_size, ct_avg_pool_opts o) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_avg_pool1d_ex(ct__f32(x), kernel_size, o), h);
   if (!x) return NULL;
   if (o.divisor_override != CT_NONE)
     return ct__err("avg_pool1d() got an unexpected keyword argument 'divisor_override'");
@@ -140,6 +144,8 @@ ct_tensor *ct_avg_pool1d_ex(const ct_tensor *x, ct_ints kernel_size, ct_avg_pool
 
 /* ---- F.adaptive_avg_pool1d/2d/3d ----------------------------------------------------------- */
 static ct_tensor *adaptive_avg_nd(int nsp, const ct_tensor *x, ct_ints os) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(adaptive_avg_nd(nsp, ct__f32(x), os), h);
   if (!x) return NULL;
   const char *op = nsp == 3 ? "adaptive_avg_pool3d" : "adaptive_avg_pool2d";
   int64_t out[3];
@@ -184,6 +190,8 @@ ct_tensor *ct_adaptive_avg_pool3d(const ct_tensor *x, ct_ints output_size) {
 
 /* adaptive_avg_pool2d(x.unsqueeze(-2), (1, o)).squeeze(-2) */
 ct_tensor *ct_adaptive_avg_pool1d(const ct_tensor *x, ct_ints output_size) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_adaptive_avg_pool1d(ct__f32(x), output_size), h);
   if (!x) return NULL;
   if (check_1d_input("adaptive_avg_pool1d", x) ||
       ct__pool_check1d("adaptive_avg_pool1d", "output_size", output_size, false))

@@ -73,6 +73,8 @@ static ct_tensor_pair max_pool_run(const ct_tensor *x, int nsp, const pool_geom 
 
 static ct_tensor_pair max_pool_nd(int nsp, const ct_tensor *x, ct_ints kernel, ct_max_pool_opts o,
                                   bool want_ind) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(max_pool_nd(nsp, ct__f32(x), kernel, o, want_ind), h);
   if (!x) return (ct_tensor_pair){0};
   pool_geom g;
   const char *op = nsp == 3 ? "max_pool3d" : "max_pool2d";
@@ -140,6 +142,8 @@ static int mp1_impl_geom(const ct_tensor *x, const mp1_ctx *c, pool_geom *g) {
 }
 
 static ct_tensor_pair max_pool1d(const ct_tensor *x, ct_ints kernel, ct_max_pool_opts o, bool want_ind) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(max_pool1d(ct__f32(x), kernel, o, want_ind), h);
   if (!x) return (ct_tensor_pair){0};
   int nd = x->ndim;
   bool ok = (nd == 2 && x->shape[0] && x->shape[1]) || (nd == 3 && x->shape[1] && x->shape[2]);
@@ -190,6 +194,8 @@ ct_tensor_pair ct_max_pool1d_with_indices_ex(const ct_tensor *x, ct_ints kernel_
 
 /* ---- F.adaptive_max_pool1d/2d/3d ------------------------------------------------------------- */
 static ct_tensor_pair adaptive_max_nd(int nsp, const ct_tensor *x, ct_ints os, bool want_ind) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(adaptive_max_nd(nsp, ct__f32(x), os, want_ind), h);
   if (!x) return (ct_tensor_pair){0};
   const char *op = nsp == 3 ? "adaptive_max_pool3d" : "adaptive_max_pool2d";
   if (x->ndim != nsp + 1 && x->ndim != nsp + 2) {
@@ -246,6 +252,8 @@ static ct_tensor_pair amp1_via_2d(const ct_tensor *xu, const void *ctx) {
 }
 
 static ct_tensor_pair adaptive_max_1d(const ct_tensor *x, ct_ints os, bool want_ind) {
+  ct_dtype h = ct__half_enter(x, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(adaptive_max_1d(ct__f32(x), os, want_ind), h);
   if (!x) return (ct_tensor_pair){0};
   if (x->ndim != 2 && x->ndim != 3) {
     ct__err("Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument #1 'self' "
@@ -331,6 +339,11 @@ static void frac_kernel(const ct_tensor *x, ct_tensor *y, ct_tensor *ind, int64_
 
 static ct_tensor_pair frac_nd(int nsp, const ct_tensor *x, ct_ints kernel,
                               ct_fractional_max_pool_opts o, bool want_ind) {
+  ct_dtype h = ct__half_enter(x, o.random_samples, NULL);
+  if ((int)h >= 0) {
+    o.random_samples = ct__f32(o.random_samples);
+    return ct__half_end_pair(frac_nd(nsp, ct__f32(x), kernel, o, want_ind), h);
+  }
   ct_tensor_pair fail = {0};
   if (!x) return fail;
   const char *op = nsp == 3 ? "fractional_max_pool3d_out" : "fractional_max_pool2d";

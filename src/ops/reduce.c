@@ -288,6 +288,7 @@ static void mean_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 
 ct_tensor *ct_sum_ex(const ct_tensor *t, ct_reduce_opts o) {
   if (!t) return NULL;
+  if (CT__HALF_REDUCE(t, o)) return ct__half_reduce(ct_sum_ex, t, o);
   ct_reduce_info ri;
   if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
   CT_OP_BEGIN();
@@ -310,6 +311,7 @@ ct_tensor *ct_sum_ex(const ct_tensor *t, ct_reduce_opts o) {
 
 ct_tensor *ct_mean_ex(const ct_tensor *t, ct_reduce_opts o) {
   if (!t) return NULL;
+  if (CT__HALF_REDUCE(t, o)) return ct__half_reduce(ct_mean_ex, t, o);
   ct_dtype dt = (int)o.dtype >= 0 ? o.dtype : t->dtype;
   if (!ct_dtype_is_floating(dt))
     return ct__err("mean(): could not infer output dtype. Input dtype must be either a floating "

@@ -165,6 +165,8 @@ static void cumprod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 
 /* ---- forward ------------------------------------------------------------------------------- */
 static ct_tensor *scan(const ct_tensor *t, int64_t dim, bool prod) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(scan(ct__f32(t), dim, prod), h);
   if (!t) return NULL;
   int64_t d = ct__wrap_dim(dim, t->ndim);
   if (d < 0) return NULL;

@@ -108,6 +108,8 @@ static void select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 /* ---- forward ------------------------------------------------------------------------------- */
 static ct_tensor *extreme(const char *opname, const char *node, const ct_tensor *t,
                           const ct_dims *dims, bool keepdim, bool is_max) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(extreme(opname, node, ct__f32(t), dims, keepdim, is_max), h);
   if (!t) return NULL;
   ct_reduce_info ri;
   if (ct__reduce_setup(t, dims, keepdim, &ri)) return NULL;
@@ -134,6 +136,8 @@ ct_tensor *ct_min(const ct_tensor *t) {
 
 static ct_tensor_pair extreme_dim(const char *opname, const char *node, const ct_tensor *t,
                                   int64_t dim, bool keepdim, bool is_max) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(extreme_dim(opname, node, ct__f32(t), dim, keepdim, is_max), h);
   ct_tensor_pair r = {NULL, NULL};
   if (!t) return r;
   ct_reduce_info ri;
@@ -162,6 +166,8 @@ ct_tensor_pair ct_min_dim(const ct_tensor *t, int64_t dim, bool keepdim) {
  * as size 1. */
 static ct_tensor *arg_extreme(const char *opname, const ct_tensor *t, int64_t dim, bool keepdim,
                               bool is_max) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(arg_extreme(opname, ct__f32(t), dim, keepdim, is_max), h);
   if (!t) return NULL;
   ct_reduce_info ri;
   bool all = dim == CT_NONE;

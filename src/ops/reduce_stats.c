@@ -114,6 +114,8 @@ static void prod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 
 static ct_tensor *prod_impl(const ct_tensor *t, const ct_dims *dims, bool keepdim, const char *name) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(prod_impl(ct__f32(t), dims, keepdim, name), h);
   ct_reduce_info ri;
   if (ct__reduce_setup(t, dims, keepdim, &ri)) return NULL;
   bool fl = ct_dtype_is_floating(t->dtype);
@@ -170,6 +172,8 @@ static void var_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 
 static ct_tensor *var_std(const ct_tensor *t, ct_var_opts o, bool is_std) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(var_std(ct__f32(t), o, is_std), h);
   if (!t) return NULL;
   if (!ct_dtype_is_floating(t->dtype))
     return ct__err("std and var only support floating point and complex dtypes");
@@ -298,6 +302,8 @@ static void norm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 
 ct_tensor *ct_norm_ex(const ct_tensor *t, ct_norm_opts o) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_norm_ex(ct__f32(t), o), h);
   if (!t) return NULL;
   if (!ct_dtype_is_floating(t->dtype))
     return ct__err("norm(): input dtype should be either floating point or complex. Got %s instead.",
@@ -361,6 +367,8 @@ static void lse_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 
 ct_tensor *ct_logsumexp_ex(const ct_tensor *t, ct_reduce_opts o) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_logsumexp_ex(ct__f32(t), o), h);
   if (!t) return NULL;
   ct_reduce_info ri;
   if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;
@@ -394,6 +402,8 @@ CT_FOR_DTYPES(ALLANY_ROWS)
 static const rows_fn allany_rows[CT_NUM_DTYPES] = {CT_FOR_DTYPES(ALLANY_ENTRY)};
 
 static ct_tensor *all_any(const ct_tensor *t, ct_reduce_opts o, bool any) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(all_any(ct__f32(t), o, any), h);
   if (!t) return NULL;
   ct_reduce_info ri;
   if (ct__reduce_setup(t, &o.dim, o.keepdim, &ri)) return NULL;

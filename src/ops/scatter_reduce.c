@@ -154,6 +154,8 @@ static void scatter_reduce_backward(ct_node *n, ct_tensor *const *g, ct_tensor *
 
 ct_tensor *ct_scatter_reduce(const ct_tensor *t, int64_t dim, const ct_tensor *index,
                              const ct_tensor *src, ct_scatter_reduce_op reduce, bool include_self) {
+  ct_dtype h = ct__half_enter(t, src, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_scatter_reduce(ct__f32(t), dim, index, ct__f32(src), reduce, include_self), h);
   if (!t || !index || !src) return NULL;
   if ((unsigned)reduce > CT_SCATTER_AMIN)
     return ct__err("reduce argument must be either sum, prod, mean, amax or amin.");

@@ -158,7 +158,9 @@ static ct_unique_result unique_impl(const ct_tensor *t, ct_unique_opts o, bool c
   ct_unique_result r = {0};
   if (!t) return r;
   CT_OP_BEGIN();
-  r = o.dim == CT_NONE ? unique_flat(t, o, consecutive) : unique_dim(t, o.dim, o, consecutive);
+  const ct_tensor *t32 = ct__f32(t); /* float16 / bfloat16: sorted in float32, values exact */
+  r = o.dim == CT_NONE ? unique_flat(t32, o, consecutive) : unique_dim(t32, o.dim, o, consecutive);
+  if (r.values && t32 != t) r.values = ct_to(r.values, t->dtype);
   if (!r.values) {
     ct_scope_end();
     return (ct_unique_result){0};
@@ -341,6 +343,8 @@ ct_tensor *ct_histc(const ct_tensor *t, int64_t bins, double min, double max) {
 /* gather(t, dim, idx) after broadcasting t and idx against each other except along dim; no
  * dim: gather from the flattened t. Differentiable through gather (GatherBackward0). */
 ct_tensor *ct_take_along_dim(const ct_tensor *t, const ct_tensor *indices, int64_t dim) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_take_along_dim(ct__f32(t), indices, dim), h);
   if (!t || !indices) return NULL;
   if (indices->dtype != CT_INT64)
     return ct__err("torch.take_along_dim(): dtype of indices should be Long but got %s",

@@ -38,6 +38,8 @@ ct_tensor *ct_repeat_interleave_indices(const ct_tensor *repeats, int64_t output
 /* index_select(t (flattened when dim is None), dim, indices(repeats broadcast to size(dim))) */
 ct_tensor *ct_repeat_interleave_tensor_ex(const ct_tensor *t, const ct_tensor *repeats,
                                           ct_repeat_interleave_opts o) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_repeat_interleave_tensor_ex(ct__f32(t), repeats, o), h);
   if (!t || !repeats) return NULL;
   if (repeats->ndim > 1) return ct__err("repeats must be 0-dim or 1-dim tensor");
   CT_OP_BEGIN();

@@ -136,6 +136,11 @@ static void log_softmax_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi
 }
 
 static ct_tensor *softmax_impl(const ct_tensor *t, int64_t dim, bool lg) {
+  if (t && ct__is_half(t->dtype)) { /* in float32, rounded back */
+    CT_OP_BEGIN();
+    ct_tensor *r = softmax_impl(ct_to(t, CT_FLOAT32), dim, lg);
+    return ct__op_end(r ? ct_to(r, t->dtype) : NULL);
+  }
   if (!t) return NULL;
   int64_t d = ct__wrap_dim(dim, t->ndim);
   if (d < 0) return NULL;

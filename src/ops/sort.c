@@ -189,6 +189,8 @@ static ct_tensor_pair sort_k(const ct_tensor *t, int64_t d, int64_t k, bool desc
 }
 
 ct_tensor_pair ct_sort(const ct_tensor *t, int64_t dim, bool descending, bool stable) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(ct_sort(ct__f32(t), dim, descending, stable), h);
   (void)stable; /* the merge sort is always stable */
   if (!t) return (ct_tensor_pair){0};
   int64_t d = ct__wrap_dim(dim, t->ndim);
@@ -204,6 +206,8 @@ ct_tensor *ct_argsort(const ct_tensor *t, int64_t dim, bool descending) {
 }
 
 ct_tensor_pair ct_topk(const ct_tensor *t, int64_t k, int64_t dim, bool largest, bool sorted) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(ct_topk(ct__f32(t), k, dim, largest, sorted), h);
   (void)sorted; /* results always come sorted, which PyTorch allows for sorted=False */
   if (!t) return (ct_tensor_pair){0};
   int64_t d = ct__wrap_dim(dim, t->ndim);

@@ -111,6 +111,8 @@ static ct_tensor_pair select_dim(const char *op, const char *node, const ct_tens
 
 /* median(x) / nanmedian(x): the lower middle of every element; NaN for an empty input. */
 static ct_tensor *median_all(const ct_tensor *t, int kind, const char *node) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(median_all(ct__f32(t), kind, node), h);
   if (!t) return NULL;
   if (t->dtype == CT_BOOL) return ct__err("\"median_cpu\" not implemented for 'Bool'");
   if (ct_numel(t) == 0) return ct_full_ex(0, NULL, NAN, CT_TENSOR_OPTS(.dtype = t->dtype));
@@ -127,23 +129,33 @@ ct_tensor *ct_nanmedian(const ct_tensor *t) {
   return median_all(t, SEL_NANMEDIAN, "NanmedianBackward0");
 }
 ct_tensor_pair ct_median_dim(const ct_tensor *t, int64_t dim, bool keepdim) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(ct_median_dim(ct__f32(t), dim, keepdim), h);
   return select_dim("median", "MedianBackward1", t, dim, keepdim, t ? g_select[t->dtype] : NULL,
                     SEL_MEDIAN, 0);
 }
 ct_tensor_pair ct_nanmedian_dim(const ct_tensor *t, int64_t dim, bool keepdim) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(ct_nanmedian_dim(ct__f32(t), dim, keepdim), h);
   return select_dim("nanmedian", "NanmedianBackward1", t, dim, keepdim, t ? g_select[t->dtype] : NULL,
                     SEL_NANMEDIAN, 0);
 }
 ct_tensor_pair ct_kthvalue(const ct_tensor *t, int64_t k, int64_t dim, bool keepdim) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(ct_kthvalue(ct__f32(t), k, dim, keepdim), h);
   return select_dim("kthvalue", "KthvalueBackward0", t, dim, keepdim, t ? g_select[t->dtype] : NULL,
                     SEL_KTH, k);
 }
 ct_tensor_pair ct_mode(const ct_tensor *t, int64_t dim, bool keepdim) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(ct_mode(ct__f32(t), dim, keepdim), h);
   return select_dim("mode", "ModeBackward0", t, dim, keepdim, t ? g_mode[t->dtype] : NULL, 0, 0);
 }
 
 /* ---- cummax / cummin ---------------------------------------------------------------------- */
 static ct_tensor_pair cum_extreme(const ct_tensor *t, int64_t dim, bool is_max) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(cum_extreme(ct__f32(t), dim, is_max), h);
   ct_tensor_pair r = {0};
   if (!t) return r;
   int64_t d = ct__wrap_dim(dim, t->ndim);
@@ -223,6 +235,8 @@ static void lcse_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 
 ct_tensor *ct_logcumsumexp(const ct_tensor *t, int64_t dim) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_logcumsumexp(ct__f32(t), dim), h);
   if (!t) return NULL;
   int64_t d = ct__wrap_dim(dim, t->ndim);
   if (d < 0) return NULL;

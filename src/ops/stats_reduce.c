@@ -64,6 +64,8 @@ static ct_tensor *one_quantile(ct_tensor *s, int64_t d, const int64_t *nn, doubl
 
 static ct_tensor *quantile_impl(const ct_tensor *t, const ct_tensor *q, double qs, ct_quantile_opts o,
                                 bool ignore_nan) {
+  ct_dtype h = ct__half_enter(t, q, NULL);
+  if ((int)h >= 0) return ct__half_end(quantile_impl(ct__f32(t), ct__f32(q), qs, o, ignore_nan), h);
   if (!t) return NULL;
   if (quantile_checks(t, q, qs, o)) return NULL;
   CT_OP_BEGIN();
@@ -121,6 +123,8 @@ ct_tensor *ct_nanquantile_scalar_ex(const ct_tensor *t, double q, ct_quantile_op
 /* ---- var_mean / std_mean --------------------------------------------------------------- */
 /* (var or std, mean) over the same dims; both results named as PyTorch's one node */
 static ct_tensor_pair var_std_mean(const ct_tensor *t, ct_var_opts o, bool is_std) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(var_std_mean(ct__f32(t), o, is_std), h);
   ct_tensor_pair r = {0};
   if (!t) return r;
   if (!ct_dtype_is_floating(t->dtype)) {
@@ -149,6 +153,8 @@ ct_tensor *ct_count_nonzero(const ct_tensor *t, ct_dims dim) {
 static ct_tensor *zero_nans(const ct_tensor *t) { return ct_masked_fill(t, ct_isnan(t), 0); }
 
 ct_tensor *ct_nansum_ex(const ct_tensor *t, ct_reduce_opts o) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_nansum_ex(ct__f32(t), o), h);
   if (!t) return NULL;
   if (!ct_dtype_is_floating(t->dtype)) return ct_sum_ex(t, o);
   CT_OP_BEGIN();
@@ -158,6 +164,8 @@ ct_tensor *ct_nansum_ex(const ct_tensor *t, ct_reduce_opts o) {
 }
 
 ct_tensor *ct_nanmean_ex(const ct_tensor *t, ct_reduce_opts o) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end(ct_nanmean_ex(ct__f32(t), o), h);
   if (!t) return NULL;
   if (!ct_dtype_is_floating(o.dtype == CT_DTYPE_UNSET ? t->dtype : o.dtype))
     return ct__err("nanmean(): expected input to have floating point dtype but got %s",
@@ -169,6 +177,8 @@ ct_tensor *ct_nanmean_ex(const ct_tensor *t, ct_reduce_opts o) {
 
 /* ---- aminmax ----------------------------------------------------------------------------- */
 ct_tensor_pair ct_aminmax(const ct_tensor *t, int64_t dim, bool keepdim) {
+  ct_dtype h = ct__half_enter(t, NULL, NULL);
+  if ((int)h >= 0) return ct__half_end_pair(ct_aminmax(ct__f32(t), dim, keepdim), h);
   ct_tensor_pair r = {0};
   if (!t) return r;
   bool all = dim == CT_NONE;

@@ -137,6 +137,13 @@ static int broadcast3(const ct_tensor *a, const ct_tensor *b, const ct_tensor *c
 static ct_tensor *run_kernel(ct_dtype dt, int nd, const int64_t *shape, int n,
                              const ct_tensor *const *ts, const ct_dtype *dts,
                              const ct_loop_fn *loops, void *ctx) {
+  if (ct__is_half(dt) && !loops[dt]) { /* float16 / bfloat16: in float32, rounded back */
+    ct_dtype d32[4];
+    for (int i = 0; i < n; i++) d32[i] = dts[i] == dt ? CT_FLOAT32 : dts[i];
+    CT_OP_BEGIN();
+    ct_tensor *r = run_kernel(CT_FLOAT32, nd, shape, n, ts, d32, loops, ctx);
+    return ct__op_end(r ? ct__contig_as(r, dt) : NULL);
+  }
   ct_tensor *res = ct__empty(dt, nd, shape);
   if (!res) return NULL;
   ct_tensor *ops[4] = {res};

@@ -524,7 +524,7 @@ ct_tensor *ct_special_expit(const ct_tensor *t) { return ct_sigmoid(t); }
 
 /* Replacements with PyTorch's defaults (NaN for posinf / neginf: the dtype's max / lowest). */
 static nan_to_num_ctx nan_to_num_values(ct_dtype dt, double nan, double posinf, double neginf) {
-  double mx = dt == CT_FLOAT32 ? FLT_MAX : DBL_MAX;
+  double mx = dt == CT_FLOAT32 ? FLT_MAX : dt == CT_FLOAT16 ? 65504.0 : dt == CT_BFLOAT16 ? 0x1.fep127 : DBL_MAX;
   return (nan_to_num_ctx){nan, posinf == posinf ? posinf : mx, neginf == neginf ? neginf : -mx};
 }
 ct_tensor *ct_nan_to_num(const ct_tensor *t, double nan, double posinf, double neginf) {

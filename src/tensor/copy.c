@@ -124,8 +124,11 @@ void ct__copy_into(ct_tensor *dst, const ct_tensor *src) {
     }
   }
   ct_tensor *ops[2] = {dst, s};
-  if (!copy_transposed(dst, s))
-    ct__foreach(2, ops, cast_table[dst->dtype][s->dtype], NULL);
+  bool same16 = ct__is_half(s->dtype) && s->dtype == dst->dtype; /* copied as int16 bits */
+  if ((ct__is_half(dst->dtype) || ct__is_half(s->dtype)) && !same16)
+    ct__half_cast(dst, s); /* half.c: through float */
+  else if (!copy_transposed(dst, s))
+    ct__foreach(2, ops, same16 ? cast_table[CT_INT16][CT_INT16] : cast_table[dst->dtype][s->dtype], NULL);
   if (tmp) ct_scope_end();
 }
 

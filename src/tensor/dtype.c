@@ -19,7 +19,9 @@ static bool valid(ct_dtype dt) { return (int)dt >= 0 && dt < CT_NUM_DTYPES; }
 const char *ct_dtype_name(ct_dtype dt) { return valid(dt) ? names[dt] : "torch.invalid"; }
 const char *ct__legacy_type_name(ct_dtype dt) { return valid(dt) ? legacy[dt] : "?"; }
 size_t ct_dtype_size(ct_dtype dt) { return valid(dt) ? sizes[dt] : 0; }
-bool ct_dtype_is_floating(ct_dtype dt) { return dt == CT_FLOAT32 || dt == CT_FLOAT64; }
+bool ct_dtype_is_floating(ct_dtype dt) {
+  return dt == CT_FLOAT32 || dt == CT_FLOAT64 || dt == CT_FLOAT16 || dt == CT_BFLOAT16;
+}
 
 void ct_set_default_dtype(ct_dtype dt) {
   if (!ct_dtype_is_floating(dt)) {
@@ -42,8 +44,11 @@ ct_dtype ct_promote_types(ct_dtype a, ct_dtype b) {
   if ((int)b < 0) return a;
   bool fa = ct_dtype_is_floating(a), fb = ct_dtype_is_floating(b);
   if (fa || fb) {
-    if (fa && fb) return a > b ? a : b;
-    return fa ? a : b;
+    if (!fa || !fb) return fa ? a : b;
+    /* c10's table: float16 + bfloat16 -> float32; a 16-bit float with a wider one -> that */
+    if (ct__is_half(a) && ct__is_half(b)) return CT_FLOAT32;
+    if (ct__is_half(a) || ct__is_half(b)) return ct__is_half(a) ? b : a;
+    return a > b ? a : b;
   }
   if (a == CT_BOOL) return b;
   if (b == CT_BOOL) return a;
@@ -92,6 +97,8 @@ ct_dtype ct_result_type(const ct_tensor *a, const ct_tensor *b) {
 double ct__load(const void *p, ct_dtype dt) {
   switch (dt) {
     CT_FOR_DTYPES(LOAD_CASE)
+    case CT_FLOAT16: return ct__f16_to_f32(*(const uint16_t *)p);
+    case CT_BFLOAT16: return ct__bf16_to_f32(*(const uint16_t *)p);
     default: return 0;
   }
 }
@@ -113,14 +120,17 @@ int64_t ct__load_i64(const void *p, ct_dtype dt) {
 void ct__store(void *p, ct_dtype dt, double v) {
   switch (dt) {
     CT_FOR_DTYPES(STORE_CASE)
+    case CT_FLOAT16: *(uint16_t *)p = ct__f32_to_f16((float)v); break; /* via float, as c10 */
+    case CT_BFLOAT16: *(uint16_t *)p = ct__f32_to_bf16((float)v); break;
     default: break;
   }
 }
 
 int ct__check_value(double v, ct_dtype dt) {
-  static const double lim[CT_NUM_DTYPES] = {0, 255, 127, 32767, 2147483647.0, 0x1p63, FLT_MAX, 0};
+  static const double lim[CT_NUM_DTYPES] = {0, 255, 127, 32767, 2147483647.0, 0x1p63, FLT_MAX, 0,
+                                            65504.0, 0x1.fep127};
   bool bad = false;
-  if (dt == CT_FLOAT32) bad = isfinite(v) && fabs(v) > lim[dt];
+  if (dt == CT_FLOAT32 || ct__is_half(dt)) bad = isfinite(v) && fabs(v) > lim[dt];
   else if (dt != CT_FLOAT64 && dt != CT_BOOL)
     /* unsigned targets accept negatives that wrap (two's complement), as c10 does; 2^63 itself
      * passes c10's check but its int64 conversion is undefined, so it fails here */

@@ -16,6 +16,11 @@
 #define CT__DT_5 CT_INT64, int64_t, i64, "torch.int64", "torch.LongTensor", "int64_t"
 #define CT__DT_6 CT_FLOAT32, float, f32, "torch.float32", "torch.FloatTensor", "float"
 #define CT__DT_7 CT_FLOAT64, double, f64, "torch.float64", "torch.DoubleTensor", "double"
+/* The 16-bit floats: stored as their bits (uint16_t), computed in float (src/tensor/half.c).
+ * They are in the whole rows (names, sizes) but not in the kernels' walks below: a kernel
+ * table has no entry for them, so an op that does not upcast refuses them by name. */
+#define CT__DT_8 CT_FLOAT16, uint16_t, f16, "torch.float16", "torch.HalfTensor", "at::Half"
+#define CT__DT_9 CT_BFLOAT16, uint16_t, bf16, "torch.bfloat16", "torch.BFloat16Tensor", "at::BFloat16"
 /* The kernels' view of a row: (enum, C type, short name). */
 #define CT__DT_KERNEL(E, T, tn, name, legacy, cname) E, T, tn
 #define CT__DT_K(row) CT__DT_KERNEL_I(row)
@@ -25,7 +30,8 @@
 #define CT_FOR_DTYPE_ROWS(X)                                                            \
   CT__DT_ROW(X, CT__DT_0) CT__DT_ROW(X, CT__DT_1) CT__DT_ROW(X, CT__DT_2)              \
   CT__DT_ROW(X, CT__DT_3) CT__DT_ROW(X, CT__DT_4) CT__DT_ROW(X, CT__DT_5)              \
-  CT__DT_ROW(X, CT__DT_6) CT__DT_ROW(X, CT__DT_7)
+  CT__DT_ROW(X, CT__DT_6) CT__DT_ROW(X, CT__DT_7) CT__DT_ROW(X, CT__DT_8)              \
+  CT__DT_ROW(X, CT__DT_9)
 /* X(..., enum, T, tn) per dtype: every dtype, all but bool, the two floats. The arguments
  * after X go in front of each entry ("name," passes a loop's name through); CT__DT_CALL
  * splits the entry's commas into arguments. */

@@ -43,8 +43,8 @@ static void run_range(const iter_t *it, int64_t begin, int64_t end, ct_loop_fn f
 
 /* Element sizes by dtype, inlined: this runs once per operand of every op. */
 static inline int64_t esize(ct_dtype dt) {
-  static const int8_t size[CT_NUM_DTYPES] = {1, 1, 1, 2, 4, 8, 4, 8};
-  _Static_assert(CT_NUM_DTYPES == 8, "esize needs a size for every dtype");
+  static const int8_t size[CT_NUM_DTYPES] = {1, 1, 1, 2, 4, 8, 4, 8, 2, 2};
+  _Static_assert(CT_NUM_DTYPES == 10, "esize needs a size for every dtype");
   return size[dt];
 }
 
@@ -121,12 +121,21 @@ void ct__foreach(int nops, ct_tensor *const *ops, ct_loop_fn fn, void *ctx) {
 
 const char *ct__dtype_short(ct_dtype dt) {
   static const char *const n[CT_NUM_DTYPES] = {"Bool", "Byte", "Char", "Short",
-                                               "Int", "Long", "Float", "Double"};
+                                               "Int", "Long", "Float", "Double", "Half", "BFloat16"};
   return (int)dt >= 0 && dt < CT_NUM_DTYPES ? n[dt] : "?";
 }
 
 static void *not_impl(const char *name, ct_dtype dt) {
   return ct__err("\"%s\" not implemented for '%s'", name, ct__dtype_short(dt));
+}
+
+/* A 16-bit float computes in float32, as PyTorch's CPU kernels do: the float32 result (of
+ * out, or float32 where out is the 16-bit float) rounded back to out. r is that result. */
+static bool up16(ct_dtype compute, const ct_loop_fn *loops) {
+  return ct__is_half(compute) && !loops[compute] && loops[CT_FLOAT32];
+}
+static ct_tensor *down16(ct_tensor *r, ct_dtype out) {
+  return ct__op_end(r && r->dtype != out ? ct__contig_as(r, out) : r);
 }
 
 /* Stack alias of t broadcast to (nd, shape) for the iterator: stride 0 on broadcast dims.
@@ -152,6 +161,10 @@ ct_tensor *ct__binary_kernel(const char *name, const ct_tensor *a, const ct_tens
   ct__check_live(a);
   ct__check_live(b);
   if (ct__refuse_sparse(name, a, b)) return NULL;
+  if (up16(compute, loops)) {
+    CT_OP_BEGIN();
+    return down16(ct__binary_kernel(name, a, b, CT_FLOAT32, ct__is_half(out) ? CT_FLOAT32 : out, loops, ctx), out);
+  }
   if (!loops[compute]) return not_impl(name, compute);
   int nd;
   int64_t shape[CT_MAX_DIMS];
@@ -178,6 +191,10 @@ ct_tensor *ct__unary_kernel(const char *name, const ct_tensor *t, ct_dtype compu
                             const ct_loop_fn *loops, void *ctx) {
   ct__check_live(t);
   if (ct__refuse_sparse(name, t, NULL)) return NULL;
+  if (up16(compute, loops)) {
+    CT_OP_BEGIN();
+    return down16(ct__unary_kernel(name, t, CT_FLOAT32, ct__is_half(out) ? CT_FLOAT32 : out, loops, ctx), out);
+  }
   if (!loops[compute]) return not_impl(name, compute);
   ct_tensor *res = ct__empty(out, t->ndim, t->shape);
   if (!res) return NULL;
@@ -192,6 +209,14 @@ int ct__binary_inplace_kernel(const char *name, ct_tensor *dst, const ct_tensor 
                               const ct_loop_fn *loops, void *ctx) {
   ct__check_live(b);
   if (ct__refuse_sparse(name, dst, b)) return -1;
+  if (up16(dst->dtype, loops)) { /* dst = round(f32(dst) op f32(b)) */
+    CT_OP_BEGIN();
+    ct_tensor *d32 = ct__contig_as(dst, CT_FLOAT32);
+    int rc = d32 ? ct__binary_inplace_kernel(name, d32, b, loops, ctx) : -1;
+    if (!rc) ct__copy_into(dst, d32);
+    ct_scope_end();
+    return rc;
+  }
   if (!loops[dst->dtype]) return not_impl(name, dst->dtype), -1;
   ct_tensor eb;
   if (b->dtype == dst->dtype && !bcast_alias(&eb, b, dst->ndim, dst->shape)) {
@@ -208,6 +233,14 @@ int ct__binary_inplace_kernel(const char *name, ct_tensor *dst, const ct_tensor 
 
 int ct__unary_inplace_kernel(const char *name, ct_tensor *dst, const ct_loop_fn *loops, void *ctx) {
   if (ct__refuse_sparse(name, dst, NULL)) return -1;
+  if (up16(dst->dtype, loops)) {
+    CT_OP_BEGIN();
+    ct_tensor *d32 = ct__contig_as(dst, CT_FLOAT32);
+    int rc = d32 ? ct__unary_inplace_kernel(name, d32, loops, ctx) : -1;
+    if (!rc) ct__copy_into(dst, d32);
+    ct_scope_end();
+    return rc;
+  }
   if (!loops[dst->dtype]) return not_impl(name, dst->dtype), -1;
   ct__foreach(2, (ct_tensor *const[]){dst, dst}, loops[dst->dtype], ctx);
   return 0;

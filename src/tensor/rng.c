@@ -381,6 +381,14 @@ static int fill(ct_tensor *t, ct_generator *g, fill_spec s) {
   g = gen_or_default(g);
   int64_t n = ct_numel(t);
   if (n == 0) return 0;
+  if (ct__is_half(t->dtype)) { /* float16 / bfloat16: drawn in float32, rounded to t */
+    CT_OP_BEGIN();
+    ct_tensor *f = ct__empty(CT_FLOAT32, t->ndim, t->shape);
+    int rc = f ? fill(f, g, s) : -1;
+    if (!rc) ct__copy_into(t, f);
+    ct_scope_end();
+    return rc;
+  }
   if (ct_is_contiguous(t)) {
     s.vector_ok = true;
     gen_lock(g);
@@ -417,14 +425,14 @@ static int fill(ct_tensor *t, ct_generator *g, fill_spec s) {
 }
 
 /* ---- raw fills (no autograd: src/ops/random.c records the in-place ops on top) ----- */
-static bool is_float(ct_dtype dt) { return dt == CT_FLOAT32 || dt == CT_FLOAT64; }
+static bool is_float(ct_dtype dt) { return ct_dtype_is_floating(dt); } /* 16-bit: drawn in float32 */
 
 /* from/to must be representable in the tensor's dtype and their span finite. */
 static int check_uniform(ct_dtype dt, double from, double to) {
   if (!is_float(dt))
     return ct__errs("\"check_uniform_bounds\" not implemented for '%s'", ct__dtype_short(dt));
-  const char *tn = dt == CT_FLOAT32 ? "float" : "double";
-  double lim = dt == CT_FLOAT32 ? 3.4028234663852886e+38 : 1.7976931348623157e+308;
+  const char *tn = dt == CT_FLOAT32 ? "float" : dt == CT_FLOAT16 ? "c10::Half" : dt == CT_BFLOAT16 ? "c10::BFloat16" : "double";
+  double lim = dt == CT_FLOAT32 ? 3.4028234663852886e+38 : dt == CT_FLOAT16 ? 65504.0 : dt == CT_BFLOAT16 ? 0x1.fep127 : 1.7976931348623157e+308;
   if (!(from >= -lim && from <= lim)) return ct__errs("from is out of bounds for %s", tn);
   if (!(to >= -lim && to <= lim)) return ct__errs("to is out of bounds for %s", tn);
   if (from > to)

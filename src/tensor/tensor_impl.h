@@ -138,6 +138,14 @@ void ct__store(void *p, ct_dtype dt, double v);
  * 0, or -1 + "value cannot be converted to type int8_t without overflow". */
 int ct__check_value(double v, ct_dtype dt);
 int64_t ct__load_i64(const void *p, ct_dtype dt);
+/* float16 / bfloat16 (half.c): round-to-nearest-even conversions, the dtype test, and the
+ * copy loop used when either side of a copy is one of them. */
+uint16_t ct__f32_to_f16(float f);
+float ct__f16_to_f32(uint16_t h);
+uint16_t ct__f32_to_bf16(float f);
+float ct__bf16_to_f32(uint16_t h);
+bool ct__is_half(ct_dtype dt);
+void ct__half_cast(ct_tensor *dst, ct_tensor *src);
 
 /* o[0..steps) (steps >= 2) = torch.linspace(start, end, steps), bit for bit (linspace.c). */
 void ct__linspace_float(float *o, float start, float end, int64_t steps);

@@ -76,6 +76,14 @@ static inline void ct_test_expect_vals(const ct_tensor *t, const double *want, i
 
 /* One entry of PyTorch's dtype table: the call's result r has dtype want_dt, or, want_dt == -2,
  * the call failed with a message (PyTorch raises). Clears the error. */
+/* A sweep table's expected result dtype (-2: an error) for input dtype d. Tables list the eight
+ * classic dtypes; a 16-bit float follows the float32 entry: itself where float32 gives float32
+ * (PyTorch computes in float32 and rounds back), the same bool / int64 result or error else. */
+static inline int ct_test_want(const int *row, int d) {
+  if (d < CT_FLOAT16) return row[d];
+  return row[CT_FLOAT32] == CT_FLOAT32 ? d : row[CT_FLOAT32];
+}
+
 static inline void ct_test_expect_result_dtype(const char *what, const ct_tensor *r, int want_dt) {
   if (want_dt == -2 && (r || !ct_last_error())) fail_msg("%s: PyTorch rejects it", what);
   if (want_dt != -2 && (!r || (int)ct_dtype_of(r) != want_dt))

@@ -299,8 +299,10 @@ static void test_io_roundtrip(void **state) {
       ct_tensor *t = sample(k, (ct_dtype)d);
       size_t len = 0;
       void *buf = ct_npy_dumps(t, &len);
-      assert_non_null(buf);
-      if (!same(ct_npy_loads(buf, len), t)) fail_msg("npy %s case %d", ct_dtype_name((ct_dtype)d), k);
+      if (d == CT_BFLOAT16) /* numpy has no bfloat16 */
+        expect_error(buf, "unsupported ScalarType BFloat16");
+      else if (!buf || !same(ct_npy_loads(buf, len), t))
+        fail_msg("npy %s case %d", ct_dtype_name((ct_dtype)d), k);
       free(buf);
       ct_tensor_map *map = ct_tensor_map_new();
       assert_int_equal(ct_tensor_map_set(map, "t", t), 0);

@@ -94,9 +94,11 @@ static void test_sweep(void **state) {
         } else if (r != t) {
           fail_msg("%s: did not return its tensor", what);
         }
-        bool float_dt = d == CT_FLOAT32 || d == CT_FLOAT64;
+        bool float_dt = ct_dtype_is_floating((ct_dtype)d);
+        /* orthogonal_'s QR: LAPACK has no 16-bit routines (PyTorch refuses them as well) */
+        bool lapack16 = INITS[i].f == i_orth && (d == CT_FLOAT16 || d == CT_BFLOAT16);
         if (r && INITS[i].random && !float_dt && n) fail_msg("%s: an integer tensor was drawn into", what);
-        if (!r && float_dt && (l == L_CONTIG || l == L_PERMUTED || l == L_NARROW) && INITS[i].f != ct_nn_init_eye_ && INITS[i].f != i_sparse) /* 2-dim only */
+        if (!r && float_dt && !lapack16 && (l == L_CONTIG || l == L_PERMUTED || l == L_NARROW) && INITS[i].f != ct_nn_init_eye_ && INITS[i].f != i_sparse) /* 2-dim only */
           fail_msg("%s: %s", what, ct_last_error());
         ct_clear_error();
         /* a non-contiguous target gets what a contiguous one gets, in its memory order (not the

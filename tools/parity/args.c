@@ -219,13 +219,15 @@ int p_varargs(pcall *c, int from, const char *kw, int64_t *out, int cap) {
 ct_dtype p_dtype(pcall *c, int pos, const char *kw) {
   static const char *names[CT_NUM_DTYPES] = {"torch.bool",  "torch.uint8", "torch.int8",
                                              "torch.int16", "torch.int32", "torch.int64",
-                                             "torch.float32", "torch.float64"};
+                                             "torch.float32", "torch.float64", "torch.float16",
+                                             "torch.bfloat16"};
   const char *s = p_str(c, pos, kw, NULL);
   if (!s) return CT_DTYPE_UNSET;
   for (int i = 0; i < CT_NUM_DTYPES; i++)
     if (strcmp(s, names[i]) == 0) return (ct_dtype)i;
   if (strcmp(s, "torch.float") == 0) return CT_FLOAT32;
   if (strcmp(s, "torch.double") == 0) return CT_FLOAT64;
+  if (strcmp(s, "torch.half") == 0) return CT_FLOAT16;
   if (strcmp(s, "torch.long") == 0) return CT_INT64;
   if (strcmp(s, "torch.int") == 0) return CT_INT32;
   p_skip(c, "unsupported dtype %s", s);

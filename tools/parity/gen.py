@@ -23,14 +23,17 @@ import gen_scheduler  # noqa: E402  (optim-sched: LR schedulers in optimizer cas
 MAX_FILE = 64 * 1024
 
 ST_DTYPES = {
-    torch.float32: "F32", torch.float64: "F64", torch.int64: "I64", torch.int32: "I32",
+    torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64", torch.int32: "I32",
     torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL",
 }
-DT_NAMES = {"f32": torch.float32, "f64": torch.float64, "i64": torch.int64, "i32": torch.int32,
+DT_NAMES = {"f32": torch.float32, "f64": torch.float64, "f16": torch.float16, "bf16": torch.bfloat16, "i64": torch.int64, "i32": torch.int32,
             "i16": torch.int16, "i8": torch.int8, "u8": torch.uint8, "bool": torch.bool}
 # Default tolerances: float32 kernels may differ from PyTorch's by a few ulps and by
 # summation order; float64 only by summation order.
-TOL = {torch.float32: (1e-5, 1e-6), torch.float64: (1e-7, 1e-9)}
+TOL = {torch.float32: (1e-5, 1e-6), torch.float64: (1e-7, 1e-9),
+       # 16-bit floats: ctorch computes in float32 and rounds once; PyTorch's kernels may
+       # round intermediate values, so a few units of the last 16-bit place
+       torch.float16: (4e-3, 1e-3), torch.bfloat16: (3e-2, 1e-2)}
 
 
 class T:
@@ -177,7 +180,8 @@ def write_safetensors(path, tensors, meta):
     header, blobs, off = {}, [], 0
     for k in sorted(tensors):
         t = tensors[k].detach().contiguous()
-        b = t.numpy().tobytes() if t.numel() else b""
+        raw = t.view(torch.int16) if t.dtype in (torch.float16, torch.bfloat16) else t  # no numpy bf16
+        b = raw.numpy().tobytes() if t.numel() else b""
         header[k] = {"dtype": ST_DTYPES[t.dtype], "shape": list(t.shape),
                      "data_offsets": [off, off + len(b)]}
         blobs.append(b)
@@ -275,8 +279,8 @@ def run_module(c, fname, fdt):
     files = {}
     jargs, args, jkw, kwargs = ctor_tensors(c, g, fdt, files)
     m = getattr(torch.nn, c.name)(*args, **kwargs)
-    if fdt == torch.float64:
-        m = m.to(torch.float64)
+    if fdt in (torch.float64, torch.float16, torch.bfloat16):
+        m = m.to(fdt)
     m.train(c.training)
     inputs, live, grad_in = [], [], []
     for i, s in enumerate(c.module):
@@ -309,7 +313,7 @@ def run_module(c, fname, fdt):
     head = {"kind": "module", "name": c.name, "args": jargs, "kwargs": jkw, "inputs": inputs}
     return module_case(m, head, live, grad_in, files, g, zlib.crc32(fname.encode()), c.training,
                        c.rtol if c.rtol is not None else rtol,
-                       c.atol if c.atol is not None else atol, fdt == torch.float64, c.grad)
+                       c.atol if c.atol is not None else atol, fdt if fdt != torch.float32 else None, c.grad)
 
 
 def module_case(m, head, live, grad_in, files, g, seed, training, rtol, atol, f64, want_grad):
@@ -330,8 +334,8 @@ def module_case(m, head, live, grad_in, files, g, seed, training, rtol, atol, f6
     outs = flatten(m(*live))
     case = dict(head, state=state, training=training, seed=seed,
                 outputs=["output.%d" % i for i in range(len(outs))], rtol=rtol, atol=atol)
-    if f64:
-        case["dtype"] = "torch.float64"
+    if f64:  # the module's dtype when not float32 (float64, float16, bfloat16)
+        case["dtype"] = str(f64)
     for i, o in enumerate(outs):
         files["output.%d" % i] = o.detach().clone()
     after = {}

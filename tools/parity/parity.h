@@ -126,7 +126,8 @@ int parity_h_sizes(pcall *c);
 bool parity_compare(const ct_tensor *got, const ct_tensor *exp, double rtol, double atol,
                     char *why, size_t n);
 
-typedef enum { PARITY_PASS = 0, PARITY_FAIL, PARITY_SKIP } parity_status;
+/* PARITY_REFUSED: the half mode only (half_mode.c): ctorch declined the 16-bit case with an error. */
+typedef enum { PARITY_PASS = 0, PARITY_FAIL, PARITY_SKIP, PARITY_REFUSED } parity_status;
 /* Runs one case file; reason gets the failure or skip message. */
 parity_status parity_run_file(const char *path, char *reason, size_t n);
 /* Runs one case already loaded (map holds its tensors; case_json the "case" document). */
@@ -150,8 +151,25 @@ parity_status parity_scheduler_step(const cJSON *cs, ct_lr_scheduler *s, ct_opti
                                     double atol, char *reason, size_t n);
 
 typedef struct parity_totals {
-  int passed, failed, skipped;
+  int passed, failed, skipped, refused;
 } parity_totals;
+
+/* ---- the half mode (half_mode.c): ct-parity --dtype float16|bfloat16 -----------------------
+ * Every case whose floating tensors are float32 runs twice: first in float32 on its inputs
+ * rounded through the 16-bit dtype, keeping what ctorch computes as the reference (capture);
+ * then on the inputs cast to the 16-bit dtype (a module moved to it), each output and gradient
+ * compared with that reference within the dtype's tolerance. A ctorch error in the second run
+ * is a refusal (PARITY_REFUSED), a difference a failure. */
+typedef struct parity_half {
+  ct_dtype dtype;   /* CT_DTYPE_UNSET: the mode is off */
+  bool capture;     /* the reference run */
+  bool allow_f32;   /* the case asks for float32 results (dtype=torch.float32) */
+  bool mismatch;    /* a comparison failed (not a ctorch error) */
+} parity_half;
+extern parity_half parity_half_mode;
+parity_status parity_run_file_half(const char *path, char *reason, size_t n);
+bool parity_half_capture(ct_tensor_map *map, const char *key, const ct_tensor *got, char *why, size_t n);
+bool parity_half_compare(const ct_tensor *got, const ct_tensor *exp, bool grad, char *why, size_t n);
 /* Runs a file or every *.safetensors under a folder (sorted), printing a line per failing or
  * skipped case to out. Returns 0, or -1 when the path cannot be read. */
 int parity_run_path(const char *path, parity_totals *tot, FILE *out);

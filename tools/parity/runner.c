@@ -112,6 +112,16 @@ bool parity_compare(const ct_tensor *got, const ct_tensor *exp, double rtol, dou
   return ok;
 }
 
+/* The expected tensor under key vs got. In the half mode's reference run (half_mode.c) got is
+ * kept as the new expected value; in its 16-bit run the comparison is half_mode.c's. */
+static bool compare_key(ct_tensor_map *map, const char *key, const ct_tensor *got,
+                        const ct_tensor *exp, double rtol, double atol, char *why, size_t n) {
+  if (parity_half_mode.capture) return parity_half_capture(map, key, got, why, n);
+  if ((int)parity_half_mode.dtype >= 0)
+    return parity_half_compare(got, exp, strncmp(key, "grad", 4) == 0, why, n);
+  return parity_compare(got, exp, rtol, atol, why, n);
+}
+
 /* Keys of an array of strings, or NULL + reason when malformed. */
 static ct_tensor *map_key(ct_tensor_map *map, const cJSON *v, char *reason, size_t n) {
   if (!cJSON_IsString(v)) {
@@ -199,7 +209,7 @@ static parity_status backward_and_compare(ct_tensor_map *map, const cJSON *cs, p
       say(reason, n, "grad of %s: none computed (PyTorch has one)", g->string);
       goto done;
     }
-    if (!parity_compare(res[k], exp, rtol, atol, why, sizeof why)) {
+    if (!compare_key(map, g->valuestring, res[k], exp, rtol, atol, why, sizeof why)) {
       say(reason, n, "grad of %s: %s", g->string, why);
       goto done;
     }
@@ -258,7 +268,7 @@ static parity_status run_function(ct_tensor_map *map, const cJSON *cs, const cha
     ct_tensor *exp = map_key(map, key, reason, n);
     if (!exp) return PARITY_FAIL;
     char why[PARITY_MSG];
-    if (!parity_compare(c.out[i], exp, rtol, atol, why, sizeof why)) {
+    if (!compare_key(map, key->valuestring, c.out[i], exp, rtol, atol, why, sizeof why)) {
       say(reason, n, "%s: %s", key->valuestring, why);
       return PARITY_FAIL;
     }
@@ -337,11 +347,19 @@ static parity_status module_case(ct_tensor_map *map, const cJSON *cs, const char
   }
   const cJSON *dt = cJSON_GetObjectItemCaseSensitive(cs, "dtype");
   if (cJSON_IsString(dt)) {
-    ct_dtype d = strcmp(dt->valuestring, "torch.float64") == 0 ? CT_FLOAT64 : CT_FLOAT32;
+    ct_dtype d = strcmp(dt->valuestring, "torch.float64") == 0    ? CT_FLOAT64
+                 : strcmp(dt->valuestring, "torch.bfloat16") == 0 ? CT_BFLOAT16
+                 : strcmp(dt->valuestring, "torch.float16") == 0  ? CT_FLOAT16
+                                                                  : CT_FLOAT32;
     if (ct_module_to(m, d) != 0) {
       say(reason, n, "to(%s) failed: %s", dt->valuestring, last_error());
       return PARITY_FAIL;
     }
+  }
+  if ((int)parity_half_mode.dtype >= 0 && !parity_half_mode.capture &&
+      ct_module_to(m, parity_half_mode.dtype) != 0) {
+    say(reason, n, "to(%s) failed: %s", ct_dtype_name(parity_half_mode.dtype), last_error());
+    return PARITY_FAIL;
   }
   const cJSON *state = cJSON_GetObjectItemCaseSensitive(cs, "state"), *e;
   if (cJSON_IsObject(state) && cJSON_GetArraySize(state) > 0) {
@@ -391,7 +409,7 @@ static parity_status module_case(ct_tensor_map *map, const cJSON *cs, const char
     const cJSON *key = cJSON_GetArrayItem(outs, i);
     ct_tensor *exp = map_key(map, key, reason, n);
     if (!exp) return PARITY_FAIL;
-    if (!parity_compare(c.out[i], exp, rtol, atol, why, sizeof why)) {
+    if (!compare_key(map, key->valuestring, c.out[i], exp, rtol, atol, why, sizeof why)) {
       say(reason, n, "%s: %s", key->valuestring, why);
       return PARITY_FAIL;
     }
@@ -399,7 +417,7 @@ static parity_status module_case(ct_tensor_map *map, const cJSON *cs, const char
   cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cs, "state_after")) {
     ct_tensor *exp = map_key(map, e, reason, n), *got = ct_module_get_buffer(m, e->string);
     if (!exp) return PARITY_FAIL;
-    if (!parity_compare(got, exp, rtol, atol, why, sizeof why)) {
+    if (!compare_key(map, e->valuestring, got, exp, rtol, atol, why, sizeof why)) {
       say(reason, n, "buffer %s after forward: %s", e->string, got ? why : last_error());
       return PARITY_FAIL;
     }
@@ -468,16 +486,20 @@ parity_status parity_run_file(const char *path, char *reason, size_t n) {
 
 static void run_one(const char *path, parity_totals *tot, FILE *out) {
   char reason[1024];
-  parity_status st = parity_run_file(path, reason, sizeof reason);
+  parity_status st = (int)parity_half_mode.dtype >= 0 ? parity_run_file_half(path, reason, sizeof reason)
+                                                       : parity_run_file(path, reason, sizeof reason);
   const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
   if (st == PARITY_PASS) {
     tot->passed++;
   } else if (st == PARITY_FAIL) {
     tot->failed++;
     fprintf(out, "FAIL %s: %s\n", base, reason);
+  } else if (st == PARITY_REFUSED) {
+    tot->refused++;
+    fprintf(out, "REFUSED %s: %s\n", base, reason);
   } else {
     tot->skipped++;
-    fprintf(out, "SKIP %s: %s\n", base, reason);
+    if (reason[0]) fprintf(out, "SKIP %s: %s\n", base, reason);
   }
 }
 

@@ -1029,5 +1029,6 @@ import specs_stats  # noqa: E402,F401  (statistics and search: tools/parity/spec
 import specs_indexing  # noqa: E402,F401  (index_add / index_copy / index_fill: tools/parity/specs_indexing.py)
 import specs_shapes2  # noqa: E402,F401  (the rest of the shape functions and cdist: tools/parity/specs_shapes2.py)
 import specs_linalg3  # noqa: E402,F401  (lstsq, det at singular, eig: tools/parity/specs_linalg3.py)
+import specs_half  # noqa: E402,F401  (float16 / bfloat16: tools/parity/specs_half.py)
 import specs_index2  # noqa: E402,F401  (index_put, t[idx], put, masked_scatter, histogram: tools/parity/specs_index2.py)
 import specs_linalg4  # noqa: E402,F401  (eig / eigvals with real spectra: tools/parity/specs_linalg4.py)
