@@ -6,6 +6,7 @@
  * gives the same bits for every non-NaN value. */
 #include "loops.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 static inline uint32_t f32_bits(float f) {
@@ -47,14 +48,8 @@ float ct__f16_to_f32(uint16_t h) {
   return sign ? -v : v;
 }
 
-uint16_t ct__f32_to_bf16(float f) {
-  if (f != f) return 0x7fc0; /* c10::BFloat16's NaN */
-  uint32_t x = f32_bits(f);
-  x += 0x7fff + ((x >> 16) & 1); /* round to nearest even on the dropped 16 bits */
-  return (uint16_t)(x >> 16);
-}
-
-float ct__bf16_to_f32(uint16_t h) { return f32_from((uint32_t)h << 16); }
+/* bfloat16: ct__f32_to_bf16 / ct__bf16_to_f32 are inline in tensor_impl.h (GEMM epilogues
+ * round a whole matrix through them). */
 
 /* ---- bulk float16 <-> float32 through F16C ---------------------------------------------- */
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -78,10 +73,17 @@ __attribute__((target("f16c,avx"))) static void f32_to_f16_f16c(uint16_t *o, con
   }
   for (; i < n; i++) o[i] = ct__f32_to_f16(a[i]);
 }
+/* F16C came with every AVX2 CPU (Intel from Haswell, AMD from Piledriver), and "avx2" is a
+ * name both gcc and clang 14 know for __builtin_cpu_supports ("f16c" is gcc's only). Racing
+ * first callers store the same answer; atomic so that ThreadSanitizer agrees. */
 static bool have_f16c(void) {
-  static int has = -1; /* a benign race: every thread computes the same answer */
-  if (has < 0) has = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
-  return has;
+  static _Atomic int has = -1;
+  int h = atomic_load_explicit(&has, memory_order_relaxed);
+  if (h < 0) {
+    h = __builtin_cpu_supports("avx2") ? 1 : 0;
+    atomic_store_explicit(&has, h, memory_order_relaxed);
+  }
+  return h;
 }
 #else
 static bool have_f16c(void) { return false; }

@@ -142,8 +142,21 @@ int64_t ct__load_i64(const void *p, ct_dtype dt);
  * copy loop used when either side of a copy is one of them. */
 uint16_t ct__f32_to_f16(float f);
 float ct__f16_to_f32(uint16_t h);
-uint16_t ct__f32_to_bf16(float f);
-float ct__bf16_to_f32(uint16_t h);
+/* float -> bfloat16, round to nearest even on the dropped 16 bits; NaN is c10::BFloat16's.
+ * Inline so that loops over a matrix vectorize. */
+static inline uint16_t ct__f32_to_bf16(float f) {
+  if (f != f) return 0x7fc0;
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  x += 0x7fff + ((x >> 16) & 1);
+  return (uint16_t)(x >> 16);
+}
+static inline float ct__bf16_to_f32(uint16_t h) {
+  uint32_t x = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &x, 4);
+  return f;
+}
 bool ct__is_half(ct_dtype dt);
 void ct__half_cast(ct_tensor *dst, ct_tensor *src);
 
