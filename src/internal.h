@@ -69,4 +69,13 @@ ct_tensor *ct__half_refuse(const char *op, ct_dtype dt);
  * source of scatter / scatter_reduce may be larger than the index). */
 ct_tensor *ct__pad_to_input(ct_node *n, int i, ct_tensor *gs);
 
+/* All the given (non-NULL) tensors are bfloat16 (ops/half_ops.c). */
+bool ct__all_bf16(const ct_tensor *a, const ct_tensor *b, const ct_tensor *c);
+/* C (n,p) bf16 (row stride ldc) = round(alpha * A (n,k) @ B (k,p) + beta * C), A and B bf16
+ * with element strides, through oneDNN (ops/gemm_bf16.c). 0 on success; 1 when oneDNN is
+ * missing or refuses. */
+int ct__gemm_bf16_dnnl(int64_t n, int64_t k, int64_t p, const uint16_t *A, int64_t as0, int64_t as1,
+                       const uint16_t *B, int64_t bs0, int64_t bs1, uint16_t *C, int64_t ldc, float alpha,
+                       float beta);
+
 #endif

@@ -34,7 +34,7 @@ void ct__conv_force_im2col(int on) {}
 
 #else
 
-#include <dnnl.h>
+#include "dnnl_engine.h"
 #include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -44,6 +44,10 @@ static dnnl_engine_t g_engine;
 static pthread_once_t g_engine_once = PTHREAD_ONCE_INIT;
 static void engine_init(void) {
   if (dnnl_engine_create(&g_engine, dnnl_cpu, 0) != dnnl_success) g_engine = NULL;
+}
+dnnl_engine_t ct__dnnl_engine(void) {
+  pthread_once(&g_engine_once, engine_init);
+  return g_engine;
 }
 
 /* -1: not read yet; 0: use oneDNN; 1: the im2col path is forced (CT_CONV_IM2COL=1) */
@@ -287,8 +291,7 @@ int ct__conv_dnnl(conv_map map, const conv_dnnl_io *io, int64_t N, int64_t C, in
   if ((double)N * (double)Co * (double)L * (double)(C / G) * (double)Kvol < 4e6) return 1;
   dn_sizes z;
   if (!dn_sizes_of(&z, N, C, Co, g)) return 1;
-  pthread_once(&g_engine_once, engine_init);
-  if (!g_engine) return 1;
+  if (!ct__dnnl_engine()) return 1;
   if (winograd_shape(g) && !run_winograd_split(map, io, &z, g)) return 0;
   return run(map, io, &z, dnnl_convolution_direct, g);
 }

@@ -72,3 +72,15 @@ int ct__half_end_into(ct_tensor *dst, ct_tensor *r) {
 ct_tensor *ct__half_refuse(const char *op, ct_dtype dt) {
   return ct__err("\"%s\" not implemented for '%s'", op, ct__dtype_short(dt));
 }
+
+/* Are all the given (non-NULL) tensors bfloat16? The matrix products then run natively
+ * (gemm_bf16.c) and record PyTorch's MmBackward0 / AddmmBackward0, not the float32 detour. */
+bool ct__all_bf16(const ct_tensor *a, const ct_tensor *b, const ct_tensor *c) {
+  const ct_tensor *ts[3] = {a, b, c};
+  bool any = false;
+  for (int i = 0; i < 3; i++) {
+    if (ts[i] && ts[i]->dtype != CT_BFLOAT16) return false;
+    any |= ts[i] != NULL;
+  }
+  return any;
+}

@@ -50,11 +50,52 @@ IGEMM(int16_t, i16)
 IGEMM(int32_t, i32)
 IGEMM(int64_t, i64)
 
+static void gemm(ct_dtype dt, int64_t n, int64_t k, int64_t p, mat_t A, mat_t B, char *C,
+                 int64_t ldc, double alpha, double beta);
+
+/* (r,c) bf16 with element strides (s0, s1) -> a contiguous float32 copy in the op's scope. */
+static mat_t widen_bf16(mat_t m, int64_t r, int64_t c) {
+  ct_tensor *t = ct__empty(CT_FLOAT32, 2, (int64_t[]){r, c});
+  if (!t) return (mat_t){NULL, c, 1};
+  float *o = (float *)ct__ptr(t);
+  const uint16_t *x = (const uint16_t *)m.p;
+  for (int64_t i = 0; i < r; i++)
+    for (int64_t j = 0; j < c; j++) o[i * c + j] = ct__bf16_to_f32(x[i * m.s0 + j * m.s1]);
+  return (mat_t){(char *)o, c, 1};
+}
+
+/* C (n,p) bf16, row stride ldc = round(alpha * A (n,k) @ B (k,p) + beta * C), A and B bf16:
+ * oneDNN's bf16 matmul (gemm_bf16.c), or without it sgemm on widened copies, rounded once as
+ * PyTorch's bf16 addmm rounds. */
+static void gemm_bf16(int64_t n, int64_t k, int64_t p, mat_t A, mat_t B, char *C, int64_t ldc,
+                      double alpha, double beta) {
+  uint16_t *c = (uint16_t *)C;
+  if (k > 0 && !ct__gemm_bf16_dnnl(n, k, p, (const uint16_t *)A.p, A.s0, A.s1, (const uint16_t *)B.p, B.s0,
+                                   B.s1, c, ldc, (float)alpha, (float)beta))
+    return;
+  CT_OP_BEGIN();
+  ct_tensor *dt = ct__empty(CT_FLOAT32, 2, (int64_t[]){n, p});
+  mat_t a = widen_bf16(A, n, k), b = widen_bf16(B, k, p);
+  float *d = dt && a.p && b.p ? (float *)ct__ptr(dt) : NULL;
+  if (d) gemm(CT_FLOAT32, n, k, p, a, b, (char *)d, p, 1, 0);
+  for (int64_t i = 0; d && i < n; i++)
+    for (int64_t j = 0; j < p; j++) {
+      float v = (float)alpha * d[i * p + j];
+      if (beta != 0) v += (float)beta * ct__bf16_to_f32(c[i * ldc + j]);
+      c[i * ldc + j] = ct__f32_to_bf16(v);
+    }
+  ct_scope_end();
+}
+
 /* C (n,p), row stride ldc = alpha * A (n,k) @ B (k,p) + beta * C. Float operands must pass
  * blas_layout (callers make them ready). beta == 0 never reads C, as BLAS promises. */
 static void gemm(ct_dtype dt, int64_t n, int64_t k, int64_t p, mat_t A, mat_t B, char *C,
                  int64_t ldc, double alpha, double beta) {
   if (n == 0 || p == 0) return;
+  if (dt == CT_BFLOAT16) {
+    gemm_bf16(n, k, p, A, B, C, ldc, alpha, beta);
+    return;
+  }
   if (!ct_dtype_is_floating(dt)) {
     int64_t al = (int64_t)alpha, be = (int64_t)beta;
     switch (dt) {
@@ -222,7 +263,7 @@ static ct_tensor *record2(ct_tensor *out, const char *name, ct_backward_fn bw, c
 /* a (n,k), b (k,p) -> (n,p) */
 ct_tensor *ct_mm(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b) return NULL;
-  if (CT__ANY_HALF(a, b)) return ct__half_up2(ct_mm, a, b);
+  if (CT__ANY_HALF(a, b) && !ct__all_bf16(a, b, NULL)) return ct__half_up2(ct_mm, a, b);
   if (a->ndim != 2) return ct__err("self must be a matrix");
   if (b->ndim != 2) return ct__err("mat2 must be a matrix");
   if (a->shape[1] != b->shape[0])
@@ -242,7 +283,7 @@ ct_tensor *ct_mm(const ct_tensor *a, const ct_tensor *b) {
 
 /* a (B,n,k), b (B,k,p) -> (B,n,p) */
 ct_tensor *ct_bmm(const ct_tensor *a, const ct_tensor *b) {
-  ct_dtype h = ct__half_enter(a, b, NULL);
+  ct_dtype h = ct__all_bf16(a, b, NULL) ? CT_DTYPE_UNSET : ct__half_enter(a, b, NULL);
   if ((int)h >= 0) return ct__half_end(ct_bmm(ct__f32(a), ct__f32(b)), h);
   if (!a || !b) return NULL;
   if (a->ndim != 3) return ct__err("batch1 must be a 3D tensor");
@@ -323,7 +364,7 @@ ct_tensor *ct_outer(const ct_tensor *a, const ct_tensor *b) {
 /* input (broadcast to (n,p)), m1 (n,k), m2 (k,p) -> beta * input + alpha * m1 @ m2 */
 ct_tensor *ct_addmm(const ct_tensor *input, const ct_tensor *m1, const ct_tensor *m2, double beta,
                     double alpha) {
-  ct_dtype h = ct__half_enter(input, m1, m2);
+  ct_dtype h = ct__all_bf16(input, m1, m2) ? CT_DTYPE_UNSET : ct__half_enter(input, m1, m2);
   if ((int)h >= 0) return ct__half_end(ct_addmm(ct__f32(input), ct__f32(m1), ct__f32(m2), beta, alpha), h);
   if (!input || !m1 || !m2) return NULL;
   if (m1->ndim != 2) return ct__err("mat1 must be a matrix, got %d-D tensor", m1->ndim);
@@ -415,7 +456,7 @@ static ct_tensor *matmul_batched(const ct_tensor *a, const ct_tensor *b) {
 
 ct_tensor *ct_matmul(const ct_tensor *a, const ct_tensor *b) {
   if (!a || !b || ct__refuse_sparse("matmul", a, b)) return NULL;
-  if (CT__ANY_HALF(a, b)) return ct__half_up2(ct_matmul, a, b);
+  if (CT__ANY_HALF(a, b) && !ct__all_bf16(a, b, NULL)) return ct__half_up2(ct_matmul, a, b);
   int d1 = a->ndim, d2 = b->ndim;
   if (d1 == 0 || d2 == 0)
     return ct__err("both arguments to matmul need to be at least 1D, but they are %dD and %dD",

@@ -5,7 +5,8 @@
 /* input (*, in), weight (out, in), bias (out) -> (*, out) */
 ct_tensor *ct_linear(const ct_tensor *input, const ct_tensor *weight, const ct_tensor *bias) {
   if (!input || !weight) return NULL;
-  if (CT__ANY_HALF(input, weight) || (bias && ct__is_half(bias->dtype))) { /* in float32 */
+  if ((CT__ANY_HALF(input, weight) || (bias && ct__is_half(bias->dtype))) &&
+      !ct__all_bf16(input, weight, bias)) { /* in float32 (bfloat16 has its own GEMM) */
     if (input->dtype != weight->dtype || (bias && bias->dtype != input->dtype))
       return ct__err("expected m1 and m2 to have the same dtype, but got: %s != %s",
                      ct__dtype_short(input->dtype), ct__dtype_short(weight->dtype));

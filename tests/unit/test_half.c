@@ -159,6 +159,56 @@ static void test_bf16_linear_grads(void **state) {
   leak_end(m, __func__, __LINE__);
 }
 
+/* bfloat16 products run natively (oneDNN's bf16 matmul where the library is there, float32
+ * accumulation, one rounding) and record PyTorch's grad_fn names; every operand layout the
+ * GEMM takes (plain, transposed, strided, batched, alpha / beta, an empty sum) against the
+ * float32 product of the same values rounded once: within one bfloat16 rounding (a float32 sum
+ * in another order may land across a rounding boundary) */
+static void expect_bf16_close(ct_tensor *got, ct_tensor *want32, int line) {
+  assert_int_equal(ct_dtype_of(got), CT_BFLOAT16);
+  ct_tensor *g = ct_contiguous(ct_to(got, CT_FLOAT32)), *w = ct_contiguous(want32);
+  const float *a = ct_data_ptr(g), *b = ct_data_ptr(w);
+  for (int64_t i = 0; i < ct_numel(w); i++)
+    if (fabsf(a[i] - b[i]) > 0x1p-7f * fabsf(b[i]) + 1e-30f)
+      fail_msg("line %d: element %lld is %g, float32 gives %g", line, (long long)i, a[i], b[i]);
+}
+
+static void test_bf16_native_products(void **state) {
+  (void)state;
+  live_mark m = leak_begin();
+  ct_manual_seed(3);
+  ct_tensor *a = ct_to(ct_randn(CT_SHAPE(33, 70)), CT_BFLOAT16), *b = ct_to(ct_randn(CT_SHAPE(70, 19)), CT_BFLOAT16);
+  ct_tensor *c = ct_to(ct_randn(CT_SHAPE(33, 19)), CT_BFLOAT16);
+  ct_tensor *af = ct_to(a, CT_FLOAT32), *bf = ct_to(b, CT_FLOAT32), *cf = ct_to(c, CT_FLOAT32);
+  expect_bf16_close(ct_mm(a, b), ct_mm(af, bf), __LINE__);
+  expect_bf16_close(ct_mm(ct_t(ct_contiguous(ct_t(a))), b), ct_mm(af, bf), __LINE__);     /* a column-major */
+  expect_bf16_close(ct_mm(a, ct_t(ct_contiguous(ct_t(b)))), ct_mm(af, bf), __LINE__);     /* b column-major */
+  ct_tensor *as = ct_slice(a, 1, 0, 70, 2), *bs = ct_slice(b, 0, 0, 70, 2);                  /* strided */
+  expect_bf16_close(ct_mm(as, bs), ct_mm(ct_to(as, CT_FLOAT32), ct_to(bs, CT_FLOAT32)), __LINE__);
+  expect_bf16_close(ct_addmm(c, a, b, 0.5, 2), ct_addmm(cf, af, bf, 0.5, 2), __LINE__);
+  ct_tensor *a3 = ct_to(ct_randn(CT_SHAPE(3, 5, 8)), CT_BFLOAT16), *b3 = ct_to(ct_randn(CT_SHAPE(3, 8, 4)), CT_BFLOAT16);
+  expect_bf16_close(ct_bmm(a3, b3), ct_bmm(ct_to(a3, CT_FLOAT32), ct_to(b3, CT_FLOAT32)), __LINE__);
+  expect_bf16_close(ct_matmul(a3, b3), ct_matmul(ct_to(a3, CT_FLOAT32), ct_to(b3, CT_FLOAT32)), __LINE__);
+  /* an empty sum: beta * input only */
+  ct_tensor *e0 = ct_to(ct_zeros(CT_SHAPE(33, 0)), CT_BFLOAT16), *e1 = ct_to(ct_zeros(CT_SHAPE(0, 19)), CT_BFLOAT16);
+  expect_bf16_close(ct_addmm(c, e0, e1, 3, 1), ct_mul_scalar(cf, 3), __LINE__);
+  /* PyTorch's grad_fn names, and bfloat16 gradients */
+  ct_requires_grad_(a, true);
+  ct_tensor *w = ct_requires_grad_(ct_to(ct_randn(CT_SHAPE(19, 70)), CT_BFLOAT16), true);
+  ct_tensor *bias = ct_requires_grad_(ct_to(ct_randn(CT_SHAPE(19)), CT_BFLOAT16), true);
+  assert_string_equal(ct_grad_fn_name(ct_mm(a, b)), "MmBackward0");
+  assert_string_equal(ct_grad_fn_name(ct_bmm(ct_unsqueeze(a, 0), ct_unsqueeze(b, 0))), "BmmBackward0");
+  ct_tensor *y = ct_linear(a, w, bias);
+  assert_string_equal(ct_grad_fn_name(y), "AddmmBackward0");
+  assert_int_equal(ct_backward(ct_sum(y)), 0);
+  assert_int_equal(ct_dtype_of(ct_grad(w)), CT_BFLOAT16);
+  assert_int_equal(ct_dtype_of(ct_grad(a)), CT_BFLOAT16);
+  /* d sum(x W^T + b) / dW = column sums of x, in float32 then rounded */
+  expect_bf16_close(ct_grad(w), ct_expand(ct_sum(af, .dim = CT_DIMS(0), .keepdim = true), 2, (int64_t[]){19, 70}), __LINE__);
+  ct_set_grad(a, NULL);
+  leak_end(m, __func__, __LINE__);
+}
+
 /* ops that read the raw data as float crashed (max) or gave garbage (conv2d) on 16-bit input;
  * they compute in float32 now, and those without a 16-bit path refuse by name */
 static void test_no_garbage(void **state) {
@@ -229,6 +279,7 @@ int main(void) {
       cmocka_unit_test(test_elementwise),
       cmocka_unit_test(test_float32_inside),
       cmocka_unit_test(test_bf16_linear_grads),
+      cmocka_unit_test(test_bf16_native_products),
       cmocka_unit_test(test_no_garbage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
