@@ -34,6 +34,7 @@ void ct__conv_force_im2col(int on) {}
 
 #else
 
+#include "../tensor/cpu.h"
 #include "dnnl_engine.h"
 #include <omp.h>
 #include <pthread.h>
@@ -55,15 +56,7 @@ static atomic_int g_force_im2col = -1;
 void ct__conv_force_im2col(int on) {
   atomic_store_explicit(&g_force_im2col, on ? 1 : 0, memory_order_relaxed);
 }
-static bool im2col_forced(void) {
-  int f = atomic_load_explicit(&g_force_im2col, memory_order_relaxed);
-  if (f < 0) {
-    const char *e = getenv("CT_CONV_IM2COL");
-    f = e && e[0] && e[0] != '0';
-    atomic_store_explicit(&g_force_im2col, f, memory_order_relaxed);
-  }
-  return f;
-}
+static bool im2col_forced(void) { return ct__env_switch(&g_force_im2col, "CT_CONV_IM2COL"); }
 
 /* The row-major tag of an n-d tensor: dnnl_a, dnnl_ab, ... */
 static dnnl_format_tag_t plain_tag(int n) {

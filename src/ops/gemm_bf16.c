@@ -20,10 +20,9 @@ int ct__gemm_bf16_dnnl(int64_t n, int64_t k, int64_t p, const uint16_t *A, int64
 #else
 
 #include <pthread.h>
-#include <stdatomic.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "../tensor/cpu.h"
 #include "dnnl_engine.h"
 
 enum { CACHE = 8 };
@@ -79,16 +78,8 @@ static entry *lookup(const int64_t *key, float alpha, float beta) {
 
 /* CT_GEMM_BF16_WIDEN=1 takes the widened float32 path even with oneDNN (its ctest runs
  * test_half that way, so both paths are checked on a machine that has oneDNN). */
-static bool widen_forced(void) {
-  static _Atomic int forced = -1;
-  int f = atomic_load_explicit(&forced, memory_order_relaxed);
-  if (f < 0) {
-    const char *e = getenv("CT_GEMM_BF16_WIDEN");
-    f = e && e[0] && e[0] != '0';
-    atomic_store_explicit(&forced, f, memory_order_relaxed);
-  }
-  return f;
-}
+static _Atomic int g_widen = -1;
+static bool widen_forced(void) { return ct__env_switch(&g_widen, "CT_GEMM_BF16_WIDEN"); }
 
 /* C (n,p) bf16, row stride ldc = round(alpha * A (n,k) @ B (k,p) + beta * C), A and B bf16 with
  * element strides (as0, as1), (bs0, bs1). 0 on success; 1 when oneDNN is missing or refuses

@@ -29,3 +29,13 @@ ct_cpu_level ct__cpu_set_level(ct_cpu_level l) {
   atomic_store_explicit(&ct__cpu_level_cached, (int)(l < hw ? l : hw), memory_order_relaxed);
   return prev;
 }
+
+bool ct__env_switch(_Atomic int *cache, const char *name) {
+  int f = atomic_load_explicit(cache, memory_order_relaxed);
+  if (f < 0) {
+    const char *e = getenv(name);
+    f = e && e[0] && e[0] != '0';
+    atomic_store_explicit(cache, f, memory_order_relaxed);
+  }
+  return f;
+}

@@ -5,6 +5,7 @@
 #define CT_CPU_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 
 typedef enum {
   CT_CPU_AVX2 = 0,   /* the build's target: the kernels as compiled (x86-64-v3 in Release) */
@@ -23,5 +24,9 @@ static inline ct_cpu_level ct__cpu_level(void) {
 }
 /* Tests: run at level l (capped at what the CPU has); returns the previous level. */
 ct_cpu_level ct__cpu_set_level(ct_cpu_level l);
+
+/* An on/off environment switch (set and not "0"), read once into *cache, which starts at -1;
+ * racing first callers store the same answer. CT_CONV_IM2COL, CT_GEMM_BF16_WIDEN. */
+bool ct__env_switch(_Atomic int *cache, const char *name);
 
 #endif
