@@ -287,6 +287,17 @@ ct_tensor *ct_embedding_bag_ex(const ct_tensor *input, ct_tensor *weight, ct_emb
     return ct__err("max mode does not support scaling the gradient by the frequency");
   if (o.sparse && o.mode == CT_BAG_MAX) return ct__err("max mode does not support sparse weights");
   if (weight->ndim != 2) return ct__err("'weight' must be 2-D");
+  if (weight->dtype == CT_FLOAT16) { /* PyTorch's CPU bag takes Half (not BFloat16): in float32 */
+    ct_dtype h = ct__half_enter(weight, NULL, NULL);
+    if (!isnan(o.max_norm)) /* the renorm writes the weight itself, not a float32 copy */
+      return ct__half_end(ct__half_refuse("embedding_renorm_", h), h);
+    o.per_sample_weights = ct__f32(o.per_sample_weights);
+    return ct__half_end(ct_embedding_bag_ex(input, ct__f32(weight), o), h);
+  }
+  if (weight->dtype == CT_BFLOAT16)
+    return ct__err("Expected tensor for argument #1 'weight' to have one of the following scalar types: "
+                   "Half, Float, Double; but got CPUBFloat16Type instead (while checking arguments for "
+                   "embedding_bag)");
   if (weight->dtype != CT_FLOAT32 && weight->dtype != CT_FLOAT64)
     return ct__err("\"embedding_bag_cpu_impl\" not implemented for '%s'", ct__dtype_short(weight->dtype));
   int64_t V = weight->shape[0], D = weight->shape[1], pad = o.padding_idx;

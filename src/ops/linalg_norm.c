@@ -21,8 +21,8 @@ static const ct_tensor *norm_input(const char *api, const ct_tensor *x, ct_dtype
   if (!ct_dtype_is_floating(x->dtype))
     return ct__err("%s: Expected a floating point or complex tensor as input. Got %s", api,
                    ct__dtype_short(x->dtype));
-  if (ct__is_half(x->dtype) || ct__is_half(dtype)) /* ctorch: not computed in 16 bits yet */
-    return ct__err("\"%s\" not implemented for '%s'", api, ct__dtype_short(ct__is_half(x->dtype) ? x->dtype : dtype));
+  /* float16 / bfloat16 go on: the norms are sums, maxima and svdvals, which compute them in
+   * float32 or refuse them (LAPACK) as PyTorch does */
   if (dtype == CT_DTYPE_UNSET) return x;
   if (!ct_dtype_is_floating(dtype))
     return ct__err("%s: dtype should be floating point or complex, but got %s", api,

@@ -364,6 +364,26 @@ static ct_node *rnn_record(const rnn_geom *g, const int64_t *steps, ct_tensor *c
   return n;
 }
 
+/* A bfloat16 layer (x, states and weights bfloat16) in float32, its outputs rounded back, as
+ * PyTorch's CPU RNNs compute it; float16 refused with PyTorch 1.13's message. */
+static int rnn_layer_half(ct_rnn_mode mode, const ct_tensor *x, const ct_tensor *batch_sizes,
+                          const ct_tensor *h0, const ct_tensor *c0, ct_rnn_weights w, bool reverse,
+                          ct_tensor **out, ct_tensor **h_n, ct_tensor **c_n) {
+  if (x->dtype == CT_FLOAT16) return ct__errs("\"addmm_impl_cpu_\" not implemented for 'Half'");
+  CT_OP_BEGIN();
+  ct_rnn_weights w32 = {ct__f32(w.w_ih), ct__f32(w.w_hh), ct__f32(w.b_ih), ct__f32(w.b_hh), ct__f32(w.w_hr)};
+  ct_tensor *o = NULL, *h = NULL, *c = NULL;
+  int rc = ct_rnn_layer(mode, ct__f32(x), batch_sizes, ct__f32(h0), ct__f32(c0), w32, reverse, &o, &h,
+                        c_n ? &c : NULL);
+  if (!rc) {
+    *out = ct_keep(ct_to(o, x->dtype));
+    *h_n = ct_keep(ct_to(h, x->dtype));
+    if (c_n) *c_n = c ? ct_keep(ct_to(c, x->dtype)) : NULL;
+  }
+  ct__op_end(NULL);
+  return rc;
+}
+
 int ct_rnn_layer(ct_rnn_mode mode, const ct_tensor *x, const ct_tensor *batch_sizes, const ct_tensor *h0,
                  const ct_tensor *c0, ct_rnn_weights w, bool reverse, ct_tensor **out, ct_tensor **h_n,
                  ct_tensor **c_n) {
@@ -371,6 +391,7 @@ int ct_rnn_layer(ct_rnn_mode mode, const ct_tensor *x, const ct_tensor *batch_si
   if (h_n) *h_n = NULL;
   if (c_n) *c_n = NULL;
   if (!out || !h_n || (mode == CT_RNN_LSTM && !c_n)) return ct__errs("rnn_layer: missing output pointers");
+  if (x && ct__is_half(x->dtype)) return rnn_layer_half(mode, x, batch_sizes, h0, c0, w, reverse, out, h_n, c_n);
   rnn_geom g;
   int64_t *steps = NULL;
   if (rnn_geometry(mode, x, batch_sizes, w, reverse, &g, &steps) != 0) return -1;

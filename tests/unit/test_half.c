@@ -209,6 +209,64 @@ static void test_bf16_native_products(void **state) {
   leak_end(m, __func__, __LINE__);
 }
 
+/* torch.linalg's norms and the recurrent layers in 16 bits, as PyTorch 1.13's CPU kernels take
+ * them: the float32 result on the same (rounded) values, rounded once; a float16 LSTM refused
+ * with PyTorch's message (its CPU addmm has no Half kernel) */
+static void test_half_norms_and_rnn(void **state) {
+  (void)state;
+  live_mark m = leak_begin();
+  ct_manual_seed(5);
+  for (int k = 0; k < 2; k++) {
+    ct_dtype dt = k ? CT_FLOAT16 : CT_BFLOAT16;
+    ct_tensor *x = ct_to(ct_randn(CT_SHAPE(4, 3)), dt), *xf = ct_to(x, CT_FLOAT32);
+    ct_tensor *got[3] = {ct_linalg_vector_norm(x), ct_linalg_matrix_norm(x), ct_linalg_matrix_norm(x, .ord = 1)};
+    ct_tensor *want[3] = {ct_linalg_vector_norm(xf), ct_linalg_matrix_norm(xf), ct_linalg_matrix_norm(xf, .ord = 1)};
+    for (int i = 0; i < 3; i++) {
+      assert_non_null(got[i]);
+      assert_int_equal(ct_dtype_of(got[i]), dt);
+      assert_true(ct_item(got[i]) == ct_item(ct_to(want[i], dt)));
+    }
+    expect_error(ct_linalg_matrix_norm(x, .ord = 2), "Low precision dtypes not supported");
+  }
+  /* one layer: the layer runs in float32 and rounds its outputs once (PyTorch rounds after
+   * each op of the cell, so its values agree within bfloat16's rounding, not bit for bit) */
+  ct_module *lstm = ct_nn_lstm(3, 5), *l32 = ct_module_deepcopy(lstm);
+  assert_int_equal(ct_module_to(lstm, CT_BFLOAT16), 0);
+  assert_int_equal(ct_module_to(l32, CT_BFLOAT16), 0); /* the same rounded weights ... */
+  assert_int_equal(ct_module_to(l32, CT_FLOAT32), 0);  /* ... in float32 */
+  ct_tensor *x = ct_to(ct_randn(CT_SHAPE(6, 2, 3)), CT_BFLOAT16);
+  ct_values out = {0}, out32 = {0};
+  assert_int_equal(ct_module_call(lstm, &CT_VALUES(ct_v_tensor(x)), &out), 0);
+  assert_int_equal(ct_module_call(l32, &CT_VALUES(ct_v_tensor(ct_to(x, CT_FLOAT32))), &out32), 0);
+  for (int i = 0; i < ct_values_count_tensors(&out); i++) {
+    ct_tensor *y = ct_values_tensor(&out, i);
+    assert_int_equal(ct_dtype_of(y), CT_BFLOAT16);
+    assert_memory_equal(ct_data_ptr(ct_contiguous(y)), ct_data_ptr(ct_contiguous(ct_to(ct_values_tensor(&out32, i), CT_BFLOAT16))),
+                        (size_t)ct_numel(y) * 2);
+  }
+  assert_int_equal(ct_backward(ct_sum(ct_values_tensor(&out, 0))), 0);
+  ct_tensor *g = ct_grad(ct_module_get_parameter(lstm, "weight_ih_l0"));
+  assert_non_null(g);
+  assert_int_equal(ct_dtype_of(g), CT_BFLOAT16);
+  assert_int_equal(ct_module_to(lstm, CT_FLOAT16), 0);
+  assert_int_equal(ct_module_call(lstm, &CT_VALUES(ct_v_tensor(ct_to(x, CT_FLOAT16))), &out), -1);
+  assert_non_null(strstr(ct_last_error(), "\"addmm_impl_cpu_\" not implemented for 'Half'"));
+  ct_clear_error();
+  ct_module_free(lstm);
+  ct_module_free(l32);
+  /* embedding_bag: PyTorch's CPU kernel takes Half, not BFloat16 */
+  ct_scope_begin();
+  ct_tensor *idx = ct_tensor_from((int64_t[]){0, 1, 2, 1}, CT_INT64, 1, (int64_t[]){4});
+  ct_tensor *off = ct_tensor_from((int64_t[]){0, 2}, CT_INT64, 1, (int64_t[]){2});
+  ct_tensor *wt = ct_to(ct_randn(CT_SHAPE(4, 3)), CT_FLOAT16);
+  ct_tensor *bag = ct_embedding_bag(idx, wt, .offsets = off);
+  assert_int_equal(ct_dtype_of(bag), CT_FLOAT16);
+  assert_memory_equal(ct_data_ptr(bag), ct_data_ptr(ct_to(ct_embedding_bag(idx, ct_to(wt, CT_FLOAT32), .offsets = off), CT_FLOAT16)), 12);
+  expect_error(ct_embedding_bag(idx, ct_to(wt, CT_BFLOAT16), .offsets = off), "but got CPUBFloat16Type instead");
+  ct_scope_end();
+  leak_end(m, __func__, __LINE__);
+}
+
 /* ops that read the raw data as float crashed (max) or gave garbage (conv2d) on 16-bit input;
  * they compute in float32 now, and those without a 16-bit path refuse by name */
 static void test_no_garbage(void **state) {
@@ -280,6 +338,7 @@ int main(void) {
       cmocka_unit_test(test_float32_inside),
       cmocka_unit_test(test_bf16_linear_grads),
       cmocka_unit_test(test_bf16_native_products),
+      cmocka_unit_test(test_half_norms_and_rnn),
       cmocka_unit_test(test_no_garbage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
