@@ -131,11 +131,23 @@ static void embedding_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) 
   gi[1] = ct_scatter_add(z, 0, ix, ct_mul(g2, sc));
 }
 
+/* A 16-bit weight's lookup in float32 (inside the caller's half scope). With max_norm the
+ * float32 copy is renormed, and its rows are written back into the weight itself (rounded
+ * once), as PyTorch's embedding_renorm_ changes the weight under no-grad. */
+static ct_tensor *embedding_half(const ct_tensor *input, ct_tensor *weight, ct_embedding_opts o) {
+  ct_tensor *w32 = ct__f32(weight);
+  ct_tensor *r = ct_embedding_ex(input, w32, o);
+  if (r && !isnan(o.max_norm)) {
+    bool prev = ct_set_grad_enabled(false);
+    if (!ct_copy_(weight, w32)) r = NULL;
+    ct_set_grad_enabled(prev);
+  }
+  return r;
+}
+
 ct_tensor *ct_embedding_ex(const ct_tensor *input, ct_tensor *weight, ct_embedding_opts o) {
   ct_dtype h = ct__half_enter(weight, NULL, NULL); /* float16 / bfloat16: in float32 */
-  if ((int)h >= 0 && !isnan(o.max_norm)) /* the renorm writes the weight in place */
-    return ct__half_end(ct__half_refuse("embedding_renorm_", h), h);
-  if ((int)h >= 0) return ct__half_end(ct_embedding_ex(input, ct__f32(weight), o), h);
+  if ((int)h >= 0) return ct__half_end(embedding_half(input, weight, o), h);
   if (!input || !weight) return NULL;
   if (weight->ndim != 2) return ct__err("'weight' must be 2-D");
   int64_t V = weight->shape[0], D = weight->shape[1], pad = o.padding_idx;

@@ -263,6 +263,12 @@ static void test_half_norms_and_rnn(void **state) {
   assert_int_equal(ct_dtype_of(bag), CT_FLOAT16);
   assert_memory_equal(ct_data_ptr(bag), ct_data_ptr(ct_to(ct_embedding_bag(idx, ct_to(wt, CT_FLOAT32), .offsets = off), CT_FLOAT16)), 12);
   expect_error(ct_embedding_bag(idx, ct_to(wt, CT_BFLOAT16), .offsets = off), "but got CPUBFloat16Type instead");
+  /* embedding's max_norm renorms the 16-bit weight itself: rows 0..2 as the float32 renorm of
+   * the same values, rounded once; row 3 untouched */
+  ct_tensor *wb = ct_to(ct_mul_scalar(ct_randn(CT_SHAPE(4, 3)), 3), CT_BFLOAT16), *w32 = ct_to(wb, CT_FLOAT32);
+  ct_tensor *yb = ct_embedding(idx, wb, .max_norm = 1.0), *y32 = ct_embedding(idx, w32, .max_norm = 1.0);
+  assert_memory_equal(ct_data_ptr(ct_contiguous(yb)), ct_data_ptr(ct_contiguous(ct_to(y32, CT_BFLOAT16))), 24);
+  assert_memory_equal(ct_data_ptr(wb), ct_data_ptr(ct_to(w32, CT_BFLOAT16)), 24);
   ct_scope_end();
   leak_end(m, __func__, __LINE__);
 }
