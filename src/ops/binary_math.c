@@ -45,7 +45,21 @@ CT_BINARY_FLOAT(hypot_loop, hypot(a, b))
 CT_BINARY_FLOAT(xlogy_loop, PICKF2(xlogy))
 CT_BINARY_FLOAT(xlog1py_loop, PICKF2(xlog1py))
 CT_BINARY_FLOAT(copysign_loop, copysign(a, b))
-CT_BINARY_FLOAT(nextafter_loop, nextafter(a, b))
+/* bfloat16: the next 16-bit pattern toward b, as c10's BFloat16 nextafter (musl's algorithm on
+ * the bits); a float32 nextafter rounded back would return a itself. */
+static uint16_t bf16_nextafter(uint16_t a, uint16_t b) {
+  const uint16_t sign = 0x8000;
+  float fa = ct__bf16_to_f32(a), fb = ct__bf16_to_f32(b);
+  if (fa != fa || fb != fb) return ct__f32_to_bf16(fa + fb);
+  if (a == b) return a;
+  uint16_t abs_a = a & ~sign, abs_b = b & ~sign;
+  if (abs_a == 0) return abs_b == 0 ? b : (uint16_t)((b & sign) | 1); /* the smallest subnormal */
+  return abs_a > abs_b || ((a ^ b) & sign) ? a - 1 : a + 1;
+}
+CT_FOR_FLOATS_WITH(CT__BINARY_SAME, nextafter_loop, nextafter(a, b), )
+CT_BINARY_LOOP(nextafter_loop, uint16_t, uint16_t, bf16, bf16_nextafter(a, b))
+static const ct_loop_fn nextafter_loop[CT_NUM_DTYPES] = {
+    [CT_FLOAT32] = nextafter_loop_f32, [CT_FLOAT64] = nextafter_loop_f64, [CT_BFLOAT16] = nextafter_loop_bf16};
 CT_BINARY_ALL(heaviside_loop, CT_PICK_FN(a, f_heaviside, d_heaviside, i_heaviside)(a, b))
 
 #define IN2(a, b) ((ct_tensor *const[]){(ct_tensor *)(a), (ct_tensor *)(b)})
@@ -155,9 +169,8 @@ ct_tensor *ct_hypot(const ct_tensor *a, const ct_tensor *b) {
                  hypot_backward, true);
 }
 ct_tensor *ct_nextafter(const ct_tensor *a, const ct_tensor *b) {
-  ct_dtype h = ct__half_enter(a, b, NULL);
-  if ((int)h >= 0) return ct__half_end(ct__half_refuse("nextafter_cpu", h), h);
   if (!a || !b) return NULL;
+  if (ct_result_type(a, b) == CT_FLOAT16) return ct__half_refuse("nextafter_cpu", CT_FLOAT16); /* as 1.13 */
   return record2(float_only("nextafter_cpu", a, b, nextafter_loop), a, b, "NextafterBackward0",
                  nextafter_backward, false);
 }
