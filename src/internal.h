@@ -45,6 +45,8 @@ ct_tensor *ct__sparse_add(const ct_tensor *a, const ct_tensor *b, double alpha, 
 ct_tensor *ct__sparse_clone(const ct_tensor *t);  /* indices and values copied */
 ct_tensor *ct__sparse_detach(const ct_tensor *t); /* a new tensor sharing them */
 ct_tensor *ct__sparse_zero_(ct_tensor *t);        /* nnz = 0, as PyTorch's zero_ */
+/* to(dtype) of a sparse tensor: values converted, indices shared, no autograd node. */
+ct_tensor *ct__sparse_to(const ct_tensor *t, ct_dtype dt);
 /* sparse * a 0-dim dense tensor (either side; in place into a sparse a): values scaled. */
 ct_tensor *ct__sparse_mul(const ct_tensor *a, const ct_tensor *b, bool inplace);
 

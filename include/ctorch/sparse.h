@@ -4,7 +4,8 @@
  * (sparse_dim, nnz)) and values ((nnz, *dense sizes)). It carries no autograd history.
  * Supported on it: the functions below, ct_add / ct_sub / ct_add_alpha (sparse + sparse,
  * dense + sparse), ct_add_ (dense.add_(sparse), sparse.add_(sparse)), ct_mul / ct_mul_ by a
- * 0-dim tensor and ct_mul_scalar, ct_clone, ct_detach, ct_zero_, ct_to_string / ct_print.
+ * 0-dim tensor and ct_mul_scalar, ct_clone, ct_detach, ct_zero_, ct_to (dtype; not under
+ * autograd), ct_to_string / ct_print.
  * Every other op refuses it with PyTorch's "Could not run 'aten::<op>' with arguments from
  * the 'SparseCPU' backend" (call ct_to_dense first). */
 #ifndef CTORCH_SPARSE_H

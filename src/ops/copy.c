@@ -41,6 +41,7 @@ ct_tensor *ct_to(const ct_tensor *t, ct_dtype dtype) {
   if (t->dtype == dtype) {
     return ct__share(t);
   }
+  if (t->sparse) return ct__sparse_to(t, dtype);
   return copy_as(t, dtype, "ToCopyBackward0");
 }
 

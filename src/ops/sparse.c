@@ -260,6 +260,17 @@ ct_tensor *ct__sparse_clone(const ct_tensor *t) {
   return ct__op_end(r);
 }
 
+/* to(dtype): the values converted (plain(): rounded as ct_to rounds), the indices shared. No
+ * autograd node: the sparse tensors that reach it are gradients (a 16-bit sparse Embedding's
+ * float32 detour rounds its sparse gradient back through here). */
+ct_tensor *ct__sparse_to(const ct_tensor *t, ct_dtype dt) {
+  if (ct__any_requires_grad(1, (ct_tensor *const[]){(ct_tensor *)t}))
+    return ct__err("ctorch: to(%s) of a sparse tensor that requires grad is not differentiable here "
+                   "(detach() it, or convert under no_grad)", ct_dtype_name(dt));
+  CT_OP_BEGIN();
+  return ct__op_end(make(sp(t)->indices, plain(sp(t)->values, dt), t->ndim, t->shape, sp(t)->coalesced));
+}
+
 ct_tensor *ct__sparse_detach(const ct_tensor *t) {
   return make(sp(t)->indices, sp(t)->values, t->ndim, t->shape, sp(t)->coalesced);
 }

@@ -371,7 +371,7 @@ void ct__sparse_free(ct__sparse *s) {
 int ct__refuse_sparse(const char *op, const ct_tensor *a, const ct_tensor *b) {
   if (!(a && a->sparse) && !(b && b->sparse)) return 0;
   return ct__errs("Could not run 'aten::%s' with arguments from the 'SparseCPU' backend. "
-                  "ctorch's sparse COO tensors support only coalesce, to_dense, add, mul by a "
+                  "ctorch's sparse COO tensors support only coalesce, to_dense, to(dtype), add, mul by a "
                   "number and the sparse optimizer steps; call to_dense() first", op);
 }
 

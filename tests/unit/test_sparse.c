@@ -137,7 +137,11 @@ static void test_add_and_refusals(void **state) {
   expect_error(ct_amax(s), "'SparseCPU' backend");
   expect_error(ct_cat(CT_TENSORS(s, s), 0), "'SparseCPU' backend");
   expect_error(ct_matmul(s, ct_ones(CT_SHAPE(2, 2))), "'SparseCPU' backend");
-  expect_error(ct_to(s, CT_FLOAT64), "'SparseCPU' backend");
+  /* to(dtype): the values converted, the indices shared, still sparse (not differentiable) */
+  ct_tensor *s64 = ct_to(s, CT_FLOAT64);
+  assert_true(ct_is_sparse(s64) && ct_dtype_of(s64) == CT_FLOAT64 && ct_sparse_nnz(s64) == ct_sparse_nnz(s));
+  assert_true(ct_equal(ct_to_dense(s64), ct_to(ct_to_dense(s), CT_FLOAT64)));
+  expect_error(ct_to(ct_requires_grad_(ct_clone(s), true), CT_FLOAT64), "not differentiable here");
   expect_error(ct_data_ptr(s), "'SparseCPU' backend");
   expect_error(ct_add_(s, ct_ones(CT_SHAPE(3, 2))), "not supported");
   expect_error(ct_exp_(s), "'SparseCPU' backend");
