@@ -131,13 +131,11 @@ static void embedding_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) 
   gi[1] = ct_scatter_add(z, 0, ix, ct_mul(g2, sc));
 }
 
-/* A 16-bit weight's lookup in float32 (inside the caller's half scope). With max_norm the
- * float32 copy is renormed, and its rows are written back into the weight itself (rounded
- * once), as PyTorch's embedding_renorm_ changes the weight under no-grad. */
-static ct_tensor *embedding_half(const ct_tensor *input, ct_tensor *weight, ct_embedding_opts o) {
-  ct_tensor *w32 = ct__f32(weight);
-  ct_tensor *r = ct_embedding_ex(input, w32, o);
-  if (r && !isnan(o.max_norm)) {
+/* A 16-bit weight's lookup r, computed on its float32 copy w32 (inside the caller's half
+ * scope): with max_norm the copy was renormed, and its rows are written back into the weight
+ * itself (rounded once), as PyTorch's embedding_renorm_ changes the weight under no-grad. */
+static ct_tensor *renorm_back(ct_tensor *r, ct_tensor *weight, const ct_tensor *w32, double max_norm) {
+  if (r && !isnan(max_norm)) {
     bool prev = ct_set_grad_enabled(false);
     if (!ct_copy_(weight, w32)) r = NULL;
     ct_set_grad_enabled(prev);
@@ -147,7 +145,10 @@ static ct_tensor *embedding_half(const ct_tensor *input, ct_tensor *weight, ct_e
 
 ct_tensor *ct_embedding_ex(const ct_tensor *input, ct_tensor *weight, ct_embedding_opts o) {
   ct_dtype h = ct__half_enter(weight, NULL, NULL); /* float16 / bfloat16: in float32 */
-  if ((int)h >= 0) return ct__half_end(embedding_half(input, weight, o), h);
+  if ((int)h >= 0) {
+    ct_tensor *w32 = ct__f32(weight);
+    return ct__half_end(renorm_back(ct_embedding_ex(input, w32, o), weight, w32, o.max_norm), h);
+  }
   if (!input || !weight) return NULL;
   if (weight->ndim != 2) return ct__err("'weight' must be 2-D");
   int64_t V = weight->shape[0], D = weight->shape[1], pad = o.padding_idx;
@@ -301,10 +302,9 @@ ct_tensor *ct_embedding_bag_ex(const ct_tensor *input, ct_tensor *weight, ct_emb
   if (weight->ndim != 2) return ct__err("'weight' must be 2-D");
   if (weight->dtype == CT_FLOAT16) { /* PyTorch's CPU bag takes Half (not BFloat16): in float32 */
     ct_dtype h = ct__half_enter(weight, NULL, NULL);
-    if (!isnan(o.max_norm)) /* the renorm writes the weight itself, not a float32 copy */
-      return ct__half_end(ct__half_refuse("embedding_renorm_", h), h);
+    ct_tensor *w32 = ct__f32(weight);
     o.per_sample_weights = ct__f32(o.per_sample_weights);
-    return ct__half_end(ct_embedding_bag_ex(input, ct__f32(weight), o), h);
+    return ct__half_end(renorm_back(ct_embedding_bag_ex(input, w32, o), weight, w32, o.max_norm), h);
   }
   if (weight->dtype == CT_BFLOAT16)
     return ct__err("Expected tensor for argument #1 'weight' to have one of the following scalar types: "

@@ -286,6 +286,11 @@ static void test_half_norms_and_rnn(void **state) {
   ct_tensor *yb = ct_embedding(idx, wb, .max_norm = 1.0), *y32 = ct_embedding(idx, w32, .max_norm = 1.0);
   assert_memory_equal(ct_data_ptr(ct_contiguous(yb)), ct_data_ptr(ct_contiguous(ct_to(y32, CT_BFLOAT16))), 24);
   assert_memory_equal(ct_data_ptr(wb), ct_data_ptr(ct_to(w32, CT_BFLOAT16)), 24);
+  ct_tensor *wh = ct_to(ct_mul_scalar(ct_randn(CT_SHAPE(4, 3)), 3), CT_FLOAT16), *wh32 = ct_to(wh, CT_FLOAT32);
+  ct_tensor *bh = ct_embedding_bag(idx, wh, .offsets = off, .max_norm = 1.0);
+  ct_tensor *bh32 = ct_embedding_bag(idx, wh32, .offsets = off, .max_norm = 1.0);
+  assert_memory_equal(ct_data_ptr(bh), ct_data_ptr(ct_to(bh32, CT_FLOAT16)), 12);
+  assert_memory_equal(ct_data_ptr(wh), ct_data_ptr(ct_to(wh32, CT_FLOAT16)), 24);
   ct_scope_end();
   leak_end(m, __func__, __LINE__);
 }
