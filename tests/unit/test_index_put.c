@@ -308,11 +308,43 @@ static void test_histogram(void **s) {
   ct_scope_end();
 }
 
+/* index_put without autograd writes run by run (scatter_run), with it through the saved
+ * position list (put_kernel): the same values for leading, non-adjacent and trailing index
+ * tensors, masks and repeated positions, with and without accumulate */
+static void test_index_put_paths_agree(void **state) {
+  (void)state;
+  live_mark m = leak_begin();
+  ct_manual_seed(1);
+  for (int it = 0; it < 80; it++) {
+    ct_scope_begin();
+    int64_t A = 2 + it % 5, B = 1 + it % 4, C = 1 + it % 3;
+    ct_tensor *x = ct_randn(CT_SHAPE(A, B, C), .dtype = CT_FLOAT64);
+    ct_tensor *idx[3] = {NULL, NULL, NULL};
+    int mode = it % 4, n = mode == 0 || mode == 3 ? 1 : 3;
+    if (mode == 0) idx[0] = ct_randint(-A, A, CT_SHAPE(3));
+    if (mode == 1) idx[0] = ct_randint(-A, A, CT_SHAPE(3)), idx[2] = ct_randint(0, C, CT_SHAPE(3));
+    if (mode == 2) idx[1] = ct_randint(0, B, CT_SHAPE(3)), idx[2] = ct_randint(0, C, CT_SHAPE(3));
+    if (mode == 3) idx[0] = ct_gt_scalar(ct_randn(CT_SHAPE(A)), 0);
+    ct_tensor *r = ct_index(x, idx, n);
+    ct_tensor *v = ct_randn(ct_dim(r), ct_shape(r), .dtype = CT_FLOAT64);
+    ct_tensor *vg = ct_requires_grad_(ct_clone(v), true);
+    for (int acc = 0; acc < 2; acc++) {
+      ct_tensor *plain = ct_index_put(x, idx, n, v, acc), *recorded = ct_index_put(x, idx, n, vg, acc);
+      assert_non_null(plain);
+      assert_non_null(recorded);
+      if (!ct_equal(plain, ct_detach(recorded))) fail_msg("iteration %d (mode %d, accumulate %d) differs", it, mode, acc);
+    }
+    ct_scope_end();
+  }
+  leak_end(m, __func__, __LINE__);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_index),
       cmocka_unit_test(test_index_grads),
       cmocka_unit_test(test_index_put),
+      cmocka_unit_test(test_index_put_paths_agree),
       cmocka_unit_test(test_put_masked_scatter),
       cmocka_unit_test(test_histogram),
   };
