@@ -149,13 +149,17 @@ ct_dataset *ct_csv_dataset_ex(const char *path, ct_csv_opts o);
 ct_dataset *ct_npy_dataset(const char *features, const char *labels);
 
 /* An image file as uint8 (H, W, channels), decoded by stb_image (PNG, JPEG, BMP, GIF's first
- * frame, PPM/PGM, TGA, PSD, HDR), converted as PIL's Image.convert does:
+ * frame, binary PPM/PGM with maxval 255), converted as PIL's Image.convert does:
  *   channels 3 = convert('RGB'): gray replicated, alpha dropped (not composited), palette
  *     expanded; channels 1 = convert('L'): L = (19595 R + 38470 G + 7471 B + 0x8000) >> 16.
  * Differences from PIL: JPEG goes through stb's decoder, not libjpeg, so pixels may differ by
  * a few levels (PNG, BMP, GIF, PPM are exact); 16-bit PNGs keep the high byte (PIL does the
  * same for RGB, but clips 16-bit grayscale to 255). More than 178956970 pixels is refused, as
- * PIL's decompression-bomb check does. NULL + an error naming the file. */
+ * PIL's decompression-bomb check does. Refused with "cannot identify image file": formats
+ * without one of those signatures (TGA, PSD, HDR, PIC: stb's other decoders are kept away from
+ * untrusted bytes); refused by name: PPM/PGM whose maxval is not 255 (stb reads 16-bit samples
+ * byte-swapped and leaves smaller maxvals unscaled where PIL stretches them). NULL + an error
+ * naming the file. */
 ct_tensor *ct_image_load(const char *path, int channels);
 
 /* torchvision.datasets.ImageFolder(root, transform=ToTensor()): classes are root's
